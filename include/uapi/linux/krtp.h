@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/*
+ * krtp: in-kernel RTP/RTCP relay, generic netlink API.
+ *
+ * This header is the one definition of the API: krtp.ko, krtpd, krtpctl and
+ * the tests all include it. The spec it follows is krtp.yaml beside it; both
+ * change in the same commit.
+ *
+ * A flow is keyed by the local address and UDP port a packet arrives on
+ * (KRTP_A_FLOW_LOCAL). A packet that matches is rewritten to come from
+ * KRTP_A_FLOW_VIA (default: the local endpoint) and to go to KRTP_A_FLOW_PEER,
+ * then routed and sent; the original never reaches a socket.
+ *
+ * Source validation (RTP Bleed) is chosen by what KRTP_A_FLOW_SOURCE holds:
+ *   absent                 learn address and port from the first packet, then lock
+ *   address only           accept that address; learn the port, then lock
+ *   address and port       accept exactly that source
+ * Once locked, packets from any other source are dropped and counted.
+ */
+#ifndef _UAPI_LINUX_KRTP_H
+#define _UAPI_LINUX_KRTP_H
+
+#define KRTP_FAMILY_NAME	"krtp"
+#define KRTP_FAMILY_VERSION	1
+
+/* multicast group for flow events (KRTP_CMD_*_NTF) */
+#define KRTP_MCGRP_FLOWS	"flows"
+
+/* largest opaque label a flow may carry (KRTP_A_FLOW_LABEL) */
+#define KRTP_LABEL_MAX_LEN	64
+
+/* Flow flags (KRTP_A_FLOW_FLAGS). Unknown bits are rejected. */
+enum krtp_flow_flags {
+	/* every packet on this flow is RTCP (the RTCP port of a non-muxed pair) */
+	KRTP_FLOW_F_RTCP = 1U << 0,
+	/* drop (and count as KRTP_A_STATS_DROP_NOT_RTP) what is not RTP/RTCP v2 */
+	KRTP_FLOW_F_STRICT_RTP = 1U << 1,
+
+	__KRTP_FLOW_F_ALL = KRTP_FLOW_F_RTCP | KRTP_FLOW_F_STRICT_RTP,
+};
+
+/* How a flow validates the source of its packets (KRTP_A_FLOW_SRC_MODE, read-only) */
+enum krtp_src_mode {
+	KRTP_SRC_MODE_LEARN = 1,	/* learn address and port from the first packet */
+	KRTP_SRC_MODE_ADDR,		/* fixed address, port learned from the first packet */
+	KRTP_SRC_MODE_EXACT,		/* fixed address and port */
+};
+
+/* Why a flow went away (KRTP_A_FLOW_DEL_REASON in KRTP_CMD_FLOW_DEL_NTF) */
+enum krtp_del_reason {
+	KRTP_DEL_REASON_USER = 1,	/* KRTP_CMD_FLOW_DEL */
+	KRTP_DEL_REASON_FLUSH,		/* KRTP_CMD_FLOW_FLUSH */
+	KRTP_DEL_REASON_IDLE,		/* idle with KRTP_A_FLOW_IDLE_DELETE set */
+};
+
+/*
+ * An endpoint: one address (IPv4 or IPv6) and a UDP port. Addresses and
+ * ports are in network byte order. Used nested in KRTP_A_FLOW_LOCAL, _PEER,
+ * _VIA and _SOURCE.
+ */
+enum {
+	KRTP_A_EP_IPV4 = 1,		/* be32 */
+	KRTP_A_EP_IPV6,			/* 16 bytes */
+	KRTP_A_EP_PORT,			/* be16, 1-65535 */
+
+	__KRTP_A_EP_MAX,
+	KRTP_A_EP_MAX = __KRTP_A_EP_MAX - 1
+};
+
+/* Per-flow and per-namespace counters, nested in KRTP_A_FLOW_STATS / KRTP_A_STATS */
+enum {
+	KRTP_A_STATS_PAD = 1,
+	KRTP_A_STATS_PACKETS,		/* u64: RTP (and other) packets forwarded */
+	KRTP_A_STATS_BYTES,		/* u64: UDP payload bytes of those */
+	KRTP_A_STATS_RTCP_PACKETS,	/* u64: RTCP packets forwarded (muxed or not) */
+	KRTP_A_STATS_RTCP_BYTES,	/* u64: UDP payload bytes of those */
+	KRTP_A_STATS_DROP_WRONG_SOURCE,	/* u64: dropped, source not the validated one */
+	KRTP_A_STATS_DROP_NO_ROUTE,	/* u64: dropped, no route to the peer */
+	KRTP_A_STATS_DROP_NOT_RTP,	/* u64: dropped by KRTP_FLOW_F_STRICT_RTP */
+	KRTP_A_STATS_DROP_OTHER,	/* u64: dropped, other reasons (bad length, no memory) */
+	KRTP_A_STATS_IDLE_MSECS,	/* u64: milliseconds since the last packet (flows only) */
+	KRTP_A_STATS_RTP_SSRC,		/* u32: SSRC last seen (flows only) */
+	KRTP_A_STATS_RTP_PT,		/* u8: RTP payload type last seen (flows only) */
+	KRTP_A_STATS_RTP_LOST,		/* u64: packets missing from sequence (gaps) */
+	KRTP_A_STATS_RTP_DUPLICATES,	/* u64: sequence numbers seen twice */
+	KRTP_A_STATS_RTP_REORDERED,	/* u64: late (out-of-order) packets */
+	KRTP_A_STATS_RTP_JITTER,	/* u32: RFC 3550 A.8 jitter, timestamp units */
+	KRTP_A_STATS_RTP_JITTER_USECS,	/* u32: the same in microseconds */
+	KRTP_A_STATS_FLOWS,		/* u32: flows installed (namespace only) */
+	KRTP_A_STATS_PACKETS_TOTAL,	/* u64: packets seen on flows, forwarded or dropped */
+
+	__KRTP_A_STATS_MAX,
+	KRTP_A_STATS_MAX = __KRTP_A_STATS_MAX - 1
+};
+
+/* Flow attributes: requests, replies, dumps and notifications */
+enum {
+	KRTP_A_FLOW_ID = 1,		/* u32, kernel-assigned, never reused */
+	KRTP_A_FLOW_LOCAL,		/* nest EP: ingress address and port (the key) */
+	KRTP_A_FLOW_PEER,		/* nest EP: where packets are sent */
+	KRTP_A_FLOW_VIA,		/* nest EP: egress source, default LOCAL */
+	KRTP_A_FLOW_SOURCE,		/* nest EP: expected/learned source */
+	KRTP_A_FLOW_SRC_MODE,		/* u8 enum krtp_src_mode (read-only) */
+	KRTP_A_FLOW_SRC_LOCKED,		/* flag: source learned and locked (read-only) */
+	KRTP_A_FLOW_FLAGS,		/* u32 enum krtp_flow_flags */
+	KRTP_A_FLOW_LABEL,		/* binary, <= KRTP_LABEL_MAX_LEN, opaque to the kernel */
+	KRTP_A_FLOW_IDLE_TIMEOUT,	/* u32 seconds, 0 = never (default) */
+	KRTP_A_FLOW_IDLE_DELETE,	/* flag: delete (not only notify) when idle */
+	KRTP_A_FLOW_CLOCK_RATE,		/* u32 Hz for jitter, default 8000 */
+	KRTP_A_FLOW_STATS,		/* nest STATS (read-only) */
+	KRTP_A_FLOW_DEL_REASON,		/* u32 enum krtp_del_reason (notifications) */
+	KRTP_A_FLOW_PAD,
+
+	__KRTP_A_FLOW_MAX,
+	KRTP_A_FLOW_MAX = __KRTP_A_FLOW_MAX - 1
+};
+
+/*
+ * Top-level attributes. A request names one flow under KRTP_A_FLOW; a reply,
+ * dump entry or notification carries one flow the same way.
+ */
+enum {
+	KRTP_A_FLOW = 1,		/* nest FLOW */
+	KRTP_A_STATS,			/* nest STATS: namespace totals */
+
+	__KRTP_A_MAX,
+	KRTP_A_MAX = __KRTP_A_MAX - 1
+};
+
+enum {
+	/* add a flow: LOCAL and PEER required; replies with the flow (its ID) */
+	KRTP_CMD_FLOW_NEW = 1,
+	/* delete a flow named by ID or by LOCAL */
+	KRTP_CMD_FLOW_DEL,
+	/* get one flow by ID or LOCAL (doit), or all flows (dump) */
+	KRTP_CMD_FLOW_GET,
+	/* delete all flows of the namespace */
+	KRTP_CMD_FLOW_FLUSH,
+	/* namespace counters under KRTP_A_STATS */
+	KRTP_CMD_STATS_GET,
+	/* notification: flow deleted, with KRTP_A_FLOW_DEL_REASON */
+	KRTP_CMD_FLOW_DEL_NTF,
+	/* notification: source learned and locked, with KRTP_A_FLOW_SOURCE */
+	KRTP_CMD_FLOW_SRC_LEARNED_NTF,
+	/* notification: packets from a wrong source (at most one per flow a second) */
+	KRTP_CMD_FLOW_WRONG_SRC_NTF,
+	/* notification: no packets for the flow's idle timeout */
+	KRTP_CMD_FLOW_IDLE_NTF,
+
+	__KRTP_CMD_MAX,
+	KRTP_CMD_MAX = __KRTP_CMD_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_KRTP_H */

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what building and testing krtp needs on Debian 12 (bookworm):
+# the build tools, both test kernels (6.1 from bookworm, 6.12 from
+# bookworm-backports) with their headers, QEMU, and the real SIP peers the
+# tests talk to. Idempotent: does nothing when everything is there.
+set -eu
+
+PKGS=(
+	build-essential pkg-config clang libclang-rt-14-dev sparse kmod dkms
+	libmnl-dev liburcu-dev libsqlite3-dev
+	qemu-system-x86 busybox-static
+	iproute2 nftables tcpdump tshark
+	sip-tester kamailio baresip
+	linux-image-amd64 linux-headers-amd64
+)
+BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
+
+[ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get)" >&2; exit 1; }
+
+need=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
+done
+have_612() { ls -d /lib/modules/6.12*/build >/dev/null 2>&1; }
+
+if [ ${#need[@]} -eq 0 ] && have_612; then
+	exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+src=/etc/apt/sources.list.d/bookworm-backports.sources
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	cat >"$src" <<'EOS'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+fi
+apt-get update -q
+# tshark asks whether non-root users may capture; the answer does not matter here
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+[ ${#need[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${need[@]}"
+have_612 || apt-get install -y -q --no-install-recommends -t bookworm-backports "${BACKPORT_PKGS[@]}"
