@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * krtpd media anchoring (daemon/media/*.c): relay ports, SDP rewriting, and the
+ * flows that carry a call's RTP/RTCP, in krtp.ko or in the userspace relay.
+ *
+ * The SIP core calls these; media keeps its own state, behind its own lock,
+ * and may call cfg->on_inactive from its own thread.
+ *
+ * A call is named by its key (the SIP core uses the Call-ID). The caller's
+ * side is leg A (sent the INVITE), the callee's side is leg B. For each m=
+ * line, media holds two relay ports pairs: one facing A (A sends to it) and one
+ * facing B. An offer from A is rewritten to show B the B-facing ports, and the
+ * answer from B is rewritten to show A the A-facing ports; once both sides'
+ * addresses are known the four flows (RTP and RTCP, each direction) exist.
+ */
+#ifndef KRTPD_MEDIA_H
+#define KRTPD_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum med_mode {
+	MED_MODE_AUTO = 1,	/* kernel if krtp.ko is loaded, else user (with a warning) */
+	MED_MODE_KERNEL,	/* kernel or fail */
+	MED_MODE_USER,		/* userspace relay only */
+};
+
+enum med_leg {
+	MED_LEG_A = 1,		/* the caller (sent the initial INVITE) */
+	MED_LEG_B,		/* the callee */
+};
+
+struct med_config {
+	enum med_mode mode;
+	/* address written into SDP and bound for relay ports, one per family (family 0 = none) */
+	struct sockaddr_storage relay4, relay6;
+	uint16_t port_min, port_max;	/* relay port range; RTP even, RTCP odd */
+	unsigned int inactivity_timeout;	/* seconds without media before on_inactive, 0 = never */
+	/* called (from a media thread) when a call's media has been idle too long */
+	void (*on_inactive)(const char *call_key, void *arg);
+	void *arg;
+};
+
+/* Start media; returns the mode in use (MED_MODE_KERNEL or MED_MODE_USER) or -errno. */
+int MED_Init(const struct med_config *cfg);
+/* Stop: deletes every flow media created and closes its ports. */
+void MED_Fini(void);
+/*
+ * Re-adopt calls after a restart: find krtpd's flows in the kernel (by their
+ * labels) and rebind their ports. Returns the number of calls adopted.
+ */
+int MED_Restore(void);
+
+/*
+ * An SDP offer from leg `from` (initial INVITE or re-INVITE; from may be B for
+ * a callee's re-INVITE). sig_src is where the SIP message came from: when its
+ * address differs from the SDP's, the UA is taken to be behind NAT and the
+ * source is learned from the first packet. Writes the rewritten SDP to out.
+ * Returns 0 or -errno (-EINVAL: SDP not understood, -ENOSPC: no relay ports).
+ */
+int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
+	      const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen);
+/* The matching SDP answer from the other leg; programs the flows. Same returns. */
+int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
+	       const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen);
+/* The call ended (BYE, CANCEL, failure, timeout): delete its flows, free its ports. */
+void MED_Delete(const char *call_key);
+
+/* Per-call counters for `krtpctl calls` / `krtpctl show call` */
+struct med_call_stats {
+	int streams;
+	uint64_t packets_a_to_b, packets_b_to_a;
+	uint64_t bytes_a_to_b, bytes_b_to_a;
+	uint64_t dropped;
+	uint64_t lost;
+	uint32_t jitter_usecs;
+	uint64_t idle_msecs;	/* since the last packet in either direction */
+	uint16_t port_a, port_b;	/* first RTP relay port facing A and facing B */
+	int kernel;		/* carried by krtp.ko (1) or the userspace relay (0) */
+};
+int MED_Stats(const char *call_key, struct med_call_stats *out);
+
+#endif /* KRTPD_MEDIA_H */
