@@ -11,7 +11,7 @@ PKGS=(
 	build-essential pkg-config clang libclang-rt-14-dev sparse kmod dkms
 	libmnl-dev liburcu-dev libsqlite3-dev
 	qemu-system-x86 busybox-static
-	iproute2 nftables tcpdump tshark
+	iproute2 nftables tcpdump tshark jq ethtool
 	sip-tester kamailio baresip
 	linux-image-amd64 linux-headers-amd64
 )
