@@ -12,6 +12,7 @@ PKGS=(
 	libmnl-dev liburcu-dev libsqlite3-dev
 	qemu-system-x86 busybox-static
 	iproute2 nftables tcpdump tshark jq ethtool
+	cpio xz-utils util-linux
 	sip-tester kamailio baresip
 	linux-image-amd64 linux-headers-amd64
 )
