@@ -1,0 +1,960 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtp netlink client (include/krtp/nl.h), shared by krtpd and krtpctl.
+ *
+ * One struct krtp_nl is one generic netlink socket: a request socket from
+ * krtp_nl_open() or an event socket from krtp_nl_events_open(). Requests are
+ * synchronous: send, then read until the ack, the error or NLMSG_DONE that
+ * carries the request's sequence number; anything else (late answers to an
+ * abandoned request) is skipped.
+ *
+ * The kernel handles every message of one sendmsg() before the call returns
+ * and queues each answer on our socket without blocking, dropping what does
+ * not fit the receive buffer. A batch is therefore bounded by what the
+ * receive buffer can hold, not only by the send buffer.
+ *
+ * Library code: nothing here prints. Errors are negative errnos; the text of
+ * the kernel's extack (or of a local check) is kept for krtp_nl_errmsg().
+ */
+#define _GNU_SOURCE	/* recvmmsg() */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <libmnl/libmnl.h>
+
+#include <krtp/nl.h>
+
+#define NL_SLOT_LEN	(32 * 1024)	/* one datagram: a dump skb is at most 32 KiB */
+#define NL_SLOTS	8		/* datagrams read per recvmmsg() */
+#define NL_BATCH_LEN	(256 * 1024)	/* bytes of requests per sendmsg() */
+#define NL_SOCKBUF	(16 * 1024 * 1024)
+/* receive-buffer bytes one FLOW_NEW answer may take (skb truesize), rounded up */
+#define NL_ANSWER_COST	4096
+/* largest FLOW_NEW request: 4 IPv6 endpoints, a full label, every option */
+#define NL_FLOW_MSG_MAX	512
+#define NL_DUMP_TRIES	8
+#define NL_TIMEOUT_MS	10000
+
+struct krtp_nl {
+	struct mnl_socket *sock;
+	uint16_t family;	/* generic netlink id of "krtp" */
+	uint32_t mcgrp;		/* id of the "flows" group, 0 if none */
+	uint32_t portid;
+	uint32_t seq;
+	int rcvbuf;		/* what the kernel granted, in bytes */
+	bool dump_intr;		/* NLM_F_DUMP_INTR seen in the current dump */
+	char errmsg[256];
+	char *rbuf;		/* NL_SLOTS * NL_SLOT_LEN */
+};
+
+/* Called for each answer of the family; returns 0, a negative errno, or > 0 to stop */
+typedef int (*nl_msg_cb)(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg);
+
+static void nl_set_errmsg(struct krtp_nl *nl, const char *msg)
+{
+	snprintf(nl->errmsg, sizeof(nl->errmsg), "%s", msg);
+}
+
+/* Attribute table filled by mnl_attr_parse*(); unknown types are ignored */
+struct nl_tb {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int nl_tb_cb(const struct nlattr *attr, void *data)
+{
+	const struct nl_tb *t = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	/* newer kernels may add attributes: skip what we do not know */
+	if (type > 0 && type <= t->max)
+		t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned int max)
+{
+	struct nl_tb t = { tb, max };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	return mnl_attr_parse_nested(nest, nl_tb_cb, &t) < 0 ? -EPROTO : 0;
+}
+
+static bool nl_has(const struct nlattr *attr, size_t len)
+{
+	return attr && mnl_attr_get_payload_len(attr) == len;
+}
+
+/*
+ * Keep the extack message of an error or NLMSG_DONE. The attributes follow
+ * the payload at @off; the kernel sets NLM_F_ACK_TLVS when there are any.
+ */
+static void nl_parse_extack(struct krtp_nl *nl, const struct nlmsghdr *nlh, size_t off)
+{
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off > mnl_nlmsg_get_payload_len(nlh))
+		return;
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG ||
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		nl_set_errmsg(nl, mnl_attr_get_str(attr));
+	}
+}
+
+/* The errno of an NLMSG_ERROR (0 for an ack), with its extack kept */
+static int nl_parse_error(struct krtp_nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*e);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EPROTO;
+	if (e->error >= 0)
+		return 0;
+	/* without NETLINK_CAP_ACK (or with an old kernel) the request follows */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len >= sizeof(struct nlmsghdr))
+		off += MNL_ALIGN(e->msg.nlmsg_len - sizeof(struct nlmsghdr));
+	nl_parse_extack(nl, nlh, off);
+	return e->error;
+}
+
+/* The error of an NLMSG_DONE: a dump can fail after it started */
+static int nl_parse_done(struct krtp_nl *nl, const struct nlmsghdr *nlh)
+{
+	int err;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(int))
+		return 0;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err >= 0)
+		return 0;
+	nl_parse_extack(nl, nlh, sizeof(int));
+	return err;
+}
+
+/* Start a request of @type in @buf; the caller adds attributes */
+static struct nlmsghdr *nl_msg(struct krtp_nl *nl, void *buf, uint16_t type, uint8_t cmd,
+			       uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = KRTP_FAMILY_VERSION;
+	return nlh;
+}
+
+/* Wait up to NL_TIMEOUT_MS for something to read */
+static int nl_wait(struct krtp_nl *nl)
+{
+	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl->sock), .events = POLLIN };
+	int ret;
+
+	do {
+		ret = poll(&pfd, 1, NL_TIMEOUT_MS);
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	return ret == 0 ? -ETIMEDOUT : 0;
+}
+
+/*
+ * Send one request and read its answers until the ack, error or
+ * NLMSG_DONE. A doit request is sent with NLM_F_ACK so that it always ends
+ * with an NLMSG_ERROR, whether or not the command replies.
+ */
+static int nl_talk(struct krtp_nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void *arg)
+{
+	uint32_t seq = nlh->nlmsg_seq;
+	bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
+	int stop = 0;
+
+	if (!dump)
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	nl->errmsg[0] = '\0';
+	nl->dump_intr = false;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+
+	for (;;) {
+		const struct nlmsghdr *m;
+		int len, err;
+
+		err = nl_wait(nl);
+		if (err)
+			return err;
+		len = mnl_socket_recvfrom(nl->sock, nl->rbuf, NL_SLOT_LEN);
+		if (len < 0)
+			return errno == ENOSPC ? -EMSGSIZE : -errno;
+
+		for (m = (const struct nlmsghdr *)nl->rbuf; mnl_nlmsg_ok(m, len);
+		     m = mnl_nlmsg_next(m, &len)) {
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
+				continue;	/* a late answer to an older request */
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				err = nl_parse_error(nl, m);
+				return err ? err : stop;
+			}
+			if (m->nlmsg_type == NLMSG_DONE) {
+				err = nl_parse_done(nl, m);
+				return err ? err : stop;
+			}
+			if (m->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				nl->dump_intr = true;
+			/* after cb stopped, still read to the end of the answer */
+			if (!stop && cb) {
+				err = cb(nl, m, arg);
+				if (err < 0)
+					stop = err;
+				else if (err > 0)
+					stop = err;
+			}
+		}
+	}
+}
+
+/* ---- endpoints, flows and counters on the wire ---- */
+
+static void nl_put_ep(struct nlmsghdr *nlh, uint16_t type, const struct krtp_ep *ep)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	if (ep->family == AF_INET)
+		mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(ep->addr.v4), &ep->addr.v4);
+	else if (ep->family == AF_INET6)
+		mnl_attr_put(nlh, KRTP_A_EP_IPV6, sizeof(ep->addr.v6), &ep->addr.v6);
+	if (ep->port)
+		mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, htons(ep->port));
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* Checks what the kernel could not see; the kernel checks everything else */
+static int nl_flow_check(struct krtp_nl *nl, const struct krtp_flow *f)
+{
+	if (f->label_len > KRTP_LABEL_MAX_LEN) {
+		nl_set_errmsg(nl, "label longer than 64 bytes");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A FLOW_NEW request's attributes; at most NL_FLOW_MSG_MAX bytes in all */
+static void nl_put_flow(struct nlmsghdr *nlh, const struct krtp_flow *f)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	nl_put_ep(nlh, KRTP_A_FLOW_LOCAL, &f->local);
+	nl_put_ep(nlh, KRTP_A_FLOW_PEER, &f->peer);
+	if (f->via.family)
+		nl_put_ep(nlh, KRTP_A_FLOW_VIA, &f->via);
+	if (f->source.family)
+		nl_put_ep(nlh, KRTP_A_FLOW_SOURCE, &f->source);
+	if (f->flags)
+		mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, f->flags);
+	if (f->label_len)
+		mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, f->label_len, f->label);
+	if (f->idle_timeout)
+		mnl_attr_put_u32(nlh, KRTP_A_FLOW_IDLE_TIMEOUT, f->idle_timeout);
+	if (f->idle_delete)
+		mnl_attr_put(nlh, KRTP_A_FLOW_IDLE_DELETE, 0, NULL);
+	if (f->clock_rate)
+		mnl_attr_put_u32(nlh, KRTP_A_FLOW_CLOCK_RATE, f->clock_rate);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static int nl_parse_ep(const struct nlattr *nest, struct krtp_ep *ep)
+{
+	const struct nlattr *tb[KRTP_A_EP_MAX + 1];
+
+	memset(ep, 0, sizeof(*ep));
+	if (nl_parse_nested(nest, tb, KRTP_A_EP_MAX))
+		return -EPROTO;
+	if (nl_has(tb[KRTP_A_EP_IPV4], sizeof(ep->addr.v4))) {
+		ep->family = AF_INET;
+		memcpy(&ep->addr.v4, mnl_attr_get_payload(tb[KRTP_A_EP_IPV4]), sizeof(ep->addr.v4));
+	} else if (nl_has(tb[KRTP_A_EP_IPV6], sizeof(ep->addr.v6))) {
+		ep->family = AF_INET6;
+		memcpy(&ep->addr.v6, mnl_attr_get_payload(tb[KRTP_A_EP_IPV6]), sizeof(ep->addr.v6));
+	}
+	if (nl_has(tb[KRTP_A_EP_PORT], sizeof(uint16_t)))
+		ep->port = ntohs(mnl_attr_get_u16(tb[KRTP_A_EP_PORT]));
+	return 0;
+}
+
+/* Copy a u64 counter; a counter the kernel left out reads 0 */
+static uint64_t nl_u64(const struct nlattr *attr)
+{
+	return nl_has(attr, sizeof(uint64_t)) ? mnl_attr_get_u64(attr) : 0;
+}
+
+static uint32_t nl_u32(const struct nlattr *attr)
+{
+	return nl_has(attr, sizeof(uint32_t)) ? mnl_attr_get_u32(attr) : 0;
+}
+
+static int nl_parse_stats(const struct nlattr *nest, struct krtp_stats *st)
+{
+	const struct nlattr *tb[KRTP_A_STATS_MAX + 1];
+
+	memset(st, 0, sizeof(*st));
+	if (nl_parse_nested(nest, tb, KRTP_A_STATS_MAX))
+		return -EPROTO;
+	st->packets = nl_u64(tb[KRTP_A_STATS_PACKETS]);
+	st->bytes = nl_u64(tb[KRTP_A_STATS_BYTES]);
+	st->rtcp_packets = nl_u64(tb[KRTP_A_STATS_RTCP_PACKETS]);
+	st->rtcp_bytes = nl_u64(tb[KRTP_A_STATS_RTCP_BYTES]);
+	st->drop_wrong_source = nl_u64(tb[KRTP_A_STATS_DROP_WRONG_SOURCE]);
+	st->drop_no_route = nl_u64(tb[KRTP_A_STATS_DROP_NO_ROUTE]);
+	st->drop_not_rtp = nl_u64(tb[KRTP_A_STATS_DROP_NOT_RTP]);
+	st->drop_other = nl_u64(tb[KRTP_A_STATS_DROP_OTHER]);
+	st->packets_total = nl_u64(tb[KRTP_A_STATS_PACKETS_TOTAL]);
+	st->idle_msecs = nl_u64(tb[KRTP_A_STATS_IDLE_MSECS]);
+	st->rtp_lost = nl_u64(tb[KRTP_A_STATS_RTP_LOST]);
+	st->rtp_duplicates = nl_u64(tb[KRTP_A_STATS_RTP_DUPLICATES]);
+	st->rtp_reordered = nl_u64(tb[KRTP_A_STATS_RTP_REORDERED]);
+	st->rtp_ssrc = nl_u32(tb[KRTP_A_STATS_RTP_SSRC]);
+	st->rtp_jitter = nl_u32(tb[KRTP_A_STATS_RTP_JITTER]);
+	st->rtp_jitter_usecs = nl_u32(tb[KRTP_A_STATS_RTP_JITTER_USECS]);
+	if (nl_has(tb[KRTP_A_STATS_RTP_PT], sizeof(uint8_t)))
+		st->rtp_pt = mnl_attr_get_u8(tb[KRTP_A_STATS_RTP_PT]);
+	st->has_rtp = tb[KRTP_A_STATS_RTP_SSRC] || tb[KRTP_A_STATS_RTP_PT] ||
+		      tb[KRTP_A_STATS_RTP_JITTER];
+	st->flows = nl_u32(tb[KRTP_A_STATS_FLOWS]);
+	return 0;
+}
+
+/* Parse the top-level attributes of a krtp message (after the genl header) */
+static int nl_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
+{
+	struct nl_tb t = { tb, KRTP_A_MAX };
+
+	memset(tb, 0, (KRTP_A_MAX + 1) * sizeof(*tb));
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return -EPROTO;
+	return mnl_attr_parse(nlh, GENL_HDRLEN, nl_tb_cb, &t) < 0 ? -EPROTO : 0;
+}
+
+static int nl_parse_flow(const struct nlmsghdr *nlh, struct krtp_flow *f)
+{
+	const struct nlattr *top[KRTP_A_MAX + 1];
+	const struct nlattr *tb[KRTP_A_FLOW_MAX + 1];
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	err = nl_parse_top(nlh, top);
+	if (err)
+		return err;
+	if (!top[KRTP_A_FLOW] || nl_parse_nested(top[KRTP_A_FLOW], tb, KRTP_A_FLOW_MAX))
+		return -EPROTO;
+
+	f->id = nl_u32(tb[KRTP_A_FLOW_ID]);
+	if ((tb[KRTP_A_FLOW_LOCAL] && nl_parse_ep(tb[KRTP_A_FLOW_LOCAL], &f->local)) ||
+	    (tb[KRTP_A_FLOW_PEER] && nl_parse_ep(tb[KRTP_A_FLOW_PEER], &f->peer)) ||
+	    (tb[KRTP_A_FLOW_VIA] && nl_parse_ep(tb[KRTP_A_FLOW_VIA], &f->via)) ||
+	    (tb[KRTP_A_FLOW_SOURCE] && nl_parse_ep(tb[KRTP_A_FLOW_SOURCE], &f->source)) ||
+	    (tb[KRTP_A_FLOW_STATS] && nl_parse_stats(tb[KRTP_A_FLOW_STATS], &f->stats)))
+		return -EPROTO;
+	if (nl_has(tb[KRTP_A_FLOW_SRC_MODE], sizeof(uint8_t)))
+		f->src_mode = mnl_attr_get_u8(tb[KRTP_A_FLOW_SRC_MODE]);
+	f->src_locked = tb[KRTP_A_FLOW_SRC_LOCKED];
+	f->flags = nl_u32(tb[KRTP_A_FLOW_FLAGS]);
+	f->idle_timeout = nl_u32(tb[KRTP_A_FLOW_IDLE_TIMEOUT]);
+	f->idle_delete = tb[KRTP_A_FLOW_IDLE_DELETE];
+	f->clock_rate = nl_u32(tb[KRTP_A_FLOW_CLOCK_RATE]);
+	f->del_reason = nl_u32(tb[KRTP_A_FLOW_DEL_REASON]);
+	if (tb[KRTP_A_FLOW_LABEL]) {
+		f->label_len = mnl_attr_get_payload_len(tb[KRTP_A_FLOW_LABEL]);
+		if (f->label_len > KRTP_LABEL_MAX_LEN)
+			f->label_len = KRTP_LABEL_MAX_LEN;
+		memcpy(f->label, mnl_attr_get_payload(tb[KRTP_A_FLOW_LABEL]), f->label_len);
+	}
+	return 0;
+}
+
+/* ---- sockets ---- */
+
+/* Ask for big socket buffers; as root the limits do not apply */
+static void nl_set_bufs(struct krtp_nl *nl)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+	int val = NL_SOCKBUF;
+	socklen_t len = sizeof(nl->rcvbuf);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &val, sizeof(val)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &val, sizeof(val));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &val, sizeof(val)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, sizeof(val));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &nl->rcvbuf, &len) < 0)
+		nl->rcvbuf = 0;
+}
+
+static int nl_family_cb(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = { NULL };
+	struct nl_tb t = { tb, CTRL_ATTR_MAX };
+	const struct nlattr *grp;
+
+	(void)arg;
+	if (mnl_attr_parse(nlh, GENL_HDRLEN, nl_tb_cb, &t) < 0 ||
+	    !nl_has(tb[CTRL_ATTR_FAMILY_ID], sizeof(uint16_t)))
+		return -EPROTO;
+	nl->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (!tb[CTRL_ATTR_MCAST_GROUPS])
+		return 0;
+	mnl_attr_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS]) {
+		const struct nlattr *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
+
+		if (nl_parse_nested(grp, g, CTRL_ATTR_MCAST_GRP_MAX) ||
+		    !g[CTRL_ATTR_MCAST_GRP_NAME] || !nl_has(g[CTRL_ATTR_MCAST_GRP_ID], 4) ||
+		    mnl_attr_validate(g[CTRL_ATTR_MCAST_GRP_NAME], MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		if (!strcmp(mnl_attr_get_str(g[CTRL_ATTR_MCAST_GRP_NAME]), KRTP_MCGRP_FLOWS))
+			nl->mcgrp = mnl_attr_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+	return 0;
+}
+
+/* Find the family's id and its "flows" group. -ENOENT: not registered */
+static int nl_resolve(struct krtp_nl *nl)
+{
+	struct nlmsghdr *nlh;
+	char buf[256];
+	int err;
+
+	nlh = nl_msg(nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KRTP_FAMILY_NAME);
+	err = nl_talk(nl, nlh, nl_family_cb, NULL);
+	if (!err && !nl->family)
+		err = -EPROTO;
+	return err;
+}
+
+static int nl_open(struct krtp_nl **nlp)
+{
+	struct krtp_nl *nl;
+	int one = 1;
+	int err;
+
+	*nlp = NULL;
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	nl->rbuf = malloc(NL_SLOTS * NL_SLOT_LEN);
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->rbuf || !nl->sock) {
+		err = nl->rbuf ? -errno : -ENOMEM;
+		goto err_free;
+	}
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	/* as iproute2: the kernel's message text, and no copy of our request */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl_set_bufs(nl);
+
+	err = nl_resolve(nl);
+	if (err)
+		goto err_free;
+	*nlp = nl;
+	return 0;
+
+err_free:
+	krtp_nl_close(nl);
+	return err;
+}
+
+int krtp_nl_open(struct krtp_nl **nlp)
+{
+	return nl_open(nlp);
+}
+
+int krtp_nl_events_open(struct krtp_nl **nlp)
+{
+	struct krtp_nl *nl;
+	int err;
+
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	if (!nl->mcgrp) {
+		krtp_nl_close(nl);
+		return -ENOENT;
+	}
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &nl->mcgrp,
+				  sizeof(nl->mcgrp)) < 0) {
+		err = -errno;
+		krtp_nl_close(nl);
+		return err;
+	}
+	*nlp = nl;
+	return 0;
+}
+
+void krtp_nl_close(struct krtp_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->rbuf);
+	free(nl);
+}
+
+const char *krtp_nl_errmsg(const struct krtp_nl *nl)
+{
+	return nl ? nl->errmsg : "";
+}
+
+int krtp_nl_fd(const struct krtp_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+/* ---- adding flows ---- */
+
+/* Where the answers of one batch go, indexed by sequence number - seq0 */
+struct nl_batch {
+	struct krtp_flow *flows;
+	size_t n;
+	uint32_t seq0;
+	size_t pending;		/* requests without an answer yet */
+	size_t first_bad;	/* lowest index that failed, n if none */
+	int err;		/* its error */
+};
+
+static void nl_batch_answer(struct krtp_nl *nl, struct nl_batch *b, const struct nlmsghdr *m)
+{
+	size_t i = m->nlmsg_seq - b->seq0;
+	struct krtp_flow reply;
+	char saved[sizeof(nl->errmsg)];
+	int err = 0;
+
+	if (m->nlmsg_pid != nl->portid || i >= b->n)
+		return;		/* not ours, or late from an older request */
+	if (m->nlmsg_type == NLMSG_ERROR) {
+		/* keep the message of the first failure in flow order */
+		memcpy(saved, nl->errmsg, sizeof(saved));
+		err = nl_parse_error(nl, m);
+		if (!err)
+			return;	/* an ack: we did not ask for one */
+		if (i > b->first_bad)
+			memcpy(nl->errmsg, saved, sizeof(saved));
+	} else if (m->nlmsg_type >= NLMSG_MIN_TYPE) {
+		err = nl_parse_flow(m, &reply);
+		if (!err && !reply.id)
+			err = -EPROTO;
+		if (!err)
+			b->flows[i].id = reply.id;
+	} else {
+		return;
+	}
+	b->pending--;
+	if (err && i < b->first_bad) {
+		if (err == -EPROTO && m->nlmsg_type != NLMSG_ERROR)
+			nl_set_errmsg(nl, "kernel reply carries no flow id");
+		b->first_bad = i;
+		b->err = err;
+	}
+}
+
+/*
+ * Read the answers to one batch: each FLOW_NEW request (sent without
+ * NLM_F_ACK) gets either its reply, carrying the new id, or an error.
+ * They are all queued when sendmsg() returns; recvmmsg() takes many at once.
+ */
+static int nl_batch_recv(struct krtp_nl *nl, struct nl_batch *b)
+{
+	struct mmsghdr msgs[NL_SLOTS];
+	struct iovec iov[NL_SLOTS];
+	int i, n, err;
+
+	for (i = 0; i < NL_SLOTS; i++) {
+		iov[i].iov_base = nl->rbuf + i * NL_SLOT_LEN;
+		iov[i].iov_len = NL_SLOT_LEN;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (b->pending) {
+		err = nl_wait(nl);
+		if (err)
+			return err;
+		n = recvmmsg(krtp_nl_fd(nl), msgs, NL_SLOTS, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			/* ENOBUFS: answers were dropped, which flows exist is unknown */
+			return -errno;
+		}
+		for (i = 0; i < n; i++) {
+			const struct nlmsghdr *m = (const void *)iov[i].iov_base;
+			int len = msgs[i].msg_len;
+
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+				return -EMSGSIZE;
+			for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len))
+				nl_batch_answer(nl, b, m);
+		}
+	}
+	return 0;
+}
+
+int krtp_nl_flow_add_batch(struct krtp_nl *nl, struct krtp_flow *flows, size_t n, size_t *done)
+{
+	size_t max_msgs, i = 0, dummy;
+	char *buf;
+	int err = 0;
+
+	if (!done)
+		done = &dummy;
+	*done = 0;
+	nl->errmsg[0] = '\0';
+	if (!n)
+		return 0;
+	buf = malloc(NL_BATCH_LEN);
+	if (!buf)
+		return -ENOMEM;
+	/* every answer must fit the receive buffer at once */
+	max_msgs = nl->rcvbuf / NL_ANSWER_COST;
+	if (max_msgs < 1)
+		max_msgs = 1;
+
+	while (i < n) {
+		struct nl_batch b = { .flows = flows + i, .seq0 = nl->seq + 1 };
+		size_t off = 0;
+		int check = 0;
+
+		while (i + b.n < n && b.n < max_msgs && NL_BATCH_LEN - off >= NL_FLOW_MSG_MAX) {
+			struct krtp_flow *f = &flows[i + b.n];
+			struct nlmsghdr *nlh;
+
+			check = nl_flow_check(nl, f);
+			if (check)
+				break;
+			f->id = 0;
+			nlh = nl_msg(nl, buf + off, nl->family, KRTP_CMD_FLOW_NEW, 0);
+			nl_put_flow(nlh, f);
+			off += nlh->nlmsg_len;
+			b.n++;
+		}
+		if (b.n) {
+			if (mnl_socket_sendto(nl->sock, buf, off) < 0) {
+				err = -errno;
+				break;
+			}
+			b.pending = b.n;
+			b.first_bad = b.n;
+			/* on a transport error (ENOBUFS) the batch counts as not done */
+			err = nl_batch_recv(nl, &b);
+			if (err)
+				break;
+			if (b.first_bad < b.n) {
+				i += b.first_bad;
+				err = b.err;
+				break;
+			}
+			i += b.n;
+		}
+		if (check) {
+			err = check;	/* a local check failed at flows[i] */
+			break;
+		}
+	}
+	*done = i;
+	free(buf);
+	return err;
+}
+
+int krtp_nl_flow_add(struct krtp_nl *nl, struct krtp_flow *flow)
+{
+	return krtp_nl_flow_add_batch(nl, flow, 1, NULL);
+}
+
+/* ---- one flow by id or local endpoint ---- */
+
+static struct nlmsghdr *nl_flow_key_msg(struct krtp_nl *nl, void *buf, uint8_t cmd, uint32_t id,
+					const struct krtp_ep *local)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, buf, nl->family, cmd, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	if (local)
+		nl_put_ep(nlh, KRTP_A_FLOW_LOCAL, local);
+	else
+		mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, id);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+int krtp_nl_flow_del_id(struct krtp_nl *nl, uint32_t id)
+{
+	char buf[NL_FLOW_MSG_MAX];
+
+	return nl_talk(nl, nl_flow_key_msg(nl, buf, KRTP_CMD_FLOW_DEL, id, NULL), NULL, NULL);
+}
+
+int krtp_nl_flow_del_local(struct krtp_nl *nl, const struct krtp_ep *local)
+{
+	char buf[NL_FLOW_MSG_MAX];
+
+	return nl_talk(nl, nl_flow_key_msg(nl, buf, KRTP_CMD_FLOW_DEL, 0, local), NULL, NULL);
+}
+
+struct nl_get {
+	struct krtp_flow *out;
+	bool got;
+};
+
+static int nl_get_cb(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl_get *g = arg;
+	int err;
+
+	(void)nl;
+	err = nl_parse_flow(nlh, g->out);
+	if (!err)
+		g->got = true;
+	return err;
+}
+
+static int nl_get(struct krtp_nl *nl, uint32_t id, const struct krtp_ep *local,
+		  struct krtp_flow *out)
+{
+	struct nl_get g = { out, false };
+	char buf[NL_FLOW_MSG_MAX];
+	int err;
+
+	err = nl_talk(nl, nl_flow_key_msg(nl, buf, KRTP_CMD_FLOW_GET, id, local), nl_get_cb, &g);
+	if (!err && !g.got)
+		err = -EPROTO;
+	return err;
+}
+
+int krtp_nl_flow_get_id(struct krtp_nl *nl, uint32_t id, struct krtp_flow *out)
+{
+	return nl_get(nl, id, NULL, out);
+}
+
+int krtp_nl_flow_get_local(struct krtp_nl *nl, const struct krtp_ep *local, struct krtp_flow *out)
+{
+	return nl_get(nl, 0, local, out);
+}
+
+/* ---- dump, flush, stats ---- */
+
+struct nl_dump {
+	struct krtp_flow *flows;
+	size_t n, cap;
+};
+
+static int nl_dump_cb(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl_dump *d = arg;
+
+	(void)nl;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		struct krtp_flow *p = realloc(d->flows, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		d->flows = p;
+		d->cap = cap;
+	}
+	if (nl_parse_flow(nlh, &d->flows[d->n]))
+		return -EPROTO;
+	d->n++;
+	return 0;
+}
+
+/*
+ * The flows are collected first and handed to cb only from a dump the
+ * kernel marked consistent: a flow added or deleted while the dump ran sets
+ * NLM_F_DUMP_INTR, and then the dump starts over.
+ */
+int krtp_nl_flow_dump(struct krtp_nl *nl, int (*cb)(const struct krtp_flow *flow, void *arg),
+		      void *arg)
+{
+	struct nl_dump d = { NULL, 0, 0 };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int tries, err = 0;
+	size_t i;
+
+	for (tries = 0; tries < NL_DUMP_TRIES; tries++) {
+		d.n = 0;
+		err = nl_talk(nl, nl_msg(nl, buf, nl->family, KRTP_CMD_FLOW_GET, NLM_F_DUMP),
+			      nl_dump_cb, &d);
+		if (err || !nl->dump_intr)
+			break;
+	}
+	if (!err && nl->dump_intr) {
+		nl_set_errmsg(nl, "flows kept changing during the dump");
+		err = -EINTR;
+	}
+	for (i = 0; !err && i < d.n; i++)
+		err = cb(&d.flows[i], arg);
+	free(d.flows);
+	return err;
+}
+
+int krtp_nl_flush(struct krtp_nl *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return nl_talk(nl, nl_msg(nl, buf, nl->family, KRTP_CMD_FLOW_FLUSH, 0), NULL, NULL);
+}
+
+static int nl_stats_cb(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *top[KRTP_A_MAX + 1];
+
+	(void)nl;
+	if (nl_parse_top(nlh, top) || !top[KRTP_A_STATS])
+		return -EPROTO;
+	return nl_parse_stats(top[KRTP_A_STATS], arg) ?: 1;
+}
+
+int krtp_nl_stats_get(struct krtp_nl *nl, struct krtp_stats *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = nl_talk(nl, nl_msg(nl, buf, nl->family, KRTP_CMD_STATS_GET, 0), nl_stats_cb, out);
+	if (err == 0)
+		return -EPROTO;	/* acked, but no reply carried the counters */
+	return err < 0 ? err : 0;
+}
+
+/* ---- events ---- */
+
+int krtp_nl_events_read(struct krtp_nl *nl,
+			void (*cb)(int cmd, const struct krtp_flow *flow, void *arg), void *arg)
+{
+	for (;;) {
+		const struct nlmsghdr *m;
+		int len;
+
+		len = recv(krtp_nl_fd(nl), nl->rbuf, NL_SLOT_LEN, MSG_DONTWAIT | MSG_TRUNC);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			/* ENOBUFS: events were lost; the socket still works */
+			return -errno;
+		}
+		if (len > NL_SLOT_LEN)
+			continue;	/* truncated: cannot be one of ours */
+		for (m = (const void *)nl->rbuf; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			const struct genlmsghdr *genl = mnl_nlmsg_get_payload(m);
+			struct krtp_flow flow;
+
+			if (m->nlmsg_type != nl->family ||
+			    mnl_nlmsg_get_payload_len(m) < GENL_HDRLEN)
+				continue;
+			if (nl_parse_flow(m, &flow))
+				continue;
+			cb(genl->cmd, &flow, arg);
+		}
+	}
+}
+
+/* ---- endpoint text ---- */
+
+static int nl_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+
+	if (!*s || strlen(s) > 5)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -EINVAL;
+	*port = v;
+	return 0;
+}
+
+int krtp_ep_parse(const char *s, struct krtp_ep *ep, bool port_required)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port = NULL;
+	const char *first, *last;
+	size_t hlen;
+
+	memset(ep, 0, sizeof(*ep));
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || (end[1] && end[1] != ':'))
+			return -EINVAL;
+		hlen = end - s - 1;
+		s++;
+		port = end[1] ? end + 2 : NULL;
+		ep->family = AF_INET6;
+	} else {
+		first = strchr(s, ':');
+		last = strrchr(s, ':');
+		if (first && first == last) {
+			/* one colon: IPv4 and a port */
+			hlen = first - s;
+			port = first + 1;
+			ep->family = AF_INET;
+		} else {
+			/* none (IPv4) or several (a bare IPv6 address, no port) */
+			hlen = strlen(s);
+			ep->family = first ? AF_INET6 : AF_INET;
+		}
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(ep->family, host, &ep->addr) != 1)
+		return -EINVAL;
+	if (port && nl_parse_port(port, &ep->port))
+		return -EINVAL;
+	if (port_required && !ep->port)
+		return -EINVAL;
+	return 0;
+}
+
+char *krtp_ep_str(const struct krtp_ep *ep, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!ep->family || !inet_ntop(ep->family, &ep->addr, host, sizeof(host)))
+		return buf;
+	if (!ep->port)
+		snprintf(buf, len, "%s", host);
+	else if (ep->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", host, ep->port);
+	else
+		snprintf(buf, len, "%s:%u", host, ep->port);
+	return buf;
+}
