@@ -1,0 +1,332 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench-sip: signalling rate of krtpd against Kamailio, same machine,
+# same run, same sipp scenarios, UDP on loopback.
+#
+#   tools/bench/sip.sh [--quick] [--only krtpd|kamailio] [--step-secs N]
+#
+#   127.0.0.1:5070  kamailio (tests/sip/kamailio-bench.cfg: usrloc in memory,
+#                   record-routing stateful proxy)
+#   127.0.0.1:5080  krtpd (media = user; the bench calls carry no SDP)
+#   127.0.0.1:5090  sipp callee "bob" (tests/sip/uas-bench.xml), registered
+#                   at the server under test
+#   sipp caller     tests/sip/reg-bench.xml (REGISTER of a new user per call)
+#                   tests/sip/uac-bench.xml (INVITE, 200, ACK, BYE, 200)
+#
+# Each case steps the offered rate up (sipp -r) for a few seconds per step
+# until more than 1% of the transactions fail or the rate actually achieved
+# falls below 90% of the offered rate; the case's result is the best rate
+# achieved in a step that passed. A case is capped at about two minutes.
+# Then krtpd's memory: RSS growth over N registrations and over N calls held
+# open, per user and per call.
+#
+# The machine's cores are shared: compare the two servers within one run,
+# never absolute numbers across runs. When both servers reach the top step
+# the limit is sipp's, not theirs, and the table says so.
+set -u
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+sipdir=$repo/tests/sip
+krtpd=$repo/daemon/krtpd
+
+step_secs=6
+only=
+rates=(250 500 1000 2000 3000 4000 6000 8000 12000 16000)
+mem_users=20000
+mem_calls=2000
+case_budget=120
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) step_secs=3; mem_users=5000; mem_calls=500
+		 rates=(500 1000 2000 4000 8000); shift ;;
+	--only) only=${2:?}; shift 2 ;;
+	--step-secs) step_secs=${2:?}; shift 2 ;;
+	-h|--help) sed -n '/^#   tools/s/^#   //p' "$0"; exit 0 ;;
+	*) echo "usage: tools/bench/sip.sh [--quick] [--only krtpd|kamailio] [--step-secs N]" >&2
+	   exit 2 ;;
+	esac
+done
+
+for t in sipp kamailio; do
+	command -v "$t" >/dev/null ||
+		{ echo "bench-sip: $t is missing (tools/install-deps.sh installs it)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/krtp-bench-sip.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+[ -n "${KRTP_BENCH_KEEP:-}" ] && trap - EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '%s\n' "$*" >&2; }
+
+# wait_for CMD...: retry for 10 s
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# options_ok PORT: the server answers OPTIONS with 200
+options_ok() {
+	/usr/bin/python3 "$sipdir/sipsend.py" --expect 200 127.0.0.1:"$1" \
+		"$sipdir/msg/options.sip" >/dev/null 2>&1
+}
+
+# --- the servers -----------------------------------------------------------
+
+start_kamailio() {
+	local port=$1
+	mkdir -p "$work/kam"
+	# shm 256 MB covers the largest registration run with room to spare
+	kamailio -f "$sipdir/kamailio-bench.cfg" -A "BENCH_PORT=$port" \
+		-DD -E -m 256 -M 16 -Y "$work/kam" -P "$work/kam/pid" \
+		>"$work/kamailio.log" 2>&1 &
+	srv_pid=$!
+	pids+=("$srv_pid")
+	wait_for options_ok "$port" ||
+		{ log "bench-sip: kamailio did not start:"; tail -5 "$work/kamailio.log" >&2; return 1; }
+}
+
+start_krtpd() {
+	local port=$1
+	mkdir -p "$work/krtpd"
+	cat >"$work/krtpd/krtpd.conf" <<EOF
+# bench: signalling only; the calls carry no SDP
+listen = 127.0.0.1:$port
+domain = 127.0.0.1
+media = user
+relay_address = 127.0.0.1
+state_dir = $work/krtpd
+control_socket = $work/krtpd/krtpd.sock
+log_level = warning
+EOF
+	"$krtpd" -c "$work/krtpd/krtpd.conf" -f >"$work/krtpd.log" 2>&1 &
+	srv_pid=$!
+	pids+=("$srv_pid")
+	wait_for options_ok "$port" ||
+		{ log "bench-sip: krtpd did not start:"; tail -5 "$work/krtpd.log" >&2; return 1; }
+}
+
+stop_server() {
+	kill "$srv_pid" 2>/dev/null
+	wait "$srv_pid" 2>/dev/null
+	# Kamailio's children go with the main process; give the port a moment
+	sleep 1
+}
+
+# --- sipp runs ---------------------------------------------------------------
+
+# sipp_run NAME PORT SCENARIO RATE COUNT [ARGS...]: one sipp client run;
+# leaves "ok failed secs" in $work/NAME.res
+sipp_run() {
+	local name=$1 port=$2 scen=$3 rate=$4 count=$5
+	shift 5
+	local t0 t1 stat ok failed
+	rm -f "$work/$name".*
+	t0=$(date +%s.%N)
+	timeout $((count / rate + 40)) sipp -sf "$scen" -i 127.0.0.1 -p 0 \
+		-key domain "127.0.0.1:$port" -s bob \
+		-r "$rate" -m "$count" -l $((rate * 4 + 100)) \
+		-recv_timeout 5000 -max_recv_loops 100000 -max_sched_loops 100000 \
+		-nostdin -trace_stat -stf "$work/$name.csv" -fd 1 -trace_err -error_file "$work/$name.err" \
+		"$@" "127.0.0.1:$port" >"$work/$name.out" 2>&1
+	t1=$(date +%s.%N)
+	stat=$work/$name.csv
+	if [ ! -s "$stat" ]; then
+		echo "0 $count 0" >"$work/$name.res"
+		return
+	fi
+	# columns by name from the header line
+	read -r ok failed < <(awk -F';' '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		{ last = $0 }
+		END { split(last, f, ";")
+		      print f[col["SuccessfulCall(C)"]] + 0, f[col["FailedCall(C)"]] + 0 }' "$stat")
+	echo "$ok $((count - ok > failed ? count - ok : failed)) $(echo "$t1 - $t0" | bc -l)" \
+		>"$work/$name.res"
+}
+
+# register_bob PORT: the bench callee's binding
+register_bob() {
+	sipp -sf "$sipdir/reg-one.xml" -i 127.0.0.1 -p 0 -s bob \
+		-key domain "127.0.0.1:$1" -key contact_port 5090 -key expires 3600 \
+		-m 1 -recv_timeout 3000 -nostdin "127.0.0.1:$1" >"$work/reg-bob.out" 2>&1
+}
+
+start_callee() {
+	sipp -sf "$sipdir/uas-bench.xml" -i 127.0.0.1 -p 5090 -s bob \
+		-nostdin -max_recv_loops 100000 -max_sched_loops 100000 \
+		>"$work/uas.out" 2>&1 &
+	uas_pid=$!
+	pids+=("$uas_pid")
+	sleep 0.3
+}
+
+stop_callee() {
+	kill "$uas_pid" 2>/dev/null
+	wait "$uas_pid" 2>/dev/null
+}
+
+# ramp SERVER KIND PORT: step the rate up; prints "best_rate top_reached"
+ramp() {
+	local server=$1 kind=$2 port=$3 rate best=0 top=1 start ok failed secs achieved
+	local scen=$sipdir/reg-bench.xml extra=()
+	if [ "$kind" = calls ]; then
+		scen=$sipdir/uac-bench.xml
+		extra=(-d 0)
+	fi
+	start=$SECONDS
+	for rate in "${rates[@]}"; do
+		if [ $((SECONDS - start + step_secs + 5)) -gt "$case_budget" ]; then
+			log "  $server $kind: time budget reached"
+			top=0
+			break
+		fi
+		sipp_run "$server-$kind-$rate" "$port" "$scen" "$rate" $((rate * step_secs)) "${extra[@]}"
+		read -r ok failed secs <"$work/$server-$kind-$rate.res"
+		achieved=$(echo "$ok / $secs" | bc)
+		log "$(printf '  %-8s %-9s offered %6d/s: %7d ok %6d failed  %7d/s achieved' \
+			"$server" "$kind" "$rate" "$ok" "$failed" "$achieved")"
+		if [ $((failed * 100)) -gt $((ok + failed)) ] ||
+		   [ $((achieved * 10)) -lt $((rate * 9)) ]; then
+			top=0
+			break
+		fi
+		[ "$achieved" -gt "$best" ] && best=$achieved
+		if [ ! -d /proc/"$srv_pid" ]; then
+			log "  $server died"
+			top=0
+			break
+		fi
+	done
+	echo "$best $top"
+}
+
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status 2>/dev/null || echo 0
+}
+
+# --- the cases ---------------------------------------------------------------
+
+declare -A res
+
+run_server() {
+	local server=$1 port=$2 r
+	"start_$server" "$port" || return 1
+	r=$(ramp "$server" register "$port")
+	res[$server,register]=$r
+	stop_server
+	# calls: a fresh server, so the registrations above do not weigh on it
+	"start_$server" "$port" || return 1
+	register_bob "$port" || { log "bench-sip: registering bob at $server failed"; return 1; }
+	start_callee
+	r=$(ramp "$server" calls "$port")
+	res[$server,calls]=$r
+	stop_callee
+	stop_server
+}
+
+memory_krtpd() {
+	local port=$1 rss0 rss1 rate=1000
+	start_krtpd "$port" || return 1
+	sleep 1
+	rss0=$(rss_kb "$srv_pid")
+	sipp_run mem-reg "$port" "$sipdir/reg-bench.xml" "$rate" "$mem_users"
+	sleep 1
+	rss1=$(rss_kb "$srv_pid")
+	read -r ok failed _ <"$work/mem-reg.res"
+	res[mem,user]=$(( (rss1 - rss0) * 1024 / (ok > 0 ? ok : 1) ))
+	res[mem,users]=$ok
+	stop_server
+
+	start_krtpd "$port" || return 1
+	register_bob "$port" || return 1
+	start_callee
+	sleep 1
+	rss0=$(rss_kb "$srv_pid")
+	# the calls stay up for 60 s; RSS is read once all of them are set up
+	sipp -sf "$sipdir/uac-bench.xml" -i 127.0.0.1 -p 0 -s bob \
+		-key domain "127.0.0.1:$port" -r 500 -m "$mem_calls" -d 60000 \
+		-recv_timeout 5000 -nostdin -trace_stat -stf "$work/mem-calls.csv" -fd 1 \
+		"127.0.0.1:$port" >"$work/mem-calls.out" 2>&1 &
+	local caller=$!
+	pids+=("$caller")
+	sleep $((mem_calls / 500 + 3))
+	rss1=$(rss_kb "$srv_pid")
+	local up
+	up=$(awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		{ last = $0 } END { split(last, f, ";"); print f[col["CurrentCall"]] + 0 }' \
+		"$work/mem-calls.csv" 2>/dev/null)
+	res[mem,call]=$(( (rss1 - rss0) * 1024 / (${up:-0} > 0 ? up : 1) ))
+	res[mem,calls]=${up:-0}
+	kill "$caller" 2>/dev/null
+	wait "$caller" 2>/dev/null
+	stop_callee
+	stop_server
+}
+
+have_krtpd=1
+if [ ! -x "$krtpd" ]; then
+	log "bench-sip: building krtpd"
+	make -C "$repo/daemon" -s >/dev/null 2>&1 || true
+	[ -x "$krtpd" ] || { log "bench-sip: daemon/krtpd does not build; krtpd half skipped"; have_krtpd=0; }
+fi
+
+log "bench-sip: sipp $(sipp -v 2>&1 | awk '/SIPp v/ { print $2 }'), $(kamailio -v | head -1), ${step_secs}s per step"
+if [ "$only" != krtpd ]; then
+	run_server kamailio 5070 || log "bench-sip: the Kamailio half failed"
+fi
+if [ "$only" != kamailio ] && [ "$have_krtpd" = 1 ]; then
+	run_server krtpd 5080 || log "bench-sip: the krtpd half failed"
+	memory_krtpd 5080 || log "bench-sip: the krtpd memory measurement failed"
+fi
+
+# --- the table ---------------------------------------------------------------
+
+cell() {
+	local v=${res[$1]:-}
+	[ -n "$v" ] || { echo "-"; return; }
+	set -- $v
+	if [ "$2" = 1 ]; then echo ">=$1"; else echo "$1"; fi
+}
+ratio() {
+	local a=${res[krtpd,$1]:-} b=${res[kamailio,$1]:-}
+	[ -n "$a" ] && [ -n "$b" ] || { echo "-"; return; }
+	set -- $a
+	local av=$1
+	set -- $b
+	[ "$1" -gt 0 ] || { echo "-"; return; }
+	echo "scale=2; $av / $1" | bc
+}
+
+echo
+echo "krtpd vs Kamailio, UDP on loopback, sustained with < 1% failures"
+printf '%-22s %12s %12s %14s\n' "" "krtpd" "Kamailio" "krtpd/Kamailio"
+printf '%-22s %12s %12s %14s\n' "REGISTER/s" "$(cell krtpd,register)" \
+	"$(cell kamailio,register)" "$(ratio register)"
+printf '%-22s %12s %12s %14s\n' "calls/s (INVITE..BYE)" "$(cell krtpd,calls)" \
+	"$(cell kamailio,calls)" "$(ratio calls)"
+if [ -n "${res[mem,user]:-}" ]; then
+	echo
+	printf 'krtpd memory: %s bytes per registered user (RSS delta over %s users),\n' \
+		"${res[mem,user]}" "${res[mem,users]}"
+	printf '              %s bytes per active call (RSS delta over %s calls held open)\n' \
+		"${res[mem,call]}" "${res[mem,calls]}"
+fi
+echo "(\">=\": the top offered rate passed; sipp, not the server, set the limit)"
+[ -n "${res[kamailio,register]:-}" ] || exit 1
+exit 0
