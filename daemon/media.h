@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * krtpd media anchoring (daemon/media/*.c): relay ports, SDP rewriting, and the
+ * krtpd media anchoring (daemon/media/): relay ports, SDP rewriting, and the
  * flows that carry a call's RTP/RTCP, in krtp.ko or in the userspace relay.
  *
  * The SIP core calls these; media keeps its own state, behind its own lock,
