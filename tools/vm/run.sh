@@ -24,7 +24,8 @@ usage() {
 }
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-kver=$(basename /lib/modules/6.1.*-amd64 2>/dev/null)
+kver=$(ls -d /lib/modules/6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
+kver=${kver##*/}
 icount=0
 smp=2
 mem=1024
@@ -88,7 +89,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -m "$mem" -nographic -no-reboot
 	-nodefaults -serial stdio -monitor none -vga none
 	-bios /usr/share/qemu/qboot.rom
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 krtp.out=$KRTP_OUT"
+	-append "console=ttyS0 quiet loglevel=3 log_buf_len=4M panic=-1 krtp.out=$KRTP_OUT"
 	-fsdev "local,id=root,path=/,readonly=on,$fs"
 	-device virtio-9p-pci,fsdev=root,mount_tag=hostroot
 	-fsdev "local,id=out,path=$KRTP_OUT,$fs"

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make test: everything, from a fresh Debian 12 clone.
+#
+#   1. install the Debian packages (tools/install-deps.sh)
+#   2. build krtpd and krtpctl (make userspace) and the test tools
+#   3. host suites, when present: make -C tests/unit run, make -C tests/fuzz run
+#   4. for each test kernel (6.1, 6.12): krtp.ko, the debug build with the
+#      self-tests, and the W=1 + sparse check (tools/vm/build-module.sh)
+#   5. for each test kernel: boot it under QEMU and run tests/run.sh inside;
+#      the KTAP output goes to build/results/KVER.ktap
+#
+# Prints a summary per suite and ends with one line "N passed, N failed"
+# (", N skipped"); exits non-zero if anything failed or a VM did not finish.
+#
+# Environment: KVERS (kernels to test, default every installed 6.1 and
+# 6.12), TEST_ONLY (names of VM tests to run), VM_TIMEOUT (seconds per VM
+# run, default 2400), SKIP_DEPS=1 (do not run install-deps.sh).
+set -u
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo" || exit 1
+results=$repo/build/results
+mkdir -p "$results"
+start=$(date +%s)
+
+suites=()
+declare -A S_PASS S_FAIL S_SKIP S_NOTE
+
+# record SUITE PASSED FAILED SKIPPED [NOTE]
+record() {
+	[ -n "${S_PASS[$1]+x}" ] || { suites+=("$1"); S_PASS[$1]=0; S_FAIL[$1]=0; S_SKIP[$1]=0; S_NOTE[$1]=; }
+	S_PASS[$1]=$((S_PASS[$1] + $2))
+	S_FAIL[$1]=$((S_FAIL[$1] + $3))
+	S_SKIP[$1]=$((S_SKIP[$1] + $4))
+	[ -z "${5:-}" ] || S_NOTE[$1]="${S_NOTE[$1]:+${S_NOTE[$1]}; }$5"
+}
+
+# step SUITE NAME CMD...: one pass/fail result from a command's status; the
+# output goes to build/results/NAME.log and is shown on failure
+step() {
+	local suite=$1 name=$2 log
+
+	shift 2
+	log=$results/$name.log
+	echo "== $name"
+	if "$@" >"$log" 2>&1; then
+		record "$suite" 1 0 0
+	else
+		tail -n 40 "$log"
+		echo "== $name: FAILED (full log: build/results/$name.log)"
+		record "$suite" 0 1 0 "$name failed"
+	fi
+}
+
+# totals SUITE LOG: take "N passed, N failed[, N skipped]" from a suite's last
+# such line; a missing line counts as one failure
+totals() {
+	local suite=$1 log=$2 line p f s
+
+	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		record "$suite" 0 1 0 "no result line"
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/.*\b([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.*\b([0-9]+) failed.*/\1/')
+	s=0
+	echo "$line" | grep -qE '[0-9]+ skipped' && s=$(echo "$line" | sed -E 's/.*\b([0-9]+) skipped.*/\1/')
+	record "$suite" "$p" "$f" "$s"
+}
+
+# 1. packages
+if [ -z "${SKIP_DEPS:-}" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		step deps install-deps tools/install-deps.sh
+	else
+		echo "== install-deps: not root, assuming the packages are there"
+	fi
+fi
+
+kvers=${KVERS:-}
+if [ -z "$kvers" ]; then
+	for d in /lib/modules/6.1.*-amd64 /lib/modules/6.12.*-amd64; do
+		[ -d "$d/build" ] && [ -r "/boot/vmlinuz-${d##*/}" ] && kvers+=" ${d##*/}"
+	done
+fi
+
+# 2. userspace and test tools
+jobs=$(nproc)
+step build userspace make -j"$jobs" userspace
+step build test-tools make -j"$jobs" -C tests
+if [ -f tests/api/Makefile ]; then
+	step build api-tests make -j"$jobs" -C tests/api
+fi
+
+# 3. host suites (owned by the krtpd tests; each ends with "N passed, N failed")
+for s in unit fuzz; do
+	[ -f "tests/$s/Makefile" ] || { echo "== tests/$s: not present"; continue; }
+	echo "== tests/$s"
+	make -C "tests/$s" run >"$results/$s.log" 2>&1
+	rc=$?
+	tail -n 5 "$results/$s.log"
+	totals "$s" "$results/$s.log"
+	if [ "$rc" != 0 ] && [ "${S_FAIL[$s]}" = 0 ]; then
+		record "$s" 0 1 0 "make exited $rc"
+	fi
+done
+
+# 4. krtp.ko for each kernel: normal, debug (self-tests), W=1 + sparse
+for k in $kvers; do
+	step "module-$k" "module-$k" tools/vm/build-module.sh "$k"
+	step "module-$k" "module-debug-$k" tools/vm/build-module.sh "$k" debug
+	step "module-$k" "check-W1-$k" tools/vm/build-module.sh "$k" check
+done
+
+# 5. the VM suites
+for k in $kvers; do
+	suite=vm-$k
+	out=$results/$k.ktap
+	echo "== $suite: tests/run.sh in QEMU (full output: build/results/$k.ktap)"
+	tools/vm/run.sh -k "$k" --timeout "${VM_TIMEOUT:-2400}" -- tests/run.sh </dev/null >"$out" 2>&1 &
+	vm=$!
+	# show the per-test results as they come
+	tail -n +1 --pid=$vm -f "$out" 2>/dev/null | grep --line-buffered -E '^(not )?ok [0-9]+ ' &
+	wait "$vm"
+	rc=$?
+	sleep 0.2
+	grep -E '^# +not ok [0-9]+ ' "$out" | sed 's/^/   /' | head -n 60
+	totals "$suite" "$out"
+	case "$rc" in
+	0) ;;
+	124) record "$suite" 0 1 0 "VM timed out" ;;
+	125) record "$suite" 0 1 0 "VM did not boot or died"; tail -n 30 "$out" ;;
+	*) [ "${S_FAIL[$suite]}" != 0 ] || record "$suite" 0 1 0 "exit $rc" ;;
+	esac
+done
+
+# summary
+total_p=0 total_f=0 total_s=0
+echo
+echo "== summary ($(($(date +%s) - start)) s)"
+printf '   %-28s %6s %6s %7s\n' suite passed failed skipped
+for s in "${suites[@]}"; do
+	printf '   %-28s %6d %6d %7d  %s\n' "$s" "${S_PASS[$s]}" "${S_FAIL[$s]}" "${S_SKIP[$s]}" "${S_NOTE[$s]}"
+	total_p=$((total_p + S_PASS[$s]))
+	total_f=$((total_f + S_FAIL[$s]))
+	total_s=$((total_s + S_SKIP[$s]))
+done
+[ -n "$kvers" ] || { echo "   no test kernel installed"; total_f=$((total_f + 1)); }
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" = 0 ]
