@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The krtp generic netlink API, good and bad requests (run as root with
+ * krtp.ko loaded; skipped when it is not). Each rejection is checked for
+ * its errno, its extack text, and where the kernel reports one, the offset
+ * of the offending attribute or the missing attribute and its nest, as
+ * tools/testing/selftests/net/netlink-dumps.c does.
+ *
+ * Texts the kernel's policy code writes (lib/nlattr.c) are matched exactly;
+ * texts krtp.ko writes carry the "krtp: " prefix of NL_SET_ERR_MSG_MOD.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "knl.h"
+
+#define MAX_FLOWS_PARAM "/sys/module/krtp/parameters/max_flows"
+
+FIXTURE(krtp) {
+	struct knl k;
+	char buf[8192];
+	struct knl_ack a;
+};
+
+FIXTURE_SETUP(krtp)
+{
+	int err = knl_open(&self->k);
+
+	if (err == -ENOENT)
+		SKIP(return, "krtp.ko is not loaded");
+	ASSERT_EQ(0, err);
+	/* every test starts from an empty namespace */
+	ASSERT_EQ(0, knl_flush(&self->k));
+}
+
+FIXTURE_TEARDOWN(krtp)
+{
+	if (self->k.sock)
+		knl_flush(&self->k);
+	knl_close(&self->k);
+}
+
+/* Start FLOW_NEW 10.0.0.1:4000 -> 192.0.2.1:5000 inside an open FLOW nest */
+static struct nlmsghdr *flow_new_start(struct knl *k, char *buf, struct nlattr **nest)
+{
+	struct nlmsghdr *nlh = knl_msg(k, buf, KRTP_CMD_FLOW_NEW, 0);
+
+	*nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4000);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	return nlh;
+}
+
+static int flow_new_end(struct knl *k, struct nlmsghdr *nlh, struct nlattr *nest,
+			struct knl_ack *a)
+{
+	mnl_attr_nest_end(nlh, nest);
+	return knl_xfer(k, nlh, a);
+}
+
+/* Number of flows in a dump, and whether each id was unique */
+struct dump_count {
+	unsigned int n;
+	uint32_t max_id;
+	bool dup;
+	unsigned char *seen;	/* by id, up to seen_len */
+	size_t seen_len;
+};
+
+static void dump_count_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_count *d = arg;
+	uint32_t id = knl_flow_id(nlh);
+
+	d->n++;
+	if (id > d->max_id)
+		d->max_id = id;
+	if (d->seen && id < d->seen_len) {
+		d->dup |= d->seen[id];
+		d->seen[id] = 1;
+	}
+}
+
+static int dump(struct knl *k, struct dump_count *d, struct knl_ack *a)
+{
+	char buf[8192];
+
+	d->n = 0;
+	d->max_id = 0;
+	d->dup = false;
+	return knl_xfer_cb(k, knl_msg(k, buf, KRTP_CMD_FLOW_GET, NLM_F_DUMP), a, dump_count_cb, d);
+}
+
+/* ---- good requests ---- */
+
+TEST_F(krtp, new_get_del)
+{
+	struct knl_ack g;
+	uint32_t id;
+
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
+	/* FLOW_NEW replies with the flow: its id comes before the ack */
+	ASSERT_EQ(1, self->a.replies);
+	ASSERT_NE(0, self->a.id);
+	id = self->a.id;
+
+	ASSERT_EQ(0, knl_flow_by_id(&self->k, KRTP_CMD_FLOW_GET, id, &g));
+	ASSERT_EQ(1, g.replies);
+	ASSERT_EQ(id, g.id);
+
+	ASSERT_EQ(0, knl_flow_by_id(&self->k, KRTP_CMD_FLOW_DEL, id, &g));
+	ASSERT_EQ(-ENOENT, knl_flow_by_id(&self->k, KRTP_CMD_FLOW_GET, id, &g));
+
+	/* ids are never reused */
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
+	ASSERT_GT(id, self->a.id);
+}
+
+TEST_F(krtp, get_by_local)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	uint32_t id;
+
+	ASSERT_EQ(0, knl_flow_add(&self->k, "fd00::1", 4000, "fd00::2", 5000, &self->a));
+	id = self->a.id;
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
+	ASSERT_NE(id, self->a.id);
+
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "fd00::1", 4000);
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(0, knl_xfer(&self->k, nlh, &self->a));
+	ASSERT_EQ(1, self->a.replies);
+	ASSERT_EQ(id, self->a.id);
+
+	/* same address, other port: no such flow */
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "fd00::1", 4001);
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(-ENOENT, knl_xfer(&self->k, nlh, &self->a));
+	ASSERT_STRNE("", self->a.msg);
+
+	/* delete by local */
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_DEL, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "fd00::1", 4000);
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(0, knl_xfer(&self->k, nlh, &self->a));
+	ASSERT_EQ(-ENOENT, knl_flow_by_id(&self->k, KRTP_CMD_FLOW_GET, id, &self->a));
+}
+
+TEST_F(krtp, label_max_len)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	char label[KRTP_LABEL_MAX_LEN];
+
+	memset(label, 'x', sizeof(label));
+	mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, sizeof(label), label);
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
+	ASSERT_NE(0, self->a.id);
+}
+
+TEST_F(krtp, stats_get)
+{
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
+	ASSERT_EQ(0, knl_simple(&self->k, KRTP_CMD_STATS_GET, &self->a));
+	ASSERT_EQ(1, self->a.replies);
+}
+
+TEST_F(krtp, flush)
+{
+	struct dump_count d = { 0 };
+
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4002, "192.0.2.1", 5002, &self->a));
+	ASSERT_EQ(0, knl_flow_add(&self->k, "fd00::1", 4000, "fd00::2", 5000, &self->a));
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	ASSERT_EQ(3, d.n);
+	ASSERT_EQ(0, knl_flush(&self->k));
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	ASSERT_EQ(0, d.n);
+}
+
+/* 10,000 flows in batches, then one dump: every flow exactly once */
+TEST_F(krtp, dump_many)
+{
+	const unsigned int n = 10000;
+	struct dump_count d = { 0 };
+	int first_err;
+	long added;
+
+	added = knl_flow_add_many(&self->k, n, &first_err);
+	ASSERT_EQ(0, first_err);
+	ASSERT_EQ(n, added);
+
+	d.seen_len = 16u << 20;
+	d.seen = calloc(1, d.seen_len);
+	ASSERT_TRUE(d.seen != NULL);
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	EXPECT_FALSE(self->a.dump_intr);
+	EXPECT_FALSE(d.dup);
+	EXPECT_EQ(n, d.n);
+
+	/* and again, the same */
+	memset(d.seen, 0, d.seen_len);
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	EXPECT_FALSE(d.dup);
+	EXPECT_EQ(n, d.n);
+	free(d.seen);
+}
+
+/* ---- missing attributes ---- */
+
+TEST_F(krtp, new_missing_flow)
+{
+	ASSERT_EQ(-EINVAL, knl_simple(&self->k, KRTP_CMD_FLOW_NEW, &self->a));
+	EXPECT_EQ(KRTP_A_FLOW, self->a.miss_type);
+	EXPECT_EQ(-1, self->a.miss_nest);
+}
+
+TEST_F(krtp, new_missing_local)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	long long nest_off = knl_tail_off(nlh);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(KRTP_A_FLOW_LOCAL, self->a.miss_type);
+	EXPECT_EQ(nest_off, self->a.miss_nest);
+}
+
+TEST_F(krtp, new_missing_peer)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	long long nest_off = knl_tail_off(nlh);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4000);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(KRTP_A_FLOW_PEER, self->a.miss_type);
+	EXPECT_EQ(nest_off, self->a.miss_nest);
+}
+
+TEST_F(krtp, ep_missing_port)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	long long ep_off = knl_tail_off(nlh);
+
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 0);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(KRTP_A_EP_PORT, self->a.miss_type);
+	EXPECT_EQ(ep_off, self->a.miss_nest);
+}
+
+TEST_F(krtp, ep_missing_addr)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4000);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, NULL, 5000);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, del_missing_key)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_DEL, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(-EINVAL, knl_xfer(&self->k, nlh, &self->a));
+	EXPECT_STRNE("", self->a.msg);
+}
+
+/* ---- wrong values ---- */
+
+TEST_F(krtp, label_too_long)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	char label[KRTP_LABEL_MAX_LEN + 1];
+	long long off = knl_tail_off(nlh);
+
+	memset(label, 'x', sizeof(label));
+	mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, sizeof(label), label);
+	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, ipv4_wrong_len)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	struct nlattr *ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_LOCAL);
+	const uint8_t three[3] = { 10, 0, 0 };
+	long long off = knl_tail_off(nlh);
+
+	mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(three), three);
+	mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, htons(4000));
+	mnl_attr_nest_end(nlh, ep);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, port_wrong_len)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	struct nlattr *ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_LOCAL);
+	struct in_addr a4 = { htonl(0x0a000001) };
+	long long off;
+
+	mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(a4), &a4);
+	off = knl_tail_off(nlh);
+	mnl_attr_put_u32(nlh, KRTP_A_EP_PORT, htonl(4000));
+	mnl_attr_nest_end(nlh, ep);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, port_zero)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	struct nlattr *ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_LOCAL);
+	struct in_addr a4 = { htonl(0x0a000001) };
+	long long off;
+
+	mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(a4), &a4);
+	off = knl_tail_off(nlh);
+	mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, 0);
+	mnl_attr_nest_end(nlh, ep);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, unknown_flag_bits)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off = knl_tail_off(nlh);
+
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, KRTP_FLOW_F_RTCP | (1U << 7));
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, unknown_attribute)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off = knl_tail_off(nlh);
+
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_MAX + 1, 1);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_STRNE("", self->a.msg);
+}
+
+/* read-only attributes are not accepted in a request */
+TEST_F(krtp, readonly_attribute)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off = knl_tail_off(nlh);
+
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, 12345);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, both_families_in_endpoint)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	struct nlattr *ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_LOCAL);
+	struct in_addr a4 = { htonl(0x0a000001) };
+	struct in6_addr a6 = IN6ADDR_LOOPBACK_INIT;
+
+	mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(a4), &a4);
+	mnl_attr_put(nlh, KRTP_A_EP_IPV6, sizeof(a6), &a6);
+	mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, htons(4000));
+	mnl_attr_nest_end(nlh, ep);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, family_mismatch)
+{
+	ASSERT_EQ(-EAFNOSUPPORT, knl_flow_add(&self->k, "10.0.0.1", 4000, "fd00::2", 5000,
+					      &self->a));
+	EXPECT_STRNE("", self->a.msg);
+}
+
+TEST_F(krtp, unknown_command)
+{
+	ASSERT_EQ(-EOPNOTSUPP, knl_simple(&self->k, KRTP_CMD_MAX + 1, &self->a));
+	ASSERT_EQ(-EOPNOTSUPP, knl_simple(&self->k, 200, &self->a));
+	/* notifications are not requests */
+	ASSERT_EQ(-EOPNOTSUPP, knl_simple(&self->k, KRTP_CMD_FLOW_DEL_NTF, &self->a));
+}
+
+/* a message too short for the generic netlink header */
+TEST_F(krtp, truncated_header)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(self->buf);
+
+	nlh->nlmsg_type = self->k.family;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++self->k.seq;
+	ASSERT_EQ(-EINVAL, knl_xfer(&self->k, nlh, &self->a));
+}
+
+TEST_F(krtp, duplicate_local)
+{
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
+	ASSERT_EQ(-EEXIST, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.9", 5008, &self->a));
+	EXPECT_STRNE("", self->a.msg);
+	/* the same port on another address is another flow */
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.2", 4000, "192.0.2.1", 5000, &self->a));
+}
+
+TEST_F(krtp, del_unknown_id)
+{
+	char want[64];
+
+	ASSERT_EQ(-ENOENT, knl_flow_by_id(&self->k, KRTP_CMD_FLOW_DEL, 987654, &self->a));
+	snprintf(want, sizeof(want), "krtp: no flow with id %u", 987654);
+	EXPECT_STREQ(want, self->a.msg);
+	ASSERT_EQ(-ENOENT, knl_flow_by_id(&self->k, KRTP_CMD_FLOW_GET, 987654, &self->a));
+	EXPECT_STREQ(want, self->a.msg);
+}
+
+/* ---- limits and permissions ---- */
+
+static int read_param(const char *path, long *v)
+{
+	char s[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, s, sizeof(s) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	*v = strtol(s, NULL, 10);
+	return 0;
+}
+
+static int write_param(const char *path, long v)
+{
+	char s[32];
+	int fd = open(path, O_WRONLY), n;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(s, sizeof(s), "%ld\n", v);
+	n = write(fd, s, n) == n ? 0 : -errno;
+	close(fd);
+	return n;
+}
+
+TEST_F(krtp, max_flows)
+{
+	uint32_t first = 0;
+	long saved = 0, i;
+	int err = 0;
+
+	if (read_param(MAX_FLOWS_PARAM, &saved) || write_param(MAX_FLOWS_PARAM, 4))
+		SKIP(return, "max_flows cannot be set at run time");
+	for (i = 0; i < 4; i++) {
+		err = knl_flow_add(&self->k, "10.0.0.1", 4000 + 2 * i, "192.0.2.1", 5000, &self->a);
+		if (err)
+			break;
+		if (!first)
+			first = self->a.id;
+	}
+	if (!err)
+		err = knl_flow_add(&self->k, "10.0.0.1", 5000, "192.0.2.1", 5000, &self->a);
+	if (i == 4 && first) {
+		struct knl_ack del, again;
+
+		/* room again once one is gone */
+		knl_flow_by_id(&self->k, KRTP_CMD_FLOW_DEL, first, &del);
+		knl_flow_add(&self->k, "10.0.0.1", 5000, "192.0.2.1", 5000, &again);
+		EXPECT_EQ(0, del.err);
+		EXPECT_EQ(0, again.err);
+	}
+	write_param(MAX_FLOWS_PARAM, saved);
+	ASSERT_EQ(4, i);
+	ASSERT_EQ(-ENOSPC, err);
+	EXPECT_STRNE("", self->a.msg);
+}
+
+/* Drop CAP_NET_ADMIN (and everything else) from the effective set */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[0].effective = data[1].effective = 0;
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+/* In a child without CAP_NET_ADMIN, every change is refused with -EPERM */
+TEST_F(krtp, no_cap_net_admin)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct knl k;
+		struct knl_ack a;
+		int fails = 0;
+
+		if (drop_caps() || knl_open(&k))
+			_exit(100);
+		if (knl_flow_add(&k, "10.0.0.1", 4002, "192.0.2.1", 5000, &a) != -EPERM)
+			fails |= 1;
+		if (knl_flow_by_id(&k, KRTP_CMD_FLOW_DEL, 1, &a) != -EPERM)
+			fails |= 2;
+		if (knl_simple(&k, KRTP_CMD_FLOW_FLUSH, &a) != -EPERM)
+			fails |= 4;
+		_exit(fails);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	/* 1: FLOW_NEW, 2: FLOW_DEL, 4: FLOW_FLUSH not refused; 100: setup */
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* and the flow is still there */
+	ASSERT_EQ(0, knl_simple(&self->k, KRTP_CMD_STATS_GET, &self->a));
+}
+
+TEST_HARNESS_MAIN
