@@ -302,6 +302,15 @@ recv_wait() {
 	wait "$pid" 2>/dev/null
 }
 
+# recv_stop NAME: end a receiver now (it still reports what it got)
+recv_stop() {
+	local pid
+
+	pid=$(eval echo "\$RECV_PID_$1")
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
 # recv_total NAME: datagrams a finished receiver got
 recv_total() {
 	awk '$1 == "total" { print $3 }' "$TMPD/$1.out"

@@ -12,6 +12,8 @@
  *   -R  create FILE once the socket is bound (so a test can wait for it)
  *   -v  print one line per datagram: "pkt SRC BYTES SEQ" (SEQ: RTP sequence)
  *
+ * SIGTERM or SIGINT ends the wait early; the report is printed all the same.
+ *
  * Output, one line per source then the total:
  *   src 10.0.2.1:4002 packets 10 bytes 1720
  *   total packets 10 bytes 1720
@@ -20,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,14 @@ struct source {
 	struct sockaddr_storage addr;
 	unsigned long packets, bytes;
 };
+
+static volatile sig_atomic_t stop_now;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_now = 1;
+}
 
 static int64_t now_msecs(void)
 {
@@ -91,6 +102,10 @@ int main(int argc, char **argv)
 	if (!locallen)
 		usage();
 
+	/* no SA_RESTART: poll() returns on the signal */
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+
 	fd = socket(local.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, locallen)) {
 		perror("udprecv: bind");
@@ -116,7 +131,7 @@ int main(int argc, char **argv)
 
 		if (linger_end && linger_end > end)
 			stop = end;
-		if (now >= stop)
+		if (now >= stop || stop_now)
 			break;
 		if (poll(&pfd, 1, stop - now) <= 0)
 			continue;

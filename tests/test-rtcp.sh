@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# RTCP counting: on a flow with the rtcp flag (the odd port of a non-muxed
+# pair) everything is RTCP; on an RTP flow, packets whose second byte is
+# 200/201 (SR/RR, RFC 5761 rtcp-mux) are RTCP and are counted apart from
+# RTP, and do not disturb the RTP analysis.
+#
+#   caller                    relay                       callee
+#   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
+#
+#   :6000 -> 10.0.1.1:4000 (RTP + muxed RTCP)  ==>  10.0.2.2:5000
+#   :6001 -> 10.0.1.1:4001 (rtcp flag)         ==>  10.0.2.2:5001
+. "$(dirname "$0")/lib.sh"
+require_tools
+ktap_print_header
+
+krtp_load || skip_all "insmod failed"
+setup_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+
+kctl flow add "$RELAY4:4000" to "$CALLEE4:5000" >/dev/null
+check_ok "flow add rtcp" kctl flow add "$RELAY4:4001" to "$CALLEE4:5001" rtcp
+check "rtcp flag shown" '["rtcp"]' "$(ffield "$RELAY4:4001" .flags | jq -c .)"
+
+recv_start mux "$callee" -l "$CALLEE4:5000" -n 15 -w 300 -t 10000
+recv_start ctl "$callee" -l "$CALLEE4:5001" -n 4 -w 300 -t 10000
+# 10 RTP (PT 8, 172 bytes), 3 SR (52 bytes), 2 RR (32 bytes), all to the RTP port
+send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 10 -z 172 -p 8
+send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 3 -z 52 -c 200
+send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 2 -z 32 -c 201
+# 4 SR (52 bytes) to the RTCP port
+send "$caller" -s "$CALLER4:6001" -d "$RELAY4:4001" -n 4 -z 52 -c 200
+recv_wait mux
+recv_wait ctl
+
+check "callee received RTP and muxed RTCP" "$RELAY4:4000 15" "$(recv_sources mux)"
+check "callee received RTCP on the RTCP flow" "$RELAY4:4001 4" "$(recv_sources ctl)"
+check_stat "mux: RTP packets" "$RELAY4:4000" packets 10
+check_stat "mux: RTP bytes" "$RELAY4:4000" bytes 1720
+check_stat "mux: rtcp_packets (SR + RR)" "$RELAY4:4000" rtcp_packets 5
+check_stat "mux: rtcp_bytes" "$RELAY4:4000" rtcp_bytes 220
+check_stat "mux: packets_total" "$RELAY4:4000" packets_total 15
+check_stat "mux: rtp_pt not taken from RTCP" "$RELAY4:4000" rtp_pt 8
+check_stat "mux: no loss from RTCP" "$RELAY4:4000" rtp_lost 0
+check_stat "mux: no reordering from RTCP" "$RELAY4:4000" rtp_reordered 0
+check_stat "rtcp flow: rtcp_packets" "$RELAY4:4001" rtcp_packets 4
+check_stat "rtcp flow: rtcp_bytes" "$RELAY4:4001" rtcp_bytes 208
+check_stat "rtcp flow: RTP packets" "$RELAY4:4001" packets 0
+check_nstat "stats rtcp_packets" rtcp_packets 9
+check_nstat "stats rtcp_bytes" rtcp_bytes 428
+check_nstat "stats packets" packets 10
+check_sysfs "sysfs rtcp_packets" rtcp_packets 9
+check_sysfs "sysfs rtcp_bytes" rtcp_bytes 428
+# README: packets_forwarded counts RTP and RTCP; rtcp_* is the RTCP part of it
+check_sysfs "sysfs packets_forwarded (RTP + RTCP)" packets_forwarded 19
+check_sysfs "sysfs bytes_forwarded (RTP + RTCP)" bytes_forwarded 2148
+
+check_unload
+ktap_finished

@@ -1,0 +1,18 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The debug build (KRTP_DEBUG=1, tools/vm/build-module.sh KVER debug) runs
+# the module's self-tests at load and prints "krtp: <name> self-test: pass"
+# for each; any failure refuses the load or prints "fail". No namespaces.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+[ -f "$KRTP_KO_DEBUG" ] || skip_all "debug build missing ($KRTP_KO_DEBUG)"
+ktap_print_header
+
+check_ok "insmod the debug build" krtp_load "$KRTP_KO_DEBUG"
+log=$(dmesg_since_load)
+echo "$log" | grep -i 'self-test' | sed 's/^/# /'
+check_range "self-tests that passed" 1 1000 "$(echo "$log" | grep -c 'self-test: pass')"
+check "self-tests that failed" 0 "$(echo "$log" | grep -i 'self-test' | grep -vc 'self-test: pass')"
+check_unload
+ktap_finished
