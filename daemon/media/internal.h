@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the media files share: calls, streams and flows (media.c), relay
+ * ports (ports.c), krtp.ko programming (kernel.c) and the relay thread
+ * (relay.c). Nothing outside daemon/media/ includes this.
+ *
+ * Locking: one mutex, med_lock, guards every call, stream, flow, port slot
+ * and the netlink request socket. The SIP core's MED_* calls and the relay
+ * thread both take it; cfg->on_inactive is always called without it, since
+ * it may call MED_Delete.
+ */
+#ifndef KRTPD_MEDIA_INTERNAL_H
+#define KRTPD_MEDIA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <krtp/nl.h>
+#include "../log.h"
+#include "../media.h"
+#include "../sdp.h"
+
+#define MED_MAX_STREAMS		SDP_MAX_MEDIA
+#define MED_LABEL_PREFIX	"krtpd:"
+#define med_log(...)		LOG_WARN(__VA_ARGS__)
+
+/* the four flows of a stream; with rtcp-mux only the RTP ones exist */
+enum med_flow_idx {
+	MED_F_AB_RTP,		/* arrives on the A-facing RTP port, goes to B */
+	MED_F_AB_RTCP,
+	MED_F_BA_RTP,		/* arrives on the B-facing RTP port, goes to A */
+	MED_F_BA_RTCP,
+	MED_F_MAX
+};
+
+/* userspace relay state of one flow (relay.c) */
+struct med_ustate {
+	struct krtp_stats st;
+	bool locked;			/* source learned and locked */
+	struct sockaddr_storage src;	/* the locked source */
+	uint64_t last_rx_ms;		/* monotonic ms of the last packet, 0 = none */
+	/* RFC 3550 A.1/A.8, simplified: sequence and jitter of the last SSRC */
+	bool seq_init;
+	uint16_t max_seq;
+	uint32_t cycles, base_seq;
+	uint64_t received;
+	bool jit_init;
+	int64_t last_transit;
+	uint32_t jitter16;		/* jitter * 16, timestamp units */
+};
+
+struct med_stream;
+
+struct med_flow {
+	bool installed;
+	struct krtp_flow kf;		/* what is (to be) installed; kf.id when in the kernel */
+	struct med_ustate u;
+	struct med_stream *stream;
+	int idx;			/* enum med_flow_idx */
+};
+
+/* what one leg's SDP said about one stream */
+struct med_side {
+	bool known;
+	struct krtp_ep rtp;		/* address and RTP port */
+	uint16_t rtcp_port;
+	bool mux;			/* a=rtcp-mux */
+	enum sdp_dir dir;
+	bool nat;			/* signalled from another address: learn the source */
+	/*
+	 * Behind NAT the SDP address is not reachable: once the leg's packets
+	 * have shown where it really sends from ([0] RTP, [1] RTCP), the relay
+	 * sends to that (symmetric RTP, RFC 4961) instead.
+	 */
+	struct krtp_ep learned[2];
+	uint32_t clock_rate;
+};
+
+struct med_call;
+
+struct med_stream {
+	struct med_call *call;
+	unsigned int idx;
+	uint16_t pa, pb;		/* RTP relay ports facing A and B, 0 = none */
+	bool rtp;			/* an RTP profile (has RTCP) */
+	bool mux;			/* both sides agreed on rtcp-mux */
+	struct med_side side[2];	/* [0] leg A, [1] leg B */
+	struct med_flow flow[MED_F_MAX];
+	struct krtp_stats acc[2];	/* counters of replaced flows: [0] A->B, [1] B->A */
+};
+
+/* an offer waiting for its answer */
+struct med_offer {
+	bool valid;
+	enum med_leg from;
+	unsigned int nmedia;
+	bool anchored[MED_MAX_STREAMS];
+	struct med_side side[MED_MAX_STREAMS];
+};
+
+struct med_call {
+	struct med_call *next;		/* hash chain */
+	uint64_t hash;			/* of the call key; names its flows' labels */
+	char *key;			/* NULL for a re-adopted call until the SIP core names it */
+	int family;			/* relay address family */
+	unsigned int nstreams;
+	struct med_stream streams[MED_MAX_STREAMS];
+	struct med_offer offer;
+	bool inactive_reported;
+	bool restoring;			/* being rebuilt by MED_Restore */
+	bool reprogram;			/* a NAT source was learned: flows need med_call_program */
+	uint64_t programmed_ms;		/* when flows last changed: idle is counted from here */
+	uint64_t scan_idle_ms;		/* kernel mode: least idle_msecs of its flows, last scan */
+	bool scan_seen;
+	uint64_t dropped;		/* packets that reached a relay socket with no flow */
+};
+
+/* media.c */
+extern pthread_mutex_t med_lock;
+extern struct med_config med_cfg;
+extern bool med_kernel_mode;
+uint64_t med_now_ms(void);
+uint64_t med_key_hash(const char *key);
+#define MED_BUCKETS	4096
+extern struct med_call *med_calls[MED_BUCKETS];
+extern const char *const med_flow_names[MED_F_MAX];
+struct med_call *med_call_by_hash(uint64_t hash);
+/* key may be NULL: a re-adopted call, named later */
+struct med_call *med_call_new(uint64_t hash, const char *key);
+void med_call_destroy(struct med_call *c);
+/* install and remove flows until they match the call's streams */
+int med_call_program(struct med_call *c);
+const struct krtp_ep *med_relay_ep(int family);
+/* called by relay.c with med_lock held; returns how many keys it put in keys[] */
+size_t med_check_inactive(char **keys, size_t max);
+
+/* ports.c: one slot per port of the range */
+struct med_port {
+	int fd;				/* bound UDP socket, -1 = free */
+	uint32_t gen;			/* bumped on every allocation, tags epoll events */
+	struct med_flow *flow;		/* user mode: the flow packets arriving here take */
+	struct med_stream *owner;
+};
+int med_ports_init(const struct med_config *cfg, int epfd);
+void med_ports_fini(void);
+/* allocate and bind an even/odd pair; returns 0 and *port (even) or -ENOSPC */
+int med_ports_alloc_pair(int family, struct med_stream *owner, uint16_t *port);
+/* bind a given pair again (re-adoption); -EADDRINUSE if taken */
+int med_ports_claim_pair(int family, struct med_stream *owner, uint16_t port);
+void med_ports_free_pair(uint16_t port);
+struct med_port *med_port_get(uint16_t port);
+/* epoll event data: port in the low 16 bits, generation above */
+static inline uint64_t med_port_tag(uint16_t port, uint32_t gen)
+{
+	return ((uint64_t)gen << 16) | port;
+}
+
+/* kernel.c: all calls with med_lock held */
+int med_kernel_open(void);
+void med_kernel_close(void);
+int med_kernel_add(struct med_flow **flows, size_t n);
+void med_kernel_del(struct med_flow *f);
+int med_kernel_stats(const struct med_flow *f, struct krtp_stats *st);
+int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg);
+
+/* a flow from a leg behind NAT locked on src: send the leg's packets there */
+void med_learned(struct med_flow *f, const struct krtp_ep *src);
+
+/* restore.c */
+/* parse "krtpd:<hash>:<stream>:<dir>"; returns false if the label is not krtpd's */
+bool med_label_parse(const uint8_t *label, size_t len, uint64_t *hash, unsigned int *idx, int *fi);
+
+/* relay.c */
+int med_relay_init(void);	/* creates the epoll set, returns its fd */
+int med_relay_start(void);
+void med_relay_stop(void);	/* joins the thread */
+void med_relay_fini(void);	/* closes the epoll set */
+void med_relay_install(struct med_flow *f);
+void med_relay_remove(struct med_flow *f);
+
+/* helpers on endpoints */
+static inline bool med_ep_eq(const struct krtp_ep *a, const struct krtp_ep *b)
+{
+	if (a->family != b->family || a->port != b->port)
+		return false;
+	if (a->family == AF_INET)
+		return a->addr.v4.s_addr == b->addr.v4.s_addr;
+	if (a->family == AF_INET6)
+		return !memcmp(&a->addr.v6, &b->addr.v6, sizeof(a->addr.v6));
+	return true;
+}
+
+static inline socklen_t med_ep_to_sa(const struct krtp_ep *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = ep->addr.v6;
+		sin6->sin6_port = htons(ep->port);
+		return sizeof(*sin6);
+	}
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	sin->sin_family = AF_INET;
+	sin->sin_addr = ep->addr.v4;
+	sin->sin_port = htons(ep->port);
+	return sizeof(*sin);
+}
+
+static inline void med_sa_to_ep(const struct sockaddr *sa, struct krtp_ep *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		ep->family = AF_INET;
+		ep->addr.v4 = sin->sin_addr;
+		ep->port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+		ep->port = ntohs(sin6->sin6_port);
+		/* a dual-stack SIP socket reports IPv4 peers as ::ffff:a.b.c.d */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			ep->family = AF_INET;
+			memcpy(&ep->addr.v4, &sin6->sin6_addr.s6_addr[12], 4);
+		} else {
+			ep->family = AF_INET6;
+			ep->addr.v6 = sin6->sin6_addr;
+		}
+	}
+}
+
+#endif /* KRTPD_MEDIA_INTERNAL_H */

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Programming krtp.ko: the only media file that talks netlink, through the
+ * client in include/krtp/nl.h. One request socket, used with med_lock held,
+ * so requests from the SIP core's calls and the relay thread's scans never
+ * interleave on it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+static struct krtp_nl *med_nl;
+
+/* Returns 0, or -ENOENT when the krtp family is not registered (module not loaded) */
+int med_kernel_open(void)
+{
+	return krtp_nl_open(&med_nl);
+}
+
+void med_kernel_close(void)
+{
+	if (med_nl)
+		krtp_nl_close(med_nl);
+	med_nl = NULL;
+}
+
+/*
+ * Install n flows in one batch. On failure the flows the batch did add are
+ * deleted again, so a stream is never left half programmed.
+ */
+int med_kernel_add(struct med_flow **flows, size_t n)
+{
+	struct krtp_flow *batch;
+	size_t i, done = 0;
+	int err;
+
+	if (!n)
+		return 0;
+	batch = calloc(n, sizeof(*batch));
+	if (!batch)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		batch[i] = flows[i]->kf;
+	err = krtp_nl_flow_add_batch(med_nl, batch, n, &done);
+	if (err) {
+		char local[KRTP_EP_STRLEN];
+
+		med_log("media: cannot add kernel flow on %s: %s (%s)",
+			krtp_ep_str(&batch[done < n ? done : 0].local, local, sizeof(local)),
+			krtp_nl_errmsg(med_nl), strerror(-err));
+		for (i = 0; i < done && i < n; i++)
+			krtp_nl_flow_del_id(med_nl, batch[i].id);
+		free(batch);
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		flows[i]->kf.id = batch[i].id;
+	free(batch);
+	return 0;
+}
+
+void med_kernel_del(struct med_flow *f)
+{
+	int err = krtp_nl_flow_del_id(med_nl, f->kf.id);
+
+	/* -ENOENT: already gone (flushed by an operator, or idle-deleted) */
+	if (err && err != -ENOENT)
+		med_log("media: cannot delete kernel flow %u: %s", f->kf.id, strerror(-err));
+}
+
+int med_kernel_stats(const struct med_flow *f, struct krtp_stats *st)
+{
+	struct krtp_flow out;
+	int err;
+
+	err = krtp_nl_flow_get_id(med_nl, f->kf.id, &out);
+	if (err)
+		return err;
+	*st = out.stats;
+	return 0;
+}
+
+int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg)
+{
+	return krtp_nl_flow_dump(med_nl, cb, arg);
+}

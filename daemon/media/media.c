@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Media anchoring: calls, their streams, and the flows that carry them
+ * (the MED_* interface of daemon/media.h).
+ *
+ * A call is found by the 64-bit hash of its key. The hash, not the key, is
+ * what the kernel flows carry in their labels ("krtpd:<hash>:<stream>:<dir>"),
+ * so a restarted krtpd can re-adopt flows before the SIP core names their
+ * calls again; the first MED_* call with the key fills it in.
+ *
+ * An offer records what the offering leg said, allocates relay ports for new
+ * streams and is rewritten to show the other leg the ports facing it. The
+ * answer completes both sides of every stream; then the flows each stream
+ * needs are worked out from scratch and compared with the installed ones:
+ * unchanged flows stay (keeping their learned sources and counters), changed
+ * ones are replaced, so a re-INVITE (new address, port, codec, hold, resume)
+ * costs only the flows it changes. The counters of replaced flows are kept
+ * per direction so MED_Stats covers the whole call.
+ *
+ * Hold: a flow forwards toward a leg only while that leg's SDP says it
+ * receives (sendrecv or recvonly) at a real address (not 0.0.0.0 or ::).
+ * RTCP keeps flowing toward a leg on hold, as RFC 3264 section 5.1 asks,
+ * except with rtcp-mux, where RTCP shares the RTP flow.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "../hash.h"
+#include "internal.h"
+
+pthread_mutex_t med_lock = PTHREAD_MUTEX_INITIALIZER;
+struct med_config med_cfg;
+bool med_kernel_mode;
+
+static bool med_up;
+struct med_call *med_calls[MED_BUCKETS];
+static struct krtp_ep med_relay_ep4, med_relay_ep6;
+static struct sdp_relay med_relay_txt4, med_relay_txt6;
+
+const char *const med_flow_names[MED_F_MAX] = { "ab", "abc", "ba", "bac" };
+
+uint64_t med_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t med_key_hash(const char *key)
+{
+	return HASH_Fnv(key, strlen(key));
+}
+
+const struct krtp_ep *med_relay_ep(int family)
+{
+	return family == AF_INET6 ? &med_relay_ep6 : &med_relay_ep4;
+}
+
+struct med_call *med_call_by_hash(uint64_t hash)
+{
+	struct med_call *c;
+
+	for (c = med_calls[hash % MED_BUCKETS]; c; c = c->next)
+		if (c->hash == hash)
+			return c;
+	return NULL;
+}
+
+/* Find the call of key; a re-adopted call learns its key here */
+static struct med_call *med_call_find(const char *key)
+{
+	struct med_call *c = med_call_by_hash(med_key_hash(key));
+
+	if (!c)
+		return NULL;
+	if (!c->key)
+		c->key = strdup(key);
+	else if (strcmp(c->key, key))
+		return NULL;	/* a 64-bit hash collision: treat as unknown */
+	return c;
+}
+
+struct med_call *med_call_new(uint64_t hash, const char *key)
+{
+	struct med_call *c = calloc(1, sizeof(*c));
+	unsigned int i, j;
+
+	if (!c)
+		return NULL;
+	if (key) {
+		c->key = strdup(key);
+		if (!c->key) {
+			free(c);
+			return NULL;
+		}
+	}
+	c->hash = hash;
+	for (i = 0; i < MED_MAX_STREAMS; i++) {
+		c->streams[i].call = c;
+		c->streams[i].idx = i;
+		for (j = 0; j < MED_F_MAX; j++) {
+			c->streams[i].flow[j].stream = &c->streams[i];
+			c->streams[i].flow[j].idx = (int)j;
+		}
+	}
+	c->next = med_calls[hash % MED_BUCKETS];
+	med_calls[hash % MED_BUCKETS] = c;
+	return c;
+}
+
+static void med_stats_add(struct krtp_stats *d, const struct krtp_stats *s)
+{
+	d->packets += s->packets;
+	d->bytes += s->bytes;
+	d->rtcp_packets += s->rtcp_packets;
+	d->rtcp_bytes += s->rtcp_bytes;
+	d->drop_wrong_source += s->drop_wrong_source;
+	d->drop_no_route += s->drop_no_route;
+	d->drop_not_rtp += s->drop_not_rtp;
+	d->drop_other += s->drop_other;
+	d->packets_total += s->packets_total;
+	d->rtp_lost += s->rtp_lost;
+	d->rtp_duplicates += s->rtp_duplicates;
+	d->rtp_reordered += s->rtp_reordered;
+	if (s->rtp_jitter_usecs > d->rtp_jitter_usecs)
+		d->rtp_jitter_usecs = s->rtp_jitter_usecs;
+}
+
+/* The counters of an installed flow, from the kernel or the relay */
+static int med_flow_stats(const struct med_flow *f, struct krtp_stats *st)
+{
+	if (med_kernel_mode)
+		return med_kernel_stats(f, st);
+	*st = f->u.st;
+	return 0;
+}
+
+/* Take an installed flow down; keep its counters in the stream when asked */
+static void med_flow_remove(struct med_flow *f, bool keep_stats)
+{
+	struct krtp_stats st;
+
+	if (!f->installed)
+		return;
+	if (keep_stats && !med_flow_stats(f, &st))
+		med_stats_add(&f->stream->acc[f->idx >= MED_F_BA_RTP], &st);
+	if (med_kernel_mode)
+		med_kernel_del(f);
+	else
+		med_relay_remove(f);
+	f->installed = false;
+}
+
+static void med_stream_release(struct med_stream *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < MED_F_MAX; i++)
+		med_flow_remove(&st->flow[i], false);
+	if (st->pa)
+		med_ports_free_pair(st->pa);
+	if (st->pb)
+		med_ports_free_pair(st->pb);
+	st->pa = st->pb = 0;
+	memset(st->side, 0, sizeof(st->side));
+	memset(st->acc, 0, sizeof(st->acc));
+	st->mux = st->rtp = false;
+}
+
+void med_call_destroy(struct med_call *c)
+{
+	struct med_call **pp = &med_calls[c->hash % MED_BUCKETS];
+	unsigned int i;
+
+	for (i = 0; i < MED_MAX_STREAMS; i++)
+		med_stream_release(&c->streams[i]);
+	while (*pp && *pp != c)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = c->next;
+	free(c->key);
+	free(c);
+}
+
+static bool med_addr_eq(int family, const void *a, const void *b)
+{
+	return !memcmp(a, b, family == AF_INET6 ? 16 : 4);
+}
+
+/* What leg `leg`'s SDP says about stream i */
+static void med_side_from_sdp(struct med_side *sd, const struct sdp *s, unsigned int i,
+			      const struct sockaddr *sig_src)
+{
+	const struct sdp_media *m = &s->media[i];
+	const struct sdp_addr *a = sdp_media_addr(s, i);
+	struct krtp_ep sig;
+
+	memset(sd, 0, sizeof(*sd));
+	sd->known = true;
+	sd->rtp.family = a->family;
+	memcpy(&sd->rtp.addr, &a->v6, a->family == AF_INET6 ? 16 : 4);
+	sd->rtp.port = m->port;
+	sd->rtcp_port = sdp_media_rtcp_port(s, i);
+	sd->mux = m->rtcp_mux;
+	sd->dir = sdp_media_dir(s, i);
+	sd->clock_rate = m->clock_rate;
+	/* the SIP request came from elsewhere than the SDP says: NAT, learn the source */
+	if (sig_src) {
+		med_sa_to_ep(sig_src, &sig);
+		sd->nat = sig.family != a->family || !med_addr_eq(a->family, &sig.addr, &a->v6);
+	}
+}
+
+static bool med_side_addr_any(const struct med_side *sd)
+{
+	struct sdp_addr a = { .family = sd->rtp.family };
+
+	memcpy(&a.v6, &sd->rtp.addr, sd->rtp.family == AF_INET6 ? 16 : 4);
+	return sdp_addr_is_any(&a);
+}
+
+/* Does the leg take packets on this stream (RTCP: whenever it has an address)? */
+static bool med_side_receives(const struct med_side *sd, bool rtcp)
+{
+	if (!sd->known || !sd->rtp.port || med_side_addr_any(sd))
+		return false;
+	if (rtcp)
+		return true;
+	return sd->dir == SDP_DIR_SENDRECV || sd->dir == SDP_DIR_RECVONLY;
+}
+
+/* The flow fi of stream st should be; false if it should not exist */
+static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flow *kf)
+{
+	const struct med_call *c = st->call;
+	bool rtcp = fi == MED_F_AB_RTCP || fi == MED_F_BA_RTCP;
+	bool from_a = fi < MED_F_BA_RTP;
+	const struct med_side *from = &st->side[from_a ? 0 : 1];
+	const struct med_side *to = &st->side[from_a ? 1 : 0];
+	uint16_t in = from_a ? st->pa : st->pb, out = from_a ? st->pb : st->pa;
+	int n;
+
+	if (!st->pa || !st->pb || !from->known || !to->known)
+		return false;
+	if (rtcp && (!st->rtp || st->mux))
+		return false;
+	if (!med_side_receives(to, rtcp))
+		return false;
+	memset(kf, 0, sizeof(*kf));
+	kf->local = *med_relay_ep(c->family);
+	kf->local.port = (uint16_t)(in + rtcp);
+	kf->via = *med_relay_ep(c->family);
+	kf->via.port = (uint16_t)(out + rtcp);
+	kf->peer = to->rtp;
+	if (rtcp)
+		kf->peer.port = to->rtcp_port;
+	if (to->nat && to->learned[rtcp].family == kf->peer.family)
+		kf->peer = to->learned[rtcp];
+	/* RTP Bleed: accept the signalled address only, unless the sender is behind NAT */
+	if (!from->nat && !med_side_addr_any(from)) {
+		kf->source = from->rtp;
+		kf->source.port = 0;
+	}
+	kf->flags = rtcp ? KRTP_FLOW_F_RTCP : 0;
+	kf->clock_rate = from->clock_rate;
+	n = snprintf((char *)kf->label, sizeof(kf->label), MED_LABEL_PREFIX "%016llx:%u:%s",
+		     (unsigned long long)c->hash, st->idx, med_flow_names[fi]);
+	kf->label_len = (size_t)n;
+	return true;
+}
+
+static bool med_kf_same(const struct krtp_flow *a, const struct krtp_flow *b)
+{
+	return med_ep_eq(&a->local, &b->local) && med_ep_eq(&a->peer, &b->peer) &&
+	       med_ep_eq(&a->via, &b->via) && med_ep_eq(&a->source, &b->source) &&
+	       a->flags == b->flags && a->clock_rate == b->clock_rate;
+}
+
+/*
+ * Bring the call's installed flows to what its streams need: remove stale
+ * ones, then add the missing ones in one batch.
+ */
+int med_call_program(struct med_call *c)
+{
+	struct med_flow *add[MED_MAX_STREAMS * MED_F_MAX];
+	struct krtp_flow want;
+	size_t n = 0, i;
+	unsigned int s;
+	int fi, err = 0;
+
+	for (s = 0; s < c->nstreams; s++) {
+		struct med_stream *st = &c->streams[s];
+
+		for (fi = 0; fi < MED_F_MAX; fi++) {
+			struct med_flow *f = &st->flow[fi];
+			bool on = med_flow_wanted(st, fi, &want);
+
+			if (f->installed && (!on || !med_kf_same(&f->kf, &want)))
+				med_flow_remove(f, true);
+			if (on && !f->installed) {
+				f->kf = want;
+				add[n++] = f;
+			}
+		}
+	}
+	if (med_kernel_mode)
+		err = med_kernel_add(add, n);
+	else
+		for (i = 0; i < n; i++)
+			med_relay_install(add[i]);
+	if (!err)
+		for (i = 0; i < n; i++)
+			add[i]->installed = true;
+	c->programmed_ms = med_now_ms();
+	c->inactive_reported = false;
+	c->reprogram = false;
+	return err;
+}
+
+void med_learned(struct med_flow *f, const struct krtp_ep *src)
+{
+	struct med_stream *st = f->stream;
+	struct med_side *from = &st->side[f->idx < MED_F_BA_RTP ? 0 : 1];
+	int rtcp = f->idx == MED_F_AB_RTCP || f->idx == MED_F_BA_RTCP;
+
+	if (!from->nat || med_ep_eq(&from->learned[rtcp], src))
+		return;
+	from->learned[rtcp] = *src;
+	/* with rtcp-mux, RTCP comes from the RTP source too */
+	if (!rtcp && (st->mux || !st->rtp))
+		from->learned[1] = *src;
+	st->call->reprogram = true;
+}
+
+/* Allocate both port pairs of a stream; -ENOSPC when the range is full */
+static int med_stream_ports(struct med_call *c, struct med_stream *st)
+{
+	int err;
+
+	err = med_ports_alloc_pair(c->family, st, &st->pa);
+	if (err)
+		return err;
+	err = med_ports_alloc_pair(c->family, st, &st->pb);
+	if (err) {
+		med_ports_free_pair(st->pa);
+		st->pa = 0;
+	}
+	return err;
+}
+
+int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
+	      const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen)
+{
+	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
+	bool fresh[SDP_MAX_MEDIA] = { 0 }, created = false;
+	struct med_offer offer = { .valid = true, .from = from };
+	int to = from == MED_LEG_A ? 1 : 0, err = 0;
+	struct med_call *c = NULL;
+	struct sdp *s;
+	unsigned int i;
+
+	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
+		return -EINVAL;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (sdp_parse(sdp, len, s)) {
+		free(s);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&med_lock);
+	if (!med_up) {
+		err = -ENODEV;
+		goto out;
+	}
+	c = med_call_find(call_key);
+	if (!c) {
+		int family = 0;
+
+		/* the relay speaks the family of the first stream it anchors */
+		for (i = 0; i < s->nmedia && !family; i++)
+			if (s->media[i].udp && s->media[i].port)
+				family = sdp_media_addr(s, i)->family;
+		if (!family)
+			family = s->conn.family ? s->conn.family : AF_INET;
+		if (med_relay_ep(family)->family != family) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		c = med_call_new(med_key_hash(call_key), call_key);
+		if (!c) {
+			err = -ENOMEM;
+			goto out;
+		}
+		c->family = family;
+		created = true;
+	}
+	/* RFC 3264 section 8: a later offer keeps every m= line of the earlier ones */
+	if (s->nmedia < c->nstreams) {
+		err = -EINVAL;
+		goto out;
+	}
+	offer.nmedia = s->nmedia;
+	for (i = 0; i < s->nmedia; i++) {
+		struct med_stream *st = &c->streams[i];
+		const struct sdp_media *m = &s->media[i];
+
+		if (!m->udp || !m->port)
+			continue;
+		if (sdp_media_addr(s, i)->family != c->family) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		if (!st->pa) {
+			err = med_stream_ports(c, st);
+			if (err)
+				goto out;
+			fresh[i] = true;
+		}
+		offer.anchored[i] = true;
+		med_side_from_sdp(&offer.side[i], s, i, sig_src);
+		anchors[i].anchored = true;
+		anchors[i].rtp_port = to ? st->pb : st->pa;
+		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
+	}
+	err = sdp_rewrite(sdp, len, s, c->family == AF_INET6 ? &med_relay_txt6 : &med_relay_txt4,
+			  anchors, out, outsz, outlen);
+	if (err)
+		goto out;
+	c->offer = offer;
+	if (c->nstreams < s->nmedia)
+		c->nstreams = s->nmedia;
+out:
+	if (err && c) {
+		for (i = 0; i < SDP_MAX_MEDIA; i++) {
+			if (fresh[i]) {
+				med_ports_free_pair(c->streams[i].pa);
+				med_ports_free_pair(c->streams[i].pb);
+				c->streams[i].pa = c->streams[i].pb = 0;
+			}
+		}
+		if (created)
+			med_call_destroy(c);
+	}
+	pthread_mutex_unlock(&med_lock);
+	free(s);
+	return err;
+}
+
+int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
+	       const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen)
+{
+	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
+	struct med_side side[SDP_MAX_MEDIA];
+	bool accepted[SDP_MAX_MEDIA] = { 0 };
+	struct med_call *c;
+	struct sdp *s;
+	unsigned int i;
+	int err = 0, ol, al;
+
+	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
+		return -EINVAL;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (sdp_parse(sdp, len, s)) {
+		free(s);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&med_lock);
+	c = med_up ? med_call_find(call_key) : NULL;
+	if (!c) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* an answer comes from the leg that did not offer; 183 and 200 may both carry one */
+	if (!c->offer.valid || c->offer.from == from || s->nmedia != c->offer.nmedia) {
+		err = -EINVAL;
+		goto out;
+	}
+	ol = c->offer.from == MED_LEG_A ? 0 : 1;
+	al = 1 - ol;
+	for (i = 0; i < s->nmedia; i++) {
+		struct med_stream *st = &c->streams[i];
+		const struct sdp_media *m = &s->media[i];
+
+		if (!c->offer.anchored[i])
+			continue;	/* not anchored in the offer: the answer goes through as is */
+		anchors[i].anchored = true;
+		if (!m->port || !m->udp || !st->pa)
+			continue;	/* rejected: shown as port 0 */
+		if (sdp_media_addr(s, i)->family != c->family) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		med_side_from_sdp(&side[i], s, i, sig_src);
+		accepted[i] = true;
+		anchors[i].rtp_port = ol ? st->pb : st->pa;
+		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
+	}
+	err = sdp_rewrite(sdp, len, s, c->family == AF_INET6 ? &med_relay_txt6 : &med_relay_txt4,
+			  anchors, out, outsz, outlen);
+	if (err)
+		goto out;
+	for (i = 0; i < s->nmedia; i++) {
+		struct med_stream *st = &c->streams[i];
+
+		if (!accepted[i]) {
+			/* a rejected or disabled stream keeps no ports */
+			if (c->offer.anchored[i] || st->pa)
+				med_stream_release(st);
+			continue;
+		}
+		/* a leg still behind the same NAT still sends from where it was learned */
+		if (st->side[ol].nat && c->offer.side[i].nat)
+			memcpy(c->offer.side[i].learned, st->side[ol].learned, sizeof(side[i].learned));
+		if (st->side[al].nat && side[i].nat)
+			memcpy(side[i].learned, st->side[al].learned, sizeof(side[i].learned));
+		st->side[ol] = c->offer.side[i];
+		st->side[al] = side[i];
+		st->rtp = s->media[i].rtp;
+		/* RFC 5761 section 5.1.1: muxed only if the answer accepted it */
+		st->mux = st->side[ol].mux && st->side[al].mux;
+	}
+	err = med_call_program(c);
+out:
+	pthread_mutex_unlock(&med_lock);
+	free(s);
+	return err;
+}
+
+void MED_Delete(const char *call_key)
+{
+	struct med_call *c;
+
+	if (!call_key)
+		return;
+	pthread_mutex_lock(&med_lock);
+	c = med_up ? med_call_find(call_key) : NULL;
+	if (c)
+		med_call_destroy(c);
+	pthread_mutex_unlock(&med_lock);
+}
+
+int MED_Stats(const char *call_key, struct med_call_stats *out)
+{
+	uint64_t now = med_now_ms(), idle = UINT64_MAX;
+	struct krtp_stats dir[2], st;
+	struct med_call *c;
+	unsigned int i;
+	int fi;
+
+	memset(out, 0, sizeof(*out));
+	memset(dir, 0, sizeof(dir));
+	pthread_mutex_lock(&med_lock);
+	c = med_up && call_key ? med_call_find(call_key) : NULL;
+	if (!c) {
+		pthread_mutex_unlock(&med_lock);
+		return -ENOENT;
+	}
+	out->kernel = med_kernel_mode;
+	for (i = 0; i < c->nstreams; i++) {
+		struct med_stream *sm = &c->streams[i];
+
+		if (!sm->pa)
+			continue;
+		if (!out->streams++) {
+			out->port_a = sm->pa;
+			out->port_b = sm->pb;
+		}
+		med_stats_add(&dir[0], &sm->acc[0]);
+		med_stats_add(&dir[1], &sm->acc[1]);
+		for (fi = 0; fi < MED_F_MAX; fi++) {
+			const struct med_flow *f = &sm->flow[fi];
+			uint64_t fidle;
+
+			if (!f->installed || med_flow_stats(f, &st))
+				continue;
+			med_stats_add(&dir[fi >= MED_F_BA_RTP], &st);
+			if (med_kernel_mode)
+				fidle = st.idle_msecs;
+			else
+				fidle = now - (f->u.last_rx_ms > c->programmed_ms ?
+					       f->u.last_rx_ms : c->programmed_ms);
+			if (fidle < idle)
+				idle = fidle;
+		}
+	}
+	out->dropped = c->dropped;
+	pthread_mutex_unlock(&med_lock);
+	out->packets_a_to_b = dir[0].packets + dir[0].rtcp_packets;
+	out->packets_b_to_a = dir[1].packets + dir[1].rtcp_packets;
+	out->bytes_a_to_b = dir[0].bytes + dir[0].rtcp_bytes;
+	out->bytes_b_to_a = dir[1].bytes + dir[1].rtcp_bytes;
+	for (i = 0; i < 2; i++) {
+		out->dropped += dir[i].drop_wrong_source + dir[i].drop_no_route +
+				dir[i].drop_not_rtp + dir[i].drop_other;
+		out->lost += dir[i].rtp_lost;
+		if (dir[i].rtp_jitter_usecs > out->jitter_usecs)
+			out->jitter_usecs = dir[i].rtp_jitter_usecs;
+	}
+	out->idle_msecs = idle == UINT64_MAX ? 0 : idle;
+	return 0;
+}
+
+/* The relay's address of one family, as an endpoint and as SDP text */
+static int med_relay_addr(const struct sockaddr_storage *ss, int family, struct krtp_ep *ep,
+			  struct sdp_relay *txt)
+{
+	memset(ep, 0, sizeof(*ep));
+	memset(txt, 0, sizeof(*txt));
+	if (ss->ss_family == 0)
+		return 0;
+	if (ss->ss_family != family)
+		return -EINVAL;
+	med_sa_to_ep((const struct sockaddr *)ss, ep);
+	ep->port = 0;
+	if (ep->family != family)
+		return -EINVAL;	/* a v4-mapped address given as the IPv6 relay */
+	txt->family = family;
+	if (!inet_ntop(family, &ep->addr, txt->addr, sizeof(txt->addr)))
+		return -EINVAL;
+	if (sdp_addr_is_any(&(struct sdp_addr){ .family = family, .v6 = ep->addr.v6 }) ||
+	    (family == AF_INET && !ep->addr.v4.s_addr))
+		return -EINVAL;	/* the relay address is written into SDP: it must be real */
+	return 0;
+}
+
+int MED_Init(const struct med_config *cfg)
+{
+	int err, epfd;
+
+	if (med_up)
+		return -EALREADY;
+	if (!cfg || (!cfg->relay4.ss_family && !cfg->relay6.ss_family))
+		return -EINVAL;
+	err = med_relay_addr(&cfg->relay4, AF_INET, &med_relay_ep4, &med_relay_txt4);
+	if (!err)
+		err = med_relay_addr(&cfg->relay6, AF_INET6, &med_relay_ep6, &med_relay_txt6);
+	if (err)
+		return err;
+	med_cfg = *cfg;
+	med_kernel_mode = false;
+	if (cfg->mode != MED_MODE_USER) {
+		err = med_kernel_open();
+		if (!err) {
+			med_kernel_mode = true;
+		} else if (cfg->mode == MED_MODE_KERNEL) {
+			LOG_ERR("media: krtp.ko is not usable (%s) and media = kernel", strerror(-err));
+			return err;
+		} else {
+			LOG_WARN("media: krtp.ko is not loaded (%s): relaying media in userspace, "
+				 "which costs far more CPU per packet; load krtp.ko and restart krtpd",
+				 strerror(-err));
+		}
+	}
+	epfd = med_relay_init();
+	if (epfd < 0) {
+		err = epfd;
+		goto err_kernel;
+	}
+	err = med_ports_init(cfg, epfd);
+	if (err)
+		goto err_relay;
+	med_up = true;
+	err = med_relay_start();
+	if (err)
+		goto err_ports;
+	LOG_INFO("media: %s relay on ports %u-%u", med_kernel_mode ? "kernel" : "userspace",
+		 cfg->port_min, cfg->port_max);
+	return med_kernel_mode ? MED_MODE_KERNEL : MED_MODE_USER;
+
+err_ports:
+	med_up = false;
+	med_ports_fini();
+err_relay:
+	med_relay_fini();
+err_kernel:
+	med_kernel_close();
+	return err;
+}
+
+void MED_Fini(void)
+{
+	unsigned int i;
+
+	if (!med_up)
+		return;
+	/* 1. no more relaying or idle callbacks, 2. flows and ports go, 3. sockets close */
+	med_relay_stop();
+	pthread_mutex_lock(&med_lock);
+	for (i = 0; i < MED_BUCKETS; i++)
+		while (med_calls[i])
+			med_call_destroy(med_calls[i]);
+	med_ports_fini();
+	med_kernel_close();
+	med_up = false;
+	pthread_mutex_unlock(&med_lock);
+	med_relay_fini();
+}

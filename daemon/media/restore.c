@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What media learns back from krtp.ko: the calls a previous krtpd left in
+ * the kernel (MED_Restore) and which calls have gone quiet (the idle scan).
+ *
+ * Flows belong to the kernel, not to krtpd, so after `kill -9 krtpd` they
+ * keep forwarding. Their labels, "krtpd:<16 hex hash>:<stream>:<ab|abc|ba|bac>",
+ * are enough to rebuild each call: the LOCAL of a flow is one of its relay
+ * ports, the VIA the port facing the other leg, and the PEER the leg's
+ * address. Ports are bound again so nothing else takes them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+bool med_label_parse(const uint8_t *label, size_t len, uint64_t *hash, unsigned int *idx, int *fi)
+{
+	char text[KRTP_LABEL_MAX_LEN + 1], dir[4], tail;
+	unsigned long long h;
+	int i;
+
+	if (len < sizeof(MED_LABEL_PREFIX) - 1 || len > KRTP_LABEL_MAX_LEN ||
+	    memcmp(label, MED_LABEL_PREFIX, sizeof(MED_LABEL_PREFIX) - 1))
+		return false;
+	memcpy(text, label, len);
+	text[len] = '\0';
+	if (strlen(text) != len)
+		return false;
+	if (sscanf(text, MED_LABEL_PREFIX "%16llx:%u:%3[a-c]%c", &h, idx, dir, &tail) != 3)
+		return false;
+	if (*idx >= MED_MAX_STREAMS)
+		return false;
+	for (i = 0; i < MED_F_MAX; i++) {
+		if (!strcmp(dir, med_flow_names[i])) {
+			*hash = h;
+			*fi = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct med_restore {
+	struct krtp_flow *flows;
+	size_t n, cap;
+};
+
+static int med_restore_collect(const struct krtp_flow *flow, void *arg)
+{
+	struct med_restore *r = arg;
+	uint64_t hash;
+	unsigned int idx;
+	int fi;
+
+	if (!med_label_parse(flow->label, flow->label_len, &hash, &idx, &fi))
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct krtp_flow *nf = realloc(r->flows, cap * sizeof(*nf));
+
+		if (!nf)
+			return -ENOMEM;
+		r->flows = nf;
+		r->cap = cap;
+	}
+	r->flows[r->n++] = *flow;
+	return 0;
+}
+
+/* Put one kernel flow back into its call's stream */
+static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_flow *kf)
+{
+	bool from_a = fi < MED_F_BA_RTP, rtcp = fi == MED_F_AB_RTCP || fi == MED_F_BA_RTCP;
+	struct med_side *from = &st->side[from_a ? 0 : 1], *to = &st->side[from_a ? 1 : 0];
+	uint16_t in = (uint16_t)(kf->local.port - rtcp);
+	uint16_t out = (uint16_t)((kf->via.port ? kf->via.port : kf->local.port) - rtcp);
+	struct med_flow *f = &st->flow[fi];
+
+	f->kf = *kf;
+	memset(&f->kf.stats, 0, sizeof(f->kf.stats));
+	f->installed = true;
+	if (from_a) {
+		st->pa = in;
+		st->pb = out;
+	} else {
+		st->pb = in;
+		st->pa = out;
+	}
+	to->known = true;
+	if (rtcp) {
+		st->rtp = true;
+		to->rtcp_port = kf->peer.port;
+		if (!to->rtp.family)
+			to->rtp = kf->peer;
+	} else {
+		to->rtp = kf->peer;
+		to->clock_rate = kf->clock_rate;
+		to->dir = SDP_DIR_SENDRECV;
+	}
+	from->known = true;
+	from->nat = !kf->source.family;
+	from->clock_rate = kf->clock_rate;
+}
+
+/* After all flows: fill in what the flows do not say, bind the ports */
+static void med_restore_stream(struct med_call *c, struct med_stream *st)
+{
+	int leg, err;
+
+	if (!st->pa || !st->pb)
+		return;
+	st->mux = !st->rtp;
+	for (leg = 0; leg < 2; leg++) {
+		struct med_side *sd = &st->side[leg];
+		const struct med_flow *toward = &st->flow[leg ? MED_F_AB_RTP : MED_F_BA_RTP];
+		const struct med_flow *rtcp = &st->flow[leg ? MED_F_AB_RTCP : MED_F_BA_RTCP];
+
+		if (!sd->known)
+			continue;
+		if (!toward->installed) {
+			/* no RTP toward this leg: it was on hold; its address is in its RTCP flow */
+			sd->dir = SDP_DIR_SENDONLY;
+			if (rtcp->installed) {
+				sd->rtp = rtcp->kf.peer;
+				sd->rtp.port = (uint16_t)(rtcp->kf.peer.port - 1);
+			}
+		}
+		if (!sd->rtcp_port)
+			sd->rtcp_port = (uint16_t)(sd->rtp.port + 1);
+		sd->mux = st->mux;
+	}
+	err = med_ports_claim_pair(c->family, st, st->pa);
+	if (err)
+		med_log("media: cannot bind relay port %u again: %s", st->pa, strerror(-err));
+	err = med_ports_claim_pair(c->family, st, st->pb);
+	if (err)
+		med_log("media: cannot bind relay port %u again: %s", st->pb, strerror(-err));
+}
+
+int MED_Restore(void)
+{
+	struct med_restore r = { 0 };
+	size_t i;
+	int err, ncalls = 0;
+
+	if (!med_kernel_mode)
+		return 0;	/* userspace flows die with the process */
+	pthread_mutex_lock(&med_lock);
+	err = med_kernel_dump(med_restore_collect, &r);
+	if (err) {
+		pthread_mutex_unlock(&med_lock);
+		free(r.flows);
+		med_log("media: cannot list kernel flows: %s", strerror(-err));
+		return err;
+	}
+	for (i = 0; i < r.n; i++) {
+		const struct krtp_flow *kf = &r.flows[i];
+		struct med_call *c;
+		unsigned int idx;
+		uint64_t hash;
+		int fi;
+
+		med_label_parse(kf->label, kf->label_len, &hash, &idx, &fi);
+		c = med_call_by_hash(hash);
+		if (c && !c->restoring)
+			continue;	/* already known to this krtpd: not ours to adopt */
+		if (!c) {
+			c = med_call_new(hash, NULL);
+			if (!c)
+				break;
+			c->family = kf->local.family;
+			c->programmed_ms = med_now_ms();
+			c->restoring = true;
+			ncalls++;
+		}
+		if (c->streams[idx].flow[fi].installed || kf->local.family != c->family)
+			continue;
+		med_restore_flow(&c->streams[idx], fi, kf);
+		if (c->nstreams <= idx)
+			c->nstreams = idx + 1;
+	}
+	for (i = 0; i < MED_BUCKETS; i++) {
+		struct med_call *c;
+
+		for (c = med_calls[i]; c; c = c->next) {
+			if (!c->restoring)
+				continue;
+			for (unsigned int s = 0; s < c->nstreams; s++)
+				med_restore_stream(c, &c->streams[s]);
+			c->restoring = false;
+		}
+	}
+	pthread_mutex_unlock(&med_lock);
+	free(r.flows);
+	if (ncalls)
+		LOG_INFO("media: re-adopted %d call(s) from krtp.ko", ncalls);
+	return ncalls;
+}
+
+static int med_scan_flow(const struct krtp_flow *flow, void *arg)
+{
+	struct med_call *c;
+	unsigned int idx;
+	uint64_t hash;
+	int fi;
+
+	(void)arg;
+	if (!med_label_parse(flow->label, flow->label_len, &hash, &idx, &fi))
+		return 0;
+	c = med_call_by_hash(hash);
+	if (!c || !c->streams[idx].flow[fi].installed ||
+	    c->streams[idx].flow[fi].kf.id != flow->id)
+		return 0;
+	/* the kernel learned where a NAT'd leg sends from */
+	if (flow->src_locked && flow->source.port)
+		med_learned(&c->streams[idx].flow[fi], &flow->source);
+	if (!c->scan_seen || flow->stats.idle_msecs < c->scan_idle_ms)
+		c->scan_idle_ms = flow->stats.idle_msecs;
+	c->scan_seen = true;
+	return 0;
+}
+
+static bool med_call_has_flows(const struct med_call *c)
+{
+	for (unsigned int s = 0; s < c->nstreams; s++)
+		for (int fi = 0; fi < MED_F_MAX; fi++)
+			if (c->streams[s].flow[fi].installed)
+				return true;
+	return false;
+}
+
+/* ms since the last packet on any of the call's flows, or since they were programmed */
+static uint64_t med_call_idle(const struct med_call *c, uint64_t now)
+{
+	uint64_t last = c->programmed_ms, idle;
+
+	if (med_kernel_mode) {
+		idle = now - last;
+		if (c->scan_seen && c->scan_idle_ms < idle)
+			idle = c->scan_idle_ms;
+		return idle;
+	}
+	for (unsigned int s = 0; s < c->nstreams; s++)
+		for (int fi = 0; fi < MED_F_MAX; fi++) {
+			const struct med_flow *f = &c->streams[s].flow[fi];
+
+			if (f->installed && f->u.last_rx_ms > last)
+				last = f->u.last_rx_ms;
+		}
+	return now - last;
+}
+
+/*
+ * Called by the relay thread once a second with med_lock held. In kernel
+ * mode it first reads every flow (idle times, sources learned behind NAT).
+ * Returns the
+ * keys (strdup'ed, for the caller to pass to on_inactive and free) of calls
+ * that carried no packet in either direction for inactivity_timeout seconds;
+ * each call is reported once until its flows change again. A re-adopted call
+ * the SIP core never named is deleted here: nobody else could.
+ */
+size_t med_check_inactive(char **keys, size_t max)
+{
+	uint64_t now = med_now_ms(), limit = (uint64_t)med_cfg.inactivity_timeout * 1000;
+	size_t n = 0, i;
+
+	if (med_kernel_mode) {
+		for (i = 0; i < MED_BUCKETS; i++)
+			for (struct med_call *c = med_calls[i]; c; c = c->next)
+				c->scan_seen = false;
+		if (med_kernel_dump(med_scan_flow, NULL))
+			return 0;
+		for (i = 0; i < MED_BUCKETS; i++)
+			for (struct med_call *c = med_calls[i]; c; c = c->next)
+				if (c->reprogram)
+					med_call_program(c);
+	}
+	if (!limit)
+		return 0;
+	for (i = 0; i < MED_BUCKETS && n < max; i++) {
+		struct med_call *c = med_calls[i], *next;
+
+		for (; c && n < max; c = next) {
+			next = c->next;
+			if (c->inactive_reported || !med_call_has_flows(c) ||
+			    med_call_idle(c, now) < limit)
+				continue;
+			c->inactive_reported = true;
+			if (!c->key) {
+				med_log("media: re-adopted call %016llx idle, deleting its flows",
+					(unsigned long long)c->hash);
+				med_call_destroy(c);
+				continue;
+			}
+			keys[n] = strdup(c->key);
+			if (keys[n])
+				n++;
+		}
+	}
+	return n;
+}

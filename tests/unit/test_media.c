@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Media anchoring in user mode (daemon/media/), end to end over loopback:
+ *
+ *   alice 127.0.0.1:a  <->  relay 127.0.0.1:pa | krtpd | 127.0.0.1:pb  <->  bob 127.0.0.1:b
+ *
+ * MED_Offer/MED_Answer are driven the way the SIP core drives them; real
+ * UDP packets go both ways and every count is exact: what bob receives,
+ * from which relay port, and what MED_Stats reports. Also: source
+ * validation (a third socket is dropped and counted), hold and resume by
+ * re-INVITE, rtcp-mux, rejected streams freeing their ports, -ENOSPC,
+ * symmetric RTP for a leg behind NAT, IPv6, the inactivity callback, and
+ * MED_Delete closing the ports.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "media.h"
+#include "sdp.h"
+
+static int passed, failed;
+
+#define CHECK(cond) do {							\
+	if (cond) {								\
+		passed++;							\
+	} else {								\
+		failed++;							\
+		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);		\
+	}									\
+} while (0)
+
+#define CHECK_EQ(a, b) do {							\
+	unsigned long long _a = (a), _b = (b);					\
+	if (_a == _b) {								\
+		passed++;							\
+	} else {								\
+		failed++;							\
+		printf("FAIL %s:%d: %s == %llu, want %llu\n", __FILE__, __LINE__,	\
+		       #a, _a, _b);						\
+	}									\
+} while (0)
+
+static unsigned int base_port;
+static char inactive_key[128];
+static int inactive_calls;
+
+static void on_inactive(const char *key, void *arg)
+{
+	(void)arg;
+	snprintf(inactive_key, sizeof(inactive_key), "%s", key);
+	__atomic_add_fetch(&inactive_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+/* a UDP socket on loopback (family), ephemeral port; returns fd, *port */
+static int udp_sock(int family, uint16_t *port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl = sizeof(ss);
+	int fd = socket(family, SOCK_DGRAM, 0);
+
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, family == AF_INET ?
+		   sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) < 0) {
+		perror("bind");
+		exit(2);
+	}
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+		      ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+/* a pair of sockets on port p (even, RTP) and p+1 (RTCP) */
+static void udp_pair(int family, int fd[2], uint16_t *port)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		uint16_t p;
+
+		fd[0] = udp_sock(family, &p);
+		if (p & 1) {
+			close(fd[0]);
+			continue;
+		}
+		struct sockaddr_storage ss = { 0 };
+
+		ss.ss_family = (sa_family_t)family;
+		fd[1] = socket(family, SOCK_DGRAM, 0);
+		if (family == AF_INET) {
+			((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)(p + 1));
+		} else {
+			((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)(p + 1));
+		}
+		if (bind(fd[1], (struct sockaddr *)&ss, family == AF_INET ?
+			 sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) == 0) {
+			*port = p;
+			return;
+		}
+		close(fd[0]);
+		close(fd[1]);
+	}
+	fprintf(stderr, "no free port pair\n");
+	exit(2);
+}
+
+static void send_to(int fd, int family, uint16_t port, const void *buf, size_t len)
+{
+	struct sockaddr_storage ss = { 0 };
+
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	}
+	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, family == AF_INET ?
+		   sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) != (ssize_t)len)
+		perror("sendto");
+}
+
+/* n RTP packets of len bytes, sequence numbers from seq (skip one: a loss) */
+static void send_rtp(int fd, int family, uint16_t port, int n, size_t len, uint16_t seq, int skip)
+{
+	unsigned char b[1500] = { 0x80, 0 };
+
+	for (int i = 0; i < n; i++) {
+		uint16_t s = (uint16_t)(seq + i + (skip >= 0 && i >= skip ? 1 : 0));
+		uint32_t ts = (uint32_t)s * 160;
+
+		b[1] = 0;	/* PCMU */
+		b[2] = (unsigned char)(s >> 8);
+		b[3] = (unsigned char)s;
+		b[4] = (unsigned char)(ts >> 24);
+		b[5] = (unsigned char)(ts >> 16);
+		b[6] = (unsigned char)(ts >> 8);
+		b[7] = (unsigned char)ts;
+		b[8] = 0x12;
+		b[11] = 0x34;
+		send_to(fd, family, port, b, len);
+	}
+}
+
+static void send_rtcp(int fd, int family, uint16_t port, int n)
+{
+	unsigned char b[28] = { 0x80, 200, 0, 6 };	/* an empty sender report */
+
+	for (int i = 0; i < n; i++)
+		send_to(fd, family, port, b, sizeof(b));
+}
+
+/*
+ * Count what fd receives: wait up to 3 s for `expect` packets, then 200 ms
+ * more for any extra. Every packet must come from from_port; sums the bytes.
+ */
+static int drain(int fd, uint16_t from_port, uint64_t *bytes, int *wrong_from, int expect)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	unsigned char b[2048];
+	int n = 0;
+
+	for (int rounds = 0; rounds < 1000; rounds++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		ssize_t r;
+		uint16_t p;
+
+		if (poll(&pfd, 1, n < expect ? 3000 : expect ? 200 : 500) <= 0)
+			break;
+		r = recvfrom(fd, b, sizeof(b), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+		if (r < 0)
+			continue;
+		p = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+			  ((struct sockaddr_in6 *)&ss)->sin6_port);
+		if (p != from_port && wrong_from)
+			(*wrong_from)++;
+		if (bytes)
+			*bytes += (uint64_t)r;
+		n++;
+	}
+	return n;
+}
+
+static const char *sdp_fmt =
+	"v=0\r\n"
+	"o=%s 100 %d IN %s %s\r\n"
+	"s=-\r\n"
+	"c=IN %s %s\r\n"
+	"t=0 0\r\n"
+	"m=audio %u RTP/AVP 0 101\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n"
+	"%s"
+	"%s";
+
+static size_t mk_sdp(char *buf, size_t sz, const char *user, int ver, int family, const char *addr,
+		     uint16_t port, const char *extra, const char *video)
+{
+	const char *ip = family == AF_INET ? "IP4" : "IP6";
+
+	return (size_t)snprintf(buf, sz, sdp_fmt, user, ver, ip, addr, ip, addr, port, extra, video);
+}
+
+/* the port the rewritten SDP shows for m= line i, checking its c= address */
+static uint16_t shown_port(const char *out, size_t len, unsigned int i, const char *want_addr)
+{
+	struct sdp s;
+	char addr[INET6_ADDRSTRLEN];
+
+	if (sdp_parse(out, len, &s) || i >= s.nmedia)
+		return 0;
+	inet_ntop(sdp_media_addr(&s, i)->family, &sdp_media_addr(&s, i)->v6, addr, sizeof(addr));
+	if (strcmp(addr, want_addr)) {
+		printf("shown address %s, want %s\n", addr, want_addr);
+		return 0;
+	}
+	return s.media[i].port;
+}
+
+static struct sockaddr_storage sig(int family, const char *addr)
+{
+	struct sockaddr_storage ss = { 0 };
+
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr);
+	else
+		inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr);
+	return ss;
+}
+
+static int init(unsigned int nports, unsigned int timeout)
+{
+	struct med_config cfg = { .mode = MED_MODE_USER };
+
+	cfg.relay4 = sig(AF_INET, "127.0.0.1");
+	cfg.relay6 = sig(AF_INET6, "::1");
+	cfg.port_min = (uint16_t)base_port;
+	cfg.port_max = (uint16_t)(base_port + nports - 1);
+	cfg.inactivity_timeout = timeout;
+	cfg.on_inactive = on_inactive;
+	return MED_Init(&cfg);
+}
+
+/* the basic call, then hold/resume, wrong source, stats; one relay */
+static void test_call(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	int a[2], b[2], x, wrong = 0;
+	uint16_t ap, bp, xp, pa, pb;
+	char in[1024], out[1024];
+	struct med_call_stats st;
+	uint64_t bytes = 0;
+	size_t n, olen;
+
+	udp_pair(AF_INET, a, &ap);
+	udp_pair(AF_INET, b, &bp);
+	x = udp_sock(AF_INET, &xp);
+
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "127.0.0.1", ap, "", "");
+	CHECK(MED_Offer("call-1", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pb = shown_port(out, olen, 0, "127.0.0.1");
+	CHECK(pb >= base_port && pb < base_port + 64 && !(pb & 1));
+	CHECK(strstr(out, "o=alice 100 2 IN IP4 127.0.0.1\r\n") != NULL);
+
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
+	CHECK(MED_Answer("call-1", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pa = shown_port(out, olen, 0, "127.0.0.1");
+	CHECK(pa >= base_port && pa < base_port + 64 && !(pa & 1) && pa != pb);
+
+	/* 49 RTP packets A->B with one sequence gap, 5 RTCP; 30 RTP B->A */
+	send_rtp(a[0], AF_INET, pa, 49, 172, 1000, 20);
+	send_rtcp(a[1], AF_INET, (uint16_t)(pa + 1), 5);
+	send_rtp(b[0], AF_INET, pb, 30, 172, 5000, -1);
+	CHECK_EQ(drain(b[0], pb, &bytes, &wrong, 49), 49);
+	CHECK_EQ(bytes, 49 * 172);
+	CHECK_EQ(drain(b[1], (uint16_t)(pb + 1), NULL, &wrong, 5), 5);
+	CHECK_EQ(drain(a[0], pa, NULL, &wrong, 30), 30);
+	CHECK_EQ(wrong, 0);
+
+	/* RTP Bleed: after locking on alice, a stranger on the same address is dropped */
+	send_rtp(x, AF_INET, pa, 7, 100, 1, -1);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 0), 0);
+
+	CHECK(MED_Stats("call-1", &st) == 0);
+	CHECK_EQ(st.streams, 1);
+	CHECK_EQ(st.packets_a_to_b, 49 + 5);
+	CHECK_EQ(st.packets_b_to_a, 30);
+	CHECK_EQ(st.bytes_a_to_b, 49 * 172 + 5 * 28);
+	CHECK_EQ(st.bytes_b_to_a, 30 * 172);
+	CHECK_EQ(st.dropped, 7);
+	CHECK_EQ(st.lost, 1);
+	CHECK_EQ(st.port_a, pa);
+	CHECK_EQ(st.port_b, pb);
+	CHECK_EQ(st.kernel, 0);
+	CHECK(st.idle_msecs < 5000);
+
+	/* the ports are krtpd's: nobody else can bind them */
+	{
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(pa),
+					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int y = socket(AF_INET, SOCK_DGRAM, 0);
+
+		CHECK(bind(y, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno == EADDRINUSE);
+		close(y);
+	}
+
+	/* hold by re-INVITE: alice sendonly, bob recvonly; nothing reaches alice */
+	n = mk_sdp(in, sizeof(in), "alice", 2, AF_INET, "127.0.0.1", ap, "a=sendonly\r\n", "");
+	CHECK(MED_Offer("call-1", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	CHECK_EQ(shown_port(out, olen, 0, "127.0.0.1"), pb);	/* same ports on re-INVITE */
+	n = mk_sdp(in, sizeof(in), "bob", 2, AF_INET, "127.0.0.1", bp, "a=recvonly\r\n", "");
+	CHECK(MED_Answer("call-1", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	CHECK_EQ(shown_port(out, olen, 0, "127.0.0.1"), pa);
+	send_rtp(b[0], AF_INET, pb, 10, 172, 5030, -1);
+	send_rtp(a[0], AF_INET, pa, 10, 172, 1050, -1);
+	CHECK_EQ(drain(a[0], pa, NULL, NULL, 0), 0);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 10), 10);
+	/* RTCP still flows toward the held side (RFC 3264 section 5.1) */
+	send_rtcp(b[1], AF_INET, (uint16_t)(pb + 1), 2);
+	CHECK_EQ(drain(a[1], (uint16_t)(pa + 1), NULL, NULL, 2), 2);
+
+	/* resume */
+	n = mk_sdp(in, sizeof(in), "alice", 3, AF_INET, "127.0.0.1", ap, "", "");
+	CHECK(MED_Offer("call-1", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	n = mk_sdp(in, sizeof(in), "bob", 3, AF_INET, "127.0.0.1", bp, "", "");
+	CHECK(MED_Answer("call-1", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	send_rtp(b[0], AF_INET, pb, 4, 172, 5040, -1);
+	CHECK_EQ(drain(a[0], pa, NULL, NULL, 4), 4);
+
+	CHECK(MED_Stats("call-1", &st) == 0);
+	CHECK_EQ(st.packets_a_to_b, 49 + 5 + 10);
+	CHECK_EQ(st.packets_b_to_a, 30 + 2 + 4);
+	CHECK_EQ(st.dropped, 7 + 10);	/* the 10 sent toward alice on hold */
+
+	MED_Delete("call-1");
+	CHECK(MED_Stats("call-1", &st) == -ENOENT);
+	/* the relay port is closed: packets to it go nowhere */
+	send_rtp(a[0], AF_INET, pa, 3, 100, 1, -1);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+	close(x);
+}
+
+/* rtcp-mux on both sides: RTCP on the RTP port is relayed and counted; callee offers */
+static void test_mux_and_late_offer(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	char in[1024], out[1024];
+	struct med_call_stats st;
+	uint16_t ap, bp, pa, pb;
+	int a[2], b[2];
+	size_t n, olen;
+
+	udp_pair(AF_INET, a, &ap);
+	udp_pair(AF_INET, b, &bp);
+	/* late offer: the INVITE had no SDP, bob's 200 offers, alice's ACK answers */
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "a=rtcp-mux\r\n", "");
+	CHECK(MED_Offer("call-2", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pa = shown_port(out, olen, 0, "127.0.0.1");
+	CHECK(strstr(out, "a=rtcp-mux\r\n") != NULL);
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "127.0.0.1", ap, "a=rtcp-mux\r\n", "");
+	CHECK(MED_Answer("call-2", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pb = shown_port(out, olen, 0, "127.0.0.1");
+	CHECK(pa && pb && pa != pb);
+	/* an answer from the offering leg is refused */
+	CHECK(MED_Answer("call-2", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == -EINVAL);
+
+	send_rtp(a[0], AF_INET, pa, 20, 200, 1, -1);
+	send_rtcp(a[0], AF_INET, pa, 3);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 23), 23);
+	send_rtcp(b[0], AF_INET, pb, 2);
+	CHECK_EQ(drain(a[0], pa, NULL, NULL, 2), 2);
+	/* no RTCP flow on the odd port with mux */
+	send_rtcp(a[1], AF_INET, (uint16_t)(pa + 1), 2);
+	CHECK_EQ(drain(b[1], (uint16_t)(pb + 1), NULL, NULL, 0), 0);
+	CHECK(MED_Stats("call-2", &st) == 0);
+	CHECK_EQ(st.packets_a_to_b, 23);
+	CHECK_EQ(st.bytes_a_to_b, 20 * 200 + 3 * 28);
+	CHECK_EQ(st.packets_b_to_a, 2);
+	CHECK_EQ(st.dropped, 2);
+	MED_Delete("call-2");
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+/* alice's SDP shows a private address, her SIP came from loopback: learn, send back there */
+static void test_nat(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	char in[1024], out[1024];
+	struct med_call_stats st;
+	uint16_t ap, bp, pa, pb;
+	int a[2], b[2];
+	size_t n, olen;
+
+	udp_pair(AF_INET, a, &ap);
+	udp_pair(AF_INET, b, &bp);
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "10.9.8.7", 4000, "", "");
+	CHECK(MED_Offer("call-nat", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pb = shown_port(out, olen, 0, "127.0.0.1");
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
+	CHECK(MED_Answer("call-nat", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pa = shown_port(out, olen, 0, "127.0.0.1");
+	/* alice's first packets teach the relay where she is */
+	send_rtp(a[0], AF_INET, pa, 5, 100, 1, -1);
+	send_rtcp(a[1], AF_INET, (uint16_t)(pa + 1), 1);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 5), 5);
+	CHECK_EQ(drain(b[1], (uint16_t)(pb + 1), NULL, NULL, 1), 1);
+	send_rtp(b[0], AF_INET, pb, 6, 100, 1, -1);
+	send_rtcp(b[1], AF_INET, (uint16_t)(pb + 1), 1);
+	CHECK_EQ(drain(a[0], pa, NULL, NULL, 6), 6);
+	CHECK_EQ(drain(a[1], (uint16_t)(pa + 1), NULL, NULL, 1), 1);
+	CHECK(MED_Stats("call-nat", &st) == 0);
+	CHECK_EQ(st.packets_b_to_a, 7);
+	MED_Delete("call-nat");
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+static void test_ipv6(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET6, "::1");
+	char in[1024], out[1024];
+	struct med_call_stats st;
+	uint16_t ap, bp, pa, pb;
+	int a[2], b[2];
+	size_t n, olen;
+
+	udp_pair(AF_INET6, a, &ap);
+	udp_pair(AF_INET6, b, &bp);
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET6, "::1", ap, "", "");
+	CHECK(MED_Offer("call-6", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pb = shown_port(out, olen, 0, "::1");
+	CHECK(strstr(out, "c=IN IP6 ::1\r\n") != NULL);
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET6, "::1", bp, "", "");
+	CHECK(MED_Answer("call-6", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pa = shown_port(out, olen, 0, "::1");
+	send_rtp(a[0], AF_INET6, pa, 8, 120, 1, -1);
+	send_rtp(b[0], AF_INET6, pb, 9, 120, 1, -1);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 8), 8);
+	CHECK_EQ(drain(a[0], pa, NULL, NULL, 9), 9);
+	CHECK(MED_Stats("call-6", &st) == 0);
+	CHECK_EQ(st.packets_a_to_b, 8);
+	CHECK_EQ(st.packets_b_to_a, 9);
+	MED_Delete("call-6");
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+/* 8 ports = 4 pairs = 2 single-stream calls; a rejected stream gives its pairs back */
+static void test_ports(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	const char *video = "m=video 6000 RTP/AVP 31\r\n";
+	const char *novideo = "m=video 0 RTP/AVP 31\r\n";
+	char in[1024], out[1024];
+	size_t n, olen;
+
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "127.0.0.1", 4000, "", video);
+	CHECK(MED_Offer("p1", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	/* all four pairs are taken */
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "127.0.0.1", 4002, "", "");
+	CHECK(MED_Offer("p2", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == -ENOSPC);
+	/* bob rejects the video: its two pairs go back */
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", 5000, "", novideo);
+	CHECK(MED_Answer("p1", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	CHECK(strstr(out, "m=video 0 RTP/AVP 31\r\n") != NULL);
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "127.0.0.1", 4002, "", "");
+	CHECK(MED_Offer("p2", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	CHECK(MED_Offer("p3", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == -ENOSPC);
+	/* a full buffer for the rewritten SDP fails cleanly and leaks nothing */
+	CHECK(MED_Offer("p3", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, 10, &olen) == -ENOSPC);
+	MED_Delete("p1");
+	CHECK(MED_Offer("p3", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, 10, &olen) == -EMSGSIZE);
+	CHECK(MED_Offer("p3", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	/* garbage is refused */
+	CHECK(MED_Offer("p4", MED_LEG_A, (struct sockaddr *)&sa, "v=0\r\n", 5, out, sizeof(out), &olen) == -EINVAL);
+	MED_Delete("p2");
+	MED_Delete("p3");
+	MED_Delete("never-existed");
+}
+
+static void test_inactive(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	char in[1024], out[1024];
+	uint16_t ap, bp, pa;
+	int a[2], b[2];
+	size_t n, olen;
+
+	udp_pair(AF_INET, a, &ap);
+	udp_pair(AF_INET, b, &bp);
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "127.0.0.1", ap, "", "");
+	CHECK(MED_Offer("idle-call", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
+	CHECK(MED_Answer("idle-call", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pa = shown_port(out, olen, 0, "127.0.0.1");
+	/* media for 1.5 s keeps it alive, then 2 s of silence ends it */
+	for (int i = 0; i < 3; i++) {
+		send_rtp(a[0], AF_INET, pa, 1, 100, (uint16_t)i, -1);
+		usleep(500000);
+	}
+	CHECK_EQ(__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST), 0);
+	for (int i = 0; i < 50 && !__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST); i++)
+		usleep(100000);
+	CHECK_EQ(__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST), 1);
+	CHECK(!strcmp(inactive_key, "idle-call"));
+	/* reported once only */
+	usleep(1500000);
+	CHECK_EQ(__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST), 1);
+	MED_Delete("idle-call");
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+int main(void)
+{
+	int mode;
+
+	/* a port range of its own, so parallel runs do not collide */
+	srand((unsigned int)(time(NULL) ^ getpid()));
+	base_port = 20000 + (unsigned int)(rand() % 400) * 100;
+
+	mode = init(64, 0);
+	CHECK_EQ(mode, MED_MODE_USER);
+	CHECK(init(64, 0) == -EALREADY);
+	test_call();
+	test_mux_and_late_offer();
+	test_nat();
+	test_ipv6();
+	MED_Fini();
+
+	CHECK_EQ(init(8, 0), MED_MODE_USER);
+	test_ports();
+	MED_Fini();
+
+	CHECK_EQ(init(16, 2), MED_MODE_USER);
+	test_inactive();
+	MED_Fini();
+
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
