@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flows: install many krtp flows through the batch netlink API and time it.
+ *
+ *   flows add COUNT [FIRST]     add flows number FIRST .. FIRST+COUNT-1
+ *   flows one LOCAL PEER VIA    add the one flow the benchmark sends on
+ *   flows show LOCAL            print that flow's counters
+ *   flows count                 print the flows the namespace has
+ *   flows flush                 delete every flow of the namespace
+ *
+ * Flow i is keyed on 10.0.3.(1 + i % 8) port 10000 + 2 * (i / 8): eight
+ * local addresses and the even (RTP) ports above 10000, so up to 110,000
+ * flows spread over addresses and ports and fill the hash table the way a
+ * busy relay does. Each flow sends to 10.0.2.2 port 20000 + 2 * (i % 20000)
+ * via 10.0.2.1 on the same port as its key, and carries a label the size
+ * of a SIP Call-ID, as krtpd's flows do.
+ *
+ * "add" prints one line: added=N elapsed_ns=N flows_per_s=N. The time
+ * covers building the messages, the sendmsg() calls and the kernel's
+ * answers: everything a daemon waits for.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <krtp/nl.h>
+
+#define FLOWS_ADDRS	8
+#define FLOWS_MAX	110000
+
+static uint64_t flows_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void flows_fill(struct krtp_flow *f, unsigned long i)
+{
+	uint16_t port = 10000 + 2 * (i / FLOWS_ADDRS);
+
+	memset(f, 0, sizeof(*f));
+	f->local.family = AF_INET;
+	f->local.addr.v4.s_addr = htonl(0x0a000301 + i % FLOWS_ADDRS);	/* 10.0.3.x */
+	f->local.port = port;
+	f->peer.family = AF_INET;
+	f->peer.addr.v4.s_addr = htonl(0x0a000202);			/* 10.0.2.2 */
+	f->peer.port = 20000 + 2 * (i % 20000);
+	f->via.family = AF_INET;
+	f->via.addr.v4.s_addr = htonl(0x0a000201);			/* 10.0.2.1 */
+	f->via.port = port;
+	f->label_len = snprintf((char *)f->label, sizeof(f->label),
+				"bench-%08lx@relay.invalid", i);
+}
+
+static int flows_add(struct krtp_nl *nl, unsigned long count, unsigned long first)
+{
+	struct krtp_flow *flows;
+	uint64_t t0, t1;
+	size_t done = 0;
+	unsigned long i;
+	int err;
+
+	flows = calloc(count, sizeof(*flows));
+	if (!flows) {
+		fprintf(stderr, "flows: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < count; i++)
+		flows_fill(&flows[i], first + i);
+
+	t0 = flows_now_ns();
+	err = krtp_nl_flow_add_batch(nl, flows, count, &done);
+	t1 = flows_now_ns();
+	free(flows);
+	if (err) {
+		fprintf(stderr, "flows: added %zu of %lu: %s (%s)\n", done, count,
+			krtp_nl_errmsg(nl), strerror(-err));
+		return 1;
+	}
+	printf("added=%lu elapsed_ns=%" PRIu64 " flows_per_s=%.0f\n", count, t1 - t0,
+	       (double)count * 1e9 / (double)(t1 - t0 ? t1 - t0 : 1));
+	return 0;
+}
+
+static int flows_count(struct krtp_nl *nl)
+{
+	struct krtp_stats st;
+	int err;
+
+	err = krtp_nl_stats_get(nl, &st);
+	if (err) {
+		fprintf(stderr, "flows: stats: %s (%s)\n", krtp_nl_errmsg(nl), strerror(-err));
+		return 1;
+	}
+	printf("flows=%u\n", st.flows);
+	return 0;
+}
+
+static int flows_one(struct krtp_nl *nl, char **argv)
+{
+	struct krtp_flow f = { 0 };
+	int err;
+
+	if (krtp_ep_parse(argv[0], &f.local, true) || krtp_ep_parse(argv[1], &f.peer, true) ||
+	    krtp_ep_parse(argv[2], &f.via, true)) {
+		fprintf(stderr, "flows: bad endpoint\n");
+		return 2;
+	}
+	err = krtp_nl_flow_add(nl, &f);
+	if (err) {
+		fprintf(stderr, "flows: %s (%s)\n", krtp_nl_errmsg(nl), strerror(-err));
+		return 1;
+	}
+	printf("id=%u\n", f.id);
+	return 0;
+}
+
+static int flows_show(struct krtp_nl *nl, const char *local)
+{
+	struct krtp_flow f;
+	struct krtp_ep ep;
+	int err;
+
+	if (krtp_ep_parse(local, &ep, true)) {
+		fprintf(stderr, "flows: bad endpoint %s\n", local);
+		return 2;
+	}
+	err = krtp_nl_flow_get_local(nl, &ep, &f);
+	if (err) {
+		fprintf(stderr, "flows: %s (%s)\n", krtp_nl_errmsg(nl), strerror(-err));
+		return 1;
+	}
+	printf("id=%u packets=%" PRIu64 " bytes=%" PRIu64 " drop_wrong_source=%" PRIu64
+	       " drop_no_route=%" PRIu64 " drop_other=%" PRIu64 " rtp_lost=%" PRIu64
+	       " rtp_duplicates=%" PRIu64 " rtp_reordered=%" PRIu64 "\n", f.id,
+	       f.stats.packets, f.stats.bytes, f.stats.drop_wrong_source, f.stats.drop_no_route,
+	       f.stats.drop_other, f.stats.rtp_lost, f.stats.rtp_duplicates, f.stats.rtp_reordered);
+	return 0;
+}
+
+static unsigned long flows_arg(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v > FLOWS_MAX) {
+		fprintf(stderr, "flows: bad number %s (at most %d)\n", s, FLOWS_MAX);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct krtp_nl *nl;
+	int err, rc;
+
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (!((!strcmp(cmd, "add") && (argc == 3 || argc == 4)) ||
+	      (!strcmp(cmd, "one") && argc == 5) || (!strcmp(cmd, "show") && argc == 3) ||
+	      (!strcmp(cmd, "count") && argc == 2) || (!strcmp(cmd, "flush") && argc == 2))) {
+		fprintf(stderr, "usage: flows add COUNT [FIRST] | one LOCAL PEER VIA | show LOCAL |"
+			" count | flush\n");
+		return 2;
+	}
+	err = krtp_nl_open(&nl);
+	if (err) {
+		fprintf(stderr, "flows: %s\n", err == -ENOENT ? "krtp.ko is not loaded" : strerror(-err));
+		return 1;
+	}
+	if (!strcmp(cmd, "add")) {
+		unsigned long count = flows_arg(argv[2]);
+		unsigned long first = argc == 4 ? flows_arg(argv[3]) : 0;
+
+		if (count + first > FLOWS_MAX) {
+			fprintf(stderr, "flows: flows past number %d would reuse ports\n", FLOWS_MAX);
+			rc = 2;
+		} else {
+			rc = flows_add(nl, count, first);
+		}
+	} else if (!strcmp(cmd, "one")) {
+		rc = flows_one(nl, argv + 2);
+	} else if (!strcmp(cmd, "show")) {
+		rc = flows_show(nl, argv[2]);
+	} else if (!strcmp(cmd, "flush")) {
+		err = krtp_nl_flush(nl);
+		if (err)
+			fprintf(stderr, "flows: flush: %s (%s)\n", krtp_nl_errmsg(nl), strerror(-err));
+		rc = err ? 1 : 0;
+	} else {
+		rc = flows_count(nl);
+	}
+	krtp_nl_close(nl);
+	return rc;
+}

@@ -1,0 +1,399 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The media-plane benchmark, guest side: runs inside one VM boot with QEMU
+# instruction counting (tools/bench/run.sh starts it), so guest time is
+# executed instructions and the figures do not depend on host load.
+#
+#   caller (bc-c)                 relay (bc-r)                     callee (bc-e)
+#   c0 10.0.1.2/24 ---- veth ---- r0 10.0.1.1/24
+#   gen: AF_PACKET frames         (extra flow addresses
+#   src 10.0.1.2:6000               10.0.3.1-8 on r0)
+#                                 r1 10.0.2.1/24 ---- veth ---- e0 10.0.2.2/24
+#                                                               tc ingress: flower on
+#                                                               the expected tuple -> drop
+#                                                               (right), matchall -> drop
+#                                                               (wrong)
+#
+# Each case builds the topology afresh, sends WARMUP packets (ARP-free: all
+# neighbours are static; the first packet sets up conntrack, learns the
+# source), then PACKETS packets paced at RATE packets/s in bursts of BURST,
+# and reads the generator's busy time (elapsed minus idle). The relay's own
+# cost per packet is a case's busy time per packet minus that of the
+# generator-only case, whose packets tc drops at the relay's ingress.
+#
+# A case is "ok" only if every measured packet reached the callee with the
+# expected rewritten addresses and ports and nothing else arrived.
+set -u
+
+repo=${KRTP_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+bin=$repo/build/bench
+out=${KRTP_OUT:-/tmp}
+PACKETS=${KRTP_BENCH_PACKETS:-50000}
+WARMUP=${KRTP_BENCH_WARMUP:-500}
+RATE=${KRTP_BENCH_RATE:-20000}
+BURST=${KRTP_BENCH_BURST:-8}
+FLOWS_MAX=${KRTP_BENCH_FLOWS_MAX:-100000}
+# c loads krtp.ko, whose hooks would then be in every later case: keep it last
+CASES=${KRTP_BENCH_CASES:-base a b d e c}
+
+MAC_C0=02:00:00:00:01:02
+MAC_R0=02:00:00:00:01:01
+MAC_R1=02:00:00:00:02:01
+MAC_E0=02:00:00:00:02:02
+NS_C=bc-c NS_R=bc-r NS_E=bc-e
+# next RTP packet number of the current case
+SEQ=0
+# cost per packet of the generator-only case, in ns
+BASE_NS=
+# results: "name|label|busy_ns_per_pkt|right|wrong|status"
+RESULTS=()
+# flow installs: "count|elapsed_ns"
+INSTALLS=()
+NOTES=()
+KRTP_LOADED=0
+
+log() { echo "bench: $*" >&2; }
+# grp N: 100000 -> 100,000
+grp() { echo "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
+in_c() { ip netns exec "$NS_C" "$@"; }
+in_r() { ip netns exec "$NS_R" "$@"; }
+in_e() { ip netns exec "$NS_E" "$@"; }
+
+topo_down() {
+	local ns
+
+	for ns in "$NS_C" "$NS_R" "$NS_E"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	# netns teardown finishes in the background; let it, outside the measurements
+	sleep 3
+}
+
+topo_up() {
+	local ns i
+
+	SEQ=0
+	ip netns add "$NS_C" && ip netns add "$NS_R" && ip netns add "$NS_E" || return 1
+	# no IPv6: router solicitations and MLD reports would arrive as "wrong" packets
+	for ns in "$NS_C" "$NS_R" "$NS_E"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add c0 netns "$NS_C" address $MAC_C0 type veth peer r0 netns "$NS_R" address $MAC_R0 || return 1
+	ip link add r1 netns "$NS_R" address $MAC_R1 type veth peer e0 netns "$NS_E" address $MAC_E0 || return 1
+	in_c ip addr add 10.0.1.2/24 dev c0
+	in_r ip addr add 10.0.1.1/24 dev r0
+	in_r ip addr add 10.0.2.1/24 dev r1
+	in_e ip addr add 10.0.2.2/24 dev e0
+	# the relay's extra flows (tools/bench/flows.c) use these local addresses
+	for i in 1 2 3 4 5 6 7 8; do
+		in_r ip addr add 10.0.3.$i/32 dev r0
+	done
+	for ns in "$NS_C" "$NS_R" "$NS_E"; do
+		ip -n "$ns" link set lo up
+	done
+	in_c ip link set c0 up
+	in_r ip link set r0 up
+	in_r ip link set r1 up
+	in_e ip link set e0 up
+	# static neighbours: no ARP anywhere in the measurement
+	in_c ip neigh replace 10.0.1.1 lladdr $MAC_R0 dev c0 nud permanent
+	in_r ip neigh replace 10.0.1.2 lladdr $MAC_C0 dev r0 nud permanent
+	in_r ip neigh replace 10.0.2.2 lladdr $MAC_E0 dev r1 nud permanent
+	in_e ip neigh replace 10.0.2.1 lladdr $MAC_R1 dev e0 nud permanent
+	in_r sysctl -qw net.ipv4.ip_forward=0
+}
+
+# rx_filters DEV NS SRC SPORT DST DPORT: count the expected tuple and the rest
+rx_filters() {
+	local dev=$1 ns=$2
+
+	ip netns exec "$ns" tc qdisc add dev "$dev" clsact || return 1
+	ip netns exec "$ns" tc filter add dev "$dev" ingress protocol ip pref 10 flower \
+		ip_proto udp src_ip "$3" src_port "$4" dst_ip "$5" dst_port "$6" action drop || return 1
+	ip netns exec "$ns" tc filter add dev "$dev" ingress pref 20 matchall action drop || return 1
+}
+
+# rx_count DEV NS KIND: packets the filter of that kind (flower|matchall) matched
+rx_count() {
+	ip netns exec "$2" tc -s -j filter show dev "$1" ingress |
+		jq "[.[] | select(.kind == \"$3\" and .options.actions != null) |
+		     .options.actions[0].stats.packets] | add // 0"
+}
+
+# gen_run DST N FIRST: one paced run from the caller; prints the generator's line.
+# FIRST numbers the first packet, so RTP sequence numbers and timestamps run on
+# across the runs of one case as they would in one call.
+gen_run() {
+	in_c "$bin/gen" -i c0 --src-mac $MAC_C0 --dst-mac $MAC_R0 -s 10.0.1.2:6000 \
+		-d "$1" -n "$2" --first "$3" -r "$RATE" -b "$BURST"
+}
+
+kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p; s/^$1=\([^ ]*\).*/\1/p" | head -n1; }
+
+# measure NAME LABEL DST DEV NS: warm up, measure, record right/wrong at DEV in NS
+measure() {
+	local name=$1 label=$2 dst=$3 dev=$4 ns=$5 kind=flower
+	local r0 w0 r1 w1 line cost right wrong status=ok
+
+	[ "$name" = base ] && kind=matchall
+	gen_run "$dst" "$WARMUP" "$SEQ" >/dev/null || { record "$name" "$label" "" 0 0 "FAILED (generator)"; return 1; }
+	SEQ=$((SEQ + WARMUP))
+	r0=$(rx_count "$dev" "$ns" "$kind"); w0=0
+	[ "$kind" = flower ] && w0=$(rx_count "$dev" "$ns" matchall)
+	line=$(gen_run "$dst" "$PACKETS" "$SEQ") || { record "$name" "$label" "" 0 0 "FAILED (generator)"; return 1; }
+	SEQ=$((SEQ + PACKETS))
+	echo "$line" >"$out/gen-$name.txt"
+	r1=$(rx_count "$dev" "$ns" "$kind"); w1=0
+	[ "$kind" = flower ] && w1=$(rx_count "$dev" "$ns" matchall)
+	right=$((r1 - r0))
+	wrong=$((w1 - w0))
+	cost=$(echo "$line" | kv busy_ns_per_pkt)
+	if [ "$(echo "$line" | kv idle_accounting)" != yes ]; then
+		status="FAILED (no idle accounting in /proc/timer_list)"
+	elif [ "$right" != "$PACKETS" ] || [ "$wrong" != 0 ]; then
+		status="FAILED"
+	fi
+	record "$name" "$label" "$cost" "$right" "$wrong" "$status"
+	log "$name: $line right=$right wrong=$wrong $status"
+}
+
+record() { RESULTS+=("$1|$2|$3|$4|$5|$6"); }
+
+case_base() {
+	topo_up || return 1
+	in_r tc qdisc add dev r0 clsact
+	in_r tc filter add dev r0 ingress pref 20 matchall action drop
+	measure base "generator only (tc drop at relay ingress)" 10.0.1.1:4000 r0 "$NS_R"
+	topo_down
+}
+
+case_a() {
+	topo_up || return 1
+	in_r sysctl -qw net.ipv4.ip_forward=1
+	rx_filters e0 "$NS_E" 10.0.1.2 6000 10.0.2.2 5000
+	measure a "(a) kernel IP forwarding" 10.0.2.2:5000 e0 "$NS_E"
+	topo_down
+}
+
+case_b() {
+	topo_up || return 1
+	in_r sysctl -qw net.ipv4.ip_forward=1
+	in_r nft -f - <<-'EOF' || { record b "(b) nftables DNAT+SNAT" "" 0 0 "FAILED (nft)"; topo_down; return 1; }
+	table ip krtpbench {
+		chain pre {
+			type nat hook prerouting priority dstnat;
+			ip daddr 10.0.1.1 udp dport 4000 dnat to 10.0.2.2:5000
+		}
+		chain post {
+			type nat hook postrouting priority srcnat;
+			ip daddr 10.0.2.2 udp dport 5000 snat to 10.0.2.1:4000
+		}
+	}
+	EOF
+	rx_filters e0 "$NS_E" 10.0.2.1 4000 10.0.2.2 5000
+	measure b "(b) nftables DNAT+SNAT" 10.0.1.1:4000 e0 "$NS_E"
+	topo_down
+}
+
+case_d() {
+	local pid
+
+	topo_up || return 1
+	rx_filters e0 "$NS_E" 10.0.2.1 4000 10.0.2.2 5000
+	in_r "$bin/udp-relay" 10.0.1.1:4000 10.0.2.1:4000 10.0.2.2:5000 >"$out/udp-relay.txt" 2>&1 &
+	pid=$!
+	busywait 5 grep -q ready "$out/udp-relay.txt" || { record d "(d) userspace recvmmsg/sendmmsg relay" "" 0 0 "FAILED (relay did not start)"; kill "$pid"; topo_down; return 1; }
+	measure d "(d) userspace recvmmsg/sendmmsg relay" 10.0.1.1:4000 e0 "$NS_E"
+	kill "$pid"
+	wait "$pid"
+	log "udp-relay: $(tr '\n' ' ' <"$out/udp-relay.txt")"
+	topo_down
+}
+
+krtp_load() {
+	[ "$KRTP_LOADED" = 1 ] && return 0
+	if [ ! -r "${KRTP_KO:-}" ]; then
+		NOTES+=("(c) not run: no krtp.ko at ${KRTP_KO:-(KRTP_KO unset)}")
+		return 1
+	fi
+	# room for the 100,000 extra flows and the measured one, if the default is lower
+	insmod "$KRTP_KO" max_flows=$((FLOWS_MAX + 1000)) 2>/dev/null || insmod "$KRTP_KO" || {
+		NOTES+=("(c) not run: insmod $KRTP_KO failed")
+		return 1
+	}
+	KRTP_LOADED=1
+}
+
+# install N FIRST: add N extra flows in one batch call, record the timing
+install_flows() {
+	local line
+
+	line=$(in_r "$bin/flows" add "$1" "$2") || return 1
+	INSTALLS+=("$1|$(echo "$line" | kv elapsed_ns)")
+	log "installed: $line"
+	# let the rhashtable's deferred resize run before anything is measured
+	sleep 2
+}
+
+case_c() {
+	local label="(c) krtp.ko" flows=$FLOWS_MAX
+
+	krtp_load || { record c "$label" "" 0 0 "FAILED (module not loaded)"; return 1; }
+	topo_up || return 1
+	rx_filters e0 "$NS_E" 10.0.2.1 4000 10.0.2.2 5000
+	if ! in_r "$bin/flows" one 10.0.1.1:4000 10.0.2.2:5000 10.0.2.1:4000 >/dev/null; then
+		record c "$label" "" 0 0 "FAILED (flow add)"
+		topo_down
+		return 1
+	fi
+	measure c "$label, 1 flow" 10.0.1.1:4000 e0 "$NS_E"
+	log "krtp flow after 1: $(in_r "$bin/flows" show 10.0.1.1:4000)"
+
+	if install_flows 999 0; then
+		measure c1k "$label, 1,000 flows" 10.0.1.1:4000 e0 "$NS_E"
+	else
+		record c1k "$label, 1,000 flows" "" 0 0 "FAILED (flow install)"
+	fi
+
+	# 100,000 installed: the measured flow and FLOWS_MAX - 1 others, added anew
+	in_r "$bin/flows" flush
+	in_r "$bin/flows" one 10.0.1.1:4000 10.0.2.2:5000 10.0.2.1:4000 >/dev/null
+	if install_flows $((flows - 1)) 0; then
+		measure c100k "$label, $(grp "$flows") flows" 10.0.1.1:4000 e0 "$NS_E"
+	else
+		record c100k "$label, $(grp "$flows") flows" "" 0 0 "FAILED (flow install)"
+	fi
+	log "krtp flow after all: $(in_r "$bin/flows" show 10.0.1.1:4000) $(in_r "$bin/flows" count)"
+
+	# the install rate into an empty table, the figure the target is about
+	in_r "$bin/flows" flush
+	sleep 2
+	install_flows "$flows" 0 || NOTES+=("installing $flows flows in one batch failed")
+	in_r "$bin/flows" flush
+	topo_down
+	rmmod krtp && KRTP_LOADED=0
+}
+
+# busywait SECONDS CMD...: until CMD succeeds, at most SECONDS
+busywait() {
+	local end=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ---- report
+
+# relay_ns NAME: the relay's cost per packet of a case in ns, if it passed
+relay_ns() {
+	local row name cost status
+
+	for row in "${RESULTS[@]}"; do
+		IFS='|' read -r name _ cost _ _ status <<<"$row"
+		if [ "$name" = "$1" ] && [ "$status" = ok ] && [ -n "$cost" ]; then
+			awk -v c="$cost" -v b="$BASE_NS" 'BEGIN { printf "%.1f", c - b }'
+			return 0
+		fi
+	done
+	return 1
+}
+
+# verdict VALUE OP LIMIT: "met" or "MISSED"
+verdict() {
+	awk -v v="$1" -v l="$3" -v op="$2" \
+		'BEGIN { ok = op == "<=" ? v <= l : v < l; print ok ? "met" : "MISSED" }'
+}
+
+print_table() {
+	local row name label cost right wrong status us ratio a c c1 r n ns
+
+	a=$(relay_ns a)
+	echo
+	echo "krtp media-plane benchmark: $(uname -r), one vCPU, QEMU icount (1 instruction = 1 ns of guest time)"
+	echo "200-byte RTP packets; per case $WARMUP warm-up, then $PACKETS measured at $RATE pkt/s in bursts of $BURST"
+	printf 'relay cost = busy guest time per packet minus the generator-only case (%s us/pkt)\n' \
+		"$(awk -v b="$BASE_NS" 'BEGIN { printf "%.2f", b / 1000 }')"
+	echo
+	printf '%-40s %8s %7s %9s %6s  %s\n' case "us/pkt" "vs (a)" right wrong status
+	for row in "${RESULTS[@]}"; do
+		IFS='|' read -r name label cost right wrong status <<<"$row"
+		[ "$name" = base ] && continue
+		us=-; ratio=-
+		if [ -n "$cost" ]; then
+			us=$(awk -v c="$cost" -v b="$BASE_NS" 'BEGIN { printf "%.2f", (c - b) / 1000 }')
+			[ -n "$a" ] && ratio=$(awk -v c="$cost" -v b="$BASE_NS" -v a="$a" 'BEGIN { printf "%.2f", (c - b) / a }')
+		fi
+		[ "$status" = ok ] || { us="($us)"; ratio="($ratio)"; }
+		printf '%-40s %8s %7s %9s %6s  %s\n' "$label" "$us" "$ratio" "$right" "$wrong" "$status"
+	done
+
+	echo
+	echo "flow installs through netlink (krtp_nl_flow_add_batch, guest time):"
+	for row in "${INSTALLS[@]}"; do
+		IFS='|' read -r n ns <<<"$row"
+		printf '  %7s flows  %8.3f s  %10.0f flows/s\n' "$n" \
+			"$(awk -v t="$ns" 'BEGIN { print t / 1e9 }')" "$(awk -v t="$ns" -v n="$n" 'BEGIN { print n * 1e9 / t }')"
+	done
+	[ ${#INSTALLS[@]} -gt 0 ] || echo "  none measured"
+
+	echo
+	echo "targets:"
+	c=$(relay_ns c)
+	if [ -n "$a" ] && [ -n "$c" ]; then
+		r=$(awk -v c="$c" -v a="$a" 'BEGIN { printf "%.2f", c / a }')
+		printf '  %-52s %-22s %s\n' "(c)/(a) <= 1.10" "$r" "$(verdict "$r" "<=" 1.10)"
+	else
+		printf '  %-52s %-22s %s\n' "(c)/(a) <= 1.10" "no figure" "MISSED"
+	fi
+	c1=$c
+	for n in c1k c100k; do
+		c=$(relay_ns $n)
+		if [ -n "$c1" ] && [ -n "$c" ]; then
+			r=$(awk -v c="$c" -v c1="$c1" 'BEGIN { printf "%.3f", c / c1 }')
+			printf '  %-52s %-22s %s\n' "cost flat: (c) $n / (c) 1 flow <= 1.10" "$r" "$(verdict "$r" "<=" 1.10)"
+		else
+			printf '  %-52s %-22s %s\n' "cost flat: (c) $n / (c) 1 flow <= 1.10" "no figure" "MISSED"
+		fi
+	done
+	ns=
+	for row in "${INSTALLS[@]}"; do
+		IFS='|' read -r n r <<<"$row"
+		[ "$n" = "$FLOWS_MAX" ] && ns=$r
+	done
+	if [ -n "$ns" ]; then
+		r=$(awk -v t="$ns" 'BEGIN { printf "%.3f", t / 1e9 }')
+		printf '  %-52s %-22s %s\n' "$(grp "$FLOWS_MAX") flows installed in < 1 s guest time" "$r s" "$(verdict "$r" "<" 1)"
+	else
+		printf '  %-52s %-22s %s\n' "$(grp "$FLOWS_MAX") flows installed in < 1 s guest time" "no figure" "MISSED"
+	fi
+	[ ${#NOTES[@]} -eq 0 ] || { echo; echo "notes:"; printf '  %s\n' "${NOTES[@]}"; }
+}
+
+main() {
+	local c row name cost status
+
+	[ -x "$bin/gen" ] && [ -x "$bin/udp-relay" ] || { log "build/bench/ has no tools: run tools/bench/run.sh"; exit 1; }
+	modprobe -a veth sch_ingress cls_flower cls_matchall act_gact 2>/dev/null
+	topo_down >/dev/null 2>&1
+	for c in $CASES; do
+		if declare -F "case_$c" >/dev/null; then
+			"case_$c"
+		fi
+		if [ "$c" = base ]; then
+			IFS='|' read -r name _ cost _ _ status <<<"${RESULTS[0]}"
+			[ "$status" = ok ] && BASE_NS=$cost
+			[ -n "$BASE_NS" ] || { log "the generator-only case failed: no figures"; print_table; exit 1; }
+		fi
+	done
+	print_table | tee "$out/bench.txt"
+	for row in "${RESULTS[@]}"; do
+		case "$row" in *"|FAILED"*) exit 1 ;; esac
+	done
+}
+
+main "$@"

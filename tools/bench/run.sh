@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the kernel media-plane benchmark (issue 2, item 8).
+#
+#   tools/bench/run.sh [-k KVER]
+#
+# Builds the benchmark's tools (tools/bench/Makefile, into build/bench/) and
+# krtp.ko for KVER (tools/vm/build-module.sh) on the host, then boots ONE VM
+# with QEMU instruction counting and runs tools/bench/guest.sh in it: the
+# relay's cost per packet for plain IP forwarding, nftables NAT, krtp.ko
+# (with 1, 1,000 and 100,000 flows) and a userspace recvmmsg/sendmmsg relay,
+# and the netlink flow-install rate. guest.sh describes the method.
+#
+# The guest's output is also kept in build/bench/last-run.txt. Exits non-zero
+# if a case failed (its packets did not arrive rewritten as expected).
+#
+# Knobs (environment, passed into the guest): KRTP_BENCH_PACKETS (50000),
+# KRTP_BENCH_RATE (20000 pkt/s), KRTP_BENCH_BURST (8), KRTP_BENCH_CASES
+# ("base a b d e c"), KRTP_BENCH_FLOWS_MAX (100000).
+set -u
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+kver=$(basename /lib/modules/6.1.*-amd64 2>/dev/null)
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-k) kver=${2:?}; shift 2 ;;
+	*) sed -n '/^#   tools/s/^#   //p' "$0" >&2; exit 2 ;;
+	esac
+done
+
+cd "$repo" || exit 1
+make -s -C tools/bench || { echo "bench: building the tools failed" >&2; exit 1; }
+
+if [ -x tools/vm/build-module.sh ]; then
+	if ! ko=$(tools/vm/build-module.sh "$kver" 2>"$repo/build/bench/build-module.log" | tail -n1) ||
+	   [ ! -r "$ko" ]; then
+		echo "bench: building krtp.ko for $kver failed (build/bench/build-module.log); (c) will fail" >&2
+	fi
+else
+	echo "bench: tools/vm/build-module.sh is missing; (c) will fail" >&2
+fi
+
+# The run: about 10 minutes of wall time on a 2-core host.
+tools/vm/run.sh -k "$kver" --icount --mem 2048 --timeout 1500 -- tools/bench/guest.sh |
+	tee "$repo/build/bench/last-run.txt"
+exit "${PIPESTATUS[0]}"
