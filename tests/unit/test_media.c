@@ -22,6 +22,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include <sys/wait.h>
+
+#include <krtp/nl.h>
 #include "media.h"
 #include "sdp.h"
 
@@ -48,6 +51,7 @@ static int passed, failed;
 } while (0)
 
 static unsigned int base_port;
+static enum med_mode mode = MED_MODE_USER;
 static char inactive_key[128];
 static int inactive_calls;
 
@@ -229,6 +233,8 @@ static uint16_t shown_port(const char *out, size_t len, unsigned int i, const ch
 	return s.media[i].port;
 }
 
+static int kernel_flows(void);
+
 static struct sockaddr_storage sig(int family, const char *addr)
 {
 	struct sockaddr_storage ss = { 0 };
@@ -243,7 +249,7 @@ static struct sockaddr_storage sig(int family, const char *addr)
 
 static int init(unsigned int nports, unsigned int timeout)
 {
-	struct med_config cfg = { .mode = MED_MODE_USER };
+	struct med_config cfg = { .mode = mode };
 
 	cfg.relay4 = sig(AF_INET, "127.0.0.1");
 	cfg.relay6 = sig(AF_INET6, "::1");
@@ -304,7 +310,8 @@ static void test_call(void)
 	CHECK_EQ(st.lost, 1);
 	CHECK_EQ(st.port_a, pa);
 	CHECK_EQ(st.port_b, pb);
-	CHECK_EQ(st.kernel, 0);
+	CHECK_EQ(st.kernel, mode == MED_MODE_KERNEL);
+	CHECK_EQ(kernel_flows(), mode == MED_MODE_KERNEL ? 4 : 0);
 	CHECK(st.idle_msecs < 5000);
 
 	/* the ports are krtpd's: nobody else can bind them */
@@ -424,6 +431,9 @@ static void test_nat(void)
 	send_rtcp(a[1], AF_INET, (uint16_t)(pa + 1), 1);
 	CHECK_EQ(drain(b[0], pb, NULL, NULL, 5), 5);
 	CHECK_EQ(drain(b[1], (uint16_t)(pb + 1), NULL, NULL, 1), 1);
+	/* krtp.ko learned her source; krtpd reads it once a second */
+	if (mode == MED_MODE_KERNEL)
+		usleep(2500000);
 	send_rtp(b[0], AF_INET, pb, 6, 100, 1, -1);
 	send_rtcp(b[1], AF_INET, (uint16_t)(pb + 1), 1);
 	CHECK_EQ(drain(a[0], pa, NULL, NULL, 6), 6);
@@ -537,31 +547,146 @@ static void test_inactive(void)
 	}
 }
 
-int main(void)
+/* krtpd's flows in the kernel (labels "krtpd:..."), -1 without the module */
+static int kernel_flows_cb(const struct krtp_flow *f, void *arg)
 {
-	int mode;
+	if (f->label_len >= 6 && !memcmp(f->label, "krtpd:", 6))
+		(*(int *)arg)++;
+	return 0;
+}
 
-	/* a port range of its own, so parallel runs do not collide */
-	srand((unsigned int)(time(NULL) ^ getpid()));
-	base_port = 20000 + (unsigned int)(rand() % 400) * 100;
+static int kernel_flows(void)
+{
+	struct krtp_nl *nl;
+	int n = 0;
 
-	mode = init(64, 0);
-	CHECK_EQ(mode, MED_MODE_USER);
+	if (krtp_nl_open(&nl))
+		return mode == MED_MODE_KERNEL ? -1 : 0;
+	if (krtp_nl_flow_dump(nl, kernel_flows_cb, &n))
+		n = -1;
+	krtp_nl_close(nl);
+	return n;
+}
+
+/*
+ * kill -9 of krtpd mid-call: a child sets up the call and exits without
+ * MED_Fini; the flows keep forwarding, and the next krtpd re-adopts them,
+ * rebinds the ports, reports the counters and deletes them on MED_Delete.
+ */
+static void test_restore(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	char in[1024], out[1024];
+	struct med_call_stats st;
+	uint16_t ap, bp, pa = 0, pb = 0;
+	int a[2], b[2], pfd[2], status;
+	size_t n, olen;
+	pid_t pid;
+
+	udp_pair(AF_INET, a, &ap);
+	udp_pair(AF_INET, b, &bp);
+	if (pipe(pfd))
+		exit(2);
+	pid = fork();
+	if (pid == 0) {
+		uint16_t ports[2] = { 0, 0 };
+
+		if (init(64, 0) != MED_MODE_KERNEL)
+			_exit(3);
+		n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "127.0.0.1", ap, "", "");
+		if (MED_Offer("call-r", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen))
+			_exit(4);
+		ports[1] = shown_port(out, olen, 0, "127.0.0.1");
+		n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
+		if (MED_Answer("call-r", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen))
+			_exit(5);
+		ports[0] = shown_port(out, olen, 0, "127.0.0.1");
+		if (write(pfd[1], ports, sizeof(ports)) != sizeof(ports))
+			_exit(6);
+		_exit(0);	/* no MED_Fini: the flows stay in the kernel */
+	}
+	CHECK(read(pfd[0], &pa, sizeof(pa)) == sizeof(pa) && read(pfd[0], &pb, sizeof(pb)) == sizeof(pb));
+	close(pfd[0]);
+	close(pfd[1]);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(kernel_flows(), 4);
+	/* media goes on while no krtpd runs */
+	send_rtp(a[0], AF_INET, pa, 10, 160, 1, -1);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 10), 10);
+
+	CHECK_EQ(init(64, 0), MED_MODE_KERNEL);
+	CHECK_EQ(MED_Restore(), 1);
+	{
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(pb),
+					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int y = socket(AF_INET, SOCK_DGRAM, 0);
+
+		CHECK(bind(y, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno == EADDRINUSE);
+		close(y);
+	}
+	send_rtp(b[0], AF_INET, pb, 3, 160, 1, -1);
+	CHECK_EQ(drain(a[0], pa, NULL, NULL, 3), 3);
+	CHECK(MED_Stats("call-r", &st) == 0);
+	CHECK_EQ(st.packets_a_to_b, 10);
+	CHECK_EQ(st.packets_b_to_a, 3);
+	CHECK_EQ(st.port_a, pa);
+	CHECK_EQ(st.port_b, pb);
+	/* a re-INVITE on the re-adopted call keeps its ports */
+	n = mk_sdp(in, sizeof(in), "alice", 2, AF_INET, "127.0.0.1", ap, "", "");
+	CHECK(MED_Offer("call-r", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	CHECK_EQ(shown_port(out, olen, 0, "127.0.0.1"), pb);
+	MED_Delete("call-r");
+	CHECK_EQ(kernel_flows(), 0);
+	MED_Fini();
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+static void run_suite(void)
+{
+	printf("# media mode %s\n", mode == MED_MODE_KERNEL ? "kernel" : "user");
+	CHECK_EQ(init(64, 0), mode);
 	CHECK(init(64, 0) == -EALREADY);
 	test_call();
 	test_mux_and_late_offer();
 	test_nat();
 	test_ipv6();
 	MED_Fini();
+	CHECK_EQ(kernel_flows(), 0);
 
-	CHECK_EQ(init(8, 0), MED_MODE_USER);
+	CHECK_EQ(init(8, 0), mode);
 	test_ports();
 	MED_Fini();
 
-	CHECK_EQ(init(16, 2), MED_MODE_USER);
+	CHECK_EQ(init(16, 2), mode);
 	test_inactive();
 	MED_Fini();
+	CHECK_EQ(kernel_flows(), 0);
+}
 
+int main(void)
+{
+	struct krtp_nl *nl;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* a port range of its own, so parallel runs do not collide */
+	srand((unsigned int)(time(NULL) ^ getpid()));
+	base_port = 20000 + (unsigned int)(rand() % 400) * 100;
+
+	mode = MED_MODE_USER;
+	run_suite();
+	/* with krtp.ko loaded (the VM suite), the same again through the kernel */
+	if (!krtp_nl_open(&nl)) {
+		krtp_nl_close(nl);
+		mode = MED_MODE_KERNEL;
+		run_suite();
+		test_restore();
+	} else {
+		printf("# kernel mode skipped: krtp.ko is not loaded\n");
+	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
