@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * SIP transports (RFC 3261 §18): UDP and TCP over IPv4 and IPv6. TCP
+ * messages are framed by Content-Length; responses reuse the connection
+ * the request came on; connections are capped in number, buffer size and
+ * idle time. Main thread only.
+ */
+#ifndef KRTPD_SIP_TRANSPORT_H
+#define KRTPD_SIP_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "msg.h"
+
+enum tp_proto {
+	TP_UDP = 1,
+	TP_TCP,
+};
+
+/* Where a message came from, or where one goes. */
+struct tp_peer {
+	int proto;			/* TP_UDP or TP_TCP */
+	struct sockaddr_storage addr;	/* IP and port */
+	uint32_t conn;			/* TCP connection id to prefer, 0 = any */
+	int sock;			/* UDP listener index it arrived on, -1 = any */
+};
+
+struct tp_listen {
+	struct sockaddr_storage addr;
+	int udp, tcp;
+};
+
+struct tp_limits {
+	size_t max_message;		/* bytes, headers and body */
+	unsigned int max_conns;		/* TCP connections, both directions */
+	unsigned int idle_timeout;	/* seconds without traffic before a TCP close */
+};
+
+typedef void (*tp_handler)(const char *buf, size_t len, const struct tp_peer *src);
+
+int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_handler fn);
+void TP_Fini(void);
+/* Send one message; TCP connects when no connection to dst exists. 0 or -errno. */
+int TP_Send(const struct tp_peer *dst, const char *buf, size_t len);
+
+/* "host:port" krtpd should put in Via/Record-Route for messages to dst. */
+int TP_LocalFor(const struct tp_peer *dst, char *out, size_t outsz);
+/* Is host[:port] one of ours (a local address or name and a listening port)? */
+int TP_IsUs(struct sip_str host, uint16_t port);
+/* Refresh the list of local addresses (startup, SIGHUP). */
+void TP_RefreshLocal(void);
+/* Numeric host (or "localhost") to an address; 0 or -errno. No DNS. */
+int TP_Resolve(struct sip_str host, int v6, uint16_t port, struct sockaddr_storage *out);
+
+const char *TP_ProtoName(int proto);
+int TP_ProtoParse(struct sip_str s);
+/* "1.2.3.4:5060" or "[::1]:5060" */
+void TP_AddrStr(const struct sockaddr_storage *ss, char *out, size_t outsz);
+/* Only the IP */
+void TP_IpStr(const struct sockaddr_storage *ss, char *out, size_t outsz);
+uint16_t TP_Port(const struct sockaddr_storage *ss);
+/* "ip[:port]" or "[v6][:port]"; port defaults to dport. 0 or -EINVAL. */
+int TP_AddrParse(const char *s, uint16_t dport, struct sockaddr_storage *out);
+int TP_SameIp(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+int TP_SameAddr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+socklen_t TP_AddrLen(const struct sockaddr_storage *ss);
+
+/* Counters for the control socket and logs */
+struct tp_stats {
+	unsigned long rx, tx, tx_errors, conns, conns_refused;
+};
+void TP_GetStats(struct tp_stats *s);
+
+#endif /* KRTPD_SIP_TRANSPORT_H */
