@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Digest authentication. The users table is an array sorted by name,
+ * replaced as a whole on SIGHUP; it is only read by the main thread, which
+ * also does the replacing, so it needs no lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "../hash.h"
+#include "../log.h"
+#include "auth.h"
+
+struct auth_user {
+	char name[64];
+	char ha1_md5[33];		/* "" when unknown */
+	char ha1_sha[65];
+};
+
+static struct auth_user *auth_users;
+static size_t auth_nusers;
+static char auth_file[512];
+static char auth_realm[128];
+static unsigned int auth_lifetime = 300;
+static uint8_t auth_secret[16];
+
+void AUTH_Hash(int sha256, const char *s, size_t len, char *hex)
+{
+	uint8_t d[32];
+
+	if (sha256) {
+		struct hash_sha256 c;
+
+		HASH_Sha256Init(&c);
+		HASH_Sha256Update(&c, s, len);
+		HASH_Sha256Final(&c, d);
+		HASH_Hex(d, 32, hex);
+	} else {
+		struct hash_md5 c;
+
+		HASH_Md5Init(&c);
+		HASH_Md5Update(&c, s, len);
+		HASH_Md5Final(&c, d);
+		HASH_Hex(d, 16, hex);
+	}
+}
+
+void AUTH_Ha1(int sha256, const char *user, const char *realm, const char *pass, char *hex)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "%s:%s:%s", user, realm, pass);
+
+	AUTH_Hash(sha256, buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1, hex);
+}
+
+void AUTH_Response(int sha256, const char *ha1, struct sip_str nonce, struct sip_str nc,
+		   struct sip_str cnonce, struct sip_str qop, struct sip_str method,
+		   struct sip_str uri, char *hex)
+{
+	char ha2[65], buf[2048];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%.*s:%.*s", (int)method.len, method.s, (int)uri.len, uri.s);
+	AUTH_Hash(sha256, buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1, ha2);
+	if (qop.len)
+		n = snprintf(buf, sizeof(buf), "%s:%.*s:%.*s:%.*s:%.*s:%s", ha1, (int)nonce.len,
+			     nonce.s, (int)nc.len, nc.s, (int)cnonce.len, cnonce.s, (int)qop.len,
+			     qop.s, ha2);
+	else
+		n = snprintf(buf, sizeof(buf), "%s:%.*s:%s", ha1, (int)nonce.len, nonce.s, ha2);
+	AUTH_Hash(sha256, buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1, hex);
+}
+
+static void auth_nonce_mac(uint64_t ts, char *hex)
+{
+	struct hash_sha256 c;
+	uint8_t d[32];
+
+	HASH_Sha256Init(&c);
+	HASH_Sha256Update(&c, auth_secret, sizeof(auth_secret));
+	HASH_Sha256Update(&c, &ts, sizeof(ts));
+	HASH_Sha256Update(&c, auth_realm, strlen(auth_realm));
+	HASH_Sha256Final(&c, d);
+	HASH_Hex(d, 12, hex);
+}
+
+void AUTH_Nonce(uint64_t now, char *out, size_t outsz)
+{
+	char mac[25];
+
+	auth_nonce_mac(now, mac);
+	snprintf(out, outsz, "%010llx%s", (unsigned long long)now, mac);
+}
+
+int AUTH_NonceCheck(struct sip_str nonce, uint64_t now)
+{
+	char mac[25], ts[11];
+	uint64_t t;
+
+	if (nonce.len != 34)
+		return -1;
+	memcpy(ts, nonce.s, 10);
+	ts[10] = '\0';
+	t = strtoull(ts, NULL, 16);
+	auth_nonce_mac(t, mac);
+	if (memcmp(mac, nonce.s + 10, 24))
+		return -1;
+	if (t > now + 5)
+		return -1;
+	return now - t > auth_lifetime ? 1 : 0;
+}
+
+static int auth_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct auth_user *)a)->name, ((const struct auth_user *)b)->name);
+}
+
+static int auth_is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+static int auth_load(void)
+{
+	struct auth_user *users = NULL, *u;
+	size_t n = 0, cap = 0, lineno = 0;
+	char line[1024];
+	FILE *f = fopen(auth_file, "re");
+
+	if (!f) {
+		LOG_ERR("cannot read users file %s: %m", auth_file);
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *f1, *f2, *f3;
+		size_t l;
+
+		lineno++;
+		l = strcspn(p, "\r\n");
+		p[l] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		f1 = p;
+		f2 = strchr(f1, ':');
+		if (!f2 || f2 == f1 || f2 - f1 >= (long)sizeof(u->name)) {
+			LOG_WARN("%s:%zu: expected user:password or user:realm:HA1", auth_file,
+				 lineno);
+			continue;
+		}
+		*f2++ = '\0';
+		if (n == cap) {
+			struct auth_user *nu;
+
+			cap = cap ? cap * 2 : 64;
+			nu = realloc(users, cap * sizeof(*users));
+			if (!nu) {
+				free(users);
+				fclose(f);
+				return -ENOMEM;
+			}
+			users = nu;
+		}
+		u = &users[n];
+		memset(u, 0, sizeof(*u));
+		strcpy(u->name, f1);
+		f3 = strchr(f2, ':');
+		l = f3 ? strlen(f3 + 1) : 0;
+		if (f3 && (l == 32 || l == 64) && auth_is_hex(f3 + 1, l)) {
+			*f3++ = '\0';
+			if (strcmp(f2, auth_realm)) {
+				LOG_WARN("%s:%zu: realm \"%s\" is not \"%s\", line ignored",
+					 auth_file, lineno, f2, auth_realm);
+				continue;
+			}
+			for (p = f3; *p; p++)
+				*p |= 0x20;	/* lower-case hex */
+			strcpy(l == 32 ? u->ha1_md5 : u->ha1_sha, f3);
+		} else {
+			AUTH_Ha1(0, f1, auth_realm, f2, u->ha1_md5);
+			AUTH_Ha1(1, f1, auth_realm, f2, u->ha1_sha);
+		}
+		n++;
+	}
+	fclose(f);
+	qsort(users, n, sizeof(*users), auth_cmp);
+	free(auth_users);
+	auth_users = users;
+	auth_nusers = n;
+	LOG_INFO("loaded %zu users from %s", n, auth_file);
+	return 0;
+}
+
+int AUTH_Init(const char *users_file, const char *realm, unsigned int nonce_lifetime)
+{
+	if (getrandom(auth_secret, sizeof(auth_secret), 0) != sizeof(auth_secret)) {
+		uint64_t t = time(NULL) ^ (uint64_t)(uintptr_t)&t;
+
+		memcpy(auth_secret, &t, sizeof(t));
+	}
+	snprintf(auth_realm, sizeof(auth_realm), "%s", realm && *realm ? realm : "krtpd");
+	auth_lifetime = nonce_lifetime ? nonce_lifetime : 300;
+	auth_file[0] = '\0';
+	if (!users_file || !*users_file || !strcmp(users_file, "none"))
+		return 0;
+	snprintf(auth_file, sizeof(auth_file), "%s", users_file);
+	return auth_load();
+}
+
+void AUTH_Fini(void)
+{
+	free(auth_users);
+	auth_users = NULL;
+	auth_nusers = 0;
+}
+
+int AUTH_Reload(void)
+{
+	if (!auth_file[0])
+		return 0;
+	return auth_load();
+}
+
+int AUTH_Enabled(void)
+{
+	return auth_file[0] != '\0';
+}
+
+static const struct auth_user *auth_find(struct sip_str user)
+{
+	struct auth_user key;
+
+	if (!auth_nusers || !user.len || user.len >= sizeof(key.name))
+		return NULL;
+	memcpy(key.name, user.s, user.len);
+	key.name[user.len] = '\0';
+	return bsearch(&key, auth_users, auth_nusers, sizeof(key), auth_cmp);
+}
+
+int AUTH_UserKnown(struct sip_str user)
+{
+	return auth_find(user) != NULL;
+}
+
+/* Digest credentials: comma-separated auth-params with quoted values. */
+struct auth_cred {
+	struct sip_str username, realm, nonce, uri, response, algorithm, cnonce, qop, nc;
+};
+
+static void auth_unquote(struct sip_str *v)
+{
+	if (v->len >= 2 && v->s[0] == '"' && v->s[v->len - 1] == '"') {
+		v->s++;
+		v->len -= 2;
+	}
+}
+
+static int auth_parse(struct sip_str h, struct auth_cred *c)
+{
+	const char *p = h.s, *end = h.s + h.len;
+
+	memset(c, 0, sizeof(*c));
+	if (h.len < 7 || strncasecmp(p, "Digest", 6) || (p[6] != ' ' && p[6] != '\t'))
+		return -EINVAL;
+	p += 7;
+	while (p < end) {
+		const char *ns, *ne;
+		struct sip_str v;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r' || *p == '\n'))
+			p++;
+		ns = p;
+		while (p < end && *p != '=' && *p != ',' && *p != ' ')
+			p++;
+		ne = p;
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end || *p != '=')
+			return -EINVAL;
+		p++;
+		while (p < end && *p == ' ')
+			p++;
+		v.s = p;
+		if (p < end && *p == '"') {
+			p++;
+			while (p < end && *p != '"') {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				p++;
+			}
+			if (p >= end)
+				return -EINVAL;
+			p++;
+		} else {
+			while (p < end && *p != ',' && *p != ' ')
+				p++;
+		}
+		v.len = p - v.s;
+		auth_unquote(&v);
+		{
+			struct sip_str n = { ns, ne - ns };
+
+			if (STR_CaseEqC(n, "username"))
+				c->username = v;
+			else if (STR_CaseEqC(n, "realm"))
+				c->realm = v;
+			else if (STR_CaseEqC(n, "nonce"))
+				c->nonce = v;
+			else if (STR_CaseEqC(n, "uri"))
+				c->uri = v;
+			else if (STR_CaseEqC(n, "response"))
+				c->response = v;
+			else if (STR_CaseEqC(n, "algorithm"))
+				c->algorithm = v;
+			else if (STR_CaseEqC(n, "cnonce"))
+				c->cnonce = v;
+			else if (STR_CaseEqC(n, "qop"))
+				c->qop = v;
+			else if (STR_CaseEqC(n, "nc"))
+				c->nc = v;
+		}
+	}
+	return 0;
+}
+
+int AUTH_Check(const struct sip_msg *m, struct sip_str user, int *stale)
+{
+	struct sip_str realm = STR_C(auth_realm);
+	const struct auth_user *u;
+	const struct sip_hdr *h;
+	struct auth_cred c;
+	char expect[65];
+	int i, sha, nonce;
+
+	*stale = 0;
+	for (i = 0; (h = MSG_Header(m, SIP_H_AUTHORIZATION, i)); i++)
+		if (!auth_parse(h->value, &c) && STR_Eq(c.realm, realm))
+			break;
+	if (!h)
+		return 401;
+	if (!c.username.len || !c.nonce.len || !c.uri.len || !c.response.len)
+		return 403;
+	if (!c.algorithm.len || STR_CaseEqC(c.algorithm, "MD5"))
+		sha = 0;
+	else if (STR_CaseEqC(c.algorithm, "SHA-256"))
+		sha = 1;
+	else
+		return 401;
+	if (c.qop.len && (!STR_CaseEqC(c.qop, "auth") || !c.cnonce.len || !c.nc.len))
+		return 403;
+	nonce = AUTH_NonceCheck(c.nonce, time(NULL));
+	if (nonce < 0)
+		return 401;
+	u = auth_find(c.username);
+	if (!u || !STR_Eq(c.username, user))
+		return 403;
+	if (!(sha ? u->ha1_sha : u->ha1_md5)[0])
+		return 403;
+	AUTH_Response(sha, sha ? u->ha1_sha : u->ha1_md5, c.nonce, c.nc, c.cnonce, c.qop,
+		      m->method, c.uri, expect);
+	if (c.response.len != strlen(expect) || strncasecmp(c.response.s, expect, c.response.len))
+		return 403;
+	if (nonce == 1) {
+		*stale = 1;
+		return 401;
+	}
+	return 0;
+}
+
+/*
+ * Both challenges share one nonce. MD5 is listed first: RFC 7616 prefers the
+ * strongest first, but common clients (sipp among them) read only the first
+ * challenge and know only MD5; SHA-256 clients still find theirs.
+ */
+void AUTH_Challenge(struct sip_buf *b, int stale)
+{
+	char nonce[64];
+
+	AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
+	SB_Addf(b, "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, "
+		"qop=\"auth\"%s\r\n", auth_realm, nonce, stale ? ", stale=true" : "");
+	SB_Addf(b, "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=SHA-256, "
+		"qop=\"auth\"%s\r\n", auth_realm, nonce, stale ? ", stale=true" : "");
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SQLite store. Prepared statements are kept for the hot paths
+ * (REGISTER refresh, call setup and teardown). Main thread only.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "store.h"
+
+static sqlite3 *sto_db;
+static sqlite3_stmt *sto_bput, *sto_bdel, *sto_dput, *sto_ddel;
+
+static const char sto_schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=NORMAL;"
+	"CREATE TABLE IF NOT EXISTS registrations ("
+	" aor TEXT NOT NULL, domain TEXT, contact TEXT NOT NULL, expires INTEGER NOT NULL,"
+	" call_id TEXT, cseq INTEGER, source TEXT, proto INTEGER,"
+	" PRIMARY KEY (aor, contact));"
+	"CREATE TABLE IF NOT EXISTS dialogs ("
+	" call_id TEXT PRIMARY KEY, a_tag TEXT, b_tag TEXT, a_from TEXT, b_to TEXT,"
+	" a_contact TEXT, b_contact TEXT, a_route TEXT, b_route TEXT, a_peer TEXT, b_peer TEXT,"
+	" a_cseq INTEGER, b_cseq INTEGER, created INTEGER);";
+
+static int sto_err(const char *what)
+{
+	LOG_ERR("state store: %s: %s", what, sqlite3_errmsg(sto_db));
+	return -EIO;
+}
+
+/* mkdir -p for the directory holding path */
+static void sto_mkdirs(const char *path)
+{
+	char d[PATH_MAX];
+	char *p;
+
+	snprintf(d, sizeof(d), "%s", path);
+	p = strrchr(d, '/');
+	if (!p || p == d)
+		return;
+	*p = '\0';
+	for (p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(d, 0700);
+		*p = '/';
+	}
+	mkdir(d, 0700);
+}
+
+int STO_Init(const char *path)
+{
+	if (strcmp(path, ":memory:"))
+		sto_mkdirs(path);
+	if (sqlite3_open(path, &sto_db) != SQLITE_OK) {
+		LOG_ERR("cannot open state store %s: %s", path, sqlite3_errmsg(sto_db));
+		sqlite3_close(sto_db);
+		sto_db = NULL;
+		return -EIO;
+	}
+	sqlite3_busy_timeout(sto_db, 1000);
+	if (sqlite3_exec(sto_db, sto_schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto err;
+	if (sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO registrations VALUES "
+			       "(?,?,?,?,?,?,?,?)", -1, &sto_bput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "DELETE FROM registrations WHERE aor=? AND contact=?",
+			       -1, &sto_bdel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO dialogs VALUES "
+			       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_dput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "DELETE FROM dialogs WHERE call_id=?", -1, &sto_ddel,
+			       NULL) != SQLITE_OK)
+		goto err;
+	return 0;
+err:
+	sto_err(path);
+	STO_Fini();
+	return -EIO;
+}
+
+void STO_Fini(void)
+{
+	sqlite3_finalize(sto_bput);
+	sqlite3_finalize(sto_bdel);
+	sqlite3_finalize(sto_dput);
+	sqlite3_finalize(sto_ddel);
+	sto_bput = sto_bdel = sto_dput = sto_ddel = NULL;
+	if (sto_db)
+		sqlite3_close(sto_db);
+	sto_db = NULL;
+}
+
+static int sto_step(sqlite3_stmt *st, const char *what)
+{
+	int r = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == SQLITE_DONE ? 0 : sto_err(what);
+}
+
+static void sto_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+int STO_BindingPut(const struct sto_binding *b)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_bput, 1, b->aor);
+	sto_text(sto_bput, 2, b->domain);
+	sto_text(sto_bput, 3, b->contact);
+	sqlite3_bind_int64(sto_bput, 4, b->expires);
+	sto_text(sto_bput, 5, b->call_id);
+	sqlite3_bind_int64(sto_bput, 6, b->cseq);
+	sto_text(sto_bput, 7, b->source);
+	sqlite3_bind_int(sto_bput, 8, b->proto);
+	return sto_step(sto_bput, "saving a registration");
+}
+
+int STO_BindingDel(const char *aor, const char *contact)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_bdel, 1, aor);
+	sto_text(sto_bdel, 2, contact);
+	return sto_step(sto_bdel, "removing a registration");
+}
+
+static const char *sto_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? s : "";
+}
+
+int STO_BindingLoad(void (*cb)(const struct sto_binding *b, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!sto_db)
+		return -ENODEV;
+	if (sqlite3_prepare_v2(sto_db, "SELECT aor, domain, contact, expires, call_id, cseq, "
+			       "source, proto FROM registrations", -1, &st, NULL) != SQLITE_OK)
+		return sto_err("loading registrations");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct sto_binding b = {
+			.aor = sto_col(st, 0),
+			.domain = sto_col(st, 1),
+			.contact = sto_col(st, 2),
+			.expires = sqlite3_column_int64(st, 3),
+			.call_id = sto_col(st, 4),
+			.cseq = sqlite3_column_int64(st, 5),
+			.source = sto_col(st, 6),
+			.proto = sqlite3_column_int(st, 7),
+		};
+
+		cb(&b, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int STO_DialogPut(const struct sto_dialog *d)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_dput, 1, d->call_id);
+	sto_text(sto_dput, 2, d->a_tag);
+	sto_text(sto_dput, 3, d->b_tag);
+	sto_text(sto_dput, 4, d->a_from);
+	sto_text(sto_dput, 5, d->b_to);
+	sto_text(sto_dput, 6, d->a_contact);
+	sto_text(sto_dput, 7, d->b_contact);
+	sto_text(sto_dput, 8, d->a_route);
+	sto_text(sto_dput, 9, d->b_route);
+	sto_text(sto_dput, 10, d->a_peer);
+	sto_text(sto_dput, 11, d->b_peer);
+	sqlite3_bind_int64(sto_dput, 12, d->a_cseq);
+	sqlite3_bind_int64(sto_dput, 13, d->b_cseq);
+	sqlite3_bind_int64(sto_dput, 14, d->created);
+	return sto_step(sto_dput, "saving a dialog");
+}
+
+int STO_DialogDel(const char *call_id)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_ddel, 1, call_id);
+	return sto_step(sto_ddel, "removing a dialog");
+}
+
+int STO_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!sto_db)
+		return -ENODEV;
+	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, a_tag, b_tag, a_from, b_to, a_contact,"
+			       " b_contact, a_route, b_route, a_peer, b_peer, a_cseq, b_cseq,"
+			       " created FROM dialogs", -1, &st, NULL) != SQLITE_OK)
+		return sto_err("loading dialogs");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct sto_dialog d = {
+			.call_id = sto_col(st, 0), .a_tag = sto_col(st, 1),
+			.b_tag = sto_col(st, 2), .a_from = sto_col(st, 3),
+			.b_to = sto_col(st, 4), .a_contact = sto_col(st, 5),
+			.b_contact = sto_col(st, 6), .a_route = sto_col(st, 7),
+			.b_route = sto_col(st, 8), .a_peer = sto_col(st, 9),
+			.b_peer = sto_col(st, 10), .a_cseq = sqlite3_column_int64(st, 11),
+			.b_cseq = sqlite3_column_int64(st, 12),
+			.created = sqlite3_column_int64(st, 13),
+		};
+
+		cb(&d, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}

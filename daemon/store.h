@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * krtpd's persistent state in SQLite: registrations and established
+ * dialogs. Each write is committed (WAL, synchronous=NORMAL: survives a
+ * crash or kill -9 of krtpd) before the SIP reply that depends on it is sent.
+ * Main thread only.
+ */
+#ifndef KRTPD_STORE_H
+#define KRTPD_STORE_H
+
+#include <stdint.h>
+
+struct sto_binding {
+	const char *aor;		/* user part (the registrar's key) */
+	const char *domain;		/* host of the To URI, for display */
+	const char *contact;		/* contact URI */
+	int64_t expires;		/* absolute, seconds since the epoch */
+	const char *call_id;
+	uint32_t cseq;
+	const char *source;		/* "ip:port" the REGISTER came from */
+	int proto;			/* TP_UDP / TP_TCP */
+};
+
+struct sto_dialog {
+	const char *call_id;
+	const char *a_tag, *b_tag;
+	const char *a_from, *b_to;	/* From of the INVITE, To of the 2xx (header values) */
+	const char *a_contact, *b_contact;
+	const char *a_route, *b_route;	/* route sets towards A and B, "<uri>,<uri>" */
+	const char *a_peer, *b_peer;	/* "proto ip:port" last seen signalling address */
+	uint32_t a_cseq, b_cseq;
+	int64_t created;
+};
+
+/* path ":memory:" for tests. 0 or -errno (logged). */
+int STO_Init(const char *path);
+void STO_Fini(void);
+
+int STO_BindingPut(const struct sto_binding *b);
+int STO_BindingDel(const char *aor, const char *contact);
+int STO_BindingLoad(void (*cb)(const struct sto_binding *b, void *arg), void *arg);
+
+int STO_DialogPut(const struct sto_dialog *d);
+int STO_DialogDel(const char *call_id);
+int STO_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg);
+
+#endif /* KRTPD_STORE_H */
