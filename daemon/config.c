@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtpd configuration. Main thread, startup only.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "log.h"
+
+#define CNF_DEFAULT_FILE "/etc/krtpd/krtpd.conf"
+
+static struct cnf cnf;
+static int cnf_listen_cli;	/* -l given: the file's listen lines are ignored */
+
+const struct cnf *CNF_Get(void)
+{
+	return &cnf;
+}
+
+static void cnf_defaults(void)
+{
+	memset(&cnf, 0, sizeof(cnf));
+	cnf.rtp_port_min = 30000;
+	cnf.rtp_port_max = 39999;
+	cnf.media = MED_MODE_AUTO;
+	cnf.media_timeout = 60;
+	snprintf(cnf.realm, sizeof(cnf.realm), "krtpd");
+	snprintf(cnf.state_db, sizeof(cnf.state_db), "/var/lib/krtpd/state.db");
+	snprintf(cnf.control_socket, sizeof(cnf.control_socket), "/run/krtpd/krtpd.sock");
+	cnf.log_level = LOGL_INFO;
+	cnf.min_expires = 60;
+	cnf.max_expires = 3600;
+	cnf.default_expires = 3600;
+	cnf.max_forwards = 70;
+	cnf.nonce_lifetime = 300;
+	cnf.tcp_idle_timeout = 600;
+	cnf.tcp_max_connections = 1024;
+	cnf.max_message_size = 65535;
+	cnf.invite_timeout = 180;
+}
+
+/* "[udp:|tcp:]addr[:port]", addr "[v6]" or "*" (every IPv4 address) */
+static int cnf_add_listen(const char *s)
+{
+	struct tp_listen *l;
+
+	if (cnf.nlisten == CNF_MAX_LISTEN) {
+		fprintf(stderr, "krtpd: too many listen addresses\n");
+		return -1;
+	}
+	l = &cnf.listen[cnf.nlisten];
+	memset(l, 0, sizeof(*l));
+	l->udp = l->tcp = 1;
+	if (!strncasecmp(s, "udp:", 4)) {
+		l->tcp = 0;
+		s += 4;
+	} else if (!strncasecmp(s, "tcp:", 4)) {
+		l->udp = 0;
+		s += 4;
+	}
+	if (*s == '*')
+		s = s[1] == ':' ? s + 1 : "";
+	if ((*s == ':' || !*s)) {
+		char tmp[80];
+
+		snprintf(tmp, sizeof(tmp), "0.0.0.0%s", s);
+		if (TP_AddrParse(tmp, 5060, &l->addr))
+			goto bad;
+	} else if (TP_AddrParse(s, 5060, &l->addr)) {
+		goto bad;
+	}
+	cnf.nlisten++;
+	return 0;
+bad:
+	fprintf(stderr, "krtpd: bad listen address \"%s\" (want IP[:PORT] or [IPv6][:PORT])\n", s);
+	return -1;
+}
+
+static int cnf_list(const char *v, int (*fn)(const char *item))
+{
+	char buf[1024], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+		if (fn(tok))
+			return -1;
+	return 0;
+}
+
+static int cnf_add_domain(const char *s)
+{
+	if (cnf.ndomains == CNF_MAX_DOMAINS || strlen(s) >= sizeof(cnf.domains[0])) {
+		fprintf(stderr, "krtpd: too many or too long domains\n");
+		return -1;
+	}
+	snprintf(cnf.domains[cnf.ndomains++], sizeof(cnf.domains[0]), "%s", s);
+	return 0;
+}
+
+static int cnf_uint(const char *key, const char *v, unsigned int min, unsigned int max,
+		    unsigned int *out)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (!*v || *end || n < min || n > max) {
+		fprintf(stderr, "krtpd: %s must be a number from %u to %u, not \"%s\"\n", key, min,
+			max, v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int cnf_bool(const char *key, const char *v, int *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") ||
+	    !strcasecmp(v, "on")) {
+		*out = 1;
+		return 0;
+	}
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") ||
+	    !strcasecmp(v, "off")) {
+		*out = 0;
+		return 0;
+	}
+	fprintf(stderr, "krtpd: %s must be yes or no, not \"%s\"\n", key, v);
+	return -1;
+}
+
+static int cnf_str(const char *key, const char *v, char *out, size_t sz)
+{
+	if (strlen(v) >= sz) {
+		fprintf(stderr, "krtpd: %s is too long\n", key);
+		return -1;
+	}
+	snprintf(out, sz, "%s", v);
+	return 0;
+}
+
+static int cnf_media(const char *v)
+{
+	if (!strcasecmp(v, "auto"))
+		cnf.media = MED_MODE_AUTO;
+	else if (!strcasecmp(v, "kernel"))
+		cnf.media = MED_MODE_KERNEL;
+	else if (!strcasecmp(v, "user"))
+		cnf.media = MED_MODE_USER;
+	else {
+		fprintf(stderr, "krtpd: media must be auto, kernel or user, not \"%s\"\n", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* One setting from the file or from -o/flags. */
+static int cnf_set(const char *key, const char *v, int from_file)
+{
+	if (!strcmp(key, "listen")) {
+		if (from_file && cnf_listen_cli)
+			return 0;
+		return cnf_list(v, cnf_add_listen);
+	}
+	if (!strcmp(key, "domain"))
+		return cnf_list(v, cnf_add_domain);
+	if (!strcmp(key, "relay_address"))
+		return cnf_str(key, v, cnf.relay_address, sizeof(cnf.relay_address));
+	if (!strcmp(key, "relay_address6"))
+		return cnf_str(key, v, cnf.relay_address6, sizeof(cnf.relay_address6));
+	/* port_min, port_max and state_dir are accepted as aliases */
+	if (!strcmp(key, "state_dir")) {
+		char path[300];
+
+		snprintf(path, sizeof(path), "%s/state.db", v);
+		return cnf_str(key, path, cnf.state_db, sizeof(cnf.state_db));
+	}
+	if (!strcmp(key, "rtp_port_min") || !strcmp(key, "port_min"))
+		return cnf_uint(key, v, 1024, 65534, &cnf.rtp_port_min);
+	if (!strcmp(key, "rtp_port_max") || !strcmp(key, "port_max"))
+		return cnf_uint(key, v, 1025, 65535, &cnf.rtp_port_max);
+	if (!strcmp(key, "media"))
+		return cnf_media(v);
+	if (!strcmp(key, "media_timeout"))
+		return cnf_uint(key, v, 0, 86400, &cnf.media_timeout);
+	if (!strcmp(key, "users_file"))
+		return cnf_str(key, !strcmp(v, "none") ? "" : v, cnf.users_file,
+			       sizeof(cnf.users_file));
+	if (!strcmp(key, "realm"))
+		return cnf_str(key, v, cnf.realm, sizeof(cnf.realm));
+	if (!strcmp(key, "state_db"))
+		return cnf_str(key, v, cnf.state_db, sizeof(cnf.state_db));
+	if (!strcmp(key, "control_socket"))
+		return cnf_str(key, v, cnf.control_socket, sizeof(cnf.control_socket));
+	if (!strcmp(key, "pid_file"))
+		return cnf_str(key, !strcmp(v, "none") ? "" : v, cnf.pid_file,
+			       sizeof(cnf.pid_file));
+	if (!strcmp(key, "log_level")) {
+		int l = LOG_ParseLevel(v);
+
+		if (l < 0) {
+			fprintf(stderr, "krtpd: log_level must be error, warning, info or debug\n");
+			return -1;
+		}
+		cnf.log_level = l;
+		return 0;
+	}
+	if (!strcmp(key, "log")) {
+		if (!strcasecmp(v, "stderr"))
+			cnf.log_syslog = 0;
+		else if (!strcasecmp(v, "syslog"))
+			cnf.log_syslog = 1;
+		else {
+			fprintf(stderr, "krtpd: log must be stderr or syslog\n");
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "min_expires"))
+		return cnf_uint(key, v, 1, 86400, &cnf.min_expires);
+	if (!strcmp(key, "max_expires"))
+		return cnf_uint(key, v, 1, 7 * 86400, &cnf.max_expires);
+	if (!strcmp(key, "default_expires"))
+		return cnf_uint(key, v, 1, 7 * 86400, &cnf.default_expires);
+	if (!strcmp(key, "allow_relay"))
+		return cnf_bool(key, v, &cnf.allow_relay);
+	if (!strcmp(key, "max_forwards"))
+		return cnf_uint(key, v, 1, 255, &cnf.max_forwards);
+	if (!strcmp(key, "nonce_lifetime"))
+		return cnf_uint(key, v, 10, 86400, &cnf.nonce_lifetime);
+	if (!strcmp(key, "tcp_idle_timeout"))
+		return cnf_uint(key, v, 5, 86400, &cnf.tcp_idle_timeout);
+	if (!strcmp(key, "tcp_max_connections"))
+		return cnf_uint(key, v, 1, 65535, &cnf.tcp_max_connections);
+	if (!strcmp(key, "max_message_size"))
+		return cnf_uint(key, v, 1024, 65535, &cnf.max_message_size);
+	if (!strcmp(key, "invite_timeout"))
+		return cnf_uint(key, v, 10, 3600, &cnf.invite_timeout);
+	fprintf(stderr, "krtpd: unknown setting \"%s\"\n", key);
+	return -1;
+}
+
+static char *cnf_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int cnf_file(const char *path, int must_exist)
+{
+	char line[1024];
+	int lineno = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "krtpd: cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *eq, *key, *val;
+
+		lineno++;
+		p = strchr(line, '#');
+		if (p)
+			*p = '\0';
+		p = cnf_trim(line);
+		if (!*p)
+			continue;
+		eq = strchr(p, '=');
+		if (!eq) {
+			fprintf(stderr, "krtpd: %s:%d: expected key = value\n", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		*eq = '\0';
+		key = cnf_trim(p);
+		val = cnf_trim(eq + 1);
+		if (cnf_set(key, val, 1)) {
+			fprintf(stderr, "krtpd: %s:%d: in this line\n", path, lineno);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static void cnf_usage(void)
+{
+	printf("Usage: krtpd [OPTIONS]\n"
+	       "SIP registrar and stateful proxy that anchors call media in krtp.ko.\n\n"
+	       "  -c, --config FILE        configuration file (default " CNF_DEFAULT_FILE
+	       "; a missing\n"
+	       "                           default file is not an error)\n"
+	       "  -l, --listen ADDR        listen on [udp:|tcp:]IP[:PORT] or [udp:|tcp:][IPv6][:PORT];\n"
+	       "                           repeatable, replaces the file's listen (default\n"
+	       "                           0.0.0.0:5060 and [::]:5060, UDP and TCP)\n"
+	       "  -D, --domain NAME        a local SIP domain (repeatable)\n"
+	       "  -m, --media MODE         auto, kernel or user (default auto)\n"
+	       "  -u, --users FILE         digest users file (user:password or user:realm:HA1)\n"
+	       "  -s, --state-db FILE      SQLite state (default /var/lib/krtpd/state.db)\n"
+	       "  -S, --socket PATH        control socket (default /run/krtpd/krtpd.sock)\n"
+	       "  -p, --pid-file FILE      write the daemon's pid here\n"
+	       "  -o, --set KEY=VALUE      any config file setting\n"
+	       "  -d, --debug              log_level = debug\n"
+	       "  -f, --foreground         do not detach; logs go to stderr unless log = syslog\n"
+	       "  -h, --help               this text\n"
+	       "  -V, --version            print the version\n\n"
+	       "Without --foreground krtpd detaches and logs to syslog.\n"
+	       "Signals: SIGTERM/SIGINT stop (media flows are deleted), SIGHUP re-reads the\n"
+	       "users file. See krtpd(8) and krtpd.conf.example for every setting.\n");
+}
+
+int CNF_Init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ "media", required_argument, NULL, 'm' },
+		{ "users", required_argument, NULL, 'u' },
+		{ "state-db", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 'o' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = CNF_DEFAULT_FILE;
+	int explicit_file = 0, debug = 0, c, i;
+
+	cnf_defaults();
+	/* pass 1: the file and -l (which replaces the file's listen lines) */
+	while ((c = getopt_long(argc, argv, "c:l:D:m:u:s:S:p:o:dfhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			file = optarg;
+			explicit_file = 1;
+			break;
+		case 'l':
+			cnf_listen_cli = 1;
+			if (cnf_add_listen(optarg))
+				return -1;
+			break;
+		case 'h':
+			cnf_usage();
+			return 1;
+		case 'V':
+			printf("krtpd " KRTPD_VERSION "\n");
+			return 1;
+		case '?':
+			fprintf(stderr, "Try krtpd --help\n");
+			return -1;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "krtpd: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	if (cnf_file(file, explicit_file))
+		return -1;
+	/* pass 2: every other flag overrides the file */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:l:D:m:u:s:S:p:o:dfhV", opts, NULL)) != -1) {
+		int r = 0;
+
+		switch (c) {
+		case 'D':
+			r = cnf_add_domain(optarg);
+			break;
+		case 'm':
+			r = cnf_media(optarg);
+			break;
+		case 'u':
+			r = cnf_set("users_file", optarg, 0);
+			break;
+		case 's':
+			r = cnf_set("state_db", optarg, 0);
+			break;
+		case 'S':
+			r = cnf_set("control_socket", optarg, 0);
+			break;
+		case 'p':
+			r = cnf_set("pid_file", optarg, 0);
+			break;
+		case 'o': {
+			char kv[512], *eq;
+
+			snprintf(kv, sizeof(kv), "%s", optarg);
+			eq = strchr(kv, '=');
+			if (!eq) {
+				fprintf(stderr, "krtpd: -o wants KEY=VALUE\n");
+				return -1;
+			}
+			*eq = '\0';
+			r = cnf_set(cnf_trim(kv), cnf_trim(eq + 1), 0);
+			break;
+		}
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			cnf.foreground = 1;
+			break;
+		default:
+			break;
+		}
+		if (r)
+			return -1;
+	}
+	if (debug)
+		cnf.log_level = LOGL_DEBUG;
+	if (!cnf.nlisten) {
+		cnf_add_listen("0.0.0.0:5060");
+		cnf_add_listen("[::]:5060");
+	}
+	if (cnf.rtp_port_min >= cnf.rtp_port_max) {
+		fprintf(stderr, "krtpd: rtp_port_min must be below rtp_port_max\n");
+		return -1;
+	}
+	if (cnf.min_expires > cnf.max_expires) {
+		fprintf(stderr, "krtpd: min_expires must not exceed max_expires\n");
+		return -1;
+	}
+	if (cnf.default_expires > cnf.max_expires)
+		cnf.default_expires = cnf.max_expires;
+	if (cnf.default_expires < cnf.min_expires)
+		cnf.default_expires = cnf.min_expires;
+	/* relay address: the configured one, else the first specific listen address */
+	for (i = 0; i < cnf.nlisten && !cnf.relay_address[0]; i++) {
+		const struct sockaddr_in *sin = (const void *)&cnf.listen[i].addr;
+
+		if (sin->sin_family == AF_INET && sin->sin_addr.s_addr != INADDR_ANY)
+			inet_ntop(AF_INET, &sin->sin_addr, cnf.relay_address,
+				  sizeof(cnf.relay_address));
+	}
+	for (i = 0; i < cnf.nlisten && !cnf.relay_address6[0]; i++) {
+		const struct sockaddr_in6 *sin6 = (const void *)&cnf.listen[i].addr;
+
+		if (sin6->sin6_family == AF_INET6 && !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			inet_ntop(AF_INET6, &sin6->sin6_addr, cnf.relay_address6,
+				  sizeof(cnf.relay_address6));
+	}
+	return 0;
+}
+
+void CNF_Fini(void)
+{
+}
+
+int CNF_IsLocalDomain(struct sip_str host)
+{
+	int i;
+
+	if (STR_CaseEqC(host, "localhost"))
+		return 1;
+	for (i = 0; i < cnf.ndomains; i++)
+		if (STR_CaseEqC(host, cnf.domains[i]))
+			return 1;
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * krtpd configuration: defaults, then the config file (`key = value`
+ * lines, see krtpd.conf.example), then command-line flags. Read once at
+ * startup (the users file is re-read on SIGHUP by auth.c); read-only after.
+ */
+#ifndef KRTPD_CONFIG_H
+#define KRTPD_CONFIG_H
+
+#include "media.h"
+#include "sip/msg.h"
+#include "sip/transport.h"
+
+#define CNF_MAX_LISTEN	16
+#define CNF_MAX_DOMAINS	16
+
+struct cnf {
+	struct tp_listen listen[CNF_MAX_LISTEN];
+	int nlisten;
+	char domains[CNF_MAX_DOMAINS][128];
+	int ndomains;
+	char relay_address[64], relay_address6[64];
+	unsigned int rtp_port_min, rtp_port_max;
+	enum med_mode media;
+	unsigned int media_timeout;
+	char users_file[256];
+	char realm[128];
+	char state_db[256];
+	char control_socket[256];
+	char pid_file[256];
+	int log_level;
+	int log_syslog;
+	unsigned int min_expires, max_expires, default_expires;
+	int allow_relay;
+	unsigned int max_forwards;
+	unsigned int nonce_lifetime;
+	unsigned int tcp_idle_timeout, tcp_max_connections, max_message_size;
+	unsigned int invite_timeout;	/* Timer C, seconds */
+	int foreground;
+};
+
+/*
+ * Parse argv and the config file into the configuration. Returns 0 to run,
+ * 1 when krtpd should exit successfully (--help, --version), or -1 after
+ * printing why the configuration is unusable (exit status 2).
+ */
+int CNF_Init(int argc, char **argv);
+void CNF_Fini(void);
+const struct cnf *CNF_Get(void);
+/* host is one of the configured domains (the local addresses count too, see TP_IsUs) */
+int CNF_IsLocalDomain(struct sip_str host);
+
+#endif /* KRTPD_CONFIG_H */

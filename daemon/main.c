@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtpd: SIP registrar and stateful proxy that anchors media in krtp.ko.
+ * This file only orders initialisation and unwinding, and owns the signal
+ * and media-inactivity plumbing into the main loop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "log.h"
+#include "loop.h"
+#include "media.h"
+#include "rcu.h"
+#include "sip/auth.h"
+#include "sip/dialog.h"
+#include "sip/proxy.h"
+#include "sip/registrar.h"
+#include "sip/transport.h"
+#include "sip/txn.h"
+#include "store.h"
+#include "timer.h"
+
+/*
+ * Calls whose media went idle: the media thread appends their keys under
+ * inactive_lock and kicks inactive_fd; the main loop takes them all.
+ */
+struct inactive {
+	struct inactive *next;
+	char key[];
+};
+
+static pthread_mutex_t inactive_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct inactive *inactive_list;
+static int inactive_fd = -1;
+static int sig_fd = -1;
+static struct tmr expire_timer;
+
+/* media thread: must not touch SIP state, only queue */
+static void main_on_inactive(const char *key, void *arg)
+{
+	size_t len = strlen(key) + 1;
+	struct inactive *i = malloc(sizeof(*i) + len);
+	uint64_t one = 1;
+
+	(void)arg;
+	if (!i)
+		return;
+	memcpy(i->key, key, len);
+	pthread_mutex_lock(&inactive_lock);
+	i->next = inactive_list;
+	inactive_list = i;
+	pthread_mutex_unlock(&inactive_lock);
+	if (write(inactive_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+static void main_inactive_event(int fd, uint32_t events, void *arg)
+{
+	struct inactive *list;
+	uint64_t n;
+	char why[64];
+
+	(void)events;
+	(void)arg;
+	if (read(fd, &n, sizeof(n)) < 0)
+		return;
+	pthread_mutex_lock(&inactive_lock);
+	list = inactive_list;
+	inactive_list = NULL;
+	pthread_mutex_unlock(&inactive_lock);
+	snprintf(why, sizeof(why), "no media for %us", CNF_Get()->media_timeout);
+	while (list) {
+		struct inactive *next = list->next;
+
+		PRX_EndCall(list->key, why);
+		free(list);
+		list = next;
+	}
+}
+
+static void main_signal_event(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)arg;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			LOG_INFO("SIGHUP: reloading the users file");
+			AUTH_Reload();
+			TP_RefreshLocal();
+			break;
+		case SIGTERM:
+		case SIGINT:
+			LOG_INFO("%s: shutting down", strsignal(si.ssi_signo));
+			LOOP_Quit();
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void main_expire(struct tmr *t)
+{
+	REG_Expire(time(NULL));
+	TMR_Start(t, 10000);
+}
+
+/* The relay address in SDP when none is configured: the first non-loopback IPv4, else loopback */
+static void main_relay_default(char *out, size_t sz)
+{
+	struct ifaddrs *ifa, *i;
+
+	snprintf(out, sz, "127.0.0.1");
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
+
+		if (!sin || sin->sin_family != AF_INET ||
+		    (ntohl(sin->sin_addr.s_addr) >> 24) == 127)
+			continue;
+		inet_ntop(AF_INET, &sin->sin_addr, out, sz);
+		break;
+	}
+	freeifaddrs(ifa);
+}
+
+static int main_media_init(const struct cnf *c)
+{
+	struct med_config mc = {
+		.mode = c->media,
+		.port_min = c->rtp_port_min,
+		.port_max = c->rtp_port_max,
+		.inactivity_timeout = c->media_timeout,
+		.on_inactive = main_on_inactive,
+	};
+	char r4[64];
+	int mode;
+
+	snprintf(r4, sizeof(r4), "%s", c->relay_address);
+	if (!r4[0])
+		main_relay_default(r4, sizeof(r4));
+	if (TP_AddrParse(r4, 0, &mc.relay4) || mc.relay4.ss_family != AF_INET) {
+		LOG_ERR("relay_address \"%s\" is not an IPv4 address", r4);
+		return -EINVAL;
+	}
+	if (c->relay_address6[0] &&
+	    (TP_AddrParse(c->relay_address6, 0, &mc.relay6) || mc.relay6.ss_family != AF_INET6)) {
+		LOG_ERR("relay_address6 \"%s\" is not an IPv6 address", c->relay_address6);
+		return -EINVAL;
+	}
+	mode = MED_Init(&mc);
+	if (mode < 0) {
+		LOG_ERR("media: cannot start (%s)%s", strerror(-mode),
+			c->media == MED_MODE_KERNEL ? "; is krtp.ko loaded?" : "");
+		return mode;
+	}
+	/* media.c logged the mode, and the warning when it fell back to userspace */
+	LOG_DEBUG("media: relay address %s%s%s", r4, c->relay_address6[0] ? " and " : "",
+		  c->relay_address6);
+	return 0;
+}
+
+static void main_pid_file(const char *path)
+{
+	FILE *f;
+
+	if (!path[0])
+		return;
+	f = fopen(path, "we");
+	if (!f) {
+		LOG_WARN("cannot write pid file %s: %m", path);
+		return;
+	}
+	fprintf(f, "%d\n", getpid());
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	const struct cnf *c;
+	struct loop_fd *sig_h = NULL, *inact_h = NULL;
+	sigset_t mask;
+	int r, ret = 1;
+
+	r = CNF_Init(argc, argv);
+	if (r)
+		return r > 0 ? 0 : 2;
+	c = CNF_Get();
+	LOG_Init();
+	LOG_SetLevel(c->log_level);
+	if (!c->foreground) {
+		if (daemon(0, 0)) {
+			perror("krtpd: daemon");
+			return 1;
+		}
+		LOG_SetSyslog(1);
+	} else if (c->log_syslog) {
+		LOG_SetSyslog(1);
+	}
+	LOG_INFO("krtpd " KRTPD_VERSION " starting");
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	RCU_RegisterThread();
+	if (TMR_Init() || LOOP_Init())
+		goto out_rcu;
+	if (STO_Init(c->state_db))
+		goto out_loop;
+	if (AUTH_Init(c->users_file, c->realm, c->nonce_lifetime))
+		goto out_store;
+	{
+		struct reg_config rc = {
+			.min_expires = c->min_expires,
+			.max_expires = c->max_expires,
+			.default_expires = c->default_expires,
+		};
+
+		if (REG_Init(&rc))
+			goto out_auth;
+	}
+	if (DLG_Init())
+		goto out_reg;
+	if (TXN_Init())
+		goto out_dlg;
+	r = REG_Load(time(NULL));
+	if (r > 0)
+		LOG_INFO("restored %d registrations", r);
+	r = DLG_Load();
+	if (r > 0)
+		LOG_INFO("restored %d calls", r);
+
+	inactive_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (inactive_fd < 0)
+		goto out_txn;
+	if (main_media_init(c))
+		goto out_efd;
+	r = MED_Restore();
+	if (r > 0)
+		LOG_INFO("re-adopted the media of %d calls", r);
+	{
+		struct prx_config pc = {
+			.allow_relay = c->allow_relay,
+			.max_forwards = c->max_forwards,
+			.invite_timeout = c->invite_timeout,
+			.media = 1,
+		};
+
+		if (PRX_Init(&pc))
+			goto out_media;
+	}
+	{
+		struct tp_limits lim = {
+			.max_message = c->max_message_size,
+			.max_conns = c->tcp_max_connections,
+			.idle_timeout = c->tcp_idle_timeout,
+		};
+
+		if (TP_Init(c->listen, c->nlisten, &lim, PRX_Receive)) {
+			LOG_ERR("no SIP listener could be opened");
+			goto out_prx;
+		}
+	}
+	if (CTL_Init(c->control_socket))
+		goto out_tp;
+	sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	sig_h = sig_fd >= 0 ? LOOP_Add(sig_fd, EPOLLIN, main_signal_event, NULL) : NULL;
+	inact_h = LOOP_Add(inactive_fd, EPOLLIN, main_inactive_event, NULL);
+	if (!sig_h || !inact_h)
+		goto out_ctl;
+	TMR_Setup(&expire_timer, main_expire);
+	TMR_Start(&expire_timer, 10000);
+	main_pid_file(c->pid_file);
+	LOG_INFO("ready");
+
+	ret = LOOP_Run() ? 1 : 0;
+
+	TMR_Stop(&expire_timer);
+out_ctl:
+	LOOP_Del(sig_h);
+	LOOP_Del(inact_h);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	CTL_Fini();
+out_tp:
+	TP_Fini();
+out_prx:
+	PRX_Fini();
+out_media:
+	/* deletes every flow: a stopped krtpd leaves no media running */
+	MED_Fini();
+out_efd:
+	close(inactive_fd);
+out_txn:
+	TXN_Fini();
+out_dlg:
+	DLG_Fini();
+out_reg:
+	REG_Fini();
+out_auth:
+	AUTH_Fini();
+out_store:
+	STO_Fini();
+out_loop:
+	LOOP_Fini();
+	TMR_Fini();
+out_rcu:
+	RCU_UnregisterThread();
+	if (c->pid_file[0])
+		unlink(c->pid_file);
+	LOG_INFO("stopped");
+	LOG_Fini();
+	return ret;
+}
