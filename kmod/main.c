@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtp: in-kernel RTP/RTCP relay. This file only orders setup and teardown.
+ */
+
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <net/genetlink.h>
+#include <uapi/linux/krtp.h>
+
+#include "netlink.h"
+#include "netns.h"
+#include "rtcp.h"
+#include "sysfs.h"
+#include "table.h"
+
+static int __init krtp_mod_init(void)
+{
+	int err;
+
+#ifdef DEBUG
+	if (!krtp_rtcp_selftest() || !krtp_table_selftest())
+		return -ENOTRECOVERABLE;
+#endif
+
+	err = krtp_sysfs_init();
+	if (err)
+		return err;
+	/* namespaces (hooks and tables) before the API that fills them */
+	err = krtp_netns_register();
+	if (err)
+		goto err_sysfs;
+	err = krtp_nl_register();
+	if (err)
+		goto err_netns;
+	return 0;
+
+err_netns:
+	krtp_netns_unregister();
+err_sysfs:
+	krtp_sysfs_exit();
+	rcu_barrier();
+	return err;
+}
+
+static void __exit krtp_mod_exit(void)
+{
+	/*
+	 * 1. No new requests; waits for the ones running.
+	 * 2. Per namespace: hooks off, grace period, works cancelled, flows
+	 *    unhashed and queued for freeing with call_rcu().
+	 * 3. Wait for those callbacks: they run module code.
+	 */
+	krtp_nl_unregister();
+	krtp_netns_unregister();
+	krtp_sysfs_exit();
+	rcu_barrier();
+}
+
+module_init(krtp_mod_init);
+module_exit(krtp_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("In-kernel RTP/RTCP relay");
+MODULE_AUTHOR("krtp developers");
+MODULE_ALIAS_GENL_FAMILY(KRTP_FAMILY_NAME);

@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtp: the "krtp" generic netlink family, its handlers and notifications.
+ *
+ * The policies in netlink-gen.c reject what a single attribute can get
+ * wrong (lengths, port 0, unknown flags, ranges); the handlers here check
+ * what spans attributes (exactly one address per endpoint, families that
+ * match, which attributes an op needs) and say what was wrong in extack.
+ * Handlers run in parallel (parallel_ops); each namespace's table mutex
+ * serialises them against each other, the idle scan and dumps.
+ */
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+#include <net/netlink.h>
+
+#include "compat.h"
+#include "netlink-gen.h"
+#include "netlink.h"
+#include "netns.h"
+
+/* FLOW_DEL_NTF events a flush sends; the flows after that go silently */
+#define KRTP_FLUSH_NTF_MAX	1024
+
+static struct genl_family krtp_nl_family __ro_after_init = {
+	.name = KRTP_FAMILY_NAME,
+	.version = KRTP_FAMILY_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = krtp_nl_ops,
+	.n_ops = ARRAY_SIZE(krtp_nl_ops),
+	.mcgrps = krtp_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(krtp_nl_mcgrps),
+};
+
+#ifdef COMPAT_CANNOT_FORMAT_EXTACK
+#define KRTP_COMPAT_EXTACK_SLOTS	64
+#define KRTP_COMPAT_EXTACK_LEN		80
+
+/**
+ * krtp_compat_extack_fmt - format an extack message without _msg_buf
+ * @fmt: printf format
+ *
+ * See compat.h.
+ *
+ * Return: the message, valid for the module's lifetime.
+ */
+const char *krtp_compat_extack_fmt(const char *fmt, ...)
+{
+	static char bufs[KRTP_COMPAT_EXTACK_SLOTS][KRTP_COMPAT_EXTACK_LEN];
+	static atomic_t next = ATOMIC_INIT(0);
+	unsigned int slot;
+	va_list args;
+
+	slot = (unsigned int)atomic_inc_return(&next) % KRTP_COMPAT_EXTACK_SLOTS;
+	va_start(args, fmt);
+	vsnprintf(bufs[slot], KRTP_COMPAT_EXTACK_LEN, fmt, args);
+	va_end(args);
+	return bufs[slot];
+}
+#endif
+
+/**
+ * krtp_nl_has_listeners - does anyone in @net listen to flow events
+ * @net: the namespace
+ *
+ * Return: true if the "flows" group has members in @net.
+ */
+bool krtp_nl_has_listeners(struct net *net)
+{
+	return genl_has_listeners(&krtp_nl_family, net, KRTP_NLGRP_FLOWS);
+}
+
+static int krtp_nl_ep_put(struct sk_buff *skb, int type,
+			  const struct krtp_ep *ep)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (ep->family == AF_INET) {
+		if (nla_put_in_addr(skb, KRTP_A_EP_IPV4, ep->addr.ip4))
+			goto err_cancel;
+	} else {
+		if (nla_put_in6_addr(skb, KRTP_A_EP_IPV6, &ep->addr.ip6))
+			goto err_cancel;
+	}
+	if (ep->port && nla_put_be16(skb, KRTP_A_EP_PORT, ep->port))
+		goto err_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/* the counters both flows and namespaces have */
+static int krtp_nl_stats_put_common(struct sk_buff *skb,
+				    const struct krtp_stats *s)
+{
+	if (nla_put_u64_64bit(skb, KRTP_A_STATS_PACKETS, s->packets,
+			      KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_BYTES, s->bytes,
+			      KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_RTCP_PACKETS, s->rtcp_packets,
+			      KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_RTCP_BYTES, s->rtcp_bytes,
+			      KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_DROP_WRONG_SOURCE,
+			      s->drops[KRTP_DROP_WRONG_SOURCE], KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_DROP_NO_ROUTE,
+			      s->drops[KRTP_DROP_NO_ROUTE], KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_DROP_NOT_RTP,
+			      s->drops[KRTP_DROP_NOT_RTP], KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_DROP_OTHER,
+			      s->drops[KRTP_DROP_OTHER], KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_PACKETS_TOTAL,
+			      krtp_stats_total(s), KRTP_A_STATS_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int krtp_nl_flow_stats_put(struct sk_buff *skb, struct krtp_flow *flow)
+{
+	struct krtp_stats s = {};
+	struct krtp_rtp rtp;
+	struct nlattr *nest;
+	unsigned long idle;
+
+	krtp_stats_read(flow->stats, &s);
+	krtp_flow_read_rtp(flow, &rtp);
+	idle = jiffies - READ_ONCE(flow->last_seen);
+
+	nest = nla_nest_start(skb, KRTP_A_FLOW_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (krtp_nl_stats_put_common(skb, &s) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_IDLE_MSECS,
+			      jiffies_to_msecs(idle), KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_RTP_LOST, rtp.lost,
+			      KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_RTP_DUPLICATES, rtp.duplicates,
+			      KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_RTP_REORDERED, rtp.reordered,
+			      KRTP_A_STATS_PAD))
+		goto err_cancel;
+	/* SSRC, payload type and jitter only once there was RTP */
+	if (rtp.started &&
+	    (nla_put_u32(skb, KRTP_A_STATS_RTP_SSRC, rtp.ssrc) ||
+	     nla_put_u8(skb, KRTP_A_STATS_RTP_PT, rtp.pt) ||
+	     nla_put_u32(skb, KRTP_A_STATS_RTP_JITTER, krtp_rtp_jitter(&rtp)) ||
+	     nla_put_u32(skb, KRTP_A_STATS_RTP_JITTER_USECS,
+			 krtp_rtp_jitter_usecs(&rtp, flow->clock_rate))))
+		goto err_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/*
+ * One flow as a message: replies, dump entries and events. @src, if set,
+ * replaces the flow's source (the offending one in a wrong-source event);
+ * @reason, if set, is the delete reason.
+ */
+static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
+			     u32 portid, u32 seq, int flags, u8 cmd, u32 reason,
+			     const struct krtp_ep *src,
+			     struct netlink_callback *cb)
+{
+	struct krtp_ep source;
+	struct nlattr *attr;
+	bool locked, known;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &krtp_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+
+	known = krtp_flow_source(flow, &source, &locked);
+	if (src) {
+		source = *src;
+		known = true;
+	}
+
+	attr = nla_nest_start(skb, KRTP_A_FLOW);
+	if (!attr)
+		goto err_cancel;
+	if (nla_put_u32(skb, KRTP_A_FLOW_ID, flow->id) ||
+	    krtp_nl_ep_put(skb, KRTP_A_FLOW_LOCAL, &flow->local) ||
+	    krtp_nl_ep_put(skb, KRTP_A_FLOW_PEER, &flow->peer) ||
+	    (flow->has_via &&
+	     krtp_nl_ep_put(skb, KRTP_A_FLOW_VIA, &flow->via)) ||
+	    (known && krtp_nl_ep_put(skb, KRTP_A_FLOW_SOURCE, &source)) ||
+	    nla_put_u8(skb, KRTP_A_FLOW_SRC_MODE, flow->src_mode) ||
+	    (locked && nla_put_flag(skb, KRTP_A_FLOW_SRC_LOCKED)) ||
+	    nla_put_u32(skb, KRTP_A_FLOW_FLAGS, flow->flags) ||
+	    (flow->label_len &&
+	     nla_put(skb, KRTP_A_FLOW_LABEL, flow->label_len, flow->label)) ||
+	    nla_put_u32(skb, KRTP_A_FLOW_IDLE_TIMEOUT, flow->idle_timeout) ||
+	    (flow->idle_delete && nla_put_flag(skb, KRTP_A_FLOW_IDLE_DELETE)) ||
+	    nla_put_u32(skb, KRTP_A_FLOW_CLOCK_RATE, flow->clock_rate) ||
+	    krtp_nl_flow_stats_put(skb, flow) ||
+	    (reason && nla_put_u32(skb, KRTP_A_FLOW_DEL_REASON, reason)))
+		goto err_cancel;
+	nla_nest_end(skb, attr);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/**
+ * krtp_nl_flow_notify - send a flow event to the "flows" group
+ * @kn: the flow's namespace
+ * @flow: the flow (still valid: the caller holds the table lock)
+ * @cmd: KRTP_CMD_*_NTF
+ * @reason: enum krtp_del_reason for KRTP_CMD_FLOW_DEL_NTF, else 0
+ * @src: source to report instead of the flow's, or NULL
+ *
+ * Process context only.
+ */
+void krtp_nl_flow_notify(struct krtp_net *kn, struct krtp_flow *flow, u8 cmd,
+			 u32 reason, const struct krtp_ep *src)
+{
+	struct sk_buff *msg;
+
+	if (!krtp_nl_has_listeners(kn->net))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (krtp_nl_flow_fill(msg, flow, 0, 0, 0, cmd, reason, src, NULL)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast_netns(&krtp_nl_family, kn->net, msg, 0,
+				KRTP_NLGRP_FLOWS, GFP_KERNEL);
+}
+
+static bool krtp_nl_addr_any(const struct krtp_ep *ep)
+{
+	if (ep->family == AF_INET)
+		return ep->addr.ip4 == htonl(INADDR_ANY);
+	return ipv6_addr_any(&ep->addr.ip6);
+}
+
+static bool krtp_nl_addr_multicast(const struct krtp_ep *ep)
+{
+	if (ep->family == AF_INET)
+		return ipv4_is_multicast(ep->addr.ip4) ||
+		       ipv4_is_lbcast(ep->addr.ip4);
+	return ipv6_addr_is_multicast(&ep->addr.ip6);
+}
+
+/* one nested endpoint; @name says which in messages */
+static int krtp_nl_ep_parse(struct nlattr *nest, struct krtp_ep *ep,
+			    bool port_required, const char *name,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KRTP_A_EP_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, KRTP_A_EP_MAX, nest, krtp_ep_nl_policy,
+			       extack);
+	if (err)
+		return err;
+
+	memset(ep, 0, sizeof(*ep));
+	if (tb[KRTP_A_EP_IPV4] && tb[KRTP_A_EP_IPV6]) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "%s endpoint has both an ipv4 and an ipv6 address",
+				       name);
+		NL_SET_BAD_ATTR(extack, tb[KRTP_A_EP_IPV6]);
+		return -EINVAL;
+	}
+	if (tb[KRTP_A_EP_IPV4]) {
+		ep->family = AF_INET;
+		ep->addr.ip4 = nla_get_in_addr(tb[KRTP_A_EP_IPV4]);
+	} else if (tb[KRTP_A_EP_IPV6]) {
+		ep->family = AF_INET6;
+		ep->addr.ip6 = nla_get_in6_addr(tb[KRTP_A_EP_IPV6]);
+	} else {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "%s endpoint has no address",
+				       name);
+		NL_SET_ERR_ATTR_MISS(extack, nest, KRTP_A_EP_IPV4);
+		return -EINVAL;
+	}
+	if (tb[KRTP_A_EP_PORT]) {
+		ep->port = nla_get_be16(tb[KRTP_A_EP_PORT]);
+	} else if (port_required) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "%s endpoint has no port", name);
+		NL_SET_ERR_ATTR_MISS(extack, nest, KRTP_A_EP_PORT);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* rules of FLOW_NEW that span attributes */
+static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
+				     struct krtp_flow_config *cfg,
+				     struct netlink_ext_ack *extack)
+{
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KRTP_A_FLOW_LOCAL)) {
+		NL_SET_ERR_MSG_MOD(extack, "missing local endpoint");
+		return -EINVAL;
+	}
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KRTP_A_FLOW_PEER)) {
+		NL_SET_ERR_MSG_MOD(extack, "missing peer endpoint");
+		return -EINVAL;
+	}
+	err = krtp_nl_ep_parse(tb[KRTP_A_FLOW_LOCAL], &cfg->local, true,
+			       "local", extack);
+	if (err)
+		return err;
+	if (krtp_nl_addr_any(&cfg->local) || krtp_nl_addr_multicast(&cfg->local)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_LOCAL],
+				    "local address must be a unicast address");
+		return -EINVAL;
+	}
+
+	err = krtp_nl_ep_parse(tb[KRTP_A_FLOW_PEER], &cfg->peer, true, "peer",
+			       extack);
+	if (err)
+		return err;
+	if (cfg->peer.family != cfg->local.family) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_PEER],
+				    "peer address family differs from local (cross-family relay is not supported)");
+		return -EAFNOSUPPORT;
+	}
+	if (krtp_nl_addr_any(&cfg->peer)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_PEER],
+				    "peer address must not be unspecified");
+		return -EINVAL;
+	}
+	if (!memcmp(&cfg->peer, &cfg->local, sizeof(cfg->peer))) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_PEER],
+				    "peer is the local endpoint itself");
+		return -EINVAL;
+	}
+
+	if (tb[KRTP_A_FLOW_VIA]) {
+		err = krtp_nl_ep_parse(tb[KRTP_A_FLOW_VIA], &cfg->via, true,
+				       "via", extack);
+		if (err)
+			return err;
+		if (cfg->via.family != cfg->peer.family) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_VIA],
+					    "via address family differs from peer");
+			return -EAFNOSUPPORT;
+		}
+		if (krtp_nl_addr_any(&cfg->via) ||
+		    krtp_nl_addr_multicast(&cfg->via)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_VIA],
+					    "via address must be a unicast address");
+			return -EINVAL;
+		}
+	}
+
+	if (tb[KRTP_A_FLOW_SOURCE]) {
+		err = krtp_nl_ep_parse(tb[KRTP_A_FLOW_SOURCE], &cfg->source,
+				       false, "source", extack);
+		if (err)
+			return err;
+		if (cfg->source.family != cfg->local.family) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_SOURCE],
+					    "source address family differs from local");
+			return -EAFNOSUPPORT;
+		}
+	}
+
+	if (tb[KRTP_A_FLOW_FLAGS])
+		cfg->flags = nla_get_u32(tb[KRTP_A_FLOW_FLAGS]);
+	if (tb[KRTP_A_FLOW_LABEL]) {
+		cfg->label_len = nla_len(tb[KRTP_A_FLOW_LABEL]);
+		nla_memcpy(cfg->label, tb[KRTP_A_FLOW_LABEL], sizeof(cfg->label));
+	}
+	if (tb[KRTP_A_FLOW_IDLE_TIMEOUT])
+		cfg->idle_timeout = nla_get_u32(tb[KRTP_A_FLOW_IDLE_TIMEOUT]);
+	cfg->idle_delete = nla_get_flag(tb[KRTP_A_FLOW_IDLE_DELETE]);
+	if (cfg->idle_delete && !cfg->idle_timeout) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_IDLE_DELETE],
+				    "idle delete needs an idle timeout");
+		return -EINVAL;
+	}
+	cfg->clock_rate = 8000;
+	if (tb[KRTP_A_FLOW_CLOCK_RATE])
+		cfg->clock_rate = nla_get_u32(tb[KRTP_A_FLOW_CLOCK_RATE]);
+	return 0;
+}
+
+static int krtp_nl_flow_reply(struct genl_info *info, struct krtp_flow *flow,
+			      u8 cmd)
+{
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = krtp_nl_flow_fill(msg, flow, info->snd_portid, info->snd_seq, 0,
+				cmd, 0, NULL, NULL);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct krtp_net *kn = krtp_net(genl_info_net(info));
+	struct nlattr *tb[KRTP_A_FLOW_MAX + 1];
+	struct krtp_flow_config cfg;
+	struct sockaddr_storage ss;
+	struct krtp_flow *flow;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KRTP_A_FLOW)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing flow attributes");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, KRTP_A_FLOW_MAX, info->attrs[KRTP_A_FLOW],
+			       krtp_flow_new_input_nl_policy, info->extack);
+	if (err)
+		return err;
+	err = krtp_nl_flow_config_parse(info->attrs[KRTP_A_FLOW], tb, &cfg,
+					info->extack);
+	if (err)
+		return err;
+
+	flow = krtp_flow_create(&cfg);
+	if (IS_ERR(flow))
+		return PTR_ERR(flow);
+
+	mutex_lock(&kn->table.lock);
+	err = krtp_table_insert(&kn->table, flow);
+	if (err) {
+		mutex_unlock(&kn->table.lock);
+		krtp_flow_free(flow);
+		if (err == -EEXIST) {
+			krtp_ep_to_sockaddr(&cfg.local, &ss);
+			NL_SET_ERR_MSG_FMT_MOD(info->extack,
+					       "a flow for %pISpc exists", &ss);
+			NL_SET_BAD_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL]);
+		} else if (err == -ENOSPC) {
+			NL_SET_ERR_MSG_FMT_MOD(info->extack,
+					       "flow limit of %u reached",
+					       READ_ONCE(krtp_table_max_flows));
+		} else {
+			NL_SET_ERR_MSG_MOD(info->extack, "cannot add the flow");
+		}
+		return err;
+	}
+	/* the reply failing does not undo the flow: it is in the table */
+	err = krtp_nl_flow_reply(info, flow, KRTP_CMD_FLOW_NEW);
+	mutex_unlock(&kn->table.lock);
+	return err;
+}
+
+/* the flow a DEL or GET names, by id or by local endpoint */
+static struct krtp_flow *krtp_nl_flow_select(struct krtp_net *kn,
+					     struct genl_info *info)
+	__must_hold(&kn->table.lock)
+{
+	struct nlattr *tb[KRTP_A_FLOW_MAX + 1];
+	struct sockaddr_storage ss;
+	struct krtp_flow *flow;
+	struct krtp_ep local;
+	int err;
+	u32 id;
+
+	if (GENL_REQ_ATTR_CHECK(info, KRTP_A_FLOW)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing flow attributes");
+		return ERR_PTR(-EINVAL);
+	}
+	err = nla_parse_nested(tb, KRTP_A_FLOW_MAX, info->attrs[KRTP_A_FLOW],
+			       krtp_flow_sel_input_nl_policy, info->extack);
+	if (err)
+		return ERR_PTR(err);
+
+	if (tb[KRTP_A_FLOW_ID] && tb[KRTP_A_FLOW_LOCAL]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL],
+				    "name the flow by id or by local endpoint, not both");
+		return ERR_PTR(-EINVAL);
+	}
+	if (tb[KRTP_A_FLOW_ID]) {
+		id = nla_get_u32(tb[KRTP_A_FLOW_ID]);
+		flow = krtp_table_lookup_id(&kn->table, id);
+		if (!flow) {
+			NL_SET_ERR_MSG_FMT_MOD(info->extack,
+					       "no flow with id %u", id);
+			NL_SET_BAD_ATTR(info->extack, tb[KRTP_A_FLOW_ID]);
+			return ERR_PTR(-ENOENT);
+		}
+		return flow;
+	}
+	if (!tb[KRTP_A_FLOW_LOCAL]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "missing flow id or local endpoint");
+		NL_SET_ERR_ATTR_MISS(info->extack, info->attrs[KRTP_A_FLOW],
+				     KRTP_A_FLOW_ID);
+		return ERR_PTR(-EINVAL);
+	}
+	err = krtp_nl_ep_parse(tb[KRTP_A_FLOW_LOCAL], &local, true, "local",
+			       info->extack);
+	if (err)
+		return ERR_PTR(err);
+	flow = krtp_table_lookup_local(&kn->table, &local);
+	if (!flow) {
+		krtp_ep_to_sockaddr(&local, &ss);
+		NL_SET_ERR_MSG_FMT_MOD(info->extack, "no flow for %pISpc", &ss);
+		NL_SET_BAD_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL]);
+		return ERR_PTR(-ENOENT);
+	}
+	return flow;
+}
+
+int krtp_nl_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct krtp_net *kn = krtp_net(genl_info_net(info));
+	struct krtp_flow *flow;
+
+	mutex_lock(&kn->table.lock);
+	flow = krtp_nl_flow_select(kn, info);
+	if (IS_ERR(flow)) {
+		mutex_unlock(&kn->table.lock);
+		return PTR_ERR(flow);
+	}
+	krtp_table_remove(&kn->table, flow);
+	krtp_nl_flow_notify(kn, flow, KRTP_CMD_FLOW_DEL_NTF,
+			    KRTP_DEL_REASON_USER, NULL);
+	krtp_flow_release(flow);
+	mutex_unlock(&kn->table.lock);
+	return 0;
+}
+
+int krtp_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct krtp_net *kn = krtp_net(genl_info_net(info));
+	struct krtp_flow *flow;
+	int err;
+
+	mutex_lock(&kn->table.lock);
+	flow = krtp_nl_flow_select(kn, info);
+	if (IS_ERR(flow))
+		err = PTR_ERR(flow);
+	else
+		err = krtp_nl_flow_reply(info, flow, KRTP_CMD_FLOW_GET);
+	mutex_unlock(&kn->table.lock);
+	return err;
+}
+
+/*
+ * Dumps go in id order and resume from cb->args[0], the next id to send:
+ * ids only increase, so a resumed dump never repeats or skips a flow that
+ * stayed. cb->seq carries the table generation, and the core flags the
+ * dump NLM_F_DUMP_INTR if the table changed between two parts.
+ */
+int krtp_nl_flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct krtp_net *kn = krtp_net(sock_net(skb->sk));
+	unsigned long id = cb->args[0];
+	struct krtp_flow *flow;
+	int err = 0;
+
+	mutex_lock(&kn->table.lock);
+	cb->seq = kn->table.gen;
+	xa_for_each_start(&kn->table.ids, id, flow, id) {
+		err = krtp_nl_flow_fill(skb, flow, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					KRTP_CMD_FLOW_GET, 0, NULL, cb);
+		if (err)
+			break;
+	}
+	mutex_unlock(&kn->table.lock);
+
+	/* resume at the flow that did not fit, or past the last id */
+	cb->args[0] = err ? id : ULONG_MAX;
+	return skb->len;
+}
+
+int krtp_nl_flow_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct krtp_net *kn = krtp_net(genl_info_net(info));
+	struct krtp_flow *flow;
+	unsigned int n = 0;
+	unsigned long id;
+
+	mutex_lock(&kn->table.lock);
+	xa_for_each(&kn->table.ids, id, flow) {
+		krtp_table_remove(&kn->table, flow);
+		if (n++ < KRTP_FLUSH_NTF_MAX)
+			krtp_nl_flow_notify(kn, flow, KRTP_CMD_FLOW_DEL_NTF,
+					    KRTP_DEL_REASON_FLUSH, NULL);
+		krtp_flow_release(flow);
+		cond_resched();
+	}
+	mutex_unlock(&kn->table.lock);
+	return 0;
+}
+
+int krtp_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct krtp_net *kn = krtp_net(genl_info_net(info));
+	struct krtp_stats s = {};
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &krtp_nl_family, 0,
+				KRTP_CMD_STATS_GET);
+	if (!hdr)
+		goto err_free;
+	krtp_stats_read(kn->stats, &s);
+	nest = nla_nest_start(msg, KRTP_A_STATS);
+	if (!nest ||
+	    nla_put_u32(msg, KRTP_A_STATS_FLOWS, READ_ONCE(kn->table.count)) ||
+	    krtp_nl_stats_put_common(msg, &s))
+		goto err_free;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/**
+ * krtp_nl_register - register the "krtp" family
+ *
+ * Return: 0 or a negative errno.
+ */
+int __init krtp_nl_register(void)
+{
+	return genl_register_family(&krtp_nl_family);
+}
+
+/**
+ * krtp_nl_unregister - unregister the "krtp" family
+ *
+ * Waits for handlers in progress.
+ */
+void krtp_nl_unregister(void)
+{
+	genl_unregister_family(&krtp_nl_family);
+}

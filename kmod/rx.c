@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtp: the packet path, netfilter PRE_ROUTING hooks for IPv4 and IPv6.
+ *
+ * Hooks run in softirq (or with BHs disabled) under rcu_read_lock, which
+ * is the only lock the common case takes: the flow lookup is RCU, counters
+ * are per-CPU, the route comes from the flow's per-CPU dst_cache. The RTP
+ * analysis takes its flow's spinlock; a flow's packets come from one
+ * 5-tuple and so normally land on one CPU (RSS/RPS hash), so it is not
+ * contended.
+ *
+ * What is not ours leaves untouched with NF_ACCEPT: non-UDP, fragments,
+ * IPv6 with extension headers, GSO packets (only built for sockets that
+ * asked for UDP GRO) and anything no flow matches. A matched packet is
+ * either forwarded (NF_STOLEN, sent with ip_local_out so egress hooks see
+ * it) or dropped with its reason counted (NF_DROP).
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <linux/timekeeping.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "netns.h"
+#include "rx.h"
+#include "tx.h"
+
+static unsigned int krtp_rx_drop(struct krtp_net *kn, struct krtp_flow *flow,
+				 enum krtp_drop_reason reason)
+{
+	krtp_stats_drop(flow->stats, reason);
+	krtp_stats_drop(kn->stats, reason);
+	net_dbg_ratelimited("flow %u: drop, reason %d\n", flow->id, reason);
+	return NF_DROP;
+}
+
+/*
+ * The part common to both families: source, length, RTP, then the family's
+ * rewrite. Returns the verdict; on NF_STOLEN the packet is gone.
+ */
+static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
+				 struct sk_buff *skb, unsigned int thoff,
+				 const struct krtp_ep *src, struct net *net)
+{
+	u8 buf[KRTP_RTP_HDR_LEN];
+	enum krtp_pkt_kind kind;
+	const struct udphdr *uh;
+	unsigned int plen;
+	const u8 *hdr;
+	int err;
+
+	switch (krtp_flow_check_source(flow, src)) {
+	case KRTP_SRC_OK:
+		break;
+	case KRTP_SRC_LEARNED:
+		krtp_netns_event_queue(kn, flow, KRTP_CMD_FLOW_SRC_LEARNED_NTF, src);
+		break;
+	case KRTP_SRC_WRONG:
+		if (krtp_flow_wrong_src_ntf_due(flow))
+			krtp_netns_event_queue(kn, flow,
+					       KRTP_CMD_FLOW_WRONG_SRC_NTF, src);
+		return krtp_rx_drop(kn, flow, KRTP_DROP_WRONG_SOURCE);
+	}
+	krtp_flow_touch(flow);
+
+	/* the UDP length must match what IP carries */
+	if (!pskb_may_pull(skb, thoff + sizeof(*uh)))
+		return krtp_rx_drop(kn, flow, KRTP_DROP_OTHER);
+	uh = (const struct udphdr *)(skb_network_header(skb) + thoff);
+	if (ntohs(uh->len) < sizeof(*uh) || ntohs(uh->len) != skb->len - thoff)
+		return krtp_rx_drop(kn, flow, KRTP_DROP_OTHER);
+	plen = ntohs(uh->len) - sizeof(*uh);
+
+	hdr = skb_header_pointer(skb, thoff + sizeof(*uh),
+				 min_t(unsigned int, plen, sizeof(buf)), buf);
+	if (!hdr)
+		return krtp_rx_drop(kn, flow, KRTP_DROP_OTHER);
+	kind = krtp_rtcp_classify(flow->flags, hdr, plen);
+	if (kind == KRTP_PKT_OTHER && (flow->flags & KRTP_FLOW_F_STRICT_RTP))
+		return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);
+	if (kind == KRTP_PKT_RTP) {
+		u64 now = ktime_get_ns();
+
+		spin_lock(&flow->rtp_lock);
+		krtp_rtp_update(&flow->rtp, hdr, flow->clock_rate, now);
+		spin_unlock(&flow->rtp_lock);
+	}
+
+	if (flow->local.family == AF_INET)
+		err = krtp_tx_prepare_ipv4(net, flow, skb, thoff);
+	else
+		err = krtp_tx_prepare_ipv6(net, flow, skb, thoff);
+	if (err)
+		return krtp_rx_drop(kn, flow, err == -ENETUNREACH ?
+				    KRTP_DROP_NO_ROUTE : KRTP_DROP_OTHER);
+
+	krtp_stats_fwd(flow->stats, kind == KRTP_PKT_RTCP, plen);
+	krtp_stats_fwd(kn->stats, kind == KRTP_PKT_RTCP, plen);
+	if (flow->local.family == AF_INET)
+		ip_local_out(net, NULL, skb);
+	else
+		ip6_local_out(net, NULL, skb);
+	return NF_STOLEN;
+}
+
+/**
+ * krtp_rx_ipv4 - NF_INET_PRE_ROUTING hook for IPv4
+ * @priv: the namespace's struct krtp_net
+ * @skb: the packet; ip_rcv() checked and trimmed its header
+ * @state: hook state
+ *
+ * Return: NF_ACCEPT for packets of no flow, else NF_STOLEN or NF_DROP.
+ */
+unsigned int krtp_rx_ipv4(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct krtp_net *kn = priv;
+	const struct udphdr *uh;
+	struct krtp_flow *flow;
+	struct krtp_ep key, src;
+	struct udphdr _uh;
+	unsigned int thoff;
+
+	if (iph->protocol != IPPROTO_UDP || ip_is_fragment(iph))
+		return NF_ACCEPT;
+	thoff = ip_hdrlen(skb);
+	uh = skb_header_pointer(skb, skb_network_offset(skb) + thoff,
+				sizeof(_uh), &_uh);
+	if (!uh)
+		return NF_ACCEPT;
+
+	memset(&key, 0, sizeof(key));
+	key.family = AF_INET;
+	key.addr.ip4 = iph->daddr;
+	key.port = uh->dest;
+	flow = krtp_table_lookup_rcu(&kn->table, &key);
+	if (!flow || skb_is_gso(skb))
+		return NF_ACCEPT;
+
+	memset(&src, 0, sizeof(src));
+	src.family = AF_INET;
+	src.addr.ip4 = iph->saddr;
+	src.port = uh->source;
+	return krtp_rx_flow(kn, flow, skb, thoff, &src, state->net);
+}
+
+/**
+ * krtp_rx_ipv6 - NF_INET_PRE_ROUTING hook for IPv6
+ * @priv: the namespace's struct krtp_net
+ * @skb: the packet; ipv6_rcv() checked and trimmed its header
+ * @state: hook state
+ *
+ * Return: NF_ACCEPT for packets of no flow, else NF_STOLEN or NF_DROP.
+ */
+unsigned int krtp_rx_ipv6(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct krtp_net *kn = priv;
+	const struct udphdr *uh;
+	struct krtp_flow *flow;
+	struct krtp_ep key, src;
+	struct udphdr _uh;
+
+	/* extension headers, fragments included, are not ours */
+	if (ip6h->nexthdr != IPPROTO_UDP)
+		return NF_ACCEPT;
+	uh = skb_header_pointer(skb, skb_network_offset(skb) + sizeof(*ip6h),
+				sizeof(_uh), &_uh);
+	if (!uh)
+		return NF_ACCEPT;
+
+	memset(&key, 0, sizeof(key));
+	key.family = AF_INET6;
+	key.addr.ip6 = ip6h->daddr;
+	key.port = uh->dest;
+	flow = krtp_table_lookup_rcu(&kn->table, &key);
+	if (!flow || skb_is_gso(skb))
+		return NF_ACCEPT;
+
+	memset(&src, 0, sizeof(src));
+	src.family = AF_INET6;
+	src.addr.ip6 = ip6h->saddr;
+	src.port = uh->source;
+	return krtp_rx_flow(kn, flow, skb, sizeof(*ip6h), &src, state->net);
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-test of the flow table (#included by table.c in DEBUG builds): ids,
+ * lookups by key and by id for both families, duplicates, the flow limit,
+ * and removal. Runs at load, before any namespace has flows.
+ */
+
+static struct krtp_flow * __init krtp_table_selftest_flow(u16 family, u8 last,
+							  u16 port)
+{
+	struct krtp_flow_config cfg = {};
+
+	cfg.local.family = family;
+	cfg.peer.family = family;
+	if (family == AF_INET) {
+		cfg.local.addr.ip4 = htonl(0x0a000000 | last);
+		cfg.peer.addr.ip4 = htonl(0x0a000100 | last);
+	} else {
+		cfg.local.addr.ip6.s6_addr[0] = 0xfd;
+		cfg.local.addr.ip6.s6_addr[15] = last;
+		cfg.peer.addr.ip6.s6_addr[0] = 0xfd;
+		cfg.peer.addr.ip6.s6_addr[14] = 1;
+	}
+	cfg.local.port = htons(port);
+	cfg.peer.port = htons(port);
+	cfg.clock_rate = 8000;
+	return krtp_flow_create(&cfg);
+}
+
+bool __init krtp_table_selftest(void)
+{
+	unsigned int saved_max = krtp_table_max_flows;
+	struct krtp_flow *f[4] = {};
+	struct krtp_table table;
+	struct krtp_ep key;
+	bool ok = true;
+	int i;
+
+	if (krtp_table_init(&table))
+		return false;
+	f[0] = krtp_table_selftest_flow(AF_INET, 1, 4000);
+	f[1] = krtp_table_selftest_flow(AF_INET6, 1, 4000);
+	f[2] = krtp_table_selftest_flow(AF_INET, 1, 4000);	/* same key as 0 */
+	f[3] = krtp_table_selftest_flow(AF_INET, 2, 4000);
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		if (IS_ERR(f[i])) {
+			f[i] = NULL;
+			ok = false;
+		}
+	}
+	if (!ok)
+		goto out;
+
+	mutex_lock(&table.lock);
+	krtp_table_max_flows = 2;
+	if (krtp_table_insert(&table, f[0]) || f[0]->id != 1 ||
+	    krtp_table_insert(&table, f[1]) || f[1]->id != 2)
+		ok = false;
+	if (krtp_table_insert(&table, f[3]) != -ENOSPC)
+		ok = false;
+	krtp_table_max_flows = saved_max;
+	if (krtp_table_insert(&table, f[2]) != -EEXIST)
+		ok = false;
+
+	/* the packet path builds its key from scratch: it must match */
+	memset(&key, 0, sizeof(key));
+	key.family = AF_INET;
+	key.addr.ip4 = htonl(0x0a000001);
+	key.port = htons(4000);
+	rcu_read_lock();
+	if (krtp_table_lookup_rcu(&table, &key) != f[0])
+		ok = false;
+	key.port = htons(4001);
+	if (krtp_table_lookup_rcu(&table, &key))
+		ok = false;
+	rcu_read_unlock();
+	if (krtp_table_lookup_local(&table, &f[1]->local) != f[1] ||
+	    krtp_table_lookup_id(&table, 2) != f[1] ||
+	    krtp_table_lookup_id(&table, 3))
+		ok = false;
+
+	/* removal: gone from both indexes, and ids are not reused */
+	krtp_table_remove(&table, f[0]);
+	krtp_flow_release(f[0]);
+	f[0] = NULL;
+	if (krtp_table_lookup_id(&table, 1) || table.count != 1 ||
+	    krtp_table_insert(&table, f[2]) || f[2]->id != 3)
+		ok = false;
+	krtp_table_flush(&table);
+	f[1] = NULL;
+	f[2] = NULL;
+	if (table.count || krtp_table_flows_active())
+		ok = false;
+	mutex_unlock(&table.lock);
+
+out:
+	for (i = 0; i < ARRAY_SIZE(f); i++)
+		if (f[i] && !f[i]->id)
+			krtp_flow_free(f[i]);
+	krtp_table_destroy(&table);
+	rcu_barrier();
+	if (ok)
+		pr_info("table self-test: pass\n");
+	return ok;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KRTP_STATS_H
+#define _KRTP_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/u64_stats_sync.h>
+
+/* why a matched packet was dropped; indexes krtp_pcpu_stats.drops */
+enum krtp_drop_reason {
+	KRTP_DROP_WRONG_SOURCE,
+	KRTP_DROP_NO_ROUTE,
+	KRTP_DROP_NOT_RTP,
+	KRTP_DROP_OTHER,
+	KRTP_DROP_MAX,
+};
+
+/*
+ * Per-CPU packet counters of a flow or of a namespace. Only the packet path
+ * writes them, on its own CPU with BHs off, so no lock and no atomic is
+ * needed; readers sum all CPUs under the u64_stats seqcount.
+ */
+struct krtp_pcpu_stats {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t rtcp_packets;
+	u64_stats_t rtcp_bytes;
+	u64_stats_t drops[KRTP_DROP_MAX];
+	struct u64_stats_sync syncp;
+};
+
+/* a sum of krtp_pcpu_stats over CPUs (and maybe flows or namespaces) */
+struct krtp_stats {
+	u64 packets;
+	u64 bytes;
+	u64 rtcp_packets;
+	u64 rtcp_bytes;
+	u64 drops[KRTP_DROP_MAX];
+};
+
+struct krtp_pcpu_stats __percpu *krtp_stats_alloc(void);
+void krtp_stats_free(struct krtp_pcpu_stats __percpu *stats);
+void krtp_stats_read(struct krtp_pcpu_stats __percpu *stats,
+		     struct krtp_stats *sum);
+void krtp_stats_add(struct krtp_stats *sum, const struct krtp_stats *add);
+u64 krtp_stats_total(const struct krtp_stats *stats);
+u64 krtp_stats_dropped(const struct krtp_stats *stats);
+void krtp_stats_retire(const struct krtp_stats *stats);
+void krtp_stats_read_retired(struct krtp_stats *sum);
+
+/**
+ * krtp_stats_fwd - count one forwarded packet
+ * @stats: per-CPU counters of a flow or a namespace
+ * @rtcp: the packet is RTCP
+ * @len: its UDP payload length
+ *
+ * Called from the packet path with BHs disabled.
+ */
+static inline void krtp_stats_fwd(struct krtp_pcpu_stats __percpu *stats,
+				  bool rtcp, unsigned int len)
+{
+	struct krtp_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	if (rtcp) {
+		u64_stats_inc(&s->rtcp_packets);
+		u64_stats_add(&s->rtcp_bytes, len);
+	} else {
+		u64_stats_inc(&s->packets);
+		u64_stats_add(&s->bytes, len);
+	}
+	u64_stats_update_end(&s->syncp);
+}
+
+/**
+ * krtp_stats_drop - count one dropped packet
+ * @stats: per-CPU counters of a flow or a namespace
+ * @reason: why it was dropped
+ *
+ * Called from the packet path with BHs disabled.
+ */
+static inline void krtp_stats_drop(struct krtp_pcpu_stats __percpu *stats,
+				   enum krtp_drop_reason reason)
+{
+	struct krtp_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->drops[reason]);
+	u64_stats_update_end(&s->syncp);
+}
+
+#endif /* _KRTP_STATS_H */

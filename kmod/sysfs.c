@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtp: module-wide counters in /sys/kernel/krtp/, one value per file.
+ *
+ * sysfs is not namespace-aware, so these sum every namespace (and the ones
+ * that went away); per-namespace and per-flow numbers come over netlink.
+ * The names mean what the KRTP_A_STATS_* attributes of the same name mean:
+ * packets_forwarded and bytes_forwarded exclude RTCP, which rtcp_packets
+ * and rtcp_bytes count; packets_dropped is the sum of the drop_* files.
+ */
+
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+
+#include "netns.h"
+#include "sysfs.h"
+
+static struct kobject *krtp_sysfs_kobj;
+
+#define KRTP_SYSFS_STAT(_name, _expr)					\
+static ssize_t krtp_sysfs_##_name##_show(struct kobject *kobj,		\
+					 struct kobj_attribute *attr,	\
+					 char *buf)			\
+{									\
+	struct krtp_stats s = {};					\
+									\
+	krtp_netns_stats_all(&s);					\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
+}									\
+static struct kobj_attribute krtp_sysfs_##_name =			\
+	__ATTR(_name, 0444, krtp_sysfs_##_name##_show, NULL)
+
+KRTP_SYSFS_STAT(packets_forwarded, s.packets);
+KRTP_SYSFS_STAT(bytes_forwarded, s.bytes);
+KRTP_SYSFS_STAT(packets_dropped, krtp_stats_dropped(&s));
+KRTP_SYSFS_STAT(rtcp_packets, s.rtcp_packets);
+KRTP_SYSFS_STAT(rtcp_bytes, s.rtcp_bytes);
+KRTP_SYSFS_STAT(drop_wrong_source, s.drops[KRTP_DROP_WRONG_SOURCE]);
+KRTP_SYSFS_STAT(drop_no_route, s.drops[KRTP_DROP_NO_ROUTE]);
+KRTP_SYSFS_STAT(drop_not_rtp, s.drops[KRTP_DROP_NOT_RTP]);
+KRTP_SYSFS_STAT(drop_other, s.drops[KRTP_DROP_OTHER]);
+
+static ssize_t krtp_sysfs_flows_active_show(struct kobject *kobj,
+					    struct kobj_attribute *attr,
+					    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", krtp_table_flows_active());
+}
+
+static struct kobj_attribute krtp_sysfs_flows_active =
+	__ATTR(flows_active, 0444, krtp_sysfs_flows_active_show, NULL);
+
+static ssize_t krtp_sysfs_max_flows_show(struct kobject *kobj,
+					 struct kobj_attribute *attr,
+					 char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(krtp_table_max_flows));
+}
+
+static struct kobj_attribute krtp_sysfs_max_flows =
+	__ATTR(max_flows, 0444, krtp_sysfs_max_flows_show, NULL);
+
+static struct attribute *krtp_sysfs_attrs[] = {
+	&krtp_sysfs_flows_active.attr,
+	&krtp_sysfs_packets_forwarded.attr,
+	&krtp_sysfs_bytes_forwarded.attr,
+	&krtp_sysfs_packets_dropped.attr,
+	&krtp_sysfs_rtcp_packets.attr,
+	&krtp_sysfs_rtcp_bytes.attr,
+	&krtp_sysfs_drop_wrong_source.attr,
+	&krtp_sysfs_drop_no_route.attr,
+	&krtp_sysfs_drop_not_rtp.attr,
+	&krtp_sysfs_drop_other.attr,
+	&krtp_sysfs_max_flows.attr,
+	NULL,
+};
+
+static const struct attribute_group krtp_sysfs_group = {
+	.attrs = krtp_sysfs_attrs,
+};
+
+/**
+ * krtp_sysfs_init - create /sys/kernel/krtp/
+ *
+ * Return: 0 or a negative errno.
+ */
+int __init krtp_sysfs_init(void)
+{
+	int err;
+
+	krtp_sysfs_kobj = kobject_create_and_add("krtp", kernel_kobj);
+	if (!krtp_sysfs_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(krtp_sysfs_kobj, &krtp_sysfs_group);
+	if (err)
+		kobject_put(krtp_sysfs_kobj);
+	return err;
+}
+
+/**
+ * krtp_sysfs_exit - remove /sys/kernel/krtp/
+ */
+void krtp_sysfs_exit(void)
+{
+	sysfs_remove_group(krtp_sysfs_kobj, &krtp_sysfs_group);
+	kobject_put(krtp_sysfs_kobj);
+}
