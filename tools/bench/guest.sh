@@ -212,6 +212,35 @@ case_d() {
 	topo_down
 }
 
+# (e) krtpd's own userspace relay (daemon/media/, driven by krtpd-relay.c):
+# one call, leg A the caller, leg B the callee, relay ports on 10.0.1.1
+case_e() {
+	local label="(e) krtpd userspace relay (fallback)" pid pa pb
+
+	if [ ! -x "$bin/krtpd-relay" ]; then
+		NOTES+=("(e) not run: build/bench/krtpd-relay was not built (krtpd's media code did not compile)")
+		return 0
+	fi
+	topo_up || return 1
+	in_r "$bin/krtpd-relay" 10.0.1.1 10.0.1.2:6000 10.0.2.2:5000 >"$out/krtpd-relay.txt" 2>&1 &
+	pid=$!
+	if ! busywait 5 grep -q ready "$out/krtpd-relay.txt"; then
+		record e "$label" "" 0 0 "FAILED (relay did not start)"
+		log "krtpd-relay: $(tr '\n' ' ' <"$out/krtpd-relay.txt")"
+		kill "$pid"
+		topo_down
+		return 1
+	fi
+	pa=$(kv port_a <"$out/krtpd-relay.txt")
+	pb=$(kv port_b <"$out/krtpd-relay.txt")
+	rx_filters e0 "$NS_E" 10.0.1.1 "$pb" 10.0.2.2 5000
+	measure e "$label" "10.0.1.1:$pa" e0 "$NS_E"
+	kill "$pid"
+	wait "$pid"
+	log "krtpd-relay: $(tr '\n' ' ' <"$out/krtpd-relay.txt")"
+	topo_down
+}
+
 krtp_load() {
 	[ "$KRTP_LOADED" = 1 ] && return 0
 	if [ ! -r "${KRTP_KO:-}" ]; then
