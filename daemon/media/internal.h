@@ -128,6 +128,7 @@ uint64_t med_now_ms(void);
 uint64_t med_key_hash(const char *key);
 #define MED_BUCKETS	4096
 extern struct med_call *med_calls[MED_BUCKETS];
+extern unsigned int med_ncalls;
 extern const char *const med_flow_names[MED_F_MAX];
 struct med_call *med_call_by_hash(uint64_t hash);
 /* key may be NULL: a re-adopted call, named later */
@@ -174,6 +175,12 @@ void med_learned(struct med_flow *f, const struct krtp_ep *src);
 /* restore.c */
 /* parse "krtpd:<hash>:<stream>:<dir>"; returns false if the label is not krtpd's */
 bool med_label_parse(const uint8_t *label, size_t len, uint64_t *hash, unsigned int *idx, int *fi);
+
+/* events.c: krtp.ko flow events, read with med_lock held */
+#define MED_EVENTS_TAG	(UINT64_MAX - 1)	/* epoll tag of the event socket */
+int med_events_open(int epfd, uint64_t tag);
+void med_events_close(void);
+void med_events_read(void);
 
 /* relay.c */
 int med_relay_init(void);	/* creates the epoll set, returns its fd */

@@ -31,6 +31,7 @@
 #include "internal.h"
 
 pthread_mutex_t med_lock = PTHREAD_MUTEX_INITIALIZER;
+unsigned int med_ncalls;
 struct med_config med_cfg;
 bool med_kernel_mode;
 
@@ -108,6 +109,7 @@ struct med_call *med_call_new(uint64_t hash, const char *key)
 	}
 	c->next = med_calls[hash % MED_BUCKETS];
 	med_calls[hash % MED_BUCKETS] = c;
+	med_ncalls++;
 	return c;
 }
 
@@ -181,6 +183,7 @@ void med_call_destroy(struct med_call *c)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = c->next;
+	med_ncalls--;
 	free(c->key);
 	free(c);
 }
@@ -665,6 +668,12 @@ int MED_Init(const struct med_config *cfg)
 	err = med_ports_init(cfg, epfd);
 	if (err)
 		goto err_relay;
+	if (med_kernel_mode) {
+		err = med_events_open(epfd, MED_EVENTS_TAG);
+		/* not fatal: the once-a-second scan learns the same, later */
+		if (err)
+			LOG_WARN("media: no krtp flow events (%s)", strerror(-err));
+	}
 	med_up = true;
 	err = med_relay_start();
 	if (err)
@@ -675,6 +684,7 @@ int MED_Init(const struct med_config *cfg)
 
 err_ports:
 	med_up = false;
+	med_events_close();
 	med_ports_fini();
 err_relay:
 	med_relay_fini();
@@ -696,6 +706,7 @@ void MED_Fini(void)
 		while (med_calls[i])
 			med_call_destroy(med_calls[i]);
 	med_ports_fini();
+	med_events_close();
 	med_kernel_close();
 	med_up = false;
 	pthread_mutex_unlock(&med_lock);

@@ -298,7 +298,10 @@ static void *med_relay_main(void *arg)
 			if (evs[i].data.u64 == MED_STOP_TAG)
 				return NULL;
 			pthread_mutex_lock(&med_lock);
-			med_relay_port(evs[i].data.u64);
+			if (evs[i].data.u64 == MED_EVENTS_TAG)
+				med_events_read();
+			else
+				med_relay_port(evs[i].data.u64);
 			pthread_mutex_unlock(&med_lock);
 
 		}

@@ -266,6 +266,8 @@ size_t med_check_inactive(char **keys, size_t max)
 	uint64_t now = med_now_ms(), limit = (uint64_t)med_cfg.inactivity_timeout * 1000;
 	size_t n = 0, i;
 
+	if (!med_ncalls)
+		return 0;
 	if (med_kernel_mode) {
 		for (i = 0; i < MED_BUCKETS; i++)
 			for (struct med_call *c = med_calls[i]; c; c = c->next)
