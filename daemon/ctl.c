@@ -42,7 +42,7 @@ static int ctl_fd = -1;
 static struct loop_fd *ctl_h;
 static char ctl_path[108];
 static struct ctl_client *ctl_clients[CTL_MAX_CLIENTS];
-static struct tmr ctl_timer;
+static struct tmr ctl_timer = { .idx = -1 };
 static int ctl_media = 1;
 
 /* ---- output buffer ---- */

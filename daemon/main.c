@@ -46,7 +46,7 @@ static pthread_mutex_t inactive_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct inactive *inactive_list;
 static int inactive_fd = -1;
 static int sig_fd = -1;
-static struct tmr expire_timer;
+static struct tmr expire_timer = { .idx = -1 };
 
 /* media thread: must not touch SIP state, only queue */
 static void main_on_inactive(const char *key, void *arg)

@@ -57,7 +57,7 @@ static struct tp_conn **tp_conns;
 static uint32_t tp_gen;
 static struct tp_limits tp_lim;
 static tp_handler tp_fn;
-static struct tmr tp_sweep;
+static struct tmr tp_sweep = { .idx = -1 };
 static struct tp_stats tp_stats;
 static struct sockaddr_storage tp_local[TP_MAX_LOCAL];
 static int tp_nlocal;

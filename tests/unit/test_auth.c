@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Digest authentication (daemon/sip/auth.c, daemon/hash.c): the hashes
+ * against FIPS/RFC 1321 vectors, responses against RFC 7616 §3.9.1 (MD5 and
+ * SHA-256) and RFC 2617 §3.5, nonce expiry and forgery, and AUTH_Check on
+ * REGISTER requests against a users file in both line formats.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "sip/auth.h"
+#include "sip/msg.h"
+#include "check.h"
+
+static void test_hashes(void)
+{
+	char hex[65];
+
+	AUTH_Hash(0, "", 0, hex);
+	CHECK_STR(hex, "d41d8cd98f00b204e9800998ecf8427e");
+	AUTH_Hash(0, "abc", 3, hex);
+	CHECK_STR(hex, "900150983cd24fb0d6963f7d28e17f72");
+	AUTH_Hash(1, "abc", 3, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	AUTH_Hash(1, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	{
+		/* one million 'a': crosses block boundaries at every split */
+		struct hash_sha256 c;
+		uint8_t d[32];
+		char a[1000];
+		int i;
+
+		memset(a, 'a', sizeof(a));
+		HASH_Sha256Init(&c);
+		for (i = 0; i < 1000; i++)
+			HASH_Sha256Update(&c, a, sizeof(a));
+		HASH_Sha256Final(&c, d);
+		HASH_Hex(d, 32, hex);
+		CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	}
+}
+
+static void test_vectors(void)
+{
+	char ha1[65], resp[65];
+
+	/* RFC 7616 §3.9.1 */
+	AUTH_Ha1(0, "Mufasa", "http-auth@example.org", "Circle of Life", ha1);
+	AUTH_Response(0, ha1, STR_C("7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"),
+		      STR_C("00000001"), STR_C("f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"),
+		      STR_C("auth"), STR_C("GET"), STR_C("/dir/index.html"), resp);
+	CHECK_STR(resp, "8ca523f5e9506fed4657c9700eebdbec");
+	AUTH_Ha1(1, "Mufasa", "http-auth@example.org", "Circle of Life", ha1);
+	AUTH_Response(1, ha1, STR_C("7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"),
+		      STR_C("00000001"), STR_C("f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"),
+		      STR_C("auth"), STR_C("GET"), STR_C("/dir/index.html"), resp);
+	CHECK_STR(resp, "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+	/* RFC 2617 §3.5 */
+	AUTH_Ha1(0, "Mufasa", "testrealm@host.com", "Circle Of Life", ha1);
+	AUTH_Response(0, ha1, STR_C("dcd98b7102dd2f0e8b11d0f600bfb0c093"), STR_C("00000001"),
+		      STR_C("0a4f113b"), STR_C("auth"), STR_C("GET"), STR_C("/dir/index.html"),
+		      resp);
+	CHECK_STR(resp, "6629fae49393a05397450978507c4ef1");
+}
+
+static void test_nonce(void)
+{
+	char n[64];
+	uint64_t now = 1700000000;
+
+	AUTH_Nonce(now, n, sizeof(n));
+	CHECK_EQ(strlen(n), 34);
+	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now), 0);
+	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now + 300), 0);
+	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now + 301), 1);	/* stale */
+	n[20] ^= 1;
+	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now), -1);		/* forged */
+	CHECK_EQ(AUTH_NonceCheck(STR_C("short"), now), -1);
+	AUTH_Nonce(now + 1000, n, sizeof(n));
+	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now), -1);		/* from the future */
+}
+
+/* a REGISTER for user with an Authorization computed with pass (NULL: none) */
+static int check_register(const char *user, const char *auth_user, const char *pass,
+			  int sha, const char *nonce, int *stale)
+{
+	char text[2048], ha1[65], resp[65], *b;
+	struct sip_msg m;
+	int n, r;
+
+	n = snprintf(text, sizeof(text), "REGISTER sip:krtp.test SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK1\r\n"
+		     "From: <sip:%s@krtp.test>;tag=1\r\nTo: <sip:%s@krtp.test>\r\n"
+		     "Call-ID: c1\r\nCSeq: 2 REGISTER\r\n", user, user);
+	if (pass) {
+		AUTH_Ha1(sha, auth_user, "krtp.test", pass, ha1);
+		AUTH_Response(sha, ha1, STR_C(nonce), STR_C("00000001"), STR_C("abcdef"),
+			      STR_C("auth"), STR_C("REGISTER"), STR_C("sip:krtp.test"), resp);
+		n += snprintf(text + n, sizeof(text) - n,
+			      "Authorization: Digest username=\"%s\", realm=\"krtp.test\",\r\n"
+			      " nonce=\"%s\", uri=\"sip:krtp.test\", response=\"%s\",\r\n"
+			      " algorithm=%s, cnonce=\"abcdef\", qop=auth, nc=00000001\r\n",
+			      auth_user, nonce, resp, sha ? "SHA-256" : "MD5");
+	}
+	snprintf(text + n, sizeof(text) - n, "Content-Length: 0\r\n\r\n");
+	b = strdup(text);
+	if (MSG_Parse(&m, b, strlen(b))) {
+		free(b);
+		return -1;
+	}
+	r = AUTH_Check(&m, m.to.uri.user, stale);
+	free(b);
+	return r;
+}
+
+static void test_check(void)
+{
+	char path[] = "/tmp/krtpd-users-XXXXXX", ha1[65], nonce[64], old[64];
+	FILE *f;
+	int fd = mkstemp(path), stale;
+
+	AUTH_Ha1(1, "carol", "krtp.test", "carol-pw", ha1);
+	f = fdopen(fd, "w");
+	fprintf(f, "# test users\nalice:alice-pw\n\n  bob:bob:with:colons\n"
+		"carol:krtp.test:%s\nbroken line\ndave:other.realm:%032d\n", ha1, 0);
+	fclose(f);
+	CHECK_EQ(AUTH_Init(path, "krtp.test", 300), 0);
+	CHECK_EQ(AUTH_Enabled(), 1);
+	CHECK(AUTH_UserKnown(STR_C("alice")));
+	CHECK(AUTH_UserKnown(STR_C("bob")));
+	CHECK(AUTH_UserKnown(STR_C("carol")));
+	CHECK(!AUTH_UserKnown(STR_C("dave")));	/* other realm: ignored */
+	CHECK(!AUTH_UserKnown(STR_C("nobody")));
+
+	AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
+	CHECK_EQ(check_register("alice", "alice", NULL, 0, nonce, &stale), 401);
+	CHECK_EQ(check_register("alice", "alice", "alice-pw", 0, nonce, &stale), 0);
+	CHECK_EQ(check_register("alice", "alice", "alice-pw", 1, nonce, &stale), 0);
+	CHECK_EQ(check_register("alice", "alice", "wrong", 0, nonce, &stale), 403);
+	CHECK_EQ(check_register("alice", "alice", "wrong", 1, nonce, &stale), 403);
+	CHECK_EQ(check_register("bob", "bob", "bob:with:colons", 0, nonce, &stale), 0);
+	CHECK_EQ(check_register("carol", "carol", "carol-pw", 1, nonce, &stale), 0);
+	/* carol's line has only a SHA-256 HA1 */
+	CHECK_EQ(check_register("carol", "carol", "carol-pw", 0, nonce, &stale), 403);
+	/* alice's credentials for bob's AOR */
+	CHECK_EQ(check_register("bob", "alice", "alice-pw", 0, nonce, &stale), 403);
+	CHECK_EQ(check_register("nobody", "nobody", "x", 0, nonce, &stale), 403);
+	/* an old nonce with the right password: a new challenge, stale=true */
+	AUTH_Nonce(time(NULL) - 400, old, sizeof(old));
+	CHECK_EQ(check_register("alice", "alice", "alice-pw", 0, old, &stale), 401);
+	CHECK_EQ(stale, 1);
+	/* a made-up nonce: challenged again, not stale */
+	CHECK_EQ(check_register("alice", "alice", "alice-pw", 0,
+				"0000000000000000000000000000000000", &stale), 401);
+	CHECK_EQ(stale, 0);
+
+	/* the challenge offers both algorithms */
+	{
+		char buf[1024];
+		struct sip_buf b;
+
+		SB_Init(&b, buf, sizeof(buf) - 1);
+		AUTH_Challenge(&b, 1);
+		buf[b.len] = '\0';
+		CHECK(strstr(buf, "algorithm=MD5") != NULL);
+		CHECK(strstr(buf, "algorithm=SHA-256") != NULL);
+		CHECK(strstr(buf, "stale=true") != NULL);
+		CHECK(strstr(buf, "realm=\"krtp.test\"") != NULL);
+	}
+	/* reload (SIGHUP) picks up a changed file */
+	f = fopen(path, "w");
+	fprintf(f, "erin:erin-pw\n");
+	fclose(f);
+	CHECK_EQ(AUTH_Reload(), 0);
+	CHECK(AUTH_UserKnown(STR_C("erin")));
+	CHECK(!AUTH_UserKnown(STR_C("alice")));
+	AUTH_Fini();
+	unlink(path);
+	CHECK_EQ(AUTH_Init(NULL, "x", 0), 0);
+	CHECK_EQ(AUTH_Enabled(), 0);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_hashes();
+	test_vectors();
+	test_nonce();
+	test_check();
+	return check_summary();
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Registrar logic (daemon/sip/registrar.c over daemon/store.c): add,
+ * refresh, query, several contacts, Min-Expires/423 and the max cap,
+ * removal by Expires: 0 and Contact: *, RFC 3261 §10.3 step 7 Call-ID/CSeq
+ * ordering, expiry, lookup targets (NAT-aware), and that bindings come back
+ * from the SQLite store after a restart.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rcu.h"
+#include "sip/registrar.h"
+#include "store.h"
+#include "check.h"
+
+static const struct reg_config cfg = {
+	.min_expires = 60, .max_expires = 3600, .default_expires = 1800,
+};
+static int64_t now = 1700000000;
+
+static struct tp_peer src_of(const char *addr)
+{
+	struct tp_peer p = { .proto = TP_UDP, .sock = -1 };
+
+	TP_AddrParse(addr, 5060, &p.addr);
+	return p;
+}
+
+/* REGISTER for user with the given extra header lines; returns the status */
+static int reg(const char *user, const char *callid, int cseq, const char *lines,
+	       const char *from, char *hdrs_out)
+{
+	char text[2048], hdrs[2048], *b;
+	struct tp_peer src = src_of(from ? from : "192.0.2.10:5060");
+	const char *reason;
+	struct sip_buf hb;
+	struct sip_msg m;
+	int r;
+
+	snprintf(text, sizeof(text), "REGISTER sip:krtp.test SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK%d\r\n"
+		 "From: <sip:%s@krtp.test>;tag=1\r\nTo: <sip:%s@krtp.test>\r\n"
+		 "Call-ID: %s\r\nCSeq: %d REGISTER\r\n%sContent-Length: 0\r\n\r\n",
+		 cseq, user, user, callid, cseq, lines);
+	b = strdup(text);
+	if (MSG_Parse(&m, b, strlen(b))) {
+		printf("# parse failed: %s\n", m.err);
+		free(b);
+		return -1;
+	}
+	SB_Init(&hb, hdrs, sizeof(hdrs) - 1);
+	RCU_ReadLock();
+	r = REG_Handle(&m, &src, now, &hb, &reason);
+	RCU_ReadUnlock();
+	hdrs[hb.len] = '\0';
+	if (hdrs_out)
+		strcpy(hdrs_out, hdrs);
+	free(b);
+	return r;
+}
+
+/* the table is read under the RCU read-side lock, as the main loop does */
+static int lookup(const char *user, struct reg_target *t)
+{
+	int n;
+
+	RCU_ReadLock();
+	n = REG_Lookup(STR_C(user), now, t, REG_MAX_BINDINGS);
+	RCU_ReadUnlock();
+	return n;
+}
+
+static int known(const char *user)
+{
+	int k;
+
+	RCU_ReadLock();
+	k = REG_Known(STR_C(user));
+	RCU_ReadUnlock();
+	return k;
+}
+
+static void test_bindings(void)
+{
+	struct reg_target t[REG_MAX_BINDINGS];
+	char hdrs[2048];
+
+	CHECK_EQ(lookup("alice", t), 0);
+	CHECK_EQ(reg("alice", "c1", 1, "Contact: <sip:alice@192.0.2.10:5070>\r\nExpires: 600\r\n",
+		      NULL, hdrs), 200);
+	CHECK(strstr(hdrs, "Contact: <sip:alice@192.0.2.10:5070>;expires=600") != NULL);
+	CHECK_EQ(lookup("alice", t), 1);
+	CHECK_STR(t[0].uri, "sip:alice@192.0.2.10:5070");
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 5070);
+	CHECK(known("alice"));
+	CHECK_EQ(REG_Count(), 1);
+
+	/* refresh with a higher CSeq, same Call-ID: still one binding, new expiry */
+	CHECK_EQ(reg("alice", "c1", 2, "Contact: <sip:alice@192.0.2.10:5070>;expires=120\r\n",
+		      NULL, hdrs), 200);
+	CHECK(strstr(hdrs, ";expires=120") != NULL);
+	CHECK_EQ(REG_Count(), 1);
+	/* RFC 3261 §10.3 step 7: same Call-ID, CSeq not higher: refused */
+	CHECK_EQ(reg("alice", "c1", 2, "Contact: <sip:alice@192.0.2.10:5070>\r\n", NULL, NULL),
+		 500);
+	CHECK_EQ(reg("alice", "c1", 1, "Contact: <sip:alice@192.0.2.10:5070>\r\n", NULL, NULL),
+		 500);
+	/* another Call-ID (a rebooted UA) may update it whatever its CSeq */
+	CHECK_EQ(reg("alice", "c2", 1, "Contact: <sip:alice@192.0.2.10:5070>\r\n", NULL, hdrs),
+		 200);
+	CHECK(strstr(hdrs, ";expires=1800") != NULL);	/* default_expires */
+
+	/* a second contact; query (no Contact) lists both */
+	CHECK_EQ(reg("alice", "c3", 1, "Contact: <sip:alice@192.0.2.11:5080>;expires=300\r\n",
+		      "192.0.2.11:5080", NULL), 200);
+	CHECK_EQ(reg("alice", "c4", 1, "", NULL, hdrs), 200);
+	CHECK(strstr(hdrs, "sip:alice@192.0.2.10:5070") != NULL);
+	CHECK(strstr(hdrs, "sip:alice@192.0.2.11:5080") != NULL);
+	CHECK_EQ(lookup("alice", t), 2);
+
+	/* too brief: 423 with Min-Expires, nothing changed */
+	CHECK_EQ(reg("alice", "c5", 1, "Contact: <sip:alice@192.0.2.12>;expires=30\r\n", NULL,
+		      hdrs), 423);
+	CHECK(strstr(hdrs, "Min-Expires: 60") != NULL);
+	CHECK_EQ(lookup("alice", t), 2);
+	/* too long: cut to max_expires */
+	CHECK_EQ(reg("bob", "b1", 1, "Contact: <sip:bob@192.0.2.20>\r\nExpires: 99999\r\n",
+		      "192.0.2.20:5060", hdrs), 200);
+	CHECK(strstr(hdrs, ";expires=3600") != NULL);
+
+	/* removal of one binding with expires=0 */
+	CHECK_EQ(reg("alice", "c3", 2, "Contact: <sip:alice@192.0.2.11:5080>;expires=0\r\n",
+		      NULL, hdrs), 200);
+	CHECK_EQ(lookup("alice", t), 1);
+	CHECK(strstr(hdrs, "192.0.2.11") == NULL);
+
+	/* Contact: * needs Expires: 0 */
+	CHECK_EQ(reg("alice", "c6", 1, "Contact: *\r\n", NULL, NULL), 400);
+	CHECK_EQ(reg("alice", "c6", 1, "Contact: *\r\nExpires: 0\r\n", NULL, hdrs), 200);
+	CHECK_EQ(lookup("alice", t), 0);
+	CHECK_EQ(known("alice"), 0);
+	CHECK(strstr(hdrs, "Contact:") == NULL);
+
+	/* several contacts in one REGISTER, one header and two */
+	CHECK_EQ(reg("carol", "k1", 1, "Contact: <sip:carol@192.0.2.30:1>, <sip:carol@192.0.2.30:2>\r\n"
+		      "m: <sip:carol@192.0.2.30:3>;expires=100\r\n", "192.0.2.30:1", hdrs), 200);
+	CHECK_EQ(lookup("carol", t), 3);
+	/* a To without a user */
+	{
+		char text[] = "REGISTER sip:krtp.test SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+			      "From: <sip:krtp.test>;tag=1\r\nTo: <sip:krtp.test>\r\nCall-ID: x\r\n"
+			      "CSeq: 1 REGISTER\r\n\r\n";
+		struct tp_peer src = src_of("192.0.2.1:5060");
+		const char *reason;
+		struct sip_buf hb;
+		struct sip_msg m;
+		char h[256];
+
+		SB_Init(&hb, h, sizeof(h));
+		CHECK_EQ(MSG_Parse(&m, text, strlen(text)), 0);
+		RCU_ReadLock();
+		CHECK_EQ(REG_Handle(&m, &src, now, &hb, &reason), 404);
+		RCU_ReadUnlock();
+	}
+}
+
+static void test_nat_and_expiry(void)
+{
+	struct reg_target t[REG_MAX_BINDINGS];
+
+	/* the contact says a private address, the REGISTER came from elsewhere */
+	CHECK_EQ(reg("dave", "d1", 1, "Contact: <sip:dave@10.9.9.9:5060>;expires=60\r\n",
+		      "198.51.100.7:40000", NULL), 200);
+	CHECK_EQ(lookup("dave", t), 1);
+	CHECK_STR(t[0].uri, "sip:dave@10.9.9.9:5060");
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 40000);
+	/* transport=tcp in the contact */
+	CHECK_EQ(reg("erin", "e1", 1, "Contact: <sip:erin@192.0.2.40:5070;transport=tcp>\r\n",
+		      "192.0.2.40:5070", NULL), 200);
+	CHECK_EQ(lookup("erin", t), 1);
+	CHECK_EQ(t[0].dst.proto, TP_TCP);
+
+	now += 61;
+	CHECK_EQ(lookup("dave", t), 0);		/* expired: not a target any more */
+	RCU_ReadLock();
+	REG_Expire(now);
+	RCU_ReadUnlock();
+	CHECK_EQ(known("dave"), 0);
+	CHECK_EQ(lookup("bob", t), 1);
+}
+
+static void test_restart(void)
+{
+	struct reg_target t[REG_MAX_BINDINGS];
+	char path[] = "/tmp/krtpd-reg-XXXXXX";
+	int fd = mkstemp(path);
+
+	close(fd);
+	CHECK_EQ(STO_Init(path), 0);
+	CHECK_EQ(REG_Init(&cfg), 0);
+	CHECK_EQ(reg("frank", "f1", 1, "Contact: <sip:frank@192.0.2.50:5062>;expires=100\r\n",
+		      "192.0.2.50:5062", NULL), 200);
+	CHECK_EQ(reg("frank", "f2", 1, "Contact: <sip:frank@192.0.2.51:5062>;expires=3000\r\n",
+		      "192.0.2.51:5062", NULL), 200);
+	REG_Fini();
+	STO_Fini();
+
+	/* "restart" 200 s later: the first binding expired meanwhile */
+	now += 200;
+	CHECK_EQ(STO_Init(path), 0);
+	CHECK_EQ(REG_Init(&cfg), 0);
+	CHECK_EQ(REG_Load(now), 1);
+	CHECK_EQ(lookup("frank", t), 1);
+	CHECK_STR(t[0].uri, "sip:frank@192.0.2.51:5062");
+	/* and the ordering state came back too */
+	CHECK_EQ(reg("frank", "f2", 1, "Contact: <sip:frank@192.0.2.51:5062>\r\n",
+		      "192.0.2.51:5062", NULL), 500);
+	REG_Fini();
+	STO_Fini();
+	unlink(path);
+	{
+		char wal[64];
+
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		unlink(wal);
+		snprintf(wal, sizeof(wal), "%s-shm", path);
+		unlink(wal);
+	}
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	LOG_SetLevel(LOGL_ERR);
+	RCU_RegisterThread();
+	CHECK_EQ(STO_Init(":memory:"), 0);
+	CHECK_EQ(REG_Init(&cfg), 0);
+	test_bindings();
+	test_nat_and_expiry();
+	REG_Fini();
+	STO_Fini();
+	test_restart();
+	RCU_Barrier();
+	RCU_UnregisterThread();
+	return check_summary();
+}
