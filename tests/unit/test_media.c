@@ -352,6 +352,23 @@ static void test_call(void)
 	CHECK_EQ(st.packets_b_to_a, 30 + 2 + 4);
 	CHECK_EQ(st.dropped, 7 + 10);	/* the 10 sent toward alice on hold */
 
+	/* an operator's `krtpctl flush`: the next re-INVITE installs the flows again */
+	if (mode == MED_MODE_KERNEL) {
+		struct krtp_nl *nl;
+
+		CHECK(krtp_nl_open(&nl) == 0 && krtp_nl_flush(nl) == 0);
+		krtp_nl_close(nl);
+		usleep(300000);
+		CHECK_EQ(kernel_flows(), 0);
+		n = mk_sdp(in, sizeof(in), "alice", 4, AF_INET, "127.0.0.1", ap, "", "");
+		CHECK(MED_Offer("call-1", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+		n = mk_sdp(in, sizeof(in), "bob", 4, AF_INET, "127.0.0.1", bp, "", "");
+		CHECK(MED_Answer("call-1", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+		CHECK_EQ(kernel_flows(), 4);
+		send_rtp(a[0], AF_INET, pa, 3, 100, 1100, -1);
+		CHECK_EQ(drain(b[0], pb, NULL, NULL, 3), 3);
+	}
+
 	MED_Delete("call-1");
 	CHECK(MED_Stats("call-1", &st) == -ENOENT);
 	/* the relay port is closed: packets to it go nowhere */
