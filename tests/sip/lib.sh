@@ -1,0 +1,365 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the end-to-end SIP tests (tests/test-sip-*.sh), sourced after
+# tests/lib.sh: krtpd in the relay namespace between alice and bob, sipp as
+# both user agents, and the checks on what krtpd and krtp.ko report.
+#
+#   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   sipp :5060, RTP :6000      SIP 10.0.0.1:5060, relay ports    sipp :5060, RTP :7000
+#                              10.0.0.1:30000-30999
+#
+# The relay namespace does not forward (ip_forward is 0): alice and bob reach
+# each other only through krtpd's relay ports. Everything is addressed to
+# the domain krtp.test, which krtpd serves.
+
+SIP_DIR=$TESTS_DIR/sip
+KRTPD=${KRTPD:-$REPO/daemon/krtpd}
+SIP_ADDR=10.0.0.1
+SIP_PORT=5060
+SIP_DOMAIN=krtp.test
+ALICE_RTP=6000
+BOB_RTP=7000
+RELAY_MIN=30000
+RELAY_MAX=30999
+# UDP payload of one packet of rtp-50.pcap / rtp-250.pcap: RTP header + 160
+RTP_PAYLOAD=172
+
+KRTPD_PID=
+KRTPD_CONF=$TMPD/krtpd.conf
+KRTPD_SOCK=$TMPD/krtpd.sock
+KRTPD_STATE=$TMPD/state
+KRTPD_LOG=$TMPD/krtpd.log
+SIPP_N=0
+
+require_sip_tools() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root"
+	[ -x "$KRTPD" ] || skip_all "krtpd not built ($KRTPD)"
+	[ -x "$KRTPCTL" ] || skip_all "krtpctl not built ($KRTPCTL)"
+	command -v sipp >/dev/null || skip_all "sipp missing (sip-tester)"
+	command -v jq >/dev/null || skip_all "jq missing"
+	command -v nft >/dev/null || skip_all "nft missing"
+	[ -x /usr/bin/python3 ] || skip_all "python3 missing"
+}
+
+# sip_topology: tests/lib.sh's three namespaces, with alice=caller,
+# bob=callee, krtpd's service address on the relay's lo, and nftables
+# counters at alice and bob for the RTP that reaches them
+sip_topology() {
+	setup_topology || return 1
+	alice=$caller
+	bob=$callee
+	ip -n "$relay" addr add "$SIP_ADDR/32" dev lo
+	ip netns exec "$relay" sysctl -qw net.ipv4.ip_forward=0
+	rtp_counter_setup "$alice" "$ALICE_RTP" || return 1
+	rtp_counter_setup "$bob" "$BOB_RTP" || return 1
+}
+
+# rtp_counter_setup NS PORT: count UDP datagrams to PORT arriving in NS
+# (nftables counter "rtp"), and drop them so the UA's port-unreachable
+# answers do not add traffic
+rtp_counter_setup() {
+	ip netns exec "$1" nft -f - <<EOF
+table inet krtptest {
+	counter rtp { }
+	chain in {
+		type filter hook input priority 0; policy accept;
+		udp dport $2 counter name rtp drop
+	}
+}
+EOF
+}
+
+# rtp_received NS: datagrams counted by rtp_counter_setup so far
+rtp_received() {
+	ip netns exec "$1" nft -j list counter inet krtptest rtp |
+		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# sip_check NAME CMD...: CMD succeeds; runs in this shell (not a subshell,
+# so sipp's traces are numbered on and its failure report is printed)
+sip_check() {
+	local name=$1 rc
+
+	shift
+	"$@"
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		ktap_test_pass "$name"
+	else
+		ktap_test_fail "$name" "exit status $rc"
+	fi
+}
+
+# sip_keep_logs: at exit, copy krtpd's log and the sipp traces to the VM's
+# results folder (build/vm/, kept with KRTP_VM_KEEP=1) when a check failed
+sip_keep_logs() {
+	[ -n "${KRTP_OUT:-}" ] && [ -d "$KRTP_OUT" ] || return 0
+	[ "$KTAP_CNT_FAIL" -gt 0 ] || return 0
+	local dst=$KRTP_OUT/$(basename "$0" .sh)
+	mkdir -p "$dst" && cp -r "$TMPD"/. "$dst"/ 2>/dev/null
+}
+
+# ---- krtpd --------------------------------------------------------------
+
+# krtpd_config MEDIA [EXTRA_LINES]: write krtpd's config for this topology
+krtpd_config() {
+	local media=$1
+
+	shift
+	mkdir -p "$KRTPD_STATE"
+	{
+		echo "# tests/sip/lib.sh: krtpd between alice and bob"
+		echo "listen = $SIP_ADDR:$SIP_PORT"
+		echo "domain = $SIP_DOMAIN"
+		echo "media = $media"
+		echo "relay_address = $SIP_ADDR"
+		echo "port_min = $RELAY_MIN"
+		echo "port_max = $RELAY_MAX"
+		echo "state_dir = $KRTPD_STATE"
+		echo "control_socket = $KRTPD_SOCK"
+		echo "log_level = debug"
+		for l in "$@"; do
+			echo "$l"
+		done
+	} >"$KRTPD_CONF"
+}
+
+# krtpd_users USER PASSWORD...: write the users file for digest auth
+KRTPD_USERS=$TMPD/users
+krtpd_users() {
+	: >"$KRTPD_USERS"
+	while [ $# -ge 2 ]; do
+		echo "$1:$2" >>"$KRTPD_USERS"
+		shift 2
+	done
+	chmod 600 "$KRTPD_USERS"
+}
+
+# krtpd_start: start krtpd in the relay namespace with $KRTPD_CONF and wait
+# until it answers OPTIONS
+krtpd_start() {
+	echo "--- krtpd start $(date +%T.%N)" >>"$KRTPD_LOG"
+	ip netns exec "$relay" "$KRTPD" -c "$KRTPD_CONF" -f >>"$KRTPD_LOG" 2>&1 &
+	KRTPD_PID=$!
+	defer "kill $KRTPD_PID 2>/dev/null"
+	busywait 10000 options_ok || {
+		ktap_print_msg "krtpd did not answer OPTIONS; its log:"
+		tail -n 20 "$KRTPD_LOG" | sed 's/^/#   /'
+		return 1
+	}
+}
+
+# krtpd_stop: SIGTERM and wait (graceful shutdown)
+krtpd_stop() {
+	[ -n "$KRTPD_PID" ] || return 0
+	kill "$KRTPD_PID" 2>/dev/null
+	busywait 10000 krtpd_gone
+	wait "$KRTPD_PID" 2>/dev/null
+	KRTPD_PID=
+}
+
+krtpd_alive() {
+	[ -n "$KRTPD_PID" ] && kill -0 "$KRTPD_PID" 2>/dev/null
+}
+
+krtpd_gone() {
+	! kill -0 "$KRTPD_PID" 2>/dev/null
+}
+
+# krtpd_log_tail: the end of krtpd's log, as KTAP comments
+krtpd_log_tail() {
+	tail -n "${1:-25}" "$KRTPD_LOG" | sed 's/^/#   krtpd: /'
+}
+
+# options_ok: krtpd answers OPTIONS from alice's side with 200
+options_ok() {
+	ip netns exec "$caller" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 1 \
+		--expect 200 "$SIP_ADDR:$SIP_PORT" "$SIP_DIR/msg/options.sip" >/dev/null 2>&1
+}
+
+# sipsend NS FILE [ARGS...]: one raw message to krtpd; prints the reply's
+# start line
+sipsend() {
+	local ns=$1 file=$2
+
+	shift 2
+	ip netns exec "$ns" /usr/bin/python3 "$SIP_DIR/sipsend.py" "$@" \
+		"$SIP_ADDR:$SIP_PORT" "$SIP_DIR/msg/$file"
+}
+
+# ctl ARGS...: krtpctl against krtpd's control socket (calls, registrations)
+ctl() {
+	ip netns exec "$relay" "$KRTPCTL" --socket "$KRTPD_SOCK" "$@"
+}
+
+# ---- sipp -----------------------------------------------------------------
+
+# sipp_defaults SIPP_ARGS...: -key contact_port and -key expires unless the
+# arguments set them (sipp keeps the first value given for a key)
+sipp_defaults() {
+	case " $* " in *" contact_port "*) ;; *) echo "-key contact_port $SIP_PORT" ;; esac
+	case " $* " in *" expires "*) ;; *) echo "-key expires 600" ;; esac
+}
+
+# sipp_ua NS ADDR RTP_PORT SCENARIO [SIPP_ARGS...]: run one sipp in the
+# foreground towards krtpd; its trace goes to $TMPD/sipp-N.*. Returns sipp's
+# exit status (0: every call passed).
+sipp_ua() {
+	local ns=$1 addr=$2 rtp=$3 scen=$4 rc
+
+	shift 4
+	SIPP_N=$((SIPP_N + 1))
+	SIPP_LAST=$TMPD/sipp-$SIPP_N
+	ip netns exec "$ns" timeout -k 5 60 sipp -sf "$SIP_DIR/$scen" \
+		-i "$addr" -p "$SIP_PORT" -mi "$addr" -mp "$rtp" \
+		-key domain "$SIP_DOMAIN" $(sipp_defaults "$@") \
+		-m 1 -nostdin -timeout 40s -recv_timeout 15000 \
+		-trace_err -error_file "$SIPP_LAST.err" \
+		-trace_msg -message_file "$SIPP_LAST.msg" \
+		-trace_logs -log_file "$SIPP_LAST.log" \
+		"$@" "$SIP_ADDR:$SIP_PORT" >"$SIPP_LAST.out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || sipp_explain "$SIPP_LAST" "$scen"
+	return "$rc"
+}
+
+# sipp_bg VAR NS ADDR RTP_PORT SCENARIO [SIPP_ARGS...]: the same in the
+# background; the pid goes to VAR, the trace prefix to VAR_TRACE
+sipp_bg() {
+	local var=$1 ns=$2 addr=$3 rtp=$4 scen=$5 trace
+
+	shift 5
+	SIPP_N=$((SIPP_N + 1))
+	trace=$TMPD/sipp-$SIPP_N
+	ip netns exec "$ns" timeout -k 5 90 sipp -sf "$SIP_DIR/$scen" \
+		-i "$addr" -p "$SIP_PORT" -mi "$addr" -mp "$rtp" \
+		-key domain "$SIP_DOMAIN" $(sipp_defaults "$@") \
+		-m 1 -nostdin -timeout 80s -recv_timeout 30000 \
+		-trace_err -error_file "$trace.err" \
+		-trace_msg -message_file "$trace.msg" \
+		-trace_logs -log_file "$trace.log" \
+		"$@" "$SIP_ADDR:$SIP_PORT" >"$trace.out" 2>&1 &
+	printf -v "$var" %s $!
+	printf -v "${var}_TRACE" %s "$trace"
+	defer "kill $! 2>/dev/null"
+}
+
+# sipp_wait VAR SCENARIO_NAME: wait for a background sipp; its exit status
+sipp_wait() {
+	local pid trace rc
+
+	pid=${!1}
+	trace=$(eval echo "\$${1}_TRACE")
+	wait "$pid"
+	rc=$?
+	[ "$rc" = 0 ] || sipp_explain "$trace" "$2"
+	return "$rc"
+}
+
+# sipp_explain TRACE NAME: why a sipp run failed, as KTAP comments
+sipp_explain() {
+	ktap_print_msg "sipp $2 failed; errors:"
+	grep -v '^$' "$1.err" 2>/dev/null | tail -n 12 | cut -c1-300 | sed 's/^/#   /'
+	ktap_print_msg "last messages:"
+	tail -n 30 "$1.msg" 2>/dev/null | cut -c1-200 | sed 's/^/#   /'
+}
+
+# alice SCENARIO [ARGS...] / bob SCENARIO [ARGS...]: sipp as that user
+alice() {
+	sipp_ua "$alice" "$CALLER4" "$ALICE_RTP" "$1" -key caller alice -s "${SVC:-bob}" "${@:2}"
+}
+
+bob() {
+	sipp_ua "$bob" "$CALLEE4" "$BOB_RTP" "$1" -key caller bob -s "${SVC:-bob}" "${@:2}"
+}
+
+# register USER [PORT [EXPIRES]] [SIPP_ARGS...]: REGISTER USER's binding
+# sip:USER@its-address:PORT (default 5060, its sipp port, sent from there)
+# for EXPIRES seconds (default 600; 0 removes it) with tests/sip/reg-one.xml.
+# Runs for one binding share a Call-ID and have increasing CSeqs, so a
+# repeat is a refresh.
+REG_CSEQ=0
+register() {
+	local user=$1 port=5060 expires=600 addr
+
+	shift
+	[[ "${1:-}" =~ ^[0-9]+$ ]] && { port=$1; shift; }
+	[[ "${1:-}" =~ ^[0-9]+$ ]] && { expires=$1; shift; }
+	REG_CSEQ=$((REG_CSEQ + 1))
+	case "$user" in
+	alice) addr=$CALLER4 ;;
+	bob) addr=$CALLEE4 ;;
+	*) return 2 ;;
+	esac
+	SVC=$user "$user" reg-one.xml -base_cseq "$REG_CSEQ" -cid_str "reg-$user-$port@%s" \
+		-key contact_port "$port" -key expires "$expires" "$@"
+}
+
+# bob_answers SCENARIO [ARGS...]: bob's sipp waiting for one call (BOB_PID)
+bob_answers() {
+	sipp_bg BOB_PID "$bob" "$CALLEE4" "$BOB_RTP" "$1" -s bob "${@:2}"
+	# sipp binds its port at once; give it a moment to be scheduled
+	sleep 0.3
+}
+
+# alice_calls SCENARIO [ARGS...]: alice's sipp placing one call to bob
+# in the background (ALICE_PID)
+alice_calls() {
+	sipp_bg ALICE_PID "$alice" "$CALLER4" "$ALICE_RTP" "$1" -key caller alice -s bob "${@:2}"
+}
+
+# ---- what krtpd and krtp.ko report --------------------------------------
+
+# flows_json: krtp.ko's flows in the relay namespace
+flows_json() {
+	kctl flow list --json
+}
+
+nflows() {
+	flows_json | jq length
+}
+
+# flow_by_peer ADDR:PORT FIELD: a stat of the flow that sends to ADDR:PORT
+flow_by_peer() {
+	flows_json | jq -r --arg p "$1" "[.[] | select(.peer == \$p)] | if length == 1 then .[0].$2 else \"flows to \(\$p): \(length)\" end"
+}
+
+# calls_json / regs_json: krtpd's tables over the control socket
+calls_json() {
+	ctl calls --json
+}
+
+regs_json() {
+	ctl registrations --json
+}
+
+# ncalls: calls krtpd reports (the JSON is an array, or an object holding one)
+ncalls() {
+	calls_json | jq 'if type == "array" then length else ([.[] | arrays] | first // [] | length) end'
+}
+
+# call_counter NAME: the sum of a named counter over krtpd's calls (e.g.
+# packets_a_to_b), wherever it sits in the JSON
+call_counter() {
+	calls_json | jq --arg k "$1" '[.. | objects | to_entries[] | select(.key == $k) | .value | numbers] | add // 0'
+}
+
+# bindings USER: the registered contacts of USER, one URI per line, sorted
+# (any string in krtpd's registrations JSON that is a SIP URI of USER at a
+# UA address, i.e. not at the domain)
+bindings() {
+	regs_json | jq -r --arg u "$1" '[.. | strings | select(test("^<?sip:" + $u + "@[0-9]"))] | unique | .[]' |
+		sed 's/^<//; s/>.*//; s/;.*//'
+}
+
+# relay_ports_bound: UDP sockets krtpd holds in its relay range
+relay_ports_bound() {
+	ip netns exec "$relay" ss -Hunl "sport >= :$RELAY_MIN and sport <= :$RELAY_MAX" | wc -l
+}
+
+# sysfs_or0 NAME: a sysfs counter, 0 when the module is not loaded
+sysfs_or0() {
+	cat "$SYSFS/$1" 2>/dev/null || echo 0
+}
+defer sip_keep_logs

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Calls through krtpd with krtp.ko carrying the media, sipp on both sides:
+# a full call with 50 RTP packets each way counted exactly in the kernel's
+# per-flow counters, in sysfs and at the receivers; busy (486); no answer
+# and CANCEL (487); unknown user (404); re-INVITE hold and resume; BYE,
+# CANCEL and failures leave no flow and no relay port behind; a graceful
+# stop of krtpd leaves no flow either.
+#
+#   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   sipp :5060, RTP :6000      SIP 10.0.0.1:5060, media = kernel sipp :5060, RTP :7000
+#
+#   alice RTP 10.0.1.2:6000 -> 10.0.0.1:A  ==krtp.ko==>  10.0.0.1:B -> 10.0.2.2:7000
+#   bob   RTP 10.0.2.2:7000 -> 10.0.0.1:B' ==krtp.ko==>  10.0.0.1:A' -> 10.0.1.2:6000
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/sip/lib.sh"
+require_sip_tools
+[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
+ktap_print_header
+
+krtp_load || skip_all "insmod $KRTP_KO failed"
+sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+krtpd_config kernel
+krtpd_start || { ktap_test_fail "krtpd starts with media = kernel"; ktap_finished; exit; }
+ktap_test_pass "krtpd starts with media = kernel"
+
+check_ok "alice registers" register alice
+check_ok "bob registers" register bob
+
+A2B=$CALLEE4:$BOB_RTP		# the flow that delivers alice's RTP to bob
+B2A=$CALLER4:$ALICE_RTP		# and bob's to alice
+A2B_RTCP=$CALLEE4:$((BOB_RTP + 1))
+B2A_RTCP=$CALLER4:$((ALICE_RTP + 1))
+
+# both_ways N: both RTP flows have forwarded N packets
+both_ways() {
+	[ "$(flow_by_peer "$A2B" stats.packets)" = "$1" ] &&
+		[ "$(flow_by_peer "$B2A" stats.packets)" = "$1" ]
+}
+
+# no_call_left WHAT: after a call ended, krtpd holds no flow, port or call
+no_call_left() {
+	busywait 5000 test "$(nflows)" = 0
+	check "$1: no flow left" 0 "$(nflows)"
+	check "$1: no relay port left" 0 "$(relay_ports_bound)"
+	check "$1: no call left" 0 "$(ncalls)"
+}
+
+# --- 1: a call with media both ways ------------------------------------------
+fwd0=$(sysfs_read packets_forwarded)
+bytes0=$(sysfs_read bytes_forwarded)
+bob_answers uas-answer.xml
+alice_calls uac-call.xml -d 8000
+busywait 20000 both_ways 50
+check "4 flows during the call" 4 "$(nflows)"
+check "alice->bob RTP flow: packets" 50 "$(flow_by_peer "$A2B" stats.packets)"
+check "alice->bob RTP flow: bytes" $((50 * RTP_PAYLOAD)) "$(flow_by_peer "$A2B" stats.bytes)"
+check "alice->bob RTP flow: nothing dropped" 0 "$(flow_by_peer "$A2B" stats.drop_wrong_source)"
+check "alice->bob RTP flow: no loss" 0 "$(flow_by_peer "$A2B" stats.rtp_lost)"
+check "alice->bob RTP flow: SSRC of the pcap" $((0x4b525450)) "$(flow_by_peer "$A2B" stats.rtp_ssrc)"
+check "alice->bob RTP flow: source alice's RTP port" "$CALLER4:$ALICE_RTP" "$(flow_by_peer "$A2B" source)"
+check "alice->bob RTP flow: labelled" yes "$(flow_by_peer "$A2B" label | grep -q . && echo yes)"
+check "bob->alice RTP flow: packets" 50 "$(flow_by_peer "$B2A" stats.packets)"
+check "bob->alice RTP flow: bytes" $((50 * RTP_PAYLOAD)) "$(flow_by_peer "$B2A" stats.bytes)"
+check "bob->alice RTP flow: source bob's RTP port" "$CALLEE4:$BOB_RTP" "$(flow_by_peer "$B2A" source)"
+check "alice->bob RTCP flow" '["rtcp"]' "$(flow_by_peer "$A2B_RTCP" flags | jq -c 'map(select(. == "rtcp"))')"
+check "bob->alice RTCP flow" '["rtcp"]' "$(flow_by_peer "$B2A_RTCP" flags | jq -c 'map(select(. == "rtcp"))')"
+check "bob received 50 RTP packets" 50 "$(rtp_received "$bob")"
+check "alice received 50 RTP packets" 50 "$(rtp_received "$alice")"
+check "sysfs packets_forwarded +100" 100 $(($(sysfs_read packets_forwarded) - fwd0))
+check "sysfs bytes_forwarded +$((100 * RTP_PAYLOAD))" $((100 * RTP_PAYLOAD)) \
+	$(($(sysfs_read bytes_forwarded) - bytes0))
+check "krtpctl calls: one call" 1 "$(ncalls)"
+check "krtpctl calls: 50 packets alice->bob" 50 "$(call_counter packets_a_to_b)"
+check "krtpctl calls: 50 packets bob->alice" 50 "$(call_counter packets_b_to_a)"
+ktap_print_msg "krtpctl calls:"
+ctl calls 2>&1 | sed 's/^/#   /'
+check_ok "alice: call, BYE answered 200" sipp_wait ALICE_PID uac-call.xml
+check_ok "bob: call answered, BYE received" sipp_wait BOB_PID uas-answer.xml
+no_call_left "after BYE"
+
+# --- 2: busy -------------------------------------------------------------------
+bob_answers uas-busy.xml
+check_ok "alice gets 486 Busy Here" alice uac-busy.xml
+check_ok "bob: INVITE answered 486, ACK received" sipp_wait BOB_PID uas-busy.xml
+no_call_left "after 486"
+
+# --- 3: no answer, CANCEL --------------------------------------------------------
+bob_answers uas-ring.xml
+check_ok "alice cancels: 200 for CANCEL, 487 for INVITE" alice uac-cancel.xml -d 1500
+check_ok "bob: CANCEL received, 487 sent, ACK received" sipp_wait BOB_PID uas-ring.xml
+no_call_left "after CANCEL"
+
+# --- 4: unknown user ---------------------------------------------------------------
+SVC=nobody check_ok "INVITE to an unknown user gets 404" alice uac-404.xml
+no_call_left "after 404"
+
+# --- 5: hold and resume ----------------------------------------------------------
+fwd0=$(sysfs_read packets_forwarded)
+bob_a0=$(rtp_received "$bob")
+alice_a0=$(rtp_received "$alice")
+bob_answers uas-hold.xml
+alice_calls uac-hold.xml -d 4000
+# 50 each way before the hold, 50 each way after the resume
+busywait 30000 test "$(($(sysfs_read packets_forwarded) - fwd0))" = 200
+check "hold/resume: 4 flows after the resume" 4 "$(nflows)"
+check "hold/resume: sysfs packets_forwarded +200" 200 $(($(sysfs_read packets_forwarded) - fwd0))
+check "hold/resume: bob received 100" 100 $(($(rtp_received "$bob") - bob_a0))
+check "hold/resume: alice received 100" 100 $(($(rtp_received "$alice") - alice_a0))
+check_ok "alice: hold, resume, BYE" sipp_wait ALICE_PID uac-hold.xml
+check_ok "bob: both re-INVITEs answered" sipp_wait BOB_PID uas-hold.xml
+no_call_left "after hold/resume and BYE"
+
+# --- 6: graceful stop ----------------------------------------------------------------
+bob_answers uas-answer.xml
+alice_calls uac-call.xml -d 20000
+busywait 20000 test "$(nflows)" = 4
+check "a call is up before the stop" 4 "$(nflows)"
+krtpd_stop
+check "SIGTERM: krtpd exits" 1 "$(krtpd_gone && echo 1)"
+check "SIGTERM: krtpd removed its flows" 0 "$(nflows)"
+kill "$ALICE_PID" "$BOB_PID" 2>/dev/null
+
+if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
+	krtpd_log_tail 40
+fi
+ktap_finished

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# krtpd's registrar (RFC 3261 10) with sipp as the user agents: register,
+# refresh, query, several contacts per address-of-record, removal of one
+# binding (Expires: 0) and of all (Contact: *), Min-Expires (423), REGISTER
+# over TCP; then with a users file: no credentials (401 challenge), digest
+# auth (MD5) accepted, a wrong password refused. krtpctl registrations
+# shows exactly the bindings that exist. No media: krtp.ko is not needed.
+#
+#   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   sipp :5060                 registrar 10.0.0.1:5060           sipp :5060
+#                              domain krtp.test
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/sip/lib.sh"
+require_sip_tools
+ktap_print_header
+
+sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+krtpd_config user
+krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
+ktap_test_pass "krtpd starts"
+
+ALICE1=sip:alice@$CALLER4:5060
+ALICE2=sip:alice@$CALLER4:5062
+
+# logged LINE_PREFIX: what the last sipp run logged after the prefix
+logged() {
+	sed -n "s/^.*$1//p" "$SIPP_LAST.log" 2>/dev/null | tr -d '\r' | tail -n 1
+}
+
+# --- without authentication ---------------------------------------------------
+sip_check "alice registers" register alice
+check "krtpctl registrations: alice's binding" "$ALICE1" "$(bindings alice)"
+check "the 200 lists the binding" yes "$(logged 'contacts: ' | grep -q "$ALICE1" && echo yes)"
+check "the 200 gives the binding's expiry" yes "$(logged 'contacts: ' | grep -qi 'expires=' && echo yes)"
+
+sip_check "alice refreshes (same Call-ID, higher CSeq)" register alice
+check "refresh keeps one binding" "$ALICE1" "$(bindings alice)"
+
+sip_check "alice registers a second contact" register alice 5062
+check "two bindings for alice" "$ALICE1 $ALICE2" "$(bindings alice | xargs)"
+
+SVC=alice sip_check "query (REGISTER without Contact)" alice reg-query.xml
+q=$(logged 'contacts: ')
+check "query lists both bindings" yes \
+	"$(echo "$q" | grep -q "$ALICE1" && echo "$q" | grep -q "$ALICE2" && echo yes)"
+
+sip_check "bob registers" register bob
+check "bob's binding" "sip:bob@$CALLEE4:5060" "$(bindings bob)"
+check "alice's bindings unchanged" "$ALICE1 $ALICE2" "$(bindings alice | xargs)"
+
+sip_check "alice removes one contact (Expires: 0)" register alice 5062 0
+check "one binding left for alice" "$ALICE1" "$(bindings alice)"
+
+SVC=alice sip_check "too brief an interval gets 423" alice reg-423.xml -key expires 1
+check "423 carries Min-Expires" yes "$([[ "$(logged 'min-expires: ')" =~ ^[0-9]+$ ]] && echo yes)"
+check "the 423 left the bindings alone" "$ALICE1" "$(bindings alice)"
+
+SVC=alice sip_check "alice removes all (Contact: *, Expires: 0)" alice reg-star.xml
+check "no binding left for alice" "" "$(bindings alice)"
+check "bob's binding unaffected" "sip:bob@$CALLEE4:5060" "$(bindings bob)"
+
+sip_check "bob refreshes over TCP" register bob -t t1
+check "bob still has one binding" "sip:bob@$CALLEE4:5060" "$(bindings bob)"
+sip_check "OPTIONS still answered" options_ok
+
+# --- with a users file: digest authentication -----------------------------------
+krtpd_stop
+krtpd_users alice alice-secret bob bob-secret
+krtpd_config user "users_file = $KRTPD_USERS"
+rm -rf "$KRTPD_STATE"
+krtpd_start || { ktap_test_fail "krtpd restarts with a users file"; ktap_finished; exit; }
+
+SVC=alice sip_check "no credentials: 401" alice reg-401.xml
+chal=$(logged 'challenge: ')
+check "the challenge is Digest with a realm and a nonce" yes \
+	"$(echo "$chal" | grep -qi 'digest' && echo "$chal" | grep -qi 'realm=' &&
+	   echo "$chal" | grep -qi 'nonce=' && echo yes)"
+check "no binding without credentials" "" "$(bindings alice)"
+
+SVC=alice sip_check "alice registers with the right password (MD5 digest)" \
+	alice reg-auth.xml -au alice -ap alice-secret
+check "authenticated binding stored" "$ALICE1" "$(bindings alice)"
+
+SVC=alice sip_check "a wrong password is refused" \
+	alice reg-auth-bad.xml -au alice -ap not-alices-password -key contact_port 5064
+check "no binding from the wrong password" "$ALICE1" "$(bindings alice)"
+sip_check "OPTIONS still answered" options_ok
+check "krtpd still running" yes "$(krtpd_alive && echo yes)"
+
+[ "$KTAP_CNT_FAIL" -gt 0 ] && krtpd_log_tail 40
+[ -n "${SIP_DEBUG_DIR:-}" ] && cp -r "$TMPD" "$SIP_DEBUG_DIR"
+ktap_finished
