@@ -32,7 +32,10 @@
 #include <krtp/nl.h>
 
 #define NL_SLOT_LEN	(32 * 1024)	/* one datagram: a dump skb is at most 32 KiB */
-#define NL_SLOTS	8		/* datagrams read per recvmmsg() */
+#define NL_RBUF_LEN	(256 * 1024)
+/* answers to a batch are one small datagram each: many per recvmmsg() */
+#define NL_BATCH_SLOT_LEN	4096
+#define NL_BATCH_SLOTS		(NL_RBUF_LEN / NL_BATCH_SLOT_LEN)
 #define NL_BATCH_LEN	(256 * 1024)	/* bytes of requests per sendmsg() */
 #define NL_SOCKBUF	(16 * 1024 * 1024)
 /* receive-buffer bytes one FLOW_NEW answer may take (skb truesize), rounded up */
@@ -51,7 +54,7 @@ struct krtp_nl {
 	int rcvbuf;		/* what the kernel granted, in bytes */
 	bool dump_intr;		/* NLM_F_DUMP_INTR seen in the current dump */
 	char errmsg[256];
-	char *rbuf;		/* NL_SLOTS * NL_SLOT_LEN */
+	char *rbuf;		/* NL_RBUF_LEN */
 };
 
 /* Called for each answer of the family; returns 0, a negative errno, or > 0 to stop */
@@ -454,7 +457,7 @@ static int nl_open(struct krtp_nl **nlp)
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return -ENOMEM;
-	nl->rbuf = malloc(NL_SLOTS * NL_SLOT_LEN);
+	nl->rbuf = malloc(NL_RBUF_LEN);
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->rbuf || !nl->sock) {
 		err = nl->rbuf ? -errno : -ENOMEM;
@@ -540,11 +543,26 @@ struct nl_batch {
 	int err;		/* its error */
 };
 
+/* The id in a FLOW_NEW reply, 0 if none: the rest of the flow is what we sent */
+static uint32_t nl_reply_id(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *top[KRTP_A_MAX + 1];
+	const struct nlattr *attr;
+
+	if (nl_parse_top(nlh, top) || !top[KRTP_A_FLOW])
+		return 0;
+	mnl_attr_for_each_nested(attr, top[KRTP_A_FLOW]) {
+		if (mnl_attr_get_type(attr) == KRTP_A_FLOW_ID && nl_has(attr, sizeof(uint32_t)))
+			return mnl_attr_get_u32(attr);
+	}
+	return 0;
+}
+
 static void nl_batch_answer(struct krtp_nl *nl, struct nl_batch *b, const struct nlmsghdr *m)
 {
 	size_t i = m->nlmsg_seq - b->seq0;
-	struct krtp_flow reply;
 	char saved[sizeof(nl->errmsg)];
+	uint32_t id;
 	int err = 0;
 
 	if (m->nlmsg_pid != nl->portid || i >= b->n)
@@ -558,11 +576,11 @@ static void nl_batch_answer(struct krtp_nl *nl, struct nl_batch *b, const struct
 		if (i > b->first_bad)
 			memcpy(nl->errmsg, saved, sizeof(saved));
 	} else if (m->nlmsg_type >= NLMSG_MIN_TYPE) {
-		err = nl_parse_flow(m, &reply);
-		if (!err && !reply.id)
+		id = nl_reply_id(m);
+		if (id)
+			b->flows[i].id = id;
+		else
 			err = -EPROTO;
-		if (!err)
-			b->flows[i].id = reply.id;
 	} else {
 		return;
 	}
@@ -582,13 +600,13 @@ static void nl_batch_answer(struct krtp_nl *nl, struct nl_batch *b, const struct
  */
 static int nl_batch_recv(struct krtp_nl *nl, struct nl_batch *b)
 {
-	struct mmsghdr msgs[NL_SLOTS];
-	struct iovec iov[NL_SLOTS];
+	struct mmsghdr msgs[NL_BATCH_SLOTS];
+	struct iovec iov[NL_BATCH_SLOTS];
 	int i, n, err;
 
-	for (i = 0; i < NL_SLOTS; i++) {
-		iov[i].iov_base = nl->rbuf + i * NL_SLOT_LEN;
-		iov[i].iov_len = NL_SLOT_LEN;
+	for (i = 0; i < NL_BATCH_SLOTS; i++) {
+		iov[i].iov_base = nl->rbuf + i * NL_BATCH_SLOT_LEN;
+		iov[i].iov_len = NL_BATCH_SLOT_LEN;
 		memset(&msgs[i], 0, sizeof(msgs[i]));
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
@@ -597,7 +615,7 @@ static int nl_batch_recv(struct krtp_nl *nl, struct nl_batch *b)
 		err = nl_wait(nl);
 		if (err)
 			return err;
-		n = recvmmsg(krtp_nl_fd(nl), msgs, NL_SLOTS, MSG_DONTWAIT, NULL);
+		n = recvmmsg(krtp_nl_fd(nl), msgs, NL_BATCH_SLOTS, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;

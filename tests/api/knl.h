@@ -298,7 +298,7 @@ static inline int knl_flow_by_id(struct knl *k, uint8_t cmd, uint32_t id, struct
 }
 
 /*
- * Add n flows 10.(100+i/65000).x.y:port -> 192.0.2.1:5000 (distinct locals),
+ * Add n flows 10.(100+i/62500).x.y:port -> 192.0.2.1:5000 (distinct locals),
  * packed per sendmsg() without NLM_F_ACK: each request gets either its reply
  * or an error. Returns the number added, or -errno on a transport error;
  * *first_err gets the first errno the kernel answered (0 if none).
