@@ -3,8 +3,8 @@
 """Send one raw SIP message over UDP and print the reply, for the tests'
 malformed-message batch and for liveness probes (OPTIONS).
 
-usage: sipsend.py [--expect CODE|none] [--timeout S] [--bind ADDR]
-                  [--truncate N] HOST:PORT FILE
+usage: sipsend.py [--expect CODE|none] [--timeout S] [--bind ADDR] [--tcp]
+                  [--truncate N] [--mutate N --seed S] HOST:PORT FILE
 
 FILE is a message template with LF line ends (sent as CRLF). Placeholders:
   {local_ip} {local_port}  the sending socket's address
@@ -13,13 +13,18 @@ FILE is a message template with LF line ends (sent as CRLF). Placeholders:
   {clen}                   the length of the body after the blank line
   {NUL}                    a NUL byte
   {PAD:N}                  N bytes of 'a'
---truncate N cuts the finished message to N bytes. The first reply's start
-line goes to stdout, the whole reply with --verbose.  Exit status: 0 when
-the reply's status code is CODE (or, with "none", when nothing comes back
-within the timeout), 1 otherwise.
+--truncate N cuts the finished message to N bytes. --tcp sends over one TCP
+connection instead of UDP. --mutate N sends N randomly damaged copies
+(bytes flipped, cut, duplicated or NUL; reproducible with --seed) without
+waiting for replies, then exits 0. The first reply's start line goes to
+stdout, the whole reply with --verbose (1xx replies are skipped: the
+final one counts).  Exit status: 0 when the reply's
+status code is CODE (or, with "none", when nothing comes back within the
+timeout), 1 otherwise.
 """
 import argparse
 import os
+import random
 import re
 import socket
 import sys
@@ -40,6 +45,26 @@ def render(text, sock, dest):
     return text.replace("{NUL}", "\0").encode("latin-1")
 
 
+def mutate(msg, rnd):
+    b = bytearray(msg)
+    for _ in range(rnd.randint(1, 8)):
+        op = rnd.randrange(5)
+        i = rnd.randrange(len(b)) if b else 0
+        if op == 0 and b:
+            b[i] = rnd.randrange(256)
+        elif op == 1:
+            del b[i:]
+        elif op == 2 and b:
+            j = rnd.randrange(i, len(b))
+            b[i:i] = b[i:j + 1]
+        elif op == 3:
+            b[i:i] = b"\0"
+        else:
+            b[i:i] = rnd.choice([b"\r\n", b":", b";", b"<", b" ", b"\r\n\r\n",
+                                 b"Content-Length: 99999\r\n", b"%"])
+    return bytes(b[:65000])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--expect", default=None)
@@ -47,6 +72,9 @@ def main():
     ap.add_argument("--bind", default="")
     ap.add_argument("--truncate", type=int, default=0)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--tcp", action="store_true")
+    ap.add_argument("--mutate", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("dest")
     ap.add_argument("file")
     a = ap.parse_args()
@@ -54,20 +82,35 @@ def main():
     host, _, port = a.dest.rpartition(":")
     host = host.strip("[]")
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s = socket.socket(fam, socket.SOCK_STREAM if a.tcp else socket.SOCK_DGRAM)
     s.bind((a.bind, 0))
+    s.settimeout(a.timeout)
     s.connect((host, int(port)))
     with open(a.file, encoding="latin-1") as f:
         msg = render(f.read(), s, a.dest)
     if a.truncate:
         msg = msg[:a.truncate]
-    s.settimeout(a.timeout)
-    s.send(msg)
+    if a.mutate:
+        rnd = random.Random(a.seed)
+        for _ in range(a.mutate):
+            try:
+                s.send(mutate(msg, rnd))
+            except OSError:
+                pass
+        print("sent %d damaged copies" % a.mutate)
+        return 0
     try:
+        s.sendall(msg)
         reply = s.recv(65535)
-    except (socket.timeout, ConnectionRefusedError):
-        # a 1xx-less silence or ICMP port unreachable: nothing came back
+        # provisional answers (100 Trying) come first: wait for the final one
+        while re.match(rb"SIP/2\.0 1\d\d ", reply):
+            reply = s.recv(65535)
+    except (socket.timeout, ConnectionError):
+        # silence, ICMP port unreachable or a closed connection
         print("(no reply)")
+        return 0 if a.expect == "none" else 1
+    if not reply:
+        print("(connection closed)")
         return 0 if a.expect == "none" else 1
     text = reply.decode("latin-1")
     print(text.split("\r\n", 1)[0])
