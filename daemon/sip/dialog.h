@@ -26,6 +26,8 @@ struct dlg {
 	uint32_t a_cseq, b_cseq;
 	int64_t created;		/* seconds since the epoch */
 	int restored;			/* loaded from the store after a restart */
+	int late_offer;			/* offer came in a 2xx: the ACK carries the answer */
+	int late_offer_leg;		/* enum med_leg that will answer in the ACK */
 };
 
 struct dlg_init {

@@ -62,6 +62,7 @@ struct prx_ctx {
 	int initial_invite;		/* INVITE without To tag */
 	int media_offer;		/* MED_Offer was called for this request */
 	enum med_leg answer_leg;	/* who answers the offer */
+	enum med_leg req_leg;		/* who sent the request */
 	int cancelled;
 	int final_sent;
 	int got_2xx;
@@ -295,14 +296,22 @@ static void prx_build_request(struct sip_buf *b, const struct sip_msg *m, const 
 	}
 }
 
-/* A response without our top Via, with body replaced when body != NULL */
+/*
+ * A response without our top Via, with body replaced when body != NULL.
+ * When ours was its only Via (a UAS that answered the INVITE with the Via of
+ * our CANCEL), the Vias of the request it answers, orig, are put back.
+ */
 static void prx_build_response(struct sip_buf *b, const struct sip_msg *m, const char *body,
-			       size_t bodylen)
+			       size_t bodylen, const struct sip_msg *orig)
 {
 	const char *eol = memchr(m->buf, '\n', m->len);
 	int i;
 
 	SB_Add(b, m->buf, eol - m->buf + 1);
+	if (m->nvia < 2 && orig)
+		for (i = 0; i < orig->nhdrs; i++)
+			if (orig->hdrs[i].id == SIP_H_VIA)
+				SB_Add(b, orig->hdrs[i].line, orig->hdrs[i].line_len);
 	for (i = 0; i < m->nhdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
 
@@ -357,7 +366,7 @@ static void prx_forward_stateless_response(const struct sip_msg *m, const char *
 	if (prx_response_dst(m, &dst))
 		return;
 	SB_Init(&b, prx_buf, PRX_BUFSZ);
-	prx_build_response(&b, m, body, bodylen);
+	prx_build_response(&b, m, body, bodylen, NULL);
 	prx_send_built(&dst, &b);
 }
 
@@ -373,7 +382,7 @@ static void prx_send_up(struct prx_ctx *ctx, const struct sip_msg *m, const char
 		return;
 	}
 	SB_Init(&b, prx_buf, PRX_BUFSZ);
-	prx_build_response(&b, m, body, bodylen);
+	prx_build_response(&b, m, body, bodylen, ctx->msg);
 	if (b.overflow)
 		return;
 	if (TXN_ServerReply(ctx->st, m->status, b.p, b.len) == -EALREADY &&
@@ -670,6 +679,8 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 	struct prx_branch *br;
 	const char *body = NULL;
 	size_t bodylen = 0;
+	struct dlg *d;
+	int late = 0;
 
 	if (!ctx)
 		return;
@@ -720,9 +731,30 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 				LOG_WARN("call %s: media answer refused (%s)", ctx->call_id,
 					 strerror(-r));
 			}
+		} else if (!ctx->media_offer && prx_cfg.media && prx_is_sdp(m) &&
+			   !ctx->got_2xx) {
+			/* late offer (RFC 3261 §13.2.1): the 2xx offers, the ACK answers */
+			enum med_leg from = ctx->req_leg == MED_LEG_A ? MED_LEG_B : MED_LEG_A;
+			size_t outlen;
+			int r = MED_Offer(ctx->call_id, from, (const void *)&br->dst.addr,
+					  m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &outlen);
+
+			if (!r) {
+				body = prx_sdp;
+				bodylen = outlen;
+				late = 1;
+			} else {
+				LOG_WARN("call %s: media offer in 2xx refused (%s)", ctx->call_id,
+					 strerror(-r));
+			}
 		}
 		if (ctx->initial_invite && !ctx->got_2xx)
 			prx_dialog_create(ctx, br, m);
+		d = DLG_Find(ctx->call_id, strlen(ctx->call_id));
+		if (d && !ctx->got_2xx) {
+			d->late_offer = late;
+			d->late_offer_leg = ctx->req_leg;
+		}
 	}
 	ctx->got_2xx = 1;
 	ctx->final_sent = 1;
@@ -761,6 +793,8 @@ static void prx_timer_c(struct tmr *t)
 {
 	struct prx_branch *br = (struct prx_branch *)((char *)t - offsetof(struct prx_branch, t_c));
 
+	struct prx_ctx *ctx = br->ctx;
+
 	if (br->status)
 		return;
 	if (br->provisional && !br->timer_c_fired) {
@@ -770,9 +804,11 @@ static void prx_timer_c(struct tmr *t)
 		return;
 	}
 	/* no 487 after our CANCEL either: give up on the branch */
+	ctx->refs++;
 	if (br->t)
 		TXN_Orphan(br->t);
 	prx_branch_final(br, 408, NULL);
+	prx_ctx_put(ctx);
 }
 
 /* ---- routing ---- */
@@ -935,6 +971,18 @@ static void prx_ack_stateless(const struct sip_msg *m, const struct tp_peer *src
 	f.branch = branch;
 	f.src = src;
 	f.dst = &tg[0].dst;
+	if (prx_cfg.media && prx_is_sdp(m)) {
+		struct dlg *d = DLG_Find(m->call_id.s, m->call_id.len);
+		size_t outlen;
+
+		/* the answer to a late offer; repeated ACKs are answered again, the same */
+		if (d && d->late_offer &&
+		    !MED_Answer(d->call_id, d->late_offer_leg, (const void *)&src->addr,
+				m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &outlen)) {
+			f.body = prx_sdp;
+			f.bodylen = outlen;
+		}
+	}
 	SB_Init(&b, prx_buf, PRX_BUFSZ);
 	prx_build_request(&b, m, &f);
 	prx_send_built(&tg[0].dst, &b);
@@ -1075,6 +1123,7 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 		return;
 	}
 	st->ops = &prx_st_ops;
+	ctx->req_leg = leg;
 
 	if (m->method_id == SIP_M_INVITE && prx_cfg.media && prx_is_sdp(m)) {
 		int r = MED_Offer(ctx->call_id, leg, (const void *)&src->addr, m->body.s,

@@ -23,8 +23,8 @@ struct reg_aor {
 	struct rcu_head rcu;
 	char *user;
 	char domain[128];
-	int n;
-	struct reg_binding b[REG_MAX_BINDINGS];
+	int n, cap;
+	struct reg_binding *b;		/* n used of cap; at most REG_MAX_BINDINGS */
 };
 
 static struct cds_lfht *reg_ht;
@@ -74,6 +74,7 @@ static void reg_free_rcu(struct rcu_head *head)
 	struct reg_aor *a = caa_container_of(head, struct reg_aor, rcu);
 
 	free(a->user);
+	free(a->b);
 	free(a);
 }
 
@@ -99,6 +100,27 @@ static void reg_maybe_drop(struct reg_aor *a)
 		return;
 	cds_lfht_del(reg_ht, &a->node);
 	RCU_Call(&a->rcu, reg_free_rcu);
+}
+
+/* room for one more binding; -1 when the AOR is full or memory is short */
+static int reg_grow(struct reg_aor *a)
+{
+	struct reg_binding *b;
+	int cap;
+
+	if (a->n < a->cap)
+		return 0;
+	if (a->cap >= REG_MAX_BINDINGS)
+		return -1;
+	cap = a->cap ? a->cap * 2 : 1;
+	if (cap > REG_MAX_BINDINGS)
+		cap = REG_MAX_BINDINGS;
+	b = realloc(a->b, cap * sizeof(*b));
+	if (!b)
+		return -1;
+	a->b = b;
+	a->cap = cap;
+	return 0;
 }
 
 static int reg_find_binding(struct reg_aor *a, struct sip_str contact)
@@ -205,7 +227,7 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 			}
 		}
 		if (j < 0) {
-			if (a->n == REG_MAX_BINDINGS) {
+			if (reg_grow(a)) {
 				*reason = "Too Many Contacts";
 				reg_maybe_drop(a);
 				return 403;
@@ -345,8 +367,12 @@ static void reg_load_one(const struct sto_binding *sb, void *arg)
 		return;
 	}
 	a = reg_get(user, dom);
-	if (!a || a->n == REG_MAX_BINDINGS)
+	if (!a)
 		return;
+	if (reg_grow(a)) {
+		reg_maybe_drop(a);
+		return;
+	}
 	b = &a->b[a->n];
 	memset(b, 0, sizeof(*b));
 	b->contact = strdup(sb->contact);

@@ -69,7 +69,6 @@ static void txn_free_rcu(struct rcu_head *head)
 
 	free(t->key);
 	free(t->req);
-	free(t->msg);
 	free(t->resp);
 	free(t);
 }
@@ -232,26 +231,24 @@ struct txn *TXN_ServerNew(const struct sip_msg *m, const struct tp_peer *src)
 	if (!t)
 		return NULL;
 	t->method = m->method_id;
-	t->req = malloc(m->len);
-	t->msg = malloc(sizeof(*t->msg));
-	if (!t->req || !t->msg)
-		goto err;
-	memcpy(t->req, m->buf, m->len);
-	t->reqlen = m->len;
-	if (MSG_Parse(t->msg, t->req, t->reqlen))
-		goto err;
 	TXN_ResponsePeer(m, src, &t->peer);
 	t->state = m->method_id == SIP_M_INVITE ? TXN_PROCEEDING : TXN_TRYING;
-	if (txn_add(t))
-		goto err;
+	if (txn_add(t)) {
+		free(t->key);
+		free(t);
+		return NULL;
+	}
 	TMR_Start(&t->t_end, TXN_MAX_LIFE_MS);
 	return t;
-err:
-	free(t->key);
-	free(t->req);
-	free(t->msg);
-	free(t);
-	return NULL;
+}
+
+/* The owner is done with t (its final response passed); t lives on alone. */
+static void txn_detach(struct txn *t)
+{
+	if (t->ops && t->ops->destroyed)
+		t->ops->destroyed(t);
+	t->ops = NULL;
+	t->owner = NULL;
 }
 
 int TXN_ServerReply(struct txn *t, int status, const char *buf, size_t len)
@@ -275,6 +272,7 @@ int TXN_ServerReply(struct txn *t, int status, const char *buf, size_t len)
 		return r;
 	}
 	TMR_Stop(&t->t_end);
+	txn_detach(t);
 	if (t->kind == TXN_SERVER_INVITE) {
 		if (status < 300) {
 			/* RFC 3261 §17.2.1: a 2xx ends the server transaction */
@@ -461,6 +459,7 @@ int TXN_ClientResponse(const struct sip_msg *resp, const struct tp_peer *src)
 	}
 	if (t->ops && t->ops->response)
 		t->ops->response(t, resp);
+	txn_detach(t);
 	if (t->state == TXN_COMPLETED)
 		TMR_Start(&t->t_end, txn_reliable(t) ? 0 :
 			  (t->kind == TXN_CLIENT_INVITE ? 32000 : SIP_T4));	/* D or K */
@@ -469,10 +468,7 @@ int TXN_ClientResponse(const struct sip_msg *resp, const struct tp_peer *src)
 
 void TXN_Orphan(struct txn *t)
 {
-	if (t->ops && t->ops->destroyed)
-		t->ops->destroyed(t);
-	t->ops = NULL;
-	t->owner = NULL;
+	txn_detach(t);
 }
 
 unsigned long TXN_Count(void)

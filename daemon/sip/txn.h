@@ -47,7 +47,11 @@ struct txn_ops {
 	void (*response)(struct txn *t, const struct sip_msg *resp);
 	/* client: timer B/F fired, or the transport failed (status 408 or 503) */
 	void (*failed)(struct txn *t, int status);
-	/* the transaction is about to be freed; drop every pointer to it */
+	/*
+	 * The transaction no longer needs its owner: its final response went
+	 * out (server) or came in (client), or it is being freed. Drop every
+	 * pointer to it; it finishes its timers alone.
+	 */
 	void (*destroyed)(struct txn *t);
 };
 
@@ -63,9 +67,8 @@ struct txn {
 	enum sip_method method;
 	struct tp_peer peer;		/* server: where responses go; client: next hop */
 
-	char *req;			/* server: request received; client: request sent */
+	char *req;			/* client: request sent (retransmissions) */
 	size_t reqlen;
-	struct sip_msg *msg;		/* server: req parsed */
 	char *resp;			/* server: last response sent; client INVITE: ACK */
 	size_t resplen;
 	int status;			/* last response status sent (server) or received (client) */
@@ -87,7 +90,7 @@ void TXN_ResponsePeer(const struct sip_msg *m, const struct tp_peer *src, struct
 
 /* Server transaction for m (method overrides m's, for ACK/CANCEL matching); NULL if none. */
 struct txn *TXN_ServerFind(const struct sip_msg *m, enum sip_method method);
-/* New server transaction for request m; copies it. NULL on ENOMEM. */
+/* New server transaction for request m. NULL on ENOMEM. */
 struct txn *TXN_ServerNew(const struct sip_msg *m, const struct tp_peer *src);
 /* Send a response through t and advance its state. 0 or -errno. */
 int TXN_ServerReply(struct txn *t, int status, const char *buf, size_t len);

@@ -196,10 +196,10 @@ static void test_client_invite_final(void)
 	CHECK_EQ(responses, 2);
 	CHECK_EQ(drain(line, sizeof(line)), 1);
 	CHECK_STR(line, "ACK sip:bob@127.0.0.1 SIP/2.0");
+	CHECK_EQ(destroyed, 1);				/* the owner is released at the final */
 	advance_to(start, 40000 + 31999);
-	CHECK_EQ(destroyed, 0);
+	CHECK_EQ(TXN_Count(), before + 1);
 	advance_to(start, 40000 + 32000);		/* Timer D */
-	CHECK_EQ(destroyed, 1);
 	CHECK_EQ(TXN_Count(), before);
 
 	/* a 2xx ends the client INVITE transaction at once, no ACK from it */
@@ -217,11 +217,12 @@ static void test_client_invite_final(void)
 	CHECK(client("BYE", "z9hG4bKtest-k") != NULL);
 	CHECK_EQ(drain(NULL, 0), 1);
 	respond("BYE", "z9hG4bKtest-k", 200);
+	CHECK_EQ(destroyed, 1);
 	advance_to(start, 4999);
-	CHECK_EQ(destroyed, 0);
+	CHECK_EQ(TXN_Count(), before + 1);
 	CHECK_EQ(drain(NULL, 0), 0);			/* no retransmission after the final */
 	advance_to(start, 5000);
-	CHECK_EQ(destroyed, 1);
+	CHECK_EQ(TXN_Count(), before);
 }
 
 static struct txn *server(const char *method, const char *branch, struct sip_msg *m, char *buf,
