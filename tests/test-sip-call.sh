@@ -42,7 +42,7 @@ both_ways() {
 
 # no_call_left WHAT: after a call ended, krtpd holds no flow, port or call
 no_call_left() {
-	busywait 5000 test "$(nflows)" = 0
+	wait_eq 5000 0 nflows >/dev/null
 	check "$1: no flow left" 0 "$(nflows)"
 	check "$1: no relay port left" 0 "$(relay_ports_bound)"
 	check "$1: no call left" 0 "$(ncalls)"
@@ -104,7 +104,8 @@ alice_a0=$(rtp_received "$alice")
 bob_answers uas-hold.xml
 alice_calls uac-hold.xml -d 4000
 # 50 each way before the hold, 50 each way after the resume
-busywait 30000 test "$(($(sysfs_read packets_forwarded) - fwd0))" = 200
+fwd_delta() { echo $(($(sysfs_read packets_forwarded) - fwd0)); }
+wait_eq 30000 200 fwd_delta >/dev/null
 check "hold/resume: 4 flows after the resume" 4 "$(nflows)"
 check "hold/resume: sysfs packets_forwarded +200" 200 $(($(sysfs_read packets_forwarded) - fwd0))
 check "hold/resume: bob received 100" 100 $(($(rtp_received "$bob") - bob_a0))
@@ -116,7 +117,7 @@ no_call_left "after hold/resume and BYE"
 # --- 6: graceful stop ----------------------------------------------------------------
 bob_answers uas-answer.xml
 alice_calls uac-call.xml -d 20000
-busywait 20000 test "$(nflows)" = 4
+wait_eq 20000 4 nflows >/dev/null
 check "a call is up before the stop" 4 "$(nflows)"
 krtpd_stop
 check "SIGTERM: krtpd exits" 1 "$(krtpd_gone && echo 1)"

@@ -55,7 +55,7 @@ ktap_print_msg "krtpctl calls:"
 ctl calls 2>&1 | sed 's/^/#   /'
 sip_check "alice: call, BYE answered 200" sipp_wait ALICE_PID uac-call.xml
 sip_check "bob: call answered, BYE received" sipp_wait BOB_PID uas-answer.xml
-busywait 5000 test "$(ncalls)" = 0
+wait_eq 5000 0 ncalls >/dev/null
 check "after BYE: no call left" 0 "$(ncalls)"
 check "after BYE: no relay port left" 0 "$(relay_ports_bound)"
 
@@ -71,7 +71,7 @@ check "hold/resume: bob received 100" 100 $(($(rtp_received "$bob") - bob0))
 check "hold/resume: alice received 100" 100 $(($(rtp_received "$alice") - alice0))
 sip_check "alice: hold, resume, BYE" sipp_wait ALICE_PID uac-hold.xml
 sip_check "bob: both re-INVITEs answered" sipp_wait BOB_PID uas-hold.xml
-busywait 5000 test "$(ncalls)" = 0
+wait_eq 5000 0 ncalls >/dev/null
 check "after BYE: no call left" 0 "$(ncalls)"
 check "after BYE: no relay port left" 0 "$(relay_ports_bound)"
 check "krtpd still running" yes "$(krtpd_alive && echo yes)"

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kill -9 of krtpd in the middle of a call: krtp.ko keeps forwarding (all
+# 250 packets each way are counted through the gap), the restarted krtpd
+# re-adopts the call from the kernel's flows and its stored dialog, the
+# registrations are still there, and the caller's BYE after the restart
+# goes through krtpd and tears the flows down.
+#
+#   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   sipp :5060, RTP :6000      SIP 10.0.0.1:5060, media = kernel sipp :5060, RTP :7000
+#
+#   t0 call up, 250 RTP packets each way start (5 s)
+#   t1 kill -9 krtpd           (media keeps flowing through krtp.ko)
+#   t2 all 500 packets counted, krtpd restarted on the same state
+#   t3 alice's BYE (20 s after the ACK) through the new krtpd: flows gone
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/sip/lib.sh"
+require_sip_tools
+[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
+ktap_print_header
+
+krtp_load || skip_all "insmod $KRTP_KO failed"
+sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+krtpd_config kernel
+krtpd_start || { ktap_test_fail "krtpd starts with media = kernel"; ktap_finished; exit; }
+ktap_test_pass "krtpd starts with media = kernel"
+
+sip_check "alice registers" register alice
+sip_check "bob registers" register bob
+regs_before=$(bindings alice; bindings bob)
+
+A2B=$CALLEE4:$BOB_RTP
+B2A=$CALLER4:$ALICE_RTP
+
+fwd0=$(sysfs_read packets_forwarded)
+bob_answers uas-long.xml
+alice_calls uac-long.xml -d 20000
+wait_eq 20000 4 nflows >/dev/null
+check "4 flows once the call is up" 4 "$(nflows)"
+# kill while the media is flowing, but early in it
+a2b_started() { [ "$(flow_by_peer "$A2B" stats.packets)" -gt 0 ] 2>/dev/null; }
+busywait 10000 a2b_started
+ids_before=$(flows_json | jq -c '[.[].id] | sort')
+ports_before=$(relay_ports_bound)
+call_id=$(calls_json | jq -r '.[0].call_id')
+at_kill=$(flow_by_peer "$A2B" stats.packets)
+kill -9 "$KRTPD_PID"
+busywait 5000 krtpd_gone
+wait "$KRTPD_PID" 2>/dev/null
+check "krtpd killed (SIGKILL)" yes "$(krtpd_gone && echo yes)"
+ktap_print_msg "killed krtpd after $at_kill of 250 packets alice->bob"
+check "killed mid-media (fewer than 250 packets forwarded yet)" yes \
+	"$([ "$at_kill" -lt 250 ] && echo yes)"
+
+# the media keeps flowing through krtp.ko while krtpd is down
+wait_eq 30000 250 flow_by_peer "$A2B" stats.packets >/dev/null
+check "while krtpd is down: flows untouched" "$ids_before" "$(flows_json | jq -c '[.[].id] | sort')"
+check "while krtpd is down: alice->bob 250 packets" 250 "$(flow_by_peer "$A2B" stats.packets)"
+wait_eq 10000 250 flow_by_peer "$B2A" stats.packets >/dev/null
+check "while krtpd is down: bob->alice 250 packets" 250 "$(flow_by_peer "$B2A" stats.packets)"
+check "bob received all 250" 250 "$(rtp_received "$bob")"
+check "alice received all 250" 250 "$(rtp_received "$alice")"
+check "sysfs packets_forwarded +500" 500 $(($(sysfs_read packets_forwarded) - fwd0))
+
+# restart on the same state
+krtpd_start || { ktap_test_fail "krtpd restarts"; ktap_finished; exit; }
+ktap_test_pass "krtpd restarts"
+check "after restart: the call is back" "$call_id" "$(calls_json | jq -r '.[0].call_id')"
+check "after restart: the same 4 flows, none added" "$ids_before" "$(flows_json | jq -c '[.[].id] | sort')"
+check "after restart: relay ports bound again" "$ports_before" "$(relay_ports_bound)"
+check "after restart: registrations kept" "$(echo $regs_before)" "$(echo $(bindings alice; bindings bob))"
+
+# alice's BYE goes through the restarted krtpd
+sip_check "alice: BYE after the restart answered 200" sipp_wait ALICE_PID uac-long.xml
+sip_check "bob: BYE after the restart received" sipp_wait BOB_PID uas-long.xml
+wait_eq 5000 0 nflows >/dev/null
+check "after BYE: no flow left" 0 "$(nflows)"
+check "after BYE: no relay port left" 0 "$(relay_ports_bound)"
+check "after BYE: no call left" 0 "$(ncalls)"
+
+[ "$KTAP_CNT_FAIL" -gt 0 ] && krtpd_log_tail 40
+ktap_finished

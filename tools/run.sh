@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make run: the main job on this machine, in the foreground.
+#
+#   tools/run.sh [KRTPD_OPTIONS...]
+#
+# 1. builds krtpd, krtpctl and (when the running kernel's headers are
+#    installed) krtp.ko;
+# 2. loads krtp.ko if the kernel allows it; if it does not, says so: media
+#    is then relayed by krtpd in userspace;
+# 3. starts krtpd in the foreground on 127.0.0.1:5060 (UDP and TCP) with
+#    media = auto. Its state goes to /var/lib/krtpd and its control socket
+#    to /run/krtpd when those are writable, else to build/run/ here.
+#
+# Ctrl-C stops krtpd (it deletes its media flows on the way out). Extra
+# arguments go to krtpd (see daemon/krtpd --help), e.g. -d for debug logs
+# or -l 0.0.0.0:5060 to serve the network.
+set -u
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo" || exit 1
+
+say() { printf 'run: %s\n' "$*" >&2; }
+
+# --- 1: build ------------------------------------------------------------------
+say "building krtpd and krtpctl"
+make -s -C daemon >/dev/null || { say "daemon build failed"; exit 1; }
+make -s -C tools/krtpctl >/dev/null || { say "krtpctl build failed"; exit 1; }
+
+kver=$(uname -r)
+ko=
+if [ -d "/lib/modules/$kver/build" ]; then
+	say "building krtp.ko for $kver"
+	if make -s module >/dev/null 2>&1 && [ -f "$repo/krtp.ko" ]; then
+		ko=$repo/krtp.ko
+	else
+		say "krtp.ko does not build for $kver (make module shows why)"
+	fi
+else
+	say "no kernel headers for $kver (/lib/modules/$kver/build): krtp.ko not built"
+fi
+
+# --- 2: load -----------------------------------------------------------------------
+media_note=
+if [ -d /sys/module/krtp ]; then
+	say "krtp.ko is already loaded"
+elif [ "$(id -u)" != 0 ]; then
+	media_note="not root, so krtp.ko cannot be loaded"
+elif [ -n "$ko" ] && err=$(insmod "$ko" 2>&1); then
+	say "loaded $ko"
+elif err2=$(modprobe krtp 2>&1); then
+	say "loaded krtp.ko (modprobe, installed copy)"
+else
+	why=${err:-$err2}
+	[ -r /proc/sys/kernel/modules_disabled ] &&
+		[ "$(cat /proc/sys/kernel/modules_disabled)" = 1 ] &&
+		why="this kernel has module loading disabled (kernel.modules_disabled = 1)"
+	media_note="krtp.ko could not be loaded: ${why:-no module for $kver}"
+fi
+if [ -n "$media_note" ]; then
+	say "$media_note"
+	say "MEDIA RUNS IN USERSPACE: krtpd relays RTP itself (same calls, far more CPU per packet)"
+else
+	say "media is forwarded by krtp.ko in the kernel"
+fi
+
+# --- 3: krtpd ----------------------------------------------------------------------
+local_dir=$repo/build/run
+state=/var/lib/krtpd
+if ! mkdir -p "$state" 2>/dev/null || ! [ -w "$state" ]; then
+	state=$local_dir
+fi
+sockdir=/run/krtpd
+if ! mkdir -p "$sockdir" 2>/dev/null || ! [ -w "$sockdir" ]; then
+	sockdir=$local_dir
+fi
+mkdir -p "$state" "$sockdir" || exit 1
+chmod 700 "$sockdir"
+conf=()
+[ -r /etc/krtpd/krtpd.conf ] && conf=(-c /etc/krtpd/krtpd.conf) && say "config /etc/krtpd/krtpd.conf"
+
+ctl=$repo/tools/krtpctl/krtpctl
+[ "$sockdir" = /run/krtpd ] || ctl="$ctl --socket $sockdir/krtpd.sock"
+cat >&2 <<EOF
+run: krtpd on 127.0.0.1:5060 (UDP, TCP), state $state/state.db
+run: in another terminal:  $ctl calls | registrations
+run: a test call:          make test (or see tests/sip/ for sipp scenarios)
+run: Ctrl-C stops krtpd
+EOF
+exec "$repo/daemon/krtpd" --foreground "${conf[@]}" --listen 127.0.0.1:5060 \
+	--media auto -o relay_address=127.0.0.1 \
+	--state-db "$state/state.db" --socket "$sockdir/krtpd.sock" "$@"
