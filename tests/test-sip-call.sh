@@ -26,16 +26,18 @@ krtpd_config kernel
 krtpd_start || { ktap_test_fail "krtpd starts with media = kernel"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts with media = kernel"
 
-check_ok "alice registers" register alice
-check_ok "bob registers" register bob
+sip_check "alice registers" register alice
+sip_check "bob registers" register bob
 
 A2B=$CALLEE4:$BOB_RTP		# the flow that delivers alice's RTP to bob
 B2A=$CALLER4:$ALICE_RTP		# and bob's to alice
 A2B_RTCP=$CALLEE4:$((BOB_RTP + 1))
 B2A_RTCP=$CALLER4:$((ALICE_RTP + 1))
 
-# both_ways N: both RTP flows have forwarded N packets
+# both_ways N: both RTP flows have forwarded N packets (leaves the flows
+# snapshot taken for the checks that follow)
 both_ways() {
+	flows_snap
 	[ "$(flow_by_peer "$A2B" stats.packets)" = "$1" ] &&
 		[ "$(flow_by_peer "$B2A" stats.packets)" = "$1" ]
 }
@@ -52,9 +54,9 @@ no_call_left() {
 fwd0=$(sysfs_read packets_forwarded)
 bytes0=$(sysfs_read bytes_forwarded)
 bob_answers uas-answer.xml
-alice_calls uac-call.xml -d 8000
-busywait 20000 both_ways 50
-check "4 flows during the call" 4 "$(nflows)"
+alice_calls uac-call.xml
+busywait 60000 both_ways 50
+check "4 flows during the call" 4 "$(echo "$FLOWS" | jq length)"
 check "alice->bob RTP flow: packets" 50 "$(flow_by_peer "$A2B" stats.packets)"
 check "alice->bob RTP flow: bytes" $((50 * RTP_PAYLOAD)) "$(flow_by_peer "$A2B" stats.bytes)"
 check "alice->bob RTP flow: nothing dropped" 0 "$(flow_by_peer "$A2B" stats.drop_wrong_source)"
@@ -67,6 +69,9 @@ check "bob->alice RTP flow: bytes" $((50 * RTP_PAYLOAD)) "$(flow_by_peer "$B2A" 
 check "bob->alice RTP flow: source bob's RTP port" "$CALLEE4:$BOB_RTP" "$(flow_by_peer "$B2A" source)"
 check "alice->bob RTCP flow" '["rtcp"]' "$(flow_by_peer "$A2B_RTCP" flags | jq -c 'map(select(. == "rtcp"))')"
 check "bob->alice RTCP flow" '["rtcp"]' "$(flow_by_peer "$B2A_RTCP" flags | jq -c 'map(select(. == "rtcp"))')"
+flows_unsnap
+ktap_print_msg "krtpctl flow list:"
+kctl flow list 2>&1 | sed 's/^/#   /'
 check "bob received 50 RTP packets" 50 "$(rtp_received "$bob")"
 check "alice received 50 RTP packets" 50 "$(rtp_received "$alice")"
 check "sysfs packets_forwarded +100" 100 $(($(sysfs_read packets_forwarded) - fwd0))
@@ -77,24 +82,25 @@ check "krtpctl calls: 50 packets alice->bob" 50 "$(call_counter packets_a_to_b)"
 check "krtpctl calls: 50 packets bob->alice" 50 "$(call_counter packets_b_to_a)"
 ktap_print_msg "krtpctl calls:"
 ctl calls 2>&1 | sed 's/^/#   /'
-check_ok "alice: call, BYE answered 200" sipp_wait ALICE_PID uac-call.xml
-check_ok "bob: call answered, BYE received" sipp_wait BOB_PID uas-answer.xml
+alice_go
+sip_check "alice: call, BYE answered 200" sipp_wait ALICE_PID uac-call.xml
+sip_check "bob: call answered, BYE received" sipp_wait BOB_PID uas-answer.xml
 no_call_left "after BYE"
 
 # --- 2: busy -------------------------------------------------------------------
 bob_answers uas-busy.xml
-check_ok "alice gets 486 Busy Here" alice uac-busy.xml
-check_ok "bob: INVITE answered 486, ACK received" sipp_wait BOB_PID uas-busy.xml
+sip_check "alice gets 486 Busy Here" alice uac-busy.xml
+sip_check "bob: INVITE answered 486, ACK received" sipp_wait BOB_PID uas-busy.xml
 no_call_left "after 486"
 
 # --- 3: no answer, CANCEL --------------------------------------------------------
 bob_answers uas-ring.xml
-check_ok "alice cancels: 200 for CANCEL, 487 for INVITE" alice uac-cancel.xml -d 1500
-check_ok "bob: CANCEL received, 487 sent, ACK received" sipp_wait BOB_PID uas-ring.xml
+sip_check "alice cancels: 200 for CANCEL, 487 for INVITE" alice uac-cancel.xml -d 1500
+sip_check "bob: CANCEL received, 487 sent, ACK received" sipp_wait BOB_PID uas-ring.xml
 no_call_left "after CANCEL"
 
 # --- 4: unknown user ---------------------------------------------------------------
-SVC=nobody check_ok "INVITE to an unknown user gets 404" alice uac-404.xml
+SVC=nobody sip_check "INVITE to an unknown user gets 404" alice uac-404.xml
 no_call_left "after 404"
 
 # --- 5: hold and resume ----------------------------------------------------------
@@ -102,22 +108,26 @@ fwd0=$(sysfs_read packets_forwarded)
 bob_a0=$(rtp_received "$bob")
 alice_a0=$(rtp_received "$alice")
 bob_answers uas-hold.xml
-alice_calls uac-hold.xml -d 4000
-# 50 each way before the hold, 50 each way after the resume
+alice_calls uac-hold.xml
 fwd_delta() { echo $(($(sysfs_read packets_forwarded) - fwd0)); }
-wait_eq 30000 200 fwd_delta >/dev/null
+# 50 each way before the hold, then hold and resume, 50 each way after
+wait_eq 60000 100 fwd_delta >/dev/null
+check "before the hold: sysfs packets_forwarded +100" 100 "$(fwd_delta)"
+alice_go
+wait_eq 60000 200 fwd_delta >/dev/null
 check "hold/resume: 4 flows after the resume" 4 "$(nflows)"
 check "hold/resume: sysfs packets_forwarded +200" 200 $(($(sysfs_read packets_forwarded) - fwd0))
 check "hold/resume: bob received 100" 100 $(($(rtp_received "$bob") - bob_a0))
 check "hold/resume: alice received 100" 100 $(($(rtp_received "$alice") - alice_a0))
-check_ok "alice: hold, resume, BYE" sipp_wait ALICE_PID uac-hold.xml
-check_ok "bob: both re-INVITEs answered" sipp_wait BOB_PID uas-hold.xml
+alice_go
+sip_check "alice: hold, resume, BYE" sipp_wait ALICE_PID uac-hold.xml
+sip_check "bob: both re-INVITEs answered" sipp_wait BOB_PID uas-hold.xml
 no_call_left "after hold/resume and BYE"
 
 # --- 6: graceful stop ----------------------------------------------------------------
 bob_answers uas-answer.xml
-alice_calls uac-call.xml -d 20000
-wait_eq 20000 4 nflows >/dev/null
+alice_calls uac-call.xml
+wait_eq 60000 4 nflows >/dev/null
 check "a call is up before the stop" 4 "$(nflows)"
 krtpd_stop
 check "SIGTERM: krtpd exits" 1 "$(krtpd_gone && echo 1)"

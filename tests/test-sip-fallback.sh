@@ -35,8 +35,8 @@ both_ways() {
 
 # --- a call with media both ways ----------------------------------------------
 bob_answers uas-answer.xml
-alice_calls uac-call.xml -d 6000
-busywait 20000 both_ways 50 || ktap_print_msg "krtpctl calls --json: $(calls_json)"
+alice_calls uac-call.xml
+busywait 60000 both_ways 50 || ktap_print_msg "krtpctl calls --json: $(calls_json)"
 check "krtpctl calls: one call" 1 "$(ncalls)"
 check "krtpctl calls: carried in userspace" false "$(calls_json | jq -r '.[0].media.kernel')"
 check "krtpctl calls: 50 packets alice->bob" 50 "$(call_counter packets_a_to_b)"
@@ -53,6 +53,7 @@ check "krtpctl show call: the same counters" 50 \
 	"$(ctl show call "$call_id" --json | jq '[.. | objects | .packets_a_to_b? | numbers] | first')"
 ktap_print_msg "krtpctl calls:"
 ctl calls 2>&1 | sed 's/^/#   /'
+alice_go
 sip_check "alice: call, BYE answered 200" sipp_wait ALICE_PID uac-call.xml
 sip_check "bob: call answered, BYE received" sipp_wait BOB_PID uas-answer.xml
 wait_eq 5000 0 ncalls >/dev/null
@@ -63,12 +64,15 @@ check "after BYE: no relay port left" 0 "$(relay_ports_bound)"
 bob0=$(rtp_received "$bob")
 alice0=$(rtp_received "$alice")
 bob_answers uas-hold.xml
-alice_calls uac-hold.xml -d 4000
-busywait 30000 both_ways 100 || ktap_print_msg "krtpctl calls --json: $(calls_json)"
+alice_calls uac-hold.xml
+busywait 60000 both_ways 50 || ktap_print_msg "krtpctl calls --json: $(calls_json)"
+alice_go
+busywait 60000 both_ways 100 || ktap_print_msg "krtpctl calls --json: $(calls_json)"
 check "hold/resume: 100 packets alice->bob over the call" 100 "$(call_counter packets_a_to_b)"
 check "hold/resume: 100 packets bob->alice over the call" 100 "$(call_counter packets_b_to_a)"
 check "hold/resume: bob received 100" 100 $(($(rtp_received "$bob") - bob0))
 check "hold/resume: alice received 100" 100 $(($(rtp_received "$alice") - alice0))
+alice_go
 sip_check "alice: hold, resume, BYE" sipp_wait ALICE_PID uac-hold.xml
 sip_check "bob: both re-INVITEs answered" sipp_wait BOB_PID uas-hold.xml
 wait_eq 5000 0 ncalls >/dev/null

@@ -60,12 +60,12 @@ step "alice calls bob; 50 RTP packets each way (sipp play_pcap_audio)"
 fwd0=$(sysfs_read packets_forwarded)
 bytes0=$(sysfs_read bytes_forwarded)
 bob_answers uas-answer.xml
-alice_calls uac-call.xml -d 8000
+alice_calls uac-call.xml
 both_ways() {
 	[ "$(flow_by_peer "$CALLEE4:$BOB_RTP" stats.packets)" = 50 ] &&
 		[ "$(flow_by_peer "$CALLER4:$ALICE_RTP" stats.packets)" = 50 ]
 }
-busywait 30000 both_ways
+busywait 60000 both_ways
 
 step "krtpctl calls"
 ctl calls
@@ -91,6 +91,7 @@ printf '  %-34s %8s %8s\n' "sysfs packets_forwarded (delta)" 100 "$fwd"
 printf '  %-34s %8s %8s\n' "sysfs bytes_forwarded (delta)" $((100 * RTP_PAYLOAD)) "$bytes"
 printf '  %-34s %8s %8s\n' "received by bob / by alice" "50/50" "$got_bob/$got_alice"
 
+alice_go
 sipp_wait ALICE_PID uac-call.xml >/dev/null || fail "alice's call did not complete (BYE)"
 sipp_wait BOB_PID uas-answer.xml >/dev/null || fail "bob's side of the call failed"
 wait_eq 5000 0 nflows >/dev/null

@@ -3,13 +3,13 @@
 """Send one raw SIP message over UDP and print the reply, for the tests'
 malformed-message batch and for liveness probes (OPTIONS).
 
-usage: sipsend.py [--expect CODE|none] [--timeout S] [--bind ADDR] [--tcp]
+usage: sipsend.py [--expect CODE|none] [--timeout S] [--bind ADDR] [--tcp] [--callid ID]
                   [--truncate N] [--mutate N --seed S] HOST:PORT FILE
 
 FILE is a message template with LF line ends (sent as CRLF). Placeholders:
   {local_ip} {local_port}  the sending socket's address
   {dest}                   HOST:PORT as given
-  {branch} {callid} {tag}  fresh per run
+  {branch} {callid} {tag}  fresh per run (--callid sets the Call-ID)
   {clen}                   the length of the body after the blank line
   {NUL}                    a NUL byte
   {PAD:N}                  N bytes of 'a'
@@ -30,10 +30,12 @@ import socket
 import sys
 
 
-def render(text, sock, dest):
+def render(text, sock, dest, callid=None):
     ip, port = sock.getsockname()[:2]
     text = text.replace("{dest}", dest)
     rnd = os.urandom(6).hex()
+    if callid:
+        text = text.replace("{callid}", callid)
     text = text.replace("{local_ip}", ip).replace("{local_port}", str(port))
     text = text.replace("{branch}", "z9hG4bK" + rnd)
     text = text.replace("{callid}", rnd + "@krtp.test").replace("{tag}", rnd[:8])
@@ -73,6 +75,7 @@ def main():
     ap.add_argument("--truncate", type=int, default=0)
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--tcp", action="store_true")
+    ap.add_argument("--callid", default=None)
     ap.add_argument("--mutate", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("dest")
@@ -87,7 +90,7 @@ def main():
     s.settimeout(a.timeout)
     s.connect((host, int(port)))
     with open(a.file, encoding="latin-1") as f:
-        msg = render(f.read(), s, a.dest)
+        msg = render(f.read(), s, a.dest, a.callid)
     if a.truncate:
         msg = msg[:a.truncate]
     if a.mutate:
