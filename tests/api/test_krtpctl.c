@@ -138,7 +138,7 @@ TEST_F(ctl, add_show_list_del)
 	/* --json anywhere among the arguments */
 	ASSERT_EQ(0, run(self->out, sizeof(self->out), self->err, sizeof(self->err),
 			 "flow add 10.0.0.2:4000 --json to 192.0.2.1:5000 from 192.0.2.9:6000 "
-			 "via 10.0.0.9:4000 rtcp strict idle 30 idle-delete clock-rate 16000"));
+			 "via 10.0.0.9:4000 rtcp strict idle 3600 idle-delete clock-rate 16000"));
 	ASSERT_EQ(1, sscanf(self->out, "{\"id\":%u}\n", &id2));
 	ASSERT_LT(id1, id2);
 
@@ -147,7 +147,7 @@ TEST_F(ctl, add_show_list_del)
 		 ".id == %u and .local == \"10.0.0.2:4000\" and .peer == \"192.0.2.1:5000\" and "
 		 ".via == \"10.0.0.9:4000\" and .source == \"192.0.2.9:6000\" and "
 		 ".src_mode == \"exact\" and .src_locked == true and "
-		 ".flags == [\"rtcp\",\"strict\"] and .label == \"\" and .idle_timeout == 30 and "
+		 ".flags == [\"rtcp\",\"strict\"] and .label == \"\" and .idle_timeout == 3600 and "
 		 ".idle_delete == true and .clock_rate == 16000 and .stats.packets == 0 and "
 		 ".stats.drop_wrong_source == 0 and (.stats | length) == 17", id2);
 	ASSERT_EQ(0, jq(self->out, filter));
