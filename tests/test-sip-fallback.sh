@@ -4,7 +4,9 @@
 # The userspace fallback: without krtp.ko, krtpd (media = auto) warns at
 # startup and relays the media itself. The same call as test-sip-call.sh,
 # 50 RTP packets each way, counted exactly by krtpd (krtpctl calls --json)
-# and at the receivers; hold and resume; BYE frees the relay ports.
+# and at the receivers; BYE frees the relay ports. Then krtpd restarted
+# with --media user on the command line (over the file's auto): hold and
+# resume.
 #
 #   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
 #   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
@@ -60,7 +62,12 @@ wait_eq 5000 0 ncalls >/dev/null
 check "after BYE: no call left" 0 "$(ncalls)"
 check "after BYE: no relay port left" 0 "$(relay_ports_bound)"
 
-# --- hold and resume -------------------------------------------------------------
+# --- --media user: hold and resume ---------------------------------------------
+krtpd_stop
+krtpd_start --media user || { ktap_test_fail "krtpd starts with --media user"; ktap_finished; exit; }
+ktap_test_pass "krtpd starts with --media user"
+check "--media user: no fallback warning" 0 \
+	"$(sed -n '/^--- krtpd start .*--media user/,$p' "$KRTPD_LOG" | grep -ci 'warn')"
 bob0=$(rtp_received "$bob")
 alice0=$(rtp_received "$alice")
 bob_answers uas-hold.xml

@@ -136,11 +136,11 @@ krtpd_users() {
 	chmod 600 "$KRTPD_USERS"
 }
 
-# krtpd_start: start krtpd in the relay namespace with $KRTPD_CONF and wait
-# until it answers OPTIONS
+# krtpd_start [KRTPD_ARGS...]: start krtpd in the relay namespace with
+# $KRTPD_CONF (and any flags given) and wait until it answers OPTIONS
 krtpd_start() {
-	echo "--- krtpd start $(date +%T.%N)" >>"$KRTPD_LOG"
-	ip netns exec "$relay" "$KRTPD" -c "$KRTPD_CONF" -f >>"$KRTPD_LOG" 2>&1 &
+	echo "--- krtpd start $(date +%T.%N) $*" >>"$KRTPD_LOG"
+	ip netns exec "$relay" "$KRTPD" -c "$KRTPD_CONF" -f "$@" >>"$KRTPD_LOG" 2>&1 &
 	KRTPD_PID=$!
 	defer "kill $KRTPD_PID 2>/dev/null"
 	busywait 10000 options_ok || {

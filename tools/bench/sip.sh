@@ -147,16 +147,17 @@ sipp_run() {
 	t1=$(date +%s.%N)
 	stat=$work/$name.csv
 	if [ ! -s "$stat" ]; then
-		echo "0 $count 0" >"$work/$name.res"
+		echo "0 $count 0 0" >"$work/$name.res"
 		return
 	fi
 	# columns by name from the header line
-	read -r ok failed < <(awk -F';' '
+	read -r ok failed retrans < <(awk -F';' '
 		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		{ last = $0 }
 		END { split(last, f, ";")
-		      print f[col["SuccessfulCall(C)"]] + 0, f[col["FailedCall(C)"]] + 0 }' "$stat")
-	echo "$ok $((count - ok > failed ? count - ok : failed)) $(echo "$t1 - $t0" | bc -l)" \
+		      print f[col["SuccessfulCall(C)"]] + 0, f[col["FailedCall(C)"]] + 0,
+			    f[col["Retransmissions(C)"]] + 0 }' "$stat")
+	echo "$ok $((count - ok > failed ? count - ok : failed)) $(echo "$t1 - $t0" | bc -l) $retrans" \
 		>"$work/$name.res"
 }
 
@@ -197,10 +198,10 @@ ramp() {
 			break
 		fi
 		sipp_run "$server-$kind-$rate" "$port" "$scen" "$rate" $((rate * step_secs)) "${extra[@]}"
-		read -r ok failed secs <"$work/$server-$kind-$rate.res"
+		read -r ok failed secs retrans <"$work/$server-$kind-$rate.res"
 		achieved=$(echo "$ok / $secs" | bc)
-		log "$(printf '  %-8s %-9s offered %6d/s: %7d ok %6d failed  %7d/s achieved' \
-			"$server" "$kind" "$rate" "$ok" "$failed" "$achieved")"
+		log "$(printf '  %-8s %-9s offered %6d/s: %7d ok %6d failed %7d retransmitted  %7d/s achieved' \
+			"$server" "$kind" "$rate" "$ok" "$failed" "$retrans" "$achieved")"
 		if [ $((failed * 100)) -gt $((ok + failed)) ] ||
 		   [ $((achieved * 10)) -lt $((rate * 9)) ]; then
 			top=0
@@ -248,7 +249,7 @@ memory_krtpd() {
 	sipp_run mem-reg "$port" "$sipdir/reg-bench.xml" "$rate" "$mem_users"
 	sleep 1
 	rss1=$(rss_kb "$srv_pid")
-	read -r ok failed _ <"$work/mem-reg.res"
+	read -r ok _ <"$work/mem-reg.res"
 	res[mem,user]=$(( (rss1 - rss0) * 1024 / (ok > 0 ? ok : 1) ))
 	res[mem,users]=$ok
 	stop_server
@@ -328,5 +329,7 @@ if [ -n "${res[mem,user]:-}" ]; then
 		"${res[mem,call]}" "${res[mem,calls]}"
 fi
 echo "(\">=\": the top offered rate passed; sipp, not the server, set the limit)"
+echo "(krtpd stores each binding and dialog in SQLite before it answers, so they survive a"
+echo " restart; this Kamailio keeps usrloc in memory only. Same sipp, same machine, same run.)"
 [ -n "${res[kamailio,register]:-}" ] || exit 1
 exit 0
