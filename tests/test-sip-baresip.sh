@@ -5,8 +5,8 @@
 # as alice and calls bob (sipp) through krtpd with krtp.ko carrying the
 # media. baresip streams a sine in PCMU; bob plays 50 RTP packets back.
 # With baresip frozen (SIGSTOP) mid-call, what krtp.ko counted alice->bob
-# equals what reached bob, and bob->alice is exactly 50; then baresip
-# hangs up (BYE) and the flows go.
+# equals what reached bob, and bob->alice is exactly 50; then baresip is
+# told to quit (SIGTERM), hangs up (BYE) and the flows go.
 #
 #   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
 #   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
@@ -88,13 +88,14 @@ sed "s/@ADDR@/$CALLER4/" "$SIP_DIR/baresip/config" >"$conf/config"
 sed "s/@SIP@/$SIP_ADDR:$SIP_PORT/" "$SIP_DIR/baresip/accounts" >"$conf/accounts"
 
 bob_answers uas-answer.xml
-ip netns exec "$alice" timeout -k 5 60 baresip -f "$conf" -e "/dial sip:bob@$SIP_DOMAIN" -t 20 \
+ip netns exec "$alice" timeout -k 5 900 baresip -f "$conf" -e "/dial sip:bob@$SIP_DOMAIN" -t 800 \
 	</dev/null >"$TMPD/baresip.out" 2>&1 &
 bs_pid=$!
 defer "kill -CONT $bs_pid; kill $bs_pid"
 baresip_pid() { pgrep -P "$bs_pid" -x baresip; }
 
-busywait 30000 enough
+busywait 120000 enough
+bp=$(baresip_pid)
 check "baresip registered as alice" yes \
 	"$(regs_json | jq -r '.[] | select(.user == "alice") | .contact' | grep -q "@$CALLER4:5060" && echo yes)"
 check "krtpd reports the call" 1 "$(ncalls)"
@@ -102,7 +103,6 @@ check "krtpd reports the call" 1 "$(ncalls)"
 
 # freeze baresip, let the last packets land (the count stops moving), then
 # compare
-bp=$(baresip_pid)
 kill -STOP "$bp"
 sent=$(a2b)
 for i in $(seq 20); do
@@ -117,6 +117,8 @@ check "alice->bob: relayed = received by bob ($sent)" "$sent" "$(bob_got)"
 check "alice->bob: baresip's stream flowed (>= 100 packets)" yes "$([ "$sent" -ge 100 ] && echo yes)"
 kill -CONT "$bp"
 
+# SIGTERM: baresip hangs up (BYE) and exits
+kill -TERM "$bp"
 wait "$bs_pid"
 check "baresip ended the call and exited" 0 "$?"
 sip_check "bob: call answered, BYE from baresip received" sipp_wait BOB_PID uas-answer.xml

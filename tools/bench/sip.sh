@@ -151,13 +151,18 @@ sipp_run() {
 		return
 	fi
 	# columns by name from the header line
-	read -r ok failed retrans < <(awk -F';' '
+	# seconds from sipp's start of traffic to its last row (written when
+	# the last call ends), so sipp's own start-up does not count
+	read -r ok failed retrans secs < <(awk -F';' '
+		function epoch(v,   p) { split(v, p, "\t"); return p[3] + 0 }
 		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		{ last = $0 }
 		END { split(last, f, ";")
 		      print f[col["SuccessfulCall(C)"]] + 0, f[col["FailedCall(C)"]] + 0,
-			    f[col["Retransmissions(C)"]] + 0 }' "$stat")
-	echo "$ok $((count - ok > failed ? count - ok : failed)) $(echo "$t1 - $t0" | bc -l) $retrans" \
+			    f[col["Retransmissions(C)"]] + 0,
+			    epoch(f[col["CurrentTime"]]) - epoch(f[col["StartTime"]]) }' "$stat")
+	[ "$(echo "$secs > 0.1" | bc)" = 1 ] || secs=$(echo "$t1 - $t0" | bc -l)
+	echo "$ok $((count - ok > failed ? count - ok : failed)) $secs $retrans" \
 		>"$work/$name.res"
 }
 
