@@ -59,9 +59,10 @@ static struct med_flow *med_events_flow(const struct krtp_flow *kf)
 	if (!med_label_parse(kf->label, kf->label_len, &hash, &idx, &fi))
 		return NULL;
 	c = med_call_by_hash(hash);
-	if (!c || !c->streams[idx].flow[fi].installed || c->streams[idx].flow[fi].kf.id != kf->id)
+	if (!c || !c->streams[idx] || !c->streams[idx]->flow[fi].installed ||
+	    c->streams[idx]->flow[fi].kf.id != kf->id)
 		return NULL;
-	return &c->streams[idx].flow[fi];
+	return &c->streams[idx]->flow[fi];
 }
 
 static void med_events_cb(int cmd, const struct krtp_flow *kf, void *arg)

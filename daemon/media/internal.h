@@ -109,7 +109,7 @@ struct med_call {
 	char *key;			/* NULL for a re-adopted call until the SIP core names it */
 	int family;			/* relay address family */
 	unsigned int nstreams;
-	struct med_stream streams[MED_MAX_STREAMS];
+	struct med_stream *streams[MED_MAX_STREAMS];	/* allocated when first anchored */
 	struct med_offer offer;
 	bool inactive_reported;
 	bool restoring;			/* being rebuilt by MED_Restore */
@@ -133,6 +133,8 @@ extern const char *const med_flow_names[MED_F_MAX];
 struct med_call *med_call_by_hash(uint64_t hash);
 /* key may be NULL: a re-adopted call, named later */
 struct med_call *med_call_new(uint64_t hash, const char *key);
+/* stream i of the call, allocated if create; NULL if absent (or out of memory) */
+struct med_stream *med_stream_get(struct med_call *c, unsigned int i, bool create);
 void med_call_destroy(struct med_call *c);
 /* install and remove flows until they match the call's streams */
 int med_call_program(struct med_call *c);

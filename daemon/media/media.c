@@ -87,7 +87,6 @@ static struct med_call *med_call_find(const char *key)
 struct med_call *med_call_new(uint64_t hash, const char *key)
 {
 	struct med_call *c = calloc(1, sizeof(*c));
-	unsigned int i, j;
 
 	if (!c)
 		return NULL;
@@ -99,18 +98,32 @@ struct med_call *med_call_new(uint64_t hash, const char *key)
 		}
 	}
 	c->hash = hash;
-	for (i = 0; i < MED_MAX_STREAMS; i++) {
-		c->streams[i].call = c;
-		c->streams[i].idx = i;
-		for (j = 0; j < MED_F_MAX; j++) {
-			c->streams[i].flow[j].stream = &c->streams[i];
-			c->streams[i].flow[j].idx = (int)j;
-		}
-	}
 	c->next = med_calls[hash % MED_BUCKETS];
 	med_calls[hash % MED_BUCKETS] = c;
 	med_ncalls++;
 	return c;
+}
+
+struct med_stream *med_stream_get(struct med_call *c, unsigned int i, bool create)
+{
+	struct med_stream *st;
+	unsigned int j;
+
+	if (i >= MED_MAX_STREAMS)
+		return NULL;
+	if (c->streams[i] || !create)
+		return c->streams[i];
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->call = c;
+	st->idx = i;
+	for (j = 0; j < MED_F_MAX; j++) {
+		st->flow[j].stream = st;
+		st->flow[j].idx = (int)j;
+	}
+	c->streams[i] = st;
+	return st;
 }
 
 static void med_stats_add(struct krtp_stats *d, const struct krtp_stats *s)
@@ -177,8 +190,12 @@ void med_call_destroy(struct med_call *c)
 	struct med_call **pp = &med_calls[c->hash % MED_BUCKETS];
 	unsigned int i;
 
-	for (i = 0; i < MED_MAX_STREAMS; i++)
-		med_stream_release(&c->streams[i]);
+	for (i = 0; i < MED_MAX_STREAMS; i++) {
+		if (!c->streams[i])
+			continue;
+		med_stream_release(c->streams[i]);
+		free(c->streams[i]);
+	}
 	while (*pp && *pp != c)
 		pp = &(*pp)->next;
 	if (*pp)
@@ -295,9 +312,9 @@ int med_call_program(struct med_call *c)
 	int fi, err = 0;
 
 	for (s = 0; s < c->nstreams; s++) {
-		struct med_stream *st = &c->streams[s];
+		struct med_stream *st = c->streams[s];
 
-		for (fi = 0; fi < MED_F_MAX; fi++) {
+		for (fi = 0; st && fi < MED_F_MAX; fi++) {
 			struct med_flow *f = &st->flow[fi];
 			bool on = med_flow_wanted(st, fi, &want);
 
@@ -408,13 +425,18 @@ int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *si
 	}
 	offer.nmedia = s->nmedia;
 	for (i = 0; i < s->nmedia; i++) {
-		struct med_stream *st = &c->streams[i];
 		const struct sdp_media *m = &s->media[i];
+		struct med_stream *st;
 
 		if (!m->udp || !m->port)
 			continue;
 		if (sdp_media_addr(s, i)->family != c->family) {
 			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		st = med_stream_get(c, i, true);
+		if (!st) {
+			err = -ENOMEM;
 			goto out;
 		}
 		if (!st->pa) {
@@ -440,9 +462,9 @@ out:
 	if (err && c) {
 		for (i = 0; i < SDP_MAX_MEDIA; i++) {
 			if (fresh[i]) {
-				med_ports_free_pair(c->streams[i].pa);
-				med_ports_free_pair(c->streams[i].pb);
-				c->streams[i].pa = c->streams[i].pb = 0;
+				med_ports_free_pair(c->streams[i]->pa);
+				med_ports_free_pair(c->streams[i]->pb);
+				c->streams[i]->pa = c->streams[i]->pb = 0;
 			}
 		}
 		if (created)
@@ -487,13 +509,13 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 	ol = c->offer.from == MED_LEG_A ? 0 : 1;
 	al = 1 - ol;
 	for (i = 0; i < s->nmedia; i++) {
-		struct med_stream *st = &c->streams[i];
+		struct med_stream *st = c->streams[i];
 		const struct sdp_media *m = &s->media[i];
 
 		if (!c->offer.anchored[i])
 			continue;	/* not anchored in the offer: the answer goes through as is */
 		anchors[i].anchored = true;
-		if (!m->port || !m->udp || !st->pa)
+		if (!m->port || !m->udp || !st || !st->pa)
 			continue;	/* rejected: shown as port 0 */
 		if (sdp_media_addr(s, i)->family != c->family) {
 			err = -EAFNOSUPPORT;
@@ -509,11 +531,11 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 	if (err)
 		goto out;
 	for (i = 0; i < s->nmedia; i++) {
-		struct med_stream *st = &c->streams[i];
+		struct med_stream *st = c->streams[i];
 
 		if (!accepted[i]) {
 			/* a rejected or disabled stream keeps no ports */
-			if (c->offer.anchored[i] || st->pa)
+			if (st)
 				med_stream_release(st);
 			continue;
 		}
@@ -566,9 +588,9 @@ int MED_Stats(const char *call_key, struct med_call_stats *out)
 	}
 	out->kernel = med_kernel_mode;
 	for (i = 0; i < c->nstreams; i++) {
-		struct med_stream *sm = &c->streams[i];
+		struct med_stream *sm = c->streams[i];
 
-		if (!sm->pa)
+		if (!sm || !sm->pa)
 			continue;
 		if (!out->streams++) {
 			out->port_a = sm->pa;

@@ -175,9 +175,10 @@ int MED_Restore(void)
 			c->restoring = true;
 			ncalls++;
 		}
-		if (c->streams[idx].flow[fi].installed || kf->local.family != c->family)
+		if (!med_stream_get(c, idx, true) || c->streams[idx]->flow[fi].installed ||
+		    kf->local.family != c->family)
 			continue;
-		med_restore_flow(&c->streams[idx], fi, kf);
+		med_restore_flow(c->streams[idx], fi, kf);
 		if (c->nstreams <= idx)
 			c->nstreams = idx + 1;
 	}
@@ -188,7 +189,8 @@ int MED_Restore(void)
 			if (!c->restoring)
 				continue;
 			for (unsigned int s = 0; s < c->nstreams; s++)
-				med_restore_stream(c, &c->streams[s]);
+				if (c->streams[s])
+					med_restore_stream(c, c->streams[s]);
 			c->restoring = false;
 		}
 	}
@@ -210,12 +212,12 @@ static int med_scan_flow(const struct krtp_flow *flow, void *arg)
 	if (!med_label_parse(flow->label, flow->label_len, &hash, &idx, &fi))
 		return 0;
 	c = med_call_by_hash(hash);
-	if (!c || !c->streams[idx].flow[fi].installed ||
-	    c->streams[idx].flow[fi].kf.id != flow->id)
+	if (!c || !c->streams[idx] || !c->streams[idx]->flow[fi].installed ||
+	    c->streams[idx]->flow[fi].kf.id != flow->id)
 		return 0;
 	/* the kernel learned where a NAT'd leg sends from */
 	if (flow->src_locked && flow->source.port)
-		med_learned(&c->streams[idx].flow[fi], &flow->source);
+		med_learned(&c->streams[idx]->flow[fi], &flow->source);
 	if (!c->scan_seen || flow->stats.idle_msecs < c->scan_idle_ms)
 		c->scan_idle_ms = flow->stats.idle_msecs;
 	c->scan_seen = true;
@@ -226,7 +228,7 @@ static bool med_call_has_flows(const struct med_call *c)
 {
 	for (unsigned int s = 0; s < c->nstreams; s++)
 		for (int fi = 0; fi < MED_F_MAX; fi++)
-			if (c->streams[s].flow[fi].installed)
+			if (c->streams[s] && c->streams[s]->flow[fi].installed)
 				return true;
 	return false;
 }
@@ -244,8 +246,11 @@ static uint64_t med_call_idle(const struct med_call *c, uint64_t now)
 	}
 	for (unsigned int s = 0; s < c->nstreams; s++)
 		for (int fi = 0; fi < MED_F_MAX; fi++) {
-			const struct med_flow *f = &c->streams[s].flow[fi];
+			const struct med_flow *f;
 
+			if (!c->streams[s])
+				break;
+			f = &c->streams[s]->flow[fi];
 			if (f->installed && f->u.last_rx_ms > last)
 				last = f->u.last_rx_ms;
 		}
