@@ -220,7 +220,8 @@ static void print_flow(const struct krtp_flow *f, bool table)
 
 	open_json_object(NULL);
 	print_u64(PRINT_JSON, "id", "", f->id);
-	print_color_text(COLOR_ID, table ? COL_ID : "flow %s\n\t", id);
+	print_color_text(COLOR_ID, table ? COL_ID : "flow %s", id);
+	print_text(table ? "" : "\n\t");
 	print_color_string(PRINT_ANY, COLOR_ADDR, "local", table ? COL_EP : "local %s", local);
 	print_color_string(PRINT_ANY, COLOR_ADDR, "peer", table ? COL_EP : " peer %s", peer);
 	if (f->via.family)

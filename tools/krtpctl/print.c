@@ -142,6 +142,7 @@ static void text_colored(enum color c, const char *s)
 void print_color_string(enum output_type t, enum color c, const char *key, const char *fmt,
 			const char *value)
 {
+	const char *conv = strchr(fmt, '%');
 	char buf[512];
 
 	if (!want(t))
@@ -151,7 +152,11 @@ void print_color_string(enum output_type t, enum color c, const char *key, const
 		json_str((const uint8_t *)value, strlen(value));
 		return;
 	}
-	snprintf(buf, sizeof(buf), fmt, value);
+	/* as iproute2: the words before the value stay plain */
+	if (!conv)
+		conv = fmt + strlen(fmt);
+	fwrite(fmt, 1, conv - fmt, stdout);
+	snprintf(buf, sizeof(buf), conv, value);
 	text_colored(c, buf);
 }
 
@@ -198,7 +203,9 @@ void print_bytes(enum output_type t, const char *key, const char *fmt, const uin
 		return;
 	}
 	for (i = 0; i < len && n + 5 < sizeof(buf); i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+		if (s[i] == '"' || s[i] == '\\')
+			n += snprintf(buf + n, sizeof(buf) - n, "\\%c", s[i]);
+		else if (s[i] >= 0x20 && s[i] < 0x7f)
 			buf[n++] = s[i];
 		else
 			n += snprintf(buf + n, sizeof(buf) - n, "\\x%02x", s[i]);
