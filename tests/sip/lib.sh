@@ -119,6 +119,9 @@ krtpd_config() {
 		echo "state_dir = $KRTPD_STATE"
 		echo "control_socket = $KRTPD_SOCK"
 		echo "log_level = debug"
+		# no teardown for idle media: under emulation a call may sit
+		# quietly for longer than the default minute between checks
+		echo "media_timeout = 0"
 		for l in "$@"; do
 			echo "$l"
 		done
