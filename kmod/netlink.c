@@ -166,15 +166,21 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
+/* what krtp_nl_flow_fill() puts in besides the configuration */
+struct krtp_nl_fill_extra {
+	bool stats;			/* the counters (not in FLOW_NEW replies) */
+	u32 reason;			/* KRTP_A_FLOW_DEL_REASON, if not 0 */
+	const struct krtp_ep *src;	/* reported instead of the flow's source */
+	struct netlink_callback *cb;	/* dumps: for the consistency check */
+};
+
 /*
- * One flow as a message: replies, dump entries and events. @src, if set,
- * replaces the flow's source (the offending one in a wrong-source event);
- * @reason, if set, is the delete reason.
+ * One flow as a message: replies, dump entries and events. In a
+ * wrong-source event the source is the offending one.
  */
 static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
-			     u32 portid, u32 seq, int flags, u8 cmd, u32 reason,
-			     const struct krtp_ep *src,
-			     struct netlink_callback *cb)
+			     u32 portid, u32 seq, int flags, u8 cmd,
+			     const struct krtp_nl_fill_extra *extra)
 {
 	struct krtp_ep source;
 	struct nlattr *attr;
@@ -184,12 +190,12 @@ static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
 	hdr = genlmsg_put(skb, portid, seq, &krtp_nl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
+	if (extra->cb)
+		genl_dump_check_consistent(extra->cb, hdr);
 
 	known = krtp_flow_source(flow, &source, &locked);
-	if (src) {
-		source = *src;
+	if (extra->src) {
+		source = *extra->src;
 		known = true;
 	}
 
@@ -210,8 +216,9 @@ static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
 	    nla_put_u32(skb, KRTP_A_FLOW_IDLE_TIMEOUT, flow->idle_timeout) ||
 	    (flow->idle_delete && nla_put_flag(skb, KRTP_A_FLOW_IDLE_DELETE)) ||
 	    nla_put_u32(skb, KRTP_A_FLOW_CLOCK_RATE, flow->clock_rate) ||
-	    krtp_nl_flow_stats_put(skb, flow) ||
-	    (reason && nla_put_u32(skb, KRTP_A_FLOW_DEL_REASON, reason)))
+	    (extra->stats && krtp_nl_flow_stats_put(skb, flow)) ||
+	    (extra->reason &&
+	     nla_put_u32(skb, KRTP_A_FLOW_DEL_REASON, extra->reason)))
 		goto err_cancel;
 	nla_nest_end(skb, attr);
 	genlmsg_end(skb, hdr);
@@ -235,6 +242,11 @@ err_cancel:
 void krtp_nl_flow_notify(struct krtp_net *kn, struct krtp_flow *flow, u8 cmd,
 			 u32 reason, const struct krtp_ep *src)
 {
+	struct krtp_nl_fill_extra extra = {
+		.stats = true,
+		.reason = reason,
+		.src = src,
+	};
 	struct sk_buff *msg;
 
 	if (!krtp_nl_has_listeners(kn->net))
@@ -242,7 +254,7 @@ void krtp_nl_flow_notify(struct krtp_net *kn, struct krtp_flow *flow, u8 cmd,
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	if (krtp_nl_flow_fill(msg, flow, 0, 0, 0, cmd, reason, src, NULL)) {
+	if (krtp_nl_flow_fill(msg, flow, 0, 0, 0, cmd, &extra)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -407,14 +419,17 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 static int krtp_nl_flow_reply(struct genl_info *info, struct krtp_flow *flow,
 			      u8 cmd)
 {
+	/* FLOW_NEW replies stay small: batches of them must be cheap */
+	struct krtp_nl_fill_extra extra = { .stats = cmd != KRTP_CMD_FLOW_NEW };
 	struct sk_buff *msg;
 	int err;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(extra.stats ? NLMSG_GOODSIZE : NLMSG_DEFAULT_SIZE,
+			  GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	err = krtp_nl_flow_fill(msg, flow, info->snd_portid, info->snd_seq, 0,
-				cmd, 0, NULL, NULL);
+				cmd, &extra);
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -467,6 +482,8 @@ int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 		return err;
 	}
+	if (flow->idle_timeout)
+		krtp_netns_idle_kick(kn);
 	/* the reply failing does not undo the flow: it is in the table */
 	err = krtp_nl_flow_reply(info, flow, KRTP_CMD_FLOW_NEW);
 	mutex_unlock(&kn->table.lock);
@@ -575,6 +592,7 @@ int krtp_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 int krtp_nl_flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct krtp_net *kn = krtp_net(sock_net(skb->sk));
+	struct krtp_nl_fill_extra extra = { .stats = true, .cb = cb };
 	unsigned long id = cb->args[0];
 	struct krtp_flow *flow;
 	int err = 0;
@@ -584,7 +602,7 @@ int krtp_nl_flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	xa_for_each_start(&kn->table.ids, id, flow, id) {
 		err = krtp_nl_flow_fill(skb, flow, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					KRTP_CMD_FLOW_GET, 0, NULL, cb);
+					KRTP_CMD_FLOW_GET, &extra);
 		if (err)
 			break;
 	}

@@ -153,10 +153,25 @@ static void krtp_netns_idle_work(struct work_struct *work)
 	struct krtp_net *kn = container_of(to_delayed_work(work),
 					   struct krtp_net, idle_work);
 
+	bool again;
+
 	mutex_lock(&kn->table.lock);
-	if (kn->table.idle_count)
-		krtp_netns_idle_scan(kn);
+	krtp_netns_idle_scan(kn);
+	/* namespaces without idle timeouts do not wake up every second */
+	again = kn->table.idle_count;
 	mutex_unlock(&kn->table.lock);
+	if (again)
+		queue_delayed_work(system_power_efficient_wq, &kn->idle_work, HZ);
+}
+
+/**
+ * krtp_netns_idle_kick - start the idle scan for a new flow's timeout
+ * @kn: the namespace
+ *
+ * The scan runs every second while any flow has an idle timeout.
+ */
+void krtp_netns_idle_kick(struct krtp_net *kn)
+{
 	queue_delayed_work(system_power_efficient_wq, &kn->idle_work, HZ);
 }
 
@@ -207,7 +222,6 @@ static int __net_init krtp_netns_init(struct net *net)
 	mutex_lock(&krtp_netns_lock);
 	list_add(&kn->list, &krtp_netns_list);
 	mutex_unlock(&krtp_netns_lock);
-	queue_delayed_work(system_power_efficient_wq, &kn->idle_work, HZ);
 	return 0;
 
 err_free_stats:

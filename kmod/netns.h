@@ -16,7 +16,7 @@
  * @table: its flows
  * @stats: per-CPU totals of its flows (deleted ones included)
  * @hook_ops: IPv4 and IPv6 PRE_ROUTING hooks, @priv points back here
- * @idle_work: scans for idle flows every second
+ * @idle_work: scans for idle flows every second while any has a timeout
  * @event_work: sends events the packet path queued
  * @event_lock: guards @events and @n_events (taken in softirq)
  * @events: queued struct krtp_event
@@ -42,5 +42,6 @@ void krtp_netns_unregister(void);
 void krtp_netns_event_queue(struct krtp_net *kn, const struct krtp_flow *flow,
 			    u8 cmd, const struct krtp_ep *src);
 void krtp_netns_stats_all(struct krtp_stats *sum);
+void krtp_netns_idle_kick(struct krtp_net *kn);
 
 #endif /* _KRTP_NETNS_H */
