@@ -5,7 +5,8 @@
 # refresh, query, several contacts per address-of-record, removal of one
 # binding (Expires: 0) and of all (Contact: *), Min-Expires (423), REGISTER
 # over TCP; then with a users file: no credentials (401 challenge), digest
-# auth (MD5) accepted, a wrong password refused. krtpctl registrations
+# auth accepted (MD5 with sipp, SHA-256 with tests/sip/digest.py), a wrong
+# password refused (both algorithms). krtpctl registrations
 # shows exactly the bindings that exist. No media: krtp.ko is not needed.
 #
 #   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
@@ -87,6 +88,18 @@ check "authenticated binding stored" "$ALICE1" "$(bindings alice)"
 SVC=alice sip_check "a wrong password is refused" \
 	alice reg-auth-bad.xml -au alice -ap not-alices-password -key contact_port 5064
 check "no binding from the wrong password" "$ALICE1" "$(bindings alice)"
+
+# digest USER PASSWORD ALGORITHM EXPECT CONTACT_PORT: RFC 7616 from bob's side
+digest() {
+	ip netns exec "$bob" /usr/bin/python3 "$SIP_DIR/digest.py" --user "$1" --password "$2" \
+		--algorithm "$3" --expect "$4" --domain "$SIP_DOMAIN" \
+		--contact "sip:$1@$CALLEE4:$5" "$SIP_ADDR:$SIP_PORT" | sed 's/^/# /'
+	return "${PIPESTATUS[0]}"
+}
+sip_check "bob registers with SHA-256 digest" digest bob bob-secret SHA-256 200 5070
+check "SHA-256 binding stored" "sip:bob@$CALLEE4:5070" "$(bindings bob)"
+sip_check "a wrong password with SHA-256 is refused (401 or 403)" digest bob nope SHA-256 "401|403" 5072
+check "no binding from the wrong SHA-256 password" "sip:bob@$CALLEE4:5070" "$(bindings bob)"
 sip_check "OPTIONS still answered" options_ok
 check "krtpd still running" yes "$(krtpd_alive && echo yes)"
 
