@@ -192,6 +192,24 @@ static void main_pid_file(const char *path)
 	fclose(f);
 }
 
+/* remove the pid file, unless a newer krtpd has written its own pid there */
+static void main_pid_unlink(const char *path)
+{
+	FILE *f;
+	int pid = 0;
+
+	if (!path[0])
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid == getpid())
+		unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	const struct cnf *c;
@@ -327,8 +345,7 @@ out_loop:
 	TMR_Fini();
 out_rcu:
 	RCU_UnregisterThread();
-	if (c->pid_file[0])
-		unlink(c->pid_file);
+	main_pid_unlink(c->pid_file);
 	LOG_INFO("stopped");
 	LOG_Fini();
 	return ret;

@@ -55,8 +55,9 @@ struct prx_ctx {
 	int refs;
 	struct prx_ctx *prev, *next;	/* pending INVITEs, for the control socket */
 	struct txn *st;			/* server transaction, NULL once it is gone */
-	char *req;			/* our copy of the request ... */
-	struct sip_msg *msg;		/* ... parsed */
+	char *req;			/* our copy of the request, parsed again when needed */
+	size_t reqlen;
+	enum sip_method method;
 	struct tp_peer src;
 	char call_id[256];
 	int initial_invite;		/* INVITE without To tag */
@@ -83,6 +84,22 @@ static char *prx_buf;		/* scratch for building one message at a time */
 static char *prx_sdp;		/* scratch for rewritten SDP */
 
 static void prx_ctx_put(struct prx_ctx *ctx);
+
+/*
+ * The request of ctx, parsed into a heap buffer the caller frees. Contexts
+ * keep only the bytes: a parsed message is 17 KB, and the rare paths that
+ * need one (a locally generated final, a new dialog) can parse again.
+ */
+static struct sip_msg *prx_ctx_msg(const struct prx_ctx *ctx)
+{
+	struct sip_msg *m = malloc(sizeof(*m));
+
+	if (m && MSG_Parse(m, ctx->req, ctx->reqlen)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
 
 /* ---- helpers ---- */
 
@@ -382,7 +399,14 @@ static void prx_send_up(struct prx_ctx *ctx, const struct sip_msg *m, const char
 		return;
 	}
 	SB_Init(&b, prx_buf, PRX_BUFSZ);
-	prx_build_response(&b, m, body, bodylen, ctx->msg);
+	if (m->nvia < 2) {
+		struct sip_msg *orig = prx_ctx_msg(ctx);
+
+		prx_build_response(&b, m, body, bodylen, orig);
+		free(orig);
+	} else {
+		prx_build_response(&b, m, body, bodylen, NULL);
+	}
 	if (b.overflow)
 		return;
 	if (TXN_ServerReply(ctx->st, m->status, b.p, b.len) == -EALREADY &&
@@ -418,12 +442,11 @@ static struct prx_ctx *prx_ctx_new(const struct sip_msg *m, const struct tp_peer
 	if (!ctx)
 		return NULL;
 	ctx->req = malloc(m->len);
-	ctx->msg = malloc(sizeof(*ctx->msg));
-	if (!ctx->req || !ctx->msg)
+	if (!ctx->req)
 		goto err;
 	memcpy(ctx->req, m->buf, m->len);
-	if (MSG_Parse(ctx->msg, ctx->req, m->len))
-		goto err;
+	ctx->reqlen = m->len;
+	ctx->method = m->method_id;
 	ctx->refs = 1;
 	ctx->src = *src;
 	ctx->st = st;
@@ -443,7 +466,6 @@ static struct prx_ctx *prx_ctx_new(const struct sip_msg *m, const struct tp_peer
 	return ctx;
 err:
 	free(ctx->req);
-	free(ctx->msg);
 	free(ctx);
 	return NULL;
 }
@@ -464,7 +486,6 @@ static void prx_ctx_put(struct prx_ctx *ctx)
 	}
 	free(ctx->best);
 	free(ctx->req);
-	free(ctx->msg);
 	free(ctx);
 }
 
@@ -580,8 +601,11 @@ static void prx_check_done(struct prx_ctx *ctx)
 	}
 	free(m);
 	/* synthetic (timeout, unreachable), or a 503 which must become a 500 (§16.7) */
-	prx_reply(ctx->msg, &ctx->src, ctx->st, ctx->best_status == 503 ? 500 :
-		  ctx->best_status ? ctx->best_status : 408, NULL, NULL, 0);
+	m = prx_ctx_msg(ctx);
+	if (m)
+		prx_reply(m, &ctx->src, ctx->st, ctx->best_status == 503 ? 500 :
+			  ctx->best_status ? ctx->best_status : 408, NULL, NULL, 0);
+	free(m);
 }
 
 static void prx_branch_final(struct prx_branch *br, int status, const struct sip_msg *m)
@@ -610,15 +634,26 @@ static void prx_branch_final(struct prx_branch *br, int status, const struct sip
 }
 
 /* the 2xx of an initial INVITE: remember the dialog before it is forwarded */
+/* append "<uri>" to a comma-separated route set; gives up when full */
+static void prx_route_add(char *set, size_t sz, struct sip_str uri)
+{
+	size_t len = strlen(set);
+
+	if (len + uri.len + 4 >= sz)
+		return;
+	snprintf(set + len, sz - len, "%s<%.*s>", len ? "," : "", (int)uri.len, uri.s);
+}
+
 static void prx_dialog_create(struct prx_ctx *ctx, struct prx_branch *br, const struct sip_msg *r)
 {
-	const struct sip_msg *inv = ctx->msg;
+	struct sip_msg *inv = prx_ctx_msg(ctx);
 	char a_route[1024] = "", b_route[1024] = "";
-	char *ab = NULL, *bb = NULL, *ac, *bc, *af, *bt, *at, *btag;
+	char *ac, *bc, *af, *bt, *at, *btag;
 	int first = -1, last = -1, i;
-	size_t len;
 	struct dlg_init in;
 
+	if (!inv)
+		return;
 	for (i = 0; i < r->nrr; i++) {
 		if (prx_uri_is_us(&r->rr[i].uri)) {
 			if (first < 0)
@@ -628,14 +663,10 @@ static void prx_dialog_create(struct prx_ctx *ctx, struct prx_branch *br, const 
 	}
 	if (first >= 0) {
 		/* towards B: the entries above ours, as A's route set lists them (reversed) */
-		for (i = first - 1, len = 0; i >= 0; i--)
-			len += snprintf(b_route + len, len < sizeof(b_route) ? sizeof(b_route) - len : 0,
-					"%s<%.*s>", len ? "," : "", (int)r->rr[i].uri_raw.len,
-					r->rr[i].uri_raw.s);
-		for (i = last + 1, len = 0; i < r->nrr; i++)
-			len += snprintf(a_route + len, len < sizeof(a_route) ? sizeof(a_route) - len : 0,
-					"%s<%.*s>", len ? "," : "", (int)r->rr[i].uri_raw.len,
-					r->rr[i].uri_raw.s);
+		for (i = first - 1; i >= 0; i--)
+			prx_route_add(b_route, sizeof(b_route), r->rr[i].uri_raw);
+		for (i = last + 1; i < r->nrr; i++)
+			prx_route_add(a_route, sizeof(a_route), r->rr[i].uri_raw);
 	}
 	ac = strndup(inv->ncontact ? inv->contact[0].uri_raw.s : "",
 		     inv->ncontact ? inv->contact[0].uri_raw.len : 0);
@@ -645,8 +676,6 @@ static void prx_dialog_create(struct prx_ctx *ctx, struct prx_branch *br, const 
 	bt = strndup(r->to.raw.s, r->to.raw.len);
 	at = strndup(inv->from.tag.s, inv->from.tag.len);
 	btag = strndup(r->to.tag.s, r->to.tag.len);
-	(void)ab;
-	(void)bb;
 	if (ac && bc && af && bt && at && btag) {
 		memset(&in, 0, sizeof(in));
 		in.call_id = ctx->call_id;
@@ -671,6 +700,7 @@ static void prx_dialog_create(struct prx_ctx *ctx, struct prx_branch *br, const 
 	free(bt);
 	free(at);
 	free(btag);
+	free(inv);
 }
 
 static void prx_br_response(struct txn *t, const struct sip_msg *m)
@@ -689,7 +719,7 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 		if (m->status == 100)
 			return;
 		br->provisional = 1;
-		if (ctx->msg->method_id == SIP_M_INVITE && !br->status)
+		if (ctx->method == SIP_M_INVITE && !br->status)
 			TMR_Start(&br->t_c, prx_cfg.invite_timeout * 1000ULL);
 		if (br->cancel_pending || ctx->cancelled) {
 			prx_cancel_branch(br);
@@ -718,7 +748,7 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 	/* 2xx: forwarded, always (§16.7 step 5) */
 	br->status = m->status;
 	TMR_Stop(&br->t_c);
-	if (ctx->msg->method_id == SIP_M_INVITE) {
+	if (ctx->method == SIP_M_INVITE) {
 		if (ctx->media_offer && prx_is_sdp(m)) {
 			size_t outlen;
 			int r = MED_Answer(ctx->call_id, ctx->answer_leg, (const void *)&br->dst.addr,
@@ -1324,13 +1354,16 @@ void PRX_ForEachPending(void (*cb)(const struct prx_pending *p, void *arg), void
 	for (ctx = prx_pending.next; ctx != &prx_pending; ctx = ctx->next) {
 		char from[256], to[256];
 		struct prx_pending p;
+		struct sip_msg *m;
 
 		if (ctx->final_sent)
 			continue;
-		snprintf(from, sizeof(from), "%.*s", (int)ctx->msg->from.uri_raw.len,
-			 ctx->msg->from.uri_raw.s);
-		snprintf(to, sizeof(to), "%.*s", (int)ctx->msg->to.uri_raw.len,
-			 ctx->msg->to.uri_raw.s);
+		m = prx_ctx_msg(ctx);
+		if (!m)
+			continue;
+		snprintf(from, sizeof(from), "%.*s", (int)m->from.uri_raw.len, m->from.uri_raw.s);
+		snprintf(to, sizeof(to), "%.*s", (int)m->to.uri_raw.len, m->to.uri_raw.s);
+		free(m);
 		p.call_id = ctx->call_id;
 		p.from = from;
 		p.to = to;

@@ -643,7 +643,12 @@ static int tp_open(const struct sockaddr_storage *addr, int proto)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto err;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/*
+	 * TCP needs SO_REUSEADDR to restart over TIME_WAIT; UDP must not have
+	 * it, or a second krtpd would silently share the port with the first.
+	 */
+	if (proto == TP_TCP)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (addr->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (proto == TP_UDP) {
