@@ -14,6 +14,8 @@
 
 #include "sdp.h"
 
+#define SDP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* a slice of the input */
 struct sdp_str {
 	const char *p;
@@ -240,7 +242,7 @@ static int sdp_parse_media_attr(struct sdp_str a, struct sdp_media *m)
 	const char *colon = memchr(a.p, ':', a.n);
 	struct sdp_str name = { a.p, colon ? (size_t)(colon - a.p) : a.n };
 	struct sdp_str value = { colon ? colon + 1 : a.p + a.n, colon ? a.n - name.n - 1 : 0 };
-	enum sdp_dir dir;
+	enum sdp_dir dir = sdp_parse_dir(&name);
 
 	if (sdp_str_eq(&name, "rtcp"))
 		return sdp_parse_rtcp(value, m);
@@ -248,7 +250,7 @@ static int sdp_parse_media_attr(struct sdp_str a, struct sdp_media *m)
 		m->rtcp_mux = true;
 	else if (sdp_str_eq(&name, "rtpmap"))
 		sdp_parse_rtpmap(value, m);
-	else if ((dir = sdp_parse_dir(&name)) != SDP_DIR_UNSET)
+	else if (dir != SDP_DIR_UNSET)
 		m->dir = dir;
 	return 0;
 }
@@ -448,7 +450,7 @@ static bool sdp_is_ice_attr(const struct sdp_str *line)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(ice) / sizeof(ice[0]); i++) {
+	for (i = 0; i < SDP_ARRAY_SIZE(ice); i++) {
 		size_t n = strlen(ice[i]);
 
 		if (line->n >= n && !memcmp(line->p, ice[i], n))

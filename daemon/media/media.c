@@ -648,9 +648,9 @@ static int med_relay_addr(const struct sockaddr_storage *ss, int family, struct 
 	txt->family = family;
 	if (!inet_ntop(family, &ep->addr, txt->addr, sizeof(txt->addr)))
 		return -EINVAL;
-	if (sdp_addr_is_any(&(struct sdp_addr){ .family = family, .v6 = ep->addr.v6 }) ||
-	    (family == AF_INET && !ep->addr.v4.s_addr))
-		return -EINVAL;	/* the relay address is written into SDP: it must be real */
+	/* the relay address is written into SDP: it must be a real one */
+	if (family == AF_INET ? !ep->addr.v4.s_addr : IN6_IS_ADDR_UNSPECIFIED(&ep->addr.v6))
+		return -EINVAL;
 	return 0;
 }
 
@@ -676,11 +676,11 @@ int MED_Init(const struct med_config *cfg)
 		} else if (cfg->mode == MED_MODE_KERNEL) {
 			LOG_ERR("media: krtp.ko is not usable (%s) and media = kernel", strerror(-err));
 			return err;
-		} else {
-			LOG_WARN("media: krtp.ko is not loaded (%s): relaying media in userspace, "
-				 "which costs far more CPU per packet; load krtp.ko and restart krtpd",
-				 strerror(-err));
 		}
+		/* media = auto: say so loudly, the userspace relay costs far more CPU */
+		if (err)
+			LOG_WARN("media: krtp.ko is not loaded (%s): relaying media in userspace; load krtp.ko and restart krtpd",
+				 strerror(-err));
 	}
 	epfd = med_relay_init();
 	if (epfd < 0) {
