@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Calls that end other than by BYE, through krtpd with krtp.ko loaded: busy
+# (486 from bob, ACKed), no answer and CANCEL (200 for the CANCEL, 487 for
+# the INVITE), unknown user (404 from krtpd): the relay ports allocated for
+# the offer are freed, no flow, port or call is left behind. Last, a
+# graceful stop of krtpd (SIGTERM) with a call up removes its flows.
+#
+#   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   sipp :5060, RTP :6000      SIP 10.0.0.1:5060, media = kernel sipp :5060, RTP :7000
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/sip/lib.sh"
+require_sip_tools
+[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
+ktap_print_header
+
+krtp_load || skip_all "insmod $KRTP_KO failed"
+sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+krtpd_config kernel
+krtpd_start || { ktap_test_fail "krtpd starts with media = kernel"; ktap_finished; exit; }
+ktap_test_pass "krtpd starts with media = kernel"
+
+sip_check "alice registers" register alice
+sip_check "bob registers" register bob
+
+# no_call_left WHAT: after a call ended, krtpd holds no flow, port or call
+no_call_left() {
+	wait_eq 5000 0 nflows >/dev/null
+	check "$1: no flow left" 0 "$(nflows)"
+	check "$1: no relay port left" 0 "$(relay_ports_bound)"
+	check "$1: no call left" 0 "$(ncalls)"
+}
+
+# --- busy -------------------------------------------------------------------
+bob_answers uas-busy.xml
+sip_check "alice gets 486 Busy Here" alice uac-busy.xml
+sip_check "bob: INVITE answered 486, ACK received" sipp_wait BOB_PID uas-busy.xml
+no_call_left "after 486"
+
+# --- no answer, CANCEL --------------------------------------------------------
+bob_answers uas-ring.xml
+sip_check "alice cancels: 200 for CANCEL, 487 for INVITE" alice uac-cancel.xml -d 1500
+sip_check "bob: CANCEL received, 487 sent, ACK received" sipp_wait BOB_PID uas-ring.xml
+no_call_left "after CANCEL"
+
+# --- unknown user ---------------------------------------------------------------
+SVC=nobody sip_check "INVITE to an unknown user gets 404" alice uac-404.xml
+no_call_left "after 404"
+
+# --- graceful stop ----------------------------------------------------------------
+bob_answers uas-answer.xml
+alice_calls uac-call.xml
+wait_eq 60000 4 nflows >/dev/null
+check "a call is up before the stop" 4 "$(nflows)"
+krtpd_stop
+check "SIGTERM: krtpd exits" 1 "$(krtpd_gone && echo 1)"
+check "SIGTERM: krtpd removed its flows" 0 "$(nflows)"
+kill "$ALICE_PID" "$BOB_PID" 2>/dev/null
+
+if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
+	krtpd_log_tail 40
+fi
+ktap_finished
