@@ -334,6 +334,13 @@ nflows() {
 	flows_json | jq length
 }
 
+# bob_go: the same for bob's sipp (the callee of alice's call)
+bob_go() {
+	ip netns exec "$bob" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 0.2 \
+		--callid "$ALICE_CALLID" "$CALLEE4:$SIP_PORT" "$SIP_DIR/msg/go.sip" >/dev/null
+	return 0
+}
+
 # flows_snap: take one snapshot of the flows (FLOWS) for flow_by_peer, so a
 # run of checks costs one netlink dump; flows_unsnap goes back to live
 flows_snap() {
