@@ -288,7 +288,9 @@ int sdp_parse(const char *buf, size_t len, struct sdp *s)
 		return -EINVAL;
 	while (sdp_next_line(buf, len, &pos, &line)) {
 		if (line.n == 0) {
-			/* tolerate a trailing empty line, as many stacks send one */
+			/* tolerate empty lines at the end, as some stacks send them */
+			while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n'))
+				pos++;
 			if (pos >= len)
 				break;
 			return -EINVAL;

@@ -69,6 +69,7 @@ struct med_side {
 	bool known;
 	struct krtp_ep rtp;		/* address and RTP port */
 	uint16_t rtcp_port;
+	struct krtp_ep rtcp_addr;	/* a=rtcp with an address (port 0); family 0: none */
 	bool mux;			/* a=rtcp-mux */
 	enum sdp_dir dir;
 	bool nat;			/* signalled from another address: learn the source */

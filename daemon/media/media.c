@@ -224,6 +224,11 @@ static void med_side_from_sdp(struct med_side *sd, const struct sdp *s, unsigned
 	memcpy(&sd->rtp.addr, &a->v6, a->family == AF_INET6 ? 16 : 4);
 	sd->rtp.port = m->port;
 	sd->rtcp_port = sdp_media_rtcp_port(s, i);
+	/* RFC 3605: RTCP may go to another address than RTP (same family only) */
+	if (m->has_rtcp_addr && m->rtcp_addr.family == a->family) {
+		sd->rtcp_addr.family = a->family;
+		memcpy(&sd->rtcp_addr.addr, &m->rtcp_addr.v6, a->family == AF_INET6 ? 16 : 4);
+	}
 	sd->mux = m->rtcp_mux;
 	sd->dir = sdp_media_dir(s, i);
 	sd->clock_rate = m->clock_rate;
@@ -275,13 +280,15 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	kf->via = *med_relay_ep(c->family);
 	kf->via.port = (uint16_t)(out + rtcp);
 	kf->peer = to->rtp;
+	if (rtcp && to->rtcp_addr.family)
+		kf->peer = to->rtcp_addr;
 	if (rtcp)
 		kf->peer.port = to->rtcp_port;
 	if (to->nat && to->learned[rtcp].family == kf->peer.family)
 		kf->peer = to->learned[rtcp];
 	/* RTP Bleed: accept the signalled address only, unless the sender is behind NAT */
 	if (!from->nat && !med_side_addr_any(from)) {
-		kf->source = from->rtp;
+		kf->source = rtcp && from->rtcp_addr.family ? from->rtcp_addr : from->rtp;
 		kf->source.port = 0;
 	}
 	kf->flags = rtcp ? KRTP_FLOW_F_RTCP : 0;

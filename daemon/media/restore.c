@@ -92,6 +92,8 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 	if (rtcp) {
 		st->rtp = true;
 		to->rtcp_port = kf->peer.port;
+		to->rtcp_addr = kf->peer;
+		to->rtcp_addr.port = 0;
 		if (!to->rtp.family)
 			to->rtp = kf->peer;
 	} else {

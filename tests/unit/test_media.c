@@ -425,6 +425,48 @@ static void test_mux_and_late_offer(void)
 	}
 }
 
+/* RFC 3605: alice takes RTCP on another address (127.0.0.2) than RTP */
+static void test_rtcp_addr(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1"), a2 = sig(AF_INET, "127.0.0.2");
+	char in[1024], out[1024], extra[64];
+	uint16_t ap, bp, pa, pb, a2p;
+	int a[2], b[2], artcp;
+	socklen_t sl = sizeof(a2);
+	size_t n, olen;
+
+	udp_pair(AF_INET, a, &ap);
+	udp_pair(AF_INET, b, &bp);
+	artcp = socket(AF_INET, SOCK_DGRAM, 0);
+	if (bind(artcp, (struct sockaddr *)&a2, sizeof(struct sockaddr_in)) < 0) {
+		perror("bind 127.0.0.2");
+		exit(2);
+	}
+	getsockname(artcp, (struct sockaddr *)&a2, &sl);
+	a2p = ntohs(((struct sockaddr_in *)&a2)->sin_port);
+	snprintf(extra, sizeof(extra), "a=rtcp:%u IN IP4 127.0.0.2\r\n", a2p);
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "127.0.0.1", ap, extra, "");
+	CHECK(MED_Offer("call-rtcp", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pb = shown_port(out, olen, 0, "127.0.0.1");
+	snprintf(extra, sizeof(extra), "a=rtcp:%u IN IP4 127.0.0.1\r\n", pb + 1);
+	CHECK(strstr(out, extra) != NULL);
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
+	CHECK(MED_Answer("call-rtcp", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pa = shown_port(out, olen, 0, "127.0.0.1");
+	send_rtcp(b[1], AF_INET, (uint16_t)(pb + 1), 3);
+	CHECK_EQ(drain(artcp, (uint16_t)(pa + 1), NULL, NULL, 3), 3);
+	CHECK_EQ(drain(a[1], (uint16_t)(pa + 1), NULL, NULL, 0), 0);
+	/* her RTCP comes from 127.0.0.2, which the RTCP flow accepts */
+	send_rtcp(artcp, AF_INET, (uint16_t)(pa + 1), 2);
+	CHECK_EQ(drain(b[1], (uint16_t)(pb + 1), NULL, NULL, 2), 2);
+	MED_Delete("call-rtcp");
+	close(artcp);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
 /* alice's SDP shows a private address, her SIP came from loopback: learn, send back there */
 static void test_nat(void)
 {
@@ -670,6 +712,7 @@ static void run_suite(void)
 	CHECK(init(64, 0) == -EALREADY);
 	test_call();
 	test_mux_and_late_offer();
+	test_rtcp_addr();
 	test_nat();
 	test_ipv6();
 	MED_Fini();

@@ -303,6 +303,8 @@ static void test_bad(void)
 		CHECK(err == -EINVAL);
 	}
 	CHECK(parse(nul, sizeof(nul) - 1, &s) == -EINVAL);
+	/* empty lines at the very end are tolerated */
+	CHECK(parse("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\n\r\n\r\n", 33, &s) == 0);
 	CHECK(sdp_parse(NULL, 0, &s) == -EINVAL);
 	n = (size_t)snprintf(many, sizeof(many), "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\nc=IN IP4 1.2.3.4\r\n");
 	for (i = 0; i <= SDP_MAX_MEDIA; i++)
