@@ -53,6 +53,16 @@ static inline struct cds_lfht *RCU_HashNew(void)
 				   &urcu_memb_flavor, NULL);
 }
 
+/*
+ * Walk every node; called with the read-side lock held. Removing the
+ * current node inside the loop is allowed. (cds_lfht_for_each_entry
+ * computes container_of(NULL) when it ends, which UBSan rejects.)
+ */
+#define RCU_HashForEach(ht, iter, node)					\
+	for (cds_lfht_first(ht, iter);					\
+	     ((node) = cds_lfht_iter_get_node(iter)) != NULL;		\
+	     cds_lfht_next(ht, iter))
+
 /* Must be called with no read-side lock held and the table empty or not. */
 static inline void RCU_HashFree(struct cds_lfht *ht)
 {

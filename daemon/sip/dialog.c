@@ -189,10 +189,13 @@ void DLG_Remove(struct dlg *d)
 void DLG_ForEach(void (*cb)(struct dlg *d, void *arg), void *arg)
 {
 	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
 	struct dlg *d;
 
-	cds_lfht_for_each_entry(dlg_ht, &it, d, node)
+	RCU_HashForEach(dlg_ht, &it, n) {
+		d = caa_container_of(n, struct dlg, node);
 		cb(d, arg);
+	}
 }
 
 unsigned long DLG_Count(void)
@@ -244,12 +247,14 @@ int DLG_Init(void)
 void DLG_Fini(void)
 {
 	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
 	struct dlg *d;
 
 	if (!dlg_ht)
 		return;
 	RCU_ReadLock();
-	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
+	RCU_HashForEach(dlg_ht, &it, n) {
+		d = caa_container_of(n, struct dlg, node);
 		cds_lfht_del(dlg_ht, &d->node);
 		RCU_Call(&d->rcu, dlg_free_rcu);
 	}

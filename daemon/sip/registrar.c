@@ -324,10 +324,12 @@ int REG_Known(struct sip_str user)
 void REG_Expire(int64_t now)
 {
 	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
 	struct reg_aor *a;
 	int i;
 
-	cds_lfht_for_each_entry(reg_ht, &it, a, node) {
+	RCU_HashForEach(reg_ht, &it, n) {
+		a = caa_container_of(n, struct reg_aor, node);
 		for (i = 0; i < a->n; i++) {
 			if (a->b[i].expires > now)
 				continue;
@@ -342,12 +344,15 @@ void REG_ForEach(void (*cb)(const char *user, const char *domain, const struct r
 			    void *arg), void *arg)
 {
 	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
 	struct reg_aor *a;
 	int i;
 
-	cds_lfht_for_each_entry(reg_ht, &it, a, node)
+	RCU_HashForEach(reg_ht, &it, n) {
+		a = caa_container_of(n, struct reg_aor, node);
 		for (i = 0; i < a->n; i++)
 			cb(a->user, a->domain, &a->b[i], arg);
+	}
 }
 
 unsigned long REG_Count(void)
@@ -410,12 +415,14 @@ int REG_Init(const struct reg_config *cfg)
 void REG_Fini(void)
 {
 	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
 	struct reg_aor *a;
 
 	if (!reg_ht)
 		return;
 	RCU_ReadLock();
-	cds_lfht_for_each_entry(reg_ht, &it, a, node) {
+	RCU_HashForEach(reg_ht, &it, n) {
+		a = caa_container_of(n, struct reg_aor, node);
 		while (a->n)
 			reg_remove(a, 0, 0);
 		reg_maybe_drop(a);

@@ -485,12 +485,14 @@ int TXN_Init(void)
 void TXN_Fini(void)
 {
 	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
 	struct txn *t;
 
 	if (!txn_ht)
 		return;
 	RCU_ReadLock();
-	cds_lfht_for_each_entry(txn_ht, &it, t, node) {
+	RCU_HashForEach(txn_ht, &it, n) {
+		t = caa_container_of(n, struct txn, node);
 		t->ops = NULL;
 		txn_destroy(t);
 	}
