@@ -193,7 +193,7 @@ void med_relay_fini(void);	/* closes the epoll set */
 void med_relay_install(struct med_flow *f);
 void med_relay_remove(struct med_flow *f);
 
-/* helpers on endpoints */
+/* comparing and converting endpoints */
 static inline bool med_ep_eq(const struct krtp_ep *a, const struct krtp_ep *b)
 {
 	if (a->family != b->family || a->port != b->port)
