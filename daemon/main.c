@@ -295,6 +295,7 @@ int main(int argc, char **argv)
 			.idle_timeout = c->tcp_idle_timeout,
 		};
 
+		TP_SetOversizeHandler(PRX_Oversize);
 		if (TP_Init(c->listen, c->nlisten, &lim, PRX_Receive)) {
 			LOG_ERR("no SIP listener could be opened");
 			goto out_prx;

@@ -1280,6 +1280,19 @@ void PRX_Receive(const char *buf, size_t len, const struct tp_peer *src)
 		prx_response(&m, src);
 }
 
+void PRX_Oversize(const char *buf, size_t len, const struct tp_peer *src)
+{
+	struct sip_msg m;
+	char a[64];
+
+	prx_stats.bad++;
+	MSG_Parse(&m, buf, len);	/* fails on the Content-Length; the rest is known */
+	TP_AddrStr(&src->addr, a, sizeof(a));
+	LOG_Drop("message too large", a);
+	if (MSG_CanReply(&m))
+		prx_reply(&m, src, NULL, 413, NULL, NULL, 0);
+}
+
 /* ---- media inactivity ---- */
 
 static void prx_route_first(const char *route, struct sip_uri *u, char *buf, size_t sz)

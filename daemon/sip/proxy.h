@@ -23,6 +23,8 @@ int PRX_Init(const struct prx_config *cfg);
 void PRX_Fini(void);
 /* A message from a transport (the tp_handler). */
 void PRX_Receive(const char *buf, size_t len, const struct tp_peer *src);
+/* The headers of a request too large to take (TCP): answer 413 when possible. */
+void PRX_Oversize(const char *buf, size_t len, const struct tp_peer *src);
 /* Tear down a call whose media went idle: BYE to both legs, delete media and dialog. */
 void PRX_EndCall(const char *call_id, const char *why);
 

@@ -56,7 +56,7 @@ static int tp_nsocks;
 static struct tp_conn **tp_conns;
 static uint32_t tp_gen;
 static struct tp_limits tp_lim;
-static tp_handler tp_fn;
+static tp_handler tp_fn, tp_oversize_fn;
 static struct tmr tp_sweep = { .idx = -1 };
 static struct tp_stats tp_stats;
 static struct sockaddr_storage tp_local[TP_MAX_LOCAL];
@@ -430,6 +430,17 @@ static void tp_conn_read(struct tp_conn *c)
 			memmove(c->rbuf, c->rbuf + skip, c->rlen - skip);
 			c->rlen -= skip;
 		}
+		if (len == -EMSGSIZE && tp_oversize_fn) {
+			/* headers complete but the body too long: let the proxy answer 413 */
+			const char *e = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
+
+			if (e && (size_t)(e + 4 - c->rbuf) <= tp_lim.max_message) {
+				tp_oversize_fn(c->rbuf, e + 4 - c->rbuf, &src);
+				c = tp_conn_get(id);
+				if (!c)
+					return;
+			}
+		}
 		if (len < 0) {
 			TP_AddrStr(&c->peer, a, sizeof(a));
 			LOG_Drop(len == -EMSGSIZE ? "message too large on TCP" :
@@ -702,6 +713,11 @@ int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_ha
 	TMR_Setup(&tp_sweep, tp_sweep_fn);
 	TMR_Start(&tp_sweep, 5000);
 	return 0;
+}
+
+void TP_SetOversizeHandler(tp_handler fn)
+{
+	tp_oversize_fn = fn;
 }
 
 void TP_Fini(void)

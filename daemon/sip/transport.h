@@ -41,6 +41,11 @@ struct tp_limits {
 typedef void (*tp_handler)(const char *buf, size_t len, const struct tp_peer *src);
 
 int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_handler fn);
+/*
+ * Called with the header section of a TCP message whose Content-Length
+ * exceeds max_message (to answer 413) before the connection is closed.
+ */
+void TP_SetOversizeHandler(tp_handler fn);
 void TP_Fini(void);
 /* Send one message; TCP connects when no connection to dst exists. 0 or -errno. */
 int TP_Send(const struct tp_peer *dst, const char *buf, size_t len);
