@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../hash.h"
 #include "../log.h"
 #include "../loop.h"
 #include "../timer.h"
@@ -51,12 +52,21 @@ struct tp_conn {
 	uint64_t partial_since;		/* 0 when no message is half-read */
 };
 
+/* which local address reaches a peer (TP_LocalFor with wildcard listeners) */
+#define TP_ROUTE_CACHE	256
+struct tp_route {
+	struct sockaddr_storage dst, local;
+	uint64_t when;			/* TMR_Now() of the lookup, 0 = empty */
+};
+
+static struct tp_route tp_routes[TP_ROUTE_CACHE];
 static struct tp_sock tp_socks[TP_MAX_LISTEN];
 static int tp_nsocks;
 static struct tp_conn **tp_conns;
 static uint32_t tp_gen;
 static struct tp_limits tp_lim;
 static tp_handler tp_fn, tp_oversize_fn;
+static int (*tp_send_hook)(const struct tp_peer *dst, const char *buf, size_t len);
 static struct tmr tp_sweep = { .idx = -1 };
 static struct tp_stats tp_stats;
 static struct sockaddr_storage tp_local[TP_MAX_LOCAL];
@@ -195,6 +205,7 @@ void TP_RefreshLocal(void)
 {
 	struct ifaddrs *ifa, *i;
 
+	memset(tp_routes, 0, sizeof(tp_routes));
 	tp_nlocal = 0;
 	if (getifaddrs(&ifa))
 		return;
@@ -279,16 +290,29 @@ int TP_LocalFor(const struct tp_peer *dst, char *out, size_t outsz)
 		return -EAFNOSUPPORT;
 	local = s->addr;
 	if (tp_is_any(&s->addr)) {
-		/* ask the routing table which source address reaches dst */
-		fd = socket(dst->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if (connect(fd, (const struct sockaddr *)&dst->addr, TP_AddrLen(&dst->addr)) ||
-		    getsockname(fd, (struct sockaddr *)&local, &alen)) {
+		/* a small cache: the routing table is asked at most every 10 s per peer */
+		struct tp_route *rc = &tp_routes[HASH_Fnv(&dst->addr, TP_AddrLen(&dst->addr)) %
+						 TP_ROUTE_CACHE];
+		uint64_t now = TMR_Now();
+
+		if (rc->when && now - rc->when < 10000 && TP_SameIp(&rc->dst, &dst->addr)) {
+			local = rc->local;
+		} else {
+			/* ask the routing table which source address reaches dst */
+			fd = socket(dst->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				return -errno;
+			if (connect(fd, (const struct sockaddr *)&dst->addr,
+				    TP_AddrLen(&dst->addr)) ||
+			    getsockname(fd, (struct sockaddr *)&local, &alen)) {
+				close(fd);
+				return -errno;
+			}
 			close(fd);
-			return -errno;
+			rc->dst = dst->addr;
+			rc->local = local;
+			rc->when = now;
 		}
-		close(fd);
 	}
 	TP_IpStr(&local, ip, sizeof(ip));
 	snprintf(out, outsz, local.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
@@ -569,8 +593,15 @@ static void tp_sweep_fn(struct tmr *t)
 	TMR_Start(t, 5000);
 }
 
+void TP_SetSendHook(int (*fn)(const struct tp_peer *dst, const char *buf, size_t len))
+{
+	tp_send_hook = fn;
+}
+
 int TP_Send(const struct tp_peer *dst, const char *buf, size_t len)
 {
+	if (tp_send_hook)
+		return tp_send_hook(dst, buf, len);
 	if (dst->proto == TP_TCP) {
 		struct tp_conn *c = tp_conn_get(dst->conn);
 		int r;

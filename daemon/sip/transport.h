@@ -50,6 +50,12 @@ void TP_Fini(void);
 /* Send one message; TCP connects when no connection to dst exists. 0 or -errno. */
 int TP_Send(const struct tp_peer *dst, const char *buf, size_t len);
 
+/*
+ * Tests and fuzzers: send through fn instead of the network (NULL restores
+ * the sockets). fn returns what TP_Send should.
+ */
+void TP_SetSendHook(int (*fn)(const struct tp_peer *dst, const char *buf, size_t len));
+
 /* "host:port" krtpd should put in Via/Record-Route for messages to dst. */
 int TP_LocalFor(const struct tp_peer *dst, char *out, size_t outsz);
 /* Is host[:port] one of ours (a local address or name and a listening port)? */
