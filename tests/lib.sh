@@ -106,24 +106,30 @@ busywait() {
 	local timeout=$1 start now
 
 	shift
-	start=$(date +%s%3N)
+	start=${EPOCHREALTIME/./}
 	while :; do
 		"$@" && return 0
-		now=$(date +%s%3N)
-		[ $((now - start)) -lt "$timeout" ] || return 1
+		now=${EPOCHREALTIME/./}
+		[ $((now - start)) -lt $((timeout * 1000)) ] || return 1
 		sleep 0.05
 	done
 }
 
-# wait_eq MSECS EXPECTED CMD...: busywait until CMD prints EXPECTED, then
-# print what CMD prints (the caller checks it)
+# wait_eq MSECS EXPECTED CMD...: run CMD until it prints EXPECTED or MSECS
+# have passed; print what it printed last (the caller checks it)
 wait_eq() {
-	local timeout=$1 want=$2
+	local timeout=$1 want=$2 start now v
 
 	shift 2
-	_wait_eq_try() { [ "$("$@" 2>/dev/null)" = "$want" ]; }
-	busywait "$timeout" _wait_eq_try "$@"
-	"$@" 2>/dev/null
+	start=${EPOCHREALTIME/./}
+	while :; do
+		v=$("$@" 2>/dev/null)
+		[ "$v" = "$want" ] && break
+		now=${EPOCHREALTIME/./}
+		[ $((now - start)) -lt $((timeout * 1000)) ] || break
+		sleep 0.1
+	done
+	echo "$v"
 }
 
 # ---- namespaces -----------------------------------------------------------
@@ -258,17 +264,17 @@ sysfs_read() {
 
 # check_stat NAME LOCAL FIELD EXPECTED: wait for a flow counter, then compare
 check_stat() {
-	check "$1" "$4" "$(wait_eq 5000 "$4" fstat "$2" "$3")"
+	check "$1" "$4" "$(wait_eq 10000 "$4" fstat "$2" "$3")"
 }
 
 # check_sysfs NAME FILE EXPECTED
 check_sysfs() {
-	check "$1" "$3" "$(wait_eq 5000 "$3" sysfs_read "$2")"
+	check "$1" "$3" "$(wait_eq 10000 "$3" sysfs_read "$2")"
 }
 
 # check_nstat NAME FIELD EXPECTED
 check_nstat() {
-	check "$1" "$3" "$(wait_eq 5000 "$3" nstat "$2")"
+	check "$1" "$3" "$(wait_eq 10000 "$3" nstat "$2")"
 }
 
 # ---- traffic --------------------------------------------------------------
@@ -354,3 +360,9 @@ monitor_start() {
 monitor_events() {
 	grep '^{' "$TMPD/$1.mon" | jq -c "select($2)" 2>/dev/null
 }
+
+# TEST_TRACE=1: trace every command (with a timestamp) to find where a test stalls
+if [ -n "${TEST_TRACE:-}" ]; then
+	PS4='+ ${EPOCHREALTIME:6:9} '
+	set -x
+fi

@@ -7,7 +7,7 @@
 #
 # Runs every tests/test-*.sh and every built tests/api/ program (or only
 # those whose name contains one of the NAMEs; TEST_ONLY too), one after the
-# other, each with a timeout (TEST_TIMEOUT, default 600 s). KTAP output: the
+# other, each with a timeout (TEST_TIMEOUT, default 400 s). KTAP output: the
 # test's own lines prefixed with "# ", then "ok N name", "not ok N name" or
 # "ok N name # SKIP" (exit status 4). After each test the kernel log is
 # checked: a WARNING, BUG, Oops, KASAN or refcount report or a leak fails
@@ -17,7 +17,7 @@ set -u
 
 tests_dir=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$tests_dir/.." && pwd)
-timeout=${TEST_TIMEOUT:-600}
+timeout=${TEST_TIMEOUT:-400}
 filters=("$@")
 [ -n "${TEST_ONLY:-}" ] && filters+=($TEST_ONLY)
 

@@ -31,7 +31,7 @@ fi
 
 mkdir -p "$out"
 stage=$(mktemp -d "$out/initramfs.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" "$stage.cpio.gz"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,newroot,lib/modules}
 cp "$bb" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
@@ -64,8 +64,12 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 out=
+cache=none
 for arg in $(cat /proc/cmdline); do
-	case "$arg" in krtp.out=*) out=${arg#krtp.out=} ;; esac
+	case "$arg" in
+	krtp.out=*) out=${arg#krtp.out=} ;;
+	krtp.cache=*) cache=${arg#krtp.cache=} ;;
+	esac
 done
 
 die() {
@@ -77,8 +81,10 @@ while read -r m; do
 	insmod "/lib/modules/$m" || die "insmod $m failed"
 done </lib/modules/order
 
-opts=trans=virtio,version=9p2000.L,msize=262144,cache=none
-mount -t 9p -o "$opts,ro" hostroot /newroot || die "cannot mount the host root"
+opts=trans=virtio,version=9p2000.L,msize=262144
+# the read-only root may be cached (programs and libraries are read over 9p
+# on every exec otherwise); the results folder never is
+mount -t 9p -o "$opts,ro,cache=$cache" hostroot /newroot || die "cannot mount the host root"
 r=/newroot
 mount -t proc proc $r/proc
 mount -t sysfs sysfs $r/sys
@@ -95,7 +101,7 @@ mount -t tmpfs -o mode=755 tmpfs $r/run
 # netns and cgroup state want these
 mkdir -p $r/run/netns
 mount -t cgroup2 cgroup2 $r/sys/fs/cgroup 2>/dev/null
-[ -n "$out" ] && mount -t 9p -o "$opts" krtpout "$r$out" || die "cannot mount the results folder"
+[ -n "$out" ] && mount -t 9p -o "$opts,cache=none" krtpout "$r$out" || die "cannot mount the results folder"
 
 # The kernel runs modprobe (module autoloading: nfnetlink, veth, sch_*)
 # from the initramfs root, not from the chroot: send it there.
@@ -104,6 +110,7 @@ chmod 755 /bin/krtp-modprobe
 echo /bin/krtp-modprobe >/proc/sys/kernel/modprobe
 chroot $r /sbin/ip link set lo up 2>/dev/null
 echo "krtp-vm: running" >/dev/console
+: >"$r$out/started"
 chroot $r /bin/sh "$out/cmd.sh" </dev/console >/dev/console 2>&1
 echo $? >"$r$out/rc"
 sync
@@ -113,6 +120,7 @@ INIT
 chmod 755 "$stage/init"
 
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z |
-	cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$img.tmp"
-mv "$img.tmp" "$img"
+	cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$stage.cpio.gz"
+# atomic: a VM booting meanwhile reads the old or the new image
+mv "$stage.cpio.gz" "$img"
 echo "$img"
