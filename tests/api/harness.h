@@ -3,7 +3,7 @@
  * A small test harness with the interface of the kernel's
  * tools/testing/selftests/kselftest_harness.h (TEST, FIXTURE, FIXTURE_SETUP,
  * FIXTURE_TEARDOWN, TEST_F, ASSERT_*, EXPECT_*, SKIP, TH_LOG,
- * TEST_HARNESS_MAIN) and its KTAP output, for building the API tests
+ * TEST_F_TIMEOUT, TEST_HARNESS_MAIN) and its KTAP output, for building the API tests
  * without a kernel source tree (the headers packages do not ship it).
  *
  * Each test runs in a forked child, so a crash or a failed ASSERT ends that
@@ -42,6 +42,7 @@ struct __test_metadata {
 	const char *name;
 	void (*fn)(struct __test_metadata *);
 	struct __test_metadata *next;
+	int timeout;		/* seconds; 0: TEST_TIMEOUT_DEFAULT */
 	/* written by the child, in a shared page */
 	bool passed;
 	bool skip;
@@ -123,8 +124,10 @@ static inline void __bail(struct __test_metadata *m)
 #define EXPECT_STREQ(e, s) __EXPECT_STR(e, s, ==, 0)
 #define EXPECT_STRNE(e, s) __EXPECT_STR(e, s, !=, 0)
 
-#define __TEST_REGISTER(fn_name, test_name) \
-	static struct __test_metadata _##fn_name##_object = { .name = test_name, .fn = fn_name }; \
+#define __TEST_REGISTER(fn_name, test_name, secs) \
+	static struct __test_metadata _##fn_name##_object = { \
+		.name = test_name, .fn = fn_name, .timeout = secs, \
+	}; \
 	static void __attribute__((constructor)) _register_##fn_name(void) \
 	{ \
 		__register_test(&_##fn_name##_object); \
@@ -137,7 +140,7 @@ static inline void __bail(struct __test_metadata *m)
 		if (!setjmp(_metadata->env)) \
 			test_name(_metadata); \
 	} \
-	__TEST_REGISTER(_run_##test_name, "global." #test_name) \
+	__TEST_REGISTER(_run_##test_name, "global." #test_name, 0) \
 	static void test_name(struct __test_metadata __attribute__((unused)) *_metadata)
 
 #define FIXTURE_DATA(fixture_name) struct _fixture_##fixture_name##_data
@@ -153,7 +156,10 @@ static inline void __bail(struct __test_metadata *m)
 		FIXTURE_DATA(fixture_name) __attribute__((unused)) *self, \
 		const void __attribute__((unused)) *variant)
 
-#define TEST_F(fixture_name, test_name) \
+#define TEST_F(fixture_name, test_name) TEST_F_TIMEOUT(fixture_name, test_name, 0)
+
+/* A test with its own time limit, in seconds */
+#define TEST_F_TIMEOUT(fixture_name, test_name, secs) \
 	static void __attribute__((noinline)) fixture_name##_##test_name( \
 		struct __test_metadata *_metadata, FIXTURE_DATA(fixture_name) *self, \
 		const void *variant); \
@@ -173,7 +179,7 @@ static inline void __bail(struct __test_metadata *m)
 			fixture_name##_teardown(_metadata, &self, NULL); \
 		} \
 	} \
-	__TEST_REGISTER(_run_##fixture_name##_##test_name, #fixture_name "." #test_name) \
+	__TEST_REGISTER(_run_##fixture_name##_##test_name, #fixture_name "." #test_name, secs) \
 	static void fixture_name##_##test_name( \
 		struct __test_metadata __attribute__((unused)) *_metadata, \
 		FIXTURE_DATA(fixture_name) __attribute__((unused)) *self, \
@@ -195,7 +201,7 @@ static inline int __run_test(struct __test_metadata *t, struct __test_metadata *
 		return KSFT_FAIL;
 	}
 	if (pid == 0) {
-		alarm(TEST_TIMEOUT_DEFAULT);
+		alarm(shared->timeout ?: TEST_TIMEOUT_DEFAULT);
 		shared->fn(shared);
 		fflush(stdout);
 		fflush(stderr);

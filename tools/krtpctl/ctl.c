@@ -36,15 +36,15 @@ static int ctl_request(const char *command, const char *arg)
 {
 	struct timeval tv = { .tv_sec = CTL_TIMEOUT_SECS };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t have = 0, plen = strlen(opts.socket);
 	char req[512], buf[4096];
-	size_t have = 0;
 	char *nl = NULL;
 	int fd, ret = 1;
 	ssize_t n;
 
-	if (strlen(opts.socket) >= sizeof(sun.sun_path))
+	if (plen >= sizeof(sun.sun_path))
 		return usage_error(NULL, "socket path too long: %s", opts.socket);
-	strcpy(sun.sun_path, opts.socket);
+	memcpy(sun.sun_path, opts.socket, plen + 1);
 	snprintf(req, sizeof(req), "%s %s%s%s\n", opts.json ? "json" : "text", command,
 		 arg ? " " : "", arg ? arg : "");
 
