@@ -127,6 +127,7 @@ enum krtp_src_verdict krtp_flow_check_source(struct krtp_flow *flow,
 {
 	enum krtp_src_verdict verdict;
 
+	/* pairs with the smp_store_release() below: @flow->src is complete */
 	if (likely(smp_load_acquire(&flow->src_locked)))
 		goto locked;
 
@@ -140,6 +141,7 @@ enum krtp_src_verdict krtp_flow_check_source(struct krtp_flow *flow,
 		verdict = KRTP_SRC_WRONG;
 	} else {
 		flow->src = *src;
+		/* publish @flow->src before the flag lockless readers test */
 		smp_store_release(&flow->src_locked, true);
 		verdict = KRTP_SRC_LEARNED;
 	}

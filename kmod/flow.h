@@ -85,7 +85,7 @@ struct krtp_flow {
 	u32 clock_rate;
 	u8 label[KRTP_LABEL_MAX_LEN];
 
-	spinlock_t src_lock;
+	spinlock_t src_lock;		/* learning @src, packet path only */
 	bool src_locked;
 	struct krtp_ep src;
 	unsigned long wrong_src_ntf;
@@ -97,7 +97,7 @@ struct krtp_flow {
 	struct dst_cache dst_cache;
 	struct krtp_pcpu_stats __percpu *stats;
 
-	spinlock_t rtp_lock;
+	spinlock_t rtp_lock;		/* @rtp; readers take it with BHs off */
 	struct krtp_rtp rtp;
 
 	struct rcu_head rcu;

@@ -44,9 +44,11 @@ const struct nla_policy krtp_flow_new_input_nl_policy[KRTP_A_FLOW_MAX + 1] = {
 	[KRTP_A_FLOW_SOURCE] = NLA_POLICY_NESTED(krtp_ep_nl_policy),
 	[KRTP_A_FLOW_FLAGS] = NLA_POLICY_MASK(NLA_U32, __KRTP_FLOW_F_ALL),
 	[KRTP_A_FLOW_LABEL] = { .type = NLA_BINARY, .len = KRTP_LABEL_MAX_LEN, },
-	[KRTP_A_FLOW_IDLE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_flow_idle_timeout_range),
+	[KRTP_A_FLOW_IDLE_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_flow_idle_timeout_range),
 	[KRTP_A_FLOW_IDLE_DELETE] = { .type = NLA_FLAG, },
-	[KRTP_A_FLOW_CLOCK_RATE] = NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_flow_clock_rate_range),
+	[KRTP_A_FLOW_CLOCK_RATE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_flow_clock_rate_range),
 };
 
 /* a flow named by its id or its local endpoint (del, get) */

@@ -30,7 +30,7 @@ struct krtp_net {
 	struct nf_hook_ops hook_ops[2];
 	struct delayed_work idle_work;
 	struct work_struct event_work;
-	spinlock_t event_lock;
+	spinlock_t event_lock;		/* @events, @n_events; BH-safe */
 	struct list_head events;
 	unsigned int n_events;
 	struct list_head list;

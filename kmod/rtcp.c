@@ -22,7 +22,7 @@
 
 #include "rtcp.h"
 
-#define KRTP_RTP_SEQ_MOD	(1U << 16)
+#define KRTP_RTP_SEQ_MOD	BIT(16)
 #define KRTP_RTP_MAX_DROPOUT	3000	/* RFC 3550 A.1 */
 #define KRTP_RTP_MAX_MISORDER	100	/* RFC 3550 A.1 */
 

@@ -19,7 +19,7 @@
  * @gen: changes with every insert and remove, never 0 (dump consistency)
  */
 struct krtp_table {
-	struct mutex lock;
+	struct mutex lock;		/* writers and dumps; see table.c */
 	struct rhashtable ht;
 	struct xarray ids;
 	u32 next_id;
