@@ -59,6 +59,12 @@ struct med_stream;
 struct med_flow {
 	bool installed;
 	struct krtp_flow kf;		/* what is (to be) installed; kf.id when in the kernel */
+	/*
+	 * Where the sender's SDP said it sends from when the flow was made: if
+	 * a re-INVITE moves it, the flow is replaced so that its source is
+	 * learned again instead of staying locked on the old port.
+	 */
+	struct krtp_ep sender;
 	struct med_ustate u;
 	struct med_stream *stream;
 	int idx;			/* enum med_flow_idx */

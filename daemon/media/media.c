@@ -258,7 +258,8 @@ static bool med_side_receives(const struct med_side *sd, bool rtcp)
 }
 
 /* The flow fi of stream st should be; false if it should not exist */
-static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flow *kf)
+static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flow *kf,
+			    struct krtp_ep *sender)
 {
 	const struct med_call *c = st->call;
 	bool rtcp = fi == MED_F_AB_RTCP || fi == MED_F_BA_RTCP;
@@ -293,6 +294,8 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	}
 	kf->flags = rtcp ? KRTP_FLOW_F_RTCP : 0;
 	kf->clock_rate = from->clock_rate;
+	*sender = rtcp && from->rtcp_addr.family ? from->rtcp_addr : from->rtp;
+	sender->port = rtcp ? from->rtcp_port : from->rtp.port;
 	n = snprintf((char *)kf->label, sizeof(kf->label), MED_LABEL_PREFIX "%016llx:%u:%s",
 		     (unsigned long long)c->hash, st->idx, med_flow_names[fi]);
 	kf->label_len = (size_t)n;
@@ -314,6 +317,7 @@ int med_call_program(struct med_call *c)
 {
 	struct med_flow *add[MED_MAX_STREAMS * MED_F_MAX];
 	struct krtp_flow want;
+	struct krtp_ep sender;
 	size_t n = 0, i;
 	unsigned int s;
 	int fi, err = 0;
@@ -323,12 +327,14 @@ int med_call_program(struct med_call *c)
 
 		for (fi = 0; st && fi < MED_F_MAX; fi++) {
 			struct med_flow *f = &st->flow[fi];
-			bool on = med_flow_wanted(st, fi, &want);
+			bool on = med_flow_wanted(st, fi, &want, &sender);
 
-			if (f->installed && (!on || !med_kf_same(&f->kf, &want)))
+			if (f->installed && (!on || !med_kf_same(&f->kf, &want) ||
+					     !med_ep_eq(&f->sender, &sender)))
 				med_flow_remove(f, true);
 			if (on && !f->installed) {
 				f->kf = want;
+				f->sender = sender;
 				add[n++] = f;
 			}
 		}

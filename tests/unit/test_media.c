@@ -369,6 +369,28 @@ static void test_call(void)
 		CHECK_EQ(drain(b[0], pb, NULL, NULL, 3), 3);
 	}
 
+	/* alice moves to other ports by re-INVITE: her new source is learned afresh */
+	{
+		int a2[2];
+		uint16_t ap2;
+
+		udp_pair(AF_INET, a2, &ap2);
+		n = mk_sdp(in, sizeof(in), "alice", 5, AF_INET, "127.0.0.1", ap2, "", "");
+		CHECK(MED_Offer("call-1", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+		n = mk_sdp(in, sizeof(in), "bob", 5, AF_INET, "127.0.0.1", bp, "", "");
+		CHECK(MED_Answer("call-1", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+		send_rtp(a2[0], AF_INET, pa, 5, 100, 1200, -1);
+		CHECK_EQ(drain(b[0], pb, NULL, NULL, 5), 5);
+		send_rtp(b[0], AF_INET, pb, 6, 100, 5100, -1);
+		CHECK_EQ(drain(a2[0], pa, NULL, NULL, 6), 6);
+		CHECK_EQ(drain(a[0], pa, NULL, NULL, 0), 0);
+		/* and her old port is a stranger now */
+		send_rtp(a[0], AF_INET, pa, 2, 100, 1300, -1);
+		CHECK_EQ(drain(b[0], pb, NULL, NULL, 0), 0);
+		close(a2[0]);
+		close(a2[1]);
+	}
+
 	MED_Delete("call-1");
 	CHECK(MED_Stats("call-1", &st) == -ENOENT);
 	/* the relay port is closed: packets to it go nowhere */
