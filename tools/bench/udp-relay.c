@@ -130,17 +130,15 @@ static int relay_bind(const struct sockaddr_storage *ss, socklen_t len)
 
 static bool relay_same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+
 	if (a->ss_family != b->ss_family)
 		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-	return x->sin6_port == y->sin6_port &&
-	       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
 }
 
 /*
