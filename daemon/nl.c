@@ -635,6 +635,25 @@ static int nl_batch_recv(struct krtp_nl *nl, struct nl_batch *b)
 	return 0;
 }
 
+/*
+ * The kernel handles every message of a sendmsg(), so flows after a failed
+ * one went in too. Delete those from index @from on, so that exactly the
+ * flows before the failure exist, as the caller is told.
+ */
+static void nl_batch_undo(struct krtp_nl *nl, struct nl_batch *b, size_t from)
+{
+	char saved[sizeof(nl->errmsg)];
+	size_t i;
+
+	memcpy(saved, nl->errmsg, sizeof(saved));
+	for (i = from; i < b->n; i++) {
+		if (b->flows[i].id)
+			krtp_nl_flow_del_id(nl, b->flows[i].id);
+		b->flows[i].id = 0;
+	}
+	memcpy(nl->errmsg, saved, sizeof(saved));
+}
+
 int krtp_nl_flow_add_batch(struct krtp_nl *nl, struct krtp_flow *flows, size_t n, size_t *done)
 {
 	size_t max_msgs, i = 0, dummy;
@@ -680,11 +699,14 @@ int krtp_nl_flow_add_batch(struct krtp_nl *nl, struct krtp_flow *flows, size_t n
 			}
 			b.pending = b.n;
 			b.first_bad = b.n;
-			/* on a transport error (ENOBUFS) the batch counts as not done */
 			err = nl_batch_recv(nl, &b);
-			if (err)
+			if (err) {
+				/* a transport error (ENOBUFS): none of this batch counts */
+				nl_batch_undo(nl, &b, 0);
 				break;
+			}
 			if (b.first_bad < b.n) {
+				nl_batch_undo(nl, &b, b.first_bad + 1);
 				i += b.first_bad;
 				err = b.err;
 				break;

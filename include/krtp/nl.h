@@ -71,6 +71,9 @@ int krtp_nl_flow_add(struct krtp_nl *nl, struct krtp_flow *flow);
  * Add n flows in as few sendmsg() calls as fit the socket buffer. Sets each
  * flow's id. Returns 0 when all were added, else the first error; *done says
  * how many of the first flows were added before it.
+ * On an error exactly the first *done flows exist: flows after the failing
+ * one that the kernel added in the same sendmsg() are deleted again, and
+ * their id is 0.
  */
 int krtp_nl_flow_add_batch(struct krtp_nl *nl, struct krtp_flow *flows, size_t n, size_t *done);
 int krtp_nl_flow_del_id(struct krtp_nl *nl, uint32_t id);
