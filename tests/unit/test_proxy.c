@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Proxy core (daemon/sip/proxy.c with the registrar, transactions and
+ * dialogs), message by message and without the network: requests and
+ * responses are fed to PRX_Receive as if they came from alice (port 5070)
+ * or bob (5080, 5090), and every message krtpd sends is captured by the
+ * transport's send hook and checked: where it goes, its start line, Vias,
+ * Max-Forwards, Record-Route and Route handling, CANCEL, forking and the
+ * best-response choice, and Timer B/C failures on a fake clock.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "rcu.h"
+#include "sip/auth.h"
+#include "sip/dialog.h"
+#include "sip/proxy.h"
+#include "sip/registrar.h"
+#include "sip/txn.h"
+#include "store.h"
+#include "timer.h"
+#include "check.h"
+
+#define MAXSENT 512
+
+static uint64_t fake_now = 5000000;
+static int port;			/* krtpd's */
+static char us[32];			/* "127.0.0.1:port" */
+
+static struct sent {
+	char buf[8192];
+	size_t len;
+	int dport;
+	struct sip_msg m;
+} sent[MAXSENT];
+static int nsent;
+
+static uint64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+static int capture(const struct tp_peer *dst, const char *buf, size_t len)
+{
+	struct sent *s;
+
+	if (nsent == MAXSENT || len >= sizeof(s->buf))
+		return 0;
+	s = &sent[nsent++];
+	memcpy(s->buf, buf, len);
+	s->len = len;
+	s->dport = TP_Port(&dst->addr);
+	/* a reply to a request without Call-ID has none either: m is then partial */
+	MSG_Parse(&s->m, s->buf, len);
+	return 0;
+}
+
+/* feed one message from 127.0.0.1:sport; "%U" in fmt is krtpd's host:port */
+static void feed(int sport, const char *fmt, ...)
+{
+	char tmpl[4096], buf[8192], *p;
+	struct tp_peer src = { .proto = TP_UDP, .sock = -1 };
+	va_list ap;
+	size_t n;
+
+	snprintf(tmpl, sizeof(tmpl), "%s", fmt);
+	/* expand %U before the caller's own arguments */
+	while ((p = strstr(tmpl, "%U"))) {
+		char rest[4096];
+
+		snprintf(rest, sizeof(rest), "%s", p + 2);
+		snprintf(p, sizeof(tmpl) - (p - tmpl), "%s%s", us, rest);
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), tmpl, ap);
+	va_end(ap);
+	n = strlen(buf);
+	{
+		char a[32];
+
+		snprintf(a, sizeof(a), "127.0.0.1:%d", sport);
+		TP_AddrParse(a, 0, &src.addr);
+	}
+	RCU_ReadLock();
+	PRX_Receive(buf, n, &src);
+	RCU_ReadUnlock();
+}
+
+static void advance(uint64_t ms)
+{
+	uint64_t end = fake_now + ms;
+
+	while (fake_now < end) {
+		int next = TMR_NextTimeout();
+
+		fake_now = next < 0 || fake_now + next > end ? end : fake_now + next;
+		RCU_ReadLock();
+		TMR_Run();
+		RCU_ReadUnlock();
+	}
+}
+
+/* the n-th captured message going to port with this status (or method when status 0) */
+static struct sent *find(int dport, int status, const char *method)
+{
+	int i;
+
+	for (i = 0; i < nsent; i++) {
+		struct sip_msg *m = &sent[i].m;
+
+		if (sent[i].dport != dport)
+			continue;
+		if (status && !m->request && m->status == status &&
+		    (!method || STR_Eq(m->cseq_method, STR_C(method))))
+			return &sent[i];
+		if (!status && m->request && STR_Eq(m->method, STR_C(method)))
+			return &sent[i];
+	}
+	return NULL;
+}
+
+static int has(const struct sent *s, const char *text)
+{
+	return s && memmem(s->buf, s->len, text, strlen(text)) != NULL;
+}
+
+#define HDRS(branch, callid, cseq) \
+	"Via: SIP/2.0/UDP 127.0.0.1:%d;branch=" branch ";rport\r\n" \
+	"Call-ID: " callid "\r\nCSeq: " cseq "\r\n"
+
+static void reg(const char *user, int uport)
+{
+	nsent = 0;
+	feed(uport, "REGISTER sip:krtp.test SIP/2.0\r\n" HDRS("z9hG4bKr%d", "reg-%s-%d", "1 REGISTER")
+	     "From: <sip:%s@krtp.test>;tag=r\r\nTo: <sip:%s@krtp.test>\r\n"
+	     "Contact: <sip:%s@127.0.0.1:%d>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n",
+	     uport, uport, user, uport, user, user, user, uport);
+	CHECK(find(uport, 200, "REGISTER") != NULL);
+}
+
+static const char invite_fmt[] =
+	"INVITE sip:%s SIP/2.0\r\n" HDRS("z9hG4bK%s", "%s", "1 INVITE")
+	"Max-Forwards: %d\r\nFrom: <sip:alice@krtp.test>;tag=a1\r\nTo: <sip:%s>\r\n"
+	"Contact: <sip:alice@127.0.0.1:5070>\r\nContent-Length: 0\r\n\r\n";
+
+/* a response from the UA at uport to the request krtpd sent it */
+static void answer(int uport, const struct sent *req, int status, const char *totag)
+{
+	const struct sip_msg *m = &req->m;
+	char vias[2048] = "", *p = vias;
+	int i;
+
+	for (i = 0; i < m->nhdrs; i++)
+		if (m->hdrs[i].id == SIP_H_VIA || m->hdrs[i].id == SIP_H_RECORD_ROUTE)
+			p += snprintf(p, vias + sizeof(vias) - p, "%.*s", (int)m->hdrs[i].line_len,
+				      m->hdrs[i].line);
+	nsent = 0;
+	feed(uport, "SIP/2.0 %d X\r\n%sFrom: %.*s\r\nTo: %.*s;tag=%s\r\nCall-ID: %.*s\r\n"
+	     "CSeq: %u %.*s\r\nContact: <sip:bob@127.0.0.1:%d>\r\nContent-Length: 0\r\n\r\n",
+	     status, vias, (int)m->from.raw.len, m->from.raw.s, (int)m->to.raw.len, m->to.raw.s,
+	     totag, (int)m->call_id.len, m->call_id.s, m->cseq, (int)m->cseq_method.len,
+	     m->cseq_method.s, uport);
+}
+
+static void test_basics(void)
+{
+	struct sent *s;
+
+	nsent = 0;
+	feed(5070, "OPTIONS sip:krtp.test SIP/2.0\r\n" HDRS("z9hG4bKo1", "opt1", "1 OPTIONS")
+	     "From: <sip:alice@krtp.test>;tag=o\r\nTo: <sip:krtp.test>\r\nContent-Length: 0\r\n\r\n",
+	     5070);
+	s = find(5070, 200, "OPTIONS");
+	CHECK(s != NULL);
+	CHECK(has(s, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"));
+	CHECK(has(s, "Accept: application/sdp"));
+	CHECK(has(s, "Supported:"));
+
+	nsent = 0;
+	feed(5070, "OPTIONS sip:krtp.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;rport\r\n"
+	     "From: <sip:a@b>;tag=1\r\nTo: <sip:krtp.test>\r\nCSeq: 1 OPTIONS\r\n\r\n");
+	CHECK(find(5070, 400, NULL) != NULL);
+	CHECK(has(find(5070, 400, NULL), "SIP/2.0 400 Missing Call-ID\r\n"));
+
+	nsent = 0;
+	feed(5070, invite_fmt, "nobody@krtp.test", 5070, "i404", "c404", 70, "nobody@krtp.test");
+	CHECK(find(5070, 100, NULL) != NULL);
+	CHECK(find(5070, 404, NULL) != NULL);
+
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@example.com", 5070, "i403", "c403", 70, "bob@example.com");
+	CHECK(find(5070, 403, NULL) != NULL);
+
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@krtp.test", 5070, "i483", "c483", 0, "bob@krtp.test");
+	CHECK(find(5070, 483, NULL) != NULL);
+	CHECK(find(5080, 0, "INVITE") == NULL);
+
+	nsent = 0;
+	feed(5070, invite_fmt, "carol@krtp.test", 5070, "i480", "c480", 70, "carol@krtp.test");
+	CHECK(find(5070, 404, NULL) != NULL);	/* never registered, no users file */
+}
+
+static void test_call(void)
+{
+	struct sent *inv, *s;
+	char rr[64], route[64];
+
+	reg("bob", 5080);
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@krtp.test", 5070, "call1", "call-1", 70, "bob@krtp.test");
+	CHECK(find(5070, 100, NULL) != NULL);
+	inv = find(5080, 0, "INVITE");
+	CHECK(inv != NULL);
+	if (!inv)
+		return;
+	CHECK(has(inv, "INVITE sip:bob@127.0.0.1:5080 SIP/2.0\r\n"));
+	CHECK_EQ(inv->m.nvia, 2);
+	CHECK(inv->m.via[0].branch.len > 9 && !memcmp(inv->m.via[0].branch.s, "z9hG4bKkr", 9));
+	CHECK_EQ(inv->m.via[0].port, port);
+	CHECK_SL(inv->m.via[1].rport_val, "5070");
+	CHECK_SL(inv->m.via[1].received, "127.0.0.1");
+	CHECK_EQ(inv->m.max_forwards, 69);
+	snprintf(rr, sizeof(rr), "Record-Route: <sip:%s;lr>\r\n", us);
+	CHECK(has(inv, rr));
+	CHECK_EQ(inv->m.nrr, 1);
+
+	/* a retransmitted INVITE: the 100 again, nothing downstream */
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@krtp.test", 5070, "call1", "call-1", 70, "bob@krtp.test");
+	CHECK(find(5070, 100, NULL) != NULL);
+	CHECK(find(5080, 0, "INVITE") == NULL);
+
+	answer(5080, inv, 180, "b1");
+	s = find(5070, 180, NULL);
+	CHECK(s != NULL);
+	CHECK(s && s->m.nvia == 1 && s->m.via[0].port == 5070);
+	answer(5080, inv, 200, "b1");
+	s = find(5070, 200, "INVITE");
+	CHECK(s != NULL);
+	CHECK(has(s, rr));
+	CHECK_EQ(DLG_Count(), 1);
+
+	/* ACK and BYE follow the Record-Route */
+	snprintf(route, sizeof(route), "Route: <sip:%s;lr>\r\n", us);
+	nsent = 0;
+	feed(5070, "ACK sip:bob@127.0.0.1:5080 SIP/2.0\r\n" HDRS("z9hG4bKack1", "call-1", "1 ACK")
+	     "%sMax-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=a1\r\n"
+	     "To: <sip:bob@krtp.test>;tag=b1\r\nContent-Length: 0\r\n\r\n", 5070, route);
+	s = find(5080, 0, "ACK");
+	CHECK(s != NULL);
+	CHECK(s && s->m.nroute == 0);
+	nsent = 0;
+	feed(5070, "BYE sip:bob@127.0.0.1:5080 SIP/2.0\r\n" HDRS("z9hG4bKbye1", "call-1", "2 BYE")
+	     "%sMax-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=a1\r\n"
+	     "To: <sip:bob@krtp.test>;tag=b1\r\nContent-Length: 0\r\n\r\n", 5070, route);
+	s = find(5080, 0, "BYE");
+	CHECK(s != NULL);
+	CHECK_EQ(DLG_Count(), 0);
+	if (s)
+		answer(5080, s, 200, "b1");
+	CHECK(find(5070, 200, "BYE") != NULL);
+}
+
+static void test_cancel(void)
+{
+	struct sent *inv, *s;
+
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@krtp.test", 5070, "call2", "call-2", 70, "bob@krtp.test");
+	inv = find(5080, 0, "INVITE");
+	CHECK(inv != NULL);
+	if (!inv)
+		return;
+	struct sent copy = *inv;
+
+	/* the branch must be re-parsed: the capture array is reused */
+	MSG_Parse(&copy.m, copy.buf, copy.len);
+	answer(5080, &copy, 180, "b2");
+	nsent = 0;
+	feed(5070, "CANCEL sip:bob@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKcall2", "call-2", "1 CANCEL")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=a1\r\nTo: <sip:bob@krtp.test>\r\n"
+	     "Content-Length: 0\r\n\r\n", 5070);
+	CHECK(find(5070, 200, "CANCEL") != NULL);
+	s = find(5080, 0, "CANCEL");
+	CHECK(s != NULL);
+	CHECK(s && STR_Eq(s->m.via[0].branch, copy.m.via[0].branch));
+	answer(5080, &copy, 487, "b2");
+	CHECK(find(5070, 487, "INVITE") != NULL);
+	s = find(5080, 0, "ACK");
+	CHECK(s != NULL);
+	CHECK(s && STR_Eq(s->m.via[0].branch, copy.m.via[0].branch));
+}
+
+static void test_fork(void)
+{
+	struct sent a, b, *s;
+
+	reg("bob", 5090);
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@krtp.test", 5070, "call3", "call-3", 70, "bob@krtp.test");
+	CHECK(find(5080, 0, "INVITE") != NULL);
+	CHECK(find(5090, 0, "INVITE") != NULL);
+	if (!find(5080, 0, "INVITE") || !find(5090, 0, "INVITE"))
+		return;
+	a = *find(5080, 0, "INVITE");
+	b = *find(5090, 0, "INVITE");
+	MSG_Parse(&a.m, a.buf, a.len);
+	MSG_Parse(&b.m, b.buf, b.len);
+	CHECK(!STR_Eq(a.m.via[0].branch, b.m.via[0].branch));
+
+	/* 486 from one branch: absorbed (ACKed) while the other rings */
+	answer(5080, &a, 486, "x1");
+	CHECK(find(5080, 0, "ACK") != NULL);
+	CHECK(find(5070, 486, NULL) == NULL);
+	answer(5090, &b, 180, "x2");
+	CHECK(find(5070, 180, NULL) != NULL);
+	/* the 200 of the other wins */
+	answer(5090, &b, 200, "x2");
+	CHECK(find(5070, 200, "INVITE") != NULL);
+	CHECK(find(5070, 486, NULL) == NULL);
+
+	/* both busy: the 486 goes up once all branches are done */
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@krtp.test", 5070, "call4", "call-4", 70, "bob@krtp.test");
+	a = *find(5080, 0, "INVITE");
+	b = *find(5090, 0, "INVITE");
+	MSG_Parse(&a.m, a.buf, a.len);
+	MSG_Parse(&b.m, b.buf, b.len);
+	answer(5080, &a, 486, "y1");
+	CHECK(find(5070, 486, NULL) == NULL);
+	answer(5090, &b, 404, "y2");
+	s = find(5070, 404, NULL);
+	CHECK(s == NULL);			/* 4xx vs 4xx: the first kept */
+	CHECK(find(5070, 486, NULL) != NULL);
+
+	/* 6xx cancels the other branches */
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@krtp.test", 5070, "call5", "call-5", 70, "bob@krtp.test");
+	a = *find(5080, 0, "INVITE");
+	b = *find(5090, 0, "INVITE");
+	MSG_Parse(&a.m, a.buf, a.len);
+	MSG_Parse(&b.m, b.buf, b.len);
+	answer(5090, &b, 180, "z2");
+	answer(5080, &a, 603, "z1");
+	CHECK(find(5090, 0, "CANCEL") != NULL);
+	answer(5090, &b, 487, "z2");
+	CHECK(find(5070, 603, NULL) != NULL);
+}
+
+static void test_timeouts(void)
+{
+	struct sent *s;
+
+	/* nobody answers: Timer B ends the branch, 408 goes up */
+	nsent = 0;
+	feed(5070, invite_fmt, "bob@krtp.test", 5070, "call6", "call-6", 70, "bob@krtp.test");
+	advance(31000);
+	CHECK(find(5070, 408, NULL) == NULL);
+	advance(2000);
+	s = find(5070, 408, NULL);
+	CHECK(s != NULL);
+	if (!s) {
+		int i;
+
+		for (i = 0; i < nsent; i++)
+			printf("# sent to %d: %.*s\n", sent[i].dport,
+			       (int)strcspn(sent[i].buf, "\r"), sent[i].buf);
+	}
+	/* retransmissions went to both contacts meanwhile */
+	CHECK(find(5080, 0, "INVITE") != NULL);
+}
+
+int main(void)
+{
+	char *argv[] = { "krtpd", "-c", "/dev/null", "-D", "krtp.test", "-f", NULL };
+	static const struct reg_config rc = { 60, 3600, 600 };
+	static const struct prx_config pc = { .max_forwards = 70, .invite_timeout = 180 };
+	struct tp_limits lim = { .max_message = 65535, .max_conns = 4, .idle_timeout = 60 };
+	struct tp_listen l = { .udp = 1 };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	LOG_SetLevel(LOGL_ERR);
+	CHECK_EQ(CNF_Init(6, argv), 0);
+	TMR_SetClock(fake_clock);
+	RCU_RegisterThread();
+	TMR_Init();
+	LOOP_Init();
+	CHECK_EQ(STO_Init(":memory:"), 0);
+	AUTH_Init(NULL, "krtpd", 300);
+	REG_Init(&rc);
+	DLG_Init();
+	TXN_Init();
+	PRX_Init(&pc);
+	port = 30000 + getpid() % 20000;
+	snprintf(us, sizeof(us), "127.0.0.1:%d", port);
+	TP_AddrParse(us, 0, &l.addr);
+	CHECK_EQ(TP_Init(&l, 1, &lim, PRX_Receive), 0);
+	TP_SetSendHook(capture);
+
+	test_basics();
+	test_call();
+	test_cancel();
+	test_fork();
+	test_timeouts();
+
+	TP_Fini();
+	PRX_Fini();
+	TXN_Fini();
+	DLG_Fini();
+	REG_Fini();
+	AUTH_Fini();
+	STO_Fini();
+	LOOP_Fini();
+	TMR_Fini();
+	RCU_UnregisterThread();
+	return check_summary();
+}
