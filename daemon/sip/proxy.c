@@ -749,7 +749,8 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 	br->status = m->status;
 	TMR_Stop(&br->t_c);
 	if (ctx->method == SIP_M_INVITE) {
-		if (ctx->media_offer && prx_is_sdp(m)) {
+		/* a second 2xx of a fork goes up as it is: the caller ends that dialog */
+		if (ctx->media_offer && prx_is_sdp(m) && !ctx->got_2xx) {
 			size_t outlen;
 			int r = MED_Answer(ctx->call_id, ctx->answer_leg, (const void *)&br->dst.addr,
 					   m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &outlen);
@@ -1048,9 +1049,17 @@ static enum med_leg prx_in_dialog(const struct sip_msg *m, const struct tp_peer 
 	d = DLG_Find(m->call_id.s, m->call_id.len);
 	if (!d)
 		return MED_LEG_A;
-	leg = m->from.tag.len == strlen(d->a_tag) && !memcmp(m->from.tag.s, d->a_tag,
-							      m->from.tag.len) ?
-	      MED_LEG_A : MED_LEG_B;
+	/*
+	 * Both tags must match: a forked INVITE answered twice has a second
+	 * dialog under the same Call-ID, which the caller ends at once; its
+	 * BYE must not end the call that was kept.
+	 */
+	if (STR_Eq(m->from.tag, STR_C(d->a_tag)) && STR_Eq(m->to.tag, STR_C(d->b_tag)))
+		leg = MED_LEG_A;
+	else if (STR_Eq(m->from.tag, STR_C(d->b_tag)) && STR_Eq(m->to.tag, STR_C(d->a_tag)))
+		leg = MED_LEG_B;
+	else
+		return MED_LEG_A;
 	if (leg == MED_LEG_A) {
 		if (m->cseq > d->a_cseq)
 			d->a_cseq = m->cseq;
