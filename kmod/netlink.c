@@ -652,7 +652,13 @@ int krtp_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	nest = nla_nest_start(msg, KRTP_A_STATS);
 	if (!nest ||
 	    nla_put_u32(msg, KRTP_A_STATS_FLOWS, READ_ONCE(kn->table.count)) ||
-	    krtp_nl_stats_put_common(msg, &s))
+	    krtp_nl_stats_put_common(msg, &s) ||
+	    nla_put_u64_64bit(msg, KRTP_A_STATS_RTP_LOST, s.rtp_lost,
+			      KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, KRTP_A_STATS_RTP_DUPLICATES,
+			      s.rtp_duplicates, KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, KRTP_A_STATS_RTP_REORDERED, s.rtp_reordered,
+			      KRTP_A_STATS_PAD))
 		goto err_free;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

@@ -82,10 +82,20 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 		return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);
 	if (kind == KRTP_PKT_RTP) {
 		u64 now = ktime_get_ns();
+		u64 lost, dup, reord;
 
 		spin_lock(&flow->rtp_lock);
+		lost = flow->rtp.lost;
+		dup = flow->rtp.duplicates;
+		reord = flow->rtp.reordered;
 		krtp_rtp_update(&flow->rtp, hdr, flow->clock_rate, now);
+		lost = flow->rtp.lost - lost;
+		dup = flow->rtp.duplicates - dup;
+		reord = flow->rtp.reordered - reord;
 		spin_unlock(&flow->rtp_lock);
+		/* namespace totals of the analysis, rarely anything to add */
+		if (unlikely(lost | dup | reord))
+			krtp_stats_rtp(kn->stats, lost, dup, reord);
 	}
 
 	if (flow->local.family == AF_INET)

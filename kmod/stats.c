@@ -68,6 +68,9 @@ void krtp_stats_read(struct krtp_pcpu_stats __percpu *stats,
 			one.rtcp_bytes = u64_stats_read(&s->rtcp_bytes);
 			for (i = 0; i < KRTP_DROP_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
+			one.rtp_lost = u64_stats_read(&s->rtp_lost);
+			one.rtp_duplicates = u64_stats_read(&s->rtp_duplicates);
+			one.rtp_reordered = u64_stats_read(&s->rtp_reordered);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		krtp_stats_add(sum, &one);
 	}
@@ -88,6 +91,9 @@ void krtp_stats_add(struct krtp_stats *sum, const struct krtp_stats *add)
 	sum->rtcp_bytes += add->rtcp_bytes;
 	for (i = 0; i < KRTP_DROP_MAX; i++)
 		sum->drops[i] += add->drops[i];
+	sum->rtp_lost += add->rtp_lost;
+	sum->rtp_duplicates += add->rtp_duplicates;
+	sum->rtp_reordered += add->rtp_reordered;
 }
 
 /**

@@ -25,6 +25,12 @@ struct krtp_pcpu_stats {
 	u64_stats_t rtcp_packets;
 	u64_stats_t rtcp_bytes;
 	u64_stats_t drops[KRTP_DROP_MAX];
+	/* RTP analysis results, namespaces only; lost can move back (late
+	 * packets), so deltas may wrap: the sum over CPUs is still right
+	 */
+	u64_stats_t rtp_lost;
+	u64_stats_t rtp_duplicates;
+	u64_stats_t rtp_reordered;
 	struct u64_stats_sync syncp;
 };
 
@@ -35,6 +41,9 @@ struct krtp_stats {
 	u64 rtcp_packets;
 	u64 rtcp_bytes;
 	u64 drops[KRTP_DROP_MAX];
+	u64 rtp_lost;
+	u64 rtp_duplicates;
+	u64 rtp_reordered;
 };
 
 struct krtp_pcpu_stats __percpu *krtp_stats_alloc(void);
@@ -85,6 +94,27 @@ static inline void krtp_stats_drop(struct krtp_pcpu_stats __percpu *stats,
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->drops[reason]);
+	u64_stats_update_end(&s->syncp);
+}
+
+/**
+ * krtp_stats_rtp - add what one RTP packet changed in the analysis
+ * @stats: per-CPU counters of a namespace
+ * @lost: change of the lost count (may be "negative", modulo 2^64)
+ * @duplicates: new duplicates
+ * @reordered: new late packets
+ *
+ * Called from the packet path with BHs disabled.
+ */
+static inline void krtp_stats_rtp(struct krtp_pcpu_stats __percpu *stats,
+				  u64 lost, u64 duplicates, u64 reordered)
+{
+	struct krtp_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->rtp_lost, lost);
+	u64_stats_add(&s->rtp_duplicates, duplicates);
+	u64_stats_add(&s->rtp_reordered, reordered);
 	u64_stats_update_end(&s->syncp);
 }
 

@@ -4,9 +4,10 @@
  *
  * sysfs is not namespace-aware, so these sum every namespace (and the ones
  * that went away); per-namespace and per-flow numbers come over netlink.
- * The names mean what the KRTP_A_STATS_* attributes of the same name mean:
- * packets_forwarded and bytes_forwarded exclude RTCP, which rtcp_packets
- * and rtcp_bytes count; packets_dropped is the sum of the drop_* files.
+ * packets_forwarded and bytes_forwarded count everything forwarded, RTP and
+ * RTCP (netlink's KRTP_A_STATS_PACKETS leaves RTCP out); rtcp_packets and
+ * rtcp_bytes count the RTCP part; packets_dropped is the sum of the drop_*
+ * files, which mean what the KRTP_A_STATS_DROP_* attributes mean.
  */
 
 #include <linux/kobject.h>
@@ -30,8 +31,8 @@ static ssize_t krtp_sysfs_##_name##_show(struct kobject *kobj,		\
 static struct kobj_attribute krtp_sysfs_##_name =			\
 	__ATTR(_name, 0444, krtp_sysfs_##_name##_show, NULL)
 
-KRTP_SYSFS_STAT(packets_forwarded, s.packets);
-KRTP_SYSFS_STAT(bytes_forwarded, s.bytes);
+KRTP_SYSFS_STAT(packets_forwarded, s.packets + s.rtcp_packets);
+KRTP_SYSFS_STAT(bytes_forwarded, s.bytes + s.rtcp_bytes);
 KRTP_SYSFS_STAT(packets_dropped, krtp_stats_dropped(&s));
 KRTP_SYSFS_STAT(rtcp_packets, s.rtcp_packets);
 KRTP_SYSFS_STAT(rtcp_bytes, s.rtcp_bytes);
