@@ -10,14 +10,15 @@
 #                   record-routing stateful proxy)
 #   127.0.0.1:5080  krtpd (media = user; the bench calls carry no SDP)
 #   127.0.0.1:5090  sipp callee "bob" (tests/sip/uas-bench.xml), registered
-#                   at the server under test
+#                   at Kamailio; :5091 the same at krtpd
 #   sipp caller     tests/sip/reg-bench.xml (REGISTER of a new user per call)
 #                   tests/sip/uac-bench.xml (INVITE, 200, ACK, BYE, 200)
 #
-# Each case steps the offered rate up (sipp -r) for a few seconds per step
-# until more than 1% of the transactions fail or the rate actually achieved
-# falls below 90% of the offered rate; the case's result is the best rate
-# achieved in a step that passed. A case is capped at about two minutes.
+# Each case steps the offered rate up (sipp -r) for a few seconds per step,
+# the two servers taking turns at each step, until more than 1% of the
+# calls fail or the rate actually achieved falls below 90% of the offered
+# rate; a server's result is the best rate it achieved in a step that
+# passed. A case is capped at about two minutes per server.
 # Then krtpd's memory: RSS growth over N registrations and over N calls held
 # open, per user and per call.
 #
@@ -80,6 +81,11 @@ wait_for() {
 	return 1
 }
 
+# port_free PORT: nothing listens on UDP PORT
+port_free() {
+	[ -z "$(ss -Hunl "sport = :$1")" ]
+}
+
 # options_ok PORT: the server answers OPTIONS with 200
 options_ok() {
 	/usr/bin/python3 "$sipdir/sipsend.py" --expect 200 127.0.0.1:"$1" \
@@ -103,6 +109,10 @@ start_kamailio() {
 
 start_krtpd() {
 	local port=$1
+	# the previous krtpd must be gone from the port
+	wait_for port_free "$port" || log "bench-sip: UDP port $port still taken: $(ss -Hunlp "sport = :$port")"
+	# a fresh store each time: no bindings from an earlier case
+	rm -rf "$work/krtpd"
 	mkdir -p "$work/krtpd"
 	cat >"$work/krtpd/krtpd.conf" <<EOF
 # bench: signalling only; the calls carry no SDP
@@ -121,9 +131,12 @@ EOF
 		{ log "bench-sip: krtpd did not start:"; tail -5 "$work/krtpd.log" >&2; return 1; }
 }
 
+# stop_server [PID]: default $srv_pid
 stop_server() {
-	kill "$srv_pid" 2>/dev/null
-	wait "$srv_pid" 2>/dev/null
+	local pid=${1:-$srv_pid}
+
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	# Kamailio's children go with the main process; give the port a moment
 	sleep 1
 }
@@ -167,59 +180,71 @@ sipp_run() {
 }
 
 # register_bob PORT: the bench callee's binding
+# register_bob SERVER_PORT CALLEE_PORT: the bench callee's binding
 register_bob() {
 	sipp -sf "$sipdir/reg-one.xml" -i 127.0.0.1 -p 0 -s bob \
-		-key domain "127.0.0.1:$1" -key contact_port 5090 -key expires 3600 \
-		-m 1 -recv_timeout 3000 -nostdin "127.0.0.1:$1" >"$work/reg-bob.out" 2>&1
+		-key domain "127.0.0.1:$1" -key contact_port "$2" -key expires 3600 \
+		-m 1 -recv_timeout 3000 -nostdin "127.0.0.1:$1" >"$work/reg-bob-$1.out" 2>&1
 }
 
+# start_callee PORT: a sipp callee answering every call (its pid in uas_pid)
 start_callee() {
-	sipp -sf "$sipdir/uas-bench.xml" -i 127.0.0.1 -p 5090 -s bob \
+	sipp -sf "$sipdir/uas-bench.xml" -i 127.0.0.1 -p "$1" -s bob \
 		-nostdin -max_recv_loops 100000 -max_sched_loops 100000 \
-		>"$work/uas.out" 2>&1 &
+		>"$work/uas-$1.out" 2>&1 &
 	uas_pid=$!
 	pids+=("$uas_pid")
 	sleep 0.3
 }
 
-stop_callee() {
-	kill "$uas_pid" 2>/dev/null
-	wait "$uas_pid" 2>/dev/null
-}
-
-# ramp SERVER KIND PORT: step the rate up; prints "best_rate top_reached"
+# ramp KIND SERVER...: step the offered rate up, the servers taking turns
+# at each step (so a change in the machine's load hits both alike), until
+# each one fails a step or the time budget is spent; sets res[SERVER,KIND]
+# to "best_rate top_reached"
 ramp() {
-	local server=$1 kind=$2 port=$3 rate best=0 top=1 start ok failed secs achieved
+	local kind=$1 server rate start ok failed secs retrans achieved
 	local scen=$sipdir/reg-bench.xml extra=()
+	local -A best state
+
+	shift
 	if [ "$kind" = calls ]; then
 		scen=$sipdir/uac-bench.xml
 		extra=(-d 0)
 	fi
+	for server in "$@"; do
+		best[$server]=0
+		state[$server]=
+	done
 	start=$SECONDS
 	for rate in "${rates[@]}"; do
-		if [ $((SECONDS - start + step_secs + 5)) -gt "$case_budget" ]; then
-			log "  $server $kind: time budget reached"
-			top=0
-			break
-		fi
-		sipp_run "$server-$kind-$rate" "$port" "$scen" "$rate" $((rate * step_secs)) "${extra[@]}"
-		read -r ok failed secs retrans <"$work/$server-$kind-$rate.res"
-		achieved=$(echo "$ok / $secs" | bc)
-		log "$(printf '  %-8s %-9s offered %6d/s: %7d ok %6d failed %7d retransmitted  %7d/s achieved' \
-			"$server" "$kind" "$rate" "$ok" "$failed" "$retrans" "$achieved")"
-		if [ $((failed * 100)) -gt $((ok + failed)) ] ||
-		   [ $((achieved * 10)) -lt $((rate * 9)) ]; then
-			top=0
-			break
-		fi
-		[ "$achieved" -gt "$best" ] && best=$achieved
-		if [ ! -d /proc/"$srv_pid" ]; then
-			log "  $server died"
-			top=0
-			break
-		fi
+		for server in "$@"; do
+			[ -z "${state[$server]}" ] || continue
+			if [ $((SECONDS - start + step_secs + 5)) -gt $((case_budget * $#)) ]; then
+				log "  $server $kind: time budget reached"
+				state[$server]=budget
+				continue
+			fi
+			sipp_run "$server-$kind-$rate" "${port[$server]}" "$scen" "$rate" \
+				$((rate * step_secs)) "${extra[@]}"
+			read -r ok failed secs retrans <"$work/$server-$kind-$rate.res"
+			achieved=$(echo "$ok / $secs" | bc)
+			log "$(printf '  %-8s %-9s offered %6d/s: %7d ok %6d failed %7d retransmitted  %7d/s achieved' \
+				"$server" "$kind" "$rate" "$ok" "$failed" "$retrans" "$achieved")"
+			if [ $((failed * 100)) -gt $((ok + failed)) ] ||
+			   [ $((achieved * 10)) -lt $((rate * 9)) ]; then
+				state[$server]=failed
+				continue
+			fi
+			[ "$achieved" -gt "${best[$server]}" ] && best[$server]=$achieved
+			if [ ! -d /proc/"${spid[$server]}" ]; then
+				log "  $server died"
+				state[$server]=died
+			fi
+		done
 	done
-	echo "$best $top"
+	for server in "$@"; do
+		res[$server,$kind]="${best[$server]} $([ -z "${state[$server]}" ] && echo 1 || echo 0)"
+	done
 }
 
 rss_kb() {
@@ -228,22 +253,44 @@ rss_kb() {
 
 # --- the cases ---------------------------------------------------------------
 
-declare -A res
+declare -A res spid port callee
+port=([kamailio]=5070 [krtpd]=5080)
+callee=([kamailio]=5090 [krtpd]=5091)
 
-run_server() {
-	local server=$1 port=$2 r
-	"start_$server" "$port" || return 1
-	r=$(ramp "$server" register "$port")
-	res[$server,register]=$r
-	stop_server
-	# calls: a fresh server, so the registrations above do not weigh on it
-	"start_$server" "$port" || return 1
-	register_bob "$port" || { log "bench-sip: registering bob at $server failed"; return 1; }
-	start_callee
-	r=$(ramp "$server" calls "$port")
-	res[$server,calls]=$r
-	stop_callee
-	stop_server
+# start_all SERVER...: start each server on its port (pids in spid)
+start_all() {
+	local server
+
+	for server in "$@"; do
+		"start_$server" "${port[$server]}" || return 1
+		spid[$server]=$srv_pid
+	done
+}
+
+stop_all() {
+	local server
+
+	for server in "$@"; do
+		stop_server "${spid[$server]}"
+	done
+}
+
+# run_cases SERVER...: REGISTER/s, then calls/s on fresh servers (so the
+# registrations of the first case do not weigh on the second)
+run_cases() {
+	local server
+
+	start_all "$@" || return 1
+	ramp register "$@"
+	stop_all "$@"
+	start_all "$@" || return 1
+	for server in "$@"; do
+		register_bob "${port[$server]}" "${callee[$server]}" ||
+			{ log "bench-sip: registering bob at $server failed"; return 1; }
+		start_callee "${callee[$server]}"
+	done
+	ramp calls "$@"
+	stop_all "$@"
 }
 
 memory_krtpd() {
@@ -260,8 +307,8 @@ memory_krtpd() {
 	stop_server
 
 	start_krtpd "$port" || return 1
-	register_bob "$port" || return 1
-	start_callee
+	register_bob "$port" 5091 || return 1
+	start_callee 5091
 	sleep 1
 	rss0=$(rss_kb "$srv_pid")
 	# the calls stay up for 60 s; RSS is read once all of them are set up
@@ -279,9 +326,8 @@ memory_krtpd() {
 		"$work/mem-calls.csv" 2>/dev/null)
 	res[mem,call]=$(( (rss1 - rss0) * 1024 / (${up:-0} > 0 ? up : 1) ))
 	res[mem,calls]=${up:-0}
-	kill "$caller" 2>/dev/null
-	wait "$caller" 2>/dev/null
-	stop_callee
+	kill "$caller" "$uas_pid" 2>/dev/null
+	wait "$caller" "$uas_pid" 2>/dev/null
 	stop_server
 }
 
@@ -293,11 +339,17 @@ if [ ! -x "$krtpd" ]; then
 fi
 
 log "bench-sip: sipp $(sipp -v 2>&1 | awk '/SIPp v/ { print $2 }'), $(kamailio -v | head -1), ${step_secs}s per step"
-if [ "$only" != krtpd ]; then
-	run_server kamailio 5070 || log "bench-sip: the Kamailio half failed"
-fi
+servers=()
+[ "$only" != krtpd ] && servers+=(kamailio)
+[ "$only" != kamailio ] && [ "$have_krtpd" = 1 ] && servers+=(krtpd)
+run_cases "${servers[@]}" || log "bench-sip: a rate case failed to run"
+# the callees of the rate cases are done with
+for p in "${pids[@]}"; do
+	kill "$p" 2>/dev/null
+done
+wait 2>/dev/null
+pids=()
 if [ "$only" != kamailio ] && [ "$have_krtpd" = 1 ]; then
-	run_server krtpd 5080 || log "bench-sip: the krtpd half failed"
 	memory_krtpd 5080 || log "bench-sip: the krtpd memory measurement failed"
 fi
 
@@ -316,7 +368,7 @@ ratio() {
 	local av=$1
 	set -- $b
 	[ "$1" -gt 0 ] || { echo "-"; return; }
-	echo "scale=2; $av / $1" | bc
+	printf '%.2f' "$(echo "scale=3; $av / $1" | bc)"
 }
 
 echo
@@ -331,7 +383,7 @@ if [ -n "${res[mem,user]:-}" ]; then
 	printf 'krtpd memory: %s bytes per registered user (RSS delta over %s users),\n' \
 		"${res[mem,user]}" "${res[mem,users]}"
 	printf '              %s bytes per active call (RSS delta over %s calls held open)\n' \
-		"${res[mem,call]}" "${res[mem,calls]}"
+		"${res[mem,call]:--}" "${res[mem,calls]:-0}"
 fi
 echo "(\">=\": the top offered rate passed; sipp, not the server, set the limit)"
 echo "(krtpd stores each binding and dialog in SQLite before it answers, so they survive a"
