@@ -33,7 +33,7 @@ ids=$(kctl flow list --json | jq '[.[].id] | unique | length')
 check "ids are unique" "$n" "$ids"
 
 for i in 0 777 1999; do
-	recv_start "r$i" "$callee" -l "$CALLEE4:$((30000 + i))" -n 2 -w 200 -t 10000
+	recv_start "r$i" "$callee" -l "$CALLEE4:$((30000 + i))" -n 2 -w 200 -t 60000
 	send "$caller" -s "$CALLER4:6000" -d "$RELAY4:$((20000 + i))" -n 2
 	recv_wait "r$i"
 	check "flow $i forwards to its own peer" "$RELAY4:$((20000 + i)) 2" "$(recv_sources "r$i")"

@@ -23,8 +23,8 @@ monitor_start mon || ktap_test_fail "krtpctl monitor receives events"
 
 # delete by endpoint
 kctl flow add "$RELAY4:4000" to "$CALLEE4:5000" label del-me >/dev/null
-recv_start sock "$relay" -l "$RELAY4:4000" -n 4 -w 300 -t 30000
-recv_start callee "$callee" -l "$CALLEE4:5000" -t 60000
+recv_start sock "$relay" -l "$RELAY4:4000" -n 4 -w 300 -t 120000
+recv_start callee "$callee" -l "$CALLEE4:5000" -t 300000
 send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 5
 check_stat "before del: 5 forwarded" "$RELAY4:4000" packets 5
 check_ok "flow del by endpoint" kctl flow del "$RELAY4:4000"
@@ -50,7 +50,7 @@ kctl flow add "$RELAY4:4004" to "$CALLEE4:5004" >/dev/null
 kctl flow add "$RELAY4:4006" to "$CALLEE4:5006" >/dev/null
 kctl flow add "[$RELAY6]:4008" to "[$CALLEE6]:5008" >/dev/null
 check_sysfs "3 flows active" flows_active 3
-recv_start c4 "$callee" -l "$CALLEE4:5004" -t 60000
+recv_start c4 "$callee" -l "$CALLEE4:5004" -t 300000
 send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 2
 check_stat "before flush: 2 forwarded" "$RELAY4:4004" packets 2
 check_ok "flush" kctl flush

@@ -24,7 +24,7 @@ setup_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
 out=$(kctl flow add "$RELAY4:4000" to "$CALLEE4:5000")
 check "flow add prints the new id" "flow" "$(echo "$out" | awk '{print $1}')"
 id1=$(echo "$out" | awk '{print $2}')
-recv_start r1 "$callee" -l "$CALLEE4:5000" -n 10 -w 300 -t 10000
+recv_start r1 "$callee" -l "$CALLEE4:5000" -n 10 -w 300 -t 60000
 check_ok "send 10 packets" send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 10 -z 172 -S 0xdeadbeef -p 8
 recv_wait r1
 check "callee received 10 packets" 10 "$(recv_total r1)"
@@ -48,7 +48,7 @@ check "flow show id" "$RELAY4:4000" "$(kctl flow show id "$id1" --json | jq -r .
 label='call-7f3a@example.org "a\b" ;tag=1'
 id2=$(kctl --json flow add "$RELAY4:4002" to "$CALLEE4:5002" via "$RELAY4B:4002" label "$label" | jq -r .id)
 check "flow add --json id is a number" yes "$([[ "$id2" =~ ^[0-9]+$ ]] && [ "$id2" != "$id1" ] && echo yes)"
-recv_start r2 "$callee" -l "$CALLEE4:5002" -n 25 -w 300 -t 10000
+recv_start r2 "$callee" -l "$CALLEE4:5002" -n 25 -w 300 -t 60000
 check_ok "send 25 packets" send "$caller" -s "$CALLER4:6002" -d "$RELAY4:4002" -n 25 -z 200
 recv_wait r2
 check "callee received 25 packets" 25 "$(recv_total r2)"
@@ -73,7 +73,7 @@ check "text flow list names the flow" 1 "$(kctl flow list | grep -c "$RELAY4:400
 # 4: strict: 5 non-RTP packets dropped and counted, 5 RTP packets forwarded
 kctl flow add "$RELAY4:4004" to "$CALLEE4:5004" strict >/dev/null
 check "strict flag shown" '["strict"]' "$(ffield "$RELAY4:4004" .flags | jq -c .)"
-recv_start r3 "$callee" -l "$CALLEE4:5004" -n 5 -w 500 -t 10000
+recv_start r3 "$callee" -l "$CALLEE4:5004" -n 5 -w 500 -t 60000
 send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 5 -z 100 -r
 send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 5 -z 100
 recv_wait r3

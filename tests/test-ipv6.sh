@@ -25,9 +25,9 @@ check_ok "flow add IPv6" kctl flow add "$L1" to "[$CALLEE6]:5000"
 check_ok "flow add IPv6 with via" kctl flow add "$L2" to "[$CALLEE6]:5002" via "[$RELAY6B]:4002"
 check_ok "flow add IPv4 on the same port" kctl flow add "$RELAY4:4000" to "$CALLEE4:5100"
 
-recv_start r1 "$callee" -l "[$CALLEE6]:5000" -n 12 -w 300 -t 10000
-recv_start r2 "$callee" -l "[$CALLEE6]:5002" -n 7 -w 300 -t 10000
-recv_start r4 "$callee" -l "$CALLEE4:5100" -n 3 -w 300 -t 10000
+recv_start r1 "$callee" -l "[$CALLEE6]:5000" -n 12 -w 300 -t 60000
+recv_start r2 "$callee" -l "[$CALLEE6]:5002" -n 7 -w 300 -t 60000
+recv_start r4 "$callee" -l "$CALLEE4:5100" -n 3 -w 300 -t 60000
 check_ok "send 12 packets over IPv6" send "$caller" -s "[$CALLER6]:6000" -d "$L1" -n 12 -z 172 -S 7 -p 0
 check_ok "send 7 packets over IPv6 (via)" send "$caller" -s "[$CALLER6]:6002" -d "$L2" -n 7 -z 60 -p 9
 check_ok "send 3 packets over IPv4" send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 3 -z 100

@@ -26,7 +26,7 @@ check "relay B: flow list empty" 0 "$(kctl flow list --json | jq length)"
 check "relay B: stats flows 0" 0 "$(nstat flows)"
 
 noports=$(udp_noports "$relayB")
-recv_start b "$calleeB" -l "$CALLEE4:5000" -t 60000
+recv_start b "$calleeB" -l "$CALLEE4:5000" -t 300000
 send "$callerB" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 6
 check "relay B: the 6 packets reach B's stack (no port)" $((noports + 6)) \
 	"$(wait_eq 5000 $((noports + 6)) udp_noports "$relayB")"
@@ -35,7 +35,7 @@ check "callee B got nothing" 0 "$(recv_total b)"
 relay=$relayA
 check "relay A: flow saw none of B's packets" 0 "$(fstat "$RELAY4:4000" packets_total)"
 
-recv_start a "$calleeA" -l "$CALLEE4:5000" -n 3 -w 300 -t 10000
+recv_start a "$calleeA" -l "$CALLEE4:5000" -n 3 -w 300 -t 60000
 send "$callerA" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 3
 recv_wait a
 check "relay A forwards its own packets" "$RELAY4:4000 3" "$(recv_sources a)"
@@ -43,7 +43,7 @@ check_stat "relay A counts 3" "$RELAY4:4000" packets 3
 
 relay=$relayB
 check_ok "relay B: the same endpoint as a flow of its own" kctl flow add "$RELAY4:4000" to "$CALLEE4:5000" label B
-recv_start b2 "$calleeB" -l "$CALLEE4:5000" -n 2 -w 300 -t 10000
+recv_start b2 "$calleeB" -l "$CALLEE4:5000" -n 2 -w 300 -t 60000
 send "$callerB" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 2
 recv_wait b2
 check "relay B forwards with its flow" "$RELAY4:4000 2" "$(recv_sources b2)"

@@ -22,8 +22,8 @@ kctl flow add "$RELAY4:4000" to "$CALLEE4:5000" >/dev/null
 check_ok "flow add rtcp" kctl flow add "$RELAY4:4001" to "$CALLEE4:5001" rtcp
 check "rtcp flag shown" '["rtcp"]' "$(ffield "$RELAY4:4001" .flags | jq -c .)"
 
-recv_start mux "$callee" -l "$CALLEE4:5000" -n 15 -w 300 -t 10000
-recv_start ctl "$callee" -l "$CALLEE4:5001" -n 4 -w 300 -t 10000
+recv_start mux "$callee" -l "$CALLEE4:5000" -n 15 -w 300 -t 60000
+recv_start ctl "$callee" -l "$CALLEE4:5001" -n 4 -w 300 -t 60000
 # 10 RTP (PT 8, 172 bytes), 3 SR (52 bytes), 2 RR (32 bytes), all to the RTP port
 send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 10 -z 172 -p 8
 send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 3 -z 52 -c 200

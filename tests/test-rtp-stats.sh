@@ -23,7 +23,7 @@ rtp_case() {
 
 	n=$(echo "$seqs" | tr ',' '\n' | grep -c .)
 	kctl flow add "$RELAY4:$port" to "$CALLEE4:$((port + 1000))" >/dev/null
-	recv_start "c$port" "$callee" -l "$CALLEE4:$((port + 1000))" -n "$n" -w 300 -t 10000
+	recv_start "c$port" "$callee" -l "$CALLEE4:$((port + 1000))" -n "$n" -w 300 -t 60000
 	send "$caller" -s "$CALLER4:$((port + 2000))" -d "$RELAY4:$port" -Q "$seqs" -S 0x1000$port -p 96
 	recv_wait "c$port"
 	check "seq $seqs: every packet forwarded, in order" "$seqs" \

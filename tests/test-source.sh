@@ -31,7 +31,7 @@ kctl flow add "$RELAY4:4000" to "$CALLEE4:5000" >/dev/null
 check "learn: src_mode" learn "$(ffield "$RELAY4:4000" .src_mode)"
 check "learn: not locked before the first packet" false "$(ffield "$RELAY4:4000" .src_locked)"
 check "learn: no source before the first packet" null "$(ffield "$RELAY4:4000" .source)"
-recv_start learn "$callee" -l "$CALLEE4:5000" -n 6 -w 500 -t 20000
+recv_start learn "$callee" -l "$CALLEE4:5000" -n 6 -w 500 -t 60000
 send "$caller" -s "$CALLER4:6000" -d "$RELAY4:4000" -n 5
 check_stat "learn: 5 forwarded" "$RELAY4:4000" packets 5
 check "learn: source locked" true "$(ffield "$RELAY4:4000" .src_locked)"
@@ -49,7 +49,7 @@ kctl flow add "$RELAY4:4002" to "$CALLEE4:5002" from "$CALLER4" >/dev/null
 check "addr: src_mode" addr "$(ffield "$RELAY4:4002" .src_mode)"
 check "addr: source before learning is the address" "$CALLER4" "$(ffield "$RELAY4:4002" .source)"
 check "addr: not locked yet" false "$(ffield "$RELAY4:4002" .src_locked)"
-recv_start addr "$callee" -l "$CALLEE4:5002" -n 5 -w 500 -t 20000
+recv_start addr "$callee" -l "$CALLEE4:5002" -n 5 -w 500 -t 60000
 send "$caller" -s "$ALT4:6002" -d "$RELAY4:4002" -n 3
 check_stat "addr: wrong address dropped before the port is learned" "$RELAY4:4002" drop_wrong_source 3
 send "$caller" -s "$CALLER4:6002" -d "$RELAY4:4002" -n 4
@@ -66,7 +66,7 @@ check "addr: callee got only the 5 good packets" "$RELAY4:4002 5" "$(recv_source
 kctl flow add "$RELAY4:4004" to "$CALLEE4:5004" from "$CALLER4:6004" >/dev/null
 check "exact: src_mode" exact "$(ffield "$RELAY4:4004" .src_mode)"
 check "exact: source" "$CALLER4:6004" "$(ffield "$RELAY4:4004" .source)"
-recv_start exact "$callee" -l "$CALLEE4:5004" -n 7 -w 500 -t 20000
+recv_start exact "$callee" -l "$CALLEE4:5004" -n 7 -w 500 -t 60000
 send "$caller" -s "$CALLER4:6005" -d "$RELAY4:4004" -n 3
 send "$caller" -s "$ALT4:6004" -d "$RELAY4:4004" -n 2
 check_stat "exact: wrong port and wrong address dropped" "$RELAY4:4004" drop_wrong_source 5

@@ -47,7 +47,7 @@ done
 # unload under traffic: 5 s of packets every 200 us on 4 flows
 krtp_load || { ktap_test_fail "insmod"; ktap_finished; exit; }
 kctl flow add-batch "$TMPD/batch" >/dev/null
-recv_start t "$callee" -l "$CALLEE4:5000" -t 60000
+recv_start t "$callee" -l "$CALLEE4:5000" -t 300000
 noports0=$(udp_noports "$relay")
 pids=()
 for p in 4000 4001; do
