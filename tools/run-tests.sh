@@ -16,7 +16,8 @@
 #
 # Environment: KVERS (kernels to test, default every installed 6.1 and
 # 6.12), TEST_ONLY (names of VM tests to run), VM_TIMEOUT (seconds per VM
-# run, default 2400), SKIP_DEPS=1 (do not run install-deps.sh).
+# run, default 3600), VM_PARALLEL=0 (boot the kernels one after the other),
+# SKIP_DEPS=1 (do not run install-deps.sh).
 set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,18 +116,27 @@ for k in $kvers; do
 	step "module-$k" "check-W1-$k" tools/vm/build-module.sh "$k" check
 done
 
-# 5. the VM suites
-for k in $kvers; do
-	suite=vm-$k
-	out=$results/$k.ktap
-	echo "== $suite: tests/run.sh in QEMU (full output: build/results/$k.ktap)"
-	tools/vm/run.sh -k "$k" --timeout "${VM_TIMEOUT:-2400}" -- tests/run.sh </dev/null >"$out" 2>&1 &
-	vm=$!
+# 5. the VM suites, one VM per kernel. They run side by side (VM_PARALLEL=0:
+# one after the other): much of a suite's time is spent waiting for
+# timers and packets, which overlaps well.
+vm_start() {
+	local k=$1 out=$results/$1.ktap
+
+	echo "== vm-$k: tests/run.sh in QEMU (full output: build/results/$k.ktap)"
+	tools/vm/run.sh -k "$k" --timeout "${VM_TIMEOUT:-3600}" -- tests/run.sh </dev/null >"$out" 2>&1 &
+	VM_PID[$k]=$!
 	# show the per-test results as they come
-	tail -n +1 --pid=$vm -f "$out" 2>/dev/null | grep --line-buffered -E '^(not )?ok [0-9]+ ' &
-	wait "$vm"
+	tail -n +1 --pid=$! -f "$out" 2>/dev/null |
+		sed -u -n -E "s/^((not )?ok [0-9]+ .*)/   [$k] \1/p" &
+}
+
+vm_finish() {
+	local k=$1 suite=vm-$1 out=$results/$1.ktap rc
+
+	wait "${VM_PID[$k]}"
 	rc=$?
-	sleep 0.2
+	sleep 0.5
+	echo "== vm-$k finished (exit $rc)"
 	grep -E '^# +not ok [0-9]+ ' "$out" | sed 's/^/   /' | head -n 60
 	totals "$suite" "$out"
 	case "$rc" in
@@ -135,7 +145,18 @@ for k in $kvers; do
 	125) record "$suite" 0 1 0 "VM did not boot or died"; tail -n 30 "$out" ;;
 	*) [ "${S_FAIL[$suite]}" != 0 ] || record "$suite" 0 1 0 "exit $rc" ;;
 	esac
+}
+
+declare -A VM_PID
+for k in $kvers; do
+	vm_start "$k"
+	[ "${VM_PARALLEL:-1}" = 1 ] || vm_finish "$k"
 done
+if [ "${VM_PARALLEL:-1}" = 1 ]; then
+	for k in $kvers; do
+		vm_finish "$k"
+	done
+fi
 
 # summary
 total_p=0 total_f=0 total_s=0
