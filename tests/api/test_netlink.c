@@ -224,6 +224,55 @@ TEST_F(krtp, dump_many)
 	free(d.seen);
 }
 
+/*
+ * A dump that a change interrupts says so: parts built after a flow was
+ * added carry NLM_F_DUMP_INTR (the kernel builds the next part of a dump
+ * as the reader takes the previous one, so adding a flow after the first
+ * read lands between two parts).
+ */
+TEST_F(krtp, dump_interrupted)
+{
+	static char rbuf[KNL_BUF];
+	struct nlmsghdr *nlh;
+	struct knl other;
+	bool intr = false, done = false, first = true;
+	unsigned int parts = 0;
+	int first_err;
+
+	ASSERT_EQ(2000, knl_flow_add_many(&self->k, 2000, &first_err));
+	ASSERT_EQ(0, knl_open(&other));
+
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, NLM_F_DUMP);
+	ASSERT_LT(0, mnl_socket_sendto(self->k.sock, nlh, nlh->nlmsg_len));
+	while (!done) {
+		int len = mnl_socket_recvfrom(self->k.sock, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *m;
+
+		ASSERT_LT(0, len);
+		parts++;
+		for (m = (void *)rbuf; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			if (m->nlmsg_type == NLMSG_DONE || m->nlmsg_type == NLMSG_ERROR)
+				done = true;
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
+		}
+		if (first) {
+			ASSERT_EQ(0, knl_flow_add(&other, "10.99.0.1", 4000, "192.0.2.1", 5000,
+						  &self->a));
+			first = false;
+		}
+	}
+	knl_close(&other);
+	ASSERT_LT(3, parts);
+	ASSERT_TRUE(intr);
+
+	/* and the next dump is whole again */
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, NLM_F_DUMP);
+	ASSERT_EQ(0, knl_xfer(&self->k, nlh, &self->a));
+	EXPECT_FALSE(self->a.dump_intr);
+	EXPECT_EQ(2001, self->a.replies);
+}
+
 /* ---- missing attributes ---- */
 
 TEST_F(krtp, new_missing_flow)
