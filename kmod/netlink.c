@@ -484,10 +484,15 @@ int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (flow->idle_timeout)
 		krtp_netns_idle_kick(kn);
-	/* the reply failing does not undo the flow: it is in the table */
-	err = krtp_nl_flow_reply(info, flow, KRTP_CMD_FLOW_NEW);
+	/*
+	 * The flow is in the table and stays: an error now would tell the
+	 * caller it was not added. If the reply is lost (a client that let
+	 * its receive buffer fill up), its socket sees ENOBUFS and a dump
+	 * tells the truth.
+	 */
+	krtp_nl_flow_reply(info, flow, KRTP_CMD_FLOW_NEW);
 	mutex_unlock(&kn->table.lock);
-	return err;
+	return 0;
 }
 
 /* the flow a DEL or GET names, by id or by local endpoint */
