@@ -1096,6 +1096,8 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 	prx_stats.requests++;
 	if (m->method_id == SIP_M_ACK) {
 		st = TXN_ServerFind(m, SIP_M_INVITE);
+		if (!st)
+			st = TXN_ServerFindAck(m);
 		if (st) {
 			/* the ACK of a non-2xx final response ends here (§16.7 step 10) */
 			TXN_ServerAck(st);

@@ -22,9 +22,26 @@
 #define TXN_MAX_LIFE_MS	(400 * 1000)	/* a server transaction nobody answers */
 
 static struct cds_lfht *txn_ht;
+static struct cds_lfht *txn_ack_ht;	/* server INVITEs by Call-ID, From tag, CSeq */
 static unsigned long txn_count;
 
 #define txn_of(ptr, member) ((struct txn *)((char *)(ptr) - offsetof(struct txn, member)))
+
+static int txn_ack_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct sip_str *k = key;
+	struct txn *t = caa_container_of(node, struct txn, ack_node);
+
+	return t->ack_keylen == k->len && !memcmp(t->ack_key, k->s, k->len);
+}
+
+static int txn_ack_key(const struct sip_msg *m, char *out, size_t sz)
+{
+	int n = snprintf(out, sz, "A%.*s|%.*s|%u", (int)m->call_id.len, m->call_id.s,
+			 (int)m->from.tag.len, m->from.tag.s, m->cseq);
+
+	return n > 0 && (size_t)n < sz ? n : -ENOSPC;
+}
 
 static int txn_match(struct cds_lfht_node *node, const void *key)
 {
@@ -68,6 +85,7 @@ static void txn_free_rcu(struct rcu_head *head)
 	struct txn *t = caa_container_of(head, struct txn, rcu);
 
 	free(t->key);
+	free(t->ack_key);
 	free(t->req);
 	free(t->resp);
 	free(t);
@@ -84,6 +102,8 @@ static void txn_destroy(struct txn *t)
 		t->ops->destroyed(t);
 	t->ops = NULL;
 	cds_lfht_del(txn_ht, &t->node);
+	if (t->ack_key)
+		cds_lfht_del(txn_ack_ht, &t->ack_node);
 	txn_count--;
 	RCU_Call(&t->rcu, txn_free_rcu);
 }
@@ -238,8 +258,42 @@ struct txn *TXN_ServerNew(const struct sip_msg *m, const struct tp_peer *src)
 		free(t);
 		return NULL;
 	}
+	if (t->kind == TXN_SERVER_INVITE) {
+		n = txn_ack_key(m, key, sizeof(key));
+		t->ack_key = n > 0 ? malloc(n) : NULL;
+		if (t->ack_key) {
+			struct sip_str k = { key, n };
+
+			memcpy(t->ack_key, key, n);
+			t->ack_keylen = n;
+			cds_lfht_node_init(&t->ack_node);
+			cds_lfht_add(txn_ack_ht, HASH_Fnv(k.s, k.len), &t->ack_node);
+		}
+	}
 	TMR_Start(&t->t_end, TXN_MAX_LIFE_MS);
 	return t;
+}
+
+struct txn *TXN_ServerFindAck(const struct sip_msg *ack)
+{
+	char key[512];
+	int n = txn_ack_key(ack, key, sizeof(key));
+	struct sip_str k = { key, n };
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *node;
+
+	if (n < 0)
+		return NULL;
+	cds_lfht_lookup(txn_ack_ht, HASH_Fnv(key, n), txn_ack_match, &k, &it);
+	for (node = cds_lfht_iter_get_node(&it); node;
+	     cds_lfht_next_duplicate(txn_ack_ht, txn_ack_match, &k, &it),
+	     node = cds_lfht_iter_get_node(&it)) {
+		struct txn *t = caa_container_of(node, struct txn, ack_node);
+
+		if (t->state == TXN_COMPLETED || t->state == TXN_CONFIRMED)
+			return t;
+	}
+	return NULL;
 }
 
 /* The owner is done with t (its final response passed); t lives on alone. */
@@ -479,7 +533,8 @@ unsigned long TXN_Count(void)
 int TXN_Init(void)
 {
 	txn_ht = RCU_HashNew();
-	return txn_ht ? 0 : -ENOMEM;
+	txn_ack_ht = RCU_HashNew();
+	return txn_ht && txn_ack_ht ? 0 : -ENOMEM;
 }
 
 void TXN_Fini(void)
@@ -499,5 +554,7 @@ void TXN_Fini(void)
 	RCU_ReadUnlock();
 	RCU_Barrier();
 	RCU_HashFree(txn_ht);
+	RCU_HashFree(txn_ack_ht);
 	txn_ht = NULL;
+	txn_ack_ht = NULL;
 }

@@ -61,6 +61,10 @@ struct txn {
 	char *key;
 	size_t keylen;
 	unsigned long hash;
+	/* server INVITE: Call-ID, From tag and CSeq, for ACKs with a wrong branch */
+	struct cds_lfht_node ack_node;
+	char *ack_key;
+	size_t ack_keylen;
 
 	enum txn_kind kind;
 	enum txn_state state;
@@ -90,6 +94,13 @@ void TXN_ResponsePeer(const struct sip_msg *m, const struct tp_peer *src, struct
 
 /* Server transaction for m (method overrides m's, for ACK/CANCEL matching); NULL if none. */
 struct txn *TXN_ServerFind(const struct sip_msg *m, enum sip_method method);
+/*
+ * The server INVITE transaction an ACK belongs to by Call-ID, From tag and
+ * CSeq, for UAs that give the ACK of a non-2xx final a new branch (RFC 3261
+ * §17.1.1.3 says they must not; RFC 2543 peers and some test tools do).
+ * Only transactions that sent a non-2xx final match.
+ */
+struct txn *TXN_ServerFindAck(const struct sip_msg *ack);
 /* New server transaction for request m. NULL on ENOMEM. */
 struct txn *TXN_ServerNew(const struct sip_msg *m, const struct tp_peer *src);
 /* Send a response through t and advance its state. 0 or -errno. */

@@ -192,6 +192,17 @@ static void test_basics(void)
 	CHECK(find(5070, 100, NULL) != NULL);
 	CHECK(find(5070, 404, NULL) != NULL);
 
+	/* Timer G retransmits the 404 until the ACK, even one with a new branch */
+	nsent = 0;
+	advance(600);
+	CHECK(find(5070, 404, NULL) != NULL);
+	nsent = 0;
+	feed(5070, "ACK sip:nobody@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKother", "c404", "1 ACK")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=a1\r\n"
+	     "To: <sip:nobody@krtp.test>;tag=x\r\nContent-Length: 0\r\n\r\n", 5070);
+	advance(5000);
+	CHECK(find(5070, 404, NULL) == NULL);
+
 	nsent = 0;
 	feed(5070, invite_fmt, "bob@example.com", 5070, "i403", "c403", 70, "bob@example.com");
 	CHECK(find(5070, 403, NULL) != NULL);
