@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make run: the main job on this machine, in the foreground.
+# make run: the main job, on the local host, in the foreground.
 #
 #   tools/run.sh [KRTPD_OPTIONS...]
 #

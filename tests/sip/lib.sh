@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers for the end-to-end SIP tests (tests/test-sip-*.sh), sourced after
+# Shell functions for the end-to-end SIP tests (tests/test-sip-*.sh), sourced after
 # tests/lib.sh: krtpd in the relay namespace between alice and bob, sipp as
 # both user agents, and the checks on what krtpd and krtp.ko report.
 #

@@ -22,7 +22,7 @@
 # Then krtpd's memory: RSS growth over N registrations and over N calls held
 # open, per user and per call.
 #
-# The machine's cores are shared: compare the two servers within one run,
+# On a host whose cores are shared, compare the two servers within one run,
 # never absolute numbers across runs. When both servers reach the top step
 # the limit is sipp's, not theirs, and the table says so.
 set -u
