@@ -22,7 +22,8 @@ done
 err=$(kctl flow add "$RELAY4:4008" to "$CALLEE4:5000" 2>&1 >/dev/null)
 rc=$?
 check "fifth flow refused with exit 1" 1 "$rc"
-check "fifth flow: the kernel's message" "Error: flow limit of 4 reached." "$err"
+# the extack text, with the "krtp: " that NL_SET_ERR_MSG_MOD puts before it
+check "fifth flow: the kernel's message" "Error: krtp: flow limit of 4 reached." "$err"
 check "still 4 flows" 4 "$(kctl flow list --json | jq length)"
 check_sysfs "sysfs flows_active" flows_active 4
 check_ok "delete one" kctl flow del "$RELAY4:4000"
