@@ -204,7 +204,7 @@ case_d() {
 	rx_filters e0 "$NS_E" 10.0.2.1 4000 10.0.2.2 5000
 	in_r "$bin/udp-relay" 10.0.1.1:4000 10.0.2.1:4000 10.0.2.2:5000 >"$out/udp-relay.txt" 2>&1 &
 	pid=$!
-	busywait 5 grep -q ready "$out/udp-relay.txt" || { record d "(d) userspace recvmmsg/sendmmsg relay" "" 0 0 "FAILED (relay did not start)"; kill "$pid"; topo_down; return 1; }
+	busywait 60 grep -q ready "$out/udp-relay.txt" || { record d "(d) userspace recvmmsg/sendmmsg relay" "" 0 0 "FAILED (relay did not start)"; kill "$pid"; topo_down; return 1; }
 	measure d "(d) userspace recvmmsg/sendmmsg relay" 10.0.1.1:4000 e0 "$NS_E"
 	kill "$pid"
 	wait "$pid"
@@ -224,7 +224,7 @@ case_e() {
 	topo_up || return 1
 	in_r "$bin/krtpd-relay" 10.0.1.1 10.0.1.2:6000 10.0.2.2:5000 >"$out/krtpd-relay.txt" 2>&1 &
 	pid=$!
-	if ! busywait 5 grep -q ready "$out/krtpd-relay.txt"; then
+	if ! busywait 60 grep -q ready "$out/krtpd-relay.txt"; then
 		record e "$label" "" 0 0 "FAILED (relay did not start)"
 		log "krtpd-relay: $(tr '\n' ' ' <"$out/krtpd-relay.txt")"
 		kill "$pid"
@@ -302,7 +302,9 @@ case_c() {
 	rmmod krtp && KRTP_LOADED=0
 }
 
-# busywait SECONDS CMD...: until CMD succeeds, at most SECONDS
+# busywait SECONDS CMD...: until CMD succeeds, at most SECONDS of guest time.
+# Starting a program reads it over 9p; on a busy host the guest idles through
+# those reads and its clock jumps ahead, so allow far more than it needs.
 busywait() {
 	local end=$((SECONDS + $1))
 
