@@ -23,7 +23,7 @@ rtp_case() {
 
 	n=$(echo "$seqs" | tr ',' '\n' | grep -c .)
 	kctl flow add "$RELAY4:$port" to "$CALLEE4:$((port + 1000))" >/dev/null
-	recv_start "c$port" "$callee" -l "$CALLEE4:$((port + 1000))" -n "$n" -w 300 -t 60000
+	recv_start "c$port" "$callee" -v -l "$CALLEE4:$((port + 1000))" -n "$n" -w 300 -t 60000
 	send "$caller" -s "$CALLER4:$((port + 2000))" -d "$RELAY4:$port" -Q "$seqs" -S 0x1000$port -p 96
 	recv_wait "c$port"
 	check "seq $seqs: every packet forwarded, in order" "$seqs" \
@@ -34,13 +34,11 @@ rtp_case() {
 	check_stat "seq $seqs: rtp_reordered" "$RELAY4:$port" rtp_reordered "$reord"
 }
 
-UDPRECV="$UDPRECV -v"
 rtp_case 4000 1,2,3,5,6,8,9,10 2 0 0
 rtp_case 4002 1,2,3,3,4,5,2 0 2 0
 rtp_case 4004 1,2,4,3,5,7,6,8 0 0 2
 rtp_case 4006 65533,65534,65535,1,2,3 1 0 0
 rtp_case 4008 10,11,13,12,13,15,14,17 1 1 2
-UDPRECV=${UDPRECV% -v}
 check_stat "rtp_ssrc last seen" "$RELAY4:4008" rtp_ssrc $((0x10004008))
 check_stat "rtp_pt last seen" "$RELAY4:4008" rtp_pt 96
 check_nstat "namespace rtp_lost" rtp_lost 4

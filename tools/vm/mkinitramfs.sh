@@ -103,19 +103,23 @@ mkdir -p $r/run/netns
 mount -t cgroup2 cgroup2 $r/sys/fs/cgroup 2>/dev/null
 [ -n "$out" ] && mount -t 9p -o "$opts,cache=none" krtpout "$r$out" || die "cannot mount the results folder"
 
-# The kernel runs modprobe (module autoloading: nfnetlink, veth, sch_*)
-# from the initramfs root, not from the chroot: send it there.
-printf '#!/bin/sh\nexec chroot /newroot /sbin/modprobe "$@"\n' >/bin/krtp-modprobe
-chmod 755 /bin/krtp-modprobe
-echo /bin/krtp-modprobe >/proc/sys/kernel/modprobe
-chroot $r /sbin/ip link set lo up 2>/dev/null
+# Switch to the host root for real (not chroot: user namespaces refuse a
+# chrooted caller, and the kernel's modprobe helper must see the host's
+# /sbin/modprobe). The second stage lives in the results folder, which
+# run.sh owns; it runs the command as PID 1 and powers off.
+cat >"$r$out/pid1.sh" <<EOS
+#!/bin/sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+ip link set lo up 2>/dev/null
 echo "krtp-vm: running" >/dev/console
-: >"$r$out/started"
-chroot $r /bin/sh "$out/cmd.sh" </dev/console >/dev/console 2>&1
-echo $? >"$r$out/rc"
+: >"$out/started"
+/bin/sh "$out/cmd.sh" </dev/console >/dev/console 2>&1
+echo \$? >"$out/rc"
 sync
-umount "$r$out" 2>/dev/null
-poweroff -f
+/bin/busybox poweroff -f
+EOS
+exec switch_root /newroot /bin/sh "$out/pid1.sh"
+die "switch_root failed"
 INIT
 chmod 755 "$stage/init"
 
