@@ -13,7 +13,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	iproute2 nftables tcpdump tshark jq ethtool
 	cpio xz-utils util-linux
-	sip-tester kamailio baresip
+	sip-tester kamailio baresip python3
 	linux-image-amd64 linux-headers-amd64
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
