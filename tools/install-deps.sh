@@ -5,6 +5,10 @@
 # the build tools, both test kernels (6.1 from bookworm, 6.12 from
 # bookworm-backports) with their headers, QEMU, and the real SIP peers the
 # tests talk to. Idempotent: does nothing when everything is there.
+#
+#   tools/install-deps.sh           everything make test needs
+#   tools/install-deps.sh --build   only what make run needs: compilers,
+#                                   libraries, and the running kernel's headers
 set -eu
 
 PKGS=(
@@ -18,13 +22,23 @@ PKGS=(
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
 
+if [ "${1:-}" = --build ]; then
+	PKGS=(build-essential pkg-config kmod libmnl-dev liburcu-dev libsqlite3-dev)
+	# the running kernel's headers, when Debian has them, so krtp.ko builds
+	apt-cache show "linux-headers-$(uname -r)" >/dev/null 2>&1 &&
+		PKGS+=("linux-headers-$(uname -r)")
+	BACKPORT_PKGS=()
+fi
+
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get)" >&2; exit 1; }
 
 need=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
-have_612() { ls -d /lib/modules/6.12*/build >/dev/null 2>&1; }
+have_612() {
+	[ ${#BACKPORT_PKGS[@]} -eq 0 ] || ls -d /lib/modules/6.12*/build >/dev/null 2>&1
+}
 
 if [ ${#need[@]} -eq 0 ] && have_612; then
 	exit 0
@@ -32,7 +46,8 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 src=/etc/apt/sources.list.d/bookworm-backports.sources
-if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+if [ ${#BACKPORT_PKGS[@]} -gt 0 ] &&
+	! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
 	cat >"$src" <<'EOS'
 Types: deb
 URIs: http://deb.debian.org/debian

@@ -24,6 +24,15 @@ cd "$repo" || exit 1
 say() { printf 'run: %s\n' "$*" >&2; }
 
 # --- 1: build ------------------------------------------------------------------
+if ! pkg-config --exists libmnl liburcu sqlite3 2>/dev/null || ! command -v cc >/dev/null; then
+	if [ "$(id -u)" = 0 ]; then
+		say "installing the build dependencies (tools/install-deps.sh --build)"
+		tools/install-deps.sh --build || { say "installing dependencies failed"; exit 1; }
+	else
+		say "missing build dependencies: run 'sudo tools/install-deps.sh --build'"
+		exit 1
+	fi
+fi
 say "building krtpd and krtpctl"
 make -s -C daemon >/dev/null || { say "daemon build failed"; exit 1; }
 make -s -C tools/krtpctl >/dev/null || { say "krtpctl build failed"; exit 1; }
