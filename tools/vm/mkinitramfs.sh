@@ -64,10 +64,12 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 out=
+repo=
 cache=none
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	krtp.out=*) out=${arg#krtp.out=} ;;
+	krtp.repo=*) repo=${arg#krtp.repo=} ;;
 	krtp.cache=*) cache=${arg#krtp.cache=} ;;
 	esac
 done
@@ -101,6 +103,13 @@ mount -t tmpfs -o mode=755 tmpfs $r/run
 # netns and cgroup state want these
 mkdir -p $r/run/netns
 mount -t cgroup2 cgroup2 $r/sys/fs/cgroup 2>/dev/null
+# The repository is shared on its own, at its host path: a checkout under
+# /tmp (or /run) would otherwise be hidden by the tmpfs mounted above.
+if [ -n "$repo" ]; then
+	mkdir -p "$r$repo" 2>/dev/null
+	mount -t 9p -o "$opts,ro,cache=$cache" krtprepo "$r$repo" || die "cannot mount the repository"
+fi
+mkdir -p "$r$out" 2>/dev/null
 [ -n "$out" ] && mount -t 9p -o "$opts,cache=none" krtpout "$r$out" || die "cannot mount the results folder"
 
 # Switch to the host root for real (not chroot: user namespaces refuse a

@@ -89,9 +89,11 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -m "$mem" -nographic -no-reboot
 	-nodefaults -serial stdio -monitor none -vga none
 	-bios /usr/share/qemu/qboot.rom
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 quiet loglevel=3 log_buf_len=4M panic=-1 no_timer_check krtp.out=$KRTP_OUT krtp.cache=${KRTP_VM_CACHE:-loose}"
+	-append "console=ttyS0 quiet loglevel=3 log_buf_len=4M panic=-1 no_timer_check krtp.out=$KRTP_OUT krtp.repo=$repo krtp.cache=${KRTP_VM_CACHE:-loose}"
 	-fsdev "local,id=root,path=/,readonly=on,$fs"
 	-device virtio-9p-pci,fsdev=root,mount_tag=hostroot
+	-fsdev "local,id=repo,path=$repo,readonly=on,$fs"
+	-device virtio-9p-pci,fsdev=repo,mount_tag=krtprepo
 	-fsdev "local,id=out,path=$KRTP_OUT,$fs"
 	-device virtio-9p-pci,fsdev=out,mount_tag=krtpout)
 
