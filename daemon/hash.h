@@ -1,25 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Hashes krtpd needs: MD5 and SHA-256 for HTTP digest (RFC 7616), and a
- * fast non-cryptographic hash for its tables. Written for this project (the
- * algorithms are RFC 1321 and FIPS 180-4) so krtpd needs no crypto library.
+ * fast non-cryptographic hash for its tables. The digests are nettle's,
+ * behind names of krtpd's own so callers need not know the library.
  */
 #ifndef KRTPD_HASH_H
 #define KRTPD_HASH_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <nettle/md5.h>
+#include <nettle/sha2.h>
 
 struct hash_md5 {
-	uint32_t h[4];
-	uint64_t len;
-	uint8_t buf[64];
+	struct md5_ctx ctx;
 };
 
 struct hash_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
+	struct sha256_ctx ctx;
 };
 
 void HASH_Md5Init(struct hash_md5 *c);
