@@ -28,27 +28,7 @@
 #include "media.h"
 #include "sdp.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {							\
-	if (cond) {								\
-		passed++;							\
-	} else {								\
-		failed++;							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);		\
-	}									\
-} while (0)
-
-#define CHECK_EQ(a, b) do {							\
-	unsigned long long _a = (a), _b = (b);					\
-	if (_a == _b) {								\
-		passed++;							\
-	} else {								\
-		failed++;							\
-		printf("FAIL %s:%d: %s == %llu, want %llu\n", __FILE__, __LINE__,	\
-		       #a, _a, _b);						\
-	}									\
-} while (0)
+#include "check.h"
 
 static unsigned int base_port;
 static enum med_mode mode = MED_MODE_USER;

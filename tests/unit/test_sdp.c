@@ -15,16 +15,7 @@
 
 #include "sdp.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {							\
-	if (cond) {								\
-		passed++;							\
-	} else {								\
-		failed++;							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);		\
-	}									\
-} while (0)
+#include "check.h"
 
 /* parse from an exactly-sized heap copy, so ASan sees any overread */
 static int parse(const char *text, size_t len, struct sdp *s)
