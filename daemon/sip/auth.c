@@ -2,7 +2,9 @@
 /*
  * Digest authentication. The users table is an array sorted by name,
  * replaced as a whole on SIGHUP; it is only read by the main thread, which
- * also does the replacing, so it needs no lock.
+ * also does the replacing, so it needs no lock. So is the nonce-count
+ * table, which has a fixed size: only a request with a correct response
+ * adds to it, and even those cannot make it grow.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +29,24 @@ static char auth_file[512];
 static char auth_realm[128];
 static unsigned int auth_lifetime = 300;
 static uint8_t auth_secret[16];
+static uint32_t auth_serial;		/* makes every nonce unique */
+
+/*
+ * Nonce-counts (RFC 7616 §3.4): the last nc accepted per nonce. Slots are
+ * filled in turn, so the next one to fill holds the oldest entry; chains
+ * from a hash of the nonce find them. Slot and chain indices are 1-based,
+ * 0 ends a chain.
+ */
+#define AUTH_NC_BUCKETS	AUTH_NC_SLOTS
+struct auth_nc {
+	char nonce[AUTH_NONCE_LEN];
+	uint32_t nc;
+	uint32_t next;
+};
+static struct auth_nc auth_nc[AUTH_NC_SLOTS];
+static uint32_t auth_nc_bucket[AUTH_NC_BUCKETS];
+static uint32_t auth_nc_fill;		/* slots filled so far, wraps */
+static uint32_t auth_nc_forgot;		/* newest serial of a nonce forgotten */
 
 void AUTH_Hash(int sha256, const char *s, size_t len, char *hex)
 {
@@ -75,7 +95,7 @@ void AUTH_Response(int sha256, const char *ha1, struct sip_str nonce, struct sip
 	AUTH_Hash(sha256, buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1, hex);
 }
 
-static void auth_nonce_mac(uint64_t ts, char *hex)
+static void auth_nonce_mac(uint64_t ts, uint32_t serial, char *hex)
 {
 	struct hash_sha256 c;
 	uint8_t d[32];
@@ -83,35 +103,127 @@ static void auth_nonce_mac(uint64_t ts, char *hex)
 	HASH_Sha256Init(&c);
 	HASH_Sha256Update(&c, auth_secret, sizeof(auth_secret));
 	HASH_Sha256Update(&c, &ts, sizeof(ts));
+	HASH_Sha256Update(&c, &serial, sizeof(serial));
 	HASH_Sha256Update(&c, auth_realm, strlen(auth_realm));
 	HASH_Sha256Final(&c, d);
 	HASH_Hex(d, 12, hex);
 }
 
+/* "<timestamp: 10 hex><serial: 8 hex><MAC: 24 hex>" */
 void AUTH_Nonce(uint64_t now, char *out, size_t outsz)
 {
+	uint32_t serial = ++auth_serial;
 	char mac[25];
 
-	auth_nonce_mac(now, mac);
-	snprintf(out, outsz, "%010llx%s", (unsigned long long)now, mac);
+	auth_nonce_mac(now, serial, mac);
+	snprintf(out, outsz, "%010llx%08x%s", (unsigned long long)now, serial, mac);
+}
+
+/* a number of up to 16 hex digits, exactly len of them; -1 when not */
+static int auth_hex_num(const char *s, size_t len, uint64_t *out)
+{
+	size_t i;
+
+	*out = 0;
+	if (!len || len > 16)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char c = s[i] | 0x20;
+
+		if (c >= '0' && c <= '9')
+			*out = *out << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*out = *out << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static uint32_t auth_nonce_serial(struct sip_str nonce)
+{
+	uint64_t n;
+
+	return auth_hex_num(nonce.s + 10, 8, &n) ? 0 : (uint32_t)n;
 }
 
 int AUTH_NonceCheck(struct sip_str nonce, uint64_t now)
 {
-	char mac[25], ts[11];
-	uint64_t t;
+	uint64_t t, serial;
+	char mac[25];
 
-	if (nonce.len != 34)
+	if (nonce.len != AUTH_NONCE_LEN || auth_hex_num(nonce.s, 10, &t) ||
+	    auth_hex_num(nonce.s + 10, 8, &serial))
 		return -1;
-	memcpy(ts, nonce.s, 10);
-	ts[10] = '\0';
-	t = strtoull(ts, NULL, 16);
-	auth_nonce_mac(t, mac);
-	if (memcmp(mac, nonce.s + 10, 24))
+	auth_nonce_mac(t, serial, mac);
+	if (memcmp(mac, nonce.s + 18, 24))
 		return -1;
 	if (t > now + 5)
 		return -1;
 	return now - t > auth_lifetime ? 1 : 0;
+}
+
+static uint32_t *auth_nc_chain(struct sip_str nonce)
+{
+	return &auth_nc_bucket[HASH_Fnv(nonce.s, nonce.len) % AUTH_NC_BUCKETS];
+}
+
+static struct auth_nc *auth_nc_find(struct sip_str nonce)
+{
+	uint32_t i;
+
+	for (i = *auth_nc_chain(nonce); i; i = auth_nc[i - 1].next)
+		if (!memcmp(auth_nc[i - 1].nonce, nonce.s, AUTH_NONCE_LEN))
+			return &auth_nc[i - 1];
+	return NULL;
+}
+
+/* Take the oldest slot for nonce: unchain what it held and remember its serial. */
+static struct auth_nc *auth_nc_take(struct sip_str nonce)
+{
+	uint32_t slot = auth_nc_fill++ % AUTH_NC_SLOTS + 1, *p;
+	struct auth_nc *e = &auth_nc[slot - 1];
+
+	if (e->nonce[0]) {
+		struct sip_str old = { e->nonce, AUTH_NONCE_LEN };
+		uint32_t serial = auth_nonce_serial(old);
+
+		for (p = auth_nc_chain(old); *p && *p != slot; p = &auth_nc[*p - 1].next)
+			;
+		if (*p)
+			*p = e->next;
+		if ((int32_t)(serial - auth_nc_forgot) > 0)
+			auth_nc_forgot = serial;
+	}
+	memcpy(e->nonce, nonce.s, AUTH_NONCE_LEN);
+	p = auth_nc_chain(nonce);
+	e->next = *p;
+	*p = slot;
+	return e;
+}
+
+int AUTH_NonceCount(struct sip_str nonce, uint32_t nc)
+{
+	struct auth_nc *e;
+
+	if (nonce.len != AUTH_NONCE_LEN)
+		return -1;
+	e = auth_nc_find(nonce);
+	if (e) {
+		if (nc <= e->nc)
+			return -1;
+		e->nc = nc;
+		return 0;
+	}
+	/*
+	 * Not known: never used, unless it was issued before a nonce that was
+	 * forgotten (serials only grow; compared modulo 2^32).
+	 */
+	if ((int32_t)(auth_nonce_serial(nonce) - auth_nc_forgot) <= 0 && auth_nc_forgot)
+		return -1;
+	e = auth_nc_take(nonce);
+	e->nc = nc;
+	return 0;
 }
 
 static int auth_cmp(const void *a, const void *b)
@@ -211,6 +323,10 @@ int AUTH_Init(const char *users_file, const char *realm, unsigned int nonce_life
 	}
 	snprintf(auth_realm, sizeof(auth_realm), "%s", realm && *realm ? realm : "krtpd");
 	auth_lifetime = nonce_lifetime ? nonce_lifetime : 300;
+	memset(auth_nc, 0, sizeof(auth_nc));
+	memset(auth_nc_bucket, 0, sizeof(auth_nc_bucket));
+	auth_nc_fill = 0;
+	auth_nc_forgot = 0;
 	auth_file[0] = '\0';
 	if (!users_file || !*users_file || !strcmp(users_file, "none"))
 		return 0;
@@ -334,21 +450,41 @@ static int auth_parse(struct sip_str h, struct auth_cred *c)
 	return 0;
 }
 
-int AUTH_Check(const struct sip_msg *m, struct sip_str user, int *stale)
+/* The first credentials of m for our realm in the header kind says; NULL when none */
+static const struct sip_hdr *auth_find_cred(const struct sip_msg *m, enum auth_kind kind,
+					    struct auth_cred *c)
 {
-	struct sip_str realm = STR_C(auth_realm);
-	const struct auth_user *u;
+	enum sip_hdr_id id = kind == AUTH_PROXY ? SIP_H_PROXY_AUTHORIZATION : SIP_H_AUTHORIZATION;
 	const struct sip_hdr *h;
+	int i;
+
+	for (i = 0; (h = MSG_Header(m, id, i)); i++)
+		if (!auth_parse(h->value, c) && STR_Eq(c->realm, STR_C(auth_realm)))
+			return h;
+	return NULL;
+}
+
+int AUTH_ForUs(struct sip_str credentials)
+{
 	struct auth_cred c;
+
+	return !auth_parse(credentials, &c) && STR_Eq(c.realm, STR_C(auth_realm));
+}
+
+int AUTH_Check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user, int *stale,
+	       const char **reason)
+{
+	int challenge = kind == AUTH_PROXY ? 407 : 401;
+	const struct auth_user *u;
+	struct auth_cred c;
+	uint64_t nc = 0;
 	char expect[65];
-	int i, sha, nonce;
+	int sha, nonce;
 
 	*stale = 0;
-	for (i = 0; (h = MSG_Header(m, SIP_H_AUTHORIZATION, i)); i++)
-		if (!auth_parse(h->value, &c) && STR_Eq(c.realm, realm))
-			break;
-	if (!h)
-		return 401;
+	*reason = "Wrong Credentials";
+	if (!auth_find_cred(m, kind, &c))
+		return challenge;
 	if (!c.username.len || !c.nonce.len || !c.uri.len || !c.response.len)
 		return 403;
 	if (!c.algorithm.len || STR_CaseEqC(c.algorithm, "MD5"))
@@ -356,25 +492,38 @@ int AUTH_Check(const struct sip_msg *m, struct sip_str user, int *stale)
 	else if (STR_CaseEqC(c.algorithm, "SHA-256"))
 		sha = 1;
 	else
-		return 401;
-	if (c.qop.len && (!STR_CaseEqC(c.qop, "auth") || !c.cnonce.len || !c.nc.len))
+		return challenge;
+	if (c.qop.len && (!STR_CaseEqC(c.qop, "auth") || !c.cnonce.len ||
+			  auth_hex_num(c.nc.s, c.nc.len, &nc) || nc > UINT32_MAX))
 		return 403;
 	nonce = AUTH_NonceCheck(c.nonce, time(NULL));
 	if (nonce < 0)
-		return 401;
+		return challenge;
 	u = auth_find(c.username);
-	if (!u || !STR_Eq(c.username, user))
-		return 403;
-	if (!(sha ? u->ha1_sha : u->ha1_md5)[0])
+	if (!u || !(sha ? u->ha1_sha : u->ha1_md5)[0])
 		return 403;
 	AUTH_Response(sha, sha ? u->ha1_sha : u->ha1_md5, c.nonce, c.nc, c.cnonce, c.qop,
 		      m->method, c.uri, expect);
 	if (c.response.len != strlen(expect) || strncasecmp(c.response.s, expect, c.response.len))
 		return 403;
+	/* the password was right: from here on, failures name the real reason */
 	if (nonce == 1) {
 		*stale = 1;
-		return 401;
+		return challenge;
 	}
+	if (!STR_Eq(c.username, user)) {
+		*reason = kind == AUTH_PROXY ? "Username Does Not Match From" :
+					       "Username Does Not Match To";
+		return 403;
+	}
+	/* a count that does not grow is a replay; the client may retry with a new nonce */
+	if (c.qop.len && AUTH_NonceCount(c.nonce, nc)) {
+		LOG_DEBUG("nonce-count %.*s of %.*s refused", (int)c.nc.len, c.nc.s,
+			  (int)c.username.len, c.username.s);
+		*stale = 1;
+		return challenge;
+	}
+	*reason = NULL;
 	return 0;
 }
 
@@ -383,13 +532,14 @@ int AUTH_Check(const struct sip_msg *m, struct sip_str user, int *stale)
  * strongest first, but common clients (sipp among them) read only the first
  * challenge and know only MD5; SHA-256 clients still find theirs.
  */
-void AUTH_Challenge(struct sip_buf *b, int stale)
+void AUTH_Challenge(struct sip_buf *b, enum auth_kind kind, int stale)
 {
+	const char *hdr = kind == AUTH_PROXY ? "Proxy-Authenticate" : "WWW-Authenticate";
 	char nonce[64];
 
 	AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
-	SB_Addf(b, "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, "
-		"qop=\"auth\"%s\r\n", auth_realm, nonce, stale ? ", stale=true" : "");
-	SB_Addf(b, "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=SHA-256, "
-		"qop=\"auth\"%s\r\n", auth_realm, nonce, stale ? ", stale=true" : "");
+	SB_Addf(b, "%s: Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, qop=\"auth\"%s\r\n",
+		hdr, auth_realm, nonce, stale ? ", stale=true" : "");
+	SB_Addf(b, "%s: Digest realm=\"%s\", nonce=\"%s\", algorithm=SHA-256, "
+		"qop=\"auth\"%s\r\n", hdr, auth_realm, nonce, stale ? ", stale=true" : "");
 }

@@ -910,14 +910,14 @@ static int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct 
 
 		SB_Init(&hb, hdrs, sizeof(hdrs));
 		if (AUTH_Enabled()) {
-			status = AUTH_Check(m, m->to.uri.user, &stale);
+			status = AUTH_Check(m, AUTH_WWW, m->to.uri.user, &stale, reason);
 			if (status == 401) {
-				AUTH_Challenge(&hb, stale);
+				AUTH_Challenge(&hb, AUTH_WWW, stale);
 				prx_reply(m, src, st, 401, NULL, hb.p, hb.len);
 				return -1;
 			}
 			if (status) {
-				prx_reply(m, src, st, 403, "Wrong Credentials", NULL, 0);
+				prx_reply(m, src, st, 403, *reason, NULL, 0);
 				return -1;
 			}
 		}

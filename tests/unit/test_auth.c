@@ -2,8 +2,9 @@
 /*
  * Digest authentication (daemon/sip/auth.c, daemon/hash.c): the hashes
  * against FIPS/RFC 1321 vectors, responses against RFC 7616 §3.9.1 (MD5 and
- * SHA-256) and RFC 2617 §3.5, nonce expiry and forgery, and AUTH_Check on
- * REGISTER requests against a users file in both line formats.
+ * SHA-256) and RFC 2617 §3.5, nonce expiry and forgery, AUTH_Check on
+ * REGISTER requests against a users file in both line formats, and the
+ * nonce-count replay check with its bounded table.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -72,7 +73,7 @@ static void test_nonce(void)
 	uint64_t now = 1700000000;
 
 	AUTH_Nonce(now, n, sizeof(n));
-	CHECK_EQ(strlen(n), 34);
+	CHECK_EQ(strlen(n), AUTH_NONCE_LEN);
 	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now), 0);
 	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now + 300), 0);
 	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now + 301), 1);	/* stale */
@@ -81,29 +82,88 @@ static void test_nonce(void)
 	CHECK_EQ(AUTH_NonceCheck(STR_C("short"), now), -1);
 	AUTH_Nonce(now + 1000, n, sizeof(n));
 	CHECK_EQ(AUTH_NonceCheck(STR_C(n), now), -1);		/* from the future */
+	{
+		/* two nonces of the same second differ (their counts are tracked apart) */
+		char a[64], b[64];
+
+		AUTH_Nonce(now, a, sizeof(a));
+		AUTH_Nonce(now, b, sizeof(b));
+		CHECK(strcmp(a, b) != 0);
+		CHECK_EQ(AUTH_NonceCheck(STR_C(b), now), 0);
+		b[12] = b[12] == '0' ? '1' : '0';		/* another serial, same MAC */
+		CHECK_EQ(AUTH_NonceCheck(STR_C(b), now), -1);
+	}
 }
 
-/* a REGISTER for user with an Authorization computed with pass (NULL: none) */
-static int check_register(const char *user, const char *auth_user, const char *pass,
-			  int sha, const char *nonce, int *stale)
+/*
+ * The nonce-count table: counts must grow per nonce; it holds AUTH_NC_SLOTS
+ * nonces and forgets the oldest, and a nonce that may have been forgotten
+ * is refused rather than let a replay through.
+ */
+static void test_nonce_count(void)
 {
-	char text[2048], ha1[65], resp[65], *b;
+	static char n[AUTH_NC_SLOTS + 8][AUTH_NONCE_LEN + 1];
+	uint64_t t = 1700000000;
+	char later[64], unused[64];
+	int i, ok = 1;
+
+	CHECK_EQ(AUTH_Init(NULL, "krtp.test", 300), 0);
+	AUTH_Nonce(t, n[0], sizeof(n[0]));
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[0]), 1), 0);
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[0]), 1), -1);	/* the same count again */
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[0]), 3), 0);	/* counts may skip */
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[0]), 2), -1);	/* but not go back */
+	CHECK_EQ(AUTH_NonceCount(STR_C("short"), 9), -1);
+
+	AUTH_Nonce(t, unused, sizeof(unused));
+	for (i = 1; i < AUTH_NC_SLOTS + 8; i++) {
+		AUTH_Nonce(t, n[i], sizeof(n[i]));
+		if (AUTH_NonceCount(STR_C(n[i]), 1))
+			ok = 0;
+	}
+	CHECK(ok);
+	/* the first ones were forgotten: refused, not taken for new */
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[0]), 4), -1);
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[5]), 2), -1);
+	CHECK_EQ(AUTH_NonceCount(STR_C(unused), 1), -1);
+	/* the newest are still known */
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[AUTH_NC_SLOTS + 7]), 1), -1);
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[AUTH_NC_SLOTS + 7]), 2), 0);
+	CHECK_EQ(AUTH_NonceCount(STR_C(n[20]), 1), -1);
+	/* a nonce from after the forgotten ones is new */
+	AUTH_Nonce(t + 1, later, sizeof(later));
+	CHECK_EQ(AUTH_NonceCount(STR_C(later), 1), 0);
+	CHECK_EQ(AUTH_NonceCount(STR_C(later), 1), -1);
+}
+
+/*
+ * a REGISTER for user with an Authorization computed with pass (NULL: none)
+ * and nonce-count nc (0: the next of a counter, so each call is new)
+ */
+static const char *last_reason;
+
+static int check_register_nc(const char *user, const char *auth_user, const char *pass,
+			     int sha, const char *nonce, unsigned int nc, int *stale)
+{
+	static unsigned int next_nc;
+	char text[2048], ha1[65], resp[65], ncs[16], *b;
 	struct sip_msg m;
 	int n, r;
 
+	snprintf(ncs, sizeof(ncs), "%08x", nc ? nc : ++next_nc);
 	n = snprintf(text, sizeof(text), "REGISTER sip:krtp.test SIP/2.0\r\n"
 		     "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK1\r\n"
 		     "From: <sip:%s@krtp.test>;tag=1\r\nTo: <sip:%s@krtp.test>\r\n"
 		     "Call-ID: c1\r\nCSeq: 2 REGISTER\r\n", user, user);
 	if (pass) {
 		AUTH_Ha1(sha, auth_user, "krtp.test", pass, ha1);
-		AUTH_Response(sha, ha1, STR_C(nonce), STR_C("00000001"), STR_C("abcdef"),
+		AUTH_Response(sha, ha1, STR_C(nonce), STR_C(ncs), STR_C("abcdef"),
 			      STR_C("auth"), STR_C("REGISTER"), STR_C("sip:krtp.test"), resp);
 		n += snprintf(text + n, sizeof(text) - n,
 			      "Authorization: Digest username=\"%s\", realm=\"krtp.test\",\r\n"
 			      " nonce=\"%s\", uri=\"sip:krtp.test\", response=\"%s\",\r\n"
-			      " algorithm=%s, cnonce=\"abcdef\", qop=auth, nc=00000001\r\n",
-			      auth_user, nonce, resp, sha ? "SHA-256" : "MD5");
+			      " algorithm=%s, cnonce=\"abcdef\", qop=auth, nc=%s\r\n",
+			      auth_user, nonce, resp, sha ? "SHA-256" : "MD5", ncs);
 	}
 	snprintf(text + n, sizeof(text) - n, "Content-Length: 0\r\n\r\n");
 	b = strdup(text);
@@ -111,9 +171,15 @@ static int check_register(const char *user, const char *auth_user, const char *p
 		free(b);
 		return -1;
 	}
-	r = AUTH_Check(&m, m.to.uri.user, stale);
+	r = AUTH_Check(&m, AUTH_WWW, m.to.uri.user, stale, &last_reason);
 	free(b);
 	return r;
+}
+
+static int check_register(const char *user, const char *auth_user, const char *pass,
+			  int sha, const char *nonce, int *stale)
+{
+	return check_register_nc(user, auth_user, pass, sha, nonce, 0, stale);
 }
 
 static void test_check(void)
@@ -145,8 +211,10 @@ static void test_check(void)
 	CHECK_EQ(check_register("carol", "carol", "carol-pw", 1, nonce, &stale), 0);
 	/* carol's line has only a SHA-256 HA1 */
 	CHECK_EQ(check_register("carol", "carol", "carol-pw", 0, nonce, &stale), 403);
+	CHECK_STR(last_reason, "Wrong Credentials");
 	/* alice's credentials for bob's AOR */
 	CHECK_EQ(check_register("bob", "alice", "alice-pw", 0, nonce, &stale), 403);
+	CHECK_STR(last_reason, "Username Does Not Match To");
 	CHECK_EQ(check_register("nobody", "nobody", "x", 0, nonce, &stale), 403);
 	/* an old nonce with the right password: a new challenge, stale=true */
 	AUTH_Nonce(time(NULL) - 400, old, sizeof(old));
@@ -154,8 +222,29 @@ static void test_check(void)
 	CHECK_EQ(stale, 1);
 	/* a made-up nonce: challenged again, not stale */
 	CHECK_EQ(check_register("alice", "alice", "alice-pw", 0,
-				"0000000000000000000000000000000000", &stale), 401);
+				"000000000000000000000000000000000000000000", &stale), 401);
 	CHECK_EQ(stale, 0);
+
+	/* nonce-count replay (RFC 7616 §3.4): a count must grow for its nonce */
+	AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
+	CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 0, nonce, 1, &stale), 0);
+	CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 0, nonce, 1, &stale), 401);
+	CHECK_EQ(stale, 1);			/* a fresh nonce lets the client go on */
+	CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 0, nonce, 2, &stale), 0);
+	CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 1, nonce, 2, &stale), 401);
+	CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 1, nonce, 3, &stale), 0);
+	/* a wrong password does not move the count */
+	CHECK_EQ(check_register_nc("alice", "alice", "wrong", 0, nonce, 9, &stale), 403);
+	CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 0, nonce, 4, &stale), 0);
+	/* a new nonce starts its own count, at any value */
+	{
+		char other[64];
+
+		AUTH_Nonce(time(NULL), other, sizeof(other));
+		CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 0, other, 0x7fffffff,
+					   &stale), 0);
+		CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 0, nonce, 5, &stale), 0);
+	}
 
 	/* the challenge offers both algorithms */
 	{
@@ -163,12 +252,19 @@ static void test_check(void)
 		struct sip_buf b;
 
 		SB_Init(&b, buf, sizeof(buf) - 1);
-		AUTH_Challenge(&b, 1);
+		AUTH_Challenge(&b, AUTH_WWW, 1);
 		buf[b.len] = '\0';
+		CHECK(!strncmp(buf, "WWW-Authenticate: Digest ", 25));
 		CHECK(strstr(buf, "algorithm=MD5") != NULL);
 		CHECK(strstr(buf, "algorithm=SHA-256") != NULL);
 		CHECK(strstr(buf, "stale=true") != NULL);
 		CHECK(strstr(buf, "realm=\"krtp.test\"") != NULL);
+		SB_Init(&b, buf, sizeof(buf) - 1);
+		AUTH_Challenge(&b, AUTH_PROXY, 0);
+		buf[b.len] = '\0';
+		CHECK(!strncmp(buf, "Proxy-Authenticate: Digest ", 27));
+		CHECK(strstr(buf, "\r\nProxy-Authenticate: Digest ") != NULL);
+		CHECK(strstr(buf, "stale") == NULL);
 	}
 	/* reload (SIGHUP) picks up a changed file */
 	f = fopen(path, "w");
@@ -189,6 +285,7 @@ int main(void)
 	test_hashes();
 	test_vectors();
 	test_nonce();
+	test_nonce_count();
 	test_check();
 	return check_summary();
 }
