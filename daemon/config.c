@@ -32,6 +32,7 @@ static void cnf_defaults(void)
 	cnf.media = MED_MODE_AUTO;
 	cnf.media_timeout = 60;
 	snprintf(cnf.realm, sizeof(cnf.realm), "krtpd");
+	cnf.auth_calls = 1;
 	snprintf(cnf.state_db, sizeof(cnf.state_db), "/var/lib/krtpd/state.db");
 	snprintf(cnf.control_socket, sizeof(cnf.control_socket), "/run/krtpd/krtpd.sock");
 	cnf.log_level = LOGL_INFO;
@@ -194,6 +195,8 @@ static int cnf_set(const char *key, const char *v, int from_file)
 			       sizeof(cnf.users_file));
 	if (!strcmp(key, "realm"))
 		return cnf_str(key, v, cnf.realm, sizeof(cnf.realm));
+	if (!strcmp(key, "auth_calls"))
+		return cnf_bool(key, v, &cnf.auth_calls);
 	if (!strcmp(key, "state_db"))
 		return cnf_str(key, v, cnf.state_db, sizeof(cnf.state_db));
 	if (!strcmp(key, "control_socket"))

@@ -283,6 +283,7 @@ int main(int argc, char **argv)
 			.max_forwards = c->max_forwards,
 			.invite_timeout = c->invite_timeout,
 			.media = 1,
+			.auth_calls = c->auth_calls,
 		};
 
 		if (PRX_Init(&pc))

@@ -53,6 +53,7 @@ const char *BLD_Reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 407: return "Proxy Authentication Required";
 	case 408: return "Request Timeout";
 	case 413: return "Request Entity Too Large";
 	case 416: return "Unsupported URI Scheme";

@@ -230,6 +230,7 @@ struct prx_fwd {
 	const char *branch;
 	const struct tp_peer *src, *dst;
 	int record_route;
+	int strip_auth;			/* drop Proxy-Authorization for our realm */
 	const char *body;		/* replacement body, NULL to keep */
 	size_t bodylen;
 };
@@ -296,6 +297,11 @@ static void prx_build_request(struct sip_buf *b, const struct sip_msg *m, const 
 			break;
 		}
 		case SIP_H_CONTENT_LENGTH:
+			break;
+		case SIP_H_PROXY_AUTHORIZATION:
+			/* credentials for our realm were for us: §22.3 lets us remove them */
+			if (!f->strip_auth || !AUTH_ForUs(h->value))
+				SB_Add(b, h->line, h->line_len);
 			break;
 		default:
 			SB_Add(b, h->line, h->line_len);
@@ -844,6 +850,16 @@ static void prx_timer_c(struct tmr *t)
 
 /* ---- routing ---- */
 
+/* How many leading Route entries are ours (to be popped, RFC 3261 §16.4) */
+static int prx_our_routes(const struct sip_msg *m)
+{
+	int n = 0;
+
+	while (n < m->nroute && prx_uri_is_us(&m->route[n].uri))
+		n++;
+	return n;
+}
+
 struct prx_target {
 	char uri[512];			/* new Request-URI, "" = keep */
 	struct tp_peer dst;
@@ -861,9 +877,7 @@ static int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct 
 	struct dlg *d = NULL;
 
 	*nt = 0;
-	*npop = 0;
-	while (*npop < m->nroute && prx_uri_is_us(&m->route[*npop].uri))
-		(*npop)++;
+	*npop = prx_our_routes(m);
 	popped = *npop > 0;
 	ruri_us = prx_uri_is_us(&m->ruri);
 
@@ -977,6 +991,93 @@ static int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct 
 	return 0;
 }
 
+/* ---- caller authentication ---- */
+
+/*
+ * Which leg of dialog d sent m: MED_LEG_A or MED_LEG_B, -1 when its tags
+ * are not the dialog's. Both tags must match: a forked INVITE answered
+ * twice has a second dialog under the same Call-ID, which the caller ends
+ * at once; its BYE must not end the call that was kept.
+ */
+static int prx_dialog_leg(const struct sip_msg *m, const struct dlg *d)
+{
+	if (STR_Eq(m->from.tag, STR_C(d->a_tag)) && STR_Eq(m->to.tag, STR_C(d->b_tag)))
+		return MED_LEG_A;
+	if (STR_Eq(m->from.tag, STR_C(d->b_tag)) && STR_Eq(m->to.tag, STR_C(d->a_tag)))
+		return MED_LEG_B;
+	return -1;
+}
+
+static int prx_auth_calls(void)
+{
+	return prx_cfg.auth_calls && AUTH_Enabled();
+}
+
+/* The From claims one of our domains or addresses (Kamailio's from_uri==myself) */
+static int prx_from_is_local(const struct sip_msg *m)
+{
+	const struct sip_uri *u = &m->from.uri;
+
+	return CNF_IsLocalDomain(u->host) || TP_IsUs(u->host, u->port);
+}
+
+/*
+ * Does request m need Proxy-Authorization (RFC 3261 §22.3)? Requests that
+ * start a dialog or stand alone, whose From claims our domains. Not ACK and
+ * CANCEL (they belong to an INVITE that was checked), not REGISTER (the
+ * registrar's 401), not an OPTIONS krtpd answers itself, and not in-dialog
+ * requests: a To tag, and our Route on top or both tags of a dialog of ours.
+ */
+static int prx_needs_auth(const struct sip_msg *m)
+{
+	int npop;
+
+	if (!prx_auth_calls() || m->method_id == SIP_M_ACK || m->method_id == SIP_M_CANCEL ||
+	    m->method_id == SIP_M_REGISTER || !prx_from_is_local(m))
+		return 0;
+	npop = prx_our_routes(m);
+	if (m->to.tag.len) {
+		struct dlg *d;
+
+		if (npop)
+			return 0;
+		d = DLG_Find(m->call_id.s, m->call_id.len);
+		if (d && prx_dialog_leg(m, d) >= 0)
+			return 0;
+	}
+	/* the OPTIONS prx_route answers: for us, nothing left to route, no user or no hops */
+	if (m->method_id == SIP_M_OPTIONS && npop == m->nroute && prx_uri_is_us(&m->ruri) &&
+	    (!m->ruri.user.len || m->max_forwards == 0))
+		return 0;
+	return 1;
+}
+
+/* Returns 0 to go on, 1 when the request was answered: 407 challenge or 403 */
+static int prx_authorize(const struct sip_msg *m, const struct tp_peer *src, struct txn *st)
+{
+	const char *reason;
+	char hdrs[1024];
+	struct sip_buf hb;
+	int status, stale;
+
+	if (!prx_needs_auth(m))
+		return 0;
+	status = AUTH_Check(m, AUTH_PROXY, m->from.uri.user, &stale, &reason);
+	if (!status)
+		return 0;
+	LOG_DEBUG("%.*s from %.*s@%.*s: %d %s", (int)m->method.len, m->method.s,
+		  (int)m->from.uri.user.len, m->from.uri.user.s, (int)m->from.uri.host.len,
+		  m->from.uri.host.s, status, status == 407 ? "challenged" : reason);
+	if (status == 407) {
+		SB_Init(&hb, hdrs, sizeof(hdrs));
+		AUTH_Challenge(&hb, AUTH_PROXY, stale);
+		prx_reply(m, src, st, 407, NULL, hb.overflow ? NULL : hb.p, hb.len);
+	} else {
+		prx_reply(m, src, st, 403, reason, NULL, 0);
+	}
+	return 1;
+}
+
 /* ---- requests ---- */
 
 /* ACK for a 2xx, and nothing else, is forwarded without a transaction (§16.11) */
@@ -1002,6 +1103,7 @@ static void prx_ack_stateless(const struct sip_msg *m, const struct tp_peer *src
 	f.branch = branch;
 	f.src = src;
 	f.dst = &tg[0].dst;
+	f.strip_auth = prx_auth_calls();
 	if (prx_cfg.media && prx_is_sdp(m)) {
 		struct dlg *d = DLG_Find(m->call_id.s, m->call_id.len);
 		size_t outlen;
@@ -1043,23 +1145,17 @@ static enum med_leg prx_in_dialog(const struct sip_msg *m, const struct tp_peer 
 {
 	struct dlg *d;
 	enum med_leg leg;
+	int match;
 
 	if (!m->to.tag.len)
 		return MED_LEG_A;
 	d = DLG_Find(m->call_id.s, m->call_id.len);
 	if (!d)
 		return MED_LEG_A;
-	/*
-	 * Both tags must match: a forked INVITE answered twice has a second
-	 * dialog under the same Call-ID, which the caller ends at once; its
-	 * BYE must not end the call that was kept.
-	 */
-	if (STR_Eq(m->from.tag, STR_C(d->a_tag)) && STR_Eq(m->to.tag, STR_C(d->b_tag)))
-		leg = MED_LEG_A;
-	else if (STR_Eq(m->from.tag, STR_C(d->b_tag)) && STR_Eq(m->to.tag, STR_C(d->a_tag)))
-		leg = MED_LEG_B;
-	else
+	match = prx_dialog_leg(m, d);
+	if (match < 0)
 		return MED_LEG_A;
+	leg = match;
 	if (leg == MED_LEG_A) {
 		if (m->cseq > d->a_cseq)
 			d->a_cseq = m->cseq;
@@ -1149,6 +1245,8 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 		}
 	}
 
+	if (prx_authorize(m, src, st))
+		return;
 	status = prx_route(m, src, st, tg, &nt, &npop, &reason);
 	if (status < 0)
 		return;
@@ -1204,6 +1302,7 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 		f.src = src;
 		f.dst = &br->dst;
 		f.record_route = m->method_id == SIP_M_INVITE && !m->to.tag.len;
+		f.strip_auth = prx_auth_calls();
 		f.body = body;
 		f.bodylen = bodylen;
 		SB_Init(&b, prx_buf, PRX_BUFSZ);

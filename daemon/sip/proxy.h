@@ -17,6 +17,7 @@ struct prx_config {
 	unsigned int max_forwards;	/* Max-Forwards added when a request has none */
 	unsigned int invite_timeout;	/* Timer C, seconds */
 	int media;			/* anchor media (MED_* available) */
+	int auth_calls;			/* 407 for callers in our domains (with a users file) */
 };
 
 int PRX_Init(const struct prx_config *cfg);
