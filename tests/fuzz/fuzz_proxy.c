@@ -7,6 +7,9 @@
  * forwarded requests really go out (to loopback ports nobody listens on).
  * State carries over between inputs, and a fake clock advances so every
  * transaction timer fires and the tables are emptied now and then.
+ * Digest authentication (401 for REGISTER, 407 for callers from our
+ * domains) is switched on and off every 256 inputs, so both the routing
+ * behind it and the credential checks get their share.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@
 
 static uint64_t fake_now = 1000000;
 static unsigned long runs;
+static char users[] = "/tmp/krtpd-fuzz-users-XXXXXX";
 
 static uint64_t fake_clock(void)
 {
@@ -50,11 +54,16 @@ static int drop_send(const struct tp_peer *dst, const char *buf, size_t len)
 static void setup(void)
 {
 	static const struct reg_config rc = { 60, 3600, 600 };
-	static const struct prx_config pc = { .max_forwards = 70, .invite_timeout = 180 };
+	static const struct prx_config pc = { .max_forwards = 70, .invite_timeout = 180,
+					      .auth_calls = 1 };
 	struct tp_limits lim = { .max_message = 65535, .max_conns = 16, .idle_timeout = 60 };
 	struct tp_listen l = { .udp = 1 };
 	char a[32];
+	int fd = mkstemp(users);
 
+	if (fd < 0 || write(fd, "alice:alice-pw\nbob:bob-pw\n", 26) != 26)
+		abort();
+	close(fd);
 	LOG_SetLevel(LOGL_ERR);
 	TMR_SetClock(fake_clock);
 	RCU_RegisterThread();
@@ -110,6 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		TMR_Run();
 		REG_Expire(time(NULL) + (runs % 4096 == 0 ? 100000 : 0));
 	}
+	if (runs % 256 == 0)
+		AUTH_Init(runs % 512 ? users : NULL, "krtpd", 300);
 	RCU_ReadUnlock();
 	return 0;
 }
