@@ -6,8 +6,11 @@
 # binding (Expires: 0) and of all (Contact: *), Min-Expires (423), REGISTER
 # over TCP; then with a users file: no credentials (401 challenge), digest
 # auth accepted (MD5 with sipp, SHA-256 with tests/sip/digest.py), a wrong
-# password refused (both algorithms). krtpctl registrations
-# shows exactly the bindings that exist. No media: krtp.ko is not needed.
+# password refused (both algorithms); and callers of the domain: an INVITE
+# from alice without credentials gets 407 (RFC 3261 22.3), with them the
+# call connects and bob's INVITE arrives without them. krtpctl
+# registrations shows exactly the bindings that exist. Userspace media:
+# krtp.ko is not needed.
 #
 #   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
 #   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
@@ -100,6 +103,24 @@ sip_check "bob registers with SHA-256 digest" digest bob bob-secret SHA-256 200 
 check "SHA-256 binding stored" "sip:bob@$CALLEE4:5070" "$(bindings bob)"
 sip_check "a wrong password with SHA-256 is refused (401 or 403)" digest bob nope SHA-256 "401|403" 5072
 check "no binding from the wrong SHA-256 password" "sip:bob@$CALLEE4:5070" "$(bindings bob)"
+
+# --- callers from the domain authenticate too (proxy auth, 407) ------------------
+SVC=bob sip_check "bob registers where his sipp answers (MD5 digest)" \
+	bob reg-auth.xml -au bob -ap bob-secret
+sip_check "alice's INVITE without credentials: 407" alice uac-407.xml
+chal=$(logged 'challenge: ')
+check "the 407 carries Proxy-Authenticate Digest with a nonce" yes \
+	"$(echo "$chal" | grep -qi 'digest' && echo "$chal" | grep -qi 'nonce=' && echo yes)"
+check "no call from an unauthenticated INVITE" 0 "$(ncalls)"
+bob_answers uas-answer.xml
+sip_check "alice's INVITE with credentials connects (MD5 digest)" \
+	alice uac-auth.xml -au alice -ap alice-secret
+sip_check "bob answered and the call ended with BYE" sipp_wait BOB_PID uas-answer.xml
+check "alice sent Proxy-Authorization" yes \
+	"$(grep -qi '^Proxy-Authorization: *Digest' "$SIPP_LAST.msg" && echo yes)"
+check "bob's INVITE came without krtpd's credentials" 0 \
+	"$(grep -ci 'Proxy-Authorization' "$BOB_PID_TRACE.msg")"
+check "no call left after BYE" 0 "$(ncalls)"
 sip_check "OPTIONS still answered" options_ok
 check "krtpd still running" yes "$(krtpd_alive && echo yes)"
 
