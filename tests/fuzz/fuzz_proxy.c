@@ -51,6 +51,11 @@ static int drop_send(const struct tp_peer *dst, const char *buf, size_t len)
 	return 0;
 }
 
+static void remove_users(void)
+{
+	unlink(users);
+}
+
 static void setup(void)
 {
 	static const struct reg_config rc = { 60, 3600, 600 };
@@ -64,6 +69,7 @@ static void setup(void)
 	if (fd < 0 || write(fd, "alice:alice-pw\nbob:bob-pw\n", 26) != 26)
 		abort();
 	close(fd);
+	atexit(remove_users);
 	LOG_SetLevel(LOGL_ERR);
 	TMR_SetClock(fake_clock);
 	RCU_RegisterThread();
