@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -537,6 +538,18 @@ static void test_auth_calls(void)
 	CHECK(s != NULL);
 	CHECK(has(s, "stale=true"));
 	CHECK(find(5080, 0, "INVITE") == NULL);
+	/* an expired nonce with the right password: a new challenge, stale */
+	{
+		char old[64], cred2[1024];
+
+		AUTH_Nonce(time(NULL) - 400, old, sizeof(old));
+		proxy_auth(cred2, sizeof(cred2), "alice", "alice-pw", 0, old, "00000001");
+		invite_from("alice@krtp.test", "au3s", "auth-3s", 1, cred2);
+		s = find(5070, 407, "INVITE");
+		CHECK(s != NULL);
+		CHECK(has(s, "stale=true"));
+		CHECK(find(5080, 0, "INVITE") == NULL);
+	}
 	/* the next count of the same nonce is fine */
 	proxy_auth(cred, sizeof(cred), "alice", "alice-pw", 0, nonce, "00000002");
 	invite_from("alice@krtp.test", "au4", "auth-4", 1, cred);
