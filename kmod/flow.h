@@ -5,8 +5,8 @@
 #include <linux/in6.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable-types.h>
+#include <linux/socket.h>
 #include <linux/spinlock.h>
-#include <net/dst_cache.h>
 #include <uapi/linux/krtp.h>
 
 #include "rtcp.h"
@@ -23,6 +23,16 @@ struct krtp_ep {
 	} addr;
 	__be16 port;
 	u16 family;		/* AF_INET or AF_INET6; 0 = not given */
+};
+
+/*
+ * The cached route to a flow's peer. Replaced as a whole (tx.c) so the
+ * dst and the cookie that validates it always match; freed after RCU.
+ */
+struct krtp_route {
+	struct dst_entry *dst;		/* holds a reference */
+	u32 cookie;			/* for dst_check(); IPv6 only */
+	struct rcu_head rcu;
 };
 
 /* what FLOW_NEW asked for, checked by netlink.c */
@@ -61,8 +71,9 @@ struct krtp_flow_config {
  * @last_seen: jiffies of the last packet (or creation)
  * @idle_seen: @last_seen when the last idle event was sent (table lock)
  * @idle_notified: an idle event was sent for @idle_seen (table lock)
- * @dst_cache: route to @peer, per CPU
- * @stats: per-CPU counters
+ * @route: route to @peer, NULL until the first packet (tx.c)
+ * @stats: per-CPU counters, from @stats_slot
+ * @stats_slot: where @stats came from
  * @rtp_lock: serialises @rtp
  * @rtp: RTP analysis
  * @rcu: to free after the last reader
@@ -94,8 +105,9 @@ struct krtp_flow {
 	unsigned long idle_seen;
 	bool idle_notified;
 
-	struct dst_cache dst_cache;
+	struct krtp_route __rcu *route;
 	struct krtp_pcpu_stats __percpu *stats;
+	struct krtp_stats_slot stats_slot;
 
 	spinlock_t rtp_lock;		/* @rtp; readers take it with BHs off */
 	struct krtp_rtp rtp;
@@ -110,6 +122,8 @@ enum krtp_src_verdict {
 	KRTP_SRC_WRONG,
 };
 
+int krtp_flow_init(void);
+void krtp_flow_exit(void);
 struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg);
 void krtp_flow_free(struct krtp_flow *flow);
 void krtp_flow_release(struct krtp_flow *flow);

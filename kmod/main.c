@@ -9,8 +9,10 @@
 #include <uapi/linux/krtp.h>
 
 #include "netlink.h"
+#include "flow.h"
 #include "netns.h"
 #include "rtcp.h"
+#include "stats.h"
 #include "sysfs.h"
 #include "table.h"
 
@@ -18,14 +20,20 @@ static int __init krtp_mod_init(void)
 {
 	int err;
 
-#ifdef DEBUG
-	if (!krtp_rtcp_selftest() || !krtp_table_selftest())
-		return -ENOTRECOVERABLE;
-#endif
-
-	err = krtp_sysfs_init();
+	err = krtp_flow_init();
 	if (err)
 		return err;
+#ifdef DEBUG
+	/* the table's self-test makes flows */
+	if (!krtp_rtcp_selftest() || !krtp_table_selftest()) {
+		krtp_stats_pool_exit();
+		krtp_flow_exit();
+		return -ENOTRECOVERABLE;
+	}
+#endif
+	err = krtp_sysfs_init();
+	if (err)
+		goto err_flow;
 	/* namespaces (hooks and tables) before the API that fills them */
 	err = krtp_netns_register();
 	if (err)
@@ -40,6 +48,9 @@ err_netns:
 err_sysfs:
 	krtp_sysfs_exit();
 	rcu_barrier();
+	krtp_stats_pool_exit();
+err_flow:
+	krtp_flow_exit();
 	return err;
 }
 
@@ -49,12 +60,15 @@ static void __exit krtp_mod_exit(void)
 	 * 1. No new requests; waits for the ones running.
 	 * 2. Per namespace: hooks off, grace period, works cancelled, flows
 	 *    unhashed and queued for freeing with call_rcu().
-	 * 3. Wait for those callbacks: they run module code.
+	 * 3. Wait for those callbacks: they run module code and give the
+	 *    flows' counters back to the pool, which is freed last.
 	 */
 	krtp_nl_unregister();
 	krtp_netns_unregister();
 	krtp_sysfs_exit();
 	rcu_barrier();
+	krtp_stats_pool_exit();
+	krtp_flow_exit();
 }
 
 module_init(krtp_mod_init);

@@ -4,7 +4,7 @@
  *
  * Hooks run in softirq (or with BHs disabled) under rcu_read_lock, which
  * is the only lock the common case takes: the flow lookup is RCU, counters
- * are per-CPU, the route comes from the flow's per-CPU dst_cache. The RTP
+ * are per-CPU, the route comes from the flow's cached dst (tx.c). The RTP
  * analysis takes its flow's spinlock; a flow's packets come from one
  * 5-tuple and so normally land on one CPU (RSS/RPS hash), so it is not
  * contended.

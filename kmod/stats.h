@@ -48,6 +48,18 @@ struct krtp_stats {
 
 struct krtp_pcpu_stats __percpu *krtp_stats_alloc(void);
 void krtp_stats_free(struct krtp_pcpu_stats __percpu *stats);
+
+struct krtp_stats_block;
+
+/* a flow's counters: one slot of a shared block (stats.c) */
+struct krtp_stats_slot {
+	struct krtp_stats_block *block;
+	unsigned int index;
+};
+
+struct krtp_pcpu_stats __percpu *krtp_stats_slot_get(struct krtp_stats_slot *slot);
+void krtp_stats_slot_put(struct krtp_stats_slot *slot);
+void krtp_stats_pool_exit(void);
 void krtp_stats_read(struct krtp_pcpu_stats __percpu *stats,
 		     struct krtp_stats *sum);
 void krtp_stats_add(struct krtp_stats *sum, const struct krtp_stats *add);

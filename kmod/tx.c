@@ -3,10 +3,16 @@
  * krtp: rewrite a matched packet for its flow and give it a route.
  *
  * Both run on the packet path (softirq, rcu_read_lock). The route to the
- * peer is cached per flow and per CPU in a struct dst_cache, so the common
- * case does no FIB lookup: the cache hands back its dst only while
- * dst->ops->check() says it is current, and a route, address or device
- * change makes the next packet look the route up again. The cache key is
+ * peer is cached per flow, as nf_flow_table caches it per tuple: one
+ * referenced dst and the cookie that validates it, in a struct krtp_route
+ * published with RCU. The common case costs a pointer load and
+ * dst_check(); no FIB lookup, no atomic, no per-CPU state. The packet
+ * carries the dst without a reference (skb_dst_set_noref): we are inside
+ * rcu_read_lock until ip_local_out() returns, a dst is freed only a grace
+ * period after its last reference is dropped, and whatever queues the
+ * packet (qdisc, loopback, NFQUEUE) takes a reference with skb_dst_force().
+ * A route, address or device change makes dst_check() fail; the next
+ * packet looks the route up again and swaps the cache. The cache key is
  * the flow alone (not skb->mark or the ingress device): policy routing on
  * those is not supported.
  *
@@ -20,6 +26,7 @@
 #include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
+#include <net/dst.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
@@ -28,11 +35,46 @@
 
 #include "tx.h"
 
+/* the cached route, if there is one and it is still current */
+static struct dst_entry *krtp_tx_route_get(struct krtp_flow *flow)
+{
+	struct krtp_route *route = rcu_dereference(flow->route);
+
+	if (likely(route) && likely(dst_check(route->dst, route->cookie)))
+		return route->dst;
+	return NULL;
+}
+
+/*
+ * Cache @dst, a route just looked up, and let the packet use it without a
+ * reference. Two CPUs that miss at once both swap; each releases what it
+ * took out. Without memory for the cache, the packet takes the reference.
+ */
+static void krtp_tx_route_set(struct krtp_flow *flow, struct sk_buff *skb,
+			      struct dst_entry *dst, u32 cookie)
+{
+	struct krtp_route *route, *old;
+
+	route = kmalloc(sizeof(*route), GFP_ATOMIC);
+	if (!route) {
+		skb_dst_set(skb, dst);
+		return;
+	}
+	route->dst = dst;
+	route->cookie = cookie;
+	old = unrcu_pointer(xchg(&flow->route, RCU_INITIALIZER(route)));
+	if (old) {
+		/* readers of old->dst are in RCU, as its freeing will be */
+		dst_release(old->dst);
+		kfree_rcu(old, rcu);
+	}
+	skb_dst_set_noref(skb, dst);
+}
+
 /* what forwarding does to an skb it passes on (ip_forward, ip6_forward) */
-static void krtp_tx_scrub(struct sk_buff *skb, struct dst_entry *dst)
+static void krtp_tx_scrub(struct sk_buff *skb)
 {
 	skb_dst_drop(skb);
-	skb_dst_set(skb, dst);
 	nf_reset_ct(skb);
 	skb_clear_tstamp(skb);
 }
@@ -51,13 +93,23 @@ static void krtp_tx_scrub(struct sk_buff *skb, struct dst_entry *dst)
 int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 			 struct sk_buff *skb, unsigned int thoff)
 {
+	struct dst_entry *dst;
 	struct udphdr *uh;
 	struct iphdr *iph;
-	struct rtable *rt;
-	__be32 saddr;
 
-	rt = dst_cache_get_ip4(&flow->dst_cache, &saddr);
-	if (!rt) {
+	if (skb_ensure_writable(skb, thoff + sizeof(*uh)))
+		return -ENOMEM;
+	iph = ip_hdr(skb);
+	uh = (struct udphdr *)(skb_network_header(skb) + thoff);
+	/* relays between flows on one host must not loop forever */
+	if (iph->ttl <= 1)
+		return -EINVAL;
+
+	krtp_tx_scrub(skb);
+	dst = krtp_tx_route_get(flow);
+	if (dst) {
+		skb_dst_set_noref(skb, dst);
+	} else {
 		struct flowi4 fl4 = {
 			.daddr = flow->peer.addr.ip4,
 			.saddr = flow->via.addr.ip4,
@@ -65,20 +117,12 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 			.fl4_sport = flow->via.port,
 			.fl4_dport = flow->peer.port,
 		};
+		struct rtable *rt = ip_route_output_key(net, &fl4);
 
-		rt = ip_route_output_key(net, &fl4);
 		if (IS_ERR(rt))
 			return -ENETUNREACH;
-		dst_cache_set_ip4(&flow->dst_cache, &rt->dst, fl4.saddr);
+		krtp_tx_route_set(flow, skb, &rt->dst, 0);
 	}
-
-	if (skb_ensure_writable(skb, thoff + sizeof(*uh)))
-		goto err_put;
-	iph = ip_hdr(skb);
-	uh = (struct udphdr *)(skb_network_header(skb) + thoff);
-	/* relays between flows on one host must not loop forever */
-	if (iph->ttl <= 1)
-		goto err_put;
 
 	skb_forward_csum(skb);
 	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL) {
@@ -100,12 +144,7 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 	uh->dest = flow->peer.port;
 
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-	krtp_tx_scrub(skb, &rt->dst);
 	return 0;
-
-err_put:
-	ip_rt_put(rt);
-	return -ENOMEM;
 }
 
 /**
@@ -123,12 +162,21 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 			 struct sk_buff *skb, unsigned int thoff)
 {
 	struct dst_entry *dst;
-	struct in6_addr saddr;
 	struct ipv6hdr *ip6h;
 	struct udphdr *uh;
 
-	dst = dst_cache_get_ip6(&flow->dst_cache, &saddr);
-	if (!dst) {
+	if (skb_ensure_writable(skb, thoff + sizeof(*uh)))
+		return -ENOMEM;
+	ip6h = ipv6_hdr(skb);
+	uh = (struct udphdr *)(skb_network_header(skb) + thoff);
+	if (ip6h->hop_limit <= 1)
+		return -EINVAL;
+
+	krtp_tx_scrub(skb);
+	dst = krtp_tx_route_get(flow);
+	if (dst) {
+		skb_dst_set_noref(skb, dst);
+	} else {
 		struct flowi6 fl6 = {
 			.daddr = flow->peer.addr.ip6,
 			.saddr = flow->via.addr.ip6,
@@ -142,15 +190,10 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 			dst_release(dst);
 			return -ENETUNREACH;
 		}
-		dst_cache_set_ip6(&flow->dst_cache, dst, &fl6.saddr);
+		krtp_tx_route_set(flow, skb, dst,
+				  rt6_get_cookie(container_of(dst, struct rt6_info,
+							      dst)));
 	}
-
-	if (skb_ensure_writable(skb, thoff + sizeof(*uh)))
-		goto err_put;
-	ip6h = ipv6_hdr(skb);
-	uh = (struct udphdr *)(skb_network_header(skb) + thoff);
-	if (ip6h->hop_limit <= 1)
-		goto err_put;
 
 	skb_forward_csum(skb);
 	inet_proto_csum_replace16(&uh->check, skb, ip6h->saddr.s6_addr32,
@@ -170,10 +213,5 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 	uh->dest = flow->peer.port;
 
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
-	krtp_tx_scrub(skb, dst);
 	return 0;
-
-err_put:
-	dst_release(dst);
-	return -ENOMEM;
 }
