@@ -128,7 +128,7 @@ enum {
 };
 
 enum {
-	/* add a flow: LOCAL and PEER required; replies with the flow (its ID) */
+	/* add a flow: LOCAL and PEER required; replies with its ID and LOCAL */
 	KRTP_CMD_FLOW_NEW = 1,
 	/* delete a flow named by ID or by LOCAL */
 	KRTP_CMD_FLOW_DEL,
