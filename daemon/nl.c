@@ -36,7 +36,7 @@
 /* answers to a batch are one small datagram each: many per recvmmsg() */
 #define NL_BATCH_SLOT_LEN	4096
 #define NL_BATCH_SLOTS		(NL_RBUF_LEN / NL_BATCH_SLOT_LEN)
-#define NL_BATCH_LEN	(256 * 1024)	/* bytes of requests per sendmsg() */
+#define NL_BATCH_LEN	(16 * 1024)	/* bytes of requests per sendmsg() */
 #define NL_SOCKBUF	(16 * 1024 * 1024)
 /* receive-buffer bytes one FLOW_NEW answer may take (skb truesize), rounded up */
 #define NL_ANSWER_COST	4096
