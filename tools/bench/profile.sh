@@ -39,6 +39,9 @@ cd /tmp || exit 1
 report() {
 	perf report -i "$1" --stdio --no-children --sort symbol -g none 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -n "${2:-40}"
+	echo "-- inclusive (self + callees):"
+	perf report -i "$1" --stdio --children --sort symbol -g none 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -n "${2:-40}"
 	echo "-- call chains of the symbols above 3%:"
 	perf report -i "$1" --stdio --no-children --sort symbol --percent-limit 3 \
 		-g caller,0.5,callee,function,percent 2>/dev/null |
