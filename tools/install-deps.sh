@@ -17,7 +17,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	iproute2 nftables tcpdump tshark jq ethtool
 	cpio xz-utils util-linux
-	sip-tester kamailio baresip python3
+	sip-tester kamailio kamailio-sqlite-modules sqlite3 baresip python3
 	linux-image-amd64 linux-headers-amd64
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
