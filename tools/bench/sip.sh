@@ -4,27 +4,37 @@
 # make bench-sip: signalling rate of krtpd against Kamailio, same machine,
 # same run, same sipp scenarios, UDP on loopback.
 #
-#   tools/bench/sip.sh [--quick] [--only krtpd|kamailio] [--step-secs N]
+#   tools/bench/sip.sh [--quick] [--only SERVER[,SERVER...]] [--step-secs N]
+#   SERVER: krtpd, kamailio (usrloc in memory), kamailio-sqlite (usrloc
+#   written through to SQLite); default all three
 #
 #   127.0.0.1:5070  kamailio (tests/sip/kamailio-bench.cfg: usrloc in memory,
 #                   record-routing stateful proxy)
+#   127.0.0.1:5075  kamailio-sqlite (the same file with -A WITH_SQLITE: usrloc
+#                   db_mode 1, a fresh SQLite file per case, WAL, one worker)
 #   127.0.0.1:5080  krtpd (media = user; the bench calls carry no SDP)
 #   127.0.0.1:5090  sipp callee "bob" (tests/sip/uas-bench.xml), registered
-#                   at Kamailio; :5091 the same at krtpd
+#                   at kamailio; :5092 the same at kamailio-sqlite, :5091 at
+#                   krtpd
 #   sipp caller     tests/sip/reg-bench.xml (REGISTER of a new user per call)
 #                   tests/sip/uac-bench.xml (INVITE, 200, ACK, BYE, 200)
 #
 # Each case steps the offered rate up (sipp -r) for a few seconds per step,
-# the two servers taking turns at each step, until more than 1% of the
+# the servers taking turns at each step, until more than 1% of the
 # calls fail or the rate actually achieved falls below 90% of the offered
 # rate; a server's result is the best rate it achieved in a step that
 # passed. A case is capped at about two minutes per server.
 # Then krtpd's memory: RSS growth over N registrations and over N calls held
 # open, per user and per call.
 #
-# On a host whose cores are shared, compare the two servers within one run,
-# never absolute numbers across runs. When both servers reach the top step
-# the limit is sipp's, not theirs, and the table says so.
+# A server that does not start (kamailio-sqlite without
+# kamailio-sqlite-modules, say) is left out with the reason, the others run;
+# the exit status is non-zero if krtpd or the in-memory Kamailio, when
+# selected, has no result, or no server has one.
+#
+# On a host whose cores are shared, compare the servers within one run,
+# never absolute numbers across runs. When a server passes the top step
+# the limit is sipp's, not the server's, and the table says so.
 set -u
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,13 +52,26 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) step_secs=3; mem_users=5000; mem_calls=500
 		 rates=(500 1000 2000 4000 8000); shift ;;
-	--only) only=${2:?}; shift 2 ;;
+	--only) only=,${2:?},; shift 2 ;;
 	--step-secs) step_secs=${2:?}; shift 2 ;;
-	-h|--help) sed -n '/^#   tools/s/^#   //p' "$0"; exit 0 ;;
-	*) echo "usage: tools/bench/sip.sh [--quick] [--only krtpd|kamailio] [--step-secs N]" >&2
+	-h|--help) sed -n '/^#   tools/,/^#$/s/^#   //p' "$0"; exit 0 ;;
+	*) echo "usage: tools/bench/sip.sh [--quick] [--only SERVER[,SERVER...]] [--step-secs N]" >&2
 	   exit 2 ;;
 	esac
 done
+all_servers=(kamailio kamailio-sqlite krtpd)
+if [ -n "$only" ]; then
+	for s in ${only//,/ }; do
+		case " ${all_servers[*]} " in
+		*" $s "*) ;;
+		*) echo "bench-sip: --only: no server $s (${all_servers[*]})" >&2; exit 2 ;;
+		esac
+	done
+fi
+# selected SERVER: SERVER is to run
+selected() {
+	[ -z "$only" ] || [[ $only == *",$1,"* ]]
+}
 
 for t in sipp kamailio; do
 	command -v "$t" >/dev/null ||
@@ -92,19 +115,63 @@ options_ok() {
 		"$sipdir/msg/options.sip" >/dev/null 2>&1
 }
 
-# --- the servers -----------------------------------------------------------
+# wait_up PID PORT: until the server answers OPTIONS (10 s at most); fails
+# at once if the process is gone
+wait_up() {
+	local i
+	for i in $(seq 100); do
+		options_ok "$2" && return 0
+		[ "$(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null)" = Z ] && return 1
+		[ -d /proc/"$1" ] || return 1
+		sleep 0.1
+	done
+	return 1
+}
 
+# why_down LOG: the first error a server logged, else its last line
+why_down() {
+	local l
+	l=$(grep -m1 -E 'ERROR|CRITICAL|error' "$1" 2>/dev/null)
+	[ -n "$l" ] || l=$(tail -1 "$1" 2>/dev/null)
+	# Kamailio's " 0(123) ERROR: <core> [file:line]: " prefix
+	l=$(printf '%s' "$l" | sed -E 's/^ *[0-9]+\([0-9]+\) //; s/ \[[^]]*\]: / /')
+	echo "${l:-no answer to OPTIONS within 10 s}"
+}
+
+# kamailio_db FILE: a fresh SQLite file with Kamailio's location table; the
+# schema is the one kamailio-sqlite-modules ships
+kamailio_db() {
+	local schema=/usr/share/kamailio/db_sqlite
+	command -v sqlite3 >/dev/null ||
+		{ why="the sqlite3 CLI is missing (tools/install-deps.sh installs it)"; return 1; }
+	[ -r "$schema/standard-create.sql" ] && [ -r "$schema/usrloc-create.sql" ] ||
+		{ why="kamailio-sqlite-modules is not installed (no $schema; tools/install-deps.sh installs it)"; return 1; }
+	rm -f "$1" "$1"-wal "$1"-shm
+	# WAL, as krtpd's store; Kamailio's connections keep SQLite's
+	# default synchronous=FULL
+	{ cat "$schema/standard-create.sql" "$schema/usrloc-create.sql"
+	  echo "PRAGMA journal_mode=WAL;"; } | sqlite3 "$1" >/dev/null 2>"$1.err" ||
+		{ why="creating $1 failed: $(head -1 "$1.err")"; return 1; }
+}
+
+# start_kamailio NAME PORT: NAME kamailio (usrloc in memory) or
+# kamailio-sqlite (usrloc written through to a fresh SQLite file)
 start_kamailio() {
-	local port=$1
-	mkdir -p "$work/kam"
+	local name=$1 port=$2 dir=$work/$1 defs=()
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if [ "$name" = kamailio-sqlite ]; then
+		kamailio_db "$dir/location.db" || return 1
+		defs=(-A WITH_SQLITE -A "BENCH_DB_URL=\"sqlite://$dir/location.db\"")
+	fi
 	# shm 256 MB covers the largest registration run with room to spare
-	kamailio -f "$sipdir/kamailio-bench.cfg" -A "BENCH_PORT=$port" \
-		-DD -E -m 256 -M 16 -Y "$work/kam" -P "$work/kam/pid" \
-		>"$work/kamailio.log" 2>&1 &
+	kamailio -f "$sipdir/kamailio-bench.cfg" -A "BENCH_PORT=$port" "${defs[@]}" \
+		-DD -E -m 256 -M 16 -Y "$dir" -P "$dir/pid" \
+		>"$work/$name.log" 2>&1 &
 	srv_pid=$!
 	pids+=("$srv_pid")
-	wait_for options_ok "$port" ||
-		{ log "bench-sip: kamailio did not start:"; tail -5 "$work/kamailio.log" >&2; return 1; }
+	wait_up "$srv_pid" "$port" ||
+		{ why="did not start: $(why_down "$work/$name.log")"; kill "$srv_pid" 2>/dev/null; return 1; }
 }
 
 start_krtpd() {
@@ -127,8 +194,18 @@ EOF
 	"$krtpd" -c "$work/krtpd/krtpd.conf" -f >"$work/krtpd.log" 2>&1 &
 	srv_pid=$!
 	pids+=("$srv_pid")
-	wait_for options_ok "$port" ||
-		{ log "bench-sip: krtpd did not start:"; tail -5 "$work/krtpd.log" >&2; return 1; }
+	wait_up "$srv_pid" "$port" ||
+		{ why="did not start: $(why_down "$work/krtpd.log")"; kill "$srv_pid" 2>/dev/null; return 1; }
+}
+
+# start_server NAME: start NAME on its port (pid in srv_pid); on failure
+# the reason is in why
+start_server() {
+	why=
+	case "$1" in
+	krtpd) start_krtpd "${port[$1]}" ;;
+	kamailio*) start_kamailio "$1" "${port[$1]}" ;;
+	esac
 }
 
 # stop_server [PID]: default $srv_pid
@@ -179,7 +256,6 @@ sipp_run() {
 		>"$work/$name.res"
 }
 
-# register_bob PORT: the bench callee's binding
 # register_bob SERVER_PORT CALLEE_PORT: the bench callee's binding
 register_bob() {
 	sipp -sf "$sipdir/reg-one.xml" -i 127.0.0.1 -p 0 -s bob \
@@ -231,7 +307,7 @@ ramp() {
 					$((rate * step_secs)) "${extra[@]}"
 				read -r ok failed secs retrans <"$work/$server-$kind-$rate.res"
 				achieved=$(echo "$ok / $secs" | bc)
-				log "$(printf '  %-8s %-9s offered %6d/s: %7d ok %6d failed %7d retransmitted  %7d/s achieved' \
+				log "$(printf '  %-15s %-9s offered %6d/s: %7d ok %6d failed %7d retransmitted  %7d/s achieved' \
 					"$server" "$kind" "$rate" "$ok" "$failed" "$retrans" "$achieved")"
 				pass=1
 				if [ $((failed * 100)) -gt $((ok + failed)) ] ||
@@ -262,18 +338,32 @@ rss_kb() {
 
 # --- the cases ---------------------------------------------------------------
 
-declare -A res spid port callee
-port=([kamailio]=5070 [krtpd]=5080)
-callee=([kamailio]=5090 [krtpd]=5091)
+declare -A res spid port callee skipped
+port=([kamailio]=5070 [kamailio-sqlite]=5075 [krtpd]=5080)
+callee=([kamailio]=5090 [kamailio-sqlite]=5092 [krtpd]=5091)
 
-# start_all SERVER...: start each server on its port (pids in spid)
+# skip SERVER REASON: leave SERVER out of the rest of the run
+skip() {
+	skipped[$1]=$2
+	log "bench-sip: $1 skipped: $2"
+}
+
+# start_all SERVER...: start each server on its port (pids in spid); the
+# ones that came up in $up, the others skipped with the reason
 start_all() {
 	local server
 
+	up=()
 	for server in "$@"; do
-		"start_$server" "${port[$server]}" || return 1
-		spid[$server]=$srv_pid
+		[ -z "${skipped[$server]:-}" ] || continue
+		if start_server "$server"; then
+			spid[$server]=$srv_pid
+			up+=("$server")
+		else
+			skip "$server" "$why"
+		fi
 	done
+	[ ${#up[@]} -gt 0 ]
 }
 
 stop_all() {
@@ -287,19 +377,24 @@ stop_all() {
 # run_cases SERVER...: REGISTER/s, then calls/s on fresh servers (so the
 # registrations of the first case do not weigh on the second)
 run_cases() {
-	local server
+	local server servers callers=()
 
 	start_all "$@" || return 1
-	ramp register "$@"
-	stop_all "$@"
+	servers=("${up[@]}")
+	ramp register "${servers[@]}"
+	stop_all "${servers[@]}"
 	start_all "$@" || return 1
-	for server in "$@"; do
-		register_bob "${port[$server]}" "${callee[$server]}" ||
-			{ log "bench-sip: registering bob at $server failed"; return 1; }
-		start_callee "${callee[$server]}"
+	servers=("${up[@]}")
+	for server in "${servers[@]}"; do
+		if register_bob "${port[$server]}" "${callee[$server]}"; then
+			start_callee "${callee[$server]}"
+			callers+=("$server")
+		else
+			skip "$server" "registering the callee failed (calls/s not measured)"
+		fi
 	done
-	ramp calls "$@"
-	stop_all "$@"
+	[ ${#callers[@]} -eq 0 ] || ramp calls "${callers[@]}"
+	stop_all "${servers[@]}"
 }
 
 memory_krtpd() {
@@ -340,17 +435,17 @@ memory_krtpd() {
 	stop_server
 }
 
-have_krtpd=1
-if [ ! -x "$krtpd" ]; then
+if selected krtpd && [ ! -x "$krtpd" ]; then
 	log "bench-sip: building krtpd"
 	make -C "$repo/daemon" -s >/dev/null 2>&1 || true
-	[ -x "$krtpd" ] || { log "bench-sip: daemon/krtpd does not build; krtpd half skipped"; have_krtpd=0; }
+	[ -x "$krtpd" ] || skip krtpd "daemon/krtpd does not build"
 fi
 
-log "bench-sip: sipp $(sipp -v 2>&1 | awk '/SIPp v/ { print $2 }'), $(kamailio -v | head -1), ${step_secs}s per step"
+log "bench-sip: sipp $(sipp -v 2>&1 | awk '/SIPp v/ { print $2 }'), $(kamailio -v | head -1), SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1), ${step_secs}s per step"
 servers=()
-[ "$only" != krtpd ] && servers+=(kamailio)
-[ "$only" != kamailio ] && [ "$have_krtpd" = 1 ] && servers+=(krtpd)
+for s in "${all_servers[@]}"; do
+	selected "$s" && servers+=("$s")
+done
 run_cases "${servers[@]}" || log "bench-sip: a rate case failed to run"
 # the callees of the rate cases are done with
 for p in "${pids[@]}"; do
@@ -358,7 +453,7 @@ for p in "${pids[@]}"; do
 done
 wait 2>/dev/null
 pids=()
-if [ "$only" != kamailio ] && [ "$have_krtpd" = 1 ]; then
+if selected krtpd && [ -z "${skipped[krtpd]:-}" ]; then
 	memory_krtpd 5080 || log "bench-sip: the krtpd memory measurement failed"
 fi
 
@@ -376,8 +471,9 @@ cell() {
 		echo "$1"
 	fi
 }
+# ratio CASE KAMAILIO: krtpd's rate over that Kamailio's
 ratio() {
-	local a=${res[krtpd,$1]:-} b=${res[kamailio,$1]:-}
+	local a=${res[krtpd,$1]:-} b=${res[$2,$1]:-}
 	[ -n "$a" ] && [ -n "$b" ] || { echo "-"; return; }
 	set -- $a
 	local av=$1
@@ -386,13 +482,20 @@ ratio() {
 	printf '%.2f' "$(echo "scale=3; $av / $1" | bc)"
 }
 
+row() {
+	printf '%-22s %9s %9s %9s %10s %10s\n' "$@"
+}
+
 echo
 echo "krtpd vs Kamailio, UDP on loopback, sustained with < 1% failures"
-printf '%-22s %12s %12s %14s\n' "" "krtpd" "Kamailio" "krtpd/Kamailio"
-printf '%-22s %12s %12s %14s\n' "REGISTER/s" "$(cell krtpd,register)" \
-	"$(cell kamailio,register)" "$(ratio register)"
-printf '%-22s %12s %12s %14s\n' "calls/s (INVITE..BYE)" "$(cell krtpd,calls)" \
-	"$(cell kamailio,calls)" "$(ratio calls)"
+row "" krtpd Kamailio Kamailio krtpd/Kam. krtpd/Kam.
+row "" "" "memory" "SQLite" "memory" "SQLite"
+for c in register calls; do
+	label="REGISTER/s"
+	[ "$c" = calls ] && label="calls/s (INVITE..BYE)"
+	row "$label" "$(cell krtpd,$c)" "$(cell kamailio,$c)" "$(cell kamailio-sqlite,$c)" \
+		"$(ratio $c kamailio)" "$(ratio $c kamailio-sqlite)"
+done
 if [ -n "${res[mem,user]:-}" ]; then
 	echo
 	printf 'krtpd memory: %s bytes per registered user (RSS delta over %s users),\n' \
@@ -400,8 +503,20 @@ if [ -n "${res[mem,user]:-}" ]; then
 	printf '              %s bytes per active call (RSS delta over %s calls held open)\n' \
 		"${res[mem,call]:--}" "${res[mem,calls]:-0}"
 fi
+for s in "${all_servers[@]}"; do
+	[ -z "${skipped[$s]:-}" ] || echo "$s skipped: ${skipped[$s]}"
+done
 echo "(\">=\": the top offered rate passed; sipp, not the server, set the limit)"
-echo "(krtpd stores each binding and dialog in SQLite before it answers, so they survive a"
-echo " restart; this Kamailio keeps usrloc in memory only. Same sipp, same machine, same run.)"
-[ -n "${res[kamailio,register]:-}" ] || exit 1
-exit 0
+echo "(like-for-like: REGISTER/s krtpd/Kam. SQLite: both store each binding in SQLite before the 200)"
+echo "(krtpd stores each binding and dialog in SQLite before it answers (WAL, synchronous=NORMAL);"
+echo " Kamailio memory keeps usrloc in memory only; Kamailio SQLite writes usrloc through to SQLite"
+echo " (db_mode 1, WAL, synchronous=FULL, one worker) but neither Kamailio keeps dialogs, so calls/s"
+echo " is not like-for-like in either column. Same sipp, same machine, same run.)"
+status=1
+for s in "${all_servers[@]}"; do
+	[ -n "${res[$s,register]:-}" ] && status=0
+done
+for s in krtpd kamailio; do
+	selected "$s" && [ -z "${res[$s,register]:-}" ] && status=1
+done
+exit $status
