@@ -119,5 +119,6 @@ int LOOP_Run(void)
 		RCU_ReadUnlock();
 		loop_reap();
 	}
+	loop_quit = 0;	/* LOOP_Run() may be called again */
 	return 0;
 }

@@ -297,6 +297,8 @@ int main(int argc, char **argv)
 		};
 
 		TP_SetOversizeHandler(PRX_Oversize);
+		/* a burst's replies leave after one commit of what it stored */
+		TP_SetBatchHooks(STO_BatchBegin, STO_BatchCommit);
 		if (TP_Init(c->listen, c->nlisten, &lim, PRX_Receive)) {
 			LOG_ERR("no SIP listener could be opened");
 			goto out_prx;

@@ -140,6 +140,8 @@ err:
 
 void STO_Fini(void)
 {
+	if (sto_db)
+		STO_BatchCommit(1);
 	if (sto_ckpt_running) {
 		pthread_mutex_lock(&sto_ckpt_lock);
 		sto_ckpt_stop = 1;
@@ -161,9 +163,59 @@ void STO_Fini(void)
 	sto_db = NULL;
 }
 
+/*
+ * Group commit. One transaction per REGISTER was most of krtpd's cost per
+ * REGISTER: WAL frames, POSIX lock calls and a write() each. In a batch the
+ * first write opens a transaction that STO_BatchCommit() closes.
+ */
+static int sto_batching, sto_in_txn;
+
+static int sto_exec(const char *sql)
+{
+	return sqlite3_exec(sto_db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : sto_err(sql);
+}
+
+static int sto_txn(void)
+{
+	if (!sto_batching || sto_in_txn)
+		return 0;
+	if (sto_exec("BEGIN"))
+		return -EIO;
+	sto_in_txn = 1;
+	return 0;
+}
+
+void STO_BatchBegin(void)
+{
+	sto_batching = 1;
+}
+
+int STO_BatchCommit(int end)
+{
+	int err = 0;
+
+	if (end)
+		sto_batching = 0;
+	if (!sto_in_txn)
+		return 0;
+	sto_in_txn = 0;
+	if (sto_exec("COMMIT")) {
+		sqlite3_exec(sto_db, "ROLLBACK", NULL, NULL, NULL);
+		err = -EIO;
+	}
+	return err;
+}
+
 static int sto_step(sqlite3_stmt *st, const char *what)
 {
-	int r = sqlite3_step(st);
+	int r;
+
+	if (sto_txn()) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -EIO;
+	}
+	r = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

@@ -4,6 +4,11 @@
  * dialogs. Each write is committed (WAL, synchronous=NORMAL: survives a
  * crash or kill -9 of krtpd) before the SIP reply that depends on it is sent.
  * Main thread only.
+ *
+ * Group commit: between STO_BatchBegin() and STO_BatchCommit(1), writes
+ * share one transaction, opened by the first of them. The transport
+ * brackets each burst of datagrams with these and holds the burst's
+ * replies until the commit returned 0.
  */
 #ifndef KRTPD_STORE_H
 #define KRTPD_STORE_H
@@ -35,6 +40,10 @@ struct sto_dialog {
 /* path ":memory:" for tests. 0 or -errno (logged). */
 int STO_Init(const char *path);
 void STO_Fini(void);
+
+void STO_BatchBegin(void);
+/* commit what the batch wrote; @end also ends the batch. 0 or -EIO (rolled back) */
+int STO_BatchCommit(int end);
 
 int STO_BindingPut(const struct sto_binding *b);
 int STO_BindingDel(const char *aor, const char *contact);

@@ -69,6 +69,23 @@ static tp_handler tp_fn, tp_oversize_fn;
 static int (*tp_send_hook)(const struct tp_peer *dst, const char *buf, size_t len);
 static struct tmr tp_sweep = { .idx = -1 };
 static struct tp_stats tp_stats;
+
+#define TP_TXQ_MAX	64		/* one read burst */
+#define TP_TXQ_BYTES	(256 * 1024)
+
+/* UDP datagrams held back until their burst is committed */
+static struct {
+	int active;			/* inside a read burst */
+	int n;
+	size_t used;			/* bytes of buf */
+	int fd[TP_TXQ_MAX];
+	struct sockaddr_storage addr[TP_TXQ_MAX];
+	struct iovec iov[TP_TXQ_MAX];
+	struct mmsghdr msg[TP_TXQ_MAX];
+	char buf[TP_TXQ_BYTES];
+} tp_txq;
+static void (*tp_batch_begin)(void);
+static int (*tp_batch_commit)(int end);
 static struct sockaddr_storage tp_local[TP_MAX_LOCAL];
 static int tp_nlocal;
 static char *tp_rxbuf;
@@ -598,6 +615,70 @@ void TP_SetSendHook(int (*fn)(const struct tp_peer *dst, const char *buf, size_t
 	tp_send_hook = fn;
 }
 
+void TP_SetBatchHooks(void (*begin)(void), int (*commit)(int end))
+{
+	tp_batch_begin = begin;
+	tp_batch_commit = commit;
+}
+
+/* send the queue, each run of one socket's datagrams with one sendmmsg() */
+static void tp_txq_send(void)
+{
+	int i = 0, j, k, r;
+
+	while (i < tp_txq.n) {
+		for (j = i; j < tp_txq.n && tp_txq.fd[j] == tp_txq.fd[i]; j++)
+			;
+		for (k = i; k < j; ) {
+			r = sendmmsg(tp_txq.fd[i], &tp_txq.msg[k], j - k, MSG_DONTWAIT);
+			if (r <= 0) {
+				tp_stats.tx_errors++;	/* this one failed: go on after it */
+				k++;
+				continue;
+			}
+			tp_stats.tx += r;
+			k += r;
+		}
+		i = j;
+	}
+	tp_txq.n = 0;
+	tp_txq.used = 0;
+}
+
+/* commit what the burst so far wrote, then let its replies go */
+static void tp_txq_flush(int end)
+{
+	if (tp_batch_commit && tp_batch_commit(end)) {
+		LOG_ERR("state not stored: %d replies withheld, the UAs will retransmit",
+			tp_txq.n);
+		tp_stats.tx_errors += tp_txq.n;
+		tp_txq.n = 0;
+		tp_txq.used = 0;
+		return;
+	}
+	tp_txq_send();
+}
+
+static void tp_txq_put(int fd, const struct tp_peer *dst, const char *buf, size_t len)
+{
+	int i;
+
+	if (tp_txq.n == TP_TXQ_MAX || TP_TXQ_BYTES - tp_txq.used < len)
+		tp_txq_flush(0);
+	i = tp_txq.n++;
+	memcpy(tp_txq.buf + tp_txq.used, buf, len);
+	tp_txq.fd[i] = fd;
+	tp_txq.addr[i] = dst->addr;
+	tp_txq.iov[i].iov_base = tp_txq.buf + tp_txq.used;
+	tp_txq.iov[i].iov_len = len;
+	memset(&tp_txq.msg[i], 0, sizeof(tp_txq.msg[i]));
+	tp_txq.msg[i].msg_hdr.msg_name = &tp_txq.addr[i];
+	tp_txq.msg[i].msg_hdr.msg_namelen = TP_AddrLen(&dst->addr);
+	tp_txq.msg[i].msg_hdr.msg_iov = &tp_txq.iov[i];
+	tp_txq.msg[i].msg_hdr.msg_iovlen = 1;
+	tp_txq.used += len;
+}
+
 int TP_Send(const struct tp_peer *dst, const char *buf, size_t len)
 {
 	if (tp_send_hook)
@@ -605,6 +686,10 @@ int TP_Send(const struct tp_peer *dst, const char *buf, size_t len)
 	if (dst->proto == TP_TCP) {
 		struct tp_conn *c = tp_conn_get(dst->conn);
 		int r;
+
+		/* what this burst stored is committed before anything leaves */
+		if (tp_txq.active)
+			tp_txq_flush(0);
 
 		if (!c)
 			c = tp_conn_find(&dst->addr);
@@ -636,6 +721,10 @@ int TP_Send(const struct tp_peer *dst, const char *buf, size_t len)
 			tp_stats.tx_errors++;
 			return -EAFNOSUPPORT;
 		}
+		if (tp_txq.active && len <= TP_TXQ_BYTES) {
+			tp_txq_put(s->fd, dst, buf, len);
+			return 0;
+		}
 		if (sendto(s->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&dst->addr,
 			   TP_AddrLen(&dst->addr)) < 0) {
 			tp_stats.tx_errors++;
@@ -652,14 +741,17 @@ static void tp_udp_read(int fd, uint32_t events, void *arg)
 	int i;
 
 	(void)events;
-	for (i = 0; i < 64; i++) {
+	tp_txq.active = 1;
+	if (tp_batch_begin)
+		tp_batch_begin();
+	for (i = 0; i < TP_TXQ_MAX; i++) {
 		socklen_t alen = sizeof(src.addr);
 		ssize_t n = recvfrom(fd, tp_rxbuf, 65536, MSG_TRUNC | MSG_DONTWAIT,
 				     (struct sockaddr *)&src.addr, &alen);
 		char a[64];
 
 		if (n < 0)
-			return;
+			break;
 		if (n == 0 || (n <= 4 && !memchr(tp_rxbuf, ':', n)))
 			continue;	/* keep-alive CRLF or empty datagram */
 		if ((size_t)n > tp_lim.max_message || n > 65536) {
@@ -670,6 +762,8 @@ static void tp_udp_read(int fd, uint32_t events, void *arg)
 		tp_stats.rx++;
 		tp_fn(tp_rxbuf, n, &src);
 	}
+	tp_txq_flush(1);
+	tp_txq.active = 0;
 }
 
 static int tp_open(const struct sockaddr_storage *addr, int proto)

@@ -54,6 +54,16 @@ int TP_Send(const struct tp_peer *dst, const char *buf, size_t len);
  * Tests and fuzzers: send through fn instead of the network (NULL restores
  * the sockets). fn returns what TP_Send should.
  */
+/*
+ * Group commit (see STO_BatchBegin): the datagrams of one read burst are
+ * handled between begin() and commit(); UDP sends in between are queued
+ * and go out, with sendmmsg(), only once commit() returned 0. If it
+ * failed, they are dropped: a reply must not claim what was not stored,
+ * and the UAs retransmit. A TCP send, or a full queue, commits early.
+ * commit(1) ends the burst.
+ */
+void TP_SetBatchHooks(void (*begin)(void), int (*commit)(int end));
+
 void TP_SetSendHook(int (*fn)(const struct tp_peer *dst, const char *buf, size_t len));
 
 /* "host:port" krtpd should put in Via/Record-Route for messages to dst. */
