@@ -49,7 +49,7 @@ static inline void RCU_Barrier(void)
 
 static inline struct cds_lfht *RCU_HashNew(void)
 {
-	return cds_lfht_new_flavor(256, 256, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+	return cds_lfht_new_flavor(4096, 4096, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
 				   &urcu_memb_flavor, NULL);
 }
 
