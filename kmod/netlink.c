@@ -22,9 +22,6 @@
 #include "netlink.h"
 #include "netns.h"
 
-/* FLOW_DEL_NTF events a flush sends; the flows after that go silently */
-#define KRTP_FLUSH_NTF_MAX	1024
-
 static struct genl_family krtp_nl_family __ro_after_init = {
 	.name = KRTP_FAMILY_NAME,
 	.version = KRTP_FAMILY_VERSION,
@@ -331,6 +328,16 @@ static bool krtp_nl_addr_multicast(const struct krtp_ep *ep)
 }
 
 /*
+ * A handler's own rejection of an attribute: the "krtp: " prefix of
+ * NL_SET_ERR_MSG_MOD, like every other message the handlers write, and the
+ * offending attribute. (Policy rejections are worded by the kernel.)
+ */
+#define KRTP_NL_ERR_ATTR(extack, attr, msg) do {	\
+	NL_SET_ERR_MSG_MOD(extack, msg);		\
+	NL_SET_BAD_ATTR(extack, attr);			\
+} while (0)
+
+/*
  * Fill @tb from a nest of a request genl has already validated. Every op's
  * policy (netlink-gen.c) names the policy of its nests with
  * NLA_POLICY_NESTED, and genl checks the whole tree against them, strictly,
@@ -406,8 +413,8 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 	if (err)
 		return err;
 	if (krtp_nl_addr_any(&cfg->local) || krtp_nl_addr_multicast(&cfg->local)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_LOCAL],
-				    "local address must be a unicast address");
+		KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_LOCAL],
+				 "local address must be a unicast address");
 		return -EINVAL;
 	}
 
@@ -416,18 +423,18 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 	if (err)
 		return err;
 	if (cfg->peer.family != cfg->local.family) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_PEER],
-				    "peer address family differs from local (cross-family relay is not supported)");
+		KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_PEER],
+				 "peer address family differs from local (cross-family relay is not supported)");
 		return -EAFNOSUPPORT;
 	}
 	if (krtp_nl_addr_any(&cfg->peer)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_PEER],
-				    "peer address must not be unspecified");
+		KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_PEER],
+				 "peer address must not be unspecified");
 		return -EINVAL;
 	}
 	if (!memcmp(&cfg->peer, &cfg->local, sizeof(cfg->peer))) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_PEER],
-				    "peer is the local endpoint itself");
+		KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_PEER],
+				 "peer is the local endpoint itself");
 		return -EINVAL;
 	}
 
@@ -437,14 +444,14 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 		if (err)
 			return err;
 		if (cfg->via.family != cfg->peer.family) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_VIA],
-					    "via address family differs from peer");
+			KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_VIA],
+					 "via address family differs from peer");
 			return -EAFNOSUPPORT;
 		}
 		if (krtp_nl_addr_any(&cfg->via) ||
 		    krtp_nl_addr_multicast(&cfg->via)) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_VIA],
-					    "via address must be a unicast address");
+			KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_VIA],
+					 "via address must be a unicast address");
 			return -EINVAL;
 		}
 	}
@@ -455,8 +462,8 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 		if (err)
 			return err;
 		if (cfg->source.family != cfg->local.family) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_SOURCE],
-					    "source address family differs from local");
+			KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_SOURCE],
+					 "source address family differs from local");
 			return -EAFNOSUPPORT;
 		}
 	}
@@ -471,8 +478,8 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 		cfg->idle_timeout = nla_get_u32(tb[KRTP_A_FLOW_IDLE_TIMEOUT]);
 	cfg->idle_delete = nla_get_flag(tb[KRTP_A_FLOW_IDLE_DELETE]);
 	if (cfg->idle_delete && !cfg->idle_timeout) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[KRTP_A_FLOW_IDLE_DELETE],
-				    "idle delete needs an idle timeout");
+		KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_IDLE_DELETE],
+				 "idle delete needs an idle timeout");
 		return -EINVAL;
 	}
 	cfg->clock_rate = 8000;
@@ -587,8 +594,8 @@ static struct krtp_flow *krtp_nl_flow_select(struct krtp_net *kn,
 		return ERR_PTR(err);
 
 	if (tb[KRTP_A_FLOW_ID] && tb[KRTP_A_FLOW_LOCAL]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL],
-				    "name the flow by id or by local endpoint, not both");
+		KRTP_NL_ERR_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL],
+				 "name the flow by id or by local endpoint, not both");
 		return ERR_PTR(-EINVAL);
 	}
 	if (tb[KRTP_A_FLOW_ID]) {
@@ -692,15 +699,18 @@ int krtp_nl_flow_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct krtp_net *kn = krtp_net(genl_info_net(info));
 	struct krtp_flow *flow;
-	unsigned int n = 0;
 	unsigned long id;
 
+	/*
+	 * An event for every flow, like every other deletion: a listener
+	 * whose buffer overflows gets ENOBUFS and re-reads the table, as
+	 * netlink listeners do.
+	 */
 	mutex_lock(&kn->table.lock);
 	xa_for_each(&kn->table.ids, id, flow) {
 		krtp_table_remove(&kn->table, flow);
-		if (n++ < KRTP_FLUSH_NTF_MAX)
-			krtp_nl_flow_notify(kn, flow, KRTP_CMD_FLOW_DEL_NTF,
-					    KRTP_DEL_REASON_FLUSH, NULL);
+		krtp_nl_flow_notify(kn, flow, KRTP_CMD_FLOW_DEL_NTF,
+				    KRTP_DEL_REASON_FLUSH, NULL);
 		krtp_flow_release(flow);
 		cond_resched();
 	}

@@ -190,7 +190,7 @@ TEST_F(ctl, errors)
 	ASSERT_EQ(0, strncmp(self->err, "Error: krtp: ", 13));
 	ASSERT_EQ(1, run(NULL, 0, self->err, sizeof(self->err),
 			 "flow add 10.0.0.1:4002 to [fd00::1]:5000"));
-	ASSERT_STREQ("Error: peer address family differs from local "
+	ASSERT_STREQ("Error: krtp: peer address family differs from local "
 		     "(cross-family relay is not supported).\n", self->err);
 
 	/* usage errors: exit 2, nothing sent */

@@ -531,7 +531,7 @@ TEST_F(krtp, family_mismatch)
 	off = knl_tail_off(nlh);
 	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "fd00::2", 5000);
 	ASSERT_EQ(-EAFNOSUPPORT, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("peer address family differs from local (cross-family relay is not supported)",
+	EXPECT_STREQ("krtp: peer address family differs from local (cross-family relay is not supported)",
 		     self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
 }
@@ -539,11 +539,11 @@ TEST_F(krtp, family_mismatch)
 TEST_F(krtp, local_not_unicast)
 {
 	ASSERT_EQ(-EINVAL, knl_flow_add(&self->k, "224.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
-	EXPECT_STREQ("local address must be a unicast address", self->a.msg);
+	EXPECT_STREQ("krtp: local address must be a unicast address", self->a.msg);
 	ASSERT_EQ(-EINVAL, knl_flow_add(&self->k, "0.0.0.0", 4000, "192.0.2.1", 5000, &self->a));
-	EXPECT_STREQ("local address must be a unicast address", self->a.msg);
+	EXPECT_STREQ("krtp: local address must be a unicast address", self->a.msg);
 	ASSERT_EQ(-EINVAL, knl_flow_add(&self->k, "ff02::1", 4000, "fd00::1", 5000, &self->a));
-	EXPECT_STREQ("local address must be a unicast address", self->a.msg);
+	EXPECT_STREQ("krtp: local address must be a unicast address", self->a.msg);
 }
 
 TEST_F(krtp, idle_delete_without_timeout)
@@ -554,7 +554,7 @@ TEST_F(krtp, idle_delete_without_timeout)
 
 	mnl_attr_put(nlh, KRTP_A_FLOW_IDLE_DELETE, 0, NULL);
 	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("idle delete needs an idle timeout", self->a.msg);
+	EXPECT_STREQ("krtp: idle delete needs an idle timeout", self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
 }
 
@@ -567,7 +567,7 @@ TEST_F(krtp, del_by_id_and_local)
 	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4000);
 	mnl_attr_nest_end(nlh, nest);
 	ASSERT_EQ(-EINVAL, knl_xfer(&self->k, nlh, &self->a));
-	EXPECT_STREQ("name the flow by id or by local endpoint, not both", self->a.msg);
+	EXPECT_STREQ("krtp: name the flow by id or by local endpoint, not both", self->a.msg);
 }
 
 TEST_F(krtp, unknown_command)
