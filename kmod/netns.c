@@ -41,6 +41,19 @@ struct krtp_event {
 
 static unsigned int krtp_net_id __read_mostly;
 
+/* events lost, module-wide: queue full (KRTP_EVENTS_MAX) or no memory */
+static atomic64_t krtp_netns_events_dropped = ATOMIC64_INIT(0);
+
+/**
+ * krtp_netns_events_dropped_read - events the packet path could not queue
+ *
+ * Return: the count since the module was loaded.
+ */
+u64 krtp_netns_events_dropped_read(void)
+{
+	return atomic64_read(&krtp_netns_events_dropped);
+}
+
 /* every krtp_net, for module-wide sums; krtp_netns_lock guards it */
 static LIST_HEAD(krtp_netns_list);
 static DEFINE_MUTEX(krtp_netns_lock);
@@ -74,10 +87,10 @@ void krtp_netns_event_queue(struct krtp_net *kn, const struct krtp_flow *flow,
 	if (!krtp_nl_has_listeners(kn->net))
 		return;
 	if (READ_ONCE(kn->n_events) >= KRTP_EVENTS_MAX)
-		return;
+		goto dropped;
 	ev = kmalloc(sizeof(*ev), GFP_ATOMIC);
 	if (!ev)
-		return;
+		goto dropped;
 	ev->id = flow->id;
 	ev->cmd = cmd;
 	ev->src = *src;
@@ -86,12 +99,16 @@ void krtp_netns_event_queue(struct krtp_net *kn, const struct krtp_flow *flow,
 	if (kn->n_events >= KRTP_EVENTS_MAX) {
 		spin_unlock(&kn->event_lock);
 		kfree(ev);
-		return;
+		goto dropped;
 	}
 	list_add_tail(&ev->list, &kn->events);
 	WRITE_ONCE(kn->n_events, kn->n_events + 1);
 	spin_unlock(&kn->event_lock);
 	queue_work(system_wq, &kn->event_work);
+	return;
+
+dropped:
+	atomic64_inc(&krtp_netns_events_dropped);
 }
 
 static void krtp_netns_event_work(struct work_struct *work)

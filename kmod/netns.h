@@ -44,4 +44,6 @@ void krtp_netns_event_queue(struct krtp_net *kn, const struct krtp_flow *flow,
 void krtp_netns_stats_all(struct krtp_stats *sum);
 void krtp_netns_idle_kick(struct krtp_net *kn);
 
+u64 krtp_netns_events_dropped_read(void);
+
 #endif /* _KRTP_NETNS_H */

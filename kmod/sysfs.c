@@ -51,6 +51,17 @@ static ssize_t krtp_sysfs_flows_active_show(struct kobject *kobj,
 static struct kobj_attribute krtp_sysfs_flows_active =
 	__ATTR(flows_active, 0444, krtp_sysfs_flows_active_show, NULL);
 
+static ssize_t krtp_sysfs_events_dropped_show(struct kobject *kobj,
+					     struct kobj_attribute *attr,
+					     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)krtp_netns_events_dropped_read());
+}
+
+static struct kobj_attribute krtp_sysfs_events_dropped =
+	__ATTR(events_dropped, 0444, krtp_sysfs_events_dropped_show, NULL);
+
 static ssize_t krtp_sysfs_max_flows_show(struct kobject *kobj,
 					 struct kobj_attribute *attr,
 					 char *buf)
@@ -72,6 +83,7 @@ static struct attribute *krtp_sysfs_attrs[] = {
 	&krtp_sysfs_drop_no_route.attr,
 	&krtp_sysfs_drop_not_rtp.attr,
 	&krtp_sysfs_drop_other.attr,
+	&krtp_sysfs_events_dropped.attr,
 	&krtp_sysfs_max_flows.attr,
 	NULL,
 };

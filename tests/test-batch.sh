@@ -3,7 +3,7 @@
 #
 # Many flows: 2000 flows through add-batch (few sendmsg calls) are all
 # listed with their labels, counted in stats and sysfs, each forwards to its
-# own peer, and flush removes them all.
+# own peer, and flush removes them all with a "deleted" event for each.
 #
 #   caller                    relay                       callee
 #   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
@@ -40,7 +40,12 @@ for i in 0 777 1999; do
 done
 check_nstat "stats packets" packets 6
 
+monitor_start mon || ktap_test_fail "krtpctl monitor receives events"
 check_ok "flush" kctl flush
 check_sysfs "sysfs flows_active after flush" flows_active 0
+_flushed() { monitor_events mon '.event == "deleted" and .reason == "flush"' | wc -l; }
+busywait 30000 test "$(_flushed)" -ge "$n"
+check "flush: a deleted event (reason flush) for each of the $n flows" "$n" "$(_flushed)"
+check_sysfs "sysfs events_dropped" events_dropped 0
 check_unload
 ktap_finished
