@@ -33,13 +33,12 @@
 
 #define NL_SLOT_LEN	(32 * 1024)	/* one datagram: a dump skb is at most 32 KiB */
 #define NL_RBUF_LEN	(256 * 1024)
-/* answers to a batch are one small datagram each: many per recvmmsg() */
-#define NL_BATCH_SLOT_LEN	4096
+/* the answers to a FLOW_NEW request: a reply (<= 48 bytes a flow), an error */
+#define NL_BATCH_SLOT_LEN	(32 * 1024)
 #define NL_BATCH_SLOTS		(NL_RBUF_LEN / NL_BATCH_SLOT_LEN)
-#define NL_BATCH_LEN	(16 * 1024)	/* bytes of requests per sendmsg() */
+#define NL_BATCH_LEN	(16 * 1024)	/* bytes of one FLOW_NEW request */
+#define NL_BATCH_FLOWS	256		/* flows in one FLOW_NEW request */
 #define NL_SOCKBUF	(16 * 1024 * 1024)
-/* receive-buffer bytes one FLOW_NEW answer may take (skb truesize), rounded up */
-#define NL_ANSWER_COST	4096
 /* largest FLOW_NEW request: 4 IPv6 endpoints, a full label, every option */
 #define NL_FLOW_MSG_MAX	512
 #define NL_DUMP_TRIES	8
@@ -533,71 +532,65 @@ int krtp_nl_fd(const struct krtp_nl *nl)
 
 /* ---- adding flows ---- */
 
-/* Where the answers of one batch go, indexed by sequence number - seq0 */
+/*
+ * One FLOW_NEW request carries many flows, one KRTP_A_FLOW nest each. The
+ * kernel adds them in order until one is refused, replies with the id of
+ * each flow added, in order, and then sends the refusal as the error.
+ */
 struct nl_batch {
 	struct krtp_flow *flows;
-	size_t n;
-	uint32_t seq0;
-	size_t pending;		/* requests without an answer yet */
-	size_t first_bad;	/* lowest index that failed, n if none */
-	int err;		/* its error */
+	size_t n;		/* flows in the request */
+	size_t got;		/* ids received: flows[0..got) exist */
+	uint32_t seq;
+	bool done;		/* every id, or the error, is in */
+	int err;
 };
 
-/* The id in a FLOW_NEW reply, 0 if none: the rest of the flow is what we sent */
-static uint32_t nl_reply_id(const struct nlmsghdr *nlh)
+/* Take the ids of a FLOW_NEW reply, in the order of the request */
+static int nl_batch_reply(struct krtp_nl *nl, struct nl_batch *b, const struct nlmsghdr *m)
 {
-	const struct nlattr *top[KRTP_A_MAX + 1];
-	const struct nlattr *attr;
+	const struct nlattr *attr, *a;
 
-	if (nl_parse_top(nlh, top) || !top[KRTP_A_FLOW])
-		return 0;
-	mnl_attr_for_each_nested(attr, top[KRTP_A_FLOW]) {
-		if (mnl_attr_get_type(attr) == KRTP_A_FLOW_ID && nl_has(attr, sizeof(uint32_t)))
-			return mnl_attr_get_u32(attr);
+	mnl_attr_for_each(attr, m, sizeof(struct genlmsghdr)) {
+		uint32_t id = 0;
+
+		if (mnl_attr_get_type(attr) != KRTP_A_FLOW)
+			continue;
+		mnl_attr_for_each_nested(a, attr) {
+			if (mnl_attr_get_type(a) == KRTP_A_FLOW_ID && nl_has(a, sizeof(uint32_t)))
+				id = mnl_attr_get_u32(a);
+		}
+		if (!id || b->got == b->n) {
+			nl_set_errmsg(nl, "kernel reply does not match the request");
+			return -EPROTO;
+		}
+		b->flows[b->got++].id = id;
 	}
 	return 0;
 }
 
 static void nl_batch_answer(struct krtp_nl *nl, struct nl_batch *b, const struct nlmsghdr *m)
 {
-	size_t i = m->nlmsg_seq - b->seq0;
-	char saved[sizeof(nl->errmsg)];
-	uint32_t id;
-	int err = 0;
+	int err;
 
-	if (m->nlmsg_pid != nl->portid || i >= b->n)
+	if (m->nlmsg_pid != nl->portid || m->nlmsg_seq != b->seq)
 		return;		/* not ours, or late from an older request */
 	if (m->nlmsg_type == NLMSG_ERROR) {
-		/* keep the message of the first failure in flow order */
-		memcpy(saved, nl->errmsg, sizeof(saved));
 		err = nl_parse_error(nl, m);
 		if (!err)
 			return;	/* an ack: we did not ask for one */
-		if (i > b->first_bad)
-			memcpy(nl->errmsg, saved, sizeof(saved));
 	} else if (m->nlmsg_type >= NLMSG_MIN_TYPE) {
-		id = nl_reply_id(m);
-		if (id)
-			b->flows[i].id = id;
-		else
-			err = -EPROTO;
+		err = nl_batch_reply(nl, b, m);
+		if (!err && b->got < b->n)
+			return;	/* a refusal follows */
 	} else {
 		return;
 	}
-	b->pending--;
-	if (err && i < b->first_bad) {
-		if (err == -EPROTO && m->nlmsg_type != NLMSG_ERROR)
-			nl_set_errmsg(nl, "kernel reply carries no flow id");
-		b->first_bad = i;
-		b->err = err;
-	}
+	b->err = err;
+	b->done = true;
 }
 
-/*
- * Read the answers to one batch: each FLOW_NEW request (sent without
- * NLM_F_ACK) gets either its reply, carrying the new id, or an error.
- * They are all queued when sendmsg() returns; recvmmsg() takes many at once.
- */
+/* Read the answers to one request: a reply, an error, or both. */
 static int nl_batch_recv(struct krtp_nl *nl, struct nl_batch *b)
 {
 	struct mmsghdr msgs[NL_BATCH_SLOTS];
@@ -611,7 +604,7 @@ static int nl_batch_recv(struct krtp_nl *nl, struct nl_batch *b)
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	while (b->pending) {
+	while (!b->done) {
 		err = nl_wait(nl);
 		if (err)
 			return err;
@@ -619,7 +612,7 @@ static int nl_batch_recv(struct krtp_nl *nl, struct nl_batch *b)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
-			/* ENOBUFS: answers were dropped, which flows exist is unknown */
+			/* ENOBUFS: the reply was dropped, which flows exist is unknown */
 			return -errno;
 		}
 		for (i = 0; i < n; i++) {
@@ -635,18 +628,14 @@ static int nl_batch_recv(struct krtp_nl *nl, struct nl_batch *b)
 	return 0;
 }
 
-/*
- * The kernel handles every message of a sendmsg(), so flows after a failed
- * one went in too. Delete those from index @from on, so that exactly the
- * flows before the failure exist, as the caller is told.
- */
-static void nl_batch_undo(struct krtp_nl *nl, struct nl_batch *b, size_t from)
+/* Delete the flows of a request whose answer was lost, as far as ids are known */
+static void nl_batch_undo(struct krtp_nl *nl, struct nl_batch *b)
 {
 	char saved[sizeof(nl->errmsg)];
 	size_t i;
 
 	memcpy(saved, nl->errmsg, sizeof(saved));
-	for (i = from; i < b->n; i++) {
+	for (i = 0; i < b->n; i++) {
 		if (b->flows[i].id)
 			krtp_nl_flow_del_id(nl, b->flows[i].id);
 		b->flows[i].id = 0;
@@ -656,7 +645,7 @@ static void nl_batch_undo(struct krtp_nl *nl, struct nl_batch *b, size_t from)
 
 int krtp_nl_flow_add_batch(struct krtp_nl *nl, struct krtp_flow *flows, size_t n, size_t *done)
 {
-	size_t max_msgs, i = 0, dummy;
+	size_t i = 0, dummy;
 	char *buf;
 	int err = 0;
 
@@ -669,49 +658,40 @@ int krtp_nl_flow_add_batch(struct krtp_nl *nl, struct krtp_flow *flows, size_t n
 	buf = malloc(NL_BATCH_LEN);
 	if (!buf)
 		return -ENOMEM;
-	/* every answer must fit the receive buffer at once */
-	max_msgs = nl->rcvbuf / NL_ANSWER_COST;
-	if (max_msgs < 1)
-		max_msgs = 1;
 
 	while (i < n) {
-		struct nl_batch b = { .flows = flows + i, .seq0 = nl->seq + 1 };
-		size_t off = 0;
+		struct nl_batch b = { .flows = flows + i };
+		struct nlmsghdr *nlh = nl_msg(nl, buf, nl->family, KRTP_CMD_FLOW_NEW, 0);
 		int check = 0;
 
-		while (i + b.n < n && b.n < max_msgs && NL_BATCH_LEN - off >= NL_FLOW_MSG_MAX) {
+		b.seq = nlh->nlmsg_seq;
+		while (i + b.n < n && b.n < NL_BATCH_FLOWS &&
+		       NL_BATCH_LEN - nlh->nlmsg_len >= NL_FLOW_MSG_MAX) {
 			struct krtp_flow *f = &flows[i + b.n];
-			struct nlmsghdr *nlh;
 
 			check = nl_flow_check(nl, f);
 			if (check)
 				break;
 			f->id = 0;
-			nlh = nl_msg(nl, buf + off, nl->family, KRTP_CMD_FLOW_NEW, 0);
 			nl_put_flow(nlh, f);
-			off += nlh->nlmsg_len;
 			b.n++;
 		}
 		if (b.n) {
-			if (mnl_socket_sendto(nl->sock, buf, off) < 0) {
+			if (mnl_socket_sendto(nl->sock, buf, nlh->nlmsg_len) < 0) {
 				err = -errno;
 				break;
 			}
-			b.pending = b.n;
-			b.first_bad = b.n;
 			err = nl_batch_recv(nl, &b);
 			if (err) {
-				/* a transport error (ENOBUFS): none of this batch counts */
-				nl_batch_undo(nl, &b, 0);
+				/* a transport error (ENOBUFS): none of this request counts */
+				nl_batch_undo(nl, &b);
 				break;
 			}
-			if (b.first_bad < b.n) {
-				nl_batch_undo(nl, &b, b.first_bad + 1);
-				i += b.first_bad;
+			i += b.got;
+			if (b.err) {
 				err = b.err;
 				break;
 			}
-			i += b.n;
 		}
 		if (check) {
 			err = check;	/* a local check failed at flows[i] */

@@ -165,7 +165,7 @@ err_cancel:
 
 /* what krtp_nl_flow_fill() puts in besides the configuration */
 struct krtp_nl_fill_extra {
-	bool brief;			/* only the id and the key: FLOW_NEW replies */
+	bool brief;			/* only the id and the key (FLOW_NEW's reply) */
 	bool stats;			/* the counters */
 	u32 reason;			/* KRTP_A_FLOW_DEL_REASON, if not 0 */
 	const struct krtp_ep *src;	/* reported instead of the flow's source */
@@ -181,9 +181,10 @@ static size_t krtp_nl_ep_size(void)
 }
 
 /*
- * Room for what krtp_nl_flow_fill() puts in; keep the two in step. A
- * message sized to its flow keeps batched FLOW_NEW replies cheap: a
- * page-sized one per flow was a sixth of the cost of installing it.
+ * Room for what krtp_nl_flow_fill() puts in, or with @extra->brief for one
+ * flow of FLOW_NEW's reply; keep them in step. Messages sized to their
+ * flows keep FLOW_NEW cheap: a page-sized reply per flow was a sixth of
+ * the cost of installing it.
  */
 static size_t krtp_nl_flow_size(const struct krtp_nl_fill_extra *extra)
 {
@@ -245,12 +246,6 @@ static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
 	attr = nla_nest_start(skb, KRTP_A_FLOW);
 	if (!attr)
 		goto err_cancel;
-	if (extra->brief) {
-		if (nla_put_u32(skb, KRTP_A_FLOW_ID, flow->id) ||
-		    krtp_nl_ep_put(skb, KRTP_A_FLOW_LOCAL, &flow->local))
-			goto err_cancel;
-		goto out;
-	}
 	if (nla_put_u32(skb, KRTP_A_FLOW_ID, flow->id) ||
 	    krtp_nl_ep_put(skb, KRTP_A_FLOW_LOCAL, &flow->local) ||
 	    krtp_nl_ep_put(skb, KRTP_A_FLOW_PEER, &flow->peer) ||
@@ -269,7 +264,6 @@ static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
 	    (extra->reason &&
 	     nla_put_u32(skb, KRTP_A_FLOW_DEL_REASON, extra->reason)))
 		goto err_cancel;
-out:
 	nla_nest_end(skb, attr);
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -491,14 +485,7 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 static int krtp_nl_flow_reply(struct genl_info *info, struct krtp_flow *flow,
 			      u8 cmd)
 {
-	/*
-	 * FLOW_NEW replies stay small, the id and the key: batches of them must
-	 * be cheap, and the rest is what the caller sent.
-	 */
-	struct krtp_nl_fill_extra extra = {
-		.brief = cmd == KRTP_CMD_FLOW_NEW,
-		.stats = cmd != KRTP_CMD_FLOW_NEW,
-	};
+	struct krtp_nl_fill_extra extra = { .stats = true };
 	struct sk_buff *msg;
 	int err;
 
@@ -514,62 +501,128 @@ static int krtp_nl_flow_reply(struct genl_info *info, struct krtp_flow *flow,
 	return genlmsg_reply(msg, info);
 }
 
-int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * Add the flow in one KRTP_A_FLOW nest. What the reply needs is copied out
+ * under the table lock: once it is dropped, the flow may be deleted.
+ */
+static int krtp_nl_flow_add(struct krtp_net *kn, struct nlattr *nest,
+			    struct netlink_ext_ack *extack, u32 *id,
+			    struct krtp_flow_config *cfg)
 {
-	struct krtp_net *kn = krtp_net(genl_info_net(info));
 	struct nlattr *tb[KRTP_A_FLOW_MAX + 1];
-	struct krtp_flow_config cfg;
 	struct sockaddr_storage ss;
 	struct krtp_flow *flow;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, KRTP_A_FLOW)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "missing flow attributes");
-		return -EINVAL;
-	}
-	err = krtp_nl_parse_validated(tb, KRTP_A_FLOW_MAX,
-				      info->attrs[KRTP_A_FLOW]);
+	err = krtp_nl_parse_validated(tb, KRTP_A_FLOW_MAX, nest);
 	if (err)
 		return err;
-	err = krtp_nl_flow_config_parse(info->attrs[KRTP_A_FLOW], tb, &cfg,
-					info->extack);
+	err = krtp_nl_flow_config_parse(nest, tb, cfg, extack);
 	if (err)
 		return err;
 
-	flow = krtp_flow_create(&cfg);
+	flow = krtp_flow_create(cfg);
 	if (IS_ERR(flow))
 		return PTR_ERR(flow);
 
 	mutex_lock(&kn->table.lock);
 	err = krtp_table_insert(&kn->table, flow);
-	if (err) {
-		mutex_unlock(&kn->table.lock);
-		krtp_flow_free(flow);
-		if (err == -EEXIST) {
-			krtp_ep_to_sockaddr(&cfg.local, &ss);
-			NL_SET_ERR_MSG_FMT_MOD(info->extack,
-					       "a flow for %pISpc exists", &ss);
-			NL_SET_BAD_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL]);
-		} else if (err == -ENOSPC) {
-			NL_SET_ERR_MSG_FMT_MOD(info->extack,
-					       "flow limit of %u reached",
-					       READ_ONCE(krtp_table_max_flows));
-		} else {
-			NL_SET_ERR_MSG_MOD(info->extack, "cannot add the flow");
-		}
+	if (!err)
+		*id = flow->id;
+	mutex_unlock(&kn->table.lock);
+	if (!err)
+		return 0;
+
+	krtp_flow_free(flow);
+	if (err == -EEXIST) {
+		krtp_ep_to_sockaddr(&cfg->local, &ss);
+		NL_SET_ERR_MSG_FMT_MOD(extack, "a flow for %pISpc exists", &ss);
+		NL_SET_BAD_ATTR(extack, tb[KRTP_A_FLOW_LOCAL]);
+	} else if (err == -ENOSPC) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "flow limit of %u reached",
+				       READ_ONCE(krtp_table_max_flows));
+		NL_SET_BAD_ATTR(extack, nest);
+	} else {
+		NL_SET_ERR_MSG_MOD(extack, "cannot add the flow");
+		NL_SET_BAD_ATTR(extack, nest);
+	}
+	return err;
+}
+
+/*
+ * FLOW_NEW: one KRTP_A_FLOW nest per flow, one or more. The flows are
+ * added in order until one is refused; the reply names each flow added,
+ * by id and local endpoint, in the same order, and a refusal follows it as
+ * the error, its extack pointing into the refused nest. Flows after that
+ * one are not tried. Many flows per message spare a reply, and a read,
+ * per flow: with one flow per message those were a third of the cost of
+ * installing a flow.
+ */
+int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct krtp_net *kn = krtp_net(genl_info_net(info));
+	const struct krtp_nl_fill_extra brief = { .brief = true };
+	unsigned int n = 0, added = 0;
+	struct krtp_flow_config cfg;
+	bool idle = false;
+	struct sk_buff *msg;
+	struct nlattr *attr;
+	void *hdr;
+	int rem, err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, KRTP_A_FLOW)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing flow attributes");
+		return -EINVAL;
+	}
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		n += nla_type(attr) == KRTP_A_FLOW;
+
+	msg = genlmsg_new(n * krtp_nl_flow_size(&brief), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &krtp_nl_family, 0,
+				KRTP_CMD_FLOW_NEW);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		struct nlattr *nest;
+		u32 id;
+
+		if (nla_type(attr) != KRTP_A_FLOW)
+			continue;
+		err = krtp_nl_flow_add(kn, attr, info->extack, &id, &cfg);
+		if (err)
+			break;
+		/*
+		 * The flow is in the table and stays: an error now would tell
+		 * the caller it was not added. The message was sized for every
+		 * flow, so these cannot fail.
+		 */
+		nest = nla_nest_start(msg, KRTP_A_FLOW);
+		if (nest && !nla_put_u32(msg, KRTP_A_FLOW_ID, id) &&
+		    !krtp_nl_ep_put(msg, KRTP_A_FLOW_LOCAL, &cfg.local))
+			nla_nest_end(msg, nest);
+		idle |= cfg.idle_timeout;
+		added++;
+		cond_resched();
+	}
+	if (idle)
+		krtp_netns_idle_kick(kn);
+
+	if (!added) {
+		nlmsg_free(msg);
 		return err;
 	}
-	if (flow->idle_timeout)
-		krtp_netns_idle_kick(kn);
+	genlmsg_end(msg, hdr);
 	/*
-	 * The flow is in the table and stays: an error now would tell the
-	 * caller it was not added. If the reply is lost (a client that let
-	 * its receive buffer fill up), its socket sees ENOBUFS and a dump
-	 * tells the truth.
+	 * If the reply is lost (a client that let its receive buffer fill
+	 * up), its socket sees ENOBUFS and a dump tells the truth.
 	 */
-	krtp_nl_flow_reply(info, flow, KRTP_CMD_FLOW_NEW);
-	mutex_unlock(&kn->table.lock);
-	return 0;
+	genlmsg_reply(msg, info);
+	return err;
 }
 
 /* the flow a DEL or GET names, by id or by local endpoint */

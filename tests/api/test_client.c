@@ -238,7 +238,7 @@ TEST_F(client, batch_error)
 	ASSERT_STREQ("krtp: a flow for 10.100.0.3:4004 exists", krtp_nl_errmsg(self->nl));
 	for (i = 0; i < 5; i++)
 		ASSERT_NE(0, flows[i].id);
-	/* the rest of the same sendmsg() went in too, and was taken out again */
+	/* the flows after the refused one were not tried */
 	for (i = 5; i < 10; i++)
 		ASSERT_EQ(0, flows[i].id);
 	ASSERT_EQ(0, krtp_nl_flow_dump(self->nl, count_cb, &count));

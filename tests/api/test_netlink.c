@@ -611,6 +611,87 @@ TEST_F(krtp, duplicate_local)
 	EXPECT_STREQ("krtp: a flow for [fd00::1]:4000 exists", self->a.msg);
 }
 
+/* ids of the flows in a FLOW_NEW reply, in order */
+struct reply_ids {
+	int n;
+	uint32_t id[8];
+};
+
+static void reply_ids_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct reply_ids *r = arg;
+	const struct nlattr *attr, *a;
+
+	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(attr) != KRTP_A_FLOW)
+			continue;
+		mnl_attr_for_each_nested(a, attr) {
+			if (mnl_attr_get_type(a) == KRTP_A_FLOW_ID && r->n < 8)
+				r->id[r->n] = mnl_attr_get_u32(a);
+		}
+		r->n++;
+	}
+}
+
+/* FLOW_NEW with three flows in one message: local 10.0.0.1:4000+2i */
+static struct nlmsghdr *flow_new_three(struct knl *k, char *buf, uint16_t second_port,
+				       long long *second_off)
+{
+	struct nlmsghdr *nlh = knl_msg(k, buf, KRTP_CMD_FLOW_NEW, 0);
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+		if (i == 1)
+			*second_off = knl_tail_off(nlh);
+		knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", i == 1 ? second_port : 4000 + 2 * i);
+		knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000 + 2 * i);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	return nlh;
+}
+
+/* several flows in one FLOW_NEW: one reply, an id each, in order */
+TEST_F(krtp, new_many)
+{
+	struct reply_ids r = {};
+	struct dump_count d = {};
+	long long off;
+
+	ASSERT_EQ(0, knl_xfer_cb(&self->k, flow_new_three(&self->k, self->buf, 4002, &off),
+				 &self->a, reply_ids_cb, &r));
+	ASSERT_EQ(1, self->a.replies);
+	ASSERT_EQ(3, r.n);
+	ASSERT_NE(0, r.id[0]);
+	ASSERT_LT(r.id[0], r.id[1]);
+	ASSERT_LT(r.id[1], r.id[2]);
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	ASSERT_EQ(3, d.n);
+}
+
+/*
+ * A refused flow in the middle: the ones before it are added and in the
+ * reply, the error names the refused nest, the ones after it are not tried
+ */
+TEST_F(krtp, new_many_refused)
+{
+	struct reply_ids r = {};
+	struct dump_count d = {};
+	long long off;
+
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4100, "192.0.2.1", 5000, &self->a));
+	ASSERT_EQ(-EEXIST, knl_xfer_cb(&self->k, flow_new_three(&self->k, self->buf, 4100, &off),
+				       &self->a, reply_ids_cb, &r));
+	EXPECT_STREQ("krtp: a flow for 10.0.0.1:4100 exists", self->a.msg);
+	/* the LOCAL nest of the second flow */
+	EXPECT_EQ(off, self->a.offs);
+	ASSERT_EQ(1, r.n);
+	ASSERT_NE(0, r.id[0]);
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	ASSERT_EQ(2, d.n);	/* 4100 from before and 4000; not 4004 */
+}
+
 TEST_F(krtp, del_unknown_id)
 {
 	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_DEL, 0);

@@ -128,7 +128,11 @@ enum {
 };
 
 enum {
-	/* add a flow: LOCAL and PEER required; replies with its ID and LOCAL */
+	/*
+	 * add flows, one FLOW nest each (LOCAL and PEER required), in order
+	 * until one is refused; replies with a FLOW nest (ID and LOCAL) per
+	 * flow added, then the error of the refused one, if any
+	 */
 	KRTP_CMD_FLOW_NEW = 1,
 	/* delete a flow named by ID or by LOCAL */
 	KRTP_CMD_FLOW_DEL,
