@@ -15,18 +15,7 @@
 #   bob   RTP 10.0.2.2:7000 -> 10.0.0.1:B' ==krtp.ko==>  10.0.0.1:A' -> 10.0.1.2:6000
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
-require_sip_tools
-[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
-ktap_print_header
-
-krtp_load || skip_all "insmod $KRTP_KO failed"
-sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
-krtpd_config kernel
-krtpd_start || { ktap_test_fail "krtpd starts with media = kernel"; ktap_finished; exit; }
-ktap_test_pass "krtpd starts with media = kernel"
-
-sip_check "alice registers" register alice
-sip_check "bob registers" register bob
+sip_kernel_setup
 
 A2B=$CALLEE4:$BOB_RTP		# the flow that delivers alice's RTP to bob
 B2A=$CALLER4:$ALICE_RTP		# and bob's to alice
@@ -39,14 +28,6 @@ both_ways() {
 	flows_snap
 	[ "$(flow_by_peer "$A2B" stats.packets)" = "$1" ] &&
 		[ "$(flow_by_peer "$B2A" stats.packets)" = "$1" ]
-}
-
-# no_call_left WHAT: after a call ended, krtpd holds no flow, port or call
-no_call_left() {
-	wait_eq 5000 0 nflows >/dev/null
-	check "$1: no flow left" 0 "$(nflows)"
-	check "$1: no relay port left" 0 "$(relay_ports_bound)"
-	check "$1: no call left" 0 "$(ncalls)"
 }
 
 # --- a call with media both ways ------------------------------------------

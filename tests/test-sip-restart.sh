@@ -18,18 +18,7 @@
 #   t4 alice's BYE through the new krtpd: flows gone
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
-require_sip_tools
-[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
-ktap_print_header
-
-krtp_load || skip_all "insmod $KRTP_KO failed"
-sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
-krtpd_config kernel
-krtpd_start || { ktap_test_fail "krtpd starts with media = kernel"; ktap_finished; exit; }
-ktap_test_pass "krtpd starts with media = kernel"
-
-sip_check "alice registers" register alice
-sip_check "bob registers" register bob
+sip_kernel_setup
 regs_before=$(bindings alice; bindings bob)
 
 A2B=$CALLEE4:$BOB_RTP

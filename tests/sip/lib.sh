@@ -397,4 +397,32 @@ relay_ports_bound() {
 sysfs_or0() {
 	cat "$SYSFS/$1" 2>/dev/null || echo 0
 }
+# no_call_left WHAT: after a call ended, krtpd holds no flow, port or call
+no_call_left() {
+	wait_eq 5000 0 nflows >/dev/null
+	check "$1: no flow left" 0 "$(nflows)"
+	check "$1: no relay port left" 0 "$(relay_ports_bound)"
+	check "$1: no call left" 0 "$(ncalls)"
+}
+
+# sip_kernel_setup [--no-register]: what the kernel-media SIP tests start
+# from: the KTAP header, krtp.ko loaded, the alice / krtpd / bob namespaces,
+# krtpd running with media = kernel, and (unless told not to) alice and bob
+# registered. Skips the test if a tool or the module is missing; ends it if
+# the topology or krtpd does not come up.
+sip_kernel_setup() {
+	require_sip_tools
+	[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
+	ktap_print_header
+
+	krtp_load || skip_all "insmod $KRTP_KO failed"
+	sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+	krtpd_config kernel
+	krtpd_start || { ktap_test_fail "krtpd starts with media = kernel"; ktap_finished; exit; }
+	ktap_test_pass "krtpd starts with media = kernel"
+	[ "${1:-}" = --no-register ] && return 0
+	sip_check "alice registers" register alice
+	sip_check "bob registers" register bob
+}
+
 defer sip_keep_logs
