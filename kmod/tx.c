@@ -35,14 +35,18 @@
 
 #include "tx.h"
 
-/* the cached route, if there is one and it is still current */
-static struct dst_entry *krtp_tx_route_get(struct krtp_flow *flow)
+/*
+ * Give @skb the cached route, without a reference, if there is one and it
+ * is still current; else the caller looks it up and krtp_tx_route_set()s.
+ */
+static bool krtp_tx_route_cached(struct krtp_flow *flow, struct sk_buff *skb)
 {
 	struct krtp_route *route = rcu_dereference(flow->route);
 
-	if (likely(route) && likely(dst_check(route->dst, route->cookie)))
-		return route->dst;
-	return NULL;
+	if (unlikely(!route) || unlikely(!dst_check(route->dst, route->cookie)))
+		return false;
+	skb_dst_set_noref(skb, route->dst);
+	return true;
 }
 
 /*
@@ -93,7 +97,6 @@ static void krtp_tx_scrub(struct sk_buff *skb)
 int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 			 struct sk_buff *skb, unsigned int thoff)
 {
-	struct dst_entry *dst;
 	struct udphdr *uh;
 	struct iphdr *iph;
 
@@ -106,10 +109,7 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 		return -EINVAL;
 
 	krtp_tx_scrub(skb);
-	dst = krtp_tx_route_get(flow);
-	if (dst) {
-		skb_dst_set_noref(skb, dst);
-	} else {
+	if (!krtp_tx_route_cached(flow, skb)) {
 		struct flowi4 fl4 = {
 			.daddr = flow->peer.addr.ip4,
 			.saddr = flow->via.addr.ip4,
@@ -173,10 +173,7 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 		return -EINVAL;
 
 	krtp_tx_scrub(skb);
-	dst = krtp_tx_route_get(flow);
-	if (dst) {
-		skb_dst_set_noref(skb, dst);
-	} else {
+	if (!krtp_tx_route_cached(flow, skb)) {
 		struct flowi6 fl6 = {
 			.daddr = flow->peer.addr.ip6,
 			.saddr = flow->via.addr.ip6,
