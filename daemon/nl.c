@@ -50,7 +50,6 @@ struct krtp_nl {
 	uint32_t mcgrp;		/* id of the "flows" group, 0 if none */
 	uint32_t portid;
 	uint32_t seq;
-	int rcvbuf;		/* what the kernel granted, in bytes */
 	bool dump_intr;		/* NLM_F_DUMP_INTR seen in the current dump */
 	char errmsg[256];
 	char *rbuf;		/* NL_RBUF_LEN */
@@ -395,14 +394,11 @@ static void nl_set_bufs(struct krtp_nl *nl)
 {
 	int fd = mnl_socket_get_fd(nl->sock);
 	int val = NL_SOCKBUF;
-	socklen_t len = sizeof(nl->rcvbuf);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &val, sizeof(val)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &val, sizeof(val));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &val, sizeof(val)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, sizeof(val));
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &nl->rcvbuf, &len) < 0)
-		nl->rcvbuf = 0;
 }
 
 static int nl_family_cb(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg)
