@@ -2,7 +2,7 @@
 /*
  * SIP transactions (RFC 3261 §17): INVITE and non-INVITE, client and server,
  * with timers A, B, D, E, F, G, H, I, J and K and UDP retransmissions.
- * (Timer C belongs to the proxy's branches, see proxy.c.)
+ * (Timer C belongs to the proxy's branches, see proxy_fork.c.)
  *
  * Transactions live in one cds_lfht keyed by branch, sent-by and method.
  * Main thread only: created, matched, and destroyed by the loop; a

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dialogs and in-dialog requests: the dialog an initial INVITE's 2xx
+ * creates (route sets from Record-Route, RFC 3261 §12.1.2), the leg an
+ * in-dialog request comes from, the ACK of a 2xx (forwarded statelessly,
+ * §16.11), BYE, and the BYEs krtpd sends itself when media goes idle.
+ *
+ * Lifetimes: struct dlg belongs to dialog.c; a pointer from DLG_Find is used
+ * within one call and never kept. DLG_Remove (BYE, PRX_EndCall) frees it,
+ * so nothing may use d after that. krtpd's own BYEs are client
+ * transactions without an owner: they finish alone.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../config.h"
+#include "../hash.h"
+#include "../log.h"
+#include "../media.h"
+#include "auth.h"
+#include "build.h"
+#include "dialog.h"
+#include "proxy_internal.h"
+#include "registrar.h"
+#include "txn.h"
+
+/*
+ * Which leg of dialog d sent m: MED_LEG_A or MED_LEG_B, -1 when its tags
+ * are not the dialog's. Both tags must match: a forked INVITE answered
+ * twice has a second dialog under the same Call-ID, which the caller ends
+ * at once; its BYE must not end the call that was kept.
+ */
+int prx_dialog_leg(const struct sip_msg *m, const struct dlg *d)
+{
+	if (STR_Eq(m->from.tag, STR_C(d->a_tag)) && STR_Eq(m->to.tag, STR_C(d->b_tag)))
+		return MED_LEG_A;
+	if (STR_Eq(m->from.tag, STR_C(d->b_tag)) && STR_Eq(m->to.tag, STR_C(d->a_tag)))
+		return MED_LEG_B;
+	return -1;
+}
+
+/* the 2xx of an initial INVITE: remember the dialog before it is forwarded */
+/* append "<uri>" to a comma-separated route set; gives up when full */
+static void prx_route_add(char *set, size_t sz, struct sip_str uri)
+{
+	size_t len = strlen(set);
+
+	if (len + uri.len + 4 >= sz)
+		return;
+	snprintf(set + len, sz - len, "%s<%.*s>", len ? "," : "", (int)uri.len, uri.s);
+}
+
+void prx_dialog_create(struct prx_ctx *ctx, struct prx_branch *br, const struct sip_msg *r)
+{
+	struct sip_msg *inv = prx_ctx_msg(ctx);
+	char a_route[1024] = "", b_route[1024] = "";
+	char *ac, *bc, *af, *bt, *at, *btag;
+	int first = -1, last = -1, i;
+	struct dlg_init in;
+
+	if (!inv)
+		return;
+	for (i = 0; i < r->nrr; i++) {
+		if (prx_uri_is_us(&r->rr[i].uri)) {
+			if (first < 0)
+				first = i;
+			last = i;
+		}
+	}
+	if (first >= 0) {
+		/* towards B: the entries above ours, as A's route set lists them (reversed) */
+		for (i = first - 1; i >= 0; i--)
+			prx_route_add(b_route, sizeof(b_route), r->rr[i].uri_raw);
+		for (i = last + 1; i < r->nrr; i++)
+			prx_route_add(a_route, sizeof(a_route), r->rr[i].uri_raw);
+	}
+	ac = strndup(inv->ncontact ? inv->contact[0].uri_raw.s : "",
+		     inv->ncontact ? inv->contact[0].uri_raw.len : 0);
+	bc = strndup(r->ncontact ? r->contact[0].uri_raw.s : "",
+		     r->ncontact ? r->contact[0].uri_raw.len : 0);
+	af = strndup(inv->from.raw.s, inv->from.raw.len);
+	bt = strndup(r->to.raw.s, r->to.raw.len);
+	at = strndup(inv->from.tag.s, inv->from.tag.len);
+	btag = strndup(r->to.tag.s, r->to.tag.len);
+	if (ac && bc && af && bt && at && btag) {
+		memset(&in, 0, sizeof(in));
+		in.call_id = ctx->call_id;
+		in.a_tag = at;
+		in.b_tag = btag;
+		in.a_from = af;
+		in.b_to = bt;
+		in.a_contact = ac;
+		in.b_contact = bc;
+		in.a_route = a_route;
+		in.b_route = b_route;
+		in.a_peer = &ctx->src;
+		in.b_peer = &br->dst;
+		in.a_cseq = inv->cseq;
+		in.created = time(NULL);
+		if (DLG_Create(&in) == 0)
+			prx_stats.calls_started++;
+	}
+	free(ac);
+	free(bc);
+	free(af);
+	free(bt);
+	free(at);
+	free(btag);
+	free(inv);
+}
+
+/* In-dialog bookkeeping: leg, CSeq, BYE; returns the leg the request came from */
+enum med_leg prx_in_dialog(const struct sip_msg *m, const struct tp_peer *src)
+{
+	struct dlg *d;
+	enum med_leg leg;
+	int match;
+
+	if (!m->to.tag.len)
+		return MED_LEG_A;
+	d = DLG_Find(m->call_id.s, m->call_id.len);
+	if (!d)
+		return MED_LEG_A;
+	match = prx_dialog_leg(m, d);
+	if (match < 0)
+		return MED_LEG_A;
+	leg = match;
+	if (leg == MED_LEG_A) {
+		if (m->cseq > d->a_cseq)
+			d->a_cseq = m->cseq;
+		d->a_peer = *src;
+		d->a_peer.conn = 0;
+	} else {
+		if (m->cseq > d->b_cseq)
+			d->b_cseq = m->cseq;
+		d->b_peer = *src;
+		d->b_peer.conn = 0;
+	}
+	if (m->method_id == SIP_M_BYE) {
+		LOG_INFO("call %s ended by %s", d->call_id, leg == MED_LEG_A ? "caller" : "callee");
+		if (prx_cfg.media)
+			MED_Delete(d->call_id);
+		DLG_Remove(d);
+	} else if (m->method_id == SIP_M_INVITE) {
+		DLG_Save(d);
+	}
+	return leg;
+}
+
+/* ACK for a 2xx, and nothing else, is forwarded without a transaction (§16.11) */
+void prx_ack_stateless(const struct sip_msg *m, const struct tp_peer *src)
+{
+	struct prx_target tg[REG_MAX_BINDINGS];
+	const char *reason = NULL;
+	char branch[64];
+	struct prx_fwd f;
+	struct sip_buf b;
+	int nt, npop;
+
+	if (m->max_forwards == 0)
+		return;
+	if (prx_route(m, src, NULL, tg, &nt, &npop, &reason) || nt < 1)
+		return;
+	/* the same ACK retransmitted gets the same branch */
+	snprintf(branch, sizeof(branch), PRX_BRANCH_PFX "%08x.a%llx", prx_loop_hash(m),
+		 (unsigned long long)HASH_Fnv(m->via[0].branch.s, m->via[0].branch.len));
+	memset(&f, 0, sizeof(f));
+	f.ruri = tg[0].uri[0] ? tg[0].uri : NULL;
+	f.npop = npop;
+	f.branch = branch;
+	f.src = src;
+	f.dst = &tg[0].dst;
+	f.strip_auth = prx_auth_calls();
+	if (prx_cfg.media && prx_is_sdp(m)) {
+		struct dlg *d = DLG_Find(m->call_id.s, m->call_id.len);
+		size_t outlen;
+
+		/* the answer to a late offer; repeated ACKs are answered again, the same */
+		if (d && d->late_offer &&
+		    !MED_Answer(d->call_id, d->late_offer_leg, (const void *)&src->addr,
+				m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &outlen)) {
+			f.body = prx_sdp;
+			f.bodylen = outlen;
+		}
+	}
+	SB_Init(&b, prx_buf, PRX_BUFSZ);
+	prx_build_request(&b, m, &f);
+	prx_send_built(&tg[0].dst, &b);
+}
+
+/* ---- media inactivity ---- */
+
+static void prx_route_first(const char *route, struct sip_uri *u, char *buf, size_t sz)
+{
+	const char *s = strchr(route, '<'), *e = s ? strchr(s, '>') : NULL;
+
+	memset(u, 0, sizeof(*u));
+	if (!s || !e || (size_t)(e - s) >= sz)
+		return;
+	memcpy(buf, s + 1, e - s - 1);
+	buf[e - s - 1] = '\0';
+	URI_Parse(u, buf, strlen(buf));
+}
+
+static void prx_send_bye(struct dlg *d, int to_b)
+{
+	const char *contact = to_b ? d->b_contact : d->a_contact;
+	const char *route = to_b ? d->b_route : d->a_route;
+	struct tp_peer *hint = to_b ? &d->b_peer : &d->a_peer;
+	char routebuf[512], local[80], branch[64];
+	struct tp_peer dst;
+	struct sip_uri u;
+	struct sip_buf b;
+
+	if (!contact[0])
+		return;
+	if (route[0]) {
+		prx_route_first(route, &u, routebuf, sizeof(routebuf));
+		if (!u.host.len || REG_ContactTarget(&u, NULL, &dst))
+			return;
+	} else {
+		if (URI_Parse(&u, contact, strlen(contact)) ||
+		    REG_ContactTarget(&u, hint->proto ? hint : NULL, &dst))
+			return;
+	}
+	if (TP_LocalFor(&dst, local, sizeof(local)))
+		return;
+	snprintf(branch, sizeof(branch), PRX_BRANCH_PFX "bye.%lx", ++prx_branch_seq);
+	SB_Init(&b, prx_buf, PRX_BUFSZ);
+	SB_Addf(&b, "BYE %s SIP/2.0\r\nVia: SIP/2.0/%s %s;branch=%s\r\n", contact,
+		TP_ProtoName(dst.proto), local, branch);
+	if (route[0])
+		SB_Addf(&b, "Route: %s\r\n", route);
+	SB_Addf(&b, "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+		"CSeq: %u BYE\r\nReason: SIP;cause=408;text=\"media timeout\"\r\n"
+		"User-Agent: " SIP_SERVER "\r\nContent-Length: 0\r\n\r\n",
+		to_b ? d->a_from : d->b_to, to_b ? d->b_to : d->a_from, d->call_id,
+		(to_b ? d->a_cseq : d->b_cseq) + 1);
+	if (!b.overflow)
+		TXN_ClientNew(&dst, branch, SIP_M_BYE, b.p, b.len, NULL, NULL, 0);
+}
+
+void PRX_EndCall(const char *call_id, const char *why)
+{
+	struct dlg *d = DLG_Find(call_id, strlen(call_id));
+
+	LOG_INFO("call %s: %s, tearing it down", call_id, why);
+	if (prx_cfg.media)
+		MED_Delete(call_id);
+	if (!d)
+		return;
+	prx_send_bye(d, 1);
+	prx_send_bye(d, 0);
+	DLG_Remove(d);
+}
