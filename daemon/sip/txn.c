@@ -546,9 +546,9 @@ void TXN_Fini(void)
 	if (!txn_ht)
 		return;
 	RCU_ReadLock();
+	/* owners hear of each one (ops->destroyed) and drop what they hold for it */
 	RCU_HashForEach(txn_ht, &it, n) {
 		t = caa_container_of(n, struct txn, node);
-		t->ops = NULL;
 		txn_destroy(t);
 	}
 	RCU_ReadUnlock();

@@ -625,6 +625,21 @@ static void test_auth_calls(void)
 	CHECK_EQ(AUTH_Init(NULL, "krtpd", 300), 0);
 }
 
+/*
+ * Shutdown with a forwarded non-INVITE still waiting for its answer: the
+ * transactions tell the proxy they are gone, so its context is freed (the
+ * run's ASan leak check fails otherwise).
+ */
+static void test_shutdown_pending(void)
+{
+	nsent = 0;
+	feed(5070, "OPTIONS sip:bob@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKsd1", "shut-1", "1 OPTIONS")
+	     "Max-Forwards: 70\r\nFrom: <sip:carol@example.org>;tag=s\r\n"
+	     "To: <sip:bob@krtp.test>\r\nContent-Length: 0\r\n\r\n", 5070);
+	CHECK(find(5080, 0, "OPTIONS") != NULL);
+	CHECK(TXN_Count() >= 2);		/* server and client, both pending */
+}
+
 int main(void)
 {
 	char *argv[] = { "krtpd", "-c", "/dev/null", "-D", "krtp.test", "-f", NULL };
@@ -659,6 +674,7 @@ int main(void)
 	test_fork();
 	test_timeouts();
 	test_auth_calls();
+	test_shutdown_pending();
 
 	TP_Fini();
 	PRX_Fini();
