@@ -27,6 +27,8 @@ static pthread_mutex_t sto_ckpt_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sto_ckpt_cond = PTHREAD_COND_INITIALIZER;
 static int sto_ckpt_stop;
 static char sto_path[PATH_MAX];
+static void (*sto_commit_hooks[4])(int err);
+static int sto_ncommit_hooks;
 
 /* Copy the WAL into the database once a second; the fsync happens here. */
 static void *sto_ckpt_main(void *arg)
@@ -161,6 +163,7 @@ void STO_Fini(void)
 		sqlite3_close(sto_db);
 	}
 	sto_db = NULL;
+	sto_ncommit_hooks = 0;
 }
 
 /*
@@ -190,19 +193,39 @@ void STO_BatchBegin(void)
 	sto_batching = 1;
 }
 
+int STO_AddCommitHook(void (*fn)(int err))
+{
+	int i;
+
+	for (i = 0; i < sto_ncommit_hooks; i++)
+		if (sto_commit_hooks[i] == fn)
+			return 0;
+	if (sto_ncommit_hooks == (int)(sizeof(sto_commit_hooks) / sizeof(sto_commit_hooks[0])))
+		return -ENOSPC;
+	sto_commit_hooks[sto_ncommit_hooks++] = fn;
+	return 0;
+}
+
+int STO_Batching(void)
+{
+	return sto_batching;
+}
+
 int STO_BatchCommit(int end)
 {
-	int err = 0;
+	int i, err = 0;
 
 	if (end)
 		sto_batching = 0;
-	if (!sto_in_txn)
-		return 0;
-	sto_in_txn = 0;
-	if (sto_exec("COMMIT")) {
-		sqlite3_exec(sto_db, "ROLLBACK", NULL, NULL, NULL);
-		err = -EIO;
+	if (sto_in_txn) {
+		sto_in_txn = 0;
+		if (sto_exec("COMMIT")) {
+			sqlite3_exec(sto_db, "ROLLBACK", NULL, NULL, NULL);
+			err = -EIO;
+		}
 	}
+	for (i = 0; i < sto_ncommit_hooks; i++)
+		sto_commit_hooks[i](err);
 	return err;
 }
 
@@ -258,16 +281,21 @@ static const char *sto_col(sqlite3_stmt *st, int i)
 	return s ? s : "";
 }
 
-int STO_BindingLoad(void (*cb)(const struct sto_binding *b, void *arg), void *arg)
+static int sto_binding_load(const char *aor,
+			    void (*cb)(const struct sto_binding *b, void *arg), void *arg)
 {
 	sqlite3_stmt *st;
 	int n = 0;
 
 	if (!sto_db)
 		return -ENODEV;
-	if (sqlite3_prepare_v2(sto_db, "SELECT aor, domain, contact, expires, call_id, cseq, "
+	if (sqlite3_prepare_v2(sto_db, aor ? "SELECT aor, domain, contact, expires, call_id, "
+			       "cseq, source, proto FROM registrations WHERE aor=?" :
+			       "SELECT aor, domain, contact, expires, call_id, cseq, "
 			       "source, proto FROM registrations", -1, &st, NULL) != SQLITE_OK)
 		return sto_err("loading registrations");
+	if (aor)
+		sto_text(st, 1, aor);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct sto_binding b = {
 			.aor = sto_col(st, 0),
@@ -285,6 +313,17 @@ int STO_BindingLoad(void (*cb)(const struct sto_binding *b, void *arg), void *ar
 	}
 	sqlite3_finalize(st);
 	return n;
+}
+
+int STO_BindingLoad(void (*cb)(const struct sto_binding *b, void *arg), void *arg)
+{
+	return sto_binding_load(NULL, cb, arg);
+}
+
+int STO_BindingLoadAor(const char *aor, void (*cb)(const struct sto_binding *b, void *arg),
+		       void *arg)
+{
+	return sto_binding_load(aor, cb, arg);
 }
 
 int STO_DialogPut(const struct sto_dialog *d)

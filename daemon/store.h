@@ -44,10 +44,21 @@ void STO_Fini(void);
 void STO_BatchBegin(void);
 /* commit what the batch wrote; @end also ends the batch. 0 or -EIO (rolled back) */
 int STO_BatchCommit(int end);
+/* inside a batch: what is written now is undone if its commit fails */
+int STO_Batching(void);
+/*
+ * fn(err) runs after every STO_BatchCommit with its result; on -EIO the
+ * batch's writes are gone and a module keeping them in memory too must
+ * undo them there (the registrar reloads what it changed). At most 4.
+ */
+int STO_AddCommitHook(void (*fn)(int err));
 
 int STO_BindingPut(const struct sto_binding *b);
 int STO_BindingDel(const char *aor, const char *contact);
 int STO_BindingLoad(void (*cb)(const struct sto_binding *b, void *arg), void *arg);
+/* the stored bindings of one AOR only */
+int STO_BindingLoadAor(const char *aor, void (*cb)(const struct sto_binding *b, void *arg),
+		       void *arg);
 
 int STO_DialogPut(const struct sto_dialog *d);
 int STO_DialogDel(const char *call_id);

@@ -31,6 +31,17 @@ static struct cds_lfht *reg_ht;
 static struct reg_config reg_cfg;
 static unsigned long reg_count;
 
+/*
+ * Memory and store agree (group commit): the AORs a batch changed are
+ * noted here, and if its commit fails they are reloaded from the store,
+ * which rolled back. A full journal means reload everything. Noting is a
+ * copy of the user name, no allocation.
+ */
+#define REG_JOURNAL 128
+static char reg_journal[REG_JOURNAL][129];
+static int reg_njournal, reg_journal_full;
+static int64_t reg_now;			/* the time of the last REGISTER, for reloads */
+
 static int reg_match(struct cds_lfht_node *node, const void *key)
 {
 	const struct sip_str *k = key;
@@ -85,13 +96,19 @@ static void reg_binding_free(struct reg_binding *b)
 	b->contact = b->call_id = NULL;
 }
 
-static void reg_remove(struct reg_aor *a, int i, int store)
+/* 0, or the store's error: the binding is then still in memory */
+static int reg_remove(struct reg_aor *a, int i, int store)
 {
-	if (store)
-		STO_BindingDel(a->user, a->b[i].contact);
+	if (store) {
+		int err = STO_BindingDel(a->user, a->b[i].contact);
+
+		if (err)
+			return err;
+	}
 	reg_binding_free(&a->b[i]);
 	a->b[i] = a->b[--a->n];
 	reg_count--;
+	return 0;
 }
 
 static void reg_maybe_drop(struct reg_aor *a)
@@ -147,15 +164,80 @@ static int reg_store(struct reg_aor *a, struct reg_binding *b)
 	return STO_BindingPut(&sb);
 }
 
+static void reg_note(struct sip_str user)
+{
+	if (!STO_Batching())
+		return;
+	if (reg_njournal == REG_JOURNAL) {
+		reg_journal_full = 1;
+		return;
+	}
+	memcpy(reg_journal[reg_njournal], user.s, user.len);
+	reg_journal[reg_njournal++][user.len] = '\0';
+}
+
+static void reg_load_one(const struct sto_binding *sb, void *arg);
+
+/* Make user's bindings in memory what the store holds. */
+static void reg_reload(const char *user)
+{
+	struct reg_aor *a = reg_find(STR_C(user));
+	int64_t now = reg_now;
+
+	if (a)
+		while (a->n)
+			reg_remove(a, 0, 0);
+	STO_BindingLoadAor(user, reg_load_one, &now);
+	a = reg_find(STR_C(user));
+	if (a)
+		reg_maybe_drop(a);
+}
+
+static void reg_reload_all(void)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct reg_aor *a;
+	int64_t now = reg_now;
+
+	RCU_HashForEach(reg_ht, &it, n) {
+		a = caa_container_of(n, struct reg_aor, node);
+		while (a->n)
+			reg_remove(a, 0, 0);
+		reg_maybe_drop(a);
+	}
+	STO_BindingLoad(reg_load_one, &now);
+}
+
+/* after each group commit (STO_AddCommitHook); main thread, RCU read side */
+static void reg_committed(int err)
+{
+	int i;
+
+	if (err && reg_ht) {
+		LOG_ERR("registrations not stored: %s reloaded from the store",
+			reg_journal_full ? "all" : "the changed ones");
+		if (reg_journal_full)
+			reg_reload_all();
+		else
+			for (i = 0; i < reg_njournal; i++)
+				reg_reload(reg_journal[i]);
+	}
+	reg_njournal = 0;
+	reg_journal_full = 0;
+}
+
 int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 	       struct sip_buf *hdrs, const char **reason)
 {
 	struct sip_str user = m->to.uri.user;
 	long exp[SIP_MAX_CONTACT];
 	struct reg_aor *a;
+	char name[129];
 	int i, j;
 
 	*reason = NULL;
+	reg_now = now;
 	if (!user.len || user.len > 128) {
 		*reason = "Missing User In To";
 		return 404;
@@ -173,8 +255,11 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 				*reason = "Out Of Order CSeq";
 				return 500;
 			}
+		if (a)
+			reg_note(user);
 		while (a && a->n)
-			reg_remove(a, 0, 1);
+			if (reg_remove(a, 0, 1))
+				goto store_failed;
 		if (a)
 			reg_maybe_drop(a);
 		return 200;
@@ -206,6 +291,8 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 		}
 	}
 
+	if (m->ncontact)
+		reg_note(user);
 	for (i = 0; i < m->ncontact; i++) {
 		const struct sip_naddr *c = &m->contact[i];
 		struct reg_binding *b;
@@ -213,7 +300,8 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 		j = reg_find_binding(a, c->uri_raw);
 		if (!exp[i]) {
 			if (j >= 0) {
-				reg_remove(a, j, 1);
+				if (reg_remove(a, j, 1))
+					goto store_failed;
 				LOG_INFO("unregistered %s %.*s", a->user, (int)c->uri_raw.len,
 					 c->uri_raw.s);
 			}
@@ -250,10 +338,8 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 			*reason = "Out Of Memory";
 			return 500;
 		}
-		if (reg_store(a, b)) {
-			*reason = "State Store Failed";
-			return 500;
-		}
+		if (reg_store(a, b))
+			goto store_failed;
 	}
 	if (a) {
 		for (i = 0; i < a->n; i++)
@@ -262,6 +348,13 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 		reg_maybe_drop(a);
 	}
 	return 200;
+
+store_failed:
+	/* what this REGISTER changed before the failure goes too */
+	snprintf(name, sizeof(name), "%.*s", (int)user.len, user.s);
+	reg_reload(name);
+	*reason = "State Store Failed";
+	return 500;
 }
 
 int REG_ContactTarget(const struct sip_uri *uri, const struct tp_peer *src, struct tp_peer *dst)
@@ -334,7 +427,9 @@ void REG_Expire(int64_t now)
 			if (a->b[i].expires > now)
 				continue;
 			LOG_INFO("registration of %s at %s expired", a->user, a->b[i].contact);
-			reg_remove(a, i--, 1);
+			/* gone from memory even if the store fails: a reload drops it too */
+			STO_BindingDel(a->user, a->b[i].contact);
+			reg_remove(a, i--, 0);
 		}
 		reg_maybe_drop(a);
 	}
@@ -409,7 +504,11 @@ int REG_Init(const struct reg_config *cfg)
 {
 	reg_cfg = *cfg;
 	reg_ht = RCU_HashNew();
-	return reg_ht ? 0 : -ENOMEM;
+	if (!reg_ht)
+		return -ENOMEM;
+	reg_njournal = 0;
+	reg_journal_full = 0;
+	return STO_AddCommitHook(reg_committed);
 }
 
 void REG_Fini(void)

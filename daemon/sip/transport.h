@@ -59,7 +59,8 @@ int TP_Send(const struct tp_peer *dst, const char *buf, size_t len);
  * handled between begin() and commit(); UDP sends in between are queued
  * and go out, with sendmmsg(), only once commit() returned 0. If it
  * failed, they are dropped: a reply must not claim what was not stored,
- * and the UAs retransmit. A TCP send, or a full queue, commits early.
+ * and the UAs retransmit (the registrar reloads what the burst changed,
+ * see STO_AddCommitHook). A TCP send, or a full queue, commits early.
  * commit(1) ends the burst.
  */
 void TP_SetBatchHooks(void (*begin)(void), int (*commit)(int end));

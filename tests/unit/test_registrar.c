@@ -4,8 +4,12 @@
  * refresh, query, several contacts, Min-Expires/423 and the max cap,
  * removal by Expires: 0 and Contact: *, RFC 3261 §10.3 step 7 Call-ID/CSeq
  * ordering, expiry, lookup targets (NAT-aware), and that bindings come back
- * from the SQLite store after a restart.
+ * from the SQLite store after a restart. Last, a group commit that fails
+ * (the disk refuses the WAL write) leaves the binding table as the store
+ * has it.
  */
+#include <errno.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -230,6 +234,225 @@ static void test_restart(void)
 	}
 }
 
+/*
+ * A VFS over the default one whose writes to WAL files fail while
+ * vfs_fail is set: COMMIT then fails as it does on a full or broken disk.
+ */
+static sqlite3_vfs vfs_shim, *vfs_base;
+static int vfs_fail, vfs_failed;
+
+struct vfs_file {
+	sqlite3_file base;
+	sqlite3_file *real;
+	int wal;
+};
+
+#define REAL(f) (((struct vfs_file *)(f))->real)
+
+static int vf_close(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xClose(REAL(f));
+}
+
+static int vf_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+	return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
+}
+
+static int vf_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	if (vfs_fail && ((struct vfs_file *)f)->wal) {
+		vfs_failed++;
+		return SQLITE_IOERR_WRITE;
+	}
+	return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
+}
+
+static int vf_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+
+static int vf_sync(sqlite3_file *f, int flags)
+{
+	return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+
+static int vf_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+
+static int vf_lock(sqlite3_file *f, int l)
+{
+	return REAL(f)->pMethods->xLock(REAL(f), l);
+}
+
+static int vf_unlock(sqlite3_file *f, int l)
+{
+	return REAL(f)->pMethods->xUnlock(REAL(f), l);
+}
+
+static int vf_reserved(sqlite3_file *f, int *out)
+{
+	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+
+static int vf_control(sqlite3_file *f, int op, void *arg)
+{
+	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+
+static int vf_sector(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+
+static int vf_chars(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+
+static int vf_shm_map(sqlite3_file *f, int pg, int sz, int ext, void volatile **pp)
+{
+	return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, ext, pp);
+}
+
+static int vf_shm_lock(sqlite3_file *f, int off, int n, int flags)
+{
+	return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
+}
+
+static void vf_shm_barrier(sqlite3_file *f)
+{
+	REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+
+static int vf_shm_unmap(sqlite3_file *f, int del)
+{
+	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
+
+static int vf_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **pp)
+{
+	return REAL(f)->pMethods->xFetch(REAL(f), off, n, pp);
+}
+
+static int vf_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+}
+
+static const sqlite3_io_methods vf_methods = {
+	3, vf_close, vf_read, vf_write, vf_truncate, vf_sync, vf_size, vf_lock, vf_unlock,
+	vf_reserved, vf_control, vf_sector, vf_chars, vf_shm_map, vf_shm_lock, vf_shm_barrier,
+	vf_shm_unmap, vf_fetch, vf_unfetch,
+};
+
+static int vf_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
+{
+	struct vfs_file *vf = (struct vfs_file *)f;
+	int rc;
+
+	(void)vfs;
+	vf->real = (sqlite3_file *)(vf + 1);
+	vf->wal = !!(flags & SQLITE_OPEN_WAL);
+	rc = vfs_base->xOpen(vfs_base, name, vf->real, flags, out);
+	vf->base.pMethods = rc == SQLITE_OK && vf->real->pMethods ? &vf_methods : NULL;
+	return rc;
+}
+
+static void vfs_install(void)
+{
+	vfs_base = sqlite3_vfs_find(NULL);
+	vfs_shim = *vfs_base;
+	vfs_shim.zName = "krtp-test-failing";
+	vfs_shim.szOsFile = sizeof(struct vfs_file) + vfs_base->szOsFile;
+	vfs_shim.xOpen = vf_open;
+	sqlite3_vfs_register(&vfs_shim, 1);
+}
+
+/* the contacts of user, in order, as one string */
+static void contacts(const char *user, char *out, size_t sz)
+{
+	struct reg_target t[REG_MAX_BINDINGS];
+	int i, n = lookup(user, t);
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), sz - strlen(out), "%s%s", i ? " " : "", t[i].uri);
+}
+
+static void test_failed_commit(void)
+{
+	char path[] = "/tmp/krtpd-reg-XXXXXX", c[512], aux[64];
+	int fd = mkstemp(path);
+	unsigned long count;
+
+	close(fd);
+	vfs_install();
+	CHECK_EQ(STO_Init(path), 0);
+	CHECK_EQ(REG_Init(&cfg), 0);
+	/* committed: hank at A, ida at A */
+	STO_BatchBegin();
+	CHECK_EQ(reg("hank", "h1", 1, "Contact: <sip:hank@192.0.2.60:5060>\r\n", NULL, NULL), 200);
+	CHECK_EQ(reg("ida", "i1", 1, "Contact: <sip:ida@192.0.2.61:5060>\r\n", NULL, NULL), 200);
+	CHECK_EQ(STO_BatchCommit(1), 0);
+	count = REG_Count();
+	CHECK_EQ(count, 2);
+
+	/* one burst: gina new, hank moves from A to B, ida removes all; the commit fails */
+	STO_BatchBegin();
+	CHECK_EQ(reg("gina", "g1", 1, "Contact: <sip:gina@192.0.2.62:5060>\r\n", NULL, NULL), 200);
+	CHECK_EQ(reg("hank", "h1", 2, "Contact: <sip:hank@192.0.2.60:5060>;expires=0\r\n"
+		     "Contact: <sip:hank@192.0.2.63:5060>\r\n", NULL, NULL), 200);
+	CHECK_EQ(reg("ida", "i1", 2, "Contact: *\r\nExpires: 0\r\n", NULL, NULL), 200);
+	contacts("hank", c, sizeof(c));
+	CHECK_STR(c, "sip:hank@192.0.2.63:5060");	/* as the replies (withheld) said */
+	CHECK_EQ(REG_Count(), 2);
+	vfs_fail = 1;
+	RCU_ReadLock();
+	CHECK_EQ(STO_BatchCommit(1), -EIO);
+	RCU_ReadUnlock();
+	vfs_fail = 0;
+	CHECK(vfs_failed > 0);
+
+	/* memory is what the store kept */
+	contacts("gina", c, sizeof(c));
+	CHECK_STR(c, "");
+	contacts("hank", c, sizeof(c));
+	CHECK_STR(c, "sip:hank@192.0.2.60:5060");
+	contacts("ida", c, sizeof(c));
+	CHECK_STR(c, "sip:ida@192.0.2.61:5060");
+	CHECK_EQ(REG_Count(), count);
+	/* and the UA's retransmission (same CSeq) is taken now, not refused as old */
+	CHECK_EQ(reg("gina", "g1", 1, "Contact: <sip:gina@192.0.2.62:5060>\r\n", NULL, NULL), 200);
+	CHECK_EQ(reg("hank", "h1", 2, "Contact: <sip:hank@192.0.2.60:5060>;expires=0\r\n"
+		     "Contact: <sip:hank@192.0.2.63:5060>\r\n", NULL, NULL), 200);
+	contacts("hank", c, sizeof(c));
+	CHECK_STR(c, "sip:hank@192.0.2.63:5060");
+
+	/* the store agrees: a restart sees the same table */
+	REG_Fini();
+	STO_Fini();
+	CHECK_EQ(STO_Init(path), 0);
+	CHECK_EQ(REG_Init(&cfg), 0);
+	CHECK_EQ(REG_Load(now), 3);
+	contacts("gina", c, sizeof(c));
+	CHECK_STR(c, "sip:gina@192.0.2.62:5060");
+	contacts("hank", c, sizeof(c));
+	CHECK_STR(c, "sip:hank@192.0.2.63:5060");
+	contacts("ida", c, sizeof(c));
+	CHECK_STR(c, "sip:ida@192.0.2.61:5060");
+	REG_Fini();
+	STO_Fini();
+	unlink(path);
+	snprintf(aux, sizeof(aux), "%s-wal", path);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s-shm", path);
+	unlink(aux);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -242,6 +465,7 @@ int main(void)
 	REG_Fini();
 	STO_Fini();
 	test_restart();
+	test_failed_commit();
 	RCU_Barrier();
 	RCU_UnregisterThread();
 	return check_summary();
