@@ -161,6 +161,21 @@ static int cnf_media(const char *v)
 	return 0;
 }
 
+/* "IP[:PORT]" or "[IPv6][:PORT]" (port 9090), or "off" */
+static int cnf_metrics_listen(const char *v)
+{
+	memset(&cnf.metrics_listen, 0, sizeof(cnf.metrics_listen));
+	if (!strcasecmp(v, "off") || !strcasecmp(v, "no") || !*v)
+		return 0;
+	if (TP_AddrParse(v, 9090, &cnf.metrics_listen) || !TP_Port(&cnf.metrics_listen)) {
+		memset(&cnf.metrics_listen, 0, sizeof(cnf.metrics_listen));
+		fprintf(stderr, "krtpd: metrics_listen must be IP[:PORT], [IPv6][:PORT] or off, not \"%s\"\n",
+			v);
+		return -1;
+	}
+	return 0;
+}
+
 /* One setting from the file or from -o/flags. */
 static int cnf_set(const char *key, const char *v, int from_file)
 {
@@ -245,6 +260,8 @@ static int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_uint(key, v, 1024, 65535, &cnf.max_message_size);
 	if (!strcmp(key, "invite_timeout"))
 		return cnf_uint(key, v, 10, 3600, &cnf.invite_timeout);
+	if (!strcmp(key, "metrics_listen"))
+		return cnf_metrics_listen(v);
 	fprintf(stderr, "krtpd: unknown setting \"%s\"\n", key);
 	return -1;
 }

@@ -37,6 +37,7 @@ struct cnf {
 	unsigned int nonce_lifetime;
 	unsigned int tcp_idle_timeout, tcp_max_connections, max_message_size;
 	unsigned int invite_timeout;	/* Timer C, seconds */
+	struct sockaddr_storage metrics_listen;	/* family 0: no metrics server */
 	int foreground;
 };
 

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "loop.h"
 #include "media.h"
+#include "metrics.h"
 #include "rcu.h"
 #include "sip/auth.h"
 #include "sip/dialog.h"
@@ -306,6 +307,8 @@ int main(int argc, char **argv)
 	}
 	if (CTL_Init(c->control_socket))
 		goto out_tp;
+	if (c->metrics_listen.ss_family && MET_Init(&c->metrics_listen))
+		goto out_ctl;
 	sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_h = sig_fd >= 0 ? LOOP_Add(sig_fd, EPOLLIN, main_signal_event, NULL) : NULL;
 	inact_h = LOOP_Add(inactive_fd, EPOLLIN, main_inactive_event, NULL);
@@ -324,6 +327,7 @@ out_ctl:
 	LOOP_Del(inact_h);
 	if (sig_fd >= 0)
 		close(sig_fd);
+	MET_Fini();
 	CTL_Fini();
 out_tp:
 	TP_Fini();

@@ -19,6 +19,7 @@ PKGS=(
 	cpio xz-utils util-linux
 	sip-tester kamailio kamailio-sqlite-modules sqlite3 baresip python3
 	linux-image-amd64 linux-headers-amd64
+	libmicrohttpd-dev curl	# krtpd's metrics server, and its test
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
 
@@ -28,6 +29,7 @@ if [ "${1:-}" = --build ]; then
 	apt-cache show "linux-headers-$(uname -r)" >/dev/null 2>&1 &&
 		PKGS+=("linux-headers-$(uname -r)")
 	BACKPORT_PKGS=()
+	PKGS+=(libmicrohttpd-dev)	# krtpd's metrics server
 fi
 
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get)" >&2; exit 1; }
