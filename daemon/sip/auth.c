@@ -471,6 +471,37 @@ int AUTH_ForUs(struct sip_str credentials)
 	return !auth_parse(credentials, &c) && STR_Eq(c.realm, STR_C(auth_realm));
 }
 
+/* RFC 3261 §19.1.4 in part: scheme, user exact, host any case, port 5060/5061 when absent */
+static int auth_uri_same(const struct sip_uri *a, const struct sip_uri *b)
+{
+	unsigned int pa = a->port ? a->port : a->sips ? 5061 : 5060;
+	unsigned int pb = b->port ? b->port : b->sips ? 5061 : 5060;
+
+	return a->sips == b->sips && STR_Eq(a->user, b->user) && STR_CaseEq(a->host, b->host) &&
+	       pa == pb;
+}
+
+/*
+ * Does the digest uri= name the Request-URI (RFC 7616 §3.4.6, RFC 2617
+ * §3.2.2.5)? Clients differ in how they write it: the case of scheme and
+ * host, the default port written or not, URI parameters kept or dropped;
+ * and some put the AOR (To or From) of a REGISTER there. The same bytes
+ * are the common case and cost one compare.
+ */
+static int auth_uri_ok(const struct sip_msg *m, struct sip_str uri)
+{
+	struct sip_uri u;
+
+	if (STR_Eq(uri, m->ruri_raw))
+		return 1;
+	if (URI_Parse(&u, uri.s, uri.len))
+		return 0;
+	if (auth_uri_same(&u, &m->ruri))
+		return 1;
+	return m->method_id == SIP_M_REGISTER &&
+	       (auth_uri_same(&u, &m->to.uri) || auth_uri_same(&u, &m->from.uri));
+}
+
 int AUTH_Check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user, int *stale,
 	       const char **reason)
 {
@@ -487,6 +518,11 @@ int AUTH_Check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user
 		return challenge;
 	if (!c.username.len || !c.nonce.len || !c.uri.len || !c.response.len)
 		return 403;
+	if (!auth_uri_ok(m, c.uri)) {
+		*reason = kind == AUTH_PROXY ? "Proxy-Authorization URI Does Not Match Request-URI" :
+					       "Authorization URI Does Not Match Request-URI";
+		return 400;
+	}
 	if (!c.algorithm.len || STR_CaseEqC(c.algorithm, "MD5"))
 		sha = 0;
 	else if (STR_CaseEqC(c.algorithm, "SHA-256"))

@@ -46,7 +46,8 @@ enum auth_kind {
  * Check the credentials of request m (its Authorization or its
  * Proxy-Authorization, after kind) for user `user`: the AOR for REGISTER,
  * the From user for the proxy. Returns 0 (authenticated), 401 or 407
- * (challenge again; *stale set) or 403 (refused; *reason is the phrase).
+ * (challenge again; *stale set), 400 (the digest uri= is not the
+ * Request-URI) or 403 (refused); *reason is the phrase for 400 and 403.
  */
 int AUTH_Check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user, int *stale,
 	       const char **reason);

@@ -176,7 +176,7 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 				return -1;
 			}
 			if (status) {
-				prx_reply(m, src, st, 403, *reason, NULL, 0);
+				prx_reply(m, src, st, status, *reason, NULL, 0);
 				return -1;
 			}
 		}

@@ -69,7 +69,7 @@ static int prx_needs_auth(const struct sip_msg *m)
 	return 1;
 }
 
-/* Returns 0 to go on, 1 when the request was answered: 407 challenge or 403 */
+/* Returns 0 to go on, 1 when the request was answered: 407 challenge, 400 or 403 */
 int prx_authorize(const struct sip_msg *m, const struct tp_peer *src, struct txn *st)
 {
 	const char *reason;
@@ -90,7 +90,7 @@ int prx_authorize(const struct sip_msg *m, const struct tp_peer *src, struct txn
 		AUTH_Challenge(&hb, AUTH_PROXY, stale);
 		prx_reply(m, src, st, 407, NULL, hb.overflow ? NULL : hb.p, hb.len);
 	} else {
-		prx_reply(m, src, st, 403, reason, NULL, 0);
+		prx_reply(m, src, st, status, reason, NULL, 0);
 	}
 	return 1;
 }

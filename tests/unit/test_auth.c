@@ -182,6 +182,96 @@ static int check_register(const char *user, const char *auth_user, const char *p
 	return check_register_nc(user, auth_user, pass, sha, nonce, 0, stale);
 }
 
+/*
+ * A request `method ruri` from alice (To: to) whose Authorization has
+ * uri=`uri` and a response computed over that uri: only the uri check can
+ * fail it.
+ */
+static int check_uri(const char *method, const char *ruri, const char *to, const char *uri)
+{
+	char text[2048], ha1[65], resp[65], nonce[64], *b;
+	int kind = strcmp(method, "REGISTER") ? AUTH_PROXY : AUTH_WWW, stale, r;
+	struct sip_msg m;
+
+	AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
+	AUTH_Ha1(0, "alice", "krtp.test", "alice-pw", ha1);
+	AUTH_Response(0, ha1, STR_C(nonce), STR_C(""), STR_C(""), STR_C(""), STR_C(method),
+		      STR_C(uri), resp);
+	snprintf(text, sizeof(text), "%s %s SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK1\r\n"
+		 "From: <sip:alice@krtp.test>;tag=1\r\nTo: <%s>\r\n"
+		 "Call-ID: c1\r\nCSeq: 2 %s\r\n"
+		 "%sAuthorization: Digest username=\"alice\", realm=\"krtp.test\", "
+		 "nonce=\"%s\", uri=\"%s\", response=\"%s\"\r\nContent-Length: 0\r\n\r\n",
+		 method, ruri, to, method, kind == AUTH_PROXY ? "Proxy-" : "", nonce, uri, resp);
+	b = strdup(text);
+	if (MSG_Parse(&m, b, strlen(b))) {
+		free(b);
+		return -1;
+	}
+	r = AUTH_Check(&m, kind, STR_C("alice"), &stale, &last_reason);
+	free(b);
+	return r;
+}
+
+static void test_uri(void)
+{
+	char path[] = "/tmp/krtpd-users-XXXXXX";
+	FILE *f;
+	int fd = mkstemp(path);
+
+	f = fdopen(fd, "w");
+	fprintf(f, "alice:alice-pw\n");
+	fclose(f);
+	CHECK_EQ(AUTH_Init(path, "krtp.test", 300), 0);
+
+	/* accepted: the same URI as the clients write it */
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test", "sip:krtp.test"), 0);
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test", "SIP:KRTP.Test"), 0);
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test",
+			   "sip:krtp.test:5060"), 0);
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test:5060", "sip:alice@krtp.test",
+			   "sip:krtp.test"), 0);
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test;transport=udp", "sip:alice@krtp.test",
+			   "sip:krtp.test"), 0);
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test",
+			   "sip:krtp.test;transport=tcp"), 0);
+	/* the AOR instead of the Request-URI, as some UAs send for REGISTER */
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test",
+			   "sip:alice@krtp.test"), 0);
+	CHECK_EQ(check_uri("REGISTER", "sip:127.0.0.1:5060", "sip:alice@krtp.test",
+			   "sip:127.0.0.1"), 0);
+	CHECK_EQ(check_uri("REGISTER", "sips:krtp.test", "sip:alice@krtp.test",
+			   "sips:krtp.test:5061"), 0);
+	CHECK_EQ(check_uri("INVITE", "sip:bob@krtp.test", "sip:bob@krtp.test",
+			   "sip:bob@KRTP.TEST:5060;user=phone"), 0);
+	CHECK_EQ(check_uri("INVITE", "sip:[2001:db8::1]:5060", "sip:bob@krtp.test",
+			   "sip:[2001:DB8::1]"), 0);
+
+	/* refused with 400: another URI, whatever the response says */
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test",
+			   "sip:other.test"), 400);
+	CHECK_STR(last_reason, "Authorization URI Does Not Match Request-URI");
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test",
+			   "sip:krtp.test:5070"), 400);
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test",
+			   "sips:krtp.test"), 400);
+	CHECK_EQ(check_uri("REGISTER", "sip:krtp.test", "sip:alice@krtp.test", "garbage"), 400);
+	/* credentials captured from one call replayed for another callee */
+	CHECK_EQ(check_uri("INVITE", "sip:bob@krtp.test", "sip:bob@krtp.test",
+			   "sip:carol@krtp.test"), 400);
+	CHECK_STR(last_reason, "Proxy-Authorization URI Does Not Match Request-URI");
+	/* user parts compare exactly; the To only counts for REGISTER */
+	CHECK_EQ(check_uri("INVITE", "sip:bob@krtp.test", "sip:bob@krtp.test",
+			   "sip:Bob@krtp.test"), 400);
+	CHECK_EQ(check_uri("INVITE", "sip:krtp.test", "sip:bob@krtp.test",
+			   "sip:bob@krtp.test"), 400);
+
+	AUTH_Fini();
+	unlink(path);
+	CHECK_EQ(AUTH_Init(NULL, "x", 0), 0);
+}
+
 static void test_check(void)
 {
 	char path[] = "/tmp/krtpd-users-XXXXXX", ha1[65], nonce[64], old[64];
@@ -287,5 +377,6 @@ int main(void)
 	test_nonce();
 	test_nonce_count();
 	test_check();
+	test_uri();
 	return check_summary();
 }

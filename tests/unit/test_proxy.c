@@ -620,6 +620,36 @@ static void test_auth_calls(void)
 	CHECK(find(5070, 407, "OPTIONS") != NULL);
 	CHECK(find(5080, 0, "OPTIONS") == NULL);
 
+	/* credentials for bob's call replayed on a call to carol: 400, not forwarded */
+	CHECK_EQ(challenge("au15", "auth-15", nonce, sizeof(nonce)), 0);
+	proxy_auth(cred, sizeof(cred), "alice", "alice-pw", 0, nonce, "00000001");
+	nsent = 0;
+	feed(5070, "INVITE sip:carol@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKau16", "auth-16", "1 INVITE")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=f1\r\nTo: <sip:carol@krtp.test>\r\n"
+	     "Contact: <sip:caller@127.0.0.1:5070>\r\n%sContent-Length: 0\r\n\r\n", 5070, cred);
+	s = find(5070, 400, "INVITE");
+	CHECK(has(s, "SIP/2.0 400 Proxy-Authorization URI Does Not Match Request-URI\r\n"));
+	CHECK(find(5080, 0, "INVITE") == NULL);
+	/* a REGISTER whose uri= is another host: 400 too */
+	nsent = 0;
+	{
+		char ha1[65], resp[65], line[512];
+
+		AUTH_Ha1(0, "bob", "krtp.test", "bob-pw", ha1);
+		AUTH_Response(0, ha1, STR_C(nonce), STR_C(""), STR_C(""), STR_C(""),
+			      STR_C("REGISTER"), STR_C("sip:evil.test"), resp);
+		snprintf(line, sizeof(line), "Authorization: Digest username=\"bob\", "
+			 "realm=\"krtp.test\", nonce=\"%s\", uri=\"sip:evil.test\", "
+			 "response=\"%s\"\r\n", nonce, resp);
+		feed(5080, "REGISTER sip:krtp.test SIP/2.0\r\n"
+		     HDRS("z9hG4bKau17", "auth-17", "1 REGISTER")
+		     "From: <sip:bob@krtp.test>;tag=r\r\nTo: <sip:bob@krtp.test>\r\n"
+		     "Contact: <sip:bob@127.0.0.1:5080>\r\n%sContent-Length: 0\r\n\r\n", 5080,
+		     line);
+		s = find(5080, 400, "REGISTER");
+		CHECK(has(s, "SIP/2.0 400 Authorization URI Does Not Match Request-URI\r\n"));
+	}
+
 	unlink(path);
 	AUTH_Fini();
 	CHECK_EQ(AUTH_Init(NULL, "krtpd", 300), 0);
