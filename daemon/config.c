@@ -18,6 +18,7 @@
 
 static struct cnf cnf;
 static int cnf_listen_cli;	/* -l given: the file's listen lines are ignored */
+static int cnf_exempt_set;	/* limit_exempt given: the default list is gone */
 
 const struct cnf *CNF_Get(void)
 {
@@ -45,6 +46,8 @@ static void cnf_defaults(void)
 	cnf.tcp_max_connections = 1024;
 	cnf.max_message_size = 65535;
 	cnf.invite_timeout = 180;
+	LIM_Defaults(&cnf.limits);
+	cnf_exempt_set = 0;
 }
 
 /* "[udp:|tcp:]addr[:port]", addr "[v6]" or "*" (every IPv4 address) */
@@ -176,6 +179,53 @@ static int cnf_metrics_listen(const char *v)
 	return 0;
 }
 
+/* The first limit_exempt line replaces the default list, later ones add to it. */
+static int cnf_add_exempt(const char *s)
+{
+	struct lim_config *l = &cnf.limits;
+
+	if (!cnf_exempt_set) {
+		cnf_exempt_set = 1;
+		l->nexempt = 0;
+	}
+	if (!strcmp(s, "none"))
+		return 0;
+	if (l->nexempt == LIM_MAX_EXEMPT || LIM_CidrParse(s, &l->exempt[l->nexempt])) {
+		fprintf(stderr, "krtpd: bad or too many limit_exempt entries at \"%s\" "
+			"(want up to %d of ADDR[/BITS])\n", s, LIM_MAX_EXEMPT);
+		return -1;
+	}
+	l->nexempt++;
+	return 0;
+}
+
+/* the flood and abuse limits (sip/limits.h) */
+static int cnf_set_limit(const char *key, const char *v)
+{
+	struct lim_config *l = &cnf.limits;
+
+	if (!strcmp(key, "limit_requests_per_second"))
+		return cnf_uint(key, v, 0, 10000000, &l->rate);
+	if (!strcmp(key, "limit_burst"))
+		return cnf_uint(key, v, 1, 10000000, &l->burst);
+	if (!strcmp(key, "limit_table_size"))
+		return cnf_uint(key, v, 64, 1 << 24, &l->table_size);
+	if (!strcmp(key, "limit_exempt"))
+		return cnf_list(v, cnf_add_exempt);
+	if (!strcmp(key, "ban_after_auth_failures"))
+		return cnf_uint(key, v, 0, 255, &l->ban_failures);
+	if (!strcmp(key, "ban_window"))
+		return cnf_uint(key, v, 1, 86400, &l->ban_window);
+	if (!strcmp(key, "ban_time"))
+		return cnf_uint(key, v, 1, 7 * 86400, &l->ban_time);
+	if (!strcmp(key, "tcp_max_connections_per_source"))
+		return cnf_uint(key, v, 0, 65535, &l->conns_per_source);
+	if (!strcmp(key, "max_transactions"))
+		return cnf_uint(key, v, 0, 100000000, &l->max_transactions);
+	fprintf(stderr, "krtpd: unknown setting \"%s\"\n", key);
+	return -1;
+}
+
 /* One setting from the file or from -o/flags. */
 static int cnf_set(const char *key, const char *v, int from_file)
 {
@@ -262,8 +312,7 @@ static int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_uint(key, v, 10, 3600, &cnf.invite_timeout);
 	if (!strcmp(key, "metrics_listen"))
 		return cnf_metrics_listen(v);
-	fprintf(stderr, "krtpd: unknown setting \"%s\"\n", key);
-	return -1;
+	return cnf_set_limit(key, v);
 }
 
 static char *cnf_trim(char *s)

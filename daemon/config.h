@@ -8,6 +8,7 @@
 #define KRTPD_CONFIG_H
 
 #include "media.h"
+#include "sip/limits.h"
 #include "sip/msg.h"
 #include "sip/transport.h"
 
@@ -38,6 +39,7 @@ struct cnf {
 	unsigned int tcp_idle_timeout, tcp_max_connections, max_message_size;
 	unsigned int invite_timeout;	/* Timer C, seconds */
 	struct sockaddr_storage metrics_listen;	/* family 0: no metrics server */
+	struct lim_config limits;	/* flood and abuse limits */
 	int foreground;
 };
 

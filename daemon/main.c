@@ -27,6 +27,7 @@
 #include "rcu.h"
 #include "sip/auth.h"
 #include "sip/dialog.h"
+#include "sip/limits.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/transport.h"
@@ -278,6 +279,8 @@ int main(int argc, char **argv)
 	r = MED_Restore();
 	if (r > 0)
 		LOG_INFO("re-adopted the media of %d calls", r);
+	if (LIM_Init(&c->limits))
+		goto out_media;
 	{
 		struct prx_config pc = {
 			.allow_relay = c->allow_relay,
@@ -288,7 +291,7 @@ int main(int argc, char **argv)
 		};
 
 		if (PRX_Init(&pc))
-			goto out_media;
+			goto out_lim;
 	}
 	{
 		struct tp_limits lim = {
@@ -333,6 +336,8 @@ out_tp:
 	TP_Fini();
 out_prx:
 	PRX_Fini();
+out_lim:
+	LIM_Fini();
 out_media:
 	/* deletes every flow: a stopped krtpd leaves no media running */
 	MED_Fini();

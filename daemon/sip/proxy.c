@@ -32,6 +32,7 @@
 #include "auth.h"
 #include "build.h"
 #include "dialog.h"
+#include "limits.h"
 #include "proxy_internal.h"
 #include "registrar.h"
 #include "txn.h"
@@ -176,6 +177,8 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 				return -1;
 			}
 			if (status) {
+				if (status == 403)
+					LIM_AuthFailed(&src->addr);
 				prx_reply(m, src, st, status, *reason, NULL, 0);
 				return -1;
 			}
@@ -269,6 +272,13 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 	}
 	if (m->method_id == SIP_M_CANCEL) {
 		prx_cancel(m, src);
+		return;
+	}
+	/* over max_transactions, new requests wait; in-dialog ones (BYE) must pass */
+	if (!m->to.tag.len && !LIM_TxnAllowed(&src->addr, TXN_Count())) {
+		static const char ra[] = "Retry-After: " LIM_RETRY_AFTER_S "\r\n";
+
+		prx_reply(m, src, NULL, 503, "Too Many Transactions", ra, sizeof(ra) - 1);
 		return;
 	}
 	st = TXN_ServerNew(m, src);

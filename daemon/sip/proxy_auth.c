@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "build.h"
 #include "dialog.h"
+#include "limits.h"
 #include "proxy_internal.h"
 #include "registrar.h"
 #include "txn.h"
@@ -90,6 +91,8 @@ int prx_authorize(const struct sip_msg *m, const struct tp_peer *src, struct txn
 		AUTH_Challenge(&hb, AUTH_PROXY, stale);
 		prx_reply(m, src, st, 407, NULL, hb.overflow ? NULL : hb.p, hb.len);
 	} else {
+		if (status == 403)
+			LIM_AuthFailed(&src->addr);
 		prx_reply(m, src, st, status, reason, NULL, 0);
 	}
 	return 1;

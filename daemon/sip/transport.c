@@ -24,6 +24,7 @@
 #include "../log.h"
 #include "../loop.h"
 #include "../timer.h"
+#include "limits.h"
 #include "transport.h"
 
 #define TP_MAX_LISTEN	16
@@ -498,7 +499,8 @@ static void tp_conn_read(struct tp_conn *c)
 		}
 		tp_stats.rx++;
 		c->partial_since = 0;
-		tp_fn(c->rbuf, len, &src);
+		if (!LIM_Check(&src.addr, c->rbuf, len))
+			tp_fn(c->rbuf, len, &src);
 		/* the handler may have closed us (a failed send) */
 		c = tp_conn_get(id);
 		if (!c)
@@ -537,6 +539,16 @@ static void tp_conn_event(int fd, uint32_t events, void *arg)
 		tp_conn_read(c);
 }
 
+/* open connections whose peer has the IP of addr */
+static unsigned int tp_conns_from(const struct sockaddr_storage *addr)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < tp_lim.max_conns; i++)
+		n += tp_conns[i] && TP_SameIp(&tp_conns[i]->peer, addr);
+	return n;
+}
+
 static void tp_accept(int fd, uint32_t events, void *arg)
 {
 	int i;
@@ -553,6 +565,14 @@ static void tp_accept(int fd, uint32_t events, void *arg)
 		if (cfd < 0)
 			return;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (!LIM_ConnAllowed(&peer, tp_conns_from(&peer))) {
+			char a[64];
+
+			TP_AddrStr(&peer, a, sizeof(a));
+			LOG_Drop("too many TCP connections from this source, or banned", a);
+			close(cfd);
+			continue;
+		}
 		if (!tp_conn_new(cfd, &peer, 0)) {
 			char a[64];
 
@@ -760,6 +780,8 @@ static void tp_udp_read(int fd, uint32_t events, void *arg)
 			continue;
 		}
 		tp_stats.rx++;
+		if (LIM_Check(&src.addr, tp_rxbuf, n))
+			continue;	/* counted there; answering would feed the flood */
 		tp_fn(tp_rxbuf, n, &src);
 	}
 	tp_txq_flush(1);
