@@ -35,6 +35,7 @@
 #include <sys/random.h>
 
 #include "../log.h"
+#include "../metrics.h"
 #include "../timer.h"
 #include "limits.h"
 
@@ -405,9 +406,38 @@ void LIM_GetStats(struct lim_stats *s)
 	s->table_size = lim_tab ? (lim_mask + 1) * LIM_WAYS : 0;
 }
 
+static void lim_emit(struct met_out *o)
+{
+	static const char drop[] = "SIP messages dropped by the flood and abuse limits.";
+	static const char refused[] = "Connections and requests refused by the caps.";
+
+	MET_Counter(o, "krtpd_limits_dropped_total", drop, MET_LABELS("reason", "rate"),
+		    lim_stats.rate_dropped);
+	MET_Counter(o, "krtpd_limits_dropped_total", drop, MET_LABELS("reason", "banned"),
+		    lim_stats.ban_dropped);
+	MET_Counter(o, "krtpd_limits_refused_total", refused, MET_LABELS("what", "connection"),
+		    lim_stats.conns_refused);
+	MET_Counter(o, "krtpd_limits_refused_total", refused, MET_LABELS("what", "transaction"),
+		    lim_stats.txn_refused);
+	MET_Counter(o, "krtpd_limits_auth_failures_total",
+		    "Failed digest attempts (403 for wrong credentials).", NULL,
+		    lim_stats.auth_failures);
+	MET_Counter(o, "krtpd_limits_bans_total", "Sources banned after failed digest attempts.",
+		    NULL, lim_stats.bans);
+	MET_Gauge(o, "krtpd_limits_bans_active", "Bans in force.", NULL, lim_stats.bans_active);
+	MET_Counter(o, "krtpd_limits_evicted_total", "Sources pushed out of the full table.",
+		    NULL, lim_stats.evicted);
+	MET_Gauge(o, "krtpd_limits_sources", "Sources tracked by the limits table.", NULL,
+		  lim_stats.sources);
+}
+
 int LIM_Init(const struct lim_config *cfg)
 {
+	static int registered;
 	uint32_t buckets = 1;
+
+	if (!registered && !MET_AddSource(lim_emit))
+		registered = 1;
 
 	LIM_Fini();
 	lim_cfg = *cfg;

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "rcu.h"
 #include "sip/auth.h"
 #include "sip/dialog.h"
@@ -220,6 +221,16 @@ static void test_ban(void)
 	LIM_GetStats(&st);
 	CHECK_EQ(st.ban_dropped, 12);
 	CHECK_EQ(st.rate_dropped, 0);
+	/* and the same numbers on /metrics */
+	{
+		size_t len;
+		char *text = MET_Render(&len);
+
+		CHECK(text && strstr(text, "\nkrtpd_limits_dropped_total{reason=\"banned\"} 12\n"));
+		CHECK(text && strstr(text, "\nkrtpd_limits_bans_active 1\n"));
+		CHECK(text && strstr(text, "\nkrtpd_limits_auth_failures_total 5\n"));
+		free(text);
+	}
 	/* the sweep ends it at its time without any message from the source */
 	advance(4000);
 	CHECK(LIM_Banned(&a));
