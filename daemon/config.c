@@ -48,6 +48,8 @@ static void cnf_defaults(void)
 	cnf.invite_timeout = 180;
 	LIM_Defaults(&cnf.limits);
 	cnf_exempt_set = 0;
+	cnf.dns.cache_size = 1024;
+	cnf.dns.negative_ttl = 30;
 }
 
 /* "[udp:|tcp:]addr[:port]", addr "[v6]" or "*" (every IPv4 address) */
@@ -226,6 +228,39 @@ static int cnf_set_limit(const char *key, const char *v)
 	return -1;
 }
 
+static int cnf_add_dns_server(const char *s)
+{
+	struct sockaddr_storage ss;
+
+	if (cnf.dns.nservers == DNS_MAX_SERVERS || strlen(s) >= sizeof(cnf.dns.servers[0]) ||
+	    TP_AddrParse(s, 53, &ss)) {
+		fprintf(stderr, "krtpd: bad dns_servers entry \"%s\" (want up to %d of IP[:PORT] "
+			"or [IPv6][:PORT])\n", s, DNS_MAX_SERVERS);
+		return -1;
+	}
+	snprintf(cnf.dns.servers[cnf.dns.nservers++], sizeof(cnf.dns.servers[0]), "%s", s);
+	return 0;
+}
+
+/* "sip:host[:port][;transport=udp|tcp]": a URI the proxy can send to */
+static int cnf_trunk(const char *v)
+{
+	struct sip_uri u;
+
+	if (!*v) {
+		cnf.trunk[0] = '\0';
+		return 0;
+	}
+	if (strlen(v) >= sizeof(cnf.trunk) || URI_Parse(&u, v, strlen(v)) || !u.host.len ||
+	    u.sips || (u.transport.len && !TP_ProtoParse(u.transport))) {
+		fprintf(stderr, "krtpd: trunk must be a sip: URI such as "
+			"sip:carrier.example.com;transport=udp, not \"%s\"\n", v);
+		return -1;
+	}
+	snprintf(cnf.trunk, sizeof(cnf.trunk), "%s", v);
+	return 0;
+}
+
 /* One setting from the file or from -o/flags. */
 static int cnf_set(const char *key, const char *v, int from_file)
 {
@@ -312,6 +347,16 @@ static int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_uint(key, v, 10, 3600, &cnf.invite_timeout);
 	if (!strcmp(key, "metrics_listen"))
 		return cnf_metrics_listen(v);
+	if (!strcmp(key, "dns_servers")) {
+		cnf.dns.nservers = 0;
+		return cnf_list(v, cnf_add_dns_server);
+	}
+	if (!strcmp(key, "dns_cache_size"))
+		return cnf_uint(key, v, 1, 1000000, &cnf.dns.cache_size);
+	if (!strcmp(key, "dns_negative_ttl"))
+		return cnf_uint(key, v, 0, 3600, &cnf.dns.negative_ttl);
+	if (!strcmp(key, "trunk"))
+		return cnf_trunk(v);
 	return cnf_set_limit(key, v);
 }
 

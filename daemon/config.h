@@ -9,6 +9,7 @@
 
 #include "media.h"
 #include "sip/limits.h"
+#include "sip/dns.h"
 #include "sip/msg.h"
 #include "sip/transport.h"
 
@@ -40,6 +41,8 @@ struct cnf {
 	unsigned int invite_timeout;	/* Timer C, seconds */
 	struct sockaddr_storage metrics_listen;	/* family 0: no metrics server */
 	struct lim_config limits;	/* flood and abuse limits */
+	struct dns_config dns;		/* dns_servers, dns_cache_size, dns_negative_ttl */
+	char trunk[256];		/* SIP URI for numbers we do not serve, "" = none */
 	int foreground;
 };
 

@@ -28,6 +28,7 @@
 #include "sip/auth.h"
 #include "sip/dialog.h"
 #include "sip/limits.h"
+#include "sip/dns.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/transport.h"
@@ -293,6 +294,8 @@ int main(int argc, char **argv)
 		if (PRX_Init(&pc))
 			goto out_lim;
 	}
+	if (DNS_Init(&c->dns))
+		goto out_prx;
 	{
 		struct tp_limits lim = {
 			.max_message = c->max_message_size,
@@ -305,7 +308,7 @@ int main(int argc, char **argv)
 		TP_SetBatchHooks(STO_BatchBegin, STO_BatchCommit);
 		if (TP_Init(c->listen, c->nlisten, &lim, PRX_Receive)) {
 			LOG_ERR("no SIP listener could be opened");
-			goto out_prx;
+			goto out_dns;
 		}
 	}
 	if (CTL_Init(c->control_socket))
@@ -334,6 +337,9 @@ out_ctl:
 	CTL_Fini();
 out_tp:
 	TP_Fini();
+out_dns:
+	/* ends lookups still waiting: their requests are dropped with the proxy */
+	DNS_Fini();
 out_prx:
 	PRX_Fini();
 out_lim:
