@@ -80,5 +80,7 @@ struct med_call_stats {
 	int kernel;		/* carried by krtp.ko (1) or the userspace relay (0) */
 };
 int MED_Stats(const char *call_key, struct med_call_stats *out);
+/* Does media anchor a call by this key (an offer was taken)? */
+int MED_Has(const char *call_key);
 
 #endif /* KRTPD_MEDIA_H */

@@ -583,6 +583,16 @@ void MED_Delete(const char *call_key)
 	pthread_mutex_unlock(&med_lock);
 }
 
+int MED_Has(const char *call_key)
+{
+	int r;
+
+	pthread_mutex_lock(&med_lock);
+	r = med_up && med_call_find(call_key) != NULL;
+	pthread_mutex_unlock(&med_lock);
+	return r;
+}
+
 int MED_Stats(const char *call_key, struct med_call_stats *out)
 {
 	uint64_t now = med_now_ms(), idle = UINT64_MAX;

@@ -215,10 +215,15 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 		}
 	}
 	if (!m->ruri.user.len) {
+		static const char allow[] = "Allow: " PRX_ALLOW_SELF "\r\n";
+
 		if (m->method_id == SIP_M_OPTIONS)
 			return 200;
-		*reason = "No User In Request-URI";
-		return 404;
+		if (in_dialog)
+			return 481;	/* no dialog of ours, nothing to route on */
+		/* for krtpd itself, which handles REGISTER and OPTIONS only (§21.4.6) */
+		prx_reply(m, src, st, 405, NULL, allow, sizeof(allow) - 1);
+		return -1;
 	}
 	{
 		struct reg_target rt[REG_MAX_BINDINGS];
@@ -333,7 +338,9 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 	}
 	ctx->req_leg = leg;
 
-	if (m->method_id == SIP_M_INVITE && prx_cfg.media && prx_is_sdp(m)) {
+	/* an UPDATE offers like a re-INVITE (RFC 3311), for a call media anchors */
+	if (prx_cfg.media && prx_is_sdp(m) && (m->method_id == SIP_M_INVITE ||
+	    (m->method_id == SIP_M_UPDATE && m->to.tag.len && MED_Has(ctx->call_id)))) {
 		int r = MED_Offer(ctx->call_id, leg, (const void *)&src->addr, m->body.s,
 				  m->body.len, prx_sdp, PRX_BUFSZ, &bodylen);
 

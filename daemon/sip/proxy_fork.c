@@ -168,7 +168,8 @@ static void prx_cancel_branch(struct prx_branch *br)
 	struct sip_buf b;
 	int i;
 
-	if (br->cancelled || br->status)
+	/* only an INVITE is cancelled (§9.1): other branches run to their end */
+	if (br->cancelled || br->status || br->ctx->method != SIP_M_INVITE)
 		return;
 	if (!br->provisional) {
 		br->cancel_pending = 1;
@@ -333,6 +334,20 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 	/* 2xx: forwarded, always (§16.7 step 5) */
 	br->status = m->status;
 	TMR_Stop(&br->t_c);
+	if (ctx->method == SIP_M_UPDATE && ctx->media_offer && prx_is_sdp(m)) {
+		/* the answer to an UPDATE's offer (RFC 3311), as to a re-INVITE's */
+		size_t outlen;
+		int r = MED_Answer(ctx->call_id, ctx->answer_leg, (const void *)&br->dst.addr,
+				   m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &outlen);
+
+		if (!r) {
+			body = prx_sdp;
+			bodylen = outlen;
+		} else {
+			LOG_WARN("call %s: media answer to UPDATE refused (%s)", ctx->call_id,
+				 strerror(-r));
+		}
+	}
 	if (ctx->method == SIP_M_INVITE) {
 		/* a second 2xx of a fork goes up as it is: the caller ends that dialog */
 		if (ctx->media_offer && prx_is_sdp(m) && !ctx->got_2xx) {
@@ -451,7 +466,10 @@ void prx_fork(struct prx_ctx *ctx, const struct sip_msg *m, const struct tp_peer
 		f.branch = br->branch;
 		f.src = src;
 		f.dst = &br->dst;
-		f.record_route = m->method_id == SIP_M_INVITE && !m->to.tag.len;
+		/* requests that create a dialog: its in-dialog requests come through us */
+		f.record_route = !m->to.tag.len && (m->method_id == SIP_M_INVITE ||
+						    m->method_id == SIP_M_SUBSCRIBE ||
+						    m->method_id == SIP_M_REFER);
 		f.strip_auth = prx_auth_calls();
 		f.body = body;
 		f.bodylen = bodylen;

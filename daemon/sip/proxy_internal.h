@@ -45,6 +45,8 @@ struct dlg;
 
 #define PRX_BUFSZ	(65536 + 8192)
 #define PRX_BRANCH_PFX	"z9hG4bKkr"
+/* what krtpd answers itself, for a request addressed to it (405) */
+#define PRX_ALLOW_SELF	"OPTIONS, REGISTER"
 
 struct prx_ctx;
 

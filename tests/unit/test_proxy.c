@@ -6,11 +6,16 @@
  * or bob (5080, 5090), and every message krtpd sends is captured by the
  * transport's send hook and checked: where it goes, its start line, Vias,
  * Max-Forwards, Record-Route and Route handling, CANCEL, forking and the
- * best-response choice, and Timer B/C failures on a fake clock. Last, with
- * a users file: callers in our domain are challenged (407) and
- * authenticated, their credentials stripped before forwarding.
+ * best-response choice, and Timer B/C failures on a fake clock. The other
+ * methods (PRACK, UPDATE, INFO, MESSAGE, SUBSCRIBE/NOTIFY, OPTIONS and an
+ * unknown one) in and out of dialogs, and 405 for krtpd itself. With a
+ * users file: callers in our domain are challenged (407) and
+ * authenticated, their credentials stripped before forwarding. Then media
+ * through a 183 with 100rel and an UPDATE, on the userspace relay.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <time.h>
@@ -19,6 +24,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "media.h"
 #include "rcu.h"
 #include "sip/auth.h"
 #include "sip/dialog.h"
@@ -30,6 +36,8 @@
 #include "check.h"
 
 #define MAXSENT 512
+
+static struct prx_config pc_main;	/* the proxy's configuration in main() */
 
 static uint64_t fake_now = 5000000;
 static int port;			/* krtpd's */
@@ -151,8 +159,9 @@ static const char invite_fmt[] =
 	"Max-Forwards: %d\r\nFrom: <sip:alice@krtp.test>;tag=a1\r\nTo: <sip:%s>\r\n"
 	"Contact: <sip:alice@127.0.0.1:5070>\r\nContent-Length: 0\r\n\r\n";
 
-/* a response from the UA at uport to the request krtpd sent it */
-static void answer(int uport, const struct sent *req, int status, const char *totag)
+/* a response from the UA at uport to the request krtpd sent it, with extra header lines */
+static void respond(int uport, const struct sent *req, int status, const char *totag,
+		    const char *extra)
 {
 	const struct sip_msg *m = &req->m;
 	char vias[2048] = "", *p = vias;
@@ -163,11 +172,24 @@ static void answer(int uport, const struct sent *req, int status, const char *to
 			p += snprintf(p, vias + sizeof(vias) - p, "%.*s", (int)m->hdrs[i].line_len,
 				      m->hdrs[i].line);
 	nsent = 0;
-	feed(uport, "SIP/2.0 %d X\r\n%sFrom: %.*s\r\nTo: %.*s;tag=%s\r\nCall-ID: %.*s\r\n"
-	     "CSeq: %u %.*s\r\nContact: <sip:bob@127.0.0.1:%d>\r\nContent-Length: 0\r\n\r\n",
+	feed(uport, "SIP/2.0 %d X\r\n%sFrom: %.*s\r\nTo: %.*s%s%s\r\nCall-ID: %.*s\r\n"
+	     "CSeq: %u %.*s\r\nContact: <sip:bob@127.0.0.1:%d>\r\n%s%s",
 	     status, vias, (int)m->from.raw.len, m->from.raw.s, (int)m->to.raw.len, m->to.raw.s,
-	     totag, (int)m->call_id.len, m->call_id.s, m->cseq, (int)m->cseq_method.len,
-	     m->cseq_method.s, uport);
+	     m->to.tag.len ? "" : ";tag=", m->to.tag.len ? "" : totag, (int)m->call_id.len,
+	     m->call_id.s, m->cseq, (int)m->cseq_method.len, m->cseq_method.s, uport, extra,
+	     strstr(extra, "Content-Length:") ? "" : "Content-Length: 0\r\n\r\n");
+}
+
+static void answer(int uport, const struct sent *req, int status, const char *totag)
+{
+	respond(uport, req, status, totag, "");
+}
+
+/* a copy of a captured message that stays valid when the capture array is reused */
+static void keep(struct sent *c, const struct sent *s)
+{
+	*c = *s;
+	MSG_Parse(&c->m, c->buf, c->len);
 }
 
 static void test_basics(void)
@@ -309,6 +331,205 @@ static void test_cancel(void)
 	s = find(5080, 0, "ACK");
 	CHECK(s != NULL);
 	CHECK(s && STR_Eq(s->m.via[0].branch, copy.m.via[0].branch));
+}
+
+/*
+ * What a proxy must not break (RFC 3261 §16, RFC 3262, 3311, 6086, 3428,
+ * 6665): each method out of a dialog to a registered user and inside one
+ * along the Record-Route, with its own headers intact; and methods sent
+ * to krtpd itself that it does not handle.
+ */
+#define DLG_A "From: <sip:alice@krtp.test>;tag=a7\r\nTo: <sip:dave@krtp.test>;tag=d7\r\n"
+#define DLG_D "From: <sip:dave@krtp.test>;tag=d7\r\nTo: <sip:alice@krtp.test>;tag=a7\r\n"
+
+static void test_methods(void)
+{
+	char rr[64], route[64];
+	struct sent c, inv, *s;
+	int dialogs;
+
+	snprintf(rr, sizeof(rr), "Record-Route: <sip:%s;lr>\r\n", us);
+	snprintf(route, sizeof(route), "Route: <sip:%s;lr>\r\n", us);
+	reg("dave", 5100);
+
+	/* MESSAGE out of a dialog: to the registered contact, body intact, no Record-Route */
+	nsent = 0;
+	feed(5070, "MESSAGE sip:dave@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKmm1", "m-msg", "1 MESSAGE")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=am\r\nTo: <sip:dave@krtp.test>\r\n"
+	     "Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello", 5070);
+	s = find(5100, 0, "MESSAGE");
+	CHECK(has(s, "MESSAGE sip:dave@127.0.0.1:5100 SIP/2.0\r\n"));
+	CHECK(has(s, "Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"));
+	CHECK(s && s->m.nrr == 0 && s->m.max_forwards == 69 && s->m.nvia == 2);
+	if (!s)
+		return;
+	keep(&c, s);
+	answer(5100, &c, 200, "dm");
+	CHECK(find(5070, 200, "MESSAGE") != NULL);
+	/* to a user nobody registered */
+	nsent = 0;
+	feed(5070, "MESSAGE sip:erin@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKmm2", "m-msg2", "1 MESSAGE")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=am\r\nTo: <sip:erin@krtp.test>\r\n"
+	     "Content-Length: 0\r\n\r\n", 5070);
+	CHECK(find(5070, 404, "MESSAGE") != NULL);
+
+	/* OPTIONS to a user goes to the user */
+	nsent = 0;
+	feed(5070, "OPTIONS sip:dave@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKmo1", "m-opt", "1 OPTIONS")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=ao\r\nTo: <sip:dave@krtp.test>\r\n"
+	     "Content-Length: 0\r\n\r\n", 5070);
+	s = find(5100, 0, "OPTIONS");
+	CHECK(has(s, "OPTIONS sip:dave@127.0.0.1:5100 SIP/2.0\r\n"));
+	if (s) {
+		keep(&c, s);
+		answer(5100, &c, 200, "do");
+		CHECK(find(5070, 200, "OPTIONS") != NULL);
+	}
+
+	/* SUBSCRIBE creates a dialog: record-routed, and its NOTIFY comes back through us */
+	nsent = 0;
+	feed(5070, "SUBSCRIBE sip:dave@krtp.test SIP/2.0\r\n"
+	     HDRS("z9hG4bKms1", "m-sub", "1 SUBSCRIBE")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=as\r\nTo: <sip:dave@krtp.test>\r\n"
+	     "Contact: <sip:alice@127.0.0.1:5070>\r\nEvent: presence\r\nExpires: 600\r\n"
+	     "Content-Length: 0\r\n\r\n", 5070);
+	s = find(5100, 0, "SUBSCRIBE");
+	CHECK(has(s, rr));
+	CHECK(has(s, "Event: presence\r\n"));
+	if (!s)
+		return;
+	keep(&c, s);
+	answer(5100, &c, 202, "ds");
+	s = find(5070, 202, "SUBSCRIBE");
+	CHECK(has(s, rr));
+	nsent = 0;
+	feed(5100, "NOTIFY sip:alice@127.0.0.1:5070 SIP/2.0\r\n" HDRS("z9hG4bKmn1", "m-sub", "1 NOTIFY")
+	     "%sMax-Forwards: 70\r\nFrom: <sip:dave@krtp.test>;tag=ds\r\n"
+	     "To: <sip:alice@krtp.test>;tag=as\r\nContact: <sip:dave@127.0.0.1:5100>\r\n"
+	     "Event: presence\r\nSubscription-State: active;expires=600\r\n"
+	     "Content-Length: 0\r\n\r\n", 5100, route);
+	s = find(5070, 0, "NOTIFY");
+	CHECK(has(s, "NOTIFY sip:alice@127.0.0.1:5070 SIP/2.0\r\n"));
+	CHECK(has(s, "Subscription-State: active;expires=600\r\n"));
+	CHECK(s && s->m.nroute == 0);
+	if (s) {
+		keep(&c, s);
+		answer(5070, &c, 200, NULL);
+		CHECK(find(5100, 200, "NOTIFY") != NULL);
+	}
+
+	/* a call with reliable provisionals (RFC 3262): Require, RSeq and RAck pass */
+	dialogs = DLG_Count();
+	nsent = 0;
+	feed(5070, "INVITE sip:dave@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKmi1", "m-call", "1 INVITE")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=a7\r\nTo: <sip:dave@krtp.test>\r\n"
+	     "Contact: <sip:alice@127.0.0.1:5070>\r\nSupported: 100rel\r\nRequire: 100rel\r\n"
+	     "Content-Length: 0\r\n\r\n", 5070);
+	s = find(5100, 0, "INVITE");
+	CHECK(has(s, "Require: 100rel\r\n"));
+	if (!s)
+		return;
+	keep(&inv, s);
+
+	respond(5100, &inv, 183, "d7", "Require: 100rel\r\nRSeq: 1\r\n");
+	s = find(5070, 183, "INVITE");
+	CHECK(has(s, "Require: 100rel\r\nRSeq: 1\r\n"));
+	CHECK(has(s, rr));
+	nsent = 0;
+	feed(5070, "PRACK sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmp1", "m-call", "2 PRACK")
+	     "%sMax-Forwards: 70\r\n" DLG_A "RAck: 1 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+	     5070, route);
+	s = find(5100, 0, "PRACK");
+	CHECK(has(s, "PRACK sip:bob@127.0.0.1:5100 SIP/2.0\r\n"));
+	CHECK(has(s, "RAck: 1 1 INVITE\r\n"));
+	CHECK(s && s->m.nroute == 0);
+	if (s) {
+		keep(&c, s);
+		answer(5100, &c, 200, NULL);
+		CHECK(find(5070, 200, "PRACK") != NULL);
+	}
+	/* the INVITE itself is still pending: the PRACK did not end it */
+	CHECK(find(5070, 200, "INVITE") == NULL);
+	respond(5100, &inv, 200, "d7", "Require: 100rel\r\n");
+	CHECK(find(5070, 200, "INVITE") != NULL);
+	CHECK_EQ(DLG_Count(), dialogs + 1);
+	nsent = 0;
+	feed(5070, "ACK sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKma1", "m-call", "1 ACK")
+	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Length: 0\r\n\r\n", 5070, route);
+	CHECK(find(5100, 0, "ACK") != NULL);
+
+	/* UPDATE, INFO (from the callee), MESSAGE and an unknown method in the dialog */
+	{
+		static const struct {
+			int from;		/* sending port: 5070 alice, 5100 dave */
+			const char *method, *branch, *extra, *body;
+		} req[] = {
+			{ 5070, "UPDATE", "mu1", "Supported: 100rel\r\n", "" },
+			{ 5100, "INFO", "mf1", "Info-Package: dtmf\r\nContent-Type: application/dtmf-relay\r\n",
+			  "Signal=5\r\nDuration=160\r\n" },
+			{ 5070, "MESSAGE", "mm3", "Content-Type: text/plain\r\n", "in dialog" },
+			{ 5070, "FOOBAR", "mx1", "X-Foo: bar\r\n", "" },
+		};
+		unsigned int i;
+
+		for (i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+			int to = req[i].from == 5070 ? 5100 : 5070;
+			char want[256];
+
+			nsent = 0;
+			feed(req[i].from, "%s sip:%s@127.0.0.1:%d SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
+			     "Call-ID: m-call\r\nCSeq: %u %s\r\n%sMax-Forwards: 70\r\n%s%s"
+			     "Content-Length: %zu\r\n\r\n%s", req[i].method,
+			     to == 5100 ? "bob" : "alice", to, req[i].from, req[i].branch, 10 + i,
+			     req[i].method, route, req[i].from == 5070 ? DLG_A : DLG_D, req[i].extra,
+			     strlen(req[i].body), req[i].body);
+			s = find(to, 0, req[i].method);
+			CHECK(s != NULL);
+			if (!s) {
+				printf("# %s not forwarded\n", req[i].method);
+				continue;
+			}
+			snprintf(want, sizeof(want), "%s sip:%s@127.0.0.1:%d SIP/2.0\r\n",
+				 req[i].method, to == 5100 ? "bob" : "alice", to);
+			CHECK(has(s, want));
+			CHECK(has(s, req[i].extra));
+			snprintf(want, sizeof(want), "Content-Length: %zu\r\n\r\n%s",
+				 strlen(req[i].body), req[i].body);
+			CHECK(has(s, want));
+			CHECK_EQ(s->m.nroute, 0);
+			CHECK_EQ(s->m.nvia, 2);
+			keep(&c, s);
+			answer(to, &c, 200, NULL);
+			CHECK(find(req[i].from, 200, req[i].method) != NULL);
+		}
+	}
+	CHECK_EQ(DLG_Count(), dialogs + 1);
+	nsent = 0;
+	feed(5070, "BYE sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmb1", "m-call", "20 BYE")
+	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Length: 0\r\n\r\n", 5070, route);
+	CHECK(find(5100, 0, "BYE") != NULL);
+	CHECK_EQ(DLG_Count(), dialogs);
+
+	/* to krtpd itself: 405 with what it does handle; in a dialog it does not know, 481 */
+	nsent = 0;
+	feed(5070, "FOOBAR sip:krtp.test SIP/2.0\r\n" HDRS("z9hG4bKmx2", "m-self", "1 FOOBAR")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=ax\r\nTo: <sip:krtp.test>\r\n"
+	     "Content-Length: 0\r\n\r\n", 5070);
+	s = find(5070, 405, "FOOBAR");
+	CHECK(has(s, "SIP/2.0 405 Method Not Allowed\r\n"));
+	CHECK(has(s, "Allow: OPTIONS, REGISTER\r\n"));
+	nsent = 0;
+	feed(5070, "MESSAGE sip:%U SIP/2.0\r\n" HDRS("z9hG4bKmx3", "m-self2", "1 MESSAGE")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=ax\r\nTo: <sip:%U>\r\n"
+	     "Content-Length: 0\r\n\r\n", 5070);
+	CHECK(has(find(5070, 405, "MESSAGE"), "Allow: OPTIONS, REGISTER\r\n"));
+	nsent = 0;
+	feed(5070, "INFO sip:krtp.test SIP/2.0\r\n" HDRS("z9hG4bKmx4", "m-none", "1 INFO")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=ax\r\n"
+	     "To: <sip:krtp.test>;tag=gone\r\nContent-Length: 0\r\n\r\n", 5070);
+	CHECK(find(5070, 481, "INFO") != NULL);
+	CHECK_EQ(nsent, 1);
 }
 
 static void test_fork(void)
@@ -655,6 +876,191 @@ static void test_auth_calls(void)
 	CHECK_EQ(AUTH_Init(NULL, "krtpd", 300), 0);
 }
 
+/* ---- media through PRACK/100rel and UPDATE (userspace relay on loopback) ---- */
+
+static int udp_sock(uint16_t *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		return -1;
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* n RTP packets of 172 bytes from fd to 127.0.0.1:port */
+static void send_rtp(int fd, uint16_t port, int n, uint16_t seq)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	unsigned char b[172] = { 0x80, 0 };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		b[2] = (unsigned char)((seq + i) >> 8);
+		b[3] = (unsigned char)(seq + i);
+		b[11] = 0x42;
+		sendto(fd, b, sizeof(b), 0, (struct sockaddr *)&to, sizeof(to));
+	}
+}
+
+/* packets fd receives within 2 s (until `expect` came, then 200 ms for extras) */
+static int count_rx(int fd, int expect)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	unsigned char b[2048];
+	int n = 0;
+
+	while (poll(&pfd, 1, n < expect ? 2000 : 200) > 0)
+		if (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+			n++;
+	return n;
+}
+
+/* the port of the first m= line of the SDP in s, and that its c= is 127.0.0.1 */
+static int sdp_port(const struct sent *s)
+{
+	static const char mline[] = "\r\nm=audio ", cline[] = "\r\nc=IN IP4 127.0.0.1\r\n";
+	const char *m = s ? memmem(s->buf, s->len, mline, sizeof(mline) - 1) : NULL;
+
+	if (!m || !memmem(s->buf, s->len, cline, sizeof(cline) - 1))
+		return -1;
+	return atoi(m + sizeof(mline) - 1);
+}
+
+static const char sdp_fmt[] = "v=0\r\no=%s 1 %d IN IP4 127.0.0.1\r\ns=-\r\n"
+			      "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
+			      "a=rtpmap:0 PCMU/8000\r\n";
+
+static void test_media_methods(void)
+{
+	static const struct prx_config mpc = { .max_forwards = 70, .invite_timeout = 180,
+					       .media = 1 };
+	struct med_config mc = { .mode = MED_MODE_USER };
+	int base = 20000 + (getpid() % 400) * 100, pa, pb, pa2, pb2, a1, a2, d1, d2;
+	char rr[64], route[64], sdp[512], hdr[600];
+	uint16_t ap1, ap2, dp1, dp2;
+	struct med_call_stats st;
+	struct sent c, inv, *s;
+
+	snprintf(rr, sizeof(rr), "Record-Route: <sip:%s;lr>\r\n", us);
+	snprintf(route, sizeof(route), "Route: <sip:%s;lr>\r\n", us);
+	((struct sockaddr_in *)&mc.relay4)->sin_family = AF_INET;
+	((struct sockaddr_in *)&mc.relay4)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	mc.port_min = (uint16_t)base;
+	mc.port_max = (uint16_t)(base + 63);
+	CHECK_EQ(MED_Init(&mc), MED_MODE_USER);
+	PRX_Fini();
+	PRX_Init(&mpc);
+	a1 = udp_sock(&ap1);
+	a2 = udp_sock(&ap2);
+	d1 = udp_sock(&dp1);
+	d2 = udp_sock(&dp2);
+	CHECK(a1 >= 0 && a2 >= 0 && d1 >= 0 && d2 >= 0);
+
+	/* INVITE with an offer and Require: 100rel; 183 with the answer, reliable */
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "alice", 1, ap1);
+	nsent = 0;
+	feed(5070, "INVITE sip:dave@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKmd1", "md-call", "1 INVITE")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=a7\r\nTo: <sip:dave@krtp.test>\r\n"
+	     "Contact: <sip:alice@127.0.0.1:5070>\r\nRequire: 100rel\r\n"
+	     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", 5070,
+	     strlen(sdp), sdp);
+	s = find(5100, 0, "INVITE");
+	pb = sdp_port(s);
+	CHECK(pb >= base && pb < base + 64);
+	if (!s)
+		goto out;
+	keep(&inv, s);
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "dave", 1, dp1);
+	snprintf(hdr, sizeof(hdr), "Require: 100rel\r\nRSeq: 1\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
+	respond(5100, &inv, 183, "d7", hdr);
+	s = find(5070, 183, "INVITE");
+	CHECK(has(s, "RSeq: 1\r\n"));
+	pa = sdp_port(s);
+	CHECK(pa >= base && pa < base + 64 && pa != pb);
+	/* early media flows both ways through the relay once the 183 was seen */
+	send_rtp(a1, (uint16_t)pa, 10, 1);
+	CHECK_EQ(count_rx(d1, 10), 10);
+	send_rtp(d1, (uint16_t)pb, 5, 1);
+	CHECK_EQ(count_rx(a1, 5), 5);
+	nsent = 0;
+	feed(5070, "PRACK sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmd2", "md-call", "2 PRACK")
+	     "%sMax-Forwards: 70\r\n" DLG_A "RAck: 1 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+	     5070, route);
+	s = find(5100, 0, "PRACK");
+	CHECK(has(s, "RAck: 1 1 INVITE\r\n"));
+	if (s) {
+		keep(&c, s);
+		answer(5100, &c, 200, NULL);
+	}
+	respond(5100, &inv, 200, "d7", hdr + strlen("Require: 100rel\r\nRSeq: 1\r\n"));
+	s = find(5070, 200, "INVITE");
+	CHECK_EQ(sdp_port(s), pa);
+	nsent = 0;
+	feed(5070, "ACK sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmd3", "md-call", "1 ACK")
+	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Length: 0\r\n\r\n", 5070, route);
+
+	/* UPDATE with a new offer: both sides move to other ports; the relay follows */
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "alice", 2, ap2);
+	nsent = 0;
+	feed(5070, "UPDATE sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmd4", "md-call", "3 UPDATE")
+	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Type: application/sdp\r\n"
+	     "Content-Length: %zu\r\n\r\n%s", 5070, route, strlen(sdp), sdp);
+	s = find(5100, 0, "UPDATE");
+	pb2 = sdp_port(s);
+	CHECK(pb2 >= base && pb2 < base + 64);
+	snprintf(hdr, sizeof(hdr), "m=audio %u ", ap2);
+	CHECK(s && !has(s, hdr));		/* dave sees the relay, not alice */
+	if (!s)
+		goto out;
+	keep(&c, s);
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "dave", 2, dp2);
+	snprintf(hdr, sizeof(hdr), "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(sdp), sdp);
+	respond(5100, &c, 200, NULL, hdr);
+	s = find(5070, 200, "UPDATE");
+	pa2 = sdp_port(s);
+	CHECK(pa2 >= base && pa2 < base + 64);
+	CHECK(MED_Stats("md-call", &st) == 0);
+	CHECK_EQ(st.streams, 1);
+	CHECK_EQ(st.port_a, pa2);
+	CHECK_EQ(st.port_b, pb2);
+	/* media now goes between the new ports, and not to the old ones */
+	send_rtp(a2, (uint16_t)pa2, 20, 100);
+	CHECK_EQ(count_rx(d2, 20), 20);
+	CHECK_EQ(count_rx(d1, 0), 0);
+	send_rtp(d2, (uint16_t)pb2, 15, 100);
+	CHECK_EQ(count_rx(a2, 15), 15);
+	CHECK_EQ(count_rx(a1, 0), 0);
+
+	nsent = 0;
+	feed(5070, "BYE sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmd5", "md-call", "4 BYE")
+	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Length: 0\r\n\r\n", 5070, route);
+	CHECK(find(5100, 0, "BYE") != NULL);
+	CHECK(MED_Stats("md-call", &st) != 0);
+
+	/* an UPDATE with SDP for a call media does not know takes no relay ports */
+	nsent = 0;
+	feed(5070, "UPDATE sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmd6", "md-none", "3 UPDATE")
+	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Type: application/sdp\r\n"
+	     "Content-Length: %zu\r\n\r\n%s", 5070, route, strlen(sdp), sdp);
+	CHECK(find(5100, 0, "UPDATE") != NULL);
+	CHECK(MED_Stats("md-none", &st) != 0);
+out:
+	close(a1);
+	close(a2);
+	close(d1);
+	close(d2);
+	MED_Fini();
+	PRX_Fini();
+	PRX_Init(&pc_main);
+}
+
 /*
  * Shutdown with a forwarded non-INVITE still waiting for its answer: the
  * transactions tell the proxy they are gone, so its context is freed (the
@@ -676,6 +1082,8 @@ int main(void)
 	static const struct reg_config rc = { 60, 3600, 600 };
 	static const struct prx_config pc = { .max_forwards = 70, .invite_timeout = 180,
 					      .auth_calls = 1 };
+
+	pc_main = pc;
 	struct tp_limits lim = { .max_message = 65535, .max_conns = 4, .idle_timeout = 60 };
 	struct tp_listen l = { .udp = 1 };
 
@@ -701,9 +1109,11 @@ int main(void)
 	test_basics();
 	test_call();
 	test_cancel();
+	test_methods();
 	test_fork();
 	test_timeouts();
 	test_auth_calls();
+	test_media_methods();
 	test_shutdown_pending();
 
 	TP_Fini();
