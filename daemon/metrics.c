@@ -34,6 +34,11 @@ static unsigned int met_nsources;
 
 int MET_AddSource(void (*emit)(struct met_out *o))
 {
+	unsigned int i;
+
+	for (i = 0; i < met_nsources; i++)
+		if (met_sources[i] == emit)
+			return 0;	/* a module initialised twice (tests) */
 	if (met_nsources == MET_MAX_SOURCES)
 		return -ENOSPC;
 	met_sources[met_nsources++] = emit;

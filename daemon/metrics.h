@@ -82,7 +82,7 @@ static inline void MET_Observe(struct met_hist *h, double v)
 void MET_Histogram(struct met_out *o, const char *name, const char *help,
 		   const char *const *labels, const struct met_hist *h);
 
-/* Register a module's emit function (see the top of this file). 0 or -ENOSPC. */
+/* Register a module's emit function (see the top of this file); adding one twice is a no-op. 0 or -ENOSPC. */
 int MET_AddSource(void (*emit)(struct met_out *o));
 
 /*
@@ -91,6 +91,9 @@ int MET_AddSource(void (*emit)(struct met_out *o));
  * the caller frees it. NULL when out of memory or over the size cap.
  */
 char *MET_Render(size_t *len);
+
+/* krtpd's process-wide metrics (metrics_core.c); MET_Init calls it. */
+void MET_CoreInit(void);
 
 /* Start serving on addr; 0 or -errno (logged). MET_Fini stops it. */
 int MET_Init(const struct sockaddr_storage *addr);

@@ -15,6 +15,7 @@
 
 #include "../hash.h"
 #include "../log.h"
+#include "../metrics.h"
 #include "auth.h"
 
 struct auth_user {
@@ -314,8 +315,11 @@ static int auth_load(void)
 	return 0;
 }
 
+static void auth_emit(struct met_out *o);
+
 int AUTH_Init(const char *users_file, const char *realm, unsigned int nonce_lifetime)
 {
+	MET_AddSource(auth_emit);
 	if (getrandom(auth_secret, sizeof(auth_secret), 0) != sizeof(auth_secret)) {
 		uint64_t t = time(NULL) ^ (uint64_t)(uintptr_t)&t;
 
@@ -502,8 +506,8 @@ static int auth_uri_ok(const struct sip_msg *m, struct sip_str uri)
 	       (auth_uri_same(&u, &m->to.uri) || auth_uri_same(&u, &m->from.uri));
 }
 
-int AUTH_Check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user, int *stale,
-	       const char **reason)
+static int auth_check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user,
+		      int *stale, const char **reason)
 {
 	int challenge = kind == AUTH_PROXY ? 407 : 401;
 	const struct auth_user *u;
@@ -561,6 +565,71 @@ int AUTH_Check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user
 	}
 	*reason = NULL;
 	return 0;
+}
+
+/* Outcomes of AUTH_Check, by kind (401 for REGISTER, 407 for calls) */
+enum auth_result {
+	AUTH_R_OK,
+	AUTH_R_CHALLENGE,	/* no usable credentials: a challenge was the answer */
+	AUTH_R_STALE,		/* right password, old nonce or a replayed count */
+	AUTH_R_WRONG,		/* wrong password, unknown user or malformed credentials */
+	AUTH_R_MISMATCH,	/* credentials of another user than the From/To */
+	AUTH_R_URI,		/* digest uri= does not name the Request-URI (400) */
+	AUTH_R_MAX
+};
+static uint64_t auth_results[2][AUTH_R_MAX];
+
+int AUTH_Check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user, int *stale,
+	       const char **reason)
+{
+	int status = auth_check(m, kind, user, stale, reason);
+	enum auth_result r;
+
+	if (!status)
+		r = AUTH_R_OK;
+	else if (*stale)
+		r = AUTH_R_STALE;
+	else if (status == 400)
+		r = AUTH_R_URI;
+	else if (status != 403)
+		r = AUTH_R_CHALLENGE;
+	else if (*reason && !strncmp(*reason, "Username Does Not Match", 23))
+		r = AUTH_R_MISMATCH;
+	else
+		r = AUTH_R_WRONG;
+	auth_results[kind == AUTH_PROXY][r]++;
+	return status;
+}
+
+static void auth_emit(struct met_out *o)
+{
+	static const char *const types[2] = { "register", "call" };
+	static const char fail_help[] =
+		"Digest authentications refused, by type (register: 401, call: 407) and reason.";
+	int t;
+
+	for (t = 0; t < 2; t++)
+		MET_Counter(o, "krtpd_auth_successes_total",
+			    "Digest authentications accepted, by type.",
+			    MET_LABELS("type", types[t]), auth_results[t][AUTH_R_OK]);
+	for (t = 0; t < 2; t++)
+		MET_Counter(o, "krtpd_auth_challenges_total",
+			    "Requests without usable credentials answered with a challenge, by type.",
+			    MET_LABELS("type", types[t]), auth_results[t][AUTH_R_CHALLENGE]);
+	for (t = 0; t < 2; t++) {
+		MET_Counter(o, "krtpd_auth_failures_total", fail_help,
+			    MET_LABELS("type", types[t], "reason", "wrong_credentials"),
+			    auth_results[t][AUTH_R_WRONG]);
+		MET_Counter(o, "krtpd_auth_failures_total", fail_help,
+			    MET_LABELS("type", types[t], "reason", "user_mismatch"),
+			    auth_results[t][AUTH_R_MISMATCH]);
+		MET_Counter(o, "krtpd_auth_failures_total", fail_help,
+			    MET_LABELS("type", types[t], "reason", "uri_mismatch"),
+			    auth_results[t][AUTH_R_URI]);
+		MET_Counter(o, "krtpd_auth_failures_total", fail_help,
+			    MET_LABELS("type", types[t], "reason", "stale_nonce"),
+			    auth_results[t][AUTH_R_STALE]);
+	}
 }
 
 /*

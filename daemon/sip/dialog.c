@@ -13,6 +13,7 @@
 
 #include "../hash.h"
 #include "../log.h"
+#include "../metrics.h"
 #include "../store.h"
 #include "dialog.h"
 
@@ -238,8 +239,15 @@ int DLG_Load(void)
 	return r < 0 ? r : (int)dlg_count;
 }
 
+static void dlg_emit(struct met_out *o)
+{
+	MET_Gauge(o, "krtpd_sip_dialogs_active", "Established calls (INVITE dialogs) krtpd routes.",
+		  NULL, dlg_count);
+}
+
 int DLG_Init(void)
 {
+	MET_AddSource(dlg_emit);
 	dlg_ht = RCU_HashNew();
 	return dlg_ht ? 0 : -ENOMEM;
 }

@@ -35,6 +35,7 @@
 #include "limits.h"
 #include "proxy_internal.h"
 #include "registrar.h"
+#include "stats.h"
 #include "txn.h"
 
 struct prx_config prx_cfg;
@@ -415,6 +416,7 @@ void PRX_Receive(const char *buf, size_t len, const struct tp_peer *src)
 		}
 		return;
 	}
+	SST_Received(&m);
 	if (m.request)
 		prx_request(&m, src);
 	else
@@ -442,6 +444,7 @@ void PRX_GetStats(struct prx_stats *s)
 int PRX_Init(const struct prx_config *cfg)
 {
 	prx_cfg = *cfg;
+	SST_Init();
 	prx_buf = malloc(PRX_BUFSZ);
 	prx_sdp = malloc(PRX_BUFSZ);
 	if (!prx_buf || !prx_sdp)

@@ -14,6 +14,7 @@
 
 #include "../hash.h"
 #include "../log.h"
+#include "../metrics.h"
 #include "../rcu.h"
 #include "../store.h"
 #include "registrar.h"
@@ -500,8 +501,24 @@ int REG_Load(int64_t now)
 	return r < 0 ? r : (int)reg_count;
 }
 
+/* Called with the RCU read-side lock held (the main loop's), like every metrics source */
+static void reg_emit(struct met_out *o)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *node;
+	unsigned long users = 0;
+
+	RCU_HashForEach(reg_ht, &it, node)
+		users++;
+	MET_Gauge(o, "krtpd_sip_registrations_active", "Registered contacts (bindings).", NULL,
+		  reg_count);
+	MET_Gauge(o, "krtpd_sip_registered_users", "Users (AORs) with at least one binding.", NULL,
+		  users);
+}
+
 int REG_Init(const struct reg_config *cfg)
 {
+	MET_AddSource(reg_emit);
 	reg_cfg = *cfg;
 	reg_ht = RCU_HashNew();
 	if (!reg_ht)

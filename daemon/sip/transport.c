@@ -25,6 +25,7 @@
 #include "../loop.h"
 #include "../timer.h"
 #include "limits.h"
+#include "stats.h"
 #include "transport.h"
 
 #define TP_MAX_LISTEN	16
@@ -701,6 +702,7 @@ static void tp_txq_put(int fd, const struct tp_peer *dst, const char *buf, size_
 
 int TP_Send(const struct tp_peer *dst, const char *buf, size_t len)
 {
+	SST_Sent(buf, len);
 	if (tp_send_hook)
 		return tp_send_hook(dst, buf, len);
 	if (dst->proto == TP_TCP) {

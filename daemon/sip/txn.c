@@ -16,6 +16,7 @@
 
 #include "../hash.h"
 #include "../log.h"
+#include "../metrics.h"
 #include "build.h"
 #include "txn.h"
 
@@ -24,6 +25,7 @@
 static struct cds_lfht *txn_ht;
 static struct cds_lfht *txn_ack_ht;	/* server INVITEs by Call-ID, From tag, CSeq */
 static unsigned long txn_count;
+static uint64_t txn_created;
 
 #define txn_of(ptr, member) ((struct txn *)((char *)(ptr) - offsetof(struct txn, member)))
 
@@ -148,6 +150,7 @@ static int txn_add(struct txn *t)
 	if (old != &t->node)
 		return -EEXIST;
 	txn_count++;
+	txn_created++;
 	return 0;
 }
 
@@ -530,8 +533,17 @@ unsigned long TXN_Count(void)
 	return txn_count;
 }
 
+static void txn_emit(struct met_out *o)
+{
+	MET_Gauge(o, "krtpd_sip_transactions_active", "SIP transactions in progress (server and client).",
+		  NULL, txn_count);
+	MET_Counter(o, "krtpd_sip_transactions_created_total", "SIP transactions created.", NULL,
+		    txn_created);
+}
+
 int TXN_Init(void)
 {
+	MET_AddSource(txn_emit);
 	txn_ht = RCU_HashNew();
 	txn_ack_ht = RCU_HashNew();
 	return txn_ht && txn_ack_ht ? 0 : -ENOMEM;

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "metrics.h"
+#include "sip/stats.h"
 
 static int step;
 
@@ -146,6 +147,44 @@ int main(void)
 	CHECK(s && strstr(s, "krtpd_many{i=\"19998\"} 19998\nkrtpd_many{i=\"19999\"}"));
 	/* one HELP line for the whole family */
 	CHECK(s && !strstr(strstr(s, "# HELP") + 1, "# HELP"));
+	free(s);
+
+	/* SIP counters: sent messages classified from their first line */
+	step = 99;
+	SST_Init();
+	SST_Init();			/* twice: still one source */
+	SST_Sent("SIP/2.0 200 OK\r\n", 17);
+	SST_Sent("SIP/2.0 486 Busy Here\r\n", 24);
+	SST_Sent("SIP/2.0 999 Odd\r\n", 18);
+	SST_Sent("SIP/2.0 2", 9);		/* too short for a status line */
+	SST_Sent("INVITE sip:bob@x SIP/2.0\r\n", 27);
+	SST_Sent("INVITE sip:bob@x SIP/2.0\r\n", 27);
+	SST_Sent("BYE sip:bob@x SIP/2.0\r\n", 24);
+	SST_Sent("FROB sip:bob@x SIP/2.0\r\n", 25);
+	SST_Sent("", 0);
+	{
+		struct sip_msg m;
+		const char inv[] = "INVITE sip:bob@krtp.test SIP/2.0\r\n"
+				   "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK1\r\n"
+				   "From: <sip:alice@krtp.test>;tag=1\r\nTo: <sip:bob@krtp.test>\r\n"
+				   "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+
+		CHECK_EQ(MSG_Parse(&m, inv, sizeof(inv) - 1), 0);
+		SST_Received(&m);
+	}
+	s = render();
+	CHECK(s && strstr(s, "krtpd_sip_requests_sent_total{method=\"INVITE\"} 2\n"));
+	CHECK(s && strstr(s, "krtpd_sip_requests_sent_total{method=\"BYE\"} 1\n"));
+	CHECK(s && strstr(s, "krtpd_sip_requests_sent_total{method=\"other\"} 3\n"));
+	CHECK(s && strstr(s, "krtpd_sip_responses_sent_total{class=\"2xx\"} 1\n"));
+	CHECK(s && strstr(s, "krtpd_sip_responses_sent_total{class=\"4xx\"} 1\n"));
+	CHECK(s && strstr(s, "krtpd_sip_responses_sent_total{class=\"other\"} 1\n"));
+	CHECK(s && strstr(s, "krtpd_sip_requests_received_total{method=\"INVITE\"} 1\n"));
+	CHECK(s && strstr(s, "krtpd_sip_requests_received_total{method=\"BYE\"} 0\n"));
+	/* one family, one HELP */
+	CHECK(s && strstr(s, "# HELP krtpd_sip_requests_sent_total") &&
+	      !strstr(strstr(s, "# HELP krtpd_sip_requests_sent_total") + 1,
+		      "# HELP krtpd_sip_requests_sent_total"));
 	free(s);
 
 	printf("%d passed, %d failed\n", passed, failed);
