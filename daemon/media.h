@@ -83,4 +83,18 @@ int MED_Stats(const char *call_key, struct med_call_stats *out);
 /* Does media anchor a call by this key (an offer was taken)? */
 int MED_Has(const char *call_key);
 
+/*
+ * Module-wide figures for the metrics endpoint, from memory only (no
+ * netlink): calls and installed flows, and in userspace mode what the relay
+ * forwarded and dropped since start (live flows plus removed ones). In
+ * kernel mode the packet counters are krtp.ko's (sysfs) and stay 0 here.
+ */
+struct med_totals {
+	int up, kernel;
+	unsigned int calls, flows;
+	uint64_t packets, bytes, rtcp_packets, rtcp_bytes;
+	uint64_t drop_wrong_source, drop_no_route, drop_not_rtp, drop_other;
+};
+void MED_Totals(struct med_totals *t);
+
 #endif /* KRTPD_MEDIA_H */

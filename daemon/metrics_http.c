@@ -198,6 +198,7 @@ int MET_Init(const struct sockaddr_storage *addr)
 		return -ENOMEM;
 	}
 	TMR_Setup(&met_timer, met_timeout);
+	MET_CoreInit();
 	MET_AddSource(met_emit);
 	LOG_INFO("metrics: serving http://%s/metrics", where);
 	return 0;

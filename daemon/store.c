@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 
 static sqlite3 *sto_db;
@@ -106,8 +107,11 @@ static void sto_mkdirs(const char *path)
 	mkdir(d, 0700);
 }
 
+static void sto_emit(struct met_out *o);
+
 int STO_Init(const char *path)
 {
+	MET_AddSource(sto_emit);
 	if (strcmp(path, ":memory:"))
 		sto_mkdirs(path);
 	if (sqlite3_open(path, &sto_db) != SQLITE_OK) {
@@ -173,6 +177,31 @@ void STO_Fini(void)
  */
 static int sto_batching, sto_in_txn;
 
+/*
+ * What a commit costs the SIP loop: a group COMMIT, or one write outside a
+ * batch (SQLite commits it by itself). Two clock reads per commit.
+ */
+static MET_HISTOGRAM(sto_commit_hist, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+		     0.01, 0.025, 0.05, 0.1, 0.25, 1);
+static uint64_t sto_commit_errors;
+
+static double sto_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sto_emit(struct met_out *o)
+{
+	MET_Histogram(o, "krtpd_store_commit_seconds",
+		      "SQLite commit latency: group commits, and writes outside a batch.", NULL,
+		      &sto_commit_hist);
+	MET_Counter(o, "krtpd_store_commit_errors_total",
+		    "Commits that failed and were rolled back.", NULL, sto_commit_errors);
+}
+
 static int sto_exec(const char *sql)
 {
 	return sqlite3_exec(sto_db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : sto_err(sql);
@@ -218,11 +247,15 @@ int STO_BatchCommit(int end)
 	if (end)
 		sto_batching = 0;
 	if (sto_in_txn) {
+		double t0 = sto_clock();
+
 		sto_in_txn = 0;
 		if (sto_exec("COMMIT")) {
 			sqlite3_exec(sto_db, "ROLLBACK", NULL, NULL, NULL);
+			sto_commit_errors++;
 			err = -EIO;
 		}
+		MET_Observe(&sto_commit_hist, sto_clock() - t0);
 	}
 	for (i = 0; i < sto_ncommit_hooks; i++)
 		sto_commit_hooks[i](err);
@@ -238,8 +271,16 @@ static int sto_step(sqlite3_stmt *st, const char *what)
 		sqlite3_clear_bindings(st);
 		return -EIO;
 	}
-	r = sqlite3_step(st);
+	if (!sto_in_txn) {
+		double t0 = sto_clock();
 
+		r = sqlite3_step(st);
+		MET_Observe(&sto_commit_hist, sto_clock() - t0);
+		if (r != SQLITE_DONE)
+			sto_commit_errors++;
+	} else {
+		r = sqlite3_step(st);
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return r == SQLITE_DONE ? 0 : sto_err(what);

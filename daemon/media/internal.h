@@ -131,6 +131,10 @@ struct med_call {
 extern pthread_mutex_t med_lock;
 extern struct med_config med_cfg;
 extern bool med_kernel_mode;
+/* userspace relay: counters of the flows removed so far (totals.c adds the live ones) */
+extern struct krtp_stats med_user_retired;
+void med_stats_add(struct krtp_stats *d, const struct krtp_stats *s);
+bool med_running(void);		/* between MED_Init and MED_Fini; med_lock held */
 uint64_t med_now_ms(void);
 uint64_t med_key_hash(const char *key);
 #define MED_BUCKETS	4096

@@ -34,8 +34,14 @@ pthread_mutex_t med_lock = PTHREAD_MUTEX_INITIALIZER;
 unsigned int med_ncalls;
 struct med_config med_cfg;
 bool med_kernel_mode;
+struct krtp_stats med_user_retired;
 
 static bool med_up;
+
+bool med_running(void)
+{
+	return med_up;
+}
 struct med_call *med_calls[MED_BUCKETS];
 static struct krtp_ep med_relay_ep4, med_relay_ep6;
 static struct sdp_relay med_relay_txt4, med_relay_txt6;
@@ -126,7 +132,7 @@ struct med_stream *med_stream_get(struct med_call *c, unsigned int i, bool creat
 	return st;
 }
 
-static void med_stats_add(struct krtp_stats *d, const struct krtp_stats *s)
+void med_stats_add(struct krtp_stats *d, const struct krtp_stats *s)
 {
 	d->packets += s->packets;
 	d->bytes += s->bytes;
@@ -160,6 +166,9 @@ static void med_flow_remove(struct med_flow *f, bool keep_stats)
 
 	if (!f->installed)
 		return;
+	/* userspace relay: what the flow carried stays in the module-wide counters */
+	if (!med_kernel_mode)
+		med_stats_add(&med_user_retired, &f->u.st);
 	if (keep_stats && !med_flow_stats(f, &st))
 		med_stats_add(&f->stream->acc[f->idx >= MED_F_BA_RTP], &st);
 	if (med_kernel_mode)
