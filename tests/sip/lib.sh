@@ -417,7 +417,8 @@ sip_kernel_setup() {
 
 	krtp_load || skip_all "insmod $KRTP_KO failed"
 	sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
-	krtpd_config kernel
+	# SIP_KERNEL_CONF: one more config line for krtpd, if the test sets it
+	krtpd_config kernel ${SIP_KERNEL_CONF:+"$SIP_KERNEL_CONF"}
 	krtpd_start || { ktap_test_fail "krtpd starts with media = kernel"; ktap_finished; exit; }
 	ktap_test_pass "krtpd starts with media = kernel"
 	[ "${1:-}" = --no-register ] && return 0
