@@ -280,6 +280,20 @@ static int lim_take(struct lim_entry *e, uint64_t now)
 	return 1;
 }
 
+/* At most one line a second about rate drops: a flood must not flood the log. */
+static void lim_log_rate(const uint8_t key[16], uint64_t now)
+{
+	static uint64_t last_s;
+	char a[INET6_ADDRSTRLEN + 4];
+
+	if (now / 1000 == last_s)
+		return;
+	last_s = now / 1000;
+	lim_key_str(key, a, sizeof(a));
+	LOG_WARN("%s is over %u requests/s: dropping (%lu requests dropped so far)", a,
+		 lim_cfg.rate, lim_stats.rate_dropped);
+}
+
 enum lim_verdict LIM_Check(const struct sockaddr_storage *addr, const char *buf, size_t n)
 {
 	int response = n >= 4 && !memcmp(buf, "SIP/", 4);
@@ -305,6 +319,7 @@ enum lim_verdict LIM_Check(const struct sockaddr_storage *addr, const char *buf,
 	if (response || !lim_cfg.rate || lim_take(e, now))
 		return LIM_PASS;
 	lim_stats.rate_dropped++;
+	lim_log_rate(key, now);
 	return LIM_RATE;
 }
 
