@@ -5,8 +5,10 @@
 # same run, same sipp scenarios, UDP on loopback.
 #
 #   tools/bench/sip.sh [--quick] [--only SERVER[,SERVER...]] [--step-secs N]
+#   (KRTP_BENCH_KRTPD_CONF: more lines for krtpd's config, e.g. limit_exempt = none)
 #   SERVER: krtpd, kamailio (usrloc in memory), kamailio-sqlite (usrloc
-#   written through to SQLite); default all three
+#   written through to SQLite), flood (krtpd's calls/s with and without a
+#   flood, see below); default all four
 #
 #   127.0.0.1:5070  kamailio (tests/sip/kamailio-bench.cfg: usrloc in memory,
 #                   record-routing stateful proxy)
@@ -26,6 +28,13 @@
 # passed. A case is capped at about two minutes per server.
 # Then krtpd's memory: RSS growth over N registrations and over N calls held
 # open, per user and per call.
+#
+# The flood case: krtpd's calls/s (default limits) ramped as above, in
+# turns with and without build/bench/flood sending 50,000 datagrams/s
+# (half REGISTERs, half garbage) from 127.0.0.2 during each step; the
+# callers and callee stay on 127.0.0.1. It prints calls/s under flood over
+# calls/s without (the flood ratio) and how many flood datagrams krtpd
+# dropped, read from its /metrics.
 #
 # A server that does not start (kamailio-sqlite without
 # kamailio-sqlite-modules, say) is left out with the reason, the others run;
@@ -62,7 +71,7 @@ done
 all_servers=(kamailio kamailio-sqlite krtpd)
 if [ -n "$only" ]; then
 	for s in ${only//,/ }; do
-		case " ${all_servers[*]} " in
+		case " ${all_servers[*]} flood " in
 		*" $s "*) ;;
 		*) echo "bench-sip: --only: no server $s (${all_servers[*]})" >&2; exit 2 ;;
 		esac
@@ -182,7 +191,8 @@ start_krtpd() {
 	rm -rf "$work/krtpd"
 	mkdir -p "$work/krtpd"
 	cat >"$work/krtpd/krtpd.conf" <<EOF
-# bench: signalling only; the calls carry no SDP
+# bench: signalling only; the calls carry no SDP; the flood and abuse
+# limits are left at their defaults (127.0.0.1 exempt, others 100/s)
 listen = 127.0.0.1:$port
 domain = 127.0.0.1
 media = user
@@ -190,6 +200,8 @@ relay_address = 127.0.0.1
 state_dir = $work/krtpd
 control_socket = $work/krtpd/krtpd.sock
 log_level = warning
+${krtpd_extra:-}
+${KRTP_BENCH_KRTPD_CONF:-}
 EOF
 	"$krtpd" -c "$work/krtpd/krtpd.conf" -f >"$work/krtpd.log" 2>&1 &
 	srv_pid=$!
@@ -303,8 +315,10 @@ ramp() {
 			# a step that fails is run once more: a load spike on the
 			# shared machine must hit twice to end a server's ramp
 			for try in 1 2; do
+				[ "$server" = flood ] && flood_start "${port[$server]}"
 				sipp_run "$server-$kind-$rate" "${port[$server]}" "$scen" "$rate" \
 					$((rate * step_secs)) "${extra[@]}"
+				[ "$server" = flood ] && flood_stop
 				read -r ok failed secs retrans <"$work/$server-$kind-$rate.res"
 				achieved=$(echo "$ok / $secs" | bc)
 				log "$(printf '  %-15s %-9s offered %6d/s: %7d ok %6d failed %7d retransmitted  %7d/s achieved' \
@@ -435,7 +449,73 @@ memory_krtpd() {
 	stop_server
 }
 
-if selected krtpd && [ ! -x "$krtpd" ]; then
+# --- the flood case ----------------------------------------------------------
+
+flood_bin=$repo/build/bench/flood
+flood_rate=50000
+flood_sent=0
+
+# flood_start PORT: the flood from 127.0.0.2, for a step at most (flood_pid)
+flood_start() {
+	"$flood_bin" -s 127.0.0.2 -d 127.0.0.1:"$1" -r "$flood_rate" -t $((step_secs + 30)) \
+		>"$work/flood.out" 2>&1 &
+	flood_pid=$!
+	pids+=("$flood_pid")
+	sleep 0.2
+}
+
+flood_stop() {
+	local n
+
+	kill -INT "$flood_pid" 2>/dev/null
+	wait "$flood_pid" 2>/dev/null
+	n=$(sed -n 's/^flood: sent \([0-9]*\) .*/\1/p' "$work/flood.out")
+	flood_sent=$((flood_sent + ${n:-0}))
+}
+
+# metric NAME_AND_LABELS: its value on the flood case's krtpd /metrics
+metric() {
+	curl -s --max-time 5 http://127.0.0.1:9095/metrics |
+		awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# the host's UDP receive-buffer overflows (all sockets: what the kernel
+# dropped before any program read it)
+udp_rcvbuf_errors() {
+	awk '/^Udp:/ { if (!n++) { for (i = 1; i <= NF; i++) c[$i] = i } else print $c["RcvbufErrors"] }' \
+		/proc/net/snmp
+}
+
+# The same krtpd, ramped in turns as "no-flood" and "flood" (the flood runs
+# during the latter's steps only)
+flood_case() {
+	local p=5080 saved=("${rates[@]}")
+
+	port[no-flood]=$p port[flood]=$p
+	krtpd_extra="metrics_listen = 127.0.0.1:9095"
+	start_krtpd "$p" || { log "bench-sip: flood: krtpd did not start: $why"; return 1; }
+	krtpd_extra=
+	spid[no-flood]=$srv_pid spid[flood]=$srv_pid
+	register_bob "$p" 5091 || { log "bench-sip: flood: registering the callee failed"; return 1; }
+	start_callee 5091
+	# finer steps than the other cases: the ratio of two steps is the result
+	if [ "$step_secs" -le 3 ]; then
+		rates=(1000 2000 3000 4000 5000 6000 8000)
+	else
+		rates=(500 1000 1500 2000 2500 3000 3500 4000 5000 6000 7000 8000 10000)
+	fi
+	rcvbuf0=$(udp_rcvbuf_errors)
+	ramp calls no-flood flood
+	res[flood,rcvbuf]=$(( $(udp_rcvbuf_errors) - rcvbuf0 ))
+	rates=("${saved[@]}")
+	res[flood,dropped]=$(metric 'krtpd_limits_dropped_total{reason="rate"}')
+	res[flood,sent]=$flood_sent
+	kill "$uas_pid" 2>/dev/null
+	wait "$uas_pid" 2>/dev/null
+	stop_server
+}
+
+if (selected krtpd || selected flood) && [ ! -x "$krtpd" ]; then
 	log "bench-sip: building krtpd"
 	make -C "$repo/daemon" -s >/dev/null 2>&1 || true
 	[ -x "$krtpd" ] || skip krtpd "daemon/krtpd does not build"
@@ -446,7 +526,9 @@ servers=()
 for s in "${all_servers[@]}"; do
 	selected "$s" && servers+=("$s")
 done
-run_cases "${servers[@]}" || log "bench-sip: a rate case failed to run"
+if [ ${#servers[@]} -gt 0 ]; then
+	run_cases "${servers[@]}" || log "bench-sip: a rate case failed to run"
+fi
 # the callees of the rate cases are done with
 for p in "${pids[@]}"; do
 	kill "$p" 2>/dev/null
@@ -455,6 +537,19 @@ wait 2>/dev/null
 pids=()
 if selected krtpd && [ -z "${skipped[krtpd]:-}" ]; then
 	memory_krtpd 5080 || log "bench-sip: the krtpd memory measurement failed"
+fi
+if selected flood && [ -z "${skipped[krtpd]:-}" ]; then
+	make -C "$repo/tools/bench" -s flood >/dev/null 2>&1
+	if [ ! -x "$flood_bin" ]; then
+		log "bench-sip: flood: build/bench/flood does not build"
+	else
+		flood_case || log "bench-sip: the flood case failed to run"
+	fi
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	pids=()
 fi
 
 # --- the table ---------------------------------------------------------------
@@ -486,6 +581,7 @@ row() {
 	printf '%-22s %9s %9s %9s %10s %10s\n' "$@"
 }
 
+if [ ${#servers[@]} -gt 0 ]; then
 echo
 echo "krtpd vs Kamailio, UDP on loopback, sustained with < 1% failures"
 row "" krtpd Kamailio Kamailio krtpd/Kam. krtpd/Kam.
@@ -512,10 +608,28 @@ echo "(krtpd stores each binding and dialog in SQLite before it answers (WAL, sy
 echo " Kamailio memory keeps usrloc in memory only; Kamailio SQLite writes usrloc through to SQLite"
 echo " (db_mode 1, WAL, synchronous=FULL, one worker) but neither Kamailio keeps dialogs, so calls/s"
 echo " is not like-for-like in either column. Same sipp, same machine, same run.)"
+fi
 status=1
 for s in "${all_servers[@]}"; do
 	[ -n "${res[$s,register]:-}" ] && status=0
 done
+if selected flood; then
+	echo
+	a=${res[flood,calls]:-} b=${res[no-flood,calls]:-}
+	if [ -n "$a" ] && [ -n "$b" ] && [ "${b%% *}" -gt 0 ]; then
+		printf 'flood ratio: krtpd calls/s under a %d/s flood from 127.0.0.2 / without = %s / %s = %.2f (target >= 0.8)\n' \
+			"$flood_rate" "$(cell flood,calls)" "$(cell no-flood,calls)" \
+			"$(echo "scale=3; ${a%% *} / ${b%% *}" | bc)"
+		printf '             the flood: %s datagrams sent, %s dropped by the rate limit,\n' \
+			"${res[flood,sent]:-0}" "${res[flood,dropped]:--}"
+		printf '             %s UDP datagrams (any socket on the host) lost to full receive buffers\n' \
+			"${res[flood,rcvbuf]:--}"
+		[ -z "$only" ] || [ ${#servers[@]} -gt 0 ] || status=0
+	else
+		echo "flood ratio: not measured"
+		status=1
+	fi
+fi
 for s in krtpd kamailio; do
 	selected "$s" && [ -z "${res[$s,register]:-}" ] && status=1
 done
