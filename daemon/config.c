@@ -13,12 +13,14 @@
 
 #include "config.h"
 #include "log.h"
+#include "sip/tls.h"
 
 #define CNF_DEFAULT_FILE "/etc/krtpd/krtpd.conf"
 
 static struct cnf cnf;
 static int cnf_listen_cli;	/* -l given: the file's listen lines are ignored */
 static int cnf_exempt_set;	/* limit_exempt given: the default list is gone */
+static int cnf_nplain;		/* UDP/TCP entries in cnf.listen (the rest are TLS) */
 
 const struct cnf *CNF_Get(void)
 {
@@ -50,12 +52,17 @@ static void cnf_defaults(void)
 	cnf_exempt_set = 0;
 	cnf.dns.cache_size = 1024;
 	cnf.dns.negative_ttl = 30;
+	snprintf(cnf.tls_ca_file, sizeof(cnf.tls_ca_file), "%s", TLS_DEFAULT_CA);
+	snprintf(cnf.tls_priority, sizeof(cnf.tls_priority), "%s", TLS_DEFAULT_PRIORITY);
+	cnf.tls_verify = 1;
+	cnf.tls_handshake_timeout = 10;
 }
 
-/* "[udp:|tcp:]addr[:port]", addr "[v6]" or "*" (every IPv4 address) */
+/* "[udp:|tcp:|tls:]addr[:port]", addr "[v6]" or "*" (every IPv4 address) */
 static int cnf_add_listen(const char *s)
 {
 	struct tp_listen *l;
+	uint16_t port = 5060;
 
 	if (cnf.nlisten == CNF_MAX_LISTEN) {
 		fprintf(stderr, "krtpd: too many listen addresses\n");
@@ -70,6 +77,11 @@ static int cnf_add_listen(const char *s)
 	} else if (!strncasecmp(s, "tcp:", 4)) {
 		l->udp = 0;
 		s += 4;
+	} else if (!strncasecmp(s, "tls:", 4)) {
+		l->udp = l->tcp = 0;
+		l->tls = 1;
+		port = 5061;
+		s += 4;
 	}
 	if (*s == '*')
 		s = s[1] == ':' ? s + 1 : "";
@@ -77,16 +89,26 @@ static int cnf_add_listen(const char *s)
 		char tmp[80];
 
 		snprintf(tmp, sizeof(tmp), "0.0.0.0%s", s);
-		if (TP_AddrParse(tmp, 5060, &l->addr))
+		if (TP_AddrParse(tmp, port, &l->addr))
 			goto bad;
-	} else if (TP_AddrParse(s, 5060, &l->addr)) {
+	} else if (TP_AddrParse(s, port, &l->addr)) {
 		goto bad;
 	}
 	cnf.nlisten++;
+	if (!l->tls)
+		cnf_nplain++;
 	return 0;
 bad:
 	fprintf(stderr, "krtpd: bad listen address \"%s\" (want IP[:PORT] or [IPv6][:PORT])\n", s);
 	return -1;
+}
+
+static int cnf_add_listen_tls(const char *s)
+{
+	char tmp[96];
+
+	snprintf(tmp, sizeof(tmp), "tls:%s", s);
+	return cnf_add_listen(tmp);
 }
 
 static int cnf_list(const char *v, int (*fn)(const char *item))
@@ -269,6 +291,20 @@ static int cnf_set(const char *key, const char *v, int from_file)
 			return 0;
 		return cnf_list(v, cnf_add_listen);
 	}
+	if (!strcmp(key, "listen_tls"))
+		return cnf_list(v, cnf_add_listen_tls);
+	if (!strcmp(key, "tls_certificate"))
+		return cnf_str(key, v, cnf.tls_certificate, sizeof(cnf.tls_certificate));
+	if (!strcmp(key, "tls_private_key"))
+		return cnf_str(key, v, cnf.tls_private_key, sizeof(cnf.tls_private_key));
+	if (!strcmp(key, "tls_ca_file"))
+		return cnf_str(key, v, cnf.tls_ca_file, sizeof(cnf.tls_ca_file));
+	if (!strcmp(key, "tls_priority"))
+		return cnf_str(key, v, cnf.tls_priority, sizeof(cnf.tls_priority));
+	if (!strcmp(key, "tls_verify"))
+		return cnf_bool(key, v, &cnf.tls_verify);
+	if (!strcmp(key, "tls_handshake_timeout"))
+		return cnf_uint(key, v, 1, 300, &cnf.tls_handshake_timeout);
 	if (!strcmp(key, "domain"))
 		return cnf_list(v, cnf_add_domain);
 	if (!strcmp(key, "relay_address"))
@@ -420,9 +456,10 @@ static void cnf_usage(void)
 	       "  -c, --config FILE        configuration file (default " CNF_DEFAULT_FILE
 	       "; a missing\n"
 	       "                           default file is not an error)\n"
-	       "  -l, --listen ADDR        listen on [udp:|tcp:]IP[:PORT] or [udp:|tcp:][IPv6][:PORT];\n"
-	       "                           repeatable, replaces the file's listen (default\n"
-	       "                           0.0.0.0:5060 and [::]:5060, UDP and TCP)\n"
+	       "  -l, --listen ADDR        listen on [udp:|tcp:|tls:]IP[:PORT] or the same with\n"
+	       "                           [IPv6][:PORT]; repeatable, replaces the file's listen\n"
+	       "                           (default 0.0.0.0:5060 and [::]:5060, UDP and TCP;\n"
+	       "                           tls: defaults to port 5061)\n"
 	       "  -D, --domain NAME        a local SIP domain (repeatable)\n"
 	       "  -m, --media MODE         auto, kernel or user (default auto)\n"
 	       "  -u, --users FILE         digest users file (user:password or user:realm:HA1)\n"
@@ -436,7 +473,8 @@ static void cnf_usage(void)
 	       "  -V, --version            print the version\n\n"
 	       "Without --foreground krtpd detaches and logs to syslog.\n"
 	       "Signals: SIGTERM/SIGINT stop (media flows are deleted), SIGHUP re-reads the\n"
-	       "users file. See krtpd(8) and krtpd.conf.example for every setting.\n");
+	       "users file and the TLS certificate. See krtpd(8) and krtpd.conf.example for\n"
+	       "every setting.\n");
 }
 
 int CNF_Init(int argc, char **argv)
@@ -543,10 +581,15 @@ int CNF_Init(int argc, char **argv)
 	}
 	if (debug)
 		cnf.log_level = LOGL_DEBUG;
-	if (!cnf.nlisten) {
+	if (!cnf_nplain) {
 		cnf_add_listen("0.0.0.0:5060");
 		cnf_add_listen("[::]:5060");
 	}
+	for (i = 0; i < cnf.nlisten; i++)
+		if (cnf.listen[i].tls && !cnf.tls_certificate[0]) {
+			fprintf(stderr, "krtpd: listen_tls needs tls_certificate (and tls_private_key)\n");
+			return -1;
+		}
 	if (cnf.rtp_port_min >= cnf.rtp_port_max) {
 		fprintf(stderr, "krtpd: rtp_port_min must be below rtp_port_max\n");
 		return -1;

@@ -43,6 +43,10 @@ struct cnf {
 	struct lim_config limits;	/* flood and abuse limits */
 	struct dns_config dns;		/* dns_servers, dns_cache_size, dns_negative_ttl */
 	char trunk[256];		/* SIP URI for numbers we do not serve, "" = none */
+	char tls_certificate[256], tls_private_key[256], tls_ca_file[256];
+	char tls_priority[256];
+	int tls_verify;
+	unsigned int tls_handshake_timeout;
 	int foreground;
 };
 

@@ -274,9 +274,42 @@ static void ctl_reg(const char *user, const char *domain, const struct reg_bindi
 		out_jstr(o, b->contact);
 		out_addf(o, ",\"expires\":%lld,\"source\":", left);
 		out_jstr(o, src);
-		out_addf(o, ",\"transport\":\"%s\"}", b->src.proto == TP_TCP ? "tcp" : "udp");
+		out_addf(o, ",\"transport\":\"%s\"}",
+			 b->src.proto == TP_TLS ? "tls" : b->src.proto == TP_TCP ? "tcp" : "udp");
 	}
 	w->n++;
+}
+
+/* TP_GetStats as "name value" lines or one JSON object */
+static void ctl_transport(struct ctl_out *o)
+{
+	struct tp_stats s;
+	size_t i;
+
+	TP_GetStats(&s);
+	{
+		const struct {
+			const char *name;
+			unsigned long v;
+		} f[] = {
+			{ "rx", s.rx }, { "tx", s.tx }, { "tx_errors", s.tx_errors },
+			{ "conns", s.conns }, { "conns_refused", s.conns_refused },
+			{ "tcp_open", s.tcp_open }, { "tls_open", s.tls_open },
+			{ "tls_handshakes", s.tls_handshakes },
+			{ "tls_handshake_failures", s.tls_handshake_failures },
+			{ "tls_handshake_timeouts", s.tls_handshake_timeouts },
+			{ "tls_verify_failures", s.tls_verify_failures },
+		};
+
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+			if (o->json)
+				out_addf(o, "%s\"%s\":%lu", i ? "," : "{", f[i].name, f[i].v);
+			else
+				out_addf(o, "%-24s %lu\n", f[i].name, f[i].v);
+		}
+	}
+	if (o->json)
+		out_addf(o, "}\n");
 }
 
 int CTL_Command(const char *line, char **out, size_t *outlen)
@@ -314,6 +347,8 @@ int CTL_Command(const char *line, char **out, size_t *outlen)
 		REG_ForEach(ctl_reg, &w);
 		if (o.json)
 			out_addf(&o, "]\n");
+	} else if (!strcmp(cmd, "transport")) {
+		ctl_transport(&o);
 	} else if (!strcmp(cmd, "call") && n == 3) {
 		w.only = arg;
 		DLG_ForEach(ctl_call, &w);
@@ -327,7 +362,8 @@ int CTL_Command(const char *line, char **out, size_t *outlen)
 		}
 	} else {
 		o.len = 0;
-		out_addf(&o, "ERR unknown command \"%s\" (calls, registrations, call <ID>)\n", cmd);
+		out_addf(&o, "ERR unknown command \"%s\" (calls, registrations, transport, call <ID>)\n",
+			 cmd);
 	}
 done:
 	if (!o.p)

@@ -31,6 +31,7 @@
 #include "sip/dns.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
+#include "sip/tls.h"
 #include "sip/transport.h"
 #include "sip/txn.h"
 #include "store.h"
@@ -103,8 +104,9 @@ static void main_signal_event(int fd, uint32_t events, void *arg)
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			LOG_INFO("SIGHUP: reloading the users file");
+			LOG_INFO("SIGHUP: reloading the users file and the TLS certificate");
 			AUTH_Reload();
+			TLS_Reload();
 			TP_RefreshLocal();
 			break;
 		case SIGTERM:
@@ -297,10 +299,23 @@ int main(int argc, char **argv)
 	if (DNS_Init(&c->dns))
 		goto out_prx;
 	{
+		struct tls_config tc = {
+			.certificate = c->tls_certificate,
+			.private_key = c->tls_private_key,
+			.ca_file = c->tls_ca_file,
+			.priority = c->tls_priority,
+			.verify = c->tls_verify,
+		};
+
+		if (TLS_Init(&tc))
+			goto out_dns;
+	}
+	{
 		struct tp_limits lim = {
 			.max_message = c->max_message_size,
 			.max_conns = c->tcp_max_connections,
 			.idle_timeout = c->tcp_idle_timeout,
+			.tls_handshake_timeout = c->tls_handshake_timeout,
 		};
 
 		TP_SetOversizeHandler(PRX_Oversize);
@@ -308,7 +323,7 @@ int main(int argc, char **argv)
 		TP_SetBatchHooks(STO_BatchBegin, STO_BatchCommit);
 		if (TP_Init(c->listen, c->nlisten, &lim, PRX_Receive)) {
 			LOG_ERR("no SIP listener could be opened");
-			goto out_dns;
+			goto out_tp;
 		}
 	}
 	if (CTL_Init(c->control_socket))
@@ -337,6 +352,7 @@ out_ctl:
 	CTL_Fini();
 out_tp:
 	TP_Fini();
+	TLS_Fini();
 out_dns:
 	/* ends lookups still waiting: their requests are dropped with the proxy */
 	DNS_Fini();

@@ -9,8 +9,9 @@
 #    installed) krtp.ko;
 # 2. loads krtp.ko if the kernel allows it; if it does not, says so: media
 #    is then relayed by krtpd in userspace;
-# 3. starts krtpd in the foreground on 127.0.0.1:5060 (UDP and TCP) with
-#    media = auto. Its state goes to /var/lib/krtpd and its control socket
+# 3. starts krtpd in the foreground on 127.0.0.1:5060 (UDP and TCP) and,
+#    with a self-signed certificate it creates unless the config names one,
+#    SIP over TLS on 127.0.0.1:5061; media = auto. Its state goes to /var/lib/krtpd and its control socket
 #    to /run/krtpd when those are writable, else to build/run/ here.
 #
 # Ctrl-C stops krtpd (it deletes its media flows on the way out). Extra
@@ -24,7 +25,7 @@ cd "$repo" || exit 1
 say() { printf 'run: %s\n' "$*" >&2; }
 
 # --- 1: build ------------------------------------------------------------------
-if ! pkg-config --exists libmnl liburcu sqlite3 nettle 2>/dev/null || ! command -v cc >/dev/null; then
+if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls 2>/dev/null || ! command -v cc >/dev/null; then
 	if [ "$(id -u)" = 0 ]; then
 		say "installing the build dependencies (tools/install-deps.sh --build)"
 		tools/install-deps.sh --build || { say "installing dependencies failed"; exit 1; }
@@ -89,14 +90,49 @@ chmod 700 "$sockdir"
 conf=()
 [ -r /etc/krtpd/krtpd.conf ] && conf=(-c /etc/krtpd/krtpd.conf) && say "config /etc/krtpd/krtpd.conf"
 
+# SIP over TLS on 127.0.0.1:5061, with a self-signed certificate made here
+# unless the config file names one
+tls=()
+tls_note="no TLS (certtool from gnutls-bin is missing)"
+if [ ${#conf[@]} -gt 0 ] && grep -Eq '^[[:space:]]*tls_certificate[[:space:]]*=' /etc/krtpd/krtpd.conf; then
+	tls_note="TLS as configured in /etc/krtpd/krtpd.conf"
+elif command -v certtool >/dev/null; then
+	tdir=$state/tls
+	if ! [ -s "$tdir/cert.pem" ] || ! [ -s "$tdir/key.pem" ]; then
+		mkdir -p "$tdir" && chmod 700 "$tdir"
+		cat >"$tdir/cert.tmpl" <<EOT
+cn = localhost
+dns_name = localhost
+ip_address = 127.0.0.1
+ip_address = ::1
+expiration_days = 365
+tls_www_server
+signing_key
+EOT
+		if certtool --generate-privkey --key-type ecdsa --outfile "$tdir/key.pem" 2>/dev/null &&
+		   certtool --generate-self-signed --load-privkey "$tdir/key.pem" \
+			--template "$tdir/cert.tmpl" --outfile "$tdir/cert.pem" 2>/dev/null; then
+			say "no TLS certificate configured: created a self-signed one in $tdir"
+		else
+			say "creating a self-signed certificate in $tdir failed"
+		fi
+	fi
+	if [ -s "$tdir/cert.pem" ]; then
+		tls=(--listen tls:127.0.0.1:5061 -o "tls_certificate=$tdir/cert.pem"
+		     -o "tls_private_key=$tdir/key.pem")
+		tls_note="TLS on 127.0.0.1:5061 with the self-signed $tdir/cert.pem"
+	fi
+fi
+
 ctl=$repo/tools/krtpctl/krtpctl
 [ "$sockdir" = /run/krtpd ] || ctl="$ctl --socket $sockdir/krtpd.sock"
 cat >&2 <<EOF
 run: krtpd on 127.0.0.1:5060 (UDP, TCP), state $state/state.db
+run: $tls_note
 run: in another terminal:  $ctl calls | registrations
 run: a test call:          make test (or see tests/sip/ for sipp scenarios)
 run: Ctrl-C stops krtpd
 EOF
 exec "$repo/daemon/krtpd" --foreground "${conf[@]}" --listen 127.0.0.1:5060 \
-	--media auto -o relay_address=127.0.0.1 \
+	"${tls[@]}" --media auto -o relay_address=127.0.0.1 \
 	--state-db "$state/state.db" --socket "$sockdir/krtpd.sock" "$@"

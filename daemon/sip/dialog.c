@@ -63,7 +63,8 @@ void DLG_PeerStr(const struct tp_peer *p, char *out, size_t outsz)
 	char a[64];
 
 	TP_AddrStr(&p->addr, a, sizeof(a));
-	snprintf(out, outsz, "%s %s", p->proto == TP_TCP ? "tcp" : "udp", a);
+	snprintf(out, outsz, "%s %s", p->proto == TP_TLS ? "tls" : p->proto == TP_TCP ? "tcp" : "udp",
+		 a);
 }
 
 int DLG_PeerParse(const char *s, struct tp_peer *p)
@@ -74,6 +75,8 @@ int DLG_PeerParse(const char *s, struct tp_peer *p)
 		p->proto = TP_TCP;
 	else if (!strncasecmp(s, "udp ", 4))
 		p->proto = TP_UDP;
+	else if (!strncasecmp(s, "tls ", 4))
+		p->proto = TP_TLS;
 	else
 		return -EINVAL;
 	return TP_AddrParse(s + 4, 5060, &p->addr);

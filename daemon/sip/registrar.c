@@ -365,10 +365,13 @@ int REG_ContactTarget(const struct sip_uri *uri, const struct tp_peer *src, stru
 
 	memset(dst, 0, sizeof(*dst));
 	dst->sock = -1;
+	/* a sips: contact is reached over TLS only (RFC 5630 §3.1.3) */
+	if (!proto && uri->sips)
+		proto = TP_TLS;
 	if (!proto)
 		proto = src ? src->proto : TP_UDP;
 	dst->proto = proto;
-	if (TP_Resolve(uri->host, uri->host_v6, uri->port, &ss)) {
+	if (TP_Resolve(uri->host, uri->host_v6, uri->port ? uri->port : TP_DefaultPort(proto), &ss)) {
 		/* a name we cannot resolve without DNS: use where the UA is */
 		if (!src)
 			return -EHOSTUNREACH;
@@ -385,7 +388,7 @@ int REG_ContactTarget(const struct sip_uri *uri, const struct tp_peer *src, stru
 		return 0;
 	}
 	dst->addr = ss;
-	if (src && proto == src->proto && proto == TP_TCP)
+	if (src && proto == src->proto && TP_IsStream(proto))
 		dst->conn = src->conn;
 	return 0;
 }
@@ -480,7 +483,7 @@ static void reg_load_one(const struct sto_binding *sb, void *arg)
 	b->call_id = strdup(sb->call_id);
 	b->cseq = sb->cseq;
 	b->expires = sb->expires;
-	b->src.proto = sb->proto == TP_TCP ? TP_TCP : TP_UDP;
+	b->src.proto = TP_IsStream(sb->proto) ? sb->proto : TP_UDP;
 	b->src.sock = -1;
 	if (!b->contact || !b->call_id || TP_AddrParse(sb->source, 5060, &b->src.addr)) {
 		reg_binding_free(b);

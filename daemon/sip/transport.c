@@ -3,9 +3,8 @@
  * SIP transports. Everything here runs in the main thread: sockets are
  * non-blocking and driven by the epoll loop, so no locking is needed.
  *
- * A TCP connection is named by an id (slot | generation << 16) so that a
- * transaction can ask for "the connection the request came on" long after
- * that connection may have closed and its slot been reused.
+ * This file owns the listening sockets, UDP and the choice of local
+ * address; TCP and TLS connections live in conn.c, TLS sessions in tls.c.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -13,7 +12,6 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +22,14 @@
 #include "../log.h"
 #include "../loop.h"
 #include "../timer.h"
+#include "conn.h"
 #include "limits.h"
 #include "stats.h"
+#include "tls.h"
 #include "transport.h"
 
 #define TP_MAX_LISTEN	16
 #define TP_MAX_LOCAL	64
-#define TP_MAX_WQ	(1 << 20)	/* queued output per TCP connection */
-#define TP_PARTIAL_MS	30000		/* a started message must complete in this time */
 
 struct tp_sock {
 	int fd;
@@ -40,19 +38,6 @@ struct tp_sock {
 	struct loop_fd *h;
 };
 
-struct tp_conn {
-	uint32_t id;
-	int fd;
-	int connecting;
-	struct sockaddr_storage peer;
-	struct loop_fd *h;
-	char *rbuf;
-	size_t rlen;
-	char *wbuf;
-	size_t wlen, woff;
-	uint64_t last_rx;		/* TMR_Now() of the last read */
-	uint64_t partial_since;		/* 0 when no message is half-read */
-};
 
 /* which local address reaches a peer (TP_LocalFor with wildcard listeners) */
 #define TP_ROUTE_CACHE	256
@@ -64,12 +49,9 @@ struct tp_route {
 static struct tp_route tp_routes[TP_ROUTE_CACHE];
 static struct tp_sock tp_socks[TP_MAX_LISTEN];
 static int tp_nsocks;
-static struct tp_conn **tp_conns;
-static uint32_t tp_gen;
 static struct tp_limits tp_lim;
-static tp_handler tp_fn, tp_oversize_fn;
+static tp_handler tp_fn;
 static int (*tp_send_hook)(const struct tp_peer *dst, const char *buf, size_t len);
-static struct tmr tp_sweep = { .idx = -1 };
 static struct tp_stats tp_stats;
 
 #define TP_TXQ_MAX	64		/* one read burst */
@@ -94,7 +76,7 @@ static char *tp_rxbuf;
 
 const char *TP_ProtoName(int proto)
 {
-	return proto == TP_TCP ? "TCP" : "UDP";
+	return proto == TP_TLS ? "TLS" : proto == TP_TCP ? "TCP" : "UDP";
 }
 
 int TP_ProtoParse(struct sip_str s)
@@ -103,6 +85,8 @@ int TP_ProtoParse(struct sip_str s)
 		return TP_UDP;
 	if (STR_CaseEqC(s, "tcp"))
 		return TP_TCP;
+	if (STR_CaseEqC(s, "tls"))
+		return TP_TLS;
 	return 0;
 }
 
@@ -339,298 +323,6 @@ int TP_LocalFor(const struct tp_peer *dst, char *out, size_t outsz)
 	return 0;
 }
 
-/* ---- TCP connections ---- */
-
-static struct tp_conn *tp_conn_get(uint32_t id)
-{
-	uint32_t slot = id & 0xffff;
-
-	if (!id || slot >= tp_lim.max_conns || !tp_conns[slot] || tp_conns[slot]->id != id)
-		return NULL;
-	return tp_conns[slot];
-}
-
-static void tp_conn_close(struct tp_conn *c, const char *why)
-{
-	char a[64];
-
-	TP_AddrStr(&c->peer, a, sizeof(a));
-	LOG_DEBUG("tcp %s closed: %s", a, why);
-	LOOP_Del(c->h);
-	close(c->fd);
-	tp_conns[c->id & 0xffff] = NULL;
-	free(c->rbuf);
-	free(c->wbuf);
-	free(c);
-}
-
-static void tp_conn_event(int fd, uint32_t events, void *arg);
-
-static struct tp_conn *tp_conn_new(int fd, const struct sockaddr_storage *peer, int connecting)
-{
-	struct tp_conn *c;
-	unsigned int i;
-
-	for (i = 0; i < tp_lim.max_conns; i++)
-		if (!tp_conns[i])
-			break;
-	if (i == tp_lim.max_conns) {
-		tp_stats.conns_refused++;
-		return NULL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->rbuf = malloc(tp_lim.max_message + 1);
-	if (!c->rbuf) {
-		free(c);
-		return NULL;
-	}
-	c->fd = fd;
-	c->peer = *peer;
-	c->connecting = connecting;
-	c->last_rx = TMR_Now();
-	tp_gen = (tp_gen + 1) & 0xffff;
-	if (!tp_gen)
-		tp_gen = 1;
-	c->id = i | tp_gen << 16;
-	c->h = LOOP_Add(fd, EPOLLIN | (connecting ? EPOLLOUT : 0), tp_conn_event,
-			(void *)(uintptr_t)c->id);
-	if (!c->h) {
-		free(c->rbuf);
-		free(c);
-		return NULL;
-	}
-	tp_conns[i] = c;
-	tp_stats.conns++;
-	return c;
-}
-
-static int tp_conn_flush(struct tp_conn *c)
-{
-	while (c->woff < c->wlen) {
-		ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return LOOP_Mod(c->h, EPOLLIN | EPOLLOUT);
-			return -errno;
-		}
-		c->woff += n;
-	}
-	c->woff = c->wlen = 0;
-	return LOOP_Mod(c->h, EPOLLIN);
-}
-
-static int tp_conn_queue(struct tp_conn *c, const char *buf, size_t len)
-{
-	char *w;
-
-	if (c->wlen - c->woff + len > TP_MAX_WQ)
-		return -ENOBUFS;
-	if (c->woff) {
-		memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
-		c->wlen -= c->woff;
-		c->woff = 0;
-	}
-	w = realloc(c->wbuf, c->wlen + len);
-	if (!w)
-		return -ENOMEM;
-	c->wbuf = w;
-	memcpy(c->wbuf + c->wlen, buf, len);
-	c->wlen += len;
-	if (c->connecting)
-		return 0;
-	return tp_conn_flush(c);
-}
-
-static void tp_conn_read(struct tp_conn *c)
-{
-	uint32_t id = c->id;
-	struct tp_peer src = { .proto = TP_TCP, .sock = -1 };
-	ssize_t n;
-
-	n = recv(c->fd, c->rbuf + c->rlen, tp_lim.max_message + 1 - c->rlen, 0);
-	if (n == 0) {
-		tp_conn_close(c, "peer closed");
-		return;
-	}
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			tp_conn_close(c, "read error");
-		return;
-	}
-	c->rlen += n;
-	c->last_rx = TMR_Now();
-	src.addr = c->peer;
-	src.conn = id;
-	for (;;) {
-		size_t skip;
-		long len = MSG_Frame(c->rbuf, c->rlen, tp_lim.max_message, &skip);
-		char a[64];
-
-		if (skip) {
-			memmove(c->rbuf, c->rbuf + skip, c->rlen - skip);
-			c->rlen -= skip;
-		}
-		if (len == -EMSGSIZE && tp_oversize_fn) {
-			/* headers complete but the body too long: let the proxy answer 413 */
-			const char *e = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
-
-			if (e && (size_t)(e + 4 - c->rbuf) <= tp_lim.max_message) {
-				tp_oversize_fn(c->rbuf, e + 4 - c->rbuf, &src);
-				c = tp_conn_get(id);
-				if (!c)
-					return;
-			}
-		}
-		if (len < 0) {
-			TP_AddrStr(&c->peer, a, sizeof(a));
-			LOG_Drop(len == -EMSGSIZE ? "message too large on TCP" :
-				 "no Content-Length on TCP", a);
-			tp_conn_close(c, "unframeable input");
-			return;
-		}
-		if (len == 0) {
-			if (!c->rlen)
-				c->partial_since = 0;
-			else if (!c->partial_since)
-				c->partial_since = TMR_Now();
-			return;
-		}
-		tp_stats.rx++;
-		c->partial_since = 0;
-		if (!LIM_Check(&src.addr, c->rbuf, len))
-			tp_fn(c->rbuf, len, &src);
-		/* the handler may have closed us (a failed send) */
-		c = tp_conn_get(id);
-		if (!c)
-			return;
-		memmove(c->rbuf, c->rbuf + len, c->rlen - len);
-		c->rlen -= len;
-	}
-}
-
-static void tp_conn_event(int fd, uint32_t events, void *arg)
-{
-	struct tp_conn *c = tp_conn_get((uint32_t)(uintptr_t)arg);
-
-	(void)fd;
-	if (!c)
-		return;
-	if (c->connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-		int err = 0;
-		socklen_t l = sizeof(err);
-
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-		if (err) {
-			tp_stats.tx_errors++;
-			tp_conn_close(c, "connect failed");
-			return;
-		}
-		c->connecting = 0;
-	}
-	if (events & EPOLLOUT) {
-		if (tp_conn_flush(c)) {
-			tp_conn_close(c, "write error");
-			return;
-		}
-	}
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		tp_conn_read(c);
-}
-
-/* open connections whose peer has the IP of addr */
-static unsigned int tp_conns_from(const struct sockaddr_storage *addr)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < tp_lim.max_conns; i++)
-		n += tp_conns[i] && TP_SameIp(&tp_conns[i]->peer, addr);
-	return n;
-}
-
-static void tp_accept(int fd, uint32_t events, void *arg)
-{
-	int i;
-
-	(void)events;
-	(void)arg;
-	for (i = 0; i < 32; i++) {
-		struct sockaddr_storage peer;
-		socklen_t alen = sizeof(peer);
-		int cfd = accept4(fd, (struct sockaddr *)&peer, &alen,
-				  SOCK_NONBLOCK | SOCK_CLOEXEC);
-		int one = 1;
-
-		if (cfd < 0)
-			return;
-		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (!LIM_ConnAllowed(&peer, tp_conns_from(&peer))) {
-			char a[64];
-
-			TP_AddrStr(&peer, a, sizeof(a));
-			LOG_Drop("too many TCP connections from this source, or banned", a);
-			close(cfd);
-			continue;
-		}
-		if (!tp_conn_new(cfd, &peer, 0)) {
-			char a[64];
-
-			TP_AddrStr(&peer, a, sizeof(a));
-			LOG_Drop("too many TCP connections", a);
-			close(cfd);
-		}
-	}
-}
-
-static struct tp_conn *tp_conn_find(const struct sockaddr_storage *peer)
-{
-	unsigned int i;
-
-	for (i = 0; i < tp_lim.max_conns; i++)
-		if (tp_conns[i] && TP_SameAddr(&tp_conns[i]->peer, peer))
-			return tp_conns[i];
-	return NULL;
-}
-
-static struct tp_conn *tp_conn_connect(const struct sockaddr_storage *peer)
-{
-	struct tp_conn *c;
-	int one = 1;
-	int fd = socket(peer->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return NULL;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)peer, TP_AddrLen(peer)) && errno != EINPROGRESS) {
-		close(fd);
-		return NULL;
-	}
-	c = tp_conn_new(fd, peer, 1);
-	if (!c)
-		close(fd);
-	return c;
-}
-
-static void tp_sweep_fn(struct tmr *t)
-{
-	uint64_t now = TMR_Now();
-	unsigned int i;
-
-	for (i = 0; i < tp_lim.max_conns; i++) {
-		struct tp_conn *c = tp_conns[i];
-
-		if (!c)
-			continue;
-		if (c->partial_since && now - c->partial_since > TP_PARTIAL_MS)
-			tp_conn_close(c, "incomplete message timed out");
-		else if (now - c->last_rx > (uint64_t)tp_lim.idle_timeout * 1000 && !c->wlen)
-			tp_conn_close(c, "idle");
-	}
-	TMR_Start(t, 5000);
-}
-
 void TP_SetSendHook(int (*fn)(const struct tp_peer *dst, const char *buf, size_t len))
 {
 	tp_send_hook = fn;
@@ -705,26 +397,15 @@ int TP_Send(const struct tp_peer *dst, const char *buf, size_t len)
 	SST_Sent(buf, len);
 	if (tp_send_hook)
 		return tp_send_hook(dst, buf, len);
-	if (dst->proto == TP_TCP) {
-		struct tp_conn *c = tp_conn_get(dst->conn);
+	if (dst->proto == TP_TCP || dst->proto == TP_TLS) {
 		int r;
 
 		/* what this burst stored is committed before anything leaves */
 		if (tp_txq.active)
 			tp_txq_flush(0);
-
-		if (!c)
-			c = tp_conn_find(&dst->addr);
-		if (!c)
-			c = tp_conn_connect(&dst->addr);
-		if (!c) {
-			tp_stats.tx_errors++;
-			return -ECONNREFUSED;
-		}
-		r = tp_conn_queue(c, buf, len);
+		r = CONN_Send(dst, buf, len);
 		if (r) {
 			tp_stats.tx_errors++;
-			tp_conn_close(c, "write failed");
 			return r;
 		}
 		tp_stats.tx++;
@@ -790,6 +471,12 @@ static void tp_udp_read(int fd, uint32_t events, void *arg)
 	tp_txq.active = 0;
 }
 
+static void tp_accept(int fd, uint32_t events, void *arg)
+{
+	(void)events;
+	CONN_Accept(fd, tp_socks[(intptr_t)arg].proto);
+}
+
 static int tp_open(const struct sockaddr_storage *addr, int proto)
 {
 	struct tp_sock *s = &tp_socks[tp_nsocks];
@@ -807,7 +494,7 @@ static int tp_open(const struct sockaddr_storage *addr, int proto)
 	 * TCP needs SO_REUSEADDR to restart over TIME_WAIT; UDP must not have
 	 * it, or a second krtpd would silently share the port with the first.
 	 */
-	if (proto == TP_TCP)
+	if (proto != TP_UDP)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (addr->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
@@ -817,7 +504,7 @@ static int tp_open(const struct sockaddr_storage *addr, int proto)
 	}
 	if (bind(fd, (const struct sockaddr *)addr, TP_AddrLen(addr)))
 		goto err_close;
-	if (proto == TP_TCP && listen(fd, 128))
+	if (proto != TP_UDP && listen(fd, 128))
 		goto err_close;
 	s->fd = fd;
 	s->proto = proto;
@@ -841,14 +528,9 @@ int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_ha
 	int i, ok = 0;
 
 	tp_lim = *lim;
-	if (tp_lim.max_conns > 65535)
-		tp_lim.max_conns = 65535;
-	if (!tp_lim.max_conns)
-		tp_lim.max_conns = 1;
 	tp_fn = fn;
-	tp_conns = calloc(tp_lim.max_conns, sizeof(*tp_conns));
 	tp_rxbuf = malloc(65536 + 1);
-	if (!tp_conns || !tp_rxbuf)
+	if (!tp_rxbuf || CONN_Init(lim, fn))
 		return -ENOMEM;
 	TP_RefreshLocal();
 	for (i = 0; i < n; i++) {
@@ -856,39 +538,63 @@ int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_ha
 			ok++;
 		if (l[i].tcp && !tp_open(&l[i].addr, TP_TCP))
 			ok++;
+		if (l[i].tls && !TLS_CanServe()) {
+			LOG_ERR("listen_tls needs tls_certificate and tls_private_key");
+			continue;
+		}
+		if (l[i].tls && !tp_open(&l[i].addr, TP_TLS))
+			ok++;
 	}
 	if (!ok)
 		return -EADDRNOTAVAIL;
-	TMR_Setup(&tp_sweep, tp_sweep_fn);
-	TMR_Start(&tp_sweep, 5000);
 	return 0;
 }
 
 void TP_SetOversizeHandler(tp_handler fn)
 {
-	tp_oversize_fn = fn;
+	CONN_SetOversizeHandler(fn);
 }
 
 void TP_Fini(void)
 {
-	unsigned int i;
+	int i;
 
-	TMR_Stop(&tp_sweep);
-	for (i = 0; tp_conns && i < tp_lim.max_conns; i++)
-		if (tp_conns[i])
-			tp_conn_close(tp_conns[i], "shutdown");
-	for (i = 0; i < (unsigned int)tp_nsocks; i++) {
+	CONN_Fini();
+	for (i = 0; i < tp_nsocks; i++) {
 		LOOP_Del(tp_socks[i].h);
 		close(tp_socks[i].fd);
 	}
 	tp_nsocks = 0;
-	free(tp_conns);
-	tp_conns = NULL;
 	free(tp_rxbuf);
 	tp_rxbuf = NULL;
 }
 
+int TP_IsStream(int proto)
+{
+	return proto == TP_TCP || proto == TP_TLS;
+}
+
+uint16_t TP_DefaultPort(int proto)
+{
+	return proto == TP_TLS ? 5061 : 5060;
+}
+
 void TP_GetStats(struct tp_stats *s)
 {
+	struct conn_stats cs;
+	struct tls_stats ts;
+
+	CONN_GetStats(&cs);
+	TLS_GetStats(&ts);
 	*s = tp_stats;
+	s->rx += cs.rx;
+	s->tx_errors += cs.connect_failures;
+	s->conns = cs.opened;
+	s->conns_refused = cs.refused;
+	s->tcp_open = cs.open_tcp;
+	s->tls_open = cs.open_tls;
+	s->tls_handshakes = ts.handshakes;
+	s->tls_handshake_failures = ts.handshake_failures;
+	s->tls_handshake_timeouts = cs.handshake_timeouts;
+	s->tls_verify_failures = ts.verify_failures;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * SIP transports (RFC 3261 §18): UDP and TCP over IPv4 and IPv6. TCP
- * messages are framed by Content-Length; responses reuse the connection
- * the request came on; connections are capped in number, buffer size and
- * idle time. Main thread only.
+ * SIP transports (RFC 3261 §18): UDP, TCP and TLS (§26) over IPv4 and
+ * IPv6. Stream messages are framed by Content-Length; responses reuse the
+ * connection the request came on; connections are capped in number, buffer
+ * size, idle time and TLS handshake time. Main thread only.
  */
 #ifndef KRTPD_SIP_TRANSPORT_H
 #define KRTPD_SIP_TRANSPORT_H
@@ -17,25 +17,27 @@
 enum tp_proto {
 	TP_UDP = 1,
 	TP_TCP,
+	TP_TLS,
 };
 
 /* Where a message came from, or where one goes. */
 struct tp_peer {
-	int proto;			/* TP_UDP or TP_TCP */
+	int proto;			/* TP_UDP, TP_TCP or TP_TLS */
 	struct sockaddr_storage addr;	/* IP and port */
-	uint32_t conn;			/* TCP connection id to prefer, 0 = any */
+	uint32_t conn;			/* TCP/TLS connection id to prefer, 0 = any */
 	int sock;			/* UDP listener index it arrived on, -1 = any */
 };
 
 struct tp_listen {
 	struct sockaddr_storage addr;
-	int udp, tcp;
+	int udp, tcp, tls;
 };
 
 struct tp_limits {
 	size_t max_message;		/* bytes, headers and body */
-	unsigned int max_conns;		/* TCP connections, both directions */
-	unsigned int idle_timeout;	/* seconds without traffic before a TCP close */
+	unsigned int max_conns;		/* TCP and TLS connections, both directions */
+	unsigned int idle_timeout;	/* seconds without traffic before a TCP/TLS close */
+	unsigned int tls_handshake_timeout;	/* seconds, 0 = 10 */
 };
 
 typedef void (*tp_handler)(const char *buf, size_t len, const struct tp_peer *src);
@@ -47,7 +49,7 @@ int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_ha
  */
 void TP_SetOversizeHandler(tp_handler fn);
 void TP_Fini(void);
-/* Send one message; TCP connects when no connection to dst exists. 0 or -errno. */
+/* Send one message; TCP/TLS connect when no connection to dst exists. 0 or -errno. */
 int TP_Send(const struct tp_peer *dst, const char *buf, size_t len);
 
 /*
@@ -77,6 +79,10 @@ void TP_RefreshLocal(void);
 int TP_Resolve(struct sip_str host, int v6, uint16_t port, struct sockaddr_storage *out);
 
 const char *TP_ProtoName(int proto);
+/* TCP or TLS: reliable, framed, connection-oriented */
+int TP_IsStream(int proto);
+/* 5061 for TLS (RFC 3261 §19.1.2), else 5060 */
+uint16_t TP_DefaultPort(int proto);
 int TP_ProtoParse(struct sip_str s);
 /* "1.2.3.4:5060" or "[::1]:5060" */
 void TP_AddrStr(const struct sockaddr_storage *ss, char *out, size_t outsz);
@@ -92,6 +98,9 @@ socklen_t TP_AddrLen(const struct sockaddr_storage *ss);
 /* Counters for the control socket and logs */
 struct tp_stats {
 	unsigned long rx, tx, tx_errors, conns, conns_refused;
+	unsigned long tcp_open, tls_open;	/* connections open now */
+	unsigned long tls_handshakes, tls_handshake_failures;	/* failures include timeouts */
+	unsigned long tls_handshake_timeouts, tls_verify_failures;
 };
 void TP_GetStats(struct tp_stats *s);
 

@@ -112,7 +112,7 @@ static void txn_destroy(struct txn *t)
 
 static int txn_reliable(const struct txn *t)
 {
-	return t->peer.proto == TP_TCP;
+	return TP_IsStream(t->peer.proto);
 }
 
 static void txn_retx_fn(struct tmr *tm);
@@ -160,7 +160,7 @@ void TXN_ResponsePeer(const struct sip_msg *m, const struct tp_peer *src, struct
 	unsigned long port;
 
 	*out = *src;
-	if (src->proto == TP_TCP)
+	if (TP_IsStream(src->proto))
 		return;		/* same connection, or a new one to the source */
 	/* RFC 3581: rport means "to the source port"; otherwise the Via port */
 	if (v->rport)

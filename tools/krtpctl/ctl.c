@@ -132,6 +132,13 @@ int registrations_main(int argc, char **argv)
 	return ctl_request("registrations", NULL);
 }
 
+int transport_main(int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error("transport", "unexpected argument \"%s\"", argv[1]);
+	return ctl_request("transport", NULL);
+}
+
 int show_main(int argc, char **argv)
 {
 	const char *usage = "show call ID";

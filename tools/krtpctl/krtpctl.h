@@ -38,6 +38,7 @@ int monitor_main(int argc, char **argv);
 /* ctl.c: krtpd's control socket */
 int calls_main(int argc, char **argv);
 int registrations_main(int argc, char **argv);
+int transport_main(int argc, char **argv);
 int show_main(int argc, char **argv);
 
 #endif /* KRTPCTL_H */

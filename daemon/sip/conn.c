@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SIP stream connections, TCP and TLS. Main thread only: sockets are
+ * non-blocking and driven by the epoll loop, so no locking is needed.
+ *
+ * A connection is named by an id (slot | generation << 16) so that a
+ * transaction can ask for "the connection the request came on" long after
+ * that connection may have closed and its slot been reused.
+ *
+ * Lifetime: a connection lives from accept() or connect() until
+ * conn_close(), which any callback may call, the SIP handler included (a
+ * failed send). Code that calls out therefore re-looks the connection up by
+ * id afterwards and stops when it is gone.
+ *
+ * A TLS connection first runs its handshake, step by step as epoll reports
+ * the direction GnuTLS waits for; messages queued meanwhile are sent after
+ * it. A handshake that fails (garbage instead of a ClientHello, a server
+ * certificate that does not verify) closes the connection at once; one that
+ * stalls is closed by the sweep after tls_handshake_timeout. Either costs
+ * one connection slot and its buffers for that long, nothing more.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "../loop.h"
+#include "../timer.h"
+#include "conn.h"
+#include "limits.h"
+#include "tls.h"
+
+#define CONN_MAX_WQ	(1 << 20)	/* queued output per connection */
+#define CONN_PARTIAL_MS	30000		/* a started message must complete in this time */
+#define CONN_SWEEP_MS	2000
+#define CONN_TLS_CHUNK	16384		/* one TLS record */
+
+struct conn {
+	uint32_t id;
+	int fd;
+	int proto;			/* TP_TCP or TP_TLS */
+	int connecting;			/* TCP connect() in progress */
+	struct tls_sess *tls;		/* TP_TLS only */
+	int handshaking;
+	size_t tls_wpend;		/* a TLS_Send of this size returned -EAGAIN */
+	struct sockaddr_storage peer;
+	struct loop_fd *h;
+	char *rbuf;
+	size_t rlen;
+	char *wbuf;
+	size_t wlen, woff;
+	uint64_t born;			/* TMR_Now() at accept/connect */
+	uint64_t last_rx;		/* TMR_Now() of the last read */
+	uint64_t partial_since;		/* 0 when no message is half-read */
+};
+
+static struct conn **conn_tab;
+static uint32_t conn_gen;
+static struct tp_limits conn_lim;
+static tp_handler conn_fn, conn_oversize_fn;
+static struct tmr conn_sweep = { .idx = -1 };
+static struct conn_stats conn_stats;
+
+static const char *conn_name(const struct conn *c)
+{
+	return c->proto == TP_TLS ? "tls" : "tcp";
+}
+
+static struct conn *conn_get(uint32_t id)
+{
+	uint32_t slot = id & 0xffff;
+
+	if (!id || slot >= conn_lim.max_conns || !conn_tab[slot] || conn_tab[slot]->id != id)
+		return NULL;
+	return conn_tab[slot];
+}
+
+static void conn_close(struct conn *c, const char *why)
+{
+	char a[64];
+
+	TP_AddrStr(&c->peer, a, sizeof(a));
+	LOG_DEBUG("%s %s closed: %s", conn_name(c), a, why);
+	LOOP_Del(c->h);
+	TLS_Free(c->tls);
+	close(c->fd);
+	conn_tab[c->id & 0xffff] = NULL;
+	if (c->proto == TP_TLS)
+		conn_stats.open_tls--;
+	else
+		conn_stats.open_tcp--;
+	free(c->rbuf);
+	free(c->wbuf);
+	free(c);
+}
+
+static void conn_event(int fd, uint32_t events, void *arg);
+
+static struct conn *conn_new(int fd, int proto, const struct sockaddr_storage *peer,
+			     int connecting)
+{
+	struct conn *c;
+	unsigned int i;
+
+	for (i = 0; i < conn_lim.max_conns; i++)
+		if (!conn_tab[i])
+			break;
+	if (i == conn_lim.max_conns) {
+		conn_stats.refused++;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->rbuf = malloc(conn_lim.max_message + 1);
+	if (!c->rbuf) {
+		free(c);
+		return NULL;
+	}
+	c->fd = fd;
+	c->proto = proto;
+	c->peer = *peer;
+	c->connecting = connecting;
+	c->born = c->last_rx = TMR_Now();
+	if (proto == TP_TLS) {
+		char ip[64];
+
+		/* no DNS yet: the host we verify is the address we were sent to */
+		TP_IpStr(peer, ip, sizeof(ip));
+		c->tls = connecting ? TLS_NewClient(fd, ip) : TLS_NewServer(fd);
+		if (!c->tls) {
+			free(c->rbuf);
+			free(c);
+			return NULL;
+		}
+		c->handshaking = 1;
+	}
+	conn_gen = (conn_gen + 1) & 0xffff;
+	if (!conn_gen)
+		conn_gen = 1;
+	c->id = i | conn_gen << 16;
+	c->h = LOOP_Add(fd, EPOLLIN | (connecting ? EPOLLOUT : 0), conn_event,
+			(void *)(uintptr_t)c->id);
+	if (!c->h) {
+		TLS_Free(c->tls);
+		free(c->rbuf);
+		free(c);
+		return NULL;
+	}
+	conn_tab[i] = c;
+	conn_stats.opened++;
+	if (proto == TP_TLS)
+		conn_stats.open_tls++;
+	else
+		conn_stats.open_tcp++;
+	return c;
+}
+
+/* write what can go now; wait for EPOLLOUT for the rest */
+static int conn_flush(struct conn *c)
+{
+	while (c->woff < c->wlen) {
+		size_t left = c->wlen - c->woff;
+		ssize_t n;
+
+		if (c->tls) {
+			/* after -EAGAIN GnuTLS wants the same length again */
+			size_t len = c->tls_wpend ? c->tls_wpend :
+				     left < CONN_TLS_CHUNK ? left : CONN_TLS_CHUNK;
+
+			n = TLS_Send(c->tls, c->wbuf + c->woff, len);
+			if (n == -EAGAIN) {
+				c->tls_wpend = len;
+				return LOOP_Mod(c->h, EPOLLIN | EPOLLOUT);
+			}
+			if (n < 0)
+				return n;
+			c->tls_wpend = 0;
+		} else {
+			n = send(c->fd, c->wbuf + c->woff, left, MSG_NOSIGNAL);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					return LOOP_Mod(c->h, EPOLLIN | EPOLLOUT);
+				return -errno;
+			}
+		}
+		c->woff += n;
+	}
+	c->woff = c->wlen = 0;
+	return LOOP_Mod(c->h, EPOLLIN);
+}
+
+static int conn_queue(struct conn *c, const char *buf, size_t len)
+{
+	char *w;
+
+	if (c->wlen - c->woff + len > CONN_MAX_WQ)
+		return -ENOBUFS;
+	if (c->woff) {
+		memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
+		c->wlen -= c->woff;
+		c->woff = 0;
+	}
+	w = realloc(c->wbuf, c->wlen + len);
+	if (!w)
+		return -ENOMEM;
+	c->wbuf = w;
+	memcpy(c->wbuf + c->wlen, buf, len);
+	c->wlen += len;
+	if (c->connecting || c->handshaking)
+		return 0;
+	return conn_flush(c);
+}
+
+/* One read and the messages it completes. 0 to read again, else stop. */
+static int conn_read(struct conn *c)
+{
+	uint32_t id = c->id;
+	struct tp_peer src = { .proto = c->proto, .sock = -1 };
+	size_t room = conn_lim.max_message + 1 - c->rlen;
+	ssize_t n;
+
+	if (c->tls) {
+		n = TLS_Recv(c->tls, c->rbuf + c->rlen, room);
+		if (n == -EIO) {
+			conn_close(c, "TLS error");
+			return -1;
+		}
+	} else {
+		n = recv(c->fd, c->rbuf + c->rlen, room, 0);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			conn_close(c, "read error");
+			return -1;
+		}
+		if (n < 0)
+			n = -EAGAIN;
+	}
+	if (n == 0) {
+		conn_close(c, "peer closed");
+		return -1;
+	}
+	if (n < 0)
+		return -1;
+	c->rlen += n;
+	c->last_rx = TMR_Now();
+	src.addr = c->peer;
+	src.conn = id;
+	for (;;) {
+		size_t skip;
+		long len = MSG_Frame(c->rbuf, c->rlen, conn_lim.max_message, &skip);
+		char a[64];
+
+		if (skip) {
+			memmove(c->rbuf, c->rbuf + skip, c->rlen - skip);
+			c->rlen -= skip;
+		}
+		if (len == -EMSGSIZE && conn_oversize_fn) {
+			/* headers complete but the body too long: let the proxy answer 413 */
+			const char *e = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
+
+			if (e && (size_t)(e + 4 - c->rbuf) <= conn_lim.max_message) {
+				conn_oversize_fn(c->rbuf, e + 4 - c->rbuf, &src);
+				c = conn_get(id);
+				if (!c)
+					return -1;
+			}
+		}
+		if (len < 0) {
+			TP_AddrStr(&c->peer, a, sizeof(a));
+			LOG_Drop(len == -EMSGSIZE ? "message too large on a stream" :
+				 "no Content-Length on a stream", a);
+			conn_close(c, "unframeable input");
+			return -1;
+		}
+		if (len == 0) {
+			if (!c->rlen)
+				c->partial_since = 0;
+			else if (!c->partial_since)
+				c->partial_since = TMR_Now();
+			return 0;
+		}
+		conn_stats.rx++;
+		c->partial_since = 0;
+		if (!LIM_Check(&src.addr, c->rbuf, len))
+			conn_fn(c->rbuf, len, &src);
+		/* the handler may have closed us (a failed send) */
+		c = conn_get(id);
+		if (!c)
+			return -1;
+		memmove(c->rbuf, c->rbuf + len, c->rlen - len);
+		c->rlen -= len;
+	}
+}
+
+/* 0 when the handshake is done, else stop handling this event */
+static int conn_handshake(struct conn *c)
+{
+	char a[64], d[64];
+	int r = TLS_Handshake(c->tls);
+
+	if (r == -EAGAIN) {
+		LOOP_Mod(c->h, TLS_WantWrite(c->tls) ? EPOLLOUT : EPOLLIN);
+		return -1;
+	}
+	TP_AddrStr(&c->peer, a, sizeof(a));
+	if (r) {
+		if (!c->connecting)
+			LOG_Drop("TLS handshake failed", a);
+		conn_close(c, "TLS handshake failed");
+		return -1;
+	}
+	c->handshaking = 0;
+	LOG_DEBUG("tls %s: %s", a, TLS_Describe(c->tls, d, sizeof(d)));
+	if (conn_flush(c)) {
+		conn_close(c, "write error");
+		return -1;
+	}
+	return 0;
+}
+
+static void conn_event(int fd, uint32_t events, void *arg)
+{
+	uint32_t id = (uint32_t)(uintptr_t)arg;
+	struct conn *c = conn_get(id);
+
+	(void)fd;
+	if (!c)
+		return;
+	if (c->connecting) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+		if (err) {
+			conn_stats.connect_failures++;
+			conn_close(c, "connect failed");
+			return;
+		}
+		c->connecting = 0;
+		if (!c->handshaking && conn_flush(c)) {
+			conn_close(c, "write error");
+			return;
+		}
+	}
+	if (c->handshaking) {
+		if (conn_handshake(c))
+			return;
+		events |= EPOLLIN;	/* GnuTLS may hold what came with the last flight */
+	} else if (events & EPOLLOUT) {
+		if (conn_flush(c)) {
+			conn_close(c, "write error");
+			return;
+		}
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	/* TLS may decrypt more than a read asked for: epoll cannot see those bytes */
+	while (!conn_read(c)) {
+		c = conn_get(id);
+		if (!c || !c->tls || !TLS_Pending(c->tls))
+			break;
+	}
+}
+
+/* open connections whose peer has the IP of addr */
+static unsigned int conn_from(const struct sockaddr_storage *addr)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < conn_lim.max_conns; i++)
+		n += conn_tab[i] && TP_SameIp(&conn_tab[i]->peer, addr);
+	return n;
+}
+
+void CONN_Accept(int lfd, int proto)
+{
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		struct sockaddr_storage peer;
+		socklen_t alen = sizeof(peer);
+		int cfd = accept4(lfd, (struct sockaddr *)&peer, &alen,
+				  SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int one = 1;
+
+		if (cfd < 0)
+			return;
+		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (!LIM_ConnAllowed(&peer, conn_from(&peer))) {
+			char a[64];
+
+			TP_AddrStr(&peer, a, sizeof(a));
+			LOG_Drop("too many TCP/TLS connections from this source, or banned", a);
+			close(cfd);
+			continue;
+		}
+		if (!conn_new(cfd, proto, &peer, 0)) {
+			char a[64];
+
+			TP_AddrStr(&peer, a, sizeof(a));
+			LOG_Drop(proto == TP_TLS ? "too many TLS/TCP connections" :
+				 "too many TCP connections", a);
+			close(cfd);
+		}
+	}
+}
+
+static struct conn *conn_find(int proto, const struct sockaddr_storage *peer)
+{
+	unsigned int i;
+
+	for (i = 0; i < conn_lim.max_conns; i++)
+		if (conn_tab[i] && conn_tab[i]->proto == proto &&
+		    TP_SameAddr(&conn_tab[i]->peer, peer))
+			return conn_tab[i];
+	return NULL;
+}
+
+static struct conn *conn_connect(int proto, const struct sockaddr_storage *peer)
+{
+	struct conn *c;
+	int one = 1;
+	int fd = socket(peer->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return NULL;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)peer, TP_AddrLen(peer)) && errno != EINPROGRESS) {
+		close(fd);
+		return NULL;
+	}
+	c = conn_new(fd, proto, peer, 1);
+	if (!c)
+		close(fd);
+	return c;
+}
+
+int CONN_Send(const struct tp_peer *dst, const char *buf, size_t len)
+{
+	struct conn *c = conn_get(dst->conn);
+	int r;
+
+	if (c && c->proto != dst->proto)
+		c = NULL;
+	if (!c)
+		c = conn_find(dst->proto, &dst->addr);
+	if (!c)
+		c = conn_connect(dst->proto, &dst->addr);
+	if (!c)
+		return -ECONNREFUSED;
+	r = conn_queue(c, buf, len);
+	if (r)
+		conn_close(c, "write failed");
+	return r;
+}
+
+static void conn_sweep_fn(struct tmr *t)
+{
+	uint64_t now = TMR_Now();
+	unsigned int i;
+
+	for (i = 0; i < conn_lim.max_conns; i++) {
+		struct conn *c = conn_tab[i];
+
+		if (!c)
+			continue;
+		if (c->handshaking &&
+		    now - c->born > (uint64_t)conn_lim.tls_handshake_timeout * 1000) {
+			char a[64];
+
+			conn_stats.handshake_timeouts++;
+			TP_AddrStr(&c->peer, a, sizeof(a));
+			LOG_Drop("TLS handshake timed out", a);
+			conn_close(c, "TLS handshake timed out");
+		} else if (c->partial_since && now - c->partial_since > CONN_PARTIAL_MS) {
+			conn_close(c, "incomplete message timed out");
+		} else if (now - c->last_rx > (uint64_t)conn_lim.idle_timeout * 1000 && !c->wlen) {
+			conn_close(c, "idle");
+		}
+	}
+	TMR_Start(t, CONN_SWEEP_MS);
+}
+
+int CONN_Init(const struct tp_limits *lim, tp_handler fn)
+{
+	conn_lim = *lim;
+	if (conn_lim.max_conns > 65535)
+		conn_lim.max_conns = 65535;
+	if (!conn_lim.max_conns)
+		conn_lim.max_conns = 1;
+	if (!conn_lim.tls_handshake_timeout)
+		conn_lim.tls_handshake_timeout = 10;
+	conn_fn = fn;
+	memset(&conn_stats, 0, sizeof(conn_stats));
+	conn_tab = calloc(conn_lim.max_conns, sizeof(*conn_tab));
+	if (!conn_tab)
+		return -ENOMEM;
+	TMR_Setup(&conn_sweep, conn_sweep_fn);
+	TMR_Start(&conn_sweep, CONN_SWEEP_MS);
+	return 0;
+}
+
+void CONN_SetOversizeHandler(tp_handler fn)
+{
+	conn_oversize_fn = fn;
+}
+
+void CONN_Fini(void)
+{
+	unsigned int i;
+
+	TMR_Stop(&conn_sweep);
+	for (i = 0; conn_tab && i < conn_lim.max_conns; i++)
+		if (conn_tab[i])
+			conn_close(conn_tab[i], "shutdown");
+	free(conn_tab);
+	conn_tab = NULL;
+}
+
+void CONN_GetStats(struct conn_stats *s)
+{
+	*s = conn_stats;
+}
