@@ -229,9 +229,9 @@ static int cnf_set_limit(const char *key, const char *v)
 	struct lim_config *l = &cnf.limits;
 
 	if (!strcmp(key, "limit_requests_per_second"))
-		return cnf_uint(key, v, 0, 10000000, &l->rate);
+		return cnf_uint(key, v, 0, LIM_MAX_RATE, &l->rate);
 	if (!strcmp(key, "limit_burst"))
-		return cnf_uint(key, v, 1, 10000000, &l->burst);
+		return cnf_uint(key, v, 1, LIM_MAX_RATE, &l->burst);
 	if (!strcmp(key, "limit_table_size"))
 		return cnf_uint(key, v, 64, 1 << 24, &l->table_size);
 	if (!strcmp(key, "limit_exempt"))

@@ -4,7 +4,9 @@
 # krtpd's flood and abuse limits with real traffic. A bounded UDP flood
 # (tests/tools/flood: REGISTERs and garbage) from a second address in bob's
 # namespace is dropped and counted by the per-source rate limit, while alice
-# registers and calls bob, who answers, and the call completes. Then, with
+# calls bob, who answers, and the call completes; with
+# tcp_max_connections_per_source = 3 her fourth TCP connection is refused
+# and counted. Then, with
 # a users file, a password-guessing alice (sipp, wrong password) is banned
 # after ban_after_auth_failures tries: the ban is logged, her requests go
 # unanswered while bob's are served, and after ban_time the expiry is
@@ -30,6 +32,33 @@ FLOOD_SECS=6
 BAN_AFTER=3
 BAN_TIME=8
 FLOODER=10.0.2.3
+CONNS=3
+
+# tcp_conns N: open N TCP connections from alice to krtpd, all at once, and
+# send OPTIONS on each; prints how many got an answer
+tcp_conns() {
+	ip netns exec "$alice" /usr/bin/python3 - "$1" "$SIP_ADDR" "$SIP_PORT" "$CALLER4" <<'PY'
+import socket, sys
+n, host, port, me = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+socks, ok = [], 0
+for i in range(n):
+    s = socket.create_connection((host, port), timeout=5)
+    socks.append(s)
+for i, s in enumerate(socks):
+    lport = s.getsockname()[1]
+    msg = ("OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/TCP %s:%d;branch=z9hG4bKtc%d\r\n"
+           "From: <sip:alice@krtp.test>;tag=t%d\r\nTo: <sip:%s>\r\nCall-ID: tc%d@%s\r\n"
+           "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+           % (host, me, lport, i, i, host, i, me))
+    try:
+        s.sendall(msg.encode())
+        if s.recv(4096).startswith(b"SIP/2.0 200"):
+            ok += 1
+    except OSError:
+        pass
+print(ok)
+PY
+}
 
 # metric NAME: a sample of krtpd's /metrics ("name{labels}" as printed)
 metric() {
@@ -49,7 +78,8 @@ logged() {
 sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
 ip -n "$bob" addr add "$FLOODER/24" dev e0
 krtpd_config user "metrics_listen = 127.0.0.1:9090" \
-	"limit_requests_per_second = $RATE" "limit_burst = $BURST" "limit_exempt = none"
+	"limit_requests_per_second = $RATE" "limit_burst = $BURST" "limit_exempt = none" \
+	"tcp_max_connections_per_source = $CONNS"
 krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts"
 
@@ -83,6 +113,10 @@ check_range "flood datagrams dropped by the rate limit" "$low" "${sent:-0}" "${d
 check "logged the source over the rate" yes \
 	"$(logged "$FLOODER is over $RATE requests/s: dropping" && echo yes)"
 sip_check "OPTIONS from alice still answered" options_ok
+check "$CONNS TCP connections from alice served, one more refused" "$CONNS" \
+	"$(tcp_conns $((CONNS + 1)))"
+check "the refused connection is counted" 1 \
+	"$(metric 'krtpd_limits_refused_total{what="connection"}')"
 
 # --- password guessing is banned, then unbanned ------------------------------
 krtpd_stop

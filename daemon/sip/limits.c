@@ -458,6 +458,10 @@ int LIM_Init(const struct lim_config *cfg)
 	lim_cfg = *cfg;
 	if (lim_cfg.burst < 1)
 		lim_cfg.burst = 1;
+	if (lim_cfg.burst > LIM_MAX_RATE)
+		lim_cfg.burst = LIM_MAX_RATE;
+	if (lim_cfg.rate > LIM_MAX_RATE)
+		lim_cfg.rate = LIM_MAX_RATE;
 	while (buckets * LIM_WAYS < lim_cfg.table_size && buckets < (1u << 24))
 		buckets <<= 1;
 	lim_tab = calloc((size_t)buckets * LIM_WAYS, sizeof(*lim_tab));

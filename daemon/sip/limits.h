@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #define LIM_MAX_EXEMPT	32
+#define LIM_MAX_RATE	1000000	/* rate and burst; a bucket holds burst * 1000 in 32 bits */
 
 struct lim_cidr {
 	int family;			/* AF_INET or AF_INET6 */
