@@ -267,6 +267,13 @@ static void test_uri(void)
 	CHECK_EQ(check_uri("INVITE", "sip:krtp.test", "sip:bob@krtp.test",
 			   "sip:bob@krtp.test"), 400);
 
+	/* sipp's default and UAs with an outbound proxy: uri= names the server */
+	CHECK_EQ(check_uri("INVITE", "sip:bob@localhost", "sip:bob@localhost", "sip:localhost"), 0);
+	CHECK_EQ(check_uri("REGISTER", "sip:localhost", "sip:alice@localhost", "sip:LOCALHOST"), 0);
+	/* ...but only when the Request-URI is ours too */
+	CHECK_EQ(check_uri("INVITE", "sip:bob@other.test", "sip:bob@other.test", "sip:localhost"), 400);
+	CHECK_EQ(check_uri("INVITE", "sip:bob@localhost", "sip:bob@localhost", "sip:other.test"), 400);
+
 	AUTH_Fini();
 	unlink(path);
 	CHECK_EQ(AUTH_Init(NULL, "x", 0), 0);
