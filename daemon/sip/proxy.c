@@ -124,6 +124,7 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 	struct dlg *d = NULL;
 
 	*nt = 0;
+	tg[0].by_name = 0;
 	*npop = prx_our_routes(m);
 	popped = *npop > 0;
 	ruri_us = prx_uri_is_us(&m->ruri);
@@ -134,15 +135,18 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 			return 403;
 		}
 		tg[0].uri[0] = '\0';
-		if (REG_ContactTarget(&m->route[*npop].uri, NULL, &tg[0].dst)) {
-			*reason = "Cannot Resolve Route";
-			return 404;
-		}
+		/* not an address: RFC 3263 */
+		if (REG_ContactTarget(&m->route[*npop].uri, NULL, &tg[0].dst))
+			prx_target_name(&tg[0], &m->route[*npop].uri);
 		*nt = 1;
 		return 0;
 	}
 	if (!ruri_us) {
-		if (!prx_cfg.allow_relay && !(popped && in_dialog)) {
+		/* the trunk takes calls to other domains from our users */
+		int trunk = CNF_Get()->trunk[0] && !in_dialog &&
+			    (prx_cfg.allow_relay || prx_from_is_local(m));
+
+		if (!prx_cfg.allow_relay && !(popped && in_dialog) && !trunk) {
 			*reason = "Relaying Denied";
 			return 403;
 		}
@@ -154,10 +158,10 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 		else if (d && !strncmp(d->b_contact, m->ruri_raw.s, m->ruri_raw.len) &&
 			 strlen(d->b_contact) == m->ruri_raw.len && d->b_peer.proto)
 			REG_ContactTarget(&m->ruri, &d->b_peer, &tg[0].dst);
-		else if (REG_ContactTarget(&m->ruri, NULL, &tg[0].dst)) {
-			*reason = "Cannot Resolve Request-URI";
-			return 404;
-		}
+		else if (trunk)
+			prx_trunk_target(m, &tg[0], 1);
+		else if (REG_ContactTarget(&m->ruri, NULL, &tg[0].dst))
+			prx_target_name(&tg[0], &m->ruri);	/* RFC 3263 */
 		tg[0].uri[0] = '\0';
 		*nt = 1;
 		return 0;
@@ -233,9 +237,15 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 		if (!n) {
 			if (AUTH_UserKnown(m->ruri.user) || REG_Known(m->ruri.user))
 				return 480;
+			/* a number we do not serve, from one of our users: the trunk */
+			if (prx_from_is_local(m) && !prx_trunk_target(m, &tg[0], 0)) {
+				*nt = 1;
+				return 0;
+			}
 			return 404;
 		}
 		for (i = 0; i < n; i++) {
+			tg[i].by_name = 0;
 			memcpy(tg[i].uri, rt[i].uri, sizeof(tg[i].uri));
 			tg[i].uri[sizeof(tg[i].uri) - 1] = '\0';
 			tg[i].dst = rt[i].dst;

@@ -32,7 +32,7 @@ int prx_auth_calls(void)
 }
 
 /* The From claims one of our domains or addresses (Kamailio's from_uri==myself) */
-static int prx_from_is_local(const struct sip_msg *m)
+int prx_from_is_local(const struct sip_msg *m)
 {
 	const struct sip_uri *u = &m->from.uri;
 

@@ -165,6 +165,9 @@ void prx_ack_stateless(const struct sip_msg *m, const struct tp_peer *src)
 		return;
 	if (prx_route(m, src, NULL, tg, &nt, &npop, &reason) || nt < 1)
 		return;
+	/* a name: only if known now; a retransmission finds it cached */
+	if (tg[0].by_name && prx_dns_now(&tg[0], &tg[0].dst))
+		return;
 	/* the same ACK retransmitted gets the same branch */
 	snprintf(branch, sizeof(branch), PRX_BRANCH_PFX "%08x.a%llx", prx_loop_hash(m),
 		 (unsigned long long)HASH_Fnv(m->via[0].branch.s, m->via[0].branch.len));

@@ -138,6 +138,7 @@ void prx_ctx_put(struct prx_ctx *ctx)
 	for (i = 0; i < ctx->nbranches; i++) {
 		TMR_Stop(&ctx->br[i].t_c);
 		free(ctx->br[i].req);
+		prx_dns_free(ctx->br[i].dns);
 	}
 	free(ctx->best);
 	free(ctx->req);
@@ -235,12 +236,12 @@ void prx_call_failed(struct prx_ctx *ctx, int status)
 }
 
 /* All branches done and nothing final sent yet: send the best response. */
-static void prx_check_done(struct prx_ctx *ctx)
+void prx_check_done(struct prx_ctx *ctx)
 {
 	struct sip_msg *m;
 	int i;
 
-	if (ctx->final_sent)
+	if (ctx->final_sent || ctx->dns_waiting)
 		return;
 	for (i = 0; i < ctx->nbranches; i++)
 		if (!ctx->br[i].status)
@@ -328,6 +329,9 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 		return;
 	}
 	if (m->status >= 300) {
+		/* RFC 3263 §4.3: a 503 sends the request to the name's next address */
+		if (m->status == 503)
+			prx_dns_failover(br);
 		prx_branch_final(br, m->status, m);
 		return;
 	}
@@ -399,6 +403,8 @@ static void prx_br_failed(struct txn *t, int status)
 
 	if (!ctx)
 		return;
+	/* a timeout (Timer B/F) or a failed send: the name's next address, if any */
+	prx_dns_failover(&ctx->br[t->branch]);
 	prx_branch_final(&ctx->br[t->branch], status, NULL);
 }
 
@@ -444,6 +450,60 @@ static void prx_timer_c(struct tmr *t)
 
 /* ---- requests ---- */
 
+/*
+ * Forward m to dst as a new branch of ctx (§16.6). Returns the branch, or
+ * NULL when no copy could be built; a branch whose client transaction
+ * could not be created is counted, with status 503.
+ */
+struct prx_branch *prx_branch_start(struct prx_ctx *ctx, const struct sip_msg *m,
+				    const struct tp_peer *dst, const char *ruri, int npop,
+				    const char *body, size_t bodylen)
+{
+	struct prx_branch *br;
+	struct prx_fwd f;
+	struct sip_buf b;
+
+	if (ctx->nbranches >= REG_MAX_BINDINGS)
+		return NULL;
+	br = &ctx->br[ctx->nbranches];
+	memset(br, 0, sizeof(*br));
+	br->ctx = ctx;
+	br->dst = *dst;
+	TMR_Setup(&br->t_c, prx_timer_c);
+	prx_new_branch(m, br->branch, sizeof(br->branch));
+	memset(&f, 0, sizeof(f));
+	f.ruri = ruri && ruri[0] ? ruri : NULL;
+	f.npop = npop;
+	f.branch = br->branch;
+	f.src = &ctx->src;
+	f.dst = &br->dst;
+	/* requests that create a dialog: its in-dialog requests come through us */
+	f.record_route = !m->to.tag.len && (m->method_id == SIP_M_INVITE ||
+					    m->method_id == SIP_M_SUBSCRIBE ||
+					    m->method_id == SIP_M_REFER);
+	f.strip_auth = prx_auth_calls();
+	f.body = body;
+	f.bodylen = bodylen;
+	SB_Init(&b, prx_buf, PRX_BUFSZ);
+	prx_build_request(&b, m, &f);
+	if (b.overflow)
+		return NULL;
+	br->req = malloc(b.len);
+	if (!br->req)
+		return NULL;
+	memcpy(br->req, b.p, b.len);
+	br->reqlen = b.len;
+	ctx->nbranches++;
+	br->t = TXN_ClientNew(&br->dst, br->branch, m->method_id, br->req, br->reqlen,
+			      &prx_br_ops, ctx, br - ctx->br);
+	if (!br->t) {
+		br->status = 503;
+		return br;
+	}
+	ctx->refs++;
+	return br;
+}
+
 /* §16.6: one copy per target, each in its own client transaction */
 void prx_fork(struct prx_ctx *ctx, const struct sip_msg *m, const struct tp_peer *src,
 	      struct txn *st, const struct prx_target *tg, int nt, int npop,
@@ -452,45 +512,13 @@ void prx_fork(struct prx_ctx *ctx, const struct sip_msg *m, const struct tp_peer
 	int i;
 
 	for (i = 0; i < nt; i++) {
-		struct prx_branch *br = &ctx->br[ctx->nbranches];
-		struct prx_fwd f;
-		struct sip_buf b;
-
-		br->ctx = ctx;
-		br->dst = tg[i].dst;
-		TMR_Setup(&br->t_c, prx_timer_c);
-		prx_new_branch(m, br->branch, sizeof(br->branch));
-		memset(&f, 0, sizeof(f));
-		f.ruri = tg[i].uri[0] ? tg[i].uri : NULL;
-		f.npop = npop;
-		f.branch = br->branch;
-		f.src = src;
-		f.dst = &br->dst;
-		/* requests that create a dialog: its in-dialog requests come through us */
-		f.record_route = !m->to.tag.len && (m->method_id == SIP_M_INVITE ||
-						    m->method_id == SIP_M_SUBSCRIBE ||
-						    m->method_id == SIP_M_REFER);
-		f.strip_auth = prx_auth_calls();
-		f.body = body;
-		f.bodylen = bodylen;
-		SB_Init(&b, prx_buf, PRX_BUFSZ);
-		prx_build_request(&b, m, &f);
-		if (b.overflow)
-			continue;
-		br->req = malloc(b.len);
-		if (!br->req)
-			continue;
-		memcpy(br->req, b.p, b.len);
-		br->reqlen = b.len;
-		ctx->nbranches++;
-		br->t = TXN_ClientNew(&br->dst, br->branch, m->method_id, br->req, br->reqlen,
-				      &prx_br_ops, ctx, br - ctx->br);
-		if (!br->t) {
-			br->status = 503;
-			continue;
-		}
-		ctx->refs++;
+		if (tg[i].by_name)
+			prx_dns_fork(ctx, m, &tg[i], npop, body, bodylen);
+		else
+			prx_branch_start(ctx, m, &tg[i].dst, tg[i].uri, npop, body, bodylen);
 	}
+	if (ctx->final_sent || ctx->dns_waiting)
+		return;
 	if (!ctx->nbranches) {
 		ctx->final_sent = 1;
 		prx_reply(m, src, st, 500, "Cannot Forward", NULL, 0);

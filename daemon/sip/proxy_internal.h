@@ -42,6 +42,7 @@
 #include "txn.h"
 
 struct dlg;
+struct prx_dns;
 
 #define PRX_BUFSZ	(65536 + 8192)
 #define PRX_BRANCH_PFX	"z9hG4bKkr"
@@ -63,6 +64,7 @@ struct prx_branch {
 	int cancelled;
 	int timer_c_fired;
 	struct tmr t_c;			/* Timer C (INVITE only) */
+	struct prx_dns *dns;		/* the other addresses of its name, NULL if none */
 };
 
 struct prx_ctx {
@@ -86,6 +88,7 @@ struct prx_ctx {
 	char *best;			/* copy of the best final response, NULL if synthetic */
 	size_t bestlen;
 	uint64_t started;
+	int dns_waiting;		/* targets whose name is still being resolved */
 	int nbranches;
 	struct prx_branch br[REG_MAX_BINDINGS];
 };
@@ -103,7 +106,14 @@ struct prx_fwd {
 
 struct prx_target {
 	char uri[512];			/* new Request-URI, "" = keep */
-	struct tp_peer dst;
+	struct tp_peer dst;		/* unless by_name */
+	int by_name;			/* dst is to be found from name (RFC 3263) */
+	struct prx_name {
+		char host[256];
+		uint16_t port;		/* 0: none in the URI */
+		int proto;		/* TP_*, 0: no transport= */
+		int sips;
+	} name;
 };
 
 extern struct prx_config prx_cfg;
@@ -129,6 +139,7 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 
 /* proxy_auth.c: authentication of callers */
 int prx_auth_calls(void);
+int prx_from_is_local(const struct sip_msg *m);
 int prx_authorize(const struct sip_msg *m, const struct tp_peer *src, struct txn *st);
 
 /* proxy_build.c: the messages krtpd sends */
@@ -150,6 +161,19 @@ void prx_fork(struct prx_ctx *ctx, const struct sip_msg *m, const struct tp_peer
 	      const char *body, size_t bodylen);
 void prx_cancel(const struct sip_msg *m, const struct tp_peer *src);
 void prx_call_failed(struct prx_ctx *ctx, int status);
+void prx_check_done(struct prx_ctx *ctx);
+struct prx_branch *prx_branch_start(struct prx_ctx *ctx, const struct sip_msg *m,
+				    const struct tp_peer *dst, const char *ruri, int npop,
+				    const char *body, size_t bodylen);
+
+/* proxy_dns.c: targets given by name (trunk, foreign hosts), failover */
+void prx_target_name(struct prx_target *tg, const struct sip_uri *u);
+int prx_trunk_target(const struct sip_msg *m, struct prx_target *tg, int keep_ruri);
+int prx_dns_fork(struct prx_ctx *ctx, const struct sip_msg *m, const struct prx_target *tg,
+		 int npop, const char *body, size_t bodylen);
+int prx_dns_failover(struct prx_branch *br);
+int prx_dns_now(const struct prx_target *tg, struct tp_peer *dst);
+void prx_dns_free(struct prx_dns *d);
 
 /* proxy_dialog.c: dialogs and in-dialog requests */
 int prx_dialog_leg(const struct sip_msg *m, const struct dlg *d);
