@@ -43,9 +43,10 @@ krtpd_config kernel "trunk = sip:carrier.test" "dns_servers = $SIP_ADDR:$DNS_POR
 krtpd_start || { ktap_test_fail "krtpd starts with a trunk"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts with a trunk"
 
-# uas PORT RTP VAR [SIPP_ARGS]: one sipp answering at bob's address on PORT
+# uas PORT RTP NAME [SIPP_ARGS]: one sipp answering at bob's address on PORT
+# (pid in NAME_PID, trace prefix in NAME_PID_TRACE)
 uas() {
-	SIP_PORT=$1 sipp_bg "$3" "$bob" "$CALLEE4" "$2" uas-answer.xml -s "$NUMBER" "${@:4}"
+	SIP_PORT=$1 sipp_bg "$3_PID" "$bob" "$CALLEE4" "$2" uas-answer.xml -s "$NUMBER" "${@:4}"
 }
 
 # trunk_call: alice calls the number (ALICE_PID), through to the BYE
@@ -55,9 +56,13 @@ trunk_call() {
 		-s "$NUMBER" -cid_str "call$((SIPP_N + 1))@%s"
 }
 
-# answered_by VAR CALLID: that UAS's trace has the INVITE of the call
+# answered_by NAME CALLID: that UAS's trace has the INVITE of the call
 answered_by() {
-	grep -q "^Call-ID: $2" "$(eval echo "\$${1}_TRACE").msg" 2>/dev/null
+	grep -q "^Call-ID: $2" "$(eval echo "\$${1}_PID_TRACE").msg" 2>/dev/null
+}
+
+uas1_gone() {
+	[ "$(ip netns exec "$bob" ss -Hunl 'sport = :5070' | wc -l)" = 0 ]
 }
 
 # --- call 1: the priority-10 target answers --------------------------------------
@@ -77,6 +82,8 @@ no_call_left "call 1"
 # --- call 2: uas1 is gone, Timer B, failover to uas2 -----------------------------
 kill "$UAS1_PID" 2>/dev/null
 wait "$UAS1_PID" 2>/dev/null
+busywait 5000 uas1_gone
+check "uas1 is stopped (nothing on bob's port 5070)" 1 "$(uas1_gone && echo 1)"
 t0=$(date +%s)
 trunk_call
 CALL2=$ALICE_CALLID
@@ -86,6 +93,7 @@ alice_go
 sip_check "call 2: alice gets 200 and ends the call" sipp_wait ALICE_PID uac-call.xml
 sip_check "call 2: uas2 (priority 20) answered and got the BYE" sipp_wait UAS2_PID uas-answer.xml
 check "call 2: answered by uas2" 1 "$(answered_by UAS2 "$CALL2" && echo 1)"
+check "call 2: not answered by uas1" 0 "$(answered_by UAS1 "$CALL2" && echo 1 || echo 0)"
 ktap_print_msg "call 2 took $(($(date +%s) - t0)) s (Timer B is 32 s)"
 check "krtpd logged the failover to uas2" 1 \
 	"$(grep -c "call $CALL2: no answer from one address of carrier.test, trying $CALLEE4:5080" "$KRTPD_LOG")"

@@ -158,8 +158,8 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 		else if (d && !strncmp(d->b_contact, m->ruri_raw.s, m->ruri_raw.len) &&
 			 strlen(d->b_contact) == m->ruri_raw.len && d->b_peer.proto)
 			REG_ContactTarget(&m->ruri, &d->b_peer, &tg[0].dst);
-		else if (trunk)
-			prx_trunk_target(m, &tg[0], 1);
+		else if (trunk && !prx_trunk_target(m, &tg[0], 1))
+			;
 		else if (REG_ContactTarget(&m->ruri, NULL, &tg[0].dst))
 			prx_target_name(&tg[0], &m->ruri);	/* RFC 3263 */
 		tg[0].uri[0] = '\0';

@@ -290,6 +290,16 @@ static void prx_branch_final(struct prx_branch *br, int status, const struct sip
 	prx_check_done(ctx);
 }
 
+/*
+ * br failed and its request went on to the next address of the same name:
+ * it is done, but its status is not a candidate for the best response.
+ */
+static void prx_branch_superseded(struct prx_branch *br, int status)
+{
+	br->status = status;
+	TMR_Stop(&br->t_c);
+}
+
 static void prx_br_response(struct txn *t, const struct sip_msg *m)
 {
 	struct prx_ctx *ctx = t->owner;
@@ -330,8 +340,10 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 	}
 	if (m->status >= 300) {
 		/* RFC 3263 §4.3: a 503 sends the request to the name's next address */
-		if (m->status == 503)
-			prx_dns_failover(br);
+		if (m->status == 503 && prx_dns_failover(br)) {
+			prx_branch_superseded(br, m->status);
+			return;
+		}
 		prx_branch_final(br, m->status, m);
 		return;
 	}
@@ -404,7 +416,10 @@ static void prx_br_failed(struct txn *t, int status)
 	if (!ctx)
 		return;
 	/* a timeout (Timer B/F) or a failed send: the name's next address, if any */
-	prx_dns_failover(&ctx->br[t->branch]);
+	if (prx_dns_failover(&ctx->br[t->branch])) {
+		prx_branch_superseded(&ctx->br[t->branch], status);
+		return;
+	}
 	prx_branch_final(&ctx->br[t->branch], status, NULL);
 }
 

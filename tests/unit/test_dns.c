@@ -31,9 +31,9 @@
 #include "sip/dns.h"
 #include "timer.h"
 #include "check.h"
+#include "dnsmasq.h"
 
 static uint64_t clock_skew;	/* ms added to the real clock */
-static pid_t dnsmasq = -1;
 static int port;
 
 static uint64_t skewed_clock(void)
@@ -44,85 +44,31 @@ static uint64_t skewed_clock(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + clock_skew;
 }
 
-/* an unused UDP port on loopback (bound and released; a race we accept) */
-static int free_port(int keep_fd)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), p;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-	p = ntohs(sin.sin_port);
-	if (keep_fd)
-		return fd;	/* a server that never answers */
-	close(fd);
-	return p;
-}
-
-static int start_dnsmasq(void)
-{
-	char portarg[32];
-	int i;
-
-	port = free_port(0);
-	snprintf(portarg, sizeof(portarg), "--port=%d", port);
-	dnsmasq = fork();
-	if (dnsmasq == 0) {
-		execlp("dnsmasq", "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-		       "--no-resolv", "--no-hosts", "--no-daemon", "--user=root", "--pid-file",
-		       "--listen-address=127.0.0.1", "--bind-interfaces", portarg,
-		       "--local=/krtp.test/", "--local-ttl=60", "--log-facility=/dev/null",
-		       "--naptr-record=naptr.krtp.test,10,50,s,SIP+D2T,,_sip._tcp.naptr.krtp.test",
-		       "--naptr-record=naptr.krtp.test,20,50,s,SIP+D2U,,_sip._udp.naptr.krtp.test",
-		       "--naptr-record=naptr.krtp.test,5,50,s,SIPS+D2T,,_sips._tcp.naptr.krtp.test",
-		       "--naptr-record=naptr.krtp.test,1,50,u,SIP+D2U,!^.*$!sip:x@y!,",
-		       "--srv-host=_sip._tcp.naptr.krtp.test,tcp.krtp.test,5070,10,0",
-		       "--srv-host=_sip._udp.naptr.krtp.test,udp.krtp.test,5080,10,0",
-		       "--srv-host=_sips._tcp.naptr.krtp.test,tls.krtp.test,5061,10,0",
-		       "--srv-host=_sip._udp.prio.krtp.test,p20.krtp.test,5002,20,0",
-		       "--srv-host=_sip._udp.prio.krtp.test,p10.krtp.test,5001,10,0",
-		       "--srv-host=_sip._udp.prio.krtp.test,p10b.krtp.test,5003,10,0",
-		       "--srv-host=_sip._udp.w.krtp.test,light.krtp.test,5011,10,1",
-		       "--srv-host=_sip._udp.w.krtp.test,heavy.krtp.test,5012,10,99",
-		       "--host-record=tcp.krtp.test,127.0.1.1",
-		       "--host-record=udp.krtp.test,127.0.1.2",
-		       "--host-record=tls.krtp.test,127.0.1.3",
-		       "--host-record=p10.krtp.test,127.0.2.10,::ffff:127.0.2.10",
-		       "--host-record=p10b.krtp.test,127.0.2.11",
-		       "--host-record=p20.krtp.test,127.0.2.20",
-		       "--host-record=light.krtp.test,127.0.3.1",
-		       "--host-record=heavy.krtp.test,127.0.3.99",
-		       "--host-record=plain.krtp.test,127.0.4.1",
-		       "--host-record=ttl.krtp.test,127.0.5.1,1",
-		       (char *)NULL);
-		_exit(127);
-	}
-	/* ready when it answers: poll with a throwaway socket */
-	for (i = 0; i < 100; i++) {
-		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		ok = !connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-		close(fd);
-		if (ok)
-			return 0;
-		usleep(20000);
-	}
-	return -1;
-}
-
-static void stop_dnsmasq(void)
-{
-	if (dnsmasq > 0) {
-		kill(dnsmasq, SIGTERM);
-		waitpid(dnsmasq, NULL, 0);
-	}
-	dnsmasq = -1;
-}
+static const char *const records[] = {
+	"--naptr-record=naptr.krtp.test,10,50,s,SIP+D2T,,_sip._tcp.naptr.krtp.test",
+	"--naptr-record=naptr.krtp.test,20,50,s,SIP+D2U,,_sip._udp.naptr.krtp.test",
+	"--naptr-record=naptr.krtp.test,5,50,s,SIPS+D2T,,_sips._tcp.naptr.krtp.test",
+	"--naptr-record=naptr.krtp.test,1,50,u,SIP+D2U,!^.*$!sip:x@y!,",
+	"--srv-host=_sip._tcp.naptr.krtp.test,tcp.krtp.test,5070,10,0",
+	"--srv-host=_sip._udp.naptr.krtp.test,udp.krtp.test,5080,10,0",
+	"--srv-host=_sips._tcp.naptr.krtp.test,tls.krtp.test,5061,10,0",
+	"--srv-host=_sip._udp.prio.krtp.test,p20.krtp.test,5002,20,0",
+	"--srv-host=_sip._udp.prio.krtp.test,p10.krtp.test,5001,10,0",
+	"--srv-host=_sip._udp.prio.krtp.test,p10b.krtp.test,5003,10,0",
+	"--srv-host=_sip._udp.w.krtp.test,light.krtp.test,5011,10,1",
+	"--srv-host=_sip._udp.w.krtp.test,heavy.krtp.test,5012,10,99",
+	"--host-record=tcp.krtp.test,127.0.1.1",
+	"--host-record=udp.krtp.test,127.0.1.2",
+	"--host-record=tls.krtp.test,127.0.1.3",
+	"--host-record=p10.krtp.test,127.0.2.10,::ffff:127.0.2.10",
+	"--host-record=p10b.krtp.test,127.0.2.11",
+	"--host-record=p20.krtp.test,127.0.2.20",
+	"--host-record=light.krtp.test,127.0.3.1",
+	"--host-record=heavy.krtp.test,127.0.3.99",
+	"--host-record=plain.krtp.test,127.0.4.1",
+	"--host-record=ttl.krtp.test,127.0.5.1,1",
+	NULL
+};
 
 /* ---- driving the loop ---- */
 
@@ -385,7 +331,7 @@ static void test_bounded(void)
 /* a server that never answers: -EAGAIN (503) after the timeout, counted */
 static void test_timeout(void)
 {
-	int fd = free_port(1), silent;
+	int fd = dnsmasq_free_port(1), silent;
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	const char *reason = NULL;
@@ -427,10 +373,11 @@ int main(void)
 	TMR_SetClock(skewed_clock);
 	CHECK_EQ(TMR_Init(), 0);
 	CHECK_EQ(LOOP_Init(), 0);
-	if (start_dnsmasq()) {
+	port = dnsmasq_start("krtp.test", records);
+	if (port < 0) {
 		printf("# dnsmasq did not start\n");
 		CHECK(0);
-		stop_dnsmasq();
+		dnsmasq_stop();
 		return check_summary();
 	}
 	CHECK_EQ(init_dns(port, 1000), 0);
@@ -443,7 +390,7 @@ int main(void)
 	test_nxdomain();
 	test_bounded();
 	test_timeout();
-	stop_dnsmasq();
+	dnsmasq_stop();
 	LOOP_Fini();
 	TMR_Fini();
 	RCU_UnregisterThread();
