@@ -30,6 +30,7 @@
 
 #include "../log.h"
 #include "../loop.h"
+#include "../metrics.h"
 #include "../timer.h"
 #include "dns.h"
 #include "dns_cache.h"
@@ -595,6 +596,31 @@ void DNS_Flush(void)
 	DNSC_Flush();
 }
 
+static void dns_emit(struct met_out *o)
+{
+	struct dns_stats st;
+
+	DNS_GetStats(&st);
+	MET_Counter(o, "krtpd_dns_lookups_total", "RFC 3263 lookups of names.", NULL, st.lookups);
+	MET_Counter(o, "krtpd_dns_queries_total", "Queries sent to a DNS server.", NULL,
+		    st.queries);
+	MET_Counter(o, "krtpd_dns_cache_hits_total", "Records answered from the cache.", NULL,
+		    st.cache_hits);
+	MET_Counter(o, "krtpd_dns_cache_misses_total", "Records not in the cache.", NULL,
+		    st.cache_misses);
+	MET_Gauge(o, "krtpd_dns_cache_entries", "Answers in the cache.", NULL, st.cache_entries);
+	MET_Counter(o, "krtpd_dns_failures_total", "Lookups that found no target.",
+		    MET_LABELS("reason", "nxdomain"), st.nxdomain);
+	MET_Counter(o, "krtpd_dns_failures_total", "Lookups that found no target.",
+		    MET_LABELS("reason", "other"),
+		    st.failures > st.nxdomain ? st.failures - st.nxdomain : 0);
+	MET_Counter(o, "krtpd_dns_timeouts_total", "Queries the DNS server did not answer.", NULL,
+		    st.timeouts);
+	MET_Counter(o, "krtpd_dns_failovers_total",
+		    "Requests sent on to the next target after a 503 or a timeout.", NULL,
+		    st.failovers);
+}
+
 int DNS_Init(const struct dns_config *cfg)
 {
 	struct ares_options opt;
@@ -638,6 +664,7 @@ int DNS_Init(const struct dns_config *cfg)
 	}
 	dns_up = 1;
 	dns_closing = 0;
+	MET_AddSource(dns_emit);
 	return 0;
 }
 
