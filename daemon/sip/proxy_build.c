@@ -102,6 +102,16 @@ static void prx_rest_of_line(struct sip_buf *b, const struct sip_hdr *h, struct 
 	SB_LIT(b, "\r\n");
 }
 
+/*
+ * The transport= of our Record-Route entry for a leg (RFC 3261 §16.6 step
+ * 4): the UA on that leg must come back to us over the same transport,
+ * so a TLS leg gets ;transport=tls and our TLS port (TP_LocalFor).
+ */
+static const char *prx_rr_transport(int proto)
+{
+	return proto == TP_TLS ? ";transport=tls" : proto == TP_TCP ? ";transport=tcp" : "";
+}
+
 /* RFC 3261 §16.6: the copy of m that goes to one target */
 void prx_build_request(struct sip_buf *b, const struct sip_msg *m, const struct prx_fwd *f)
 {
@@ -123,13 +133,13 @@ void prx_build_request(struct sip_buf *b, const struct sip_msg *m, const struct 
 		f->branch);
 	if (f->record_route) {
 		/* two entries when the legs reach us on different addresses (RFC 5658) */
-		const char *tcp_out = f->dst->proto == TP_TCP ? ";transport=tcp" : "";
-		const char *tcp_in = f->src->proto == TP_TCP ? ";transport=tcp" : "";
+		const char *t_out = prx_rr_transport(f->dst->proto);
+		const char *t_in = prx_rr_transport(f->src->proto);
 
-		SB_Addf(b, "Record-Route: <sip:%s;lr%s>\r\n", local, tcp_out);
+		SB_Addf(b, "Record-Route: <sip:%s;lr%s>\r\n", local, t_out);
 		if (!TP_LocalFor(f->src, in, sizeof(in)) &&
 		    (strcmp(in, local) || f->src->proto != f->dst->proto))
-			SB_Addf(b, "Record-Route: <sip:%s;lr%s>\r\n", in, tcp_in);
+			SB_Addf(b, "Record-Route: <sip:%s;lr%s>\r\n", in, t_in);
 	}
 	for (i = 0; i < m->nhdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
