@@ -139,6 +139,20 @@ static void met_sip_emit(struct met_out *o)
 		    NULL, tp.conns);
 	MET_Counter(o, "krtpd_sip_tcp_connections_refused_total",
 		    "TCP connections refused at tcp_max_connections.", NULL, tp.conns_refused);
+	MET_Gauge(o, "krtpd_sip_connections_open", "Stream connections open now.",
+		  MET_LABELS("transport", "tcp"), tp.tcp_open);
+	MET_Gauge(o, "krtpd_sip_connections_open", "Stream connections open now.",
+		  MET_LABELS("transport", "tls"), tp.tls_open);
+	MET_Counter(o, "krtpd_tls_handshakes_total", "TLS handshakes completed.", NULL,
+		    tp.tls_handshakes);
+	MET_Counter(o, "krtpd_tls_handshake_failures_total",
+		    "TLS handshakes that failed, timeouts and verification failures included.",
+		    NULL, tp.tls_handshake_failures);
+	MET_Counter(o, "krtpd_tls_handshake_timeouts_total",
+		    "TLS handshakes that did not finish in time.", NULL, tp.tls_handshake_timeouts);
+	MET_Counter(o, "krtpd_tls_verify_failures_total",
+		    "Outgoing TLS connections whose server certificate did not verify.", NULL,
+		    tp.tls_verify_failures);
 	MET_Counter(o, "krtpd_sip_messages_invalid_total",
 		    "SIP messages that did not parse (answered 400 when possible).", NULL, p.bad);
 	MET_Counter(o, "krtpd_sip_messages_dropped_total",
