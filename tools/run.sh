@@ -13,6 +13,8 @@
 #    with a self-signed certificate it creates unless the config names one,
 #    SIP over TLS on 127.0.0.1:5061; media = auto. Its state goes to /var/lib/krtpd and its control socket
 #    to /run/krtpd when those are writable, else to build/run/ here.
+#    Prometheus metrics are served on http://127.0.0.1:9090/metrics
+#    (KRTPD_METRICS=ADDR:PORT to move them, KRTPD_METRICS=off for none).
 #
 # Ctrl-C stops krtpd (it deletes its media flows on the way out). Extra
 # arguments go to krtpd (see daemon/krtpd --help), e.g. -d for debug logs
@@ -25,7 +27,7 @@ cd "$repo" || exit 1
 say() { printf 'run: %s\n' "$*" >&2; }
 
 # --- 1: build ------------------------------------------------------------------
-if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls 2>/dev/null || ! command -v cc >/dev/null; then
+if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls libmicrohttpd libcares 2>/dev/null || ! command -v cc >/dev/null; then
 	if [ "$(id -u)" = 0 ]; then
 		say "installing the build dependencies (tools/install-deps.sh --build)"
 		tools/install-deps.sh --build || { say "installing dependencies failed"; exit 1; }
@@ -126,6 +128,8 @@ fi
 
 ctl=$repo/tools/krtpctl/krtpctl
 [ "$sockdir" = /run/krtpd ] || ctl="$ctl --socket $sockdir/krtpd.sock"
+metrics=${KRTPD_METRICS:-127.0.0.1:9090}
+[ "$metrics" = off ] || say "metrics:                 curl http://$metrics/metrics"
 cat >&2 <<EOF
 run: krtpd on 127.0.0.1:5060 (UDP, TCP), state $state/state.db
 run: $tls_note
@@ -135,4 +139,5 @@ run: Ctrl-C stops krtpd
 EOF
 exec "$repo/daemon/krtpd" --foreground "${conf[@]}" --listen 127.0.0.1:5060 \
 	"${tls[@]}" --media auto -o relay_address=127.0.0.1 \
-	--state-db "$state/state.db" --socket "$sockdir/krtpd.sock" "$@"
+	--state-db "$state/state.db" --socket "$sockdir/krtpd.sock" \
+	-o "metrics_listen=$metrics" "$@"
