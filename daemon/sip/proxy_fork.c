@@ -300,6 +300,25 @@ static void prx_branch_superseded(struct prx_branch *br, int status)
 	TMR_Stop(&br->t_c);
 }
 
+/*
+ * The SDP in branch br's response m answers the offer we anchored: have
+ * media rewrite it to the relay and point *body at the result. 0, or the
+ * media layer's -errno with *body left alone (m goes up unchanged).
+ */
+static int prx_answer_sdp(struct prx_ctx *ctx, struct prx_branch *br, const struct sip_msg *m,
+			  const char **body, size_t *bodylen)
+{
+	size_t outlen;
+	int r = MED_Answer(ctx->call_id, ctx->answer_leg, (const void *)&br->dst.addr, m->body.s,
+			   m->body.len, prx_sdp, PRX_BUFSZ, &outlen);
+
+	if (!r) {
+		*body = prx_sdp;
+		*bodylen = outlen;
+	}
+	return r;
+}
+
 static void prx_br_response(struct txn *t, const struct sip_msg *m)
 {
 	struct prx_ctx *ctx = t->owner;
@@ -324,15 +343,8 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 		}
 		if (ctx->final_sent)
 			return;
-		if (ctx->media_offer && prx_is_sdp(m)) {
-			size_t outlen;
-
-			if (!MED_Answer(ctx->call_id, ctx->answer_leg, (const void *)&br->dst.addr,
-					m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &outlen)) {
-				body = prx_sdp;
-				bodylen = outlen;
-			}
-		}
+		if (ctx->media_offer && prx_is_sdp(m))
+			prx_answer_sdp(ctx, br, m, &body, &bodylen);
 		if (m->status > ctx->best_provisional)
 			ctx->best_provisional = m->status;
 		prx_send_up(ctx, m, body, bodylen);
@@ -352,32 +364,20 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 	TMR_Stop(&br->t_c);
 	if (ctx->method == SIP_M_UPDATE && ctx->media_offer && prx_is_sdp(m)) {
 		/* the answer to an UPDATE's offer (RFC 3311), as to a re-INVITE's */
-		size_t outlen;
-		int r = MED_Answer(ctx->call_id, ctx->answer_leg, (const void *)&br->dst.addr,
-				   m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &outlen);
+		int r = prx_answer_sdp(ctx, br, m, &body, &bodylen);
 
-		if (!r) {
-			body = prx_sdp;
-			bodylen = outlen;
-		} else {
+		if (r)
 			LOG_WARN("call %s: media answer to UPDATE refused (%s)", ctx->call_id,
 				 strerror(-r));
-		}
 	}
 	if (ctx->method == SIP_M_INVITE) {
 		/* a second 2xx of a fork goes up as it is: the caller ends that dialog */
 		if (ctx->media_offer && prx_is_sdp(m) && !ctx->got_2xx) {
-			size_t outlen;
-			int r = MED_Answer(ctx->call_id, ctx->answer_leg, (const void *)&br->dst.addr,
-					   m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &outlen);
+			int r = prx_answer_sdp(ctx, br, m, &body, &bodylen);
 
-			if (!r) {
-				body = prx_sdp;
-				bodylen = outlen;
-			} else {
+			if (r)
 				LOG_WARN("call %s: media answer refused (%s)", ctx->call_id,
 					 strerror(-r));
-			}
 		} else if (!ctx->media_offer && prx_cfg.media && prx_is_sdp(m) &&
 			   !ctx->got_2xx) {
 			/* late offer (RFC 3261 §13.2.1): the 2xx offers, the ACK answers */
