@@ -635,3 +635,11 @@ int CNF_IsLocalDomain(struct sip_str host)
 			return 1;
 	return 0;
 }
+
+int CNF_UriIsUs(const struct sip_uri *u)
+{
+	if (TP_IsUs(u->host, u->port))
+		return 1;
+	return CNF_IsLocalDomain(u->host) && (!u->port || TP_IsUs(STR_C("127.0.0.1"), u->port) ||
+					      TP_IsUs(STR_C("::1"), u->port));
+}

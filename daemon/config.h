@@ -60,5 +60,10 @@ void CNF_Fini(void);
 const struct cnf *CNF_Get(void);
 /* host is one of the configured domains (the local addresses count too, see TP_IsUs) */
 int CNF_IsLocalDomain(struct sip_str host);
+/*
+ * u names this server: one of our addresses and listening ports, or one
+ * of our domains with no port or one we listen on
+ */
+int CNF_UriIsUs(const struct sip_uri *u);
 
 #endif /* KRTPD_CONFIG_H */

@@ -18,7 +18,6 @@
 #include "../config.h"
 #include "../metrics.h"
 #include "auth.h"
-#include "transport.h"
 
 struct auth_user {
 	char name[64];
@@ -487,14 +486,6 @@ static int auth_uri_same(const struct sip_uri *a, const struct sip_uri *b)
 	       pa == pb;
 }
 
-static int auth_uri_is_us(const struct sip_uri *u)
-{
-	if (TP_IsUs(u->host, u->port))
-		return 1;
-	return CNF_IsLocalDomain(u->host) && (!u->port || TP_IsUs(STR_C("127.0.0.1"), u->port) ||
-					      TP_IsUs(STR_C("::1"), u->port));
-}
-
 /*
  * Does the digest uri= name the Request-URI (RFC 7616 §3.4.6, RFC 2617
  * §3.2.2.5)? Clients differ in how they write it: the case of scheme and
@@ -521,7 +512,7 @@ static int auth_uri_ok(const struct sip_msg *m, struct sip_str uri)
 	 * the resource. Accepted only when both name us: the Request-URI is
 	 * ours (a domain we serve or one of our addresses), and so is uri=.
 	 */
-	return !u.user.len && auth_uri_is_us(&u) && auth_uri_is_us(&m->ruri);
+	return !u.user.len && CNF_UriIsUs(&u) && CNF_UriIsUs(&m->ruri);
 }
 
 static int auth_check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user,

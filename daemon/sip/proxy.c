@@ -46,14 +46,6 @@ char *prx_sdp;
 
 /* ---- helpers ---- */
 
-int prx_uri_is_us(const struct sip_uri *u)
-{
-	if (TP_IsUs(u->host, u->port))
-		return 1;
-	return CNF_IsLocalDomain(u->host) && (!u->port || TP_IsUs(STR_C("127.0.0.1"), u->port) ||
-					       TP_IsUs(STR_C("::1"), u->port));
-}
-
 int prx_via_is_ours(const struct sip_via *v)
 {
 	return v->branch.len > sizeof(PRX_BRANCH_PFX) - 1 &&
@@ -107,7 +99,7 @@ int prx_our_routes(const struct sip_msg *m)
 {
 	int n = 0;
 
-	while (n < m->nroute && prx_uri_is_us(&m->route[n].uri))
+	while (n < m->nroute && CNF_UriIsUs(&m->route[n].uri))
 		n++;
 	return n;
 }
@@ -127,7 +119,7 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 	tg[0].by_name = 0;
 	*npop = prx_our_routes(m);
 	popped = *npop > 0;
-	ruri_us = prx_uri_is_us(&m->ruri);
+	ruri_us = CNF_UriIsUs(&m->ruri);
 
 	if (*npop < m->nroute) {
 		if (!popped && !ruri_us && !prx_cfg.allow_relay) {

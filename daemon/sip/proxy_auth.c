@@ -64,7 +64,7 @@ static int prx_needs_auth(const struct sip_msg *m)
 			return 0;
 	}
 	/* the OPTIONS prx_route answers: for us, nothing left to route, no user or no hops */
-	if (m->method_id == SIP_M_OPTIONS && npop == m->nroute && prx_uri_is_us(&m->ruri) &&
+	if (m->method_id == SIP_M_OPTIONS && npop == m->nroute && CNF_UriIsUs(&m->ruri) &&
 	    (!m->ruri.user.len || m->max_forwards == 0))
 		return 0;
 	return 1;

@@ -65,7 +65,7 @@ void prx_dialog_create(struct prx_ctx *ctx, struct prx_branch *br, const struct 
 	if (!inv)
 		return;
 	for (i = 0; i < r->nrr; i++) {
-		if (prx_uri_is_us(&r->rr[i].uri)) {
+		if (CNF_UriIsUs(&r->rr[i].uri)) {
 			if (first < 0)
 				first = i;
 			last = i;

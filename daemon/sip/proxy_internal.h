@@ -129,7 +129,6 @@ static inline int prx_is_sdp(const struct sip_msg *m)
 }
 
 /* proxy.c: routing */
-int prx_uri_is_us(const struct sip_uri *u);
 int prx_via_is_ours(const struct sip_via *v);
 uint32_t prx_loop_hash(const struct sip_msg *m);
 void prx_new_branch(const struct sip_msg *m, char *out, size_t sz);
