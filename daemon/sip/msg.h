@@ -78,6 +78,7 @@ struct sip_uri {
 	struct sip_str transport;	/* value of transport= */
 	struct sip_str maddr;
 	int lr;				/* ;lr present */
+	struct sip_str headers;		/* after '?', raw; .s NULL when absent */
 };
 
 /* name-addr / addr-spec with header parameters (From, To, Contact, Route...) */

@@ -166,12 +166,19 @@ int URI_Parse(struct sip_uri *u, const char *s, size_t len)
 			return -EPROTONOSUPPORT;
 		return -EINVAL;
 	}
-	/* the headers part starts at '?', and '@' never appears unescaped after it */
-	for (q = p; q < end && *q != '?'; q++)
-		if (*q == '@')
-			at = q;
-	if (q < end)
+	/*
+	 * userinfo ends at the first '@': neither user nor password may hold
+	 * one unescaped, and nor may the headers. The user may hold '?', ';'
+	 * and '/' (user-unreserved, RFC 3261 25.1), so the headers part
+	 * starts at the first '?' after the host, not the first of all.
+	 */
+	at = memchr(p, '@', end - p);
+	q = memchr(at ? at : p, '?', end - (at ? at : p));
+	if (q) {
+		u->headers.s = q + 1;
+		u->headers.len = end - q - 1;
 		end = q;
+	}
 	for (q = p; q < end; q++)
 		if (uri_is_lws(*q) || *q == '<' || *q == '>' || *q == '"')
 			return -EINVAL;

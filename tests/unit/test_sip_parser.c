@@ -180,6 +180,18 @@ static void test_uri(void)
 	CHECK_SL(u.transport, "tcp");
 	CHECK_SL(u.maddr, "239.1.1.1");
 	CHECK_EQ(u.lr, 1);
+	CHECK_SL(u.headers, "subject=x");
+	/* '?', ';' and '/' are user-unreserved: the headers start after the host */
+	s = "sip:crazy?,/;;*:pa$$@example.com;lr?Route=%3Csip:x%3E";
+	CHECK_EQ(URI_Parse(&u, s, strlen(s)), 0);
+	CHECK_SL(u.user, "crazy?,/;;*");
+	CHECK_SL(u.host, "example.com");
+	CHECK_EQ(u.lr, 1);
+	CHECK_SL(u.headers, "Route=%3Csip:x%3E");
+	s = "sip:user;par=u%40example.net@example.com";
+	CHECK_EQ(URI_Parse(&u, s, strlen(s)), 0);
+	CHECK_SL(u.user, "user;par=u%40example.net");
+	CHECK(u.headers.s == NULL);
 	s = "SIPS:host.example.com";
 	CHECK_EQ(URI_Parse(&u, s, strlen(s)), 0);
 	CHECK_EQ(u.sips, 1);
