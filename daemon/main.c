@@ -319,6 +319,7 @@ int main(int argc, char **argv)
 		};
 
 		TP_SetOversizeHandler(PRX_Oversize);
+		TP_SetFailHandler(TXN_TransportFailed);
 		/* a burst's replies leave after one commit of what it stored */
 		TP_SetBatchHooks(STO_BatchBegin, STO_BatchCommit);
 		if (TP_Init(c->listen, c->nlisten, &lim, PRX_Receive)) {

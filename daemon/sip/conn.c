@@ -39,12 +39,14 @@
 #define CONN_PARTIAL_MS	30000		/* a started message must complete in this time */
 #define CONN_SWEEP_MS	2000
 #define CONN_TLS_CHUNK	16384		/* one TLS record */
+#define CONN_NAMES	32		/* TLS names remembered for addresses */
 
 struct conn {
 	uint32_t id;
 	int fd;
 	int proto;			/* TP_TCP or TP_TLS */
 	int connecting;			/* TCP connect() in progress */
+	int outgoing;			/* we connected (not accepted) */
 	struct tls_sess *tls;		/* TP_TLS only */
 	int handshaking;
 	size_t tls_wpend;		/* a TLS_Send of this size returned -EAGAIN */
@@ -63,8 +65,50 @@ static struct conn **conn_tab;
 static uint32_t conn_gen;
 static struct tp_limits conn_lim;
 static tp_handler conn_fn, conn_oversize_fn;
+static void (*conn_fail_fn)(int proto, const struct sockaddr_storage *addr);
 static struct tmr conn_sweep = { .idx = -1 };
 static struct conn_stats conn_stats;
+
+/*
+ * The name a new outgoing TLS connection to an address must prove (RFC
+ * 5922 §4: the host of the URI that was resolved, not the SRV target nor
+ * the IP). Set by whoever resolved the name just before sending; a small
+ * ring, the oldest entry replaced. An address with no entry is verified as
+ * an IP literal against the certificate's IP addresses.
+ */
+static struct {
+	struct sockaddr_storage addr;
+	char name[64];
+} conn_names[CONN_NAMES];
+static unsigned int conn_names_next;
+
+void CONN_TlsName(const struct sockaddr_storage *addr, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < CONN_NAMES; i++)
+		if (conn_names[i].name[0] && TP_SameAddr(&conn_names[i].addr, addr))
+			break;
+	if (i == CONN_NAMES) {
+		i = conn_names_next;
+		conn_names_next = (conn_names_next + 1) % CONN_NAMES;
+	}
+	conn_names[i].addr = *addr;
+	snprintf(conn_names[i].name, sizeof(conn_names[i].name), "%s", name);
+}
+
+/* the name to verify for addr: its entry, else the IP as text */
+static void conn_tls_name(const struct sockaddr_storage *addr, char *out, size_t outsz)
+{
+	unsigned int i;
+
+	for (i = 0; i < CONN_NAMES; i++)
+		if (conn_names[i].name[0] && TP_SameAddr(&conn_names[i].addr, addr)) {
+			snprintf(out, outsz, "%s", conn_names[i].name);
+			return;
+		}
+	TP_IpStr(addr, out, outsz);
+}
 
 static const char *conn_name(const struct conn *c)
 {
@@ -82,10 +126,17 @@ static struct conn *conn_get(uint32_t id)
 
 static void conn_close(struct conn *c, const char *why)
 {
+	/* one we opened that never carried a message: a transport error */
+	int failed = c->outgoing && (c->connecting || c->handshaking);
+	struct sockaddr_storage peer = c->peer;
+	int proto = c->proto;
 	char a[64];
 
 	TP_AddrStr(&c->peer, a, sizeof(a));
-	LOG_DEBUG("%s %s closed: %s", conn_name(c), a, why);
+	if (failed)
+		LOG_INFO("%s connection to %s failed: %s", conn_name(c), a, why);
+	else
+		LOG_DEBUG("%s %s closed: %s", conn_name(c), a, why);
 	LOOP_Del(c->h);
 	TLS_Free(c->tls);
 	close(c->fd);
@@ -97,6 +148,9 @@ static void conn_close(struct conn *c, const char *why)
 	free(c->rbuf);
 	free(c->wbuf);
 	free(c);
+	/* after the slot is free, so nothing sent from the handler finds it */
+	if (failed && conn_fail_fn)
+		conn_fail_fn(proto, &peer);
 }
 
 static void conn_event(int fd, uint32_t events, void *arg);
@@ -126,13 +180,15 @@ static struct conn *conn_new(int fd, int proto, const struct sockaddr_storage *p
 	c->proto = proto;
 	c->peer = *peer;
 	c->connecting = connecting;
+	c->outgoing = connecting;
 	c->born = c->last_rx = TMR_Now();
 	if (proto == TP_TLS) {
-		char ip[64];
+		char name[64];
 
-		/* no DNS yet: the host we verify is the address we were sent to */
-		TP_IpStr(peer, ip, sizeof(ip));
-		c->tls = connecting ? TLS_NewClient(fd, ip) : TLS_NewServer(fd);
+		/* the name that was resolved to peer, or peer's IP */
+		if (connecting)
+			conn_tls_name(peer, name, sizeof(name));
+		c->tls = connecting ? TLS_NewClient(fd, name) : TLS_NewServer(fd);
 		if (!c->tls) {
 			free(c->rbuf);
 			free(c);
@@ -507,6 +563,11 @@ int CONN_Init(const struct tp_limits *lim, tp_handler fn)
 	return 0;
 }
 
+void CONN_SetFailHandler(void (*fn)(int proto, const struct sockaddr_storage *addr))
+{
+	conn_fail_fn = fn;
+}
+
 void CONN_SetOversizeHandler(tp_handler fn)
 {
 	conn_oversize_fn = fn;
@@ -522,6 +583,7 @@ void CONN_Fini(void)
 			conn_close(conn_tab[i], "shutdown");
 	free(conn_tab);
 	conn_tab = NULL;
+	memset(conn_names, 0, sizeof(conn_names));
 }
 
 void CONN_GetStats(struct conn_stats *s)

@@ -12,6 +12,12 @@
 
 int CONN_Init(const struct tp_limits *lim, tp_handler fn);
 void CONN_SetOversizeHandler(tp_handler fn);
+/*
+ * fn(proto, addr) is called when a connection krtpd opened closes before it
+ * could carry anything: connect refused or timed out, TLS handshake or
+ * certificate verification failed.
+ */
+void CONN_SetFailHandler(void (*fn)(int proto, const struct sockaddr_storage *addr));
 /* Closes every connection. */
 void CONN_Fini(void);
 /* Accept what is pending on a listening socket of proto TP_TCP or TP_TLS. */
@@ -21,6 +27,12 @@ void CONN_Accept(int lfd, int proto);
  * dst->proto to dst->addr, else on a new one. 0 or -errno.
  */
 int CONN_Send(const struct tp_peer *dst, const char *buf, size_t len);
+/*
+ * A new TLS connection to addr verifies the server's certificate against
+ * name (the host name that resolved to addr) instead of the IP. An open
+ * connection to addr is reused as it is.
+ */
+void CONN_TlsName(const struct sockaddr_storage *addr, const char *name);
 
 struct conn_stats {
 	unsigned long rx;		/* messages framed */

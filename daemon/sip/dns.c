@@ -450,6 +450,7 @@ static void dns_naptr_fn(struct dns_lookup *lk, const struct dns_entry *e, int e
 		} else {
 			dns_cand_srv(lk, DNS_UDP);
 			dns_cand_srv(lk, DNS_TCP);
+			dns_cand_srv(lk, DNS_TLS);
 		}
 	}
 	dns_srv_next(lk);
@@ -629,7 +630,7 @@ int DNS_Init(const struct dns_config *cfg)
 
 	dns_cfg = *cfg;
 	if (!dns_cfg.protos)
-		dns_cfg.protos = DNS_UDP | DNS_TCP;
+		dns_cfg.protos = DNS_UDP | DNS_TCP | DNS_TLS;
 	memset(&dns_stats, 0, sizeof(dns_stats));
 	DNSC_Init(cfg->cache_size, cfg->negative_ttl);
 	TMR_Setup(&dns_tmr, dns_tmr_fn);

@@ -23,6 +23,7 @@
 
 #include "../config.h"
 #include "../log.h"
+#include "conn.h"
 #include "dns.h"
 #include "proxy_internal.h"
 
@@ -39,12 +40,19 @@ struct prx_dns {
 
 static int prx_dns_proto(int tp)
 {
-	return tp == TP_TCP ? DNS_TCP : tp == TP_UDP ? DNS_UDP : 0;
+	return tp == TP_TLS ? DNS_TLS : tp == TP_TCP ? DNS_TCP : tp == TP_UDP ? DNS_UDP : 0;
 }
 
 static int prx_tp_proto(int dns)
 {
-	return dns == DNS_TCP ? TP_TCP : dns == DNS_UDP ? TP_UDP : 0;
+	return dns == DNS_TLS ? TP_TLS : dns == DNS_TCP ? TP_TCP : dns == DNS_UDP ? TP_UDP : 0;
+}
+
+/* a TLS connection to t proves the name that was looked up (RFC 5922 §4) */
+static void prx_dns_tls_name(const struct dns_target *t, const char *host)
+{
+	if (t->proto == DNS_TLS)
+		CONN_TlsName(&t->addr, host);
 }
 
 void prx_dns_free(struct prx_dns *d)
@@ -85,7 +93,8 @@ int prx_trunk_target(const struct sip_msg *m, struct prx_target *tg, int keep_ru
 
 		if (u.port)
 			snprintf(port, sizeof(port), ":%u", u.port);
-		snprintf(tg->uri, sizeof(tg->uri), "sip:%.*s@%s%.*s%s%s", (int)m->ruri.user.len,
+		snprintf(tg->uri, sizeof(tg->uri), "%s:%.*s@%s%.*s%s%s", u.sips ? "sips" : "sip",
+			 (int)m->ruri.user.len,
 			 m->ruri.user.s, u.host_v6 ? "[" : "", (int)u.host.len, u.host.s,
 			 u.host_v6 ? "]" : "", port);
 		if (u.transport.len) {
@@ -127,6 +136,7 @@ int prx_dns_now(const struct prx_target *tg, struct tp_peer *dst)
 	dst->sock = -1;
 	dst->addr = res.t[0].addr;
 	dst->proto = prx_tp_proto(res.t[0].proto);
+	prx_dns_tls_name(&res.t[0], tg->name.host);
 	return 0;
 }
 
@@ -145,6 +155,7 @@ static struct prx_branch *prx_dns_try(struct prx_ctx *ctx, const struct sip_msg 
 		dst.proto = prx_tp_proto(t->proto);
 		if (!dst.proto)
 			continue;
+		prx_dns_tls_name(t, d->host);
 		br = prx_branch_start(ctx, m, &dst, d->uri, d->npop, d->body, d->bodylen);
 		if (!br)
 			return NULL;

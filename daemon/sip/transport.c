@@ -555,6 +555,11 @@ void TP_SetOversizeHandler(tp_handler fn)
 	CONN_SetOversizeHandler(fn);
 }
 
+void TP_SetFailHandler(void (*fn)(int proto, const struct sockaddr_storage *addr))
+{
+	CONN_SetFailHandler(fn);
+}
+
 void TP_Fini(void)
 {
 	int i;

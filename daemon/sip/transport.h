@@ -48,6 +48,11 @@ int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_ha
  * exceeds max_message (to answer 413) before the connection is closed.
  */
 void TP_SetOversizeHandler(tp_handler fn);
+/*
+ * fn(proto, addr): a TCP or TLS connection krtpd opened to addr failed
+ * before it carried a message (RFC 3261 §18.4: a transport error).
+ */
+void TP_SetFailHandler(void (*fn)(int proto, const struct sockaddr_storage *addr));
 void TP_Fini(void);
 /* Send one message; TCP/TLS connect when no connection to dst exists. 0 or -errno. */
 int TP_Send(const struct tp_peer *dst, const char *buf, size_t len);

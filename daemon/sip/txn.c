@@ -528,6 +528,28 @@ void TXN_Orphan(struct txn *t)
 	txn_detach(t);
 }
 
+void TXN_TransportFailed(int proto, const struct sockaddr_storage *addr)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct txn *t;
+
+	/* a scan, but only when a connection we opened fails: rare and bounded */
+	RCU_ReadLock();
+	RCU_HashForEach(txn_ht, &it, n) {
+		t = caa_container_of(n, struct txn, node);
+		if ((t->kind != TXN_CLIENT && t->kind != TXN_CLIENT_INVITE) ||
+		    t->state != TXN_TRYING || t->status || t->peer.proto != proto ||
+		    !TP_SameAddr(&t->peer.addr, addr))
+			continue;
+		/* as a send that failed at once: 503 from the loop (§8.1.3.1) */
+		t->status = 503;
+		TMR_Stop(&t->t_retx);
+		TMR_Start(&t->t_end, 0);
+	}
+	RCU_ReadUnlock();
+}
+
 unsigned long TXN_Count(void)
 {
 	return txn_count;

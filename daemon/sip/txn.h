@@ -121,6 +121,12 @@ struct txn *TXN_ClientNew(const struct tp_peer *dst, const char *branch, enum si
 int TXN_ClientResponse(const struct sip_msg *resp, const struct tp_peer *src);
 /* Stop reporting to the owner (the owner goes away); the transaction finishes alone. */
 void TXN_Orphan(struct txn *t);
+/*
+ * A connection to addr over proto failed before carrying anything: client
+ * transactions still waiting for a first answer from there end with 503,
+ * from the loop, so their owners can fail over (RFC 3263 §4.3).
+ */
+void TXN_TransportFailed(int proto, const struct sockaddr_storage *addr);
 
 unsigned long TXN_Count(void);
 

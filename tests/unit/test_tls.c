@@ -11,7 +11,11 @@
  *   - garbage instead of a ClientHello, and a client that never speaks, are
  *     closed and counted (the second after tls_handshake_timeout);
  *   - a client offering only TLS 1.1 is refused, even with a tls_priority
- *     that would allow it.
+ *     that would allow it;
+ *   - a connection krtpd opened that fails (verification, connect refused)
+ *     is reported to the transport's fail handler, once;
+ *   - with the name it was resolved from (CONN_TlsName), [::1] verifies
+ *     against the certificate's DNS name instead (RFC 5922).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,12 +35,22 @@
 #include "loop.h"
 #include "rcu.h"
 #include "timer.h"
+#include "sip/conn.h"
 #include "sip/tls.h"
 #include "sip/transport.h"
 #include "check.h"
 
 static char dir[64], cert_file[96], key_file[96];
 static int got_request, got_reply, got_proto;
+static int failed_conns, failed_proto;
+static struct sockaddr_storage failed_addr;
+
+static void fail_fn(int proto, const struct sockaddr_storage *addr)
+{
+	failed_conns++;
+	failed_proto = proto;
+	failed_addr = *addr;
+}
 static char got_body[128];
 
 static int write_datum(const char *path, const gnutls_datum_t *d)
@@ -70,6 +84,8 @@ static int make_cert(void)
 	r |= gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "krtp test", 9);
 	r |= gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip, 4,
 						  GNUTLS_FSAN_SET);
+	r |= gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "sip.krtp.test", 13,
+						  GNUTLS_FSAN_APPEND);
 	r |= gnutls_x509_crt_set_basic_constraints(crt, 1, -1);
 	r |= gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
 					   GNUTLS_KEY_KEY_CERT_SIGN);
@@ -213,6 +229,7 @@ int main(void)
 	((struct sockaddr_in6 *)&l[1].addr)->sin6_addr = in6addr_loopback;
 	((struct sockaddr_in6 *)&l[1].addr)->sin6_port = htons(free_port(AF_INET6));
 	CHECK_EQ(TP_Init(l, 2, &lim, handler), 0);
+	TP_SetFailHandler(fail_fn);
 	CHECK_EQ(TP_ProtoParse(STR_C("tls")), TP_TLS);
 	CHECK_STR(TP_ProtoName(TP_TLS), "TLS");
 	CHECK_EQ(TP_DefaultPort(TP_TLS), 5061);
@@ -242,6 +259,9 @@ int main(void)
 	CHECK_EQ(st.tls_handshakes, 2);
 	CHECK(st.tls_handshake_failures >= 1);	/* the client, and the server it left */
 	CHECK_EQ(st.tls_open, 2);
+	CHECK_EQ(failed_conns, 1);		/* reported as a transport error */
+	CHECK_EQ(failed_proto, TP_TLS);
+	CHECK(TP_SameAddr(&failed_addr, &l[1].addr));
 
 	/* 3: garbage instead of a ClientHello: closed at once, counted */
 	{
@@ -301,6 +321,34 @@ int main(void)
 		TP_GetStats(&st);
 		CHECK_EQ(st.tls_handshakes, 2);
 	}
+
+	/* 6: TCP to a port nobody listens on: the fail handler hears of it */
+	{
+		struct tp_peer tcp = { .proto = TP_TCP, .sock = -1 };
+
+		tcp.addr.ss_family = AF_INET;
+		((struct sockaddr_in *)&tcp.addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		((struct sockaddr_in *)&tcp.addr)->sin_port = htons(free_port(AF_INET));
+		failed_conns = 0;
+		CHECK_EQ(TP_Send(&tcp, PING, strlen(PING)), 0);
+		run_for(500);
+		CHECK_EQ(failed_conns, 1);
+		CHECK_EQ(failed_proto, TP_TCP);
+	}
+
+	/* 7: [::1] by the name it was resolved from: verified against the DNS SAN */
+	got_request = got_reply = 0;
+	failed_conns = 0;
+	dst.addr = l[1].addr;
+	CONN_TlsName(&dst.addr, "sip.krtp.test");
+	CHECK_EQ(TP_Send(&dst, PING, strlen(PING)), 0);
+	run_for(5000);
+	CHECK_EQ(got_request, 1);
+	CHECK_EQ(got_reply, 1);
+	CHECK_EQ(failed_conns, 0);
+	TP_GetStats(&st);
+	CHECK_EQ(st.tls_handshakes, 4);
+	CHECK_EQ(st.tls_verify_failures, 1);
 
 	/* SIGHUP: the certificate reloads; a missing one keeps the old */
 	CHECK_EQ(TLS_Reload(), 0);
