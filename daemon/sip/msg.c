@@ -237,15 +237,21 @@ static void msg_parse_hdr(struct sip_msg *m, int idx)
 		if (p == end)
 			msg_err(m, "Bad Via");
 		while (msg_next_elem(&p, end, &e)) {
-			if (m->nvia == SIP_MAX_VIA) {
-				msg_err(m, "Too Many Via Headers");
-				return;
-			}
-			if (msg_parse_via(&m->via[m->nvia], e)) {
+			/*
+			 * Past SIP_MAX_VIA a Via is checked, not kept: only the
+			 * top ones steer anything, and the header lines go on
+			 * as they came (RFC 4475 3.1.1.7 has 34).
+			 */
+			struct sip_via spare;
+			struct sip_via *v = m->nvia < SIP_MAX_VIA ? &m->via[m->nvia] : &spare;
+
+			if (msg_parse_via(v, e)) {
 				msg_err(m, "Bad Via");
 				return;
 			}
-			m->via[m->nvia++].hdr = idx;
+			v->hdr = idx;
+			if (v != &spare)
+				m->nvia++;
 		}
 		break;
 	case SIP_H_FROM:

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define SIP_MAX_HDRS	64
-#define SIP_MAX_VIA	32
+#define SIP_MAX_VIA	32	/* kept; any more are checked and passed on */
 #define SIP_MAX_CONTACT	16
 #define SIP_MAX_ROUTE	16
 

@@ -273,18 +273,28 @@ static void test_bad(void)
 		"Bad Request Line", 0);
 	bad_one("\r\n\r\nv=0", "\r\nv=0", "Malformed Header Line", 1);
 
-	/* too many Via values */
+	/* more Via values than are kept: checked, not kept, and no error */
 	{
 		char text[8192];
 		int i, n = 0;
 
 		n += snprintf(text + n, sizeof(text) - n, "OPTIONS sip:x SIP/2.0\r\n");
-		for (i = 0; i < SIP_MAX_VIA + 1; i++)
+		for (i = 0; i < SIP_MAX_VIA + 2; i++)
 			n += snprintf(text + n, sizeof(text) - n, "Via: SIP/2.0/UDP h%d\r\n", i);
 		snprintf(text + n, sizeof(text) - n, "f: <sip:a@b>;tag=1\r\nt: <sip:x>\r\n"
 			 "i: 1\r\nCSeq: 1 OPTIONS\r\n\r\n");
+		CHECK_EQ(parse(text, &m, &b), 0);
+		CHECK_EQ(m.nvia, SIP_MAX_VIA);
+		CHECK_SL(m.via[SIP_MAX_VIA - 1].host, "h31");
+		free(b);
+		n = snprintf(text, sizeof(text), "OPTIONS sip:x SIP/2.0\r\n");
+		for (i = 0; i < SIP_MAX_VIA + 2; i++)
+			n += snprintf(text + n, sizeof(text) - n, "Via: SIP/2.0/UDP h%d%s\r\n", i,
+				      i == SIP_MAX_VIA + 1 ? " junk" : "");
+		snprintf(text + n, sizeof(text) - n, "f: <sip:a@b>;tag=1\r\nt: <sip:x>\r\n"
+			 "i: 1\r\nCSeq: 1 OPTIONS\r\n\r\n");
 		CHECK_EQ(parse(text, &m, &b), -EINVAL);
-		CHECK_STR(m.err, "Too Many Via Headers");
+		CHECK_STR(m.err, "Bad Via");
 		free(b);
 	}
 	/* too many headers */
