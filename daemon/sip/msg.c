@@ -105,6 +105,9 @@ static int msg_token_char(char c)
 	       (c && strchr("-.!%*_+`'~", c));
 }
 
+/* the Request-Line's SIP-Version is not 2.0: a 505, not a 400 (RFC 3261 21.5.6) */
+const char MSG_ERR_VERSION[] = "SIP Version Not Supported";
+
 static void msg_err(struct sip_msg *m, const char *why)
 {
 	if (!m->err)
@@ -167,8 +170,12 @@ static int msg_number(struct sip_str v, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-/* via-parm = sent-protocol LWS sent-by *( SEMI via-params ) */
-static int msg_parse_via(struct sip_via *v, struct sip_str e)
+/*
+ * via-parm = sent-protocol LWS sent-by *( SEMI via-params ). The version
+ * must be 2.0, except in a request whose start line already asked for
+ * another one: that request is answered 505 along its Via.
+ */
+static int msg_parse_via(struct sip_via *v, struct sip_str e, int any_version)
 {
 	const char *p = e.s, *end = e.s + e.len, *q;
 	int i;
@@ -188,7 +195,7 @@ static int msg_parse_via(struct sip_via *v, struct sip_str e)
 			return -EINVAL;
 		if (i == 0 && !((p - ts) == 3 && !strncasecmp(ts, "SIP", 3)))
 			return -EINVAL;
-		if (i == 1 && !((p - ts) == 3 && !memcmp(ts, "2.0", 3)))
+		if (i == 1 && !any_version && !((p - ts) == 3 && !memcmp(ts, "2.0", 3)))
 			return -EINVAL;
 		if (i == 2) {
 			v->transport.s = ts;
@@ -245,7 +252,7 @@ static void msg_parse_hdr(struct sip_msg *m, int idx)
 			struct sip_via spare;
 			struct sip_via *v = m->nvia < SIP_MAX_VIA ? &m->via[m->nvia] : &spare;
 
-			if (msg_parse_via(v, e)) {
+			if (msg_parse_via(v, e, m->err == MSG_ERR_VERSION)) {
 				msg_err(m, "Bad Via");
 				return;
 			}
@@ -428,8 +435,21 @@ static int msg_parse_start(struct sip_msg *m, const char *p, const char *end)
 	m->ruri_raw.s = s;
 	m->ruri_raw.len = p - s;
 	p++;
-	if (end - p != 7 || strncasecmp(p, "SIP/2.0", 7))
+	if (end - p != 7 || strncasecmp(p, "SIP/2.0", 7)) {
+		/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT */
+		s = p;
+		if (end - p > 4 && !strncasecmp(p, "SIP/", 4)) {
+			for (p += 4; p < end && *p >= '0' && *p <= '9'; p++)
+				;
+			if (p > s + 4 && p < end && *p == '.' && ++p < end) {
+				while (p < end && *p >= '0' && *p <= '9')
+					p++;
+				if (p == end && end[-1] != '.')
+					return -EPROTONOSUPPORT;
+			}
+		}
 		return -EINVAL;
+	}
 	r = URI_Parse(&m->ruri, m->ruri_raw.s, m->ruri_raw.len);
 	if (r == -EPROTONOSUPPORT) {
 		m->err = "Unsupported URI Scheme";
@@ -452,6 +472,7 @@ int MSG_Parse(struct sip_msg *m, const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len, *eol, *le;
 	size_t rest;
+	int r;
 
 	memset(m, 0, sizeof(*m));
 	m->buf = buf;
@@ -466,11 +487,19 @@ int MSG_Parse(struct sip_msg *m, const char *buf, size_t len)
 		return -EINVAL;
 	}
 	le = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-	if (msg_parse_start(m, p, le)) {
+	r = msg_parse_start(m, p, le);
+	if (r && !(m->request && m->method.len)) {
 		m->err = m->request ? "Bad Request Line" : "Bad Start Line";
 		m->request = 0;
 		return -EINVAL;
 	}
+	/*
+	 * A request line with a method but a bad Request-URI, spacing or
+	 * version (RFC 4475 3.1.2.8-10, 3.1.2.16): the headers are still read,
+	 * so the sender gets its 400 (or 505) instead of silence.
+	 */
+	if (r)
+		m->err = r == -EPROTONOSUPPORT ? MSG_ERR_VERSION : "Bad Request Line";
 	p = eol + 1;
 
 	for (;;) {

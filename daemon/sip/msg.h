@@ -161,6 +161,8 @@ struct sip_msg {
  * when MSG_CanReply() says so.
  */
 int MSG_Parse(struct sip_msg *m, const char *buf, size_t len);
+/* m->err of a request whose SIP-Version is not 2.0: answered 505 */
+extern const char MSG_ERR_VERSION[];
 /* A failed request whose Via, From, To, Call-ID and CSeq were understood. */
 int MSG_CanReply(const struct sip_msg *m);
 

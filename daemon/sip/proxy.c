@@ -409,10 +409,11 @@ void PRX_Receive(const char *buf, size_t len, const struct tp_peer *src)
 		prx_stats.bad++;
 		TP_AddrStr(&src->addr, a, sizeof(a));
 		if (MSG_CanReply(&m)) {
-			int status = m.err && !strcmp(m.err, "Unsupported URI Scheme") ? 416 : 400;
+			int status = m.err == MSG_ERR_VERSION ? 505 :
+				     m.err && !strcmp(m.err, "Unsupported URI Scheme") ? 416 : 400;
 
 			LOG_DEBUG("bad request from %s: %s", a, m.err);
-			prx_reply(&m, src, NULL, status, status == 416 ? NULL : m.err, NULL, 0);
+			prx_reply(&m, src, NULL, status, status == 400 ? m.err : NULL, NULL, 0);
 		} else {
 			LOG_Drop(m.err ? m.err : "unparsable", a);
 		}

@@ -268,8 +268,19 @@ static void test_bad(void)
 	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0", "INVITE sip:bob@ SIP/2.0",
 		"Bad Request-URI", 1);
 	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0", "INVITE  sip:bob@x SIP/2.0",
-		"Bad Request Line", 0);
+		"Bad Request Line", 1);
+	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0", "INVITE sip:bob@x SIP/2.0 ",
+		"Bad Request Line", 1);
+	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0", "INVITE sip:bob@x; lr SIP/2.0",
+		"Bad Request Line", 1);
 	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0", "INVITE sip:bob@x SIP/1.0",
+		MSG_ERR_VERSION, 1);
+	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0", "INVITE sip:bob@x SIP/1.",
+		"Bad Request Line", 1);
+	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0", "INVITE sip:bob@x HTTP/1.1",
+		"Bad Request Line", 1);
+	/* no method: nothing to answer */
+	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0", " INVITE sip:bob@x SIP/2.0",
 		"Bad Request Line", 0);
 	bad_one("\r\n\r\nv=0", "\r\nv=0", "Malformed Header Line", 1);
 
