@@ -455,7 +455,8 @@ static int msg_parse_start(struct sip_msg *m, const char *p, const char *end)
 		m->err = "Unsupported URI Scheme";
 		return 0;
 	}
-	if (r)
+	/* headers are not allowed in a Request-URI (RFC 3261 19.1.1, RFC 4475 3.1.2.11) */
+	if (r || m->ruri.headers.s)
 		m->err = "Bad Request-URI";
 	return 0;
 }

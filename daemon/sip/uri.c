@@ -3,6 +3,7 @@
  * SIP URI and name-addr parsing (RFC 3261 §19.1, §20.10). Bounded by the
  * slice given; stateless.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -126,6 +127,19 @@ int MSG_ParseHostPort(const char *p, const char *end, struct sip_str *host, int 
 			p++;
 		if (p >= end || *p != ']' || p == h || p - h > 45)
 			return -EINVAL;
+		/*
+		 * RFC 3261's IPv6address admits 2001:db8:::192.0.2.1, which is
+		 * no address (RFC 5118 4.10): what cannot be sent to is a 400.
+		 */
+		{
+			char a[46];
+			struct in6_addr in6;
+
+			memcpy(a, h, p - h);
+			a[p - h] = '\0';
+			if (inet_pton(AF_INET6, a, &in6) != 1)
+				return -EINVAL;
+		}
 		host->s = h;
 		host->len = p - h;
 		*v6 = 1;
@@ -264,6 +278,9 @@ int MSG_ParseNaddr(struct sip_naddr *na, const char *s, size_t len)
 		while (p < end && *p != ';' && !uri_is_lws(*p))
 			p++;
 		ue = p;
+		/* a URI with headers must be in <> (RFC 3261 20; RFC 4475 3.1.2.13) */
+		if (memchr(us, '?', ue - us))
+			return -EINVAL;
 	}
 	na->uri_raw.s = us;
 	na->uri_raw.len = ue - us;

@@ -204,6 +204,14 @@ static void test_uri(void)
 	CHECK_EQ(URI_Parse(&u, s, strlen(s)), -EINVAL);
 	s = "sip:a@[::1";
 	CHECK_EQ(URI_Parse(&u, s, strlen(s)), -EINVAL);
+	/* RFC 5118 4.10: three colons are no IPv6 address; IPv4-mapped ones are */
+	s = "sip:user@[2001:db8:::192.0.2.1]";
+	CHECK_EQ(URI_Parse(&u, s, strlen(s)), -EINVAL);
+	s = "sip:user@[2001:db8::192.0.2.1]";
+	CHECK_EQ(URI_Parse(&u, s, strlen(s)), 0);
+	s = "sip:ted@[::ffff:192.0.2.2]:5070";
+	CHECK_EQ(URI_Parse(&u, s, strlen(s)), 0);
+	CHECK_SL(u.host, "::ffff:192.0.2.2");
 	s = "sip:@host";
 	CHECK_EQ(URI_Parse(&u, s, strlen(s)), -EINVAL);
 	s = "sip:a b@host";
@@ -259,6 +267,11 @@ static void test_bad(void)
 	bad_one("From: Alice", "From: \"Alice", "Bad From", 1);
 	bad_one("Contact: <sip:alice@pc33.atlanta.example.com>", "Contact: <sip:a@[::1>",
 		"Bad Contact", 1);
+	/* a URI with headers: only inside <>, and never as the Request-URI */
+	bad_one("Contact: <sip:alice@pc33.atlanta.example.com>",
+		"Contact: sip:a@b?Route=%3Csip:c%3E", "Bad Contact", 1);
+	bad_one("INVITE sip:bob@biloxi.example.com SIP/2.0",
+		"INVITE sip:bob@x?Route=%3Csip:c%3E SIP/2.0", "Bad Request-URI", 1);
 	bad_one("Max-Forwards: 70\r\n", "Max-Forwards: 70\r\nRoute: <tel:+1>\r\n", "Bad Route", 1);
 	bad_one("Via: SIP/2.0/UDP pc33", "Via: SIP/3.0/UDP pc33", "Bad Via", 0);
 	bad_one("Max-Forwards: 70\r\n", "Max-Forwards: 70\r\nNo colon here\r\n",
