@@ -14,7 +14,7 @@ set -eu
 PKGS=(
 	build-essential pkg-config clang libclang-rt-14-dev sparse kmod dkms
 	libmnl-dev liburcu-dev libsqlite3-dev nettle-dev libgnutls28-dev gnutls-bin
-	libc-ares-dev dnsmasq-base
+	libc-ares-dev zlib1g-dev dnsmasq-base
 	qemu-system-x86 busybox-static
 	iproute2 nftables tcpdump tshark jq ethtool
 	cpio xz-utils util-linux
@@ -26,7 +26,7 @@ BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
 
 if [ "${1:-}" = --build ]; then
 	PKGS=(build-essential pkg-config kmod libmnl-dev liburcu-dev libsqlite3-dev nettle-dev
-		libc-ares-dev libgnutls28-dev gnutls-bin)
+		libc-ares-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev zlib1g-dev)
 	# the running kernel's headers, when Debian has them, so krtp.ko builds
 	apt-cache show "linux-headers-$(uname -r)" >/dev/null 2>&1 &&
 		PKGS+=("linux-headers-$(uname -r)")

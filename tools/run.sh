@@ -27,7 +27,7 @@ cd "$repo" || exit 1
 say() { printf 'run: %s\n' "$*" >&2; }
 
 # --- 1: build ------------------------------------------------------------------
-if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls libmicrohttpd libcares 2>/dev/null || ! command -v cc >/dev/null; then
+if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls libmicrohttpd libcares zlib 2>/dev/null || ! command -v cc >/dev/null; then
 	if [ "$(id -u)" = 0 ]; then
 		say "installing the build dependencies (tools/install-deps.sh --build)"
 		tools/install-deps.sh --build || { say "installing dependencies failed"; exit 1; }

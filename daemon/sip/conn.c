@@ -32,6 +32,7 @@
 #include "../loop.h"
 #include "../timer.h"
 #include "conn.h"
+#include "keepalive.h"
 #include "limits.h"
 #include "tls.h"
 
@@ -59,6 +60,7 @@ struct conn {
 	uint64_t born;			/* TMR_Now() at accept/connect */
 	uint64_t last_rx;		/* TMR_Now() of the last read */
 	uint64_t partial_since;		/* 0 when no message is half-read */
+	unsigned int crlf;		/* CRLF bytes read since the last message */
 };
 
 static struct conn **conn_tab;
@@ -314,6 +316,20 @@ static int conn_read(struct conn *c)
 		if (skip) {
 			memmove(c->rbuf, c->rbuf + skip, c->rlen - skip);
 			c->rlen -= skip;
+			/*
+			 * RFC 5626 §4.4.1: CRLF CRLF between messages is a
+			 * ping, answered with one CRLF (a pong), however the
+			 * bytes were split over reads; a lone CRLF is not
+			 */
+			c->crlf += skip;
+			if (c->crlf >= 4) {
+				c->crlf = 0;
+				KA_CountPing();
+				if (conn_queue(c, "\r\n", 2)) {
+					conn_close(c, "write failed");
+					return -1;
+				}
+			}
 		}
 		if (len == -EMSGSIZE && conn_oversize_fn) {
 			/* headers complete but the body too long: let the proxy answer 413 */
@@ -342,6 +358,7 @@ static int conn_read(struct conn *c)
 		}
 		conn_stats.rx++;
 		c->partial_since = 0;
+		c->crlf = 0;
 		if (!LIM_Check(&src.addr, c->rbuf, len))
 			conn_fn(c->rbuf, len, &src);
 		/* the handler may have closed us (a failed send) */

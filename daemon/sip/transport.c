@@ -23,6 +23,7 @@
 #include "../loop.h"
 #include "../timer.h"
 #include "conn.h"
+#include "keepalive.h"
 #include "limits.h"
 #include "stats.h"
 #include "tls.h"
@@ -465,6 +466,16 @@ static void tp_udp_read(int fd, uint32_t events, void *arg)
 		tp_stats.rx++;
 		if (LIM_Check(&src.addr, tp_rxbuf, n))
 			continue;	/* counted there; answering would feed the flood */
+		if (KA_IsStun((const uint8_t *)tp_rxbuf, n)) {
+			uint8_t ans[KA_STUN_MAX];
+			size_t alen = KA_Stun((const uint8_t *)tp_rxbuf, n, &src.addr, ans,
+					      sizeof(ans));
+
+			if (alen)
+				sendto(fd, ans, alen, MSG_DONTWAIT, (struct sockaddr *)&src.addr,
+				       TP_AddrLen(&src.addr));
+			continue;
+		}
 		tp_fn(tp_rxbuf, n, &src);
 	}
 	tp_txq_flush(1);
@@ -529,6 +540,7 @@ int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_ha
 
 	tp_lim = *lim;
 	tp_fn = fn;
+	KA_Init();
 	tp_rxbuf = malloc(65536 + 1);
 	if (!tp_rxbuf || CONN_Init(lim, fn))
 		return -ENOMEM;
