@@ -42,6 +42,9 @@ static void cnf_defaults(void)
 	cnf.min_expires = 60;
 	cnf.max_expires = 3600;
 	cnf.default_expires = 3600;
+	cnf.flow_timer = 25;
+	cnf.nat_ping_interval = 30;
+	cnf.nat_ping_failures = 3;
 	cnf.max_forwards = 70;
 	cnf.nonce_lifetime = 300;
 	cnf.tcp_idle_timeout = 600;
@@ -367,6 +370,12 @@ static int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_uint(key, v, 1, 7 * 86400, &cnf.max_expires);
 	if (!strcmp(key, "default_expires"))
 		return cnf_uint(key, v, 1, 7 * 86400, &cnf.default_expires);
+	if (!strcmp(key, "flow_timer"))
+		return cnf_uint(key, v, 0, 3600, &cnf.flow_timer);
+	if (!strcmp(key, "nat_ping_interval"))
+		return cnf_uint(key, v, 0, 3600, &cnf.nat_ping_interval);
+	if (!strcmp(key, "nat_ping_failures"))
+		return cnf_uint(key, v, 1, 100, &cnf.nat_ping_failures);
 	if (!strcmp(key, "allow_relay"))
 		return cnf_bool(key, v, &cnf.allow_relay);
 	if (!strcmp(key, "max_forwards"))

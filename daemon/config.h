@@ -34,6 +34,9 @@ struct cnf {
 	int log_level;
 	int log_syslog;
 	unsigned int min_expires, max_expires, default_expires;
+	unsigned int flow_timer;		/* Flow-Timer for outbound (s), 0 = none */
+	unsigned int nat_ping_interval;		/* OPTIONS to NATed UDP contacts (s), 0 = off */
+	unsigned int nat_ping_failures;		/* unanswered in a row before unregistering */
 	int allow_relay;
 	unsigned int max_forwards;
 	unsigned int nonce_lifetime;

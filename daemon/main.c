@@ -28,6 +28,7 @@
 #include "sip/auth.h"
 #include "sip/dialog.h"
 #include "sip/limits.h"
+#include "sip/natping.h"
 #include "sip/dns.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
@@ -258,10 +259,18 @@ int main(int argc, char **argv)
 			.min_expires = c->min_expires,
 			.max_expires = c->max_expires,
 			.default_expires = c->default_expires,
+			.flow_timer = c->flow_timer,
+		};
+
+		struct natp_config np = {
+			.interval = c->nat_ping_interval,
+			.failures = c->nat_ping_failures,
 		};
 
 		if (REG_Init(&rc))
 			goto out_auth;
+		/* only arms a timer: nothing to undo but stopping it */
+		NATP_Init(&np);
 	}
 	if (DLG_Init())
 		goto out_reg;
@@ -371,6 +380,7 @@ out_txn:
 out_dlg:
 	DLG_Fini();
 out_reg:
+	NATP_Fini();
 	REG_Fini();
 out_auth:
 	AUTH_Fini();

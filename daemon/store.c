@@ -74,6 +74,7 @@ static const char sto_schema[] =
 	"CREATE TABLE IF NOT EXISTS registrations ("
 	" aor TEXT NOT NULL, domain TEXT, contact TEXT NOT NULL, expires INTEGER NOT NULL,"
 	" call_id TEXT, cseq INTEGER, source TEXT, proto INTEGER,"
+	" instance TEXT, reg_id INTEGER, path TEXT,"
 	" PRIMARY KEY (aor, contact)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS dialogs ("
 	" call_id TEXT PRIMARY KEY, a_tag TEXT, b_tag TEXT, a_from TEXT, b_to TEXT,"
@@ -109,6 +110,26 @@ static void sto_mkdirs(const char *path)
 
 static void sto_emit(struct met_out *o);
 
+/*
+ * A store written before outbound and Path support lacks their columns:
+ * add them (the bindings it holds have neither).
+ */
+static int sto_migrate(void)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(sto_db, "SELECT path FROM registrations LIMIT 0", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	LOG_INFO("state store: adding outbound and Path columns to registrations");
+	return sqlite3_exec(sto_db, "ALTER TABLE registrations ADD COLUMN instance TEXT;"
+			    "ALTER TABLE registrations ADD COLUMN reg_id INTEGER;"
+			    "ALTER TABLE registrations ADD COLUMN path TEXT;",
+			    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 int STO_Init(const char *path)
 {
 	MET_AddSource(sto_emit);
@@ -121,10 +142,11 @@ int STO_Init(const char *path)
 		return -EIO;
 	}
 	sqlite3_busy_timeout(sto_db, 1000);
-	if (sqlite3_exec(sto_db, sto_schema, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(sto_db, sto_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sto_migrate())
 		goto err;
 	if (sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO registrations VALUES "
-			       "(?,?,?,?,?,?,?,?)", -1, &sto_bput, NULL) != SQLITE_OK ||
+			       "(?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_bput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "DELETE FROM registrations WHERE aor=? AND contact=?",
 			       -1, &sto_bdel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO dialogs VALUES "
@@ -303,6 +325,9 @@ int STO_BindingPut(const struct sto_binding *b)
 	sqlite3_bind_int64(sto_bput, 6, b->cseq);
 	sto_text(sto_bput, 7, b->source);
 	sqlite3_bind_int(sto_bput, 8, b->proto);
+	sto_text(sto_bput, 9, b->instance);
+	sqlite3_bind_int64(sto_bput, 10, b->reg_id);
+	sto_text(sto_bput, 11, b->path);
 	return sto_step(sto_bput, "saving a registration");
 }
 
@@ -331,9 +356,11 @@ static int sto_binding_load(const char *aor,
 	if (!sto_db)
 		return -ENODEV;
 	if (sqlite3_prepare_v2(sto_db, aor ? "SELECT aor, domain, contact, expires, call_id, "
-			       "cseq, source, proto FROM registrations WHERE aor=?" :
+			       "cseq, source, proto, instance, reg_id, path FROM registrations "
+			       "WHERE aor=?" :
 			       "SELECT aor, domain, contact, expires, call_id, cseq, "
-			       "source, proto FROM registrations", -1, &st, NULL) != SQLITE_OK)
+			       "source, proto, instance, reg_id, path FROM registrations",
+			       -1, &st, NULL) != SQLITE_OK)
 		return sto_err("loading registrations");
 	if (aor)
 		sto_text(st, 1, aor);
@@ -347,6 +374,9 @@ static int sto_binding_load(const char *aor,
 			.cseq = sqlite3_column_int64(st, 5),
 			.source = sto_col(st, 6),
 			.proto = sqlite3_column_int(st, 7),
+			.instance = sto_col(st, 8),
+			.reg_id = (unsigned int)sqlite3_column_int64(st, 9),
+			.path = sto_col(st, 10),
 		};
 
 		cb(&b, arg);

@@ -24,6 +24,9 @@ struct sto_binding {
 	uint32_t cseq;
 	const char *source;		/* "ip:port" the REGISTER came from */
 	int proto;			/* TP_UDP / TP_TCP */
+	const char *instance;		/* +sip.instance, "" when none (RFC 5626) */
+	unsigned int reg_id;		/* reg-id, 0 when none */
+	const char *path;		/* Path header values (RFC 3327), "" when none */
 };
 
 struct sto_dialog {

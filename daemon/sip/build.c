@@ -59,6 +59,8 @@ const char *BLD_Reason(int status)
 	case 416: return "Unsupported URI Scheme";
 	case 420: return "Bad Extension";
 	case 423: return "Interval Too Brief";
+	case 430: return "Flow Failed";
+	case 439: return "First Hop Lacks Outbound Support";
 	case 480: return "Temporarily Unavailable";
 	case 481: return "Call/Transaction Does Not Exist";
 	case 482: return "Loop Detected";

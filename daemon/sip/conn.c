@@ -515,6 +515,11 @@ static struct conn *conn_connect(int proto, const struct sockaddr_storage *peer)
 	return c;
 }
 
+int CONN_Open(uint32_t id)
+{
+	return id && conn_get(id) != NULL;
+}
+
 int CONN_Send(const struct tp_peer *dst, const char *buf, size_t len)
 {
 	struct conn *c = conn_get(dst->conn);

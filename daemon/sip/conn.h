@@ -33,6 +33,8 @@ int CONN_Send(const struct tp_peer *dst, const char *buf, size_t len);
  * connection to addr is reused as it is.
  */
 void CONN_TlsName(const struct sockaddr_storage *addr, const char *name);
+/* Is the connection with this id still open? */
+int CONN_Open(uint32_t id);
 
 struct conn_stats {
 	unsigned long rx;		/* messages framed */

@@ -45,7 +45,7 @@ static const struct {
 	{ "WWW-Authenticate", 0, SIP_H_WWW_AUTHENTICATE },
 	{ "Proxy-Authenticate", 0, SIP_H_PROXY_AUTHENTICATE },
 	{ "Min-Expires", 0, SIP_H_MIN_EXPIRES }, { "Event", 'o', SIP_H_EVENT },
-	{ "Allow", 0, SIP_H_ALLOW }, { "RSeq", 0, SIP_H_RSEQ },
+	{ "Allow", 0, SIP_H_ALLOW }, { "RSeq", 0, SIP_H_RSEQ }, { "Path", 0, SIP_H_PATH },
 };
 
 enum sip_method MSG_MethodId(const char *s, size_t len)
@@ -96,6 +96,36 @@ const struct sip_hdr *MSG_Header(const struct sip_msg *m, enum sip_hdr_id id, in
 static int msg_lws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int MSG_HasTag(const struct sip_msg *m, enum sip_hdr_id id, const char *tag)
+{
+	size_t tl = strlen(tag);
+	int i;
+
+	for (i = 0; i < m->nhdrs; i++) {
+		const char *p, *e;
+
+		if (m->hdrs[i].id != id)
+			continue;
+		p = m->hdrs[i].value.s;
+		e = p + m->hdrs[i].value.len;
+		while (p < e) {
+			const char *q = memchr(p, ',', e - p), *te;
+
+			if (!q)
+				q = e;
+			te = q;
+			while (p < te && msg_lws(*p))
+				p++;
+			while (te > p && msg_lws(te[-1]))
+				te--;
+			if ((size_t)(te - p) == tl && !strncasecmp(p, tag, tl))
+				return 1;
+			p = q + 1;
+		}
+	}
+	return 0;
 }
 
 /* RFC 3261 token characters */

@@ -66,6 +66,7 @@ enum sip_hdr_id {
 	SIP_H_EVENT,
 	SIP_H_ALLOW,
 	SIP_H_RSEQ,
+	SIP_H_PATH,
 };
 
 struct sip_uri {
@@ -183,6 +184,8 @@ int MSG_Param(struct sip_str params, const char *name, struct sip_str *val);
 
 enum sip_method MSG_MethodId(const char *s, size_t len);
 const char *MSG_MethodName(enum sip_method m);
+/* An option tag among the comma-separated values of every header id (Supported, Require). */
+int MSG_HasTag(const struct sip_msg *m, enum sip_hdr_id id, const char *tag);
 /* Find the n-th (0-based) header with this id; NULL when absent. */
 const struct sip_hdr *MSG_Header(const struct sip_msg *m, enum sip_hdr_id id, int n);
 

@@ -33,6 +33,7 @@
 #include "build.h"
 #include "dialog.h"
 #include "limits.h"
+#include "natping.h"
 #include "proxy_internal.h"
 #include "registrar.h"
 #include "stats.h"
@@ -117,6 +118,7 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 
 	*nt = 0;
 	tg[0].by_name = 0;
+	tg[0].route[0] = '\0';
 	*npop = prx_our_routes(m);
 	popped = *npop > 0;
 	ruri_us = CNF_UriIsUs(&m->ruri);
@@ -240,6 +242,8 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 			tg[i].by_name = 0;
 			memcpy(tg[i].uri, rt[i].uri, sizeof(tg[i].uri));
 			tg[i].uri[sizeof(tg[i].uri) - 1] = '\0';
+			memcpy(tg[i].route, rt[i].route, sizeof(tg[i].route));
+			tg[i].route[sizeof(tg[i].route) - 1] = '\0';
 			tg[i].dst = rt[i].dst;
 		}
 		*nt = n;
@@ -372,6 +376,8 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 static void prx_response(const struct sip_msg *m, const struct tp_peer *src)
 {
 	prx_stats.responses++;
+	if (NATP_Response(m))
+		return;		/* a UA behind NAT answered our ping */
 	if (!TXN_ClientResponse(m, src))
 		return;
 	/* no transaction: a 2xx retransmission, or a stray; forward if it is ours (§16.7) */

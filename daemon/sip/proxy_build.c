@@ -141,6 +141,9 @@ void prx_build_request(struct sip_buf *b, const struct sip_msg *m, const struct 
 		    (strcmp(in, local) || f->src->proto != f->dst->proto))
 			SB_Addf(b, "Record-Route: <sip:%s;lr%s>\r\n", in, t_in);
 	}
+	/* RFC 3327 §5.2: the target's Path becomes the first Route entries */
+	if (f->route)
+		SB_Addf(b, "Route: %s\r\n", f->route);
 	for (i = 0; i < m->nhdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
 

@@ -156,7 +156,7 @@ static struct prx_branch *prx_dns_try(struct prx_ctx *ctx, const struct sip_msg 
 		if (!dst.proto)
 			continue;
 		prx_dns_tls_name(t, d->host);
-		br = prx_branch_start(ctx, m, &dst, d->uri, d->npop, d->body, d->bodylen);
+		br = prx_branch_start(ctx, m, &dst, d->uri, NULL, d->npop, d->body, d->bodylen);
 		if (!br)
 			return NULL;
 		br->dns = d;

@@ -471,8 +471,8 @@ static void prx_timer_c(struct tmr *t)
  * could not be created is counted, with status 503.
  */
 struct prx_branch *prx_branch_start(struct prx_ctx *ctx, const struct sip_msg *m,
-				    const struct tp_peer *dst, const char *ruri, int npop,
-				    const char *body, size_t bodylen)
+				    const struct tp_peer *dst, const char *ruri, const char *route,
+				    int npop, const char *body, size_t bodylen)
 {
 	struct prx_branch *br;
 	struct prx_fwd f;
@@ -499,6 +499,7 @@ struct prx_branch *prx_branch_start(struct prx_ctx *ctx, const struct sip_msg *m
 	f.strip_auth = prx_auth_calls();
 	f.body = body;
 	f.bodylen = bodylen;
+	f.route = route && route[0] ? route : NULL;
 	SB_Init(&b, prx_buf, PRX_BUFSZ);
 	prx_build_request(&b, m, &f);
 	if (b.overflow)
@@ -530,7 +531,8 @@ void prx_fork(struct prx_ctx *ctx, const struct sip_msg *m, const struct tp_peer
 		if (tg[i].by_name)
 			prx_dns_fork(ctx, m, &tg[i], npop, body, bodylen);
 		else
-			prx_branch_start(ctx, m, &tg[i].dst, tg[i].uri, npop, body, bodylen);
+			prx_branch_start(ctx, m, &tg[i].dst, tg[i].uri, tg[i].route, npop, body,
+					 bodylen);
 	}
 	if (ctx->final_sent || ctx->dns_waiting)
 		return;

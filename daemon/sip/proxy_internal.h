@@ -102,10 +102,12 @@ struct prx_fwd {
 	int strip_auth;			/* drop Proxy-Authorization for our realm */
 	const char *body;		/* replacement body, NULL to keep */
 	size_t bodylen;
+	const char *route;		/* Route value to put first, NULL = none */
 };
 
 struct prx_target {
 	char uri[512];			/* new Request-URI, "" = keep */
+	char route[512];		/* Route values to put first (a Path), "" = none */
 	struct tp_peer dst;		/* unless by_name */
 	int by_name;			/* dst is to be found from name (RFC 3263) */
 	struct prx_name {
@@ -162,8 +164,8 @@ void prx_cancel(const struct sip_msg *m, const struct tp_peer *src);
 void prx_call_failed(struct prx_ctx *ctx, int status);
 void prx_check_done(struct prx_ctx *ctx);
 struct prx_branch *prx_branch_start(struct prx_ctx *ctx, const struct sip_msg *m,
-				    const struct tp_peer *dst, const char *ruri, int npop,
-				    const char *body, size_t bodylen);
+				    const struct tp_peer *dst, const char *ruri, const char *route,
+				    int npop, const char *body, size_t bodylen);
 
 /* proxy_dns.c: targets given by name (trunk, foreign hosts), failover */
 void prx_target_name(struct prx_target *tg, const struct sip_uri *u);

@@ -94,7 +94,9 @@ static void reg_binding_free(struct reg_binding *b)
 {
 	free(b->contact);
 	free(b->call_id);
-	b->contact = b->call_id = NULL;
+	free(b->instance);
+	free(b->path);
+	b->contact = b->call_id = b->instance = b->path = NULL;
 }
 
 /* 0, or the store's error: the binding is then still in memory */
@@ -152,6 +154,19 @@ static int reg_find_binding(struct reg_aor *a, struct sip_str contact)
 	return -1;
 }
 
+/* the binding of this UA instance and flow (RFC 5626 §6), -1 when none */
+static int reg_find_instance(struct reg_aor *a, struct sip_str instance, unsigned int reg_id)
+{
+	int i;
+
+	for (i = 0; a && i < a->n; i++)
+		if (a->b[i].instance && a->b[i].reg_id == reg_id &&
+		    strlen(a->b[i].instance) == instance.len &&
+		    !memcmp(a->b[i].instance, instance.s, instance.len))
+			return i;
+	return -1;
+}
+
 static int reg_store(struct reg_aor *a, struct reg_binding *b)
 {
 	char src[64];
@@ -159,6 +174,7 @@ static int reg_store(struct reg_aor *a, struct reg_binding *b)
 		.aor = a->user, .domain = a->domain, .contact = b->contact,
 		.expires = b->expires, .call_id = b->call_id, .cseq = b->cseq,
 		.source = src, .proto = b->src.proto,
+		.instance = b->instance, .reg_id = b->reg_id, .path = b->path,
 	};
 
 	TP_AddrStr(&b->src.addr, src, sizeof(src));
@@ -228,13 +244,61 @@ static void reg_committed(int err)
 	reg_journal_full = 0;
 }
 
+/* the binding a Contact of a REGISTER refers to: by instance and reg-id, else by URI */
+static int reg_which(struct reg_aor *a, const struct sip_naddr *c, struct sip_str inst,
+		     unsigned int reg_id)
+{
+	int j = inst.len ? reg_find_instance(a, inst, reg_id) : -1;
+
+	return j >= 0 ? j : reg_find_binding(a, c->uri_raw);
+}
+
+/*
+ * RFC 3327: the Path header values of m, in order, as one value in out.
+ * Returns its length (0: no Path), or -1 when it does not fit. *ob is set
+ * when the first hop (the last entry) put ;ob in its URI (RFC 5626 §5.1).
+ */
+static long reg_path(const struct sip_msg *m, char *out, size_t outsz, int *ob)
+{
+	const char *lt, *gt;
+	struct sip_uri u;
+	size_t len = 0;
+	int i;
+
+	*ob = 0;
+	out[0] = '\0';
+	for (i = 0; i < m->nhdrs; i++) {
+		const struct sip_hdr *h = &m->hdrs[i];
+		int n;
+
+		if (h->id != SIP_H_PATH)
+			continue;
+		n = snprintf(out + len, outsz - len, "%s%.*s", len ? ", " : "", (int)h->value.len,
+			     h->value.s);
+		if (n < 0 || (size_t)n >= outsz - len)
+			return -1;
+		len += n;
+	}
+	if (!len)
+		return 0;
+	lt = strrchr(out, '<');
+	gt = lt ? strchr(lt, '>') : NULL;
+	if (!gt || URI_Parse(&u, lt + 1, gt - lt - 1))
+		return -1;
+	*ob = MSG_Param(u.params, "ob", NULL);
+	return (long)len;
+}
+
 int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 	       struct sip_buf *hdrs, const char **reason)
 {
-	struct sip_str user = m->to.uri.user;
-	long exp[SIP_MAX_CONTACT];
+	struct sip_str user = m->to.uri.user, inst[SIP_MAX_CONTACT];
+	int ob = MSG_HasTag(m, SIP_H_SUPPORTED, "outbound");
+	unsigned int rid[SIP_MAX_CONTACT];
+	int first_hop_ob = 0, outbound = 0;
+	long exp[SIP_MAX_CONTACT], path_len;
 	struct reg_aor *a;
-	char name[129];
+	char name[129], path[512];
 	int i, j;
 
 	*reason = NULL;
@@ -266,11 +330,18 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 		return 200;
 	}
 
+	path_len = reg_path(m, path, sizeof(path), &first_hop_ob);
+	if (path_len < 0) {
+		*reason = "Path Too Long";
+		return 400;
+	}
+
 	/* validate everything before changing anything */
 	for (i = 0; i < m->ncontact; i++) {
 		const struct sip_naddr *c = &m->contact[i];
 		long e = c->expires >= 0 ? c->expires :
 			 m->expires >= 0 ? m->expires : (long)reg_cfg.default_expires;
+		struct sip_str v;
 
 		if (e && e < (long)reg_cfg.min_expires) {
 			SB_Addf(hdrs, "Min-Expires: %u\r\n", reg_cfg.min_expires);
@@ -283,7 +354,30 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 			*reason = "Contact Too Long";
 			return 400;
 		}
-		j = reg_find_binding(a, c->uri_raw);
+		/* RFC 5626 §6: an instance, and with outbound a flow number */
+		memset(&inst[i], 0, sizeof(inst[i]));
+		rid[i] = 0;
+		if (MSG_Param(c->params, "+sip.instance", &inst[i]) && inst[i].len > 250) {
+			*reason = "Instance Too Long";
+			return 400;
+		}
+		if (MSG_Param(c->params, "reg-id", &v) && inst[i].len && ob) {
+			char num[12];
+			char *end;
+			unsigned long r;
+
+			snprintf(num, sizeof(num), "%.*s", (int)(v.len < 11 ? v.len : 11), v.s);
+			r = strtoul(num, &end, 10);
+			if (!v.len || v.len > 10 || *end || !r || r > 0x7fffffff) {
+				*reason = "Bad reg-id";
+				return 400;
+			}
+			/* the first hop must keep the flow: a direct request, or Path ;ob */
+			if (m->nvia > 1 && !first_hop_ob)
+				return 439;
+			rid[i] = (unsigned int)r;
+		}
+		j = reg_which(a, c, inst[i], rid[i]);
 		if (j >= 0 && strlen(a->b[j].call_id) == m->call_id.len &&
 		    !memcmp(a->b[j].call_id, m->call_id.s, m->call_id.len) &&
 		    m->cseq <= a->b[j].cseq) {
@@ -298,13 +392,12 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 		const struct sip_naddr *c = &m->contact[i];
 		struct reg_binding *b;
 
-		j = reg_find_binding(a, c->uri_raw);
+		j = reg_which(a, c, inst[i], rid[i]);
 		if (!exp[i]) {
 			if (j >= 0) {
+				LOG_INFO("unregistered %s %s", a->user, a->b[j].contact);
 				if (reg_remove(a, j, 1))
 					goto store_failed;
-				LOG_INFO("unregistered %s %.*s", a->user, (int)c->uri_raw.len,
-					 c->uri_raw.s);
 			}
 			continue;
 		}
@@ -325,29 +418,66 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 			reg_count++;
 			memset(&a->b[j], 0, sizeof(a->b[j]));
 			a->b[j].contact = strndup(c->uri_raw.s, c->uri_raw.len);
-			LOG_INFO("registered %s at %.*s for %lds", a->user, (int)c->uri_raw.len,
-				 c->uri_raw.s, exp[i]);
+			LOG_INFO("registered %s at %.*s for %lds%s", a->user, (int)c->uri_raw.len,
+				 c->uri_raw.s, exp[i], rid[i] ? " (outbound)" : "");
+		} else if (strlen(a->b[j].contact) != c->uri_raw.len ||
+			   memcmp(a->b[j].contact, c->uri_raw.s, c->uri_raw.len)) {
+			/* the same instance (and flow) from a new contact: it replaces the old */
+			if (STO_BindingDel(a->user, a->b[j].contact))
+				goto store_failed;
+			LOG_INFO("%s moved from %s to %.*s", a->user, a->b[j].contact,
+				 (int)c->uri_raw.len, c->uri_raw.s);
+			free(a->b[j].contact);
+			a->b[j].contact = strndup(c->uri_raw.s, c->uri_raw.len);
 		}
 		b = &a->b[j];
 		free(b->call_id);
+		free(b->instance);
+		free(b->path);
 		b->call_id = strndup(m->call_id.s, m->call_id.len);
+		b->instance = inst[i].len ? strndup(inst[i].s, inst[i].len) : NULL;
+		b->path = path_len ? strdup(path) : NULL;
+		b->reg_id = rid[i];
 		b->cseq = m->cseq;
 		b->expires = now + exp[i];
+		b->updated = now;
 		b->src = *src;
-		if (!b->contact || !b->call_id) {
+		b->ping_fail = 0;
+		b->ping_next = 0;
+		if (!b->contact || !b->call_id || (inst[i].len && !b->instance) ||
+		    (path_len && !b->path)) {
 			reg_remove(a, j, 0);
 			*reason = "Out Of Memory";
 			return 500;
 		}
+		if (rid[i])
+			outbound = 1;
 		if (reg_store(a, b))
 			goto store_failed;
 	}
 	if (a) {
-		for (i = 0; i < a->n; i++)
-			SB_Addf(hdrs, "Contact: <%s>;expires=%lld\r\n", a->b[i].contact,
-				(long long)(a->b[i].expires > now ? a->b[i].expires - now : 0));
+		for (i = 0; i < a->n; i++) {
+			const struct reg_binding *b = &a->b[i];
+
+			SB_Addf(hdrs, "Contact: <%s>;expires=%lld", b->contact,
+				(long long)(b->expires > now ? b->expires - now : 0));
+			if (b->instance)
+				SB_Addf(hdrs, ";+sip.instance=%s", b->instance);
+			if (b->reg_id)
+				SB_Addf(hdrs, ";reg-id=%u", b->reg_id);
+			SB_LIT(hdrs, "\r\n");
+		}
 		reg_maybe_drop(a);
 	}
+	/* RFC 5626 §6: outbound is in use; how often the flow should be refreshed */
+	if (outbound) {
+		SB_LIT(hdrs, "Require: outbound\r\n");
+		if (reg_cfg.flow_timer && m->nvia == 1)
+			SB_Addf(hdrs, "Flow-Timer: %u\r\n", reg_cfg.flow_timer);
+	}
+	/* RFC 3327 §5.3: the Path we stored, for a UA that knows what it is */
+	if (path_len && MSG_HasTag(m, SIP_H_SUPPORTED, "path"))
+		SB_Addf(hdrs, "Path: %s\r\n", path);
 	return 200;
 
 store_failed:
@@ -393,22 +523,65 @@ int REG_ContactTarget(const struct sip_uri *uri, const struct tp_peer *src, stru
 	return 0;
 }
 
+/* Where requests for binding b go now; -1 when it cannot be reached (a failed flow). */
+static int reg_binding_target(const struct reg_binding *b, struct reg_target *t)
+{
+	struct sip_uri uri;
+
+	t->route[0] = '\0';
+	if (b->path) {
+		/* RFC 3327 §5.2: through the proxies on its Path, first one first */
+		const char *lt = strchr(b->path, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+		if (!gt || URI_Parse(&uri, lt + 1, gt - lt - 1) ||
+		    REG_ContactTarget(&uri, NULL, &t->dst))
+			return -1;
+		snprintf(t->route, sizeof(t->route), "%s", b->path);
+	} else if (b->reg_id) {
+		/* RFC 5626 §5.3: over its flow, or not at all once the flow is gone */
+		if (TP_IsStream(b->src.proto) && !TP_ConnOpen(b->src.conn))
+			return -1;
+		t->dst = b->src;
+	} else if (URI_Parse(&uri, b->contact, strlen(b->contact)) ||
+		   REG_ContactTarget(&uri, &b->src, &t->dst)) {
+		return -1;
+	}
+	snprintf(t->uri, sizeof(t->uri), "%s", b->contact);
+	return 0;
+}
+
+/* a binding of the same instance that is newer and reachable takes the requests */
+static int reg_superseded(const struct reg_aor *a, int i, int64_t now)
+{
+	const struct reg_binding *b = &a->b[i];
+	struct reg_target t;
+	int k;
+
+	if (!b->instance)
+		return 0;
+	for (k = 0; k < a->n; k++) {
+		const struct reg_binding *o = &a->b[k];
+
+		if (k == i || !o->instance || strcmp(o->instance, b->instance) ||
+		    o->expires <= now || o->updated < b->updated ||
+		    (o->updated == b->updated && k > i))
+			continue;
+		if (!reg_binding_target(o, &t))
+			return 1;
+	}
+	return 0;
+}
+
 int REG_Lookup(struct sip_str user, int64_t now, struct reg_target *out, int max)
 {
 	struct reg_aor *a = reg_find(user);
 	int i, n = 0;
 
 	for (i = 0; a && i < a->n && n < max; i++) {
-		struct sip_uri uri;
-
-		if (a->b[i].expires <= now)
+		if (a->b[i].expires <= now || reg_superseded(a, i, now))
 			continue;
-		if (URI_Parse(&uri, a->b[i].contact, strlen(a->b[i].contact)))
-			continue;
-		if (REG_ContactTarget(&uri, &a->b[i].src, &out[n].dst))
-			continue;
-		snprintf(out[n].uri, sizeof(out[n].uri), "%s", a->b[i].contact);
-		n++;
+		if (!reg_binding_target(&a->b[i], &out[n]))
+			n++;
 	}
 	return n;
 }
@@ -454,6 +627,39 @@ void REG_ForEach(void (*cb)(const char *user, const char *domain, const struct r
 	}
 }
 
+void REG_Sweep(int (*cb)(const char *user, struct reg_binding *b, void *arg), void *arg,
+	       const char *why)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct reg_aor *a;
+	int i;
+
+	RCU_HashForEach(reg_ht, &it, n) {
+		a = caa_container_of(n, struct reg_aor, node);
+		for (i = 0; i < a->n; i++) {
+			if (!cb(a->user, &a->b[i], arg))
+				continue;
+			LOG_INFO("unregistered %s %s: %s", a->user, a->b[i].contact, why);
+			/* a store that refuses now keeps the binding: the next sweep retries */
+			if (!reg_remove(a, i, 1))
+				i--;
+		}
+		reg_maybe_drop(a);
+	}
+}
+
+struct reg_binding *REG_PingFind(struct sip_str user, uint32_t id)
+{
+	struct reg_aor *a = reg_find(user);
+	int i;
+
+	for (i = 0; a && id && i < a->n; i++)
+		if (a->b[i].ping_id == id)
+			return &a->b[i];
+	return NULL;
+}
+
 unsigned long REG_Count(void)
 {
 	return reg_count;
@@ -483,9 +689,15 @@ static void reg_load_one(const struct sto_binding *sb, void *arg)
 	b->call_id = strdup(sb->call_id);
 	b->cseq = sb->cseq;
 	b->expires = sb->expires;
+	b->updated = now;
 	b->src.proto = TP_IsStream(sb->proto) ? sb->proto : TP_UDP;
 	b->src.sock = -1;
-	if (!b->contact || !b->call_id || TP_AddrParse(sb->source, 5060, &b->src.addr)) {
+	b->instance = sb->instance && sb->instance[0] ? strdup(sb->instance) : NULL;
+	b->reg_id = b->instance ? sb->reg_id : 0;
+	b->path = sb->path && sb->path[0] ? strdup(sb->path) : NULL;
+	if (!b->contact || !b->call_id || TP_AddrParse(sb->source, 5060, &b->src.addr) ||
+	    (sb->instance && sb->instance[0] && !b->instance) ||
+	    (sb->path && sb->path[0] && !b->path)) {
 		reg_binding_free(b);
 		reg_maybe_drop(a);
 		return;

@@ -21,17 +21,33 @@ struct reg_binding {
 	int64_t expires;		/* absolute, seconds since the epoch */
 	char *call_id;
 	uint32_t cseq;
-	struct tp_peer src;		/* where the REGISTER came from */
+	struct tp_peer src;		/* where the REGISTER came from: its flow */
+	/*
+	 * RFC 5626: +sip.instance (the UA's identity, as written, quotes and
+	 * all; NULL when none) and reg-id (its flow's number; 0 when the UA
+	 * did not register with outbound). A binding with a reg-id is reached
+	 * over its flow only, whatever its Contact says.
+	 */
+	char *instance;
+	unsigned int reg_id;
+	char *path;			/* Path values (RFC 3327), NULL when none */
+	int64_t updated;		/* when last registered */
+	/* NAT pings (natping.c): not stored */
+	uint32_t ping_id;		/* of the last ping sent, 0 = none yet */
+	unsigned int ping_fail;		/* pings unanswered in a row */
+	int64_t ping_next;		/* when to ping next */
 };
 
 struct reg_config {
 	unsigned int min_expires, max_expires, default_expires;
+	unsigned int flow_timer;	/* Flow-Timer for outbound flows (s), 0 = none */
 };
 
 /* A place to send a request for a registered user */
 struct reg_target {
 	char uri[512];			/* the Request-URI (the contact) */
 	struct tp_peer dst;
+	char route[512];		/* Route header values to add (its Path), "" = none */
 };
 
 int REG_Init(const struct reg_config *cfg);
@@ -59,5 +75,14 @@ unsigned long REG_Count(void);
 
 /* Where to send to a contact URI given how the UA reached us (NAT-aware). */
 int REG_ContactTarget(const struct sip_uri *uri, const struct tp_peer *src, struct tp_peer *dst);
+
+/*
+ * For the NAT pinger: cb(user, binding) for every binding; when cb returns
+ * non-zero the binding is removed (memory and store) and logged with why.
+ */
+void REG_Sweep(int (*cb)(const char *user, struct reg_binding *b, void *arg), void *arg,
+	       const char *why);
+/* The binding of user whose last ping had id; NULL when gone. */
+struct reg_binding *REG_PingFind(struct sip_str user, uint32_t id);
 
 #endif /* KRTPD_SIP_REGISTRAR_H */

@@ -567,6 +567,11 @@ void TP_SetOversizeHandler(tp_handler fn)
 	CONN_SetOversizeHandler(fn);
 }
 
+int TP_ConnOpen(uint32_t id)
+{
+	return CONN_Open(id);
+}
+
 void TP_SetFailHandler(void (*fn)(int proto, const struct sockaddr_storage *addr))
 {
 	CONN_SetFailHandler(fn);

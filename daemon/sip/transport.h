@@ -86,6 +86,8 @@ int TP_Resolve(struct sip_str host, int v6, uint16_t port, struct sockaddr_stora
 const char *TP_ProtoName(int proto);
 /* TCP or TLS: reliable, framed, connection-oriented */
 int TP_IsStream(int proto);
+/* Is TCP/TLS connection id (tp_peer.conn) still open? */
+int TP_ConnOpen(uint32_t id);
 /* 5061 for TLS (RFC 3261 §19.1.2), else 5060 */
 uint16_t TP_DefaultPort(int proto);
 int TP_ProtoParse(struct sip_str s);

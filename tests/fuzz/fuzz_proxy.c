@@ -58,7 +58,7 @@ static void remove_users(void)
 
 static void setup(void)
 {
-	static const struct reg_config rc = { 60, 3600, 600 };
+	static const struct reg_config rc = { 60, 3600, 600, 0 };
 	static const struct prx_config pc = { .max_forwards = 70, .invite_timeout = 180,
 					      .auth_calls = 1 };
 	struct tp_limits lim = { .max_message = 65535, .max_conns = 16, .idle_timeout = 60 };

@@ -429,7 +429,7 @@ static void test_proxy(void)
 int main(void)
 {
 	char *argv[] = { "krtpd", "-c", "/dev/null", "-D", "krtp.test", "-f", NULL };
-	static const struct reg_config rc = { 60, 3600, 600 };
+	static const struct reg_config rc = { 60, 3600, 600, 0 };
 	static const struct prx_config pc = { .max_forwards = 70, .invite_timeout = 180 };
 	struct tp_limits lim = { .max_message = 65535, .max_conns = 4, .idle_timeout = 60 };
 	struct tp_listen l = { .udp = 1 };

@@ -1079,7 +1079,7 @@ static void test_shutdown_pending(void)
 int main(void)
 {
 	char *argv[] = { "krtpd", "-c", "/dev/null", "-D", "krtp.test", "-f", NULL };
-	static const struct reg_config rc = { 60, 3600, 600 };
+	static const struct reg_config rc = { 60, 3600, 600, 0 };
 	static const struct prx_config pc = { .max_forwards = 70, .invite_timeout = 180,
 					      .auth_calls = 1 };
 

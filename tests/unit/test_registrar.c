@@ -7,6 +7,13 @@
  * from the SQLite store after a restart. Last, a group commit that fails
  * (the disk refuses the WAL write) leaves the binding table as the store
  * has it.
+ *
+ * SIP Outbound (RFC 5626 §6) and Path (RFC 3327): a binding is keyed by
+ * instance and reg-id, answered with Require: outbound and Flow-Timer, and
+ * reached over its flow; an instance's newest live flow takes its
+ * requests; a dead TCP flow is skipped; 439 when the first hop did not
+ * mark the flow; a Path is stored, echoed for a UA that supports it, and
+ * becomes the target's route; all of it survives a restart.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -20,7 +27,7 @@
 #include "check.h"
 
 static const struct reg_config cfg = {
-	.min_expires = 60, .max_expires = 3600, .default_expires = 1800,
+	.min_expires = 60, .max_expires = 3600, .default_expires = 1800, .flow_timer = 25,
 };
 static int64_t now = 1700000000;
 
@@ -33,6 +40,10 @@ static struct tp_peer src_of(const char *addr)
 }
 
 /* REGISTER for user with the given extra header lines; returns the status */
+static const char *extra_via = "";	/* a Via line above the UA's (an edge proxy) */
+static int reg_proto = TP_UDP;
+static uint32_t reg_conn;
+
 static int reg(const char *user, const char *callid, int cseq, const char *lines,
 	       const char *from, char *hdrs_out)
 {
@@ -43,11 +54,13 @@ static int reg(const char *user, const char *callid, int cseq, const char *lines
 	struct sip_msg m;
 	int r;
 
-	snprintf(text, sizeof(text), "REGISTER sip:krtp.test SIP/2.0\r\n"
+	src.proto = reg_proto;
+	src.conn = reg_conn;
+	snprintf(text, sizeof(text), "REGISTER sip:krtp.test SIP/2.0\r\n%s"
 		 "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK%d\r\n"
 		 "From: <sip:%s@krtp.test>;tag=1\r\nTo: <sip:%s@krtp.test>\r\n"
 		 "Call-ID: %s\r\nCSeq: %d REGISTER\r\n%sContent-Length: 0\r\n\r\n",
-		 cseq, user, user, callid, cseq, lines);
+		 extra_via, cseq, user, user, callid, cseq, lines);
 	b = strdup(text);
 	if (MSG_Parse(&m, b, strlen(b))) {
 		printf("# parse failed: %s\n", m.err);
@@ -195,6 +208,100 @@ static void test_nat_and_expiry(void)
 	CHECK_EQ(lookup("bob", t), 1);
 }
 
+#define OB_INST "\"<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>\""
+
+static void test_outbound(void)
+{
+	struct reg_target t[REG_MAX_BINDINGS];
+	unsigned long count;
+	char hdrs[2048];
+
+	/* flow 1 over UDP from a NAT: Require: outbound, Flow-Timer, reached over the flow */
+	CHECK_EQ(reg("olga", "o1", 1, "Supported: path, outbound\r\n"
+		      "Contact: <sip:olga@10.1.1.5:5060;ob>;+sip.instance=" OB_INST ";reg-id=1\r\n",
+		      "198.51.100.9:4000", hdrs), 200);
+	CHECK(strstr(hdrs, "Require: outbound\r\n") != NULL);
+	CHECK(strstr(hdrs, "Flow-Timer: 25\r\n") != NULL);
+	CHECK(strstr(hdrs, "Contact: <sip:olga@10.1.1.5:5060;ob>;expires=1800;+sip.instance="
+		      OB_INST ";reg-id=1\r\n") != NULL);
+	CHECK_EQ(lookup("olga", t), 1);
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 4000);
+
+	/* the same instance and flow from a new contact and port: replaced, not added */
+	CHECK_EQ(reg("olga", "o2", 1, "Supported: outbound\r\n"
+		      "Contact: <sip:olga@10.1.1.6:5060;ob>;+sip.instance=" OB_INST ";reg-id=1\r\n",
+		      "198.51.100.9:4001", hdrs), 200);
+	CHECK(strstr(hdrs, "10.1.1.5") == NULL);
+	CHECK_EQ(lookup("olga", t), 1);
+	CHECK_STR(t[0].uri, "sip:olga@10.1.1.6:5060;ob");
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 4001);
+
+	/* a second flow, registered later: two bindings, the newer takes the requests */
+	now += 1;
+	CHECK_EQ(reg("olga", "o3", 1, "Supported: outbound\r\n"
+		      "Contact: <sip:olga@10.1.1.6:5062;ob>;+sip.instance=" OB_INST ";reg-id=2\r\n",
+		      "198.51.100.9:4002", hdrs), 200);
+	CHECK(strstr(hdrs, ";reg-id=1\r\n") != NULL && strstr(hdrs, ";reg-id=2\r\n") != NULL);
+	CHECK_EQ(lookup("olga", t), 1);
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 4002);
+
+	/* a third over TCP whose connection is gone: skipped, flow 2 still serves */
+	now += 1;
+	count = REG_Count();
+	reg_proto = TP_TCP;
+	reg_conn = 0x10005;
+	CHECK_EQ(reg("olga", "o4", 1, "Supported: outbound\r\n"
+		      "Contact: <sip:olga@10.1.1.6:5064;transport=tcp;ob>;+sip.instance=" OB_INST
+		      ";reg-id=3\r\n", "198.51.100.9:4003", NULL), 200);
+	reg_proto = TP_UDP;
+	reg_conn = 0;
+	CHECK_EQ(REG_Count(), count + 1);
+	CHECK_EQ(lookup("olga", t), 1);
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 4002);
+	CHECK_EQ(t[0].dst.proto, TP_UDP);
+
+	/* reg-id without Supported: outbound is no outbound registration */
+	CHECK_EQ(reg("pete", "p1", 1, "Contact: <sip:pete@192.0.2.60>;+sip.instance="
+		      "\"<urn:uuid:1>\";reg-id=1\r\n", "192.0.2.60:5060", hdrs), 200);
+	CHECK(strstr(hdrs, "Require: outbound") == NULL);
+	CHECK(strstr(hdrs, ";reg-id=") == NULL);
+
+	/* through a proxy that did not put ;ob in its Path: 439 (§6), nothing stored */
+	extra_via = "Via: SIP/2.0/UDP 192.0.2.99:5070;branch=z9hG4bKedge1\r\n";
+	CHECK_EQ(reg("quinn", "q1", 1, "Supported: outbound, path\r\n"
+		      "Path: <sip:192.0.2.99:5070;lr>\r\n"
+		      "Contact: <sip:quinn@10.2.2.2;ob>;+sip.instance=\"<urn:uuid:2>\";reg-id=1\r\n",
+		      "192.0.2.99:5070", NULL), 439);
+	CHECK_EQ(lookup("quinn", t), 0);
+	/* with ;ob on the edge's Path: accepted, and requests go through the edge */
+	CHECK_EQ(reg("quinn", "q2", 1, "Supported: outbound, path\r\n"
+		      "Path: <sip:192.0.2.99:5070;lr;ob>\r\n"
+		      "Contact: <sip:quinn@10.2.2.2;ob>;+sip.instance=\"<urn:uuid:2>\";reg-id=1\r\n",
+		      "192.0.2.99:5070", hdrs), 200);
+	CHECK(strstr(hdrs, "Require: outbound\r\n") != NULL);
+	CHECK(strstr(hdrs, "Flow-Timer:") == NULL);	/* the edge keeps the flow, not us */
+	CHECK(strstr(hdrs, "Path: <sip:192.0.2.99:5070;lr;ob>\r\n") != NULL);
+	CHECK_EQ(lookup("quinn", t), 1);
+	CHECK_STR(t[0].route, "<sip:192.0.2.99:5070;lr;ob>");
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 5070);
+
+	/* Path without outbound, two entries; not echoed to a UA without Supported: path */
+	extra_via = "Via: SIP/2.0/UDP 192.0.2.98;branch=z9hG4bKp2\r\n"
+		    "Via: SIP/2.0/UDP 192.0.2.99:5070;branch=z9hG4bKp1\r\n";
+	CHECK_EQ(reg("rita", "r1", 1, "Path: <sip:192.0.2.98;lr>\r\n"
+		      "Path: <sip:192.0.2.99:5070;lr>\r\nContact: <sip:rita@10.3.3.3>\r\n",
+		      "192.0.2.98:5060", hdrs), 200);
+	extra_via = "";
+	CHECK(strstr(hdrs, "Path:") == NULL);
+	CHECK_EQ(lookup("rita", t), 1);
+	CHECK_STR(t[0].route, "<sip:192.0.2.98;lr>, <sip:192.0.2.99:5070;lr>");
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 5060);
+	CHECK_STR(t[0].uri, "sip:rita@10.3.3.3");
+	/* a bad reg-id is refused */
+	CHECK_EQ(reg("sam", "s1", 1, "Supported: outbound\r\nContact: <sip:sam@192.0.2.7>;"
+		      "+sip.instance=\"<urn:uuid:3>\";reg-id=0\r\n", "192.0.2.7:5060", NULL), 400);
+}
+
 static void test_restart(void)
 {
 	struct reg_target t[REG_MAX_BINDINGS];
@@ -208,6 +315,12 @@ static void test_restart(void)
 		      "192.0.2.50:5062", NULL), 200);
 	CHECK_EQ(reg("frank", "f2", 1, "Contact: <sip:frank@192.0.2.51:5062>;expires=3000\r\n",
 		      "192.0.2.51:5062", NULL), 200);
+	/* outbound over UDP, and a Path: both must come back */
+	CHECK_EQ(reg("gina", "g1", 1, "Supported: outbound\r\nContact: <sip:gina@10.4.4.4;ob>;"
+		      "+sip.instance=\"<urn:uuid:4>\";reg-id=1\r\n", "198.51.100.4:6000", NULL),
+		 200);
+	CHECK_EQ(reg("hugo", "h1", 1, "Path: <sip:192.0.2.97:5080;lr>\r\n"
+		      "Contact: <sip:hugo@10.5.5.5>\r\n", "192.0.2.97:5080", NULL), 200);
 	REG_Fini();
 	STO_Fini();
 
@@ -215,9 +328,14 @@ static void test_restart(void)
 	now += 200;
 	CHECK_EQ(STO_Init(path), 0);
 	CHECK_EQ(REG_Init(&cfg), 0);
-	CHECK_EQ(REG_Load(now), 1);
+	CHECK_EQ(REG_Load(now), 3);
 	CHECK_EQ(lookup("frank", t), 1);
 	CHECK_STR(t[0].uri, "sip:frank@192.0.2.51:5062");
+	CHECK_EQ(lookup("gina", t), 1);
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 6000);	/* its flow, not its Contact */
+	CHECK_EQ(lookup("hugo", t), 1);
+	CHECK_STR(t[0].route, "<sip:192.0.2.97:5080;lr>");
+	CHECK_EQ(TP_Port(&t[0].dst.addr), 5080);
 	/* and the ordering state came back too */
 	CHECK_EQ(reg("frank", "f2", 1, "Contact: <sip:frank@192.0.2.51:5062>\r\n",
 		      "192.0.2.51:5062", NULL), 500);
@@ -462,6 +580,7 @@ int main(void)
 	CHECK_EQ(REG_Init(&cfg), 0);
 	test_bindings();
 	test_nat_and_expiry();
+	test_outbound();
 	REG_Fini();
 	STO_Fini();
 	test_restart();

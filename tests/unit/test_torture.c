@@ -205,7 +205,7 @@ static void reg(const char *user)
 /* fresh transactions, dialogs and bindings: messages of both RFCs share branches */
 static void reset(void)
 {
-	static const struct reg_config rc = { 60, 3600, 600 };
+	static const struct reg_config rc = { 60, 3600, 600, 0 };
 
 	TXN_Fini();
 	DLG_Fini();
@@ -358,7 +358,7 @@ int main(void)
 			 "-D", "host.example.net", "-f", NULL };
 	static const struct prx_config pc = { .allow_relay = 1, .max_forwards = 70,
 					      .invite_timeout = 180 };
-	static const struct reg_config rc = { 60, 3600, 600 };
+	static const struct reg_config rc = { 60, 3600, 600, 0 };
 	struct tp_limits lim = { .max_message = 65535, .max_conns = 4, .idle_timeout = 60 };
 	struct tp_listen l[2] = { { .udp = 1 }, { .udp = 1 } };
 	unsigned int i;
