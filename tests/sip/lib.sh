@@ -196,6 +196,42 @@ ctl() {
 	ip netns exec "$relay" "$KRTPCTL" --socket "$KRTPD_SOCK" "$@"
 }
 
+# ---- TLS ------------------------------------------------------------------
+
+# tls_ca DIR: a test CA (DIR/ca.pem, DIR/ca.key), made with certtool
+tls_ca() {
+	mkdir -p "$1" &&
+	printf 'cn = krtp test CA\nca\ncert_signing_key\nexpiration_days = 2\n' >"$1/ca.tmpl" &&
+	certtool --generate-privkey --key-type ecdsa --outfile "$1/ca.key" >/dev/null 2>&1 &&
+	certtool --generate-self-signed --load-privkey "$1/ca.key" \
+		--template "$1/ca.tmpl" --outfile "$1/ca.pem" >/dev/null 2>&1
+}
+
+# tls_cert DIR NAME HOST...: a server key and certificate signed by DIR's
+# CA (DIR/NAME.key, DIR/NAME.pem) for each HOST, a DNS name or an IPv4
+# address
+tls_cert() {
+	local dir=$1 name=$2 h
+
+	shift 2
+	{
+		echo "cn = $1"
+		for h in "$@"; do
+			if [[ "$h" =~ ^[0-9.]+$ ]]; then
+				echo "ip_address = $h"
+			else
+				echo "dns_name = $h"
+			fi
+		done
+		echo "tls_www_server"
+		echo "expiration_days = 2"
+	} >"$dir/$name.tmpl"
+	certtool --generate-privkey --key-type ecdsa --outfile "$dir/$name.key" >/dev/null 2>&1 &&
+	certtool --generate-certificate --load-privkey "$dir/$name.key" \
+		--load-ca-certificate "$dir/ca.pem" --load-ca-privkey "$dir/ca.key" \
+		--template "$dir/$name.tmpl" --outfile "$dir/$name.pem" >/dev/null 2>&1
+}
+
 # ---- sipp -----------------------------------------------------------------
 
 # sipp_defaults SIPP_ARGS...: -key contact_port and -key expires unless the
