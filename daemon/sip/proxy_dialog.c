@@ -124,7 +124,8 @@ enum med_leg prx_in_dialog(const struct sip_msg *m, const struct tp_peer *src)
 		return MED_LEG_A;
 	d = DLG_Find(m->call_id.s, m->call_id.len);
 	if (!d)
-		return MED_LEG_A;
+		/* an early dialog (PRACK, UPDATE): the pending INVITE names the caller */
+		return prx_early_from_callee(m) ? MED_LEG_B : MED_LEG_A;
 	match = prx_dialog_leg(m, d);
 	if (match < 0)
 		return MED_LEG_A;

@@ -564,6 +564,31 @@ void prx_cancel(const struct sip_msg *m, const struct tp_peer *src)
 	}
 }
 
+/*
+ * In an early dialog (no struct dlg before the INVITE's 2xx), is request m
+ * the callee's? Then its To tag is the From tag of the pending INVITE.
+ */
+int prx_early_from_callee(const struct sip_msg *m)
+{
+	struct prx_ctx *ctx;
+
+	for (ctx = prx_pending.next; ctx != &prx_pending; ctx = ctx->next) {
+		struct sip_msg *inv;
+		int r;
+
+		if (!STR_Eq(m->call_id, STR_C(ctx->call_id)))
+			continue;
+		inv = prx_ctx_msg(ctx);
+		if (!inv)
+			continue;
+		r = inv->from.tag.len && STR_Eq(m->to.tag, inv->from.tag);
+		free(inv);
+		if (r)
+			return 1;
+	}
+	return 0;
+}
+
 void PRX_ForEachPending(void (*cb)(const struct prx_pending *p, void *arg), void *arg)
 {
 	struct prx_ctx *ctx;

@@ -163,6 +163,7 @@ void prx_fork(struct prx_ctx *ctx, const struct sip_msg *m, const struct tp_peer
 void prx_cancel(const struct sip_msg *m, const struct tp_peer *src);
 void prx_call_failed(struct prx_ctx *ctx, int status);
 void prx_check_done(struct prx_ctx *ctx);
+int prx_early_from_callee(const struct sip_msg *m);
 struct prx_branch *prx_branch_start(struct prx_ctx *ctx, const struct sip_msg *m,
 				    const struct tp_peer *dst, const char *ruri, const char *route,
 				    int npop, const char *body, size_t bodylen);

@@ -11,7 +11,8 @@
  * unknown one) in and out of dialogs, and 405 for krtpd itself. With a
  * users file: callers in our domain are challenged (407) and
  * authenticated, their credentials stripped before forwarding. Then media
- * through a 183 with 100rel and an UPDATE, on the userspace relay.
+ * through a 183 with 100rel and an UPDATE, on the userspace relay, and an
+ * UPDATE from the callee in the early dialog.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -1062,6 +1063,105 @@ out:
 }
 
 /*
+ * An UPDATE from the callee in the early dialog (RFC 3311 section 5.1: after
+ * the PRACK of a reliable 183): no dialog is stored yet, and the request is
+ * still the callee's. Its offer shows alice the relay port she already
+ * sends to, her answer shows dave the one he sends to, and RTP follows
+ * dave to his new port.
+ */
+static void test_media_early_update_callee(void)
+{
+	static const struct prx_config mpc = { .max_forwards = 70, .invite_timeout = 180,
+					       .media = 1 };
+	struct med_config mc = { .mode = MED_MODE_USER };
+	int base = 20000 + (getpid() % 400) * 100, pa, pb, a1, d1, d2;
+	char route[64], sdp[512], hdr[600];
+	uint16_t ap1, dp1, dp2;
+	struct sent c, inv, *s;
+
+	snprintf(route, sizeof(route), "Route: <sip:%s;lr>\r\n", us);
+	((struct sockaddr_in *)&mc.relay4)->sin_family = AF_INET;
+	((struct sockaddr_in *)&mc.relay4)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	mc.port_min = (uint16_t)base;
+	mc.port_max = (uint16_t)(base + 63);
+	CHECK_EQ(MED_Init(&mc), MED_MODE_USER);
+	PRX_Fini();
+	PRX_Init(&mpc);
+	a1 = udp_sock(&ap1);
+	d1 = udp_sock(&dp1);
+	d2 = udp_sock(&dp2);
+	CHECK(a1 >= 0 && d1 >= 0 && d2 >= 0);
+
+	/* INVITE, reliable 183 with the answer, PRACK and its 200 */
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "alice", 1, ap1);
+	nsent = 0;
+	feed(5070, "INVITE sip:dave@krtp.test SIP/2.0\r\n" HDRS("z9hG4bKme1", "me-call", "1 INVITE")
+	     "Max-Forwards: 70\r\nFrom: <sip:alice@krtp.test>;tag=a7\r\nTo: <sip:dave@krtp.test>\r\n"
+	     "Contact: <sip:alice@127.0.0.1:5070>\r\nSupported: 100rel\r\n"
+	     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", 5070,
+	     strlen(sdp), sdp);
+	s = find(5100, 0, "INVITE");
+	pb = sdp_port(s);
+	if (!s)
+		goto out;
+	keep(&inv, s);
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "dave", 1, dp1);
+	snprintf(hdr, sizeof(hdr), "Require: 100rel\r\nRSeq: 1\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
+	respond(5100, &inv, 183, "d7", hdr);
+	pa = sdp_port(find(5070, 183, "INVITE"));
+	CHECK(pa >= base && pa < base + 64 && pb >= base && pb < base + 64 && pa != pb);
+	nsent = 0;
+	feed(5070, "PRACK sip:dave@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKme2", "me-call", "2 PRACK")
+	     "%sMax-Forwards: 70\r\n" DLG_A "RAck: 1 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+	     5070, route);
+	s = find(5100, 0, "PRACK");
+	if (s) {
+		keep(&c, s);
+		answer(5100, &c, 200, NULL);
+	}
+
+	/* dave's UPDATE moves his RTP to dp2 */
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "dave", 2, dp2);
+	nsent = 0;
+	feed(5100, "UPDATE sip:alice@127.0.0.1:5070 SIP/2.0\r\n" HDRS("z9hG4bKme3", "me-call", "1 UPDATE")
+	     "%sMax-Forwards: 70\r\n" DLG_D "Content-Type: application/sdp\r\n"
+	     "Content-Length: %zu\r\n\r\n%s", 5100, route, strlen(sdp), sdp);
+	s = find(5070, 0, "UPDATE");
+	CHECK_EQ(sdp_port(s), pa);		/* where alice sends already */
+	if (!s)
+		goto out;
+	keep(&c, s);
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "alice", 2, ap1);
+	snprintf(hdr, sizeof(hdr), "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(sdp), sdp);
+	respond(5070, &c, 200, NULL, hdr);
+	CHECK_EQ(sdp_port(find(5100, 200, "UPDATE")), pb);	/* where dave sends already */
+	send_rtp(a1, (uint16_t)pa, 10, 1);
+	CHECK_EQ(count_rx(d2, 10), 10);
+	CHECK_EQ(count_rx(d1, 0), 0);
+	send_rtp(d2, (uint16_t)pb, 5, 1);
+	CHECK_EQ(count_rx(a1, 5), 5);
+
+	/* the INVITE's 200 (no SDP: the offer was answered in the 183), ACK, BYE */
+	respond(5100, &inv, 200, "d7", "");
+	CHECK(find(5070, 200, "INVITE") != NULL);
+	feed(5070, "ACK sip:dave@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKme4", "me-call", "1 ACK")
+	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Length: 0\r\n\r\n", 5070, route);
+	nsent = 0;
+	feed(5070, "BYE sip:dave@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKme5", "me-call", "3 BYE")
+	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Length: 0\r\n\r\n", 5070, route);
+	CHECK(find(5100, 0, "BYE") != NULL);
+out:
+	close(a1);
+	close(d1);
+	close(d2);
+	MED_Fini();
+	PRX_Fini();
+	PRX_Init(&pc_main);
+}
+
+/*
  * Shutdown with a forwarded non-INVITE still waiting for its answer: the
  * transactions tell the proxy they are gone, so its context is freed (the
  * run's ASan leak check fails otherwise).
@@ -1114,6 +1214,7 @@ int main(void)
 	test_timeouts();
 	test_auth_calls();
 	test_media_methods();
+	test_media_early_update_callee();
 	test_shutdown_pending();
 
 	TP_Fini();
