@@ -191,16 +191,17 @@ static int cnf_media(const char *v)
 	return 0;
 }
 
-/* "IP[:PORT]" or "[IPv6][:PORT]" (port 9090), or "off" */
-static int cnf_metrics_listen(const char *v)
+/* key = "IP[:PORT]" or "[IPv6][:PORT]" (default port), or "off" */
+static int cnf_listen_addr(const char *key, const char *v, uint16_t port,
+			   struct sockaddr_storage *out)
 {
-	memset(&cnf.metrics_listen, 0, sizeof(cnf.metrics_listen));
+	memset(out, 0, sizeof(*out));
 	if (!strcasecmp(v, "off") || !strcasecmp(v, "no") || !*v)
 		return 0;
-	if (TP_AddrParse(v, 9090, &cnf.metrics_listen) || !TP_Port(&cnf.metrics_listen)) {
-		memset(&cnf.metrics_listen, 0, sizeof(cnf.metrics_listen));
-		fprintf(stderr, "krtpd: metrics_listen must be IP[:PORT], [IPv6][:PORT] or off, not \"%s\"\n",
-			v);
+	if (TP_AddrParse(v, port, out) || !TP_Port(out)) {
+		memset(out, 0, sizeof(*out));
+		fprintf(stderr, "krtpd: %s must be IP[:PORT], [IPv6][:PORT] or off, not \"%s\"\n",
+			key, v);
 		return -1;
 	}
 	return 0;
@@ -391,7 +392,9 @@ static int cnf_set(const char *key, const char *v, int from_file)
 	if (!strcmp(key, "invite_timeout"))
 		return cnf_uint(key, v, 10, 3600, &cnf.invite_timeout);
 	if (!strcmp(key, "metrics_listen"))
-		return cnf_metrics_listen(v);
+		return cnf_listen_addr(key, v, 9090, &cnf.metrics_listen);
+	if (!strcmp(key, "ng_listen"))
+		return cnf_listen_addr(key, v, 2223, &cnf.ng_listen);
 	if (!strcmp(key, "dns_servers")) {
 		cnf.dns.nservers = 0;
 		return cnf_list(v, cnf_add_dns_server);

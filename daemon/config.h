@@ -43,6 +43,7 @@ struct cnf {
 	unsigned int tcp_idle_timeout, tcp_max_connections, max_message_size;
 	unsigned int invite_timeout;	/* Timer C, seconds */
 	struct sockaddr_storage metrics_listen;	/* family 0: no metrics server */
+	struct sockaddr_storage ng_listen;	/* rtpengine ng protocol; family 0: off */
 	struct lim_config limits;	/* flood and abuse limits */
 	struct dns_config dns;		/* dns_servers, dns_cache_size, dns_negative_ttl */
 	char trunk[256];		/* SIP URI for numbers we do not serve, "" = none */

@@ -27,6 +27,7 @@
 #include "rcu.h"
 #include "sip/auth.h"
 #include "sip/dialog.h"
+#include "ng/ng.h"
 #include "sip/limits.h"
 #include "sip/natping.h"
 #include "sip/dns.h"
@@ -340,6 +341,17 @@ int main(int argc, char **argv)
 		goto out_tp;
 	if (c->metrics_listen.ss_family && MET_Init(&c->metrics_listen))
 		goto out_ctl;
+	if (c->ng_listen.ss_family) {
+		char a[64];
+		int err = NG_Init(&c->ng_listen);
+
+		TP_AddrStr(&c->ng_listen, a, sizeof(a));
+		if (err) {
+			LOG_ERR("ng: cannot listen on %s: %s", a, strerror(-err));
+			goto out_ctl;
+		}
+		LOG_INFO("ng: rtpengine control protocol on UDP %s", a);
+	}
 	sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_h = sig_fd >= 0 ? LOOP_Add(sig_fd, EPOLLIN, main_signal_event, NULL) : NULL;
 	inact_h = LOOP_Add(inactive_fd, EPOLLIN, main_inactive_event, NULL);
@@ -358,6 +370,7 @@ out_ctl:
 	LOOP_Del(inact_h);
 	if (sig_fd >= 0)
 		close(sig_fd);
+	NG_Fini();
 	MET_Fini();
 	CTL_Fini();
 out_tp:

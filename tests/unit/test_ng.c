@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rtpengine ng protocol (daemon/ng/): bencode read and written back;
+ * hostile bencode (truncated, bad lengths, deep nesting, too many values,
+ * non-string keys, trailing bytes) refused with a reason; then the
+ * commands as Kamailio's rtpengine module sends them, on the userspace
+ * relay: ping; offer (SDP rewritten to the relay's address and ports, ICE
+ * removed); answer (the other leg); query with rtpengine's "totals" after
+ * RTP really flowed through the relay; a retransmitted cookie answered
+ * from the cache without a second offer; list and statistics; delete
+ * (ports freed); errors with error-reason for what is missing or unknown.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "media.h"
+#include "rcu.h"
+#include "ng/bencode.h"
+#include "ng/ng.h"
+#include "check.h"
+
+static struct bnc_doc doc;
+
+static int parse(const char *s, const char **err)
+{
+	return BNC_Parse(&doc, s, strlen(s), err);
+}
+
+static void test_bencode(void)
+{
+	const struct bnc_node *v, *e;
+	const char *err = NULL;
+	char deep[64] = "", big[8192] = "l", buf[128];
+	struct bnc_out o;
+	int i;
+
+	CHECK_EQ(parse("d7:command4:ping5:flagsl3:abc3:defe3:numi-42ee", &err), 0);
+	v = BNC_Get(&doc, &doc.n[0], "command");
+	CHECK(BNC_Is(v, "ping"));
+	v = BNC_Get(&doc, &doc.n[0], "flags");
+	e = BNC_First(&doc, v);
+	CHECK(BNC_Is(e, "abc"));
+	CHECK(BNC_Is(BNC_Next(&doc, e), "def"));
+	CHECK(BNC_Next(&doc, BNC_Next(&doc, e)) == NULL);
+	CHECK_EQ(BNC_Get(&doc, &doc.n[0], "num")->i, -42);
+	CHECK(BNC_Get(&doc, &doc.n[0], "nope") == NULL);
+	CHECK_EQ(parse("0:", &err), 0);
+	CHECK_EQ(parse("de", &err), 0);
+
+	/* what a hostile peer may send */
+	CHECK_EQ(parse("d7:command4:pin", &err), -EINVAL);
+	CHECK_STR(err, "bad string length");
+	CHECK_EQ(parse("d7:command", &err), -EINVAL);
+	CHECK_STR(err, "truncated");
+	CHECK_EQ(parse("99999999999999999999:x", &err), -EINVAL);
+	CHECK_EQ(parse("i12", &err), -EINVAL);
+	CHECK_EQ(parse("i-0e", &err), -EINVAL);
+	CHECK_EQ(parse("i01e", &err), -EINVAL);
+	CHECK_EQ(parse("di1ei2ee", &err), -EINVAL);
+	CHECK_STR(err, "dictionary key is not a string");
+	CHECK_EQ(parse("d1:ae", &err), -EINVAL);
+	CHECK_STR(err, "dictionary key without a value");
+	CHECK_EQ(parse("dee", &err), -EINVAL);
+	CHECK_STR(err, "trailing bytes after the value");
+	CHECK_EQ(parse("e", &err), -EINVAL);
+	CHECK_EQ(parse("x", &err), -EINVAL);
+	for (i = 0; i < 20; i++)
+		strcat(deep, "l");
+	CHECK_EQ(parse(deep, &err), -EINVAL);
+	CHECK_STR(err, "nested too deep");
+	for (i = 0; i < 2000; i++)
+		strcat(big, "i1e");
+	strcat(big, "e");
+	CHECK_EQ(parse(big, &err), -EINVAL);
+	CHECK_STR(err, "too many values");
+
+	/* the writer, and its overflow */
+	BNC_OutInit(&o, buf, sizeof(buf));
+	BNC_Dict(&o);
+	BNC_KeyStr(&o, "result", "ok");
+	BNC_KeyInt(&o, "n", -7);
+	BNC_End(&o);
+	CHECK_EQ(o.overflow, 0);
+	CHECK(o.len == 21 && !memcmp(buf, "d6:result2:ok1:ni-7ee", 21));
+	BNC_OutInit(&o, buf, 4);
+	BNC_Cstr(&o, "toolong");
+	CHECK_EQ(o.overflow, 1);
+}
+
+/* ---- commands ---- */
+
+static char reply[65536];
+static struct sockaddr_in module_addr = { .sin_family = AF_INET };
+
+/* send "cookie dict" and parse the reply's dictionary into doc; its length */
+static size_t ng(const char *cookie, const char *dict)
+{
+	char req[8192];
+	const char *err;
+	size_t n;
+	int l = snprintf(req, sizeof(req), "%s %s", cookie, dict);
+
+	n = NG_Handle(req, l, (struct sockaddr *)&module_addr, reply, sizeof(reply) - 1);
+	reply[n] = '\0';
+	if (n <= strlen(cookie) + 1 || memcmp(reply, cookie, strlen(cookie)) ||
+	    BNC_Parse(&doc, reply + strlen(cookie) + 1, n - strlen(cookie) - 1, &err))
+		return 0;
+	return n;
+}
+
+static int result_is(const char *r)
+{
+	return BNC_Is(BNC_Get(&doc, &doc.n[0], "result"), r);
+}
+
+static int reason_has(const char *s)
+{
+	const struct bnc_node *v = BNC_Get(&doc, &doc.n[0], "error-reason");
+
+	return v && memmem(v->s, v->len, s, strlen(s)) != NULL;
+}
+
+/* the reply's SDP, NUL-terminated */
+static const char *reply_sdp(void)
+{
+	static char s[4096];
+	const struct bnc_node *v = BNC_Get(&doc, &doc.n[0], "sdp");
+
+	snprintf(s, sizeof(s), "%.*s", v ? (int)v->len : 0, v ? v->s : "");
+	return s;
+}
+
+/* the port of the first m=audio line in sdp */
+static int m_port(const char *sdp)
+{
+	const char *m = strstr(sdp, "m=audio ");
+
+	return m ? atoi(m + 8) : -1;
+}
+
+#define SDP(port, extra)							\
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"	\
+	"m=audio " #port " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" extra
+
+/* bencode an SDP string value into out */
+static const char *bstr(const char *s)
+{
+	static char b[2][4096];
+	static int k;
+
+	k ^= 1;
+	snprintf(b[k], sizeof(b[k]), "%zu:%s", strlen(s), s);
+	return b[k];
+}
+
+static int udp_sock(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void rtp_to(int fd, int port, int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	unsigned char pkt[172] = { 0x80, 0x00 };
+	int i;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < n; i++) {
+		pkt[3] = (unsigned char)i;
+		pkt[11] = 0x42;
+		sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&a, sizeof(a));
+		usleep(2000);
+	}
+}
+
+static void test_commands(void)
+{
+	const char *sdp_a = SDP(46000, "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef01234567\r\n"
+				"a=candidate:1 1 UDP 2130706431 192.168.1.9 46000 typ host\r\n");
+	const char *sdp_b = SDP(46010, "");
+	char req[8192];
+	int pa, pb, fa, fb;
+	struct ng_stats st;
+
+	CHECK(ng("1_ping", "d7:command4:pinge") > 0);
+	CHECK(result_is("pong"));
+
+	/* offer from alice: relay address and port, ICE gone */
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id6:call-18:from-tag5:tag-a"
+		 "3:ICE6:remove5:flagsl13:trust-addresse7:replacel6:origin18:session-connectione"
+		 "3:sdp%se", bstr(sdp_a));
+	CHECK(ng("2_off", req) > 0);
+	CHECK(result_is("ok"));
+	pb = m_port(reply_sdp());
+	CHECK(pb >= 45000 && pb < 45100);
+	CHECK(strstr(reply_sdp(), "c=IN IP4 127.0.0.1\r\n") != NULL);
+	CHECK(strstr(reply_sdp(), "a=candidate") == NULL);
+	CHECK(strstr(reply_sdp(), "a=ice-ufrag") == NULL);
+
+	/* the module retransmits: same reply, no second offer */
+	NG_GetStats(&st);
+	CHECK(ng("2_off", req) > 0);
+	CHECK_EQ(m_port(reply_sdp()), pb);
+	NG_GetStats(&st);
+	CHECK_EQ(st.offers, 1);
+	CHECK_EQ(st.retransmits, 1);
+
+	/* answer from bob */
+	snprintf(req, sizeof(req), "d7:command6:answer7:call-id6:call-18:from-tag5:tag-a"
+		 "6:to-tag5:tag-b5:flagsl13:trust-addresse3:sdp%se", bstr(sdp_b));
+	CHECK(ng("3_ans", req) > 0);
+	CHECK(result_is("ok"));
+	pa = m_port(reply_sdp());
+	CHECK(pa >= 45000 && pa < 45100 && pa != pb);
+
+	/* media: alice -> relay port facing her (pa) -> bob's 46010 */
+	fa = udp_sock(46000);
+	fb = udp_sock(46010);
+	CHECK(fa >= 0 && fb >= 0);
+	rtp_to(fa, pa, 10);
+	rtp_to(fb, pb, 5);
+	usleep(200000);
+	CHECK(ng("4_q", "d7:command5:query7:call-id6:call-1e") > 0);
+	CHECK(result_is("ok"));
+	{
+		const struct bnc_node *t = BNC_Get(&doc, &doc.n[0], "totals");
+		const struct bnc_node *rtp = BNC_Get(&doc, t, "RTP");
+		const struct bnc_node *pk = BNC_Get(&doc, rtp, "packets");
+
+		CHECK(pk && pk->type == BNC_INT);
+		CHECK_EQ(pk ? pk->i : -1, 15);
+		CHECK(BNC_Get(&doc, BNC_Get(&doc, &doc.n[0], "tags"), "tag-a") != NULL);
+		CHECK(BNC_Get(&doc, BNC_Get(&doc, &doc.n[0], "tags"), "tag-b") != NULL);
+	}
+	close(fa);
+	close(fb);
+
+	CHECK(ng("5_l", "d7:command4:liste") > 0);
+	CHECK(BNC_Is(BNC_First(&doc, BNC_Get(&doc, &doc.n[0], "calls")), "call-1"));
+	CHECK(ng("6_s", "d7:command10:statisticse") > 0);
+	CHECK_EQ(BNC_Get(&doc, BNC_Get(&doc, BNC_Get(&doc, &doc.n[0], "statistics"),
+						 "currentstatistics"), "sessionsown")->i, 1);
+
+	/* delete: gone, and again is an error */
+	CHECK(ng("7_d", "d7:command6:delete7:call-id6:call-18:from-tag5:tag-ae") > 0);
+	CHECK(result_is("ok"));
+	CHECK(!MED_Has("call-1"));
+	CHECK(ng("8_d", "d7:command6:delete7:call-id6:call-1e") > 0);
+	CHECK(result_is("error"));
+	CHECK(reason_has("Unknown call-id"));
+
+	/* errors a module can cause */
+	CHECK(ng("9", "d7:command5:offer7:call-id1:xe") > 0);
+	CHECK(reason_has("Missing"));
+	snprintf(req, sizeof(req), "d7:command6:answer7:call-id4:none8:from-tag1:a6:to-tag1:b"
+		 "3:sdp%se", bstr(sdp_b));
+	CHECK(ng("10", req) > 0);
+	CHECK(reason_has("Unknown call-id"));
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id1:y8:from-tag1:a3:ICE5:force"
+		 "3:sdp%se", bstr(sdp_a));
+	CHECK(ng("11", req) > 0);
+	CHECK(reason_has("ICE"));
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id1:z8:from-tag1:a"
+		 "18:transport-protocol8:RTP/SAVP3:sdp%se", bstr(sdp_a));
+	CHECK(ng("12", req) > 0);
+	CHECK(reason_has("SRTP"));
+	CHECK(ng("13", "d7:command5:offer7:call-id1:w8:from-tag1:a3:sdp7:garbagee") > 0);
+	CHECK(reason_has("SDP"));
+	CHECK(ng("14", "d7:command5:fancye") > 0);
+	CHECK(reason_has("Unrecognized command"));
+	CHECK(ng("15", "li1ee") > 0);
+	CHECK(reason_has("not a dictionary"));
+	CHECK(ng("16", "d7:command") > 0);
+	CHECK(reason_has("Malformed bencode: truncated"));
+	/* no cookie: nothing to answer */
+	CHECK_EQ(NG_Handle("nocookie", 8, NULL, reply, sizeof(reply)), 0);
+	CHECK_EQ(NG_Handle("", 0, NULL, reply, sizeof(reply)), 0);
+	NG_GetStats(&st);
+	CHECK_EQ(st.dropped, 2);
+}
+
+int main(void)
+{
+	struct med_config mc = { .mode = MED_MODE_USER, .port_min = 45000, .port_max = 45099 };
+	struct sockaddr_storage none = { 0 };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	LOG_SetLevel(LOGL_ERR);
+	RCU_RegisterThread();
+	test_bencode();
+	((struct sockaddr_in *)&mc.relay4)->sin_family = AF_INET;
+	((struct sockaddr_in *)&mc.relay4)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_EQ(MED_Init(&mc), MED_MODE_USER);
+	CHECK_EQ(NG_Init(&none), 0);
+	RCU_ReadLock();
+	test_commands();
+	RCU_ReadUnlock();
+	NG_Fini();
+	MED_Fini();
+	RCU_Barrier();
+	RCU_UnregisterThread();
+	return check_summary();
+}
