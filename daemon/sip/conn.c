@@ -70,6 +70,12 @@ static tp_handler conn_fn, conn_oversize_fn;
 static void (*conn_fail_fn)(int proto, const struct sockaddr_storage *addr);
 static struct tmr conn_sweep = { .idx = -1 };
 static struct conn_stats conn_stats;
+/*
+ * The read buffer whose message a handler is reading (conn_deliver). A reply
+ * that fails to send closes the connection from inside the handler; the
+ * buffer must outlive that, so conn_close leaves it to conn_deliver.
+ */
+static char *conn_rbuf_busy;
 
 /*
  * The name a new outgoing TLS connection to an address must prove (RFC
@@ -147,7 +153,8 @@ static void conn_close(struct conn *c, const char *why)
 		conn_stats.open_tls--;
 	else
 		conn_stats.open_tcp--;
-	free(c->rbuf);
+	if (c->rbuf != conn_rbuf_busy)
+		free(c->rbuf);
 	free(c->wbuf);
 	free(c);
 	/* after the slot is free, so nothing sent from the handler finds it */
@@ -275,6 +282,26 @@ static int conn_queue(struct conn *c, const char *buf, size_t len)
 	return conn_flush(c);
 }
 
+/*
+ * Hand len bytes at the start of c's read buffer to fn. Returns c, or NULL
+ * when fn closed it (a failed send), in which case the buffer is freed here,
+ * after fn is done with the message in it.
+ */
+static struct conn *conn_deliver(tp_handler fn, struct conn *c, size_t len,
+				 const struct tp_peer *src)
+{
+	uint32_t id = c->id;
+	char *buf = c->rbuf;
+
+	conn_rbuf_busy = buf;
+	fn(buf, len, src);
+	conn_rbuf_busy = NULL;
+	c = conn_get(id);
+	if (!c)
+		free(buf);
+	return c;
+}
+
 /* One read and the messages it completes. 0 to read again, else stop. */
 static int conn_read(struct conn *c)
 {
@@ -336,8 +363,7 @@ static int conn_read(struct conn *c)
 			const char *e = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
 
 			if (e && (size_t)(e + 4 - c->rbuf) <= conn_lim.max_message) {
-				conn_oversize_fn(c->rbuf, e + 4 - c->rbuf, &src);
-				c = conn_get(id);
+				c = conn_deliver(conn_oversize_fn, c, e + 4 - c->rbuf, &src);
 				if (!c)
 					return -1;
 			}
@@ -359,12 +385,12 @@ static int conn_read(struct conn *c)
 		conn_stats.rx++;
 		c->partial_since = 0;
 		c->crlf = 0;
-		if (!LIM_Check(&src.addr, c->rbuf, len))
-			conn_fn(c->rbuf, len, &src);
-		/* the handler may have closed us (a failed send) */
-		c = conn_get(id);
-		if (!c)
-			return -1;
+		/* a source over its rate is dropped (and counted by limits.c) */
+		if (!LIM_Check(&src.addr, c->rbuf, len)) {
+			c = conn_deliver(conn_fn, c, len, &src);
+			if (!c)
+				return -1;	/* the handler closed us (a failed send) */
+		}
 		memmove(c->rbuf, c->rbuf + len, c->rlen - len);
 		c->rlen -= len;
 	}
