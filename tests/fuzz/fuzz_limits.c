@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "log.h"
 #include "sip/limits.h"
 #include "timer.h"
 
@@ -35,6 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	if (!init) {
+		/* every ban and unban is a warning: millions of lines otherwise */
+		LOG_SetLevel(LOGL_ERR);
 		TMR_SetClock(fuzz_clock);
 		TMR_Init();
 		init = 1;
