@@ -6,6 +6,8 @@
 #   1. install the Debian packages (tools/install-deps.sh)
 #   2. build krtpd and krtpctl (make userspace) and the test tools
 #   3. host suites, when present: make -C tests/unit run, make -C tests/fuzz run
+#      (each libFuzzer target for its budget, about 5 minutes in all), make -C
+#      tests/soak run (damaged SIP at an ASan build of krtpd on loopback)
 #   4. for each test kernel (6.1, 6.12): krtp.ko, the debug build with the
 #      self-tests, and the W=1 + sparse check (tools/vm/build-module.sh)
 #   5. for each test kernel: boot it under QEMU and run tests/run.sh inside;
@@ -17,7 +19,8 @@
 # Environment: KVERS (kernels to test, default every installed 6.1 and
 # 6.12), TEST_ONLY (names of VM tests to run), VM_TIMEOUT (seconds per VM
 # run, default 3600), VM_PARALLEL=0 (boot the kernels one after the other),
-# SKIP_DEPS=1 (do not run install-deps.sh).
+# SKIP_DEPS=1 (do not run install-deps.sh), FUZZ_SECONDS (seconds for every
+# fuzz target instead of tests/fuzz/Makefile's FUZZ_BUDGET).
 set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,7 +100,7 @@ if [ -f tests/api/Makefile ]; then
 fi
 
 # 3. host suites (owned by the krtpd tests; each ends with "N passed, N failed")
-for s in unit fuzz; do
+for s in unit fuzz soak; do
 	[ -f "tests/$s/Makefile" ] || { echo "== tests/$s: not present"; continue; }
 	echo "== tests/$s"
 	make -C "tests/$s" run >"$results/$s.log" 2>&1

@@ -4,7 +4,8 @@
 malformed-message batch and for liveness probes (OPTIONS).
 
 usage: sipsend.py [--expect CODE|none] [--timeout S] [--bind ADDR] [--tcp] [--callid ID]
-                  [--truncate N] [--mutate N --seed S] HOST:PORT FILE
+                  [--truncate N] HOST:PORT FILE
+       sipsend.py [--tcp] --mutate N [--seed S] [--rate R] HOST:PORT FILE...
 
 FILE is a message template with LF line ends (sent as CRLF). Placeholders:
   {local_ip} {local_port}  the sending socket's address
@@ -16,7 +17,12 @@ FILE is a message template with LF line ends (sent as CRLF). Placeholders:
 --truncate N cuts the finished message to N bytes. --tcp sends over one TCP
 connection instead of UDP. --mutate N sends N randomly damaged copies
 (bytes flipped, cut, duplicated or NUL; reproducible with --seed) without
-waiting for replies, then exits 0. The first reply's start line goes to
+waiting for replies, then exits 0; with several FILEs, N of each, taken
+in turn. Over UDP one datagram each, at most R a second with --rate; over
+TCP (--tcp) each on a connection of its own, written in one to three
+pieces and then closed, one in four with a reset (a server drops a stream
+after garbage, so one connection would carry only the first). The first
+reply's start line goes to
 stdout, the whole reply with --verbose (1xx replies are skipped: the
 final one counts).  Exit status: 0 when the reply's
 status code is CODE (or, with "none", when nothing comes back within the
@@ -27,7 +33,9 @@ import os
 import random
 import re
 import socket
+import struct
 import sys
+import time
 
 
 def render(text, sock, dest, callid=None):
@@ -67,6 +75,37 @@ def mutate(msg, rnd):
     return bytes(b[:65000])
 
 
+def send_tcp_mutated(host, port, fam, a, msgs, rnd):
+    """One connection per damaged copy; returns 0 (refusals are counted)."""
+    refused = sent = 0
+    for _ in range(a.mutate):
+        for msg in msgs:
+            data = mutate(msg, rnd)
+            pieces = rnd.randint(1, 3)
+            reset = rnd.randrange(4) == 0
+            c = socket.socket(fam, socket.SOCK_STREAM)
+            c.settimeout(a.timeout)
+            sent += 1
+            try:
+                c.bind((a.bind, 0))
+                c.connect((host, port))
+                cuts = sorted(rnd.randrange(len(data) + 1) for _ in range(pieces - 1))
+                last = 0
+                for cut in cuts + [len(data)]:
+                    c.sendall(data[last:cut])
+                    last = cut
+                if reset:
+                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                 struct.pack("ii", 1, 0))
+            except OSError:
+                refused += 1
+            finally:
+                c.close()
+    print("sent %d damaged copies on as many connections (%d refused or reset)" %
+          (sent, refused))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--expect", default=None)
@@ -78,9 +117,12 @@ def main():
     ap.add_argument("--callid", default=None)
     ap.add_argument("--mutate", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rate", type=float, default=0)
     ap.add_argument("dest")
-    ap.add_argument("file")
+    ap.add_argument("file", nargs="+")
     a = ap.parse_args()
+    if len(a.file) > 1 and not a.mutate:
+        ap.error("several FILEs only with --mutate")
 
     host, _, port = a.dest.rpartition(":")
     host = host.strip("[]")
@@ -89,19 +131,35 @@ def main():
     s.bind((a.bind, 0))
     s.settimeout(a.timeout)
     s.connect((host, int(port)))
-    with open(a.file, encoding="latin-1") as f:
-        msg = render(f.read(), s, a.dest, a.callid)
+    msgs = []
+    for name in a.file:
+        with open(name, encoding="latin-1") as f:
+            msgs.append(render(f.read(), s, a.dest, a.callid))
     if a.truncate:
-        msg = msg[:a.truncate]
+        msgs = [m[:a.truncate] for m in msgs]
     if a.mutate:
         rnd = random.Random(a.seed)
+        if a.tcp:
+            s.close()
+            return send_tcp_mutated(host, int(port), fam, a, msgs, rnd)
+        t0 = time.monotonic()
+        i = 0
         for _ in range(a.mutate):
-            try:
-                s.send(mutate(msg, rnd))
-            except OSError:
-                pass
-        print("sent %d damaged copies" % a.mutate)
+            for msg in msgs:
+                if a.rate and i % 50 == 0:
+                    # pace in batches: sleep until this batch is due
+                    due = t0 + i / a.rate
+                    now = time.monotonic()
+                    if due > now:
+                        time.sleep(due - now)
+                i += 1
+                try:
+                    s.send(mutate(msg, rnd))
+                except OSError:
+                    pass
+        print("sent %d damaged copies" % i)
         return 0
+    msg = msgs[0]
     try:
         s.sendall(msg)
         reply = s.recv(65535)
