@@ -20,6 +20,7 @@
 #include "timer.h"
 #include "sip/transport.h"
 #include "check.h"
+#include "looptest.h"
 
 #define REQ "OPTIONS sip:127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n"
 
@@ -37,35 +38,6 @@ static void handler(const char *buf, size_t len, const struct tp_peer *src)
 	/* after the failed send, as the proxy does: ASan checks every byte */
 	for (i = 0; i < len; i++)
 		sum += (unsigned char)buf[i];
-}
-
-static struct tmr stop_tmr = { .idx = -1 };
-
-static void stop_fn(struct tmr *t)
-{
-	(void)t;
-	LOOP_Quit();
-}
-
-static void run_for(unsigned int ms)
-{
-	TMR_Setup(&stop_tmr, stop_fn);
-	TMR_Start(&stop_tmr, ms);
-	LOOP_Run();
-	TMR_Stop(&stop_tmr);
-}
-
-static uint16_t free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&a, sizeof(a));
-	getsockname(fd, (struct sockaddr *)&a, &alen);
-	close(fd);
-	return ntohs(a.sin_port);
 }
 
 int main(void)

@@ -31,6 +31,7 @@
 #include "sip/keepalive.h"
 #include "sip/transport.h"
 #include "check.h"
+#include "looptest.h"
 
 /* RFC 5769 §2.1: Binding request, ICE-style, with FINGERPRINT e57a3bcf */
 static const uint8_t rfc5769_req[] = {
@@ -154,37 +155,6 @@ static void handler(const char *buf, size_t len, const struct tp_peer *src)
 	(void)src;
 	if (len >= 7 && !memcmp(buf, "OPTIONS", 7))
 		got_sip++;
-}
-
-static struct tmr stop_tmr = { .idx = -1 };
-
-static void stop_fn(struct tmr *t)
-{
-	(void)t;
-	LOOP_Quit();
-}
-
-static void run_for(unsigned int ms)
-{
-	TMR_Setup(&stop_tmr, stop_fn);
-	TMR_Start(&stop_tmr, ms);
-	LOOP_Run();
-	TMR_Stop(&stop_tmr);
-}
-
-static uint16_t free_port(void)
-{
-	struct sockaddr_storage ss;
-	socklen_t alen = sizeof(ss);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	uint16_t port;
-
-	sa4(&ss, "127.0.0.1", 0);
-	bind(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in));
-	getsockname(fd, (struct sockaddr *)&ss, &alen);
-	port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	close(fd);
-	return port;
 }
 
 #define PING_SIP "OPTIONS sip:127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n"

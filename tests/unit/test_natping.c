@@ -25,6 +25,7 @@
 #include "sip/registrar.h"
 #include "sip/transport.h"
 #include "check.h"
+#include "looptest.h"
 
 static int64_t t0 = 1700000000;
 static char sent[8][1024];
@@ -115,21 +116,6 @@ static int answer(int i, int forged)
 	r = NATP_Response(&m);
 	RCU_ReadUnlock();
 	return r;
-}
-
-static uint16_t free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	uint16_t port;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	getsockname(fd, (struct sockaddr *)&sa, &alen);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 int main(void)

@@ -39,6 +39,7 @@
 #include "sip/tls.h"
 #include "sip/transport.h"
 #include "check.h"
+#include "looptest.h"
 
 static char dir[64], cert_file[96], key_file[96];
 static int got_request, got_reply, got_proto;
@@ -121,41 +122,6 @@ static void handler(const char *buf, size_t len, const struct tp_peer *src)
 	}
 }
 
-static struct tmr stop_tmr = { .idx = -1 };
-
-static void stop_fn(struct tmr *t)
-{
-	(void)t;
-	LOOP_Quit();
-}
-
-/* run the loop for at most ms */
-static void run_for(unsigned int ms)
-{
-	TMR_Setup(&stop_tmr, stop_fn);
-	TMR_Start(&stop_tmr, ms);
-	LOOP_Run();
-	TMR_Stop(&stop_tmr);
-}
-
-static uint16_t free_port(int family)
-{
-	struct sockaddr_storage ss = { .ss_family = family };
-	socklen_t alen = sizeof(ss);
-	int fd = socket(family, SOCK_STREAM, 0);
-
-	if (family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-	bind(fd, (struct sockaddr *)&ss, family == AF_INET ? sizeof(struct sockaddr_in) :
-							      sizeof(struct sockaddr_in6));
-	getsockname(fd, (struct sockaddr *)&ss, &alen);
-	close(fd);
-	return family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port) :
-				   ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
 /* a plain TCP client socket connected to l */
 static int tcp_client(const struct sockaddr_storage *l)
 {
@@ -224,10 +190,10 @@ int main(void)
 
 	l[0].addr.ss_family = AF_INET;
 	((struct sockaddr_in *)&l[0].addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	((struct sockaddr_in *)&l[0].addr)->sin_port = htons(free_port(AF_INET));
+	((struct sockaddr_in *)&l[0].addr)->sin_port = htons(free_port_family(AF_INET));
 	l[1].addr.ss_family = AF_INET6;
 	((struct sockaddr_in6 *)&l[1].addr)->sin6_addr = in6addr_loopback;
-	((struct sockaddr_in6 *)&l[1].addr)->sin6_port = htons(free_port(AF_INET6));
+	((struct sockaddr_in6 *)&l[1].addr)->sin6_port = htons(free_port_family(AF_INET6));
 	CHECK_EQ(TP_Init(l, 2, &lim, handler), 0);
 	TP_SetFailHandler(fail_fn);
 	CHECK_EQ(TP_ProtoParse(STR_C("tls")), TP_TLS);
@@ -328,7 +294,7 @@ int main(void)
 
 		tcp.addr.ss_family = AF_INET;
 		((struct sockaddr_in *)&tcp.addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		((struct sockaddr_in *)&tcp.addr)->sin_port = htons(free_port(AF_INET));
+		((struct sockaddr_in *)&tcp.addr)->sin_port = htons(free_port_family(AF_INET));
 		failed_conns = 0;
 		CHECK_EQ(TP_Send(&tcp, PING, strlen(PING)), 0);
 		run_for(500);
