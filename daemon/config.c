@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sip/auth.h"
 #include "sip/tls.h"
 
 #define CNF_DEFAULT_FILE "/etc/krtpd/krtpd.conf"
@@ -35,6 +36,7 @@ static void cnf_defaults(void)
 	cnf.media = MED_MODE_AUTO;
 	cnf.media_timeout = 60;
 	snprintf(cnf.realm, sizeof(cnf.realm), "krtpd");
+	snprintf(cnf.digest_algorithms, sizeof(cnf.digest_algorithms), "MD5, SHA-256");
 	cnf.auth_calls = 1;
 	snprintf(cnf.state_db, sizeof(cnf.state_db), "/var/lib/krtpd/state.db");
 	snprintf(cnf.control_socket, sizeof(cnf.control_socket), "/run/krtpd/krtpd.sock");
@@ -335,6 +337,16 @@ static int cnf_set(const char *key, const char *v, int from_file)
 			       sizeof(cnf.users_file));
 	if (!strcmp(key, "realm"))
 		return cnf_str(key, v, cnf.realm, sizeof(cnf.realm));
+	if (!strcmp(key, "digest_algorithms")) {
+		int algs[2];
+
+		if (AUTH_ParseAlgorithms(v, algs) < 0) {
+			fprintf(stderr, "krtpd: digest_algorithms: want MD5, SHA-256 or both, "
+				"not \"%s\"\n", v);
+			return -1;
+		}
+		return cnf_str(key, v, cnf.digest_algorithms, sizeof(cnf.digest_algorithms));
+	}
 	if (!strcmp(key, "auth_calls"))
 		return cnf_bool(key, v, &cnf.auth_calls);
 	if (!strcmp(key, "state_db"))

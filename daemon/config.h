@@ -27,6 +27,7 @@ struct cnf {
 	unsigned int media_timeout;
 	char users_file[256];
 	char realm[128];
+	char digest_algorithms[32];	/* challenges offered, in order */
 	int auth_calls;			/* proxy-authenticate callers in our domains */
 	char state_db[256];
 	char control_socket[256];

@@ -253,7 +253,8 @@ int main(int argc, char **argv)
 		goto out_rcu;
 	if (STO_Init(c->state_db))
 		goto out_loop;
-	if (AUTH_Init(c->users_file, c->realm, c->nonce_lifetime))
+	if (AUTH_Init(c->users_file, c->realm, c->nonce_lifetime) ||
+	    AUTH_SetAlgorithms(c->digest_algorithms))
 		goto out_store;
 	{
 		struct reg_config rc = {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -32,6 +33,19 @@ static char auth_realm[128];
 static unsigned int auth_lifetime = 300;
 static uint8_t auth_secret[16];
 static uint32_t auth_serial;		/* makes every nonce unique */
+/* digest_algorithms: the challenges offered, in order (0 MD5, 1 SHA-256) */
+static int auth_algs[2] = { 0, 1 };
+static int auth_nalgs = 2;
+
+static int auth_alg_offered(int sha)
+{
+	int i;
+
+	for (i = 0; i < auth_nalgs; i++)
+		if (auth_algs[i] == sha)
+			return 1;
+	return 0;
+}
 
 /*
  * Nonce-counts (RFC 7616 §3.4): the last nc accepted per nonce. Slots are
@@ -328,6 +342,9 @@ int AUTH_Init(const char *users_file, const char *realm, unsigned int nonce_life
 	}
 	snprintf(auth_realm, sizeof(auth_realm), "%s", realm && *realm ? realm : "krtpd");
 	auth_lifetime = nonce_lifetime ? nonce_lifetime : 300;
+	auth_algs[0] = 0;
+	auth_algs[1] = 1;
+	auth_nalgs = 2;
 	memset(auth_nc, 0, sizeof(auth_nc));
 	memset(auth_nc_bucket, 0, sizeof(auth_nc_bucket));
 	auth_nc_fill = 0;
@@ -542,6 +559,8 @@ static int auth_check(const struct sip_msg *m, enum auth_kind kind, struct sip_s
 		sha = 1;
 	else
 		return challenge;
+	if (!auth_alg_offered(sha))
+		return challenge;
 	if (c.qop.len && (!STR_CaseEqC(c.qop, "auth") || !c.cnonce.len ||
 			  auth_hex_num(c.nc.s, c.nc.len, &nc) || nc > UINT32_MAX))
 		return 403;
@@ -641,19 +660,60 @@ static void auth_emit(struct met_out *o)
 	}
 }
 
+int AUTH_ParseAlgorithms(const char *list, int algs[2])
+{
+	const char *p = list;
+	int n = 0, a;
+
+	while (p && *p) {
+		size_t len;
+
+		p += strspn(p, " \t,");
+		len = strcspn(p, " \t,");
+		if (!len)
+			break;
+		if (len == 3 && !strncasecmp(p, "MD5", 3))
+			a = 0;
+		else if (len == 7 && !strncasecmp(p, "SHA-256", 7))
+			a = 1;
+		else
+			return -EINVAL;
+		if (n == 2 || (n == 1 && algs[0] == a))
+			return -EINVAL;
+		algs[n++] = a;
+		p += len;
+	}
+	return n ? n : -EINVAL;
+}
+
+int AUTH_SetAlgorithms(const char *list)
+{
+	int algs[2], n;
+
+	n = AUTH_ParseAlgorithms(list, algs);
+	if (n < 0)
+		return n;
+	memcpy(auth_algs, algs, sizeof(algs));
+	auth_nalgs = n;
+	return 0;
+}
+
 /*
- * Both challenges share one nonce. MD5 is listed first: RFC 7616 prefers the
- * strongest first, but common clients (sipp among them) read only the first
- * challenge and know only MD5; SHA-256 clients still find theirs.
+ * All challenges share one nonce. By default MD5 is listed first: RFC 7616
+ * prefers the strongest first, but common clients (sipp among them) read
+ * only the first challenge and know only MD5; SHA-256 clients still find
+ * theirs. Others (Twinkle) read only the last one: digest_algorithms = MD5
+ * offers MD5 alone.
  */
 void AUTH_Challenge(struct sip_buf *b, enum auth_kind kind, int stale)
 {
 	const char *hdr = kind == AUTH_PROXY ? "Proxy-Authenticate" : "WWW-Authenticate";
 	char nonce[64];
+	int i;
 
 	AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
-	SB_Addf(b, "%s: Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, qop=\"auth\"%s\r\n",
-		hdr, auth_realm, nonce, stale ? ", stale=true" : "");
-	SB_Addf(b, "%s: Digest realm=\"%s\", nonce=\"%s\", algorithm=SHA-256, "
-		"qop=\"auth\"%s\r\n", hdr, auth_realm, nonce, stale ? ", stale=true" : "");
+	for (i = 0; i < auth_nalgs; i++)
+		SB_Addf(b, "%s: Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, qop=\"auth\"%s\r\n",
+			hdr, auth_realm, nonce, auth_algs[i] ? "SHA-256" : "MD5",
+			stale ? ", stale=true" : "");
 }

@@ -6,6 +6,7 @@
  * REGISTER requests against a users file in both line formats, and the
  * nonce-count replay check with its bounded table.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -362,6 +363,48 @@ static void test_check(void)
 		CHECK(!strncmp(buf, "Proxy-Authenticate: Digest ", 27));
 		CHECK(strstr(buf, "\r\nProxy-Authenticate: Digest ") != NULL);
 		CHECK(strstr(buf, "stale") == NULL);
+	}
+	/* digest_algorithms: which challenges, in which order, and what is accepted */
+	{
+		char buf[1024], *md5, *sha;
+		struct sip_buf b;
+		int algs[2];
+
+		CHECK_EQ(AUTH_ParseAlgorithms("MD5, SHA-256", algs), 2);
+		CHECK(algs[0] == 0 && algs[1] == 1);
+		CHECK_EQ(AUTH_ParseAlgorithms("sha-256 md5", algs), 2);
+		CHECK(algs[0] == 1 && algs[1] == 0);
+		CHECK_EQ(AUTH_ParseAlgorithms("MD5", algs), 1);
+		CHECK_EQ(AUTH_ParseAlgorithms("", algs), -EINVAL);
+		CHECK_EQ(AUTH_ParseAlgorithms("MD5,MD5", algs), -EINVAL);
+		CHECK_EQ(AUTH_ParseAlgorithms("SHA-512", algs), -EINVAL);
+		CHECK_EQ(AUTH_ParseAlgorithms("MD5-sess", algs), -EINVAL);
+		CHECK_EQ(AUTH_SetAlgorithms("bogus"), -EINVAL);
+
+		/* SHA-256 first (RFC 7616's order) */
+		CHECK_EQ(AUTH_SetAlgorithms("SHA-256, MD5"), 0);
+		SB_Init(&b, buf, sizeof(buf) - 1);
+		AUTH_Challenge(&b, AUTH_WWW, 0);
+		buf[b.len] = '\0';
+		md5 = strstr(buf, "algorithm=MD5");
+		sha = strstr(buf, "algorithm=SHA-256");
+		CHECK(md5 && sha && sha < md5);
+		/* MD5 only, for clients that read the last challenge (Twinkle) */
+		CHECK_EQ(AUTH_SetAlgorithms("MD5"), 0);
+		SB_Init(&b, buf, sizeof(buf) - 1);
+		AUTH_Challenge(&b, AUTH_PROXY, 0);
+		buf[b.len] = '\0';
+		CHECK(strstr(buf, "algorithm=MD5") != NULL);
+		CHECK(strstr(buf, "SHA-256") == NULL);
+		CHECK(strstr(buf + 1, "Proxy-Authenticate") == NULL);
+		AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
+		CHECK_EQ(check_register("alice", "alice", "alice-pw", 0, nonce, &stale), 0);
+		/* an answer for an algorithm not offered is challenged again */
+		CHECK_EQ(check_register("alice", "alice", "alice-pw", 1, nonce, &stale), 401);
+		CHECK_EQ(AUTH_SetAlgorithms("SHA-256"), 0);
+		CHECK_EQ(check_register("alice", "alice", "alice-pw", 0, nonce, &stale), 401);
+		CHECK_EQ(check_register("alice", "alice", "alice-pw", 1, nonce, &stale), 0);
+		CHECK_EQ(AUTH_SetAlgorithms("MD5 SHA-256"), 0);
 	}
 	/* reload (SIGHUP) picks up a changed file */
 	f = fopen(path, "w");
