@@ -93,28 +93,11 @@ check "STUN: the mapped address is the NAT's" "$CALLER4" "$(echo "$stun" | cut -
 check "STUN: a mapped port is given" yes "$([ -n "$(echo "$stun" | cut -d' ' -s -f2)" ] && echo yes)"
 check "STUN: answered once" 1 "$(metric 'krtpd_sip_keepalives_total{kind="stun"}')"
 
-# baresip_home NAME TRANSPORT: baresip as alice in home with outbound
+# baresip_home NAME TRANSPORT: baresip as alice in home with outbound; its
+# instance id (which outbound needs) comes from the uuid module
 baresip_home() {
-	local conf=$TMPD/$1
-
-	mkdir -p "$conf"
-	sed "s/@ADDR@/$HOME4/" "$SIP_DIR/baresip/config" >"$conf/config"
-	# outbound needs the UA's instance id, which this module makes
-	echo "module			uuid.so" >>"$conf/config"
-	echo "<sip:alice@$SIP_DOMAIN;transport=$2>;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=$2\";sipnat=outbound;regint=600;audio_codecs=PCMU;ptime=20;answermode=auto" \
-		>"$conf/accounts"
-	ip netns exec "$home" timeout -k 5 900 baresip -f "$conf" -t 800 </dev/null \
-		>"$conf.out" 2>&1 &
-	BS_PID=$!
-	defer "kill -CONT $BS_PID 2>/dev/null; kill $BS_PID 2>/dev/null"
-}
-
-baresip_stop() {
-	local bp
-
-	bp=$(pgrep -P "$BS_PID" -x baresip)
-	[ -n "$bp" ] && kill -TERM "$bp"
-	wait "$BS_PID"
+	BARESIP_CONF="module			uuid.so" baresip_run "$home" "$HOME4" "$1" \
+		"<sip:alice@$SIP_DOMAIN;transport=$2>;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=$2\";sipnat=outbound;regint=600;audio_codecs=PCMU;ptime=20;answermode=auto"
 }
 
 # user_src USER: where USER's binding says the phone is (the NAT's address:port)
@@ -158,7 +141,7 @@ check "alice->bob: baresip's stream reached bob through krtp.ko" yes \
 bob_go
 sip_check "bob: the call through the NAT answered, BYE answered" sipp_wait BOB_PID uac-call.xml
 no_call_left "after the NATed call"
-baresip_stop
+baresip_quit
 check "baresip (UDP) exits cleanly" 0 "$?"
 
 # --- 3. outbound over TCP: CRLF pings --------------------------------------------
@@ -169,7 +152,7 @@ check "baresip registers over TCP with outbound" yes "$(busywait 60000 tcp_ob &&
 crlf_more() { [ "$(metric 'krtpd_sip_keepalives_total{kind="crlf"}')" -gt "${crlf0:-0}" ]; }
 # libre pings a TCP flow every 16-18 s at the least, whatever Flow-Timer says
 check "baresip's CRLF pings are answered" yes "$(busywait 45000 crlf_more && echo yes)"
-baresip_stop
+baresip_quit
 check "baresip (TCP) exits cleanly" 0 "$?"
 
 # --- 4. a NATed UDP phone (carol) that goes away is unregistered -------------------

@@ -67,30 +67,14 @@ transport_stat() {
 		select(.key == $k) | .value | numbers] | first // "none"'
 }
 
-# baresip_start NAME [ARGS...]: baresip as alice over TLS, with its own
-# config folder $TMPD/NAME, in the background (BS_PID)
+# baresip_start NAME [ARGS...]: baresip as alice over TLS, trusting the test CA
 baresip_start() {
-	local conf=$TMPD/$1
+	local name=$1
 
 	shift
-	mkdir -p "$conf"
-	sed "s/@ADDR@/$CALLER4/" "$SIP_DIR/baresip/config" >"$conf/config"
-	echo "sip_cafile		$PKI/ca.pem" >>"$conf/config"
-	echo "<sip:alice@$SIP_DOMAIN;transport=tls>;outbound=\"sip:$SIP_ADDR:$TLS_PORT;transport=tls\";regint=600;audio_codecs=PCMU;ptime=20;answermode=auto" \
-		>"$conf/accounts"
-	ip netns exec "$alice" timeout -k 5 900 baresip -f "$conf" "$@" -t 800 \
-		</dev/null >"$conf.out" 2>&1 &
-	BS_PID=$!
-	defer "kill -CONT $BS_PID 2>/dev/null; kill $BS_PID 2>/dev/null"
-}
-
-# baresip_stop: SIGTERM; baresip hangs up a call it is in and exits
-baresip_stop() {
-	local bp
-
-	bp=$(pgrep -P "$BS_PID" -x baresip)
-	[ -n "$bp" ] && kill -TERM "$bp"
-	wait "$BS_PID"
+	BARESIP_CONF="sip_cafile		$PKI/ca.pem" baresip_run "$alice" "$CALLER4" "$name" \
+		"<sip:alice@$SIP_DOMAIN;transport=tls>;outbound=\"sip:$SIP_ADDR:$TLS_PORT;transport=tls\";regint=600;audio_codecs=PCMU;ptime=20;answermode=auto" \
+		"$@"
 }
 
 alice_tls_binding() {
@@ -134,7 +118,7 @@ sip_check "bob: call to alice over TLS answered, BYE answered" sipp_wait BOB_PID
 no_call_left "after bob's BYE"
 check "sysfs packets_forwarded counts the call" yes \
 	"$([ $(($(sysfs_read packets_forwarded) - fwd0)) -ge 50 ] && echo yes)"
-baresip_stop
+baresip_quit
 check "baresip (callee) exits cleanly" 0 "$?"
 
 # --- 3. alice calls bob from TLS to UDP ----------------------------------------
@@ -149,7 +133,7 @@ check "alice->bob over TLS: media both ways" yes "$(busywait 120000 enough && ec
 check "bob saw Record-Route with transport=tls" yes \
 	"$(grep -qi '^Record-Route:.*transport=tls' "$BOB_PID_TRACE.msg" && echo yes)"
 # freeze baresip, let the last packets land, compare
-bp=$(pgrep -P "$BS_PID" -x baresip)
+bp=$(baresip_pid)
 kill -STOP "$bp"
 sent=$(a2b)
 for i in $(seq 20); do
@@ -162,7 +146,7 @@ check "bob->alice: 50 packets reached baresip" 50 $(($(alice_got) - got0))
 check "alice->bob: krtp.ko forwarded what bob received ($sent)" "$sent" \
 	$(($(rtp_received "$bob") - bob0))
 kill -CONT "$bp"
-baresip_stop
+baresip_quit
 check "baresip (caller) hangs up and exits" 0 "$?"
 sip_check "bob: call from alice answered, BYE received" sipp_wait BOB_PID uas-answer.xml
 no_call_left "after alice's BYE over TLS"

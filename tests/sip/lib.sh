@@ -232,6 +232,42 @@ tls_cert() {
 		--template "$dir/$name.tmpl" --outfile "$dir/$name.pem" >/dev/null 2>&1
 }
 
+# ---- baresip ----------------------------------------------------------------
+
+# baresip_run NS ADDR NAME ACCOUNT [BARESIP_ARGS...]: baresip headless in NS,
+# SIP on ADDR:5060, with tests/sip/baresip/config plus the lines in
+# BARESIP_CONF (newline-separated) and the one account line ACCOUNT, in the
+# background (BS_PID); its config folder is $TMPD/NAME, its output
+# $TMPD/NAME.out
+baresip_run() {
+	local ns=$1 addr=$2 conf=$TMPD/$3 account=$4
+
+	shift 4
+	mkdir -p "$conf"
+	sed "s/@ADDR@/$addr/" "$SIP_DIR/baresip/config" >"$conf/config"
+	[ -n "${BARESIP_CONF:-}" ] && echo "$BARESIP_CONF" >>"$conf/config"
+	echo "$account" >"$conf/accounts"
+	ip netns exec "$ns" timeout -k 5 900 baresip -f "$conf" "$@" -t 800 \
+		</dev/null >"$conf.out" 2>&1 &
+	BS_PID=$!
+	defer "kill -CONT $BS_PID 2>/dev/null; kill $BS_PID 2>/dev/null"
+}
+
+# baresip_pid: the baresip process itself (BS_PID is its timeout wrapper)
+baresip_pid() {
+	pgrep -P "$BS_PID" -x baresip
+}
+
+# baresip_quit: SIGTERM; baresip hangs up a call it is in, unregisters and
+# exits; returns its exit status
+baresip_quit() {
+	local bp
+
+	bp=$(baresip_pid)
+	[ -n "$bp" ] && kill -TERM "$bp"
+	wait "$BS_PID"
+}
+
 # ---- sipp -----------------------------------------------------------------
 
 # sipp_defaults SIPP_ARGS...: -key contact_port and -key expires unless the
