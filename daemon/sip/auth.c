@@ -702,8 +702,8 @@ int AUTH_SetAlgorithms(const char *list)
  * All challenges share one nonce. By default MD5 is listed first: RFC 7616
  * prefers the strongest first, but common clients (sipp among them) read
  * only the first challenge and know only MD5; SHA-256 clients still find
- * theirs. Others (Twinkle) read only the last one: digest_algorithms = MD5
- * offers MD5 alone.
+ * theirs. Others (Twinkle, baresip 1.0) fail on the SHA-256 one:
+ * digest_algorithms = MD5 offers MD5 alone.
  */
 void AUTH_Challenge(struct sip_buf *b, enum auth_kind kind, int stale)
 {
