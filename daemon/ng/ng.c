@@ -135,6 +135,7 @@ static void ng_tag_set(char *tag, size_t sz, const struct bnc_node *n)
 
 static void ng_error(struct bnc_out *o, const char *reason)
 {
+	LOG_DEBUG("ng: error: %s", reason);
 	BNC_Dict(o);
 	BNC_KeyStr(o, "result", "error");
 	BNC_KeyStr(o, "error-reason", reason);
@@ -457,6 +458,13 @@ size_t NG_Handle(const char *req, size_t len, const struct sockaddr *from, char 
 	}
 	root = &ng_doc.n[0];
 	cmd = BNC_Get(&ng_doc, root, "command");
+	if (cmd && cmd->type == BNC_STR) {
+		const struct bnc_node *id = BNC_Get(&ng_doc, root, "call-id");
+
+		LOG_DEBUG("ng: %.*s %.*s", (int)(cmd->len < 16 ? cmd->len : 16), cmd->s,
+			  id && id->type == BNC_STR ? (int)(id->len < 128 ? id->len : 128) : 0,
+			  id && id->type == BNC_STR ? id->s : "");
+	}
 	if (root->type != BNC_DICT || !cmd || cmd->type != BNC_STR)
 		ng_error(&o, "Request is not a dictionary with a command");
 	else if (BNC_Is(cmd, "ping")) {

@@ -1,0 +1,254 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# krtp as the media node of a stock Kamailio: Kamailio (registrar and
+# record-routing proxy, its rtpengine module with rtpengine_manage()) on
+# 10.0.0.1:5060, krtpd with ng_listen on 127.0.0.1 and media = kernel, no
+# SIP of its own in the path. sipp is alice and bob.
+#
+#   1. One node: alice calls bob; the module's offer and answer anchor the
+#      call in krtp.ko: 4 flows, 50 RTP packets each way counted in the
+#      flows and received; the BYE's delete removes every flow.
+#   2. A set of two nodes (A: ports 30000-30499, ng :2223; B: 30500-30999,
+#      ng :2224): the module puts calls on both (it picks by a hash of the
+#      Call-ID, so these Call-IDs land one on each). A is killed (-9) in
+#      the middle of a call (to carol, beside bob): its media keeps flowing through
+#      krtp.ko; a new call meant for A goes to B; A restarted re-adopts its
+#      call from the kernel, answers query for it (counting what krtp.ko
+#      forwarded while it was dead) and delete.
+#
+#   alice (caller ns)          relay ns                              bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1   r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   sipp :5060, RTP :6000      Kamailio 10.0.0.1:5060                 sipp :5060, RTP :7000
+#                              krtpd A ng 127.0.0.1:2223, B :2224
+#                              relay ports on 10.0.0.1
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/sip/lib.sh"
+require_sip_tools
+command -v kamailio >/dev/null || skip_all "kamailio missing"
+[ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/rtpengine.so ] ||
+	skip_all "Kamailio's rtpengine module missing"
+[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
+ktap_print_header
+krtp_load || skip_all "insmod $KRTP_KO failed"
+sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+
+KAM_PID=
+# kamailio_start NG_SOCKS: Kamailio in the relay namespace with that set
+kamailio_start() {
+	[ -n "$KAM_PID" ] && { kill "$KAM_PID"; wait "$KAM_PID" 2>/dev/null; }
+	ip netns exec "$relay" kamailio -DD -E -f "$SIP_DIR/kamailio-ng.cfg" \
+		-A "SIP_LISTEN=udp:$SIP_ADDR:$SIP_PORT" -A "NG_SOCKS=\"$1\"" \
+		>>"$TMPD/kamailio.log" 2>&1 &
+	KAM_PID=$!
+	defer "kill $KAM_PID 2>/dev/null"
+	busywait 15000 options_ok
+}
+
+# node_start NAME NG_PORT PORT_MIN PORT_MAX: a krtpd media node (pid in NAME_PID)
+node_start() {
+	local d=$TMPD/node-$1
+
+	mkdir -p "$d/state"
+	cat >"$d/krtpd.conf" <<EOF
+listen = 127.0.0.1:$((5100 + $2 - 2223))
+ng_listen = 127.0.0.1:$2
+domain = krtp.test
+media = kernel
+relay_address = $SIP_ADDR
+port_min = $3
+port_max = $4
+state_dir = $d/state
+control_socket = $d/krtpd.sock
+log_level = debug
+media_timeout = 0
+EOF
+	echo "--- start $(date +%T.%N)" >>"$d/krtpd.log"
+	ip netns exec "$relay" "$KRTPD" -c "$d/krtpd.conf" -f >>"$d/krtpd.log" 2>&1 &
+	printf -v "$1_PID" %s $!
+	defer "kill $! 2>/dev/null"
+	busywait 10000 ng_ping "$2"
+}
+
+# ng_ping PORT: the node answers an ng ping
+ng_ping() {
+	ip netns exec "$relay" /usr/bin/python3 - "$1" <<'PY' >/dev/null 2>&1
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+s.sendto(b"p1 d7:command4:pinge", ("127.0.0.1", int(sys.argv[1])))
+sys.exit(0 if s.recv(512) == b"p1 d6:result4:ponge" else 1)
+PY
+}
+
+# flows_in MIN MAX: krtp.ko flows whose local port is in [MIN, MAX]
+flows_in() {
+	flows_json | jq --argjson lo "$1" --argjson hi "$2" \
+		'[.[] | select((.local | split(":") | last | tonumber) as $p | $p >= $lo and $p <= $hi)] | length'
+}
+
+# call_as CALLID_PREFIX SCENARIO: alice calls bob (ALICE_PID) with that Call-ID
+call_as() {
+	ALICE_CALLID=$1@$CALLER4
+	sipp_bg ALICE_PID "$alice" "$CALLER4" "$ALICE_RTP" "$2" -key caller alice -s bob \
+		-cid_str "$1@%s"
+}
+
+# --- 1. one node ------------------------------------------------------------------
+node_start A 2223 30000 30499 || { ktap_test_fail "krtpd answers ng ping"; ktap_finished; exit; }
+ktap_test_pass "krtpd media node answers ng ping"
+kamailio_start "udp:127.0.0.1:2223" || { ktap_test_fail "Kamailio starts"; ktap_finished; exit; }
+ktap_test_pass "Kamailio with rtpengine_sock = krtp starts"
+sip_check "alice registers at Kamailio" register alice
+sip_check "bob registers at Kamailio" register bob
+
+fwd0=$(sysfs_read packets_forwarded)
+bob0=$(rtp_received "$bob")
+alice0=$(rtp_received "$alice")
+bob_answers uas-answer.xml
+call_as ngcall1 uac-call.xml
+fwd_delta() { echo $(($(sysfs_read packets_forwarded) - fwd0)); }
+wait_eq 60000 100 fwd_delta >/dev/null
+check "the call's 4 flows are in krtp.ko" 4 "$(nflows)"
+flows_snap
+check "alice->bob flow: 50 packets" 50 "$(flow_by_peer "$CALLEE4:$BOB_RTP" stats.packets)"
+check "bob->alice flow: 50 packets" 50 "$(flow_by_peer "$CALLER4:$ALICE_RTP" stats.packets)"
+flows_unsnap
+check "sysfs packets_forwarded +100" 100 "$(fwd_delta)"
+check "bob received 50" 50 $(($(rtp_received "$bob") - bob0))
+check "alice received 50" 50 $(($(rtp_received "$alice") - alice0))
+alice_go
+sip_check "alice: call through Kamailio, BYE answered" sipp_wait ALICE_PID uac-call.xml
+sip_check "bob: call answered, BYE received" sipp_wait BOB_PID uas-answer.xml
+wait_eq 10000 0 nflows >/dev/null
+check "the BYE's delete removed every flow" 0 "$(nflows)"
+check "node A logged the delete" 1 \
+	"$(grep -c "ng: call ngcall1@$CALLER4 deleted" "$TMPD/node-A/krtpd.log")"
+
+# --- 2. two nodes, one killed and restarted -----------------------------------------
+node_start B 2224 30500 30999 || { ktap_test_fail "node B answers ng ping"; ktap_finished; exit; }
+kamailio_start "udp:127.0.0.1:2223 udp:127.0.0.1:2224" ||
+	{ ktap_test_fail "Kamailio restarts with two nodes"; ktap_finished; exit; }
+ktap_test_pass "Kamailio with a set of two krtp nodes"
+sip_check "alice registers again" register alice
+sip_check "bob registers again" register bob
+# carol, beside bob on port 5070 (RTP 7010), takes the long call, so bob's
+# sipp on 5060 is free for the others
+carol_sipp() {
+	local scen=$1
+
+	shift
+	SIPP_N=$((SIPP_N + 1))
+	ip netns exec "$bob" timeout -k 5 900 sipp -sf "$SIP_DIR/$scen" -i "$CALLEE4" -p 5070 \
+		-mi "$CALLEE4" -mp 7010 -key domain "$SIP_DOMAIN" -key contact_port 5070 \
+		-key expires 600 -s carol -m 1 -nostdin -timeout 800s -recv_timeout 600000 \
+		-trace_err -error_file "$TMPD/sipp-$SIPP_N.err" \
+		-trace_msg -message_file "$TMPD/sipp-$SIPP_N.msg" \
+		"$SIP_ADDR:$SIP_PORT" >"$TMPD/sipp-$SIPP_N.out" 2>&1
+}
+sip_check "carol registers" carol_sipp reg-one.xml
+
+# the module picks a node by the byte sum of the Call-ID: these two differ by one
+carol_sipp uas-long.xml &
+LONG_BOB=$!
+defer "kill $LONG_BOB 2>/dev/null"
+sleep 0.3
+# alice's second phone, on port 5062 (RTP 6010), places it
+LONG_CALLID=ngcall4@$CALLER4
+SIPP_N=$((SIPP_N + 1))
+ip netns exec "$alice" timeout -k 5 900 sipp -sf "$SIP_DIR/uac-long.xml" -i "$CALLER4" -p 5062 \
+	-mi "$CALLER4" -mp 6010 -key domain "$SIP_DOMAIN" -key contact_port 5062 \
+	-key expires 600 -key caller alice -s carol -cid_str "ngcall4@%s" -m 1 -nostdin \
+	-timeout 800s -recv_timeout 600000 -trace_err -error_file "$TMPD/sipp-$SIPP_N.err" \
+	-trace_msg -message_file "$TMPD/sipp-$SIPP_N.msg" \
+	"$SIP_ADDR:$SIP_PORT" >"$TMPD/sipp-$SIPP_N.out" 2>&1 &
+LONG_PID=$!
+defer "kill $LONG_PID 2>/dev/null"
+wait_eq 60000 4 nflows >/dev/null
+long_a=$(flows_in 30000 30499)
+long_b=$(flows_in 30500 30999)
+check "call 2 is anchored on one node (4 flows)" 4 $((long_a + long_b))
+bob_answers uas-answer.xml
+call_as ngcall5 uac-call.xml
+wait_eq 60000 8 nflows >/dev/null
+check "calls are spread: one on each node" "4 4" "$(flows_in 30000 30499) $(flows_in 30500 30999)"
+alice_go
+sip_check "call 3 completes" sipp_wait ALICE_PID uac-call.xml
+sip_check "call 3: bob answered" sipp_wait BOB_PID uas-answer.xml
+
+# kill the node of the long call: its media stays in the kernel
+if [ "$long_a" = 4 ]; then
+	victim=A victim_port=2223 victim_lo=30000 victim_hi=30499 other_lo=30500 other_hi=30999
+else
+	victim=B victim_port=2224 victim_lo=30500 victim_hi=30999 other_lo=30000 other_hi=30499
+fi
+vpid=${victim}_PID
+kill -9 "${!vpid}"
+wait "${!vpid}" 2>/dev/null
+check "node $victim killed (-9); its 4 flows remain in krtp.ko" 4 "$(flows_in $victim_lo $victim_hi)"
+fwd0=$(sysfs_read packets_forwarded)
+# long_go: the long call's two phones play their 250 packets
+long_go() {
+	ip netns exec "$alice" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 0.2 \
+		--callid "$LONG_CALLID" "$CALLER4:5062" "$SIP_DIR/msg/go.sip" >/dev/null
+	ip netns exec "$bob" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 0.2 \
+		--callid "$LONG_CALLID" "$CALLEE4:5070" "$SIP_DIR/msg/go.sip" >/dev/null
+	return 0
+}
+long_go
+wait_eq 60000 500 fwd_delta >/dev/null
+check "with its node dead, the call's 500 packets are forwarded by krtp.ko" 500 "$(fwd_delta)"
+
+# a new call the hash would put on the dead node goes to the other
+bob_answers uas-answer.xml
+call_as ngcall4b uac-call.xml
+new_on_other() { [ "$(flows_in $other_lo $other_hi)" = 4 ]; }
+check "a new call goes to the live node" yes "$(busywait 60000 new_on_other && echo yes)"
+alice_go
+sip_check "the new call completes" sipp_wait ALICE_PID uac-call.xml
+sip_check "the new call: bob answered" sipp_wait BOB_PID uas-answer.xml
+
+# the dead node comes back and re-adopts its call; its BYE deletes it
+node_start "$victim" "$victim_port" "$victim_lo" "$victim_hi" ||
+	ktap_test_fail "node $victim restarts"
+check "node $victim re-adopted the call from the kernel" 1 \
+	"$(grep -c 're-adopted the media of 1 calls' "$TMPD/node-$victim/krtpd.log")"
+# the module re-enables a node it disabled after rtpengine_disable_tout (5 s)
+sleep 6
+ip netns exec "$alice" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 0.2 \
+	--callid "$LONG_CALLID" "$CALLER4:5062" "$SIP_DIR/msg/go.sip" >/dev/null
+wait "$LONG_PID"
+check "the long call ends with BYE" 0 "$?"
+wait "$LONG_BOB"
+check "the long call: carol got the BYE" 0 "$?"
+# Kamailio 5.6's module forgets which node a call was on once that node
+# failed, so the BYE's delete does not reach the restarted node: ask it
+# directly, as the module would
+ng_cmd() {
+	ip netns exec "$relay" /usr/bin/python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b"c1 " + sys.argv[2].encode(), ("127.0.0.1", int(sys.argv[1])))
+print(s.recv(65535).decode("latin-1"))
+PY
+}
+cid=$LONG_CALLID
+q=$(ng_cmd "$victim_port" "d7:command5:query7:call-id${#cid}:${cid}e")
+check "the restarted node answers query for the re-adopted call" yes \
+	"$(echo "$q" | grep -q 'd6:result2:ok' && echo yes)"
+check "its totals count the packets forwarded while it was dead" yes \
+	"$(echo "$q" | grep -q '7:packetsi[0-9]\{3,\}e' && echo yes)"
+d=$(ng_cmd "$victim_port" "d7:command6:delete7:call-id${#cid}:${cid}e")
+check "delete on the restarted node succeeds" yes "$(echo "$d" | grep -q 'd6:result2:ok' && echo yes)"
+wait_eq 15000 0 nflows >/dev/null
+check "its flows are gone from krtp.ko" 0 "$(nflows)"
+check "no relay port left on either node" 0 "$(relay_ports_bound)"
+
+if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
+	grep -E "ERROR|WARN|rtpengine" "$TMPD/kamailio.log" | tail -n 20 | sed 's/^/#   kamailio: /'
+	for n in A B; do
+		tail -n 15 "$TMPD/node-$n/krtpd.log" 2>/dev/null | sed "s/^/#   node $n: /"
+	done
+fi
+ktap_finished
