@@ -19,6 +19,7 @@ PKGS=(
 	iproute2 nftables tcpdump tshark jq ethtool
 	cpio xz-utils util-linux
 	sip-tester kamailio kamailio-sqlite-modules sqlite3 baresip python3 socat
+	linphone-cli twinkle sipsak	# real clients of the interop tests
 	linux-image-amd64 linux-headers-amd64
 	libmicrohttpd-dev curl	# krtpd's metrics server, and its test
 )

@@ -1,0 +1,278 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Real SIP clients for the interop tests (tests/test-sip-interop-*.sh),
+# sourced after tests/lib.sh and tests/sip/lib.sh. Each client runs
+# headless in a namespace with its own HOME under $TMPD/NAME and reads its
+# commands from a FIFO ($TMPD/NAME/in, held open so it never sees EOF):
+#
+#   linphone   linphonec, "soundcard use files" (no sound card; plays a
+#              WAV file into the call)
+#   baresip    the ausine source of tests/sip/baresip/config, driven by
+#              -e at start and SIGTERM (hang up and exit)
+#
+# Passwords are USER-pw (iop_users), media counters are the sums over
+# krtp.ko's flows towards one side against nftables counters of what
+# reached that side from the relay's ports.
+
+IOP_WAV=$TMPD/sine.wav
+# the FIFOs go before sip_keep_logs copies $TMPD (9p refuses them)
+defer 'rm -f "$TMPD"/*/in'
+
+# iop_wav: 60 s of a 440 Hz sine, 8 kHz mono 16-bit, for linphone to play
+iop_wav() {
+	/usr/bin/python3 - "$IOP_WAV" <<'EOF'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
+                       for i in range(8000 * 60)))
+EOF
+}
+
+# sipsak_ok NS ADDR ARGS...: sipsak from NS (its address ADDR, for Via
+# and Contact) towards krtpd succeeds. krtp.test does not resolve:
+# requests go to sip:...@10.0.0.1, one of krtpd's own addresses.
+sipsak_ok() {
+	local ns=$1 addr=$2
+
+	shift 2
+	ip netns exec "$ns" timeout 20 sipsak -H "$addr" "$@" >>"$TMPD/sipsak.out" 2>&1
+}
+
+# iop_users: alice, bob and carol in krtpd's users file
+iop_users() {
+	krtpd_users alice alice-pw bob bob-pw carol carol-pw
+}
+
+# iop_counter NS: count what reaches NS from the relay's media ports
+# (RTP and RTCP), without dropping it
+iop_counter() {
+	ip netns exec "$1" nft -f - <<EOF
+table inet krtpiop {
+	counter media { }
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip saddr $SIP_ADDR udp sport $RELAY_MIN-$RELAY_MAX counter name media
+	}
+}
+EOF
+}
+
+# iop_got NS: datagrams iop_counter counted so far
+iop_got() {
+	ip netns exec "$1" nft -j list counter inet krtpiop media |
+		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# iop_sent ADDR [rtp]: what krtp.ko's flows forwarded towards ADDR: RTP
+# and RTCP (stats.packets leaves RTCP out, rtcp_packets has it), or only
+# the RTP of the RTP flows
+iop_sent() {
+	flows_json | jq --arg a "$1:" --arg only "${2:-}" '[.[] | select(.peer | startswith($a)) |
+		if $only == "rtp" then select(.flags | index("rtcp") | not) | .stats.packets
+		else .stats.packets + (.stats.rtcp_packets // 0) end] | add // 0'
+}
+
+# ---- the clients' processes ----------------------------------------------
+
+# iop_spawn NAME NS CMD...: run CMD in NS with HOME=$TMPD/NAME, stdin
+# from the FIFO, output to $TMPD/NAME/out; NAME_PID is the pid (of
+# timeout, the client is its child)
+iop_spawn() {
+	local name=$1 ns=$2 dir=$TMPD/$1 fd pid
+
+	shift 2
+	[ -p "$dir/in" ] || mkfifo "$dir/in"
+	exec {fd}<>"$dir/in"
+	HOME=$dir ip netns exec "$ns" timeout -k 5 900 "$@" <"$dir/in" >"$dir/out" 2>&1 &
+	pid=$!
+	printf -v "${name}_PID" %s "$pid"
+	printf -v "${name}_FD" %s "$fd"
+	defer "kill -CONT $pid 2>/dev/null; pkill -CONT -P $pid; kill $pid 2>/dev/null"
+	IOP_MARK[$name]=0
+}
+declare -A IOP_MARK
+
+# iop_child NAME: the client's own pid
+iop_child() {
+	local p=${1}_PID
+
+	pgrep -P "${!p}" | head -n 1
+}
+
+# iop_cmd NAME COMMAND: send a command line; what it prints from now on is
+# what iop_seen looks at
+iop_cmd() {
+	IOP_MARK[$1]=$(wc -l <"$TMPD/$1/out")
+	echo "$2" >"$TMPD/$1/in"
+}
+
+# iop_seen NAME REGEX: the client printed a line matching REGEX since its
+# last command
+iop_seen() {
+	tail -n +"$((${IOP_MARK[$1]} + 1))" "$TMPD/$1/out" | tr -d '\r' | grep -Eq "$2"
+}
+
+# iop_wait NAME REGEX [MSECS]: wait until iop_seen (default 60 s)
+iop_wait() {
+	busywait "${3:-60000}" iop_seen "$1" "$2"
+}
+
+# iop_stop NAME: SIGTERM to the client, wait for it to exit; its status
+iop_stop() {
+	local p=${1}_PID f=${1}_FD c fd rc
+
+	c=$(iop_child "$1")
+	[ -n "$c" ] && kill -CONT "$c" && kill -TERM "$c"
+	wait "${!p}"
+	rc=$?
+	fd=${!f}
+	exec {fd}>&-
+	return "$rc"
+}
+
+# iop_tail NAME [LINES]: the end of a client's output, as KTAP comments
+iop_tail() {
+	tr -d '\r' <"$TMPD/$1/out" 2>/dev/null | grep -v 'bit/s' | tail -n "${2:-15}" |
+		sed "s/^/#   $1: /"
+}
+
+# ---- registrations and calls in krtpd --------------------------------------
+
+# iop_registered USER ADDR TRANSPORT: krtpd has USER bound at ADDR over
+# TRANSPORT
+iop_registered() {
+	regs_json | jq -e --arg u "$1" --arg a "@$2" --arg t "$3" \
+		'[.[] | select(.user == $u and (.contact | contains($a)) and .transport == $t)] | length == 1' \
+		>/dev/null 2>&1
+}
+
+# iop_call_state: the state of krtpd's one call ("none" without one)
+iop_call_state() {
+	calls_json | jq -r 'if length == 1 then .[0].state else "calls: \(length)" end' 2>/dev/null
+}
+
+# ---- linphone ---------------------------------------------------------------
+
+# lp_start NAME NS ADDR USER TRANSPORT RTP_PORT [ARGS...]: linphonec as
+# USER over TRANSPORT (udp, tcp), media from RTP_PORT; registers at once
+lp_start() {
+	local name=$1 ns=$2 addr=$3 user=$4 tp=$5 rtp=$6 dir=$TMPD/$1
+
+	shift 6
+	mkdir -p "$dir/.local/share/linphone"
+	cat >"$dir/rc" <<EOF
+[sip]
+sip_port=$([ "$tp" = udp ] && echo "$SIP_PORT" || echo 0)
+sip_tcp_port=$([ "$tp" = tcp ] && echo "$SIP_PORT" || echo 0)
+sip_tls_port=0
+bind_address=$addr
+default_proxy=0
+[rtp]
+audio_rtp_port=$rtp
+# no hang-up when the other side is quiet (frozen, on hold)
+nortp_timeout=3600
+[sound]
+echocancellation=0
+[proxy_0]
+reg_proxy=<sip:$SIP_ADDR:$SIP_PORT;transport=$tp>
+reg_route=<sip:$SIP_ADDR:$SIP_PORT;transport=$tp;lr>
+reg_identity=sip:$user@$SIP_DOMAIN
+reg_expires=600
+reg_sendregister=1
+[auth_info_0]
+username=$user
+passwd=$user-pw
+EOF
+	iop_spawn "$name" "$ns" linphonec -c "$dir/rc" -d 6 -l "$dir/log" "$@"
+	iop_cmd "$name" "soundcard use files"
+}
+
+# lp_play NAME: play the test's WAV file into the call (instead of a
+# microphone)
+lp_play() {
+	iop_cmd "$1" "play $IOP_WAV"
+}
+
+# lp_state NAME REGEX: linphonec's "calls" table shows a call in a state
+# matching REGEX (StreamsRunning, Paused, PausedByRemote...)
+lp_state() {
+	iop_cmd "$1" calls
+	busywait 10000 iop_seen "$1" "^[0-9]+ +\| .*\| $2 "
+}
+
+# ---- baresip ----------------------------------------------------------------
+
+# bs_start NAME NS ADDR USER TRANSPORT [ARGS...]: baresip as USER over
+# TRANSPORT, answering calls at once; ARGS e.g. -e "/dial sip:..."
+bs_start() {
+	local name=$1 ns=$2 addr=$3 user=$4 tp=$5 dir=$TMPD/$1 uri
+
+	shift 5
+	mkdir -p "$dir"
+	sed "s/@ADDR@/$addr/" "$SIP_DIR/baresip/config" >"$dir/config"
+	# (";transport=udp" in the AOR next to auth_pass made baresip 1.0 fail
+	# its REGISTER with ENOSYS: UDP is named only in the outbound proxy)
+	uri="<sip:$user@$SIP_DOMAIN$([ "$tp" = udp ] || echo ";transport=$tp")>"
+	echo "$uri;auth_pass=$user-pw;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=$tp\";$(
+		)regint=600;audio_codecs=PCMU;ptime=20;answermode=auto" >"$dir/accounts"
+	iop_spawn "$name" "$ns" baresip -f "$dir" "$@" -t 800
+}
+
+# ---- media ----------------------------------------------------------------
+
+# iop_freeze PID... / iop_thaw PID...: stop and continue the clients
+iop_freeze() {
+	local p
+
+	for p in "$@"; do kill -STOP "$p"; done
+}
+
+iop_thaw() {
+	local p
+
+	for p in "$@"; do kill -CONT "$p"; done
+}
+
+# iop_settle: wait until krtp.ko's counters towards both sides stop moving
+# (the clients are frozen, the last packets land)
+iop_settle() {
+	local before now i
+
+	before=$(iop_sent "$CALLER4")/$(iop_sent "$CALLEE4")
+	for i in $(seq 20); do
+		sleep 0.5
+		now=$(iop_sent "$CALLER4")/$(iop_sent "$CALLEE4")
+		[ "$now" = "$before" ] && return 0
+		before=$now
+	done
+	return 1
+}
+
+# iop_media WHAT ALICE_GOT0 BOB_GOT0 PID...: with the clients PID...
+# frozen, krtp.ko forwarded towards each side exactly what reached it
+# since ALICE_GOT0 / BOB_GOT0 (nftables), and RTP flowed both ways
+# (>= IOP_MIN_RTP packets each); then thaws them
+IOP_MIN_RTP=50
+iop_media() {
+	local what=$1 a0=$2 b0=$3 a2b b2a
+
+	shift 3
+	iop_freeze "$@"
+	iop_settle
+	a2b=$(iop_sent "$CALLEE4")
+	b2a=$(iop_sent "$CALLER4")
+	check "$what: alice->bob: krtp.ko forwarded what bob received ($a2b)" "$a2b" \
+		$(($(iop_got "$bob") - b0))
+	check "$what: bob->alice: krtp.ko forwarded what alice received ($b2a)" "$b2a" \
+		$(($(iop_got "$alice") - a0))
+	check "$what: RTP both ways (>= $IOP_MIN_RTP packets each)" yes \
+		"$([ "$(iop_sent "$CALLEE4" rtp)" -ge "$IOP_MIN_RTP" ] &&
+		   [ "$(iop_sent "$CALLER4" rtp)" -ge "$IOP_MIN_RTP" ] && echo yes)"
+	iop_thaw "$@"
+}
+
+# iop_rtp_both N: RTP flows towards each side have forwarded >= N packets
+iop_rtp_both() {
+	[ "$(iop_sent "$CALLEE4" rtp)" -ge "$1" ] && [ "$(iop_sent "$CALLER4" rtp)" -ge "$1" ]
+} 2>/dev/null
