@@ -33,7 +33,12 @@ static struct natp_stats natp_stats;
 static struct tmr natp_tmr = { .idx = -1 };
 static uint32_t natp_seq;
 
-/* behind NAT: the Contact names another address than the REGISTER came from */
+/*
+ * behind NAT: the Contact names another IP than the REGISTER came from (the
+ * registrar then sends to the source, see REG_ContactTarget). Another port
+ * on the same IP is a UA that registers from one socket and listens on
+ * another, reached at its Contact: not pinged.
+ */
 static int natp_behind_nat(const struct reg_binding *b, struct tp_peer *dst)
 {
 	struct sockaddr_storage ss;
@@ -44,7 +49,7 @@ static int natp_behind_nat(const struct reg_binding *b, struct tp_peer *dst)
 		return 0;
 	if (TP_Resolve(u.host, u.host_v6, u.port ? u.port : 5060, &ss))
 		return 1;	/* a name: the registrar already sends to the source */
-	return !TP_SameAddr(&ss, &b->src.addr);
+	return !TP_SameIp(&ss, &b->src.addr);
 }
 
 static void natp_send(const char *user, struct reg_binding *b, const struct tp_peer *dst)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * NAT pings, what Kamailio's nathelper does with natping_interval and
- * sipping: a UDP binding whose Contact is not where its REGISTER came from
- * (the UA is behind NAT) gets an OPTIONS every nat_ping_interval seconds,
+ * sipping: a UDP binding whose Contact IP is not the one its REGISTER came
+ * from (the UA is behind NAT) gets an OPTIONS every nat_ping_interval seconds,
  * sent to that NAT address, so the NAT keeps the binding open for calls
  * to come in. Any response counts as alive; after nat_ping_failures pings
  * in a row go unanswered, the binding is unregistered (memory and store)

@@ -144,6 +144,8 @@ int main(void)
 
 	CHECK_EQ(reg("nat", "sip:nat@10.0.0.99:5060", "198.51.100.20:40000", TP_UDP, "", t0), 200);
 	CHECK_EQ(reg("open", "sip:open@192.0.2.50:5060", "192.0.2.50:5060", TP_UDP, "", t0), 200);
+	/* registered from another socket of the same host: reached at its Contact, not NAT */
+	CHECK_EQ(reg("tool", "sip:tool@192.0.2.51:5091", "192.0.2.51:40123", TP_UDP, "", t0), 200);
 	CHECK_EQ(reg("tcp", "sip:tcp@10.0.0.98:5060;transport=tcp", "198.51.100.21:40001",
 		     TP_TCP, "", t0), 200);
 	CHECK_EQ(reg("ob", "sip:ob@10.0.0.97:5060;ob", "198.51.100.22:40002", TP_UDP,
@@ -188,12 +190,13 @@ int main(void)
 	CHECK_EQ(st.unregistered, 1);
 	/* the others are untouched */
 	CHECK_EQ(lookup("open", t0 + 151), 1);
+	CHECK_EQ(lookup("tool", t0 + 151), 1);
 	CHECK_EQ(lookup("ob", t0 + 151), 1);
 	/* and the store no longer has it: a restart does not bring it back */
 	REG_Fini();
 	CHECK_EQ(REG_Init(&rc), 0);
 	RCU_ReadLock();
-	CHECK_EQ(REG_Load(t0 + 152), 3);
+	CHECK_EQ(REG_Load(t0 + 152), 4);
 	RCU_ReadUnlock();
 	CHECK_EQ(lookup("nat", t0 + 152), 0);
 
