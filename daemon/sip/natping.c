@@ -93,14 +93,17 @@ static int natp_visit(const char *user, struct reg_binding *b, void *arg)
 		return 0;
 	if (!b->ping_next)
 		b->ping_next = b->updated + natp_cfg.interval;
-	if (now < b->ping_next || !natp_behind_nat(b, &dst))
+	if (now < b->ping_next)
+		return 0;
+	/* due either way: a binding not behind NAT is looked at again an interval on */
+	b->ping_next = now + natp_cfg.interval;
+	if (!natp_behind_nat(b, &dst))
 		return 0;
 	if (b->ping_fail >= natp_cfg.failures) {
 		natp_stats.unregistered++;
 		return 1;
 	}
 	b->ping_fail++;
-	b->ping_next = now + natp_cfg.interval;
 	natp_send(user, b, &dst);
 	return 0;
 }
