@@ -90,13 +90,21 @@ static struct {
 } conn_names[CONN_NAMES];
 static unsigned int conn_names_next;
 
-void CONN_TlsName(const struct sockaddr_storage *addr, const char *name)
+/* the entry of addr, CONN_NAMES when it has none */
+static unsigned int conn_name_find(const struct sockaddr_storage *addr)
 {
 	unsigned int i;
 
 	for (i = 0; i < CONN_NAMES; i++)
 		if (conn_names[i].name[0] && TP_SameAddr(&conn_names[i].addr, addr))
 			break;
+	return i;
+}
+
+void CONN_TlsName(const struct sockaddr_storage *addr, const char *name)
+{
+	unsigned int i = conn_name_find(addr);
+
 	if (i == CONN_NAMES) {
 		i = conn_names_next;
 		conn_names_next = (conn_names_next + 1) % CONN_NAMES;
@@ -108,14 +116,12 @@ void CONN_TlsName(const struct sockaddr_storage *addr, const char *name)
 /* the name to verify for addr: its entry, else the IP as text */
 static void conn_tls_name(const struct sockaddr_storage *addr, char *out, size_t outsz)
 {
-	unsigned int i;
+	unsigned int i = conn_name_find(addr);
 
-	for (i = 0; i < CONN_NAMES; i++)
-		if (conn_names[i].name[0] && TP_SameAddr(&conn_names[i].addr, addr)) {
-			snprintf(out, outsz, "%s", conn_names[i].name);
-			return;
-		}
-	TP_IpStr(addr, out, outsz);
+	if (i < CONN_NAMES)
+		snprintf(out, outsz, "%s", conn_names[i].name);
+	else
+		TP_IpStr(addr, out, outsz);
 }
 
 static const char *conn_name(const struct conn *c)
