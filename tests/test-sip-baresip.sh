@@ -29,15 +29,7 @@ if [ "$media" = kernel ]; then
 fi
 sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
 # count what reaches baresip from the relay, without dropping it
-ip netns exec "$alice" nft -f - <<EOF
-table inet krtpbs {
-	counter rtp { }
-	chain in {
-		type filter hook input priority 0; policy accept;
-		ip saddr $SIP_ADDR udp sport $RELAY_MIN-$RELAY_MAX counter name rtp
-	}
-}
-EOF
+relay_media_counter "$alice"
 # and what reaches bob's RTCP port (the userspace relay's per-call
 # counters include RTCP, baresip sends some)
 ip netns exec "$bob" nft add counter inet krtptest rtcp
@@ -75,8 +67,7 @@ b2a() {
 	fi
 }
 alice_got() {
-	ip netns exec "$alice" nft -j list counter inet krtpbs rtp |
-		jq -r '.nftables[] | select(.counter) | .counter.packets'
+	relay_media_got "$alice"
 }
 enough() {
 	[ "$(b2a)" = 50 ] && [ "$(a2b)" -ge 100 ] 2>/dev/null

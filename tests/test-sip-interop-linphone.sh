@@ -34,7 +34,7 @@ ktap_print_header
 
 krtp_load || skip_all "insmod $KRTP_KO failed"
 sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
-iop_counter "$alice" && iop_counter "$bob" && iop_wav ||
+relay_media_counter "$alice" && relay_media_counter "$bob" && iop_wav ||
 	{ ktap_test_fail "counters and audio file"; ktap_finished; exit; }
 iop_users
 # baresip 1.0 gives up on a SHA-256 challenge (ENOSYS): offer MD5 alone
@@ -90,8 +90,8 @@ established() {
 lp_calls_bs() {
 	local tp=$1 a0 b0
 
-	a0=$(iop_got "$alice")
-	b0=$(iop_got "$bob")
+	a0=$(relay_media_got "$alice")
+	b0=$(relay_media_got "$bob")
 	iop_cmd lp "call sip:bob@$SIP_DOMAIN"
 	check "$tp: linphone->baresip: linphone connected" yes \
 		"$(iop_wait lp "Call [0-9]+ with sip:bob@.* connected" && echo yes)"
@@ -153,8 +153,8 @@ udp() {
 	no_call_left "udp: after baresip's BYE"
 
 	# 2. baresip calls linphone; linphone hangs up
-	a0=$(iop_got "$alice")
-	b0=$(iop_got "$bob")
+	a0=$(relay_media_got "$alice")
+	b0=$(relay_media_got "$bob")
 	bs_up bs2 udp -e "/dial sip:alice@$SIP_DOMAIN"
 	bs_calls_lp udp bs2 "$a0" "$b0"
 	iop_cmd lp terminate
@@ -182,8 +182,8 @@ tcp() {
 	check "tcp: baresip exits" 0 "$?"
 
 	# 4. baresip calls linphone; baresip hangs up
-	a0=$(iop_got "$alice")
-	b0=$(iop_got "$bob")
+	a0=$(relay_media_got "$alice")
+	b0=$(relay_media_got "$bob")
 	bs_up bs4 tcp -e "/dial sip:alice@$SIP_DOMAIN"
 	bs_calls_lp tcp bs4 "$a0" "$b0"
 	iop_stop bs4

@@ -47,18 +47,9 @@ table ip krtpnat {
 }
 EOF
 # what reaches home from the relay's ports, counted without dropping it
-ip netns exec "$home" nft -f - <<EOF
-table inet krtphome {
-	counter rtp { }
-	chain in {
-		type filter hook input priority 0; policy accept;
-		ip saddr $SIP_ADDR udp sport $RELAY_MIN-$RELAY_MAX counter name rtp
-	}
-}
-EOF
+relay_media_counter "$home"
 home_got() {
-	ip netns exec "$home" nft -j list counter inet krtphome rtp |
-		jq -r '.nftables[] | select(.counter) | .counter.packets'
+	relay_media_got "$home"
 }
 
 krtpd_config kernel "metrics_listen = 127.0.0.1:9090" "flow_timer = 5" \

@@ -40,18 +40,9 @@ sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
 { tls_ca "$PKI" && tls_cert "$PKI" krtpd "$SIP_DOMAIN" "$SIP_ADDR"; } ||
 	{ ktap_test_fail "certificates made with certtool"; ktap_finished; exit; }
 # what reaches baresip from the relay's ports, counted without dropping it
-ip netns exec "$alice" nft -f - <<EOF
-table inet krtpbs {
-	counter rtp { }
-	chain in {
-		type filter hook input priority 0; policy accept;
-		ip saddr $SIP_ADDR udp sport $RELAY_MIN-$RELAY_MAX counter name rtp
-	}
-}
-EOF
+relay_media_counter "$alice"
 alice_got() {
-	ip netns exec "$alice" nft -j list counter inet krtpbs rtp |
-		jq -r '.nftables[] | select(.counter) | .counter.packets'
+	relay_media_got "$alice"
 }
 
 krtpd_config kernel "listen_tls = $SIP_ADDR:$TLS_PORT" \

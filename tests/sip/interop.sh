@@ -44,26 +44,6 @@ iop_users() {
 	krtpd_users alice alice-pw bob bob-pw carol carol-pw
 }
 
-# iop_counter NS: count what reaches NS from the relay's media ports
-# (RTP and RTCP), without dropping it
-iop_counter() {
-	ip netns exec "$1" nft -f - <<EOF
-table inet krtpiop {
-	counter media { }
-	chain in {
-		type filter hook input priority 0; policy accept;
-		ip saddr $SIP_ADDR udp sport $RELAY_MIN-$RELAY_MAX counter name media
-	}
-}
-EOF
-}
-
-# iop_got NS: datagrams iop_counter counted so far
-iop_got() {
-	ip netns exec "$1" nft -j list counter inet krtpiop media |
-		jq -r '.nftables[] | select(.counter) | .counter.packets'
-}
-
 # iop_sent ADDR [rtp]: what krtp.ko's flows forwarded towards ADDR: RTP
 # and RTCP (stats.packets leaves RTCP out, rtcp_packets has it), or only
 # the RTP of the RTP flows
@@ -263,9 +243,9 @@ iop_media() {
 	a2b=$(iop_sent "$CALLEE4")
 	b2a=$(iop_sent "$CALLER4")
 	check "$what: alice->bob: krtp.ko forwarded what bob received ($a2b)" "$a2b" \
-		$(($(iop_got "$bob") - b0))
+		$(($(relay_media_got "$bob") - b0))
 	check "$what: bob->alice: krtp.ko forwarded what alice received ($b2a)" "$b2a" \
-		$(($(iop_got "$alice") - a0))
+		$(($(relay_media_got "$alice") - a0))
 	check "$what: RTP both ways (>= $IOP_MIN_RTP packets each)" yes \
 		"$([ "$(iop_sent "$CALLEE4" rtp)" -ge "$IOP_MIN_RTP" ] &&
 		   [ "$(iop_sent "$CALLER4" rtp)" -ge "$IOP_MIN_RTP" ] && echo yes)"

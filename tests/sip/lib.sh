@@ -232,6 +232,26 @@ tls_cert() {
 		--template "$dir/$name.tmpl" --outfile "$dir/$name.pem" >/dev/null 2>&1
 }
 
+# relay_media_counter NS: count what reaches NS from the relay's media ports
+# (RTP and RTCP), without dropping it
+relay_media_counter() {
+	ip netns exec "$1" nft -f - <<EOF
+table inet krtprelay {
+	counter media { }
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip saddr $SIP_ADDR udp sport $RELAY_MIN-$RELAY_MAX counter name media
+	}
+}
+EOF
+}
+
+# relay_media_got NS: datagrams relay_media_counter counted so far
+relay_media_got() {
+	ip netns exec "$1" nft -j list counter inet krtprelay media |
+		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+
 # ---- baresip ----------------------------------------------------------------
 
 # baresip_run NS ADDR NAME ACCOUNT [BARESIP_ARGS...]: baresip headless in NS,
