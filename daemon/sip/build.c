@@ -95,8 +95,44 @@ static void bld_copy_hdr(struct sip_buf *b, const struct sip_hdr *h)
 	/* a header line ends with LF; bare-LF senders still get CRLF-free copies */
 }
 
+void BLD_TopVia(struct sip_buf *b, const struct sip_msg *m, const char *src_ip,
+		unsigned int src_port)
+{
+	const struct sip_via *v = &m->via[0];
+	struct sip_str rest = v->raw;
+
+	SB_LIT(b, "Via: ");
+	if (v->rport && !v->rport_val.len) {
+		size_t pre = v->rport_val.s - v->raw.s;
+
+		SB_Add(b, v->raw.s, pre);
+		SB_Addf(b, "=%u", src_port);
+		rest.s += pre;
+		rest.len -= pre;
+	}
+	SB_Str(b, rest);
+	if (!v->received.len && (v->rport || !STR_Eq(v->host, STR_C(src_ip))))
+		SB_Addf(b, ";received=%s", src_ip);
+	SB_LIT(b, "\r\n");
+}
+
+void BLD_RestOfLine(struct sip_buf *b, const struct sip_hdr *h, struct sip_str after,
+		    const char *name)
+{
+	const char *p = after.s + after.len, *end = h->value.s + h->value.len;
+
+	while (p < end && (*p == ',' || *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	if (p >= end)
+		return;
+	SB_Addf(b, "%s: ", name);
+	SB_Add(b, p, end - p);
+	SB_LIT(b, "\r\n");
+}
+
 void BLD_ResponseStart(struct sip_buf *b, const struct sip_msg *m, int status,
-		       const char *reason, const char *to_tag)
+		       const char *reason, const char *to_tag, const char *src_ip,
+		       unsigned int src_port)
 {
 	int i;
 
@@ -106,6 +142,13 @@ void BLD_ResponseStart(struct sip_buf *b, const struct sip_msg *m, int status,
 
 		switch (h->id) {
 		case SIP_H_VIA:
+			if (src_ip && m->nvia && m->via[0].hdr == i) {
+				BLD_TopVia(b, m, src_ip, src_port);
+				BLD_RestOfLine(b, h, m->via[0].raw, "Via");
+				break;
+			}
+			bld_copy_hdr(b, h);
+			break;
 		case SIP_H_FROM:
 		case SIP_H_CALL_ID:
 		case SIP_H_CSEQ:

@@ -39,10 +39,26 @@ void SB_Addf(struct sip_buf *b, const char *fmt, ...) __attribute__((format(prin
  * Start a response to request m: status line, every Via, From, To (adding
  * to_tag when the To has none and to_tag is non-NULL), Call-ID, CSeq and
  * Server. The caller adds its own headers, then calls BLD_ResponseEnd.
- * Headers missing from m (a 400 to a broken request) are left out.
+ * Headers missing from m (a 400 to a broken request) are left out. With
+ * src_ip (the address the request came from), the top Via gets received=
+ * and a valueless rport its value, as the server transport adds them on
+ * receipt (RFC 3261 §18.2.1, RFC 3581 §4); NULL copies the Vias unchanged.
  */
 void BLD_ResponseStart(struct sip_buf *b, const struct sip_msg *m, int status,
-		       const char *reason, const char *to_tag);
+		       const char *reason, const char *to_tag, const char *src_ip,
+		       unsigned int src_port);
+
+/*
+ * m's top Via as one "Via:" line, with received= (when the sent-by host is
+ * not src_ip, or rport was asked for) and rport=src_port (when rport has no
+ * value) added. m must have a parsed Via.
+ */
+void BLD_TopVia(struct sip_buf *b, const struct sip_msg *m, const char *src_ip,
+		unsigned int src_port);
+
+/* The values of multi-value header line h that follow element `after`, as a new line. */
+void BLD_RestOfLine(struct sip_buf *b, const struct sip_hdr *h, struct sip_str after,
+		    const char *name);
 /* Content-Length and the empty line, then the body (may be NULL). */
 void BLD_ResponseEnd(struct sip_buf *b, const char *body, size_t len);
 

@@ -48,7 +48,15 @@ void prx_reply(const struct sip_msg *m, const struct tp_peer *src, struct txn *s
 		return;
 	BLD_ToTag(m, tag, sizeof(tag));
 	SB_Init(&b, prx_buf, PRX_BUFSZ);
-	BLD_ResponseStart(&b, m, status, reason, tag);
+	if (src) {
+		char ip[64];
+
+		/* RFC 3261 §18.2.1, RFC 3581 §4: the UA learns its public address */
+		TP_IpStr(&src->addr, ip, sizeof(ip));
+		BLD_ResponseStart(&b, m, status, reason, tag, ip, TP_Port(&src->addr));
+	} else {
+		BLD_ResponseStart(&b, m, status, reason, tag, NULL, 0);
+	}
 	if (hdrs)
 		SB_Add(&b, hdrs, hdrslen);
 	BLD_ResponseEnd(&b, NULL, 0);
@@ -64,42 +72,13 @@ void prx_reply(const struct sip_msg *m, const struct tp_peer *src, struct txn *s
 	}
 }
 
-/* Copy the received top Via with received= and rport= filled in (RFC 3581). */
+/* The received top Via with received= and rport= filled in (RFC 3581). */
 static void prx_add_top_via(struct sip_buf *b, const struct sip_msg *m, const struct tp_peer *src)
 {
-	const struct sip_via *v = &m->via[0];
 	char ip[64];
-	struct sip_str rest = v->raw;
 
 	TP_IpStr(&src->addr, ip, sizeof(ip));
-	SB_LIT(b, "Via: ");
-	if (v->rport && !v->rport_val.len) {
-		size_t pre = v->rport_val.s - v->raw.s;
-
-		SB_Add(b, v->raw.s, pre);
-		SB_Addf(b, "=%u", TP_Port(&src->addr));
-		rest.s += pre;
-		rest.len -= pre;
-	}
-	SB_Str(b, rest);
-	if (!v->received.len && (v->rport || !STR_Eq(v->host, STR_C(ip))))
-		SB_Addf(b, ";received=%s", ip);
-	SB_LIT(b, "\r\n");
-}
-
-/* The remaining values of a multi-value header line after element `after`. */
-static void prx_rest_of_line(struct sip_buf *b, const struct sip_hdr *h, struct sip_str after,
-			     const char *name)
-{
-	const char *p = after.s + after.len, *end = h->value.s + h->value.len;
-
-	while (p < end && (*p == ',' || *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-		p++;
-	if (p >= end)
-		return;
-	SB_Addf(b, "%s: ", name);
-	SB_Add(b, p, end - p);
-	SB_LIT(b, "\r\n");
+	BLD_TopVia(b, m, ip, TP_Port(&src->addr));
 }
 
 /*
@@ -151,7 +130,7 @@ void prx_build_request(struct sip_buf *b, const struct sip_msg *m, const struct 
 		case SIP_H_VIA:
 			if (m->via[0].hdr == i) {
 				prx_add_top_via(b, m, f->src);
-				prx_rest_of_line(b, h, m->via[0].raw, "Via");
+				BLD_RestOfLine(b, h, m->via[0].raw, "Via");
 			} else {
 				SB_Add(b, h->line, h->line_len);
 			}
@@ -173,7 +152,7 @@ void prx_build_request(struct sip_buf *b, const struct sip_msg *m, const struct 
 			if (!any || last < 0)
 				SB_Add(b, h->line, h->line_len);
 			else
-				prx_rest_of_line(b, h, m->route[last].raw, "Route");
+				BLD_RestOfLine(b, h, m->route[last].raw, "Route");
 			break;
 		}
 		case SIP_H_CONTENT_LENGTH:
@@ -219,7 +198,7 @@ void prx_build_response(struct sip_buf *b, const struct sip_msg *m, const char *
 		const struct sip_hdr *h = &m->hdrs[i];
 
 		if (h->id == SIP_H_VIA && m->via[0].hdr == i)
-			prx_rest_of_line(b, h, m->via[0].raw, "Via");
+			BLD_RestOfLine(b, h, m->via[0].raw, "Via");
 		else if (h->id != SIP_H_CONTENT_LENGTH)
 			SB_Add(b, h->line, h->line_len);
 	}

@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	/* a 400 (or any reply) can be built from whatever was understood */
 	SB_Init(&b, out, sizeof(out));
-	BLD_ResponseStart(&b, m, r ? 400 : 200, r ? m->err : NULL, "tag");
+	BLD_ResponseStart(&b, m, r ? 400 : 200, r ? m->err : NULL, "tag", "192.0.2.1", 5060);
 	BLD_ResponseEnd(&b, NULL, 0);
 	if (r)
 		goto out;

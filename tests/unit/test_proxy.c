@@ -207,6 +207,32 @@ static void test_basics(void)
 	CHECK(has(s, "Accept: application/sdp"));
 	CHECK(has(s, "Supported:"));
 
+	/*
+	 * A phone behind NAT learns its public address from krtpd's own
+	 * responses (RFC 3581 §4): received= and the rport value on the top Via
+	 * only; the Vias below and on the same line pass unchanged.
+	 */
+	nsent = 0;
+	feed(5070, "OPTIONS sip:krtp.test SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.168.1.20:5062;rport;branch=z9hG4bKnat1, SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKx\r\n"
+	     "Via: SIP/2.0/TCP 10.1.1.1;branch=z9hG4bKy\r\n"
+	     "Call-ID: nat1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+	     "From: <sip:alice@krtp.test>;tag=o\r\nTo: <sip:krtp.test>\r\nContent-Length: 0\r\n\r\n");
+	s = find(5070, 200, "OPTIONS");
+	CHECK(s != NULL);
+	CHECK(has(s, "\r\nVia: SIP/2.0/UDP 192.168.1.20:5062;rport=5070;branch=z9hG4bKnat1;received=127.0.0.1\r\n"
+		     "Via: SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKx\r\n"
+		     "Via: SIP/2.0/TCP 10.1.1.1;branch=z9hG4bKy\r\n"));
+	/* sent-by already the source and no rport: the Via is left as it is */
+	nsent = 0;
+	feed(5070, "OPTIONS sip:krtp.test SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKnat2\r\n"
+	     "Call-ID: nat2\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+	     "From: <sip:alice@krtp.test>;tag=o\r\nTo: <sip:krtp.test>\r\nContent-Length: 0\r\n\r\n");
+	s = find(5070, 200, "OPTIONS");
+	CHECK(s != NULL);
+	CHECK(has(s, "\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKnat2\r\nCall-ID: nat2\r\n"));
+
 	nsent = 0;
 	feed(5070, "OPTIONS sip:krtp.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;rport\r\n"
 	     "From: <sip:a@b>;tag=1\r\nTo: <sip:krtp.test>\r\nCSeq: 1 OPTIONS\r\n\r\n");
