@@ -16,6 +16,16 @@
  *   address only           accept that address; learn the port, then lock
  *   address and port       accept exactly that source
  * Once locked, packets from any other source are dropped and counted.
+ *
+ * SRTP (RFC 3711, RFC 7714): a flow may carry an SRTP context for what
+ * arrives (KRTP_A_FLOW_SRTP_IN: authenticate, check replay, decrypt) and one
+ * for what leaves (KRTP_A_FLOW_SRTP_OUT: encrypt, add the tag). With IN only
+ * the flow turns SRTP into RTP, with OUT only RTP into SRTP, with both it
+ * bridges two SRTP legs with different keys. RTCP on the flow (muxed, or
+ * KRTP_FLOW_F_RTCP) is SRTCP with the same master key. Packets that are
+ * neither RTP nor RTCP pass untouched (KRTP_FLOW_F_STRICT_RTP drops them).
+ * Keys are write-only: replies, dumps and events carry only
+ * KRTP_A_SRTP_SUITE inside the nest, which tells the direction.
  */
 #ifndef _UAPI_LINUX_KRTP_H
 #define _UAPI_LINUX_KRTP_H
@@ -53,6 +63,26 @@ enum krtp_del_reason {
 	KRTP_DEL_REASON_IDLE,		/* idle with KRTP_A_FLOW_IDLE_DELETE set */
 };
 
+/* SRTP protection profiles (KRTP_A_SRTP_SUITE), names as in RFC 4568/7714 */
+enum krtp_srtp_suite {
+	/* AES-128 counter mode, HMAC-SHA1 tag of 80 bits (SRTP and SRTCP) */
+	KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80 = 1,
+	/* the same with a 32-bit SRTP tag; SRTCP keeps 80 bits (RFC 4568 6.2.1) */
+	KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32,
+	/* AES-128 GCM, 128-bit tag, 96-bit master salt (RFC 7714) */
+	KRTP_SRTP_SUITE_AEAD_AES_128_GCM,
+};
+
+/* master key length of every suite (KRTP_A_SRTP_MASTER_KEY) */
+#define KRTP_SRTP_MASTER_KEY_LEN	16
+/* master salt length (KRTP_A_SRTP_MASTER_SALT): AES-CM suites and GCM */
+#define KRTP_SRTP_MASTER_SALT_LEN	14
+#define KRTP_SRTP_GCM_MASTER_SALT_LEN	12
+/* replay window in packets (KRTP_A_SRTP_REPLAY_WINDOW): default and range */
+#define KRTP_SRTP_REPLAY_WINDOW_DEFAULT	128
+#define KRTP_SRTP_REPLAY_WINDOW_MIN	64
+#define KRTP_SRTP_REPLAY_WINDOW_MAX	4096
+
 /*
  * An endpoint: one address (IPv4 or IPv6) and a UDP port. Addresses and
  * ports are in network byte order. Used nested in KRTP_A_FLOW_LOCAL, _PEER,
@@ -88,6 +118,8 @@ enum {
 	KRTP_A_STATS_RTP_JITTER_USECS,	/* u32: the same in microseconds */
 	KRTP_A_STATS_FLOWS,		/* u32: flows installed (namespace only) */
 	KRTP_A_STATS_PACKETS_TOTAL,	/* u64: packets seen on flows, forwarded or dropped */
+	KRTP_A_STATS_SRTP_AUTH_FAIL,	/* u64: dropped, SRTP/SRTCP tag wrong or packet too short */
+	KRTP_A_STATS_SRTP_REPLAY,	/* u64: dropped, SRTP/SRTCP index replayed or too old */
 
 	__KRTP_A_STATS_MAX,
 	KRTP_A_STATS_MAX = __KRTP_A_STATS_MAX - 1
@@ -110,9 +142,42 @@ enum {
 	KRTP_A_FLOW_STATS,		/* nest STATS (read-only) */
 	KRTP_A_FLOW_DEL_REASON,		/* u32 enum krtp_del_reason (notifications) */
 	KRTP_A_FLOW_PAD,
+	KRTP_A_FLOW_SRTP_IN,		/* nest SRTP: decrypt what arrives (SRTP in) */
+	KRTP_A_FLOW_SRTP_OUT,		/* nest SRTP: encrypt what leaves (SRTP out) */
 
 	__KRTP_A_FLOW_MAX,
 	KRTP_A_FLOW_MAX = __KRTP_A_FLOW_MAX - 1
+};
+
+/*
+ * An SRTP crypto context, nested in KRTP_A_FLOW_SRTP_IN or _SRTP_OUT of
+ * KRTP_CMD_FLOW_NEW. SUITE, MASTER_KEY and MASTER_SALT are required; the
+ * salt length must be the suite's (14 bytes, 12 for GCM). Session keys are
+ * derived once, at flow creation (RFC 3711 4.3, key derivation rate 0), and
+ * the master key is then wiped. No MKI. The context follows one RTP stream
+ * (one SSRC); ROC and replay state are per flow direction. In replies,
+ * dumps and events the nest holds KRTP_A_SRTP_SUITE only.
+ */
+enum {
+	KRTP_A_SRTP_SUITE = 1,		/* u32 enum krtp_srtp_suite */
+	KRTP_A_SRTP_MASTER_KEY,		/* binary, KRTP_SRTP_MASTER_KEY_LEN, write-only */
+	KRTP_A_SRTP_MASTER_SALT,	/* binary, 14 or 12 (GCM) bytes, write-only */
+	/*
+	 * u32 packets, KRTP_SRTP_REPLAY_WINDOW_MIN..MAX, default 128: how far
+	 * behind the highest index an SRTP/SRTCP packet may arrive (IN only)
+	 */
+	KRTP_A_SRTP_REPLAY_WINDOW,
+	/*
+	 * u32 rollover counter of the first packet, default 0 (RFC 3711
+	 * 3.3.1); for a stream that is already running, e.g. a re-keyed or
+	 * re-adopted call
+	 */
+	KRTP_A_SRTP_ROC,
+	/* u32 SRTCP index of the next packet sent, < 2^31, default 0 (OUT only) */
+	KRTP_A_SRTP_SRTCP_INDEX,
+
+	__KRTP_A_SRTP_MAX,
+	KRTP_A_SRTP_MAX = __KRTP_A_SRTP_MAX - 1
 };
 
 /*
