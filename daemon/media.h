@@ -64,6 +64,15 @@ int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *si
 /* The matching SDP answer from the other leg; programs the flows. Same returns. */
 int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
 	       const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen);
+/*
+ * SDP from leg `from` that answers no offer: a 2xx or 18x repeating the
+ * session description of an exchange already complete (RFC 3261 §13.2.1,
+ * RFC 6337 §3.1), e.g. after an early UPDATE from the callee. Rewritten with
+ * the relay ports the other leg already sends to; nothing is reprogrammed.
+ * -ENOENT without the call, -EINVAL when its m= lines are not the call's.
+ */
+int MED_Repeat(const char *call_key, enum med_leg from, const char *sdp, size_t len,
+	       char *out, size_t outsz, size_t *outlen);
 /* The call ended (BYE, CANCEL, failure, timeout): delete its flows, free its ports. */
 void MED_Delete(const char *call_key);
 

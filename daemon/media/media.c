@@ -579,6 +579,59 @@ out:
 	return err;
 }
 
+int MED_Repeat(const char *call_key, enum med_leg from, const char *sdp, size_t len,
+	       char *out, size_t outsz, size_t *outlen)
+{
+	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
+	struct med_call *c;
+	struct sdp *s;
+	unsigned int i;
+	int err;
+
+	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
+		return -EINVAL;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (sdp_parse(sdp, len, s)) {
+		free(s);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&med_lock);
+	c = med_up ? med_call_find(call_key) : NULL;
+	if (!c) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (s->nmedia != c->nstreams) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < s->nmedia; i++) {
+		const struct med_stream *st = c->streams[i];
+		const struct sdp_media *m = &s->media[i];
+
+		if (!st || !st->pa || !st->pb)
+			continue;	/* never anchored: as MED_Answer lets it through */
+		anchors[i].anchored = true;
+		if (!m->port || !m->udp)
+			continue;	/* rejected: shown as port 0 */
+		if (sdp_media_addr(s, i)->family != c->family) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		/* the port the other leg already sends to */
+		anchors[i].rtp_port = from == MED_LEG_B ? st->pa : st->pb;
+		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
+	}
+	err = sdp_rewrite(sdp, len, s, c->family == AF_INET6 ? &med_relay_txt6 : &med_relay_txt4,
+			  anchors, out, outsz, outlen);
+out:
+	pthread_mutex_unlock(&med_lock);
+	free(s);
+	return err;
+}
+
 void MED_Delete(const char *call_key)
 {
 	struct med_call *c;

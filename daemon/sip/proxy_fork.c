@@ -312,6 +312,14 @@ static int prx_answer_sdp(struct prx_ctx *ctx, struct prx_branch *br, const stru
 	int r = MED_Answer(ctx->call_id, ctx->answer_leg, (const void *)&br->dst.addr, m->body.s,
 			   m->body.len, prx_sdp, PRX_BUFSZ, &outlen);
 
+	/*
+	 * Not an answer (the exchange was completed by a reliable 18x or an
+	 * UPDATE): a repeat of the callee's SDP, which must still show only
+	 * the relay, never the callee's own address.
+	 */
+	if (r == -EINVAL)
+		r = MED_Repeat(ctx->call_id, ctx->answer_leg, m->body.s, m->body.len, prx_sdp,
+			       PRX_BUFSZ, &outlen);
 	if (!r) {
 		*body = prx_sdp;
 		*bodylen = outlen;

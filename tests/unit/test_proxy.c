@@ -1169,9 +1169,26 @@ static void test_media_early_update_callee(void)
 	send_rtp(d2, (uint16_t)pb, 5, 1);
 	CHECK_EQ(count_rx(a1, 5), 5);
 
-	/* the INVITE's 200 (no SDP: the offer was answered in the 183), ACK, BYE */
-	respond(5100, &inv, 200, "d7", "");
-	CHECK(find(5070, 200, "INVITE") != NULL);
+	/*
+	 * The INVITE's 200 repeats dave's current SDP, as RFC 3261 §13.2.1 and
+	 * RFC 6337 §3.1 let it (the offer was answered in the 183). It is no
+	 * answer to anything, but alice must still see only the relay: the
+	 * port she sends to already, never dave's dp2.
+	 */
+	snprintf(sdp, sizeof(sdp), sdp_fmt, "dave", 2, dp2);
+	snprintf(hdr, sizeof(hdr), "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(sdp), sdp);
+	nsent = 0;
+	respond(5100, &inv, 200, "d7", hdr);
+	s = find(5070, 200, "INVITE");
+	CHECK_EQ(sdp_port(s), pa);
+	snprintf(hdr, sizeof(hdr), "m=audio %u ", dp2);
+	CHECK(s && !has(s, hdr));
+	/* and the media path is as it was */
+	send_rtp(a1, (uint16_t)pa, 4, 20);
+	CHECK_EQ(count_rx(d2, 4), 4);
+	send_rtp(d2, (uint16_t)pb, 3, 20);
+	CHECK_EQ(count_rx(a1, 3), 3);
 	feed(5070, "ACK sip:dave@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKme4", "me-call", "1 ACK")
 	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Length: 0\r\n\r\n", 5070, route);
 	nsent = 0;
