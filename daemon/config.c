@@ -40,6 +40,9 @@ static void cnf_defaults(void)
 	cnf.auth_calls = 1;
 	snprintf(cnf.state_db, sizeof(cnf.state_db), "/var/lib/krtpd/state.db");
 	snprintf(cnf.control_socket, sizeof(cnf.control_socket), "/run/krtpd/krtpd.sock");
+	snprintf(cnf.redis.server, sizeof(cnf.redis.server), "127.0.0.1:6379");
+	snprintf(cnf.redis.prefix, sizeof(cnf.redis.prefix), "krtpd:");
+	cnf.redis.timeout_ms = 500;
 	cnf.log_level = LOGL_INFO;
 	cnf.min_expires = 60;
 	cnf.max_expires = 3600;
@@ -289,9 +292,50 @@ static int cnf_trunk(const char *v)
 	return 0;
 }
 
+/* store = sqlite | redis, and where Redis is (sto_redis_config) */
+static int cnf_set_store(const char *key, const char *v)
+{
+	struct sto_redis_config *r = &cnf.redis;
+
+	if (!strcmp(key, "store")) {
+		if (strcasecmp(v, "sqlite") && strcasecmp(v, "redis")) {
+			fprintf(stderr, "krtpd: store must be sqlite or redis, not \"%s\"\n", v);
+			return -1;
+		}
+		cnf.store_redis = !strcasecmp(v, "redis");
+		return 0;
+	}
+	if (!strcmp(key, "redis")) {
+		if (!*v || (!strncmp(v, "unix:", 5) && v[5] != '/')) {
+			fprintf(stderr, "krtpd: redis must be HOST[:PORT] or unix:/PATH, not \"%s\"\n",
+				v);
+			return -1;
+		}
+		return cnf_str(key, v, r->server, sizeof(r->server));
+	}
+	if (!strcmp(key, "redis_password"))
+		return cnf_str(key, v, r->password, sizeof(r->password));
+	if (!strcmp(key, "redis_db"))
+		return cnf_uint(key, v, 0, 1000000, &r->db);
+	if (!strcmp(key, "redis_prefix"))
+		return cnf_str(key, v, r->prefix, sizeof(r->prefix));
+	if (!strcmp(key, "redis_timeout"))
+		return cnf_uint(key, v, 10, 10000, &r->timeout_ms);
+	if (!strcmp(key, "node_name")) {
+		if (strpbrk(v, " \t")) {
+			fprintf(stderr, "krtpd: node_name must not contain spaces\n");
+			return -1;
+		}
+		return cnf_str(key, v, r->node, sizeof(r->node));
+	}
+	return 1;
+}
+
 /* One setting from the file or from -o/flags. */
 static int cnf_set(const char *key, const char *v, int from_file)
 {
+	int r;
+
 	if (!strcmp(key, "listen")) {
 		if (from_file && cnf_listen_cli)
 			return 0;
@@ -417,6 +461,9 @@ static int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_uint(key, v, 0, 3600, &cnf.dns.negative_ttl);
 	if (!strcmp(key, "trunk"))
 		return cnf_trunk(v);
+	r = cnf_set_store(key, v);
+	if (r <= 0)
+		return r;
 	return cnf_set_limit(key, v);
 }
 

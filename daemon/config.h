@@ -8,6 +8,7 @@
 #define KRTPD_CONFIG_H
 
 #include "media.h"
+#include "store.h"
 #include "sip/limits.h"
 #include "sip/dns.h"
 #include "sip/msg.h"
@@ -30,6 +31,8 @@ struct cnf {
 	char digest_algorithms[32];	/* challenges offered, in order */
 	int auth_calls;			/* proxy-authenticate callers in our domains */
 	char state_db[256];
+	int store_redis;		/* store = redis: bindings in Redis */
+	struct sto_redis_config redis;	/* redis, redis_password, redis_db, ... */
 	char control_socket[256];
 	char pid_file[256];
 	int log_level;

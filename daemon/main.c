@@ -253,6 +253,20 @@ int main(int argc, char **argv)
 		goto out_rcu;
 	if (STO_Init(c->state_db))
 		goto out_loop;
+	if (c->store_redis) {
+		struct sto_redis_config rc = c->redis;
+
+		/* by default a node is named after its host and first SIP port */
+		if (!rc.node[0]) {
+			char host[64] = "krtpd";
+
+			gethostname(host, sizeof(host) - 1);
+			snprintf(rc.node, sizeof(rc.node), "%s:%u", host, TP_Port(&c->listen[0].addr));
+		}
+		if (STO_UseRedis(&rc))
+			goto out_store;
+		LOG_INFO("registrations are kept in redis %s", rc.server);
+	}
 	if (AUTH_Init(c->users_file, c->realm, c->nonce_lifetime) ||
 	    AUTH_SetAlgorithms(c->digest_algorithms))
 		goto out_store;

@@ -1,207 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SQLite store. Prepared statements are kept for the hot paths
- * (REGISTER refresh, call setup and teardown). Main thread only.
+ * The state store's common part: which backend holds what, group commit,
+ * the commit hooks and the commit metrics. Dialogs always go to SQLite
+ * (store_sqlite.c); bindings go there too, or to Redis (store_redis.c)
+ * after STO_UseRedis(). Main thread only.
  */
 #include <errno.h>
-#include <limits.h>
-#include <pthread.h>
 #include <time.h>
-#include <unistd.h>
-#include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
-#include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_redis.h"
+#include "store_sqlite.h"
 
-static sqlite3 *sto_db;
-static sqlite3_stmt *sto_bput, *sto_bdel, *sto_dput, *sto_ddel;
-
-/* the checkpoint thread: its own connection; sto_ckpt_lock guards sto_ckpt_stop */
-static pthread_t sto_ckpt_thread;
-static int sto_ckpt_running;
-static pthread_mutex_t sto_ckpt_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t sto_ckpt_cond = PTHREAD_COND_INITIALIZER;
-static int sto_ckpt_stop;
-static char sto_path[PATH_MAX];
+static int sto_redis;		/* bindings are in Redis */
+static int sto_open;
 static void (*sto_commit_hooks[4])(int err);
 static int sto_ncommit_hooks;
 
-/* Copy the WAL into the database once a second; the fsync happens here. */
-static void *sto_ckpt_main(void *arg)
-{
-	sqlite3 *db = NULL;
-
-	(void)arg;
-	if (sqlite3_open_v2(sto_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db, 100);
-	pthread_mutex_lock(&sto_ckpt_lock);
-	while (!sto_ckpt_stop) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&sto_ckpt_cond, &sto_ckpt_lock, &ts);
-		if (sto_ckpt_stop)
-			break;
-		pthread_mutex_unlock(&sto_ckpt_lock);
-		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		pthread_mutex_lock(&sto_ckpt_lock);
-	}
-	pthread_mutex_unlock(&sto_ckpt_lock);
-	sqlite3_close(db);
-	return NULL;
-}
-
 /*
- * WAL with synchronous=NORMAL: a commit is a write() into the WAL, which
- * survives kill -9; fsync happens only at checkpoints, and those run in a
- * thread of their own (sto_ckpt_main) so the SIP loop never waits on the
- * disk. WITHOUT ROWID tables touch one b-tree per write.
+ * Group commit: between STO_BatchBegin() and STO_BatchCommit(), SQLite
+ * writes share one transaction and Redis writes one MULTI/EXEC, sent in
+ * one round trip.
  */
-static const char sto_schema[] =
-	"PRAGMA page_size=1024;"
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA wal_autocheckpoint=0;"
-	"PRAGMA synchronous=NORMAL;"
-	"CREATE TABLE IF NOT EXISTS registrations ("
-	" aor TEXT NOT NULL, domain TEXT, contact TEXT NOT NULL, expires INTEGER NOT NULL,"
-	" call_id TEXT, cseq INTEGER, source TEXT, proto INTEGER,"
-	" instance TEXT, reg_id INTEGER, path TEXT,"
-	" PRIMARY KEY (aor, contact)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS dialogs ("
-	" call_id TEXT PRIMARY KEY, a_tag TEXT, b_tag TEXT, a_from TEXT, b_to TEXT,"
-	" a_contact TEXT, b_contact TEXT, a_route TEXT, b_route TEXT, a_peer TEXT, b_peer TEXT,"
-	" a_cseq INTEGER, b_cseq INTEGER, created INTEGER) WITHOUT ROWID;";
-
-static int sto_err(const char *what)
-{
-	LOG_ERR("state store: %s: %s", what, sqlite3_errmsg(sto_db));
-	return -EIO;
-}
-
-/* mkdir -p for the directory holding path */
-static void sto_mkdirs(const char *path)
-{
-	char d[PATH_MAX];
-	char *p;
-
-	snprintf(d, sizeof(d), "%s", path);
-	p = strrchr(d, '/');
-	if (!p || p == d)
-		return;
-	*p = '\0';
-	for (p = d + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(d, 0700);
-		*p = '/';
-	}
-	mkdir(d, 0700);
-}
-
-static void sto_emit(struct met_out *o);
+static int sto_batching;
 
 /*
- * A store written before outbound and Path support lacks their columns:
- * add them (the bindings it holds have neither).
- */
-static int sto_migrate(void)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(sto_db, "SELECT path FROM registrations LIMIT 0", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_finalize(st);
-		return 0;
-	}
-	LOG_INFO("state store: adding outbound and Path columns to registrations");
-	return sqlite3_exec(sto_db, "ALTER TABLE registrations ADD COLUMN instance TEXT;"
-			    "ALTER TABLE registrations ADD COLUMN reg_id INTEGER;"
-			    "ALTER TABLE registrations ADD COLUMN path TEXT;",
-			    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-}
-
-int STO_Init(const char *path)
-{
-	MET_AddSource(sto_emit);
-	if (strcmp(path, ":memory:"))
-		sto_mkdirs(path);
-	if (sqlite3_open(path, &sto_db) != SQLITE_OK) {
-		LOG_ERR("cannot open state store %s: %s", path, sqlite3_errmsg(sto_db));
-		sqlite3_close(sto_db);
-		sto_db = NULL;
-		return -EIO;
-	}
-	sqlite3_busy_timeout(sto_db, 1000);
-	if (sqlite3_exec(sto_db, sto_schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sto_migrate())
-		goto err;
-	if (sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO registrations VALUES "
-			       "(?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_bput, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sto_db, "DELETE FROM registrations WHERE aor=? AND contact=?",
-			       -1, &sto_bdel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO dialogs VALUES "
-			       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_dput, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sto_db, "DELETE FROM dialogs WHERE call_id=?", -1, &sto_ddel,
-			       NULL) != SQLITE_OK)
-		goto err;
-	if (strcmp(path, ":memory:")) {
-		snprintf(sto_path, sizeof(sto_path), "%s", path);
-		sto_ckpt_stop = 0;
-		sto_ckpt_running = !pthread_create(&sto_ckpt_thread, NULL, sto_ckpt_main, NULL);
-	}
-	return 0;
-err:
-	sto_err(path);
-	STO_Fini();
-	return -EIO;
-}
-
-void STO_Fini(void)
-{
-	if (sto_db)
-		STO_BatchCommit(1);
-	if (sto_ckpt_running) {
-		pthread_mutex_lock(&sto_ckpt_lock);
-		sto_ckpt_stop = 1;
-		pthread_cond_signal(&sto_ckpt_cond);
-		pthread_mutex_unlock(&sto_ckpt_lock);
-		pthread_join(sto_ckpt_thread, NULL);
-		sto_ckpt_running = 0;
-	}
-	sqlite3_finalize(sto_bput);
-	sqlite3_finalize(sto_bdel);
-	sqlite3_finalize(sto_dput);
-	sqlite3_finalize(sto_ddel);
-	sto_bput = sto_bdel = sto_dput = sto_ddel = NULL;
-	if (sto_db) {
-		/* leave a compact file behind: everything in the database, no WAL */
-		sqlite3_wal_checkpoint_v2(sto_db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		sqlite3_close(sto_db);
-	}
-	sto_db = NULL;
-	sto_ncommit_hooks = 0;
-}
-
-/*
- * Group commit. One transaction per REGISTER was most of krtpd's cost per
- * REGISTER: WAL frames, POSIX lock calls and a write() each. In a batch the
- * first write opens a transaction that STO_BatchCommit() closes.
- */
-static int sto_batching, sto_in_txn;
-
-/*
- * What a commit costs the SIP loop: a group COMMIT, or one write outside a
- * batch (SQLite commits it by itself). Two clock reads per commit.
+ * What a commit costs the SIP loop: a group commit (SQLite COMMIT, Redis
+ * EXEC), or one write outside a batch. Two clock reads per commit.
  */
 static MET_HISTOGRAM(sto_commit_hist, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
 		     0.01, 0.025, 0.05, 0.1, 0.25, 1);
@@ -218,30 +44,67 @@ static double sto_clock(void)
 static void sto_emit(struct met_out *o)
 {
 	MET_Histogram(o, "krtpd_store_commit_seconds",
-		      "SQLite commit latency: group commits, and writes outside a batch.", NULL,
-		      &sto_commit_hist);
+		      "State store commit latency (SQLite, Redis): group commits, and writes "
+		      "outside a batch.", NULL, &sto_commit_hist);
 	MET_Counter(o, "krtpd_store_commit_errors_total",
-		    "Commits that failed and were rolled back.", NULL, sto_commit_errors);
+		    "Commits that failed and were rolled back or not acknowledged.", NULL,
+		    sto_commit_errors);
 }
 
-static int sto_exec(const char *sql)
+int STO_Init(const char *path)
 {
-	return sqlite3_exec(sto_db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : sto_err(sql);
+	int err;
+
+	MET_AddSource(sto_emit);
+	err = SQL_Open(path);
+	sto_open = !err;
+	return err;
 }
 
-static int sto_txn(void)
+int STO_UseRedis(const struct sto_redis_config *rc)
 {
-	if (!sto_batching || sto_in_txn)
-		return 0;
-	if (sto_exec("BEGIN"))
-		return -EIO;
-	sto_in_txn = 1;
-	return 0;
+	int err = RDS_Init(rc);
+
+	if (!err)
+		sto_redis = 1;
+	return err;
+}
+
+void STO_Fini(void)
+{
+	if (sto_open)
+		STO_BatchCommit(1);
+	if (sto_redis)
+		RDS_Fini();
+	SQL_Close();
+	sto_open = 0;
+	sto_redis = 0;
+	sto_ncommit_hooks = 0;
+}
+
+int STO_Writable(void)
+{
+	return sto_redis ? RDS_Connected() : SQL_IsOpen();
+}
+
+const char *STO_Node(void)
+{
+	return sto_redis ? RDS_Node() : "";
+}
+
+void STO_SetChangeHook(void (*fn)(const char *aor))
+{
+	RDS_SetChangeHook(fn);
 }
 
 void STO_BatchBegin(void)
 {
 	sto_batching = 1;
+}
+
+int STO_Batching(void)
+{
+	return sto_batching;
 }
 
 int STO_AddCommitHook(void (*fn)(int err))
@@ -257,23 +120,25 @@ int STO_AddCommitHook(void (*fn)(int err))
 	return 0;
 }
 
-int STO_Batching(void)
-{
-	return sto_batching;
-}
-
 int STO_BatchCommit(int end)
 {
 	int i, err = 0;
 
 	if (end)
 		sto_batching = 0;
-	if (sto_in_txn) {
+	if (SQL_InTxn()) {
 		double t0 = sto_clock();
 
-		sto_in_txn = 0;
-		if (sto_exec("COMMIT")) {
-			sqlite3_exec(sto_db, "ROLLBACK", NULL, NULL, NULL);
+		if (SQL_Commit()) {
+			sto_commit_errors++;
+			err = -EIO;
+		}
+		MET_Observe(&sto_commit_hist, sto_clock() - t0);
+	}
+	if (sto_redis && RDS_InTxn()) {
+		double t0 = sto_clock();
+
+		if (RDS_Commit()) {
 			sto_commit_errors++;
 			err = -EIO;
 		}
@@ -284,174 +149,66 @@ int STO_BatchCommit(int end)
 	return err;
 }
 
-static int sto_step(sqlite3_stmt *st, const char *what)
+/* a write outside a batch is its own commit: time it like one */
+static int sto_write_end(double t0, int err)
 {
-	int r;
-
-	if (sto_txn()) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return -EIO;
-	}
-	if (!sto_in_txn) {
-		double t0 = sto_clock();
-
-		r = sqlite3_step(st);
-		MET_Observe(&sto_commit_hist, sto_clock() - t0);
-		if (r != SQLITE_DONE)
-			sto_commit_errors++;
-	} else {
-		r = sqlite3_step(st);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return r == SQLITE_DONE ? 0 : sto_err(what);
-}
-
-static void sto_text(sqlite3_stmt *st, int i, const char *s)
-{
-	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+	if (sto_batching)
+		return err;
+	MET_Observe(&sto_commit_hist, sto_clock() - t0);
+	if (err)
+		sto_commit_errors++;
+	return err;
 }
 
 int STO_BindingPut(const struct sto_binding *b)
 {
-	if (!sto_db)
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
 		return -ENODEV;
-	sto_text(sto_bput, 1, b->aor);
-	sto_text(sto_bput, 2, b->domain);
-	sto_text(sto_bput, 3, b->contact);
-	sqlite3_bind_int64(sto_bput, 4, b->expires);
-	sto_text(sto_bput, 5, b->call_id);
-	sqlite3_bind_int64(sto_bput, 6, b->cseq);
-	sto_text(sto_bput, 7, b->source);
-	sqlite3_bind_int(sto_bput, 8, b->proto);
-	sto_text(sto_bput, 9, b->instance);
-	sqlite3_bind_int64(sto_bput, 10, b->reg_id);
-	sto_text(sto_bput, 11, b->path);
-	return sto_step(sto_bput, "saving a registration");
+	return sto_write_end(t0, sto_redis ? RDS_BindingPut(b) : SQL_BindingPut(b));
 }
 
 int STO_BindingDel(const char *aor, const char *contact)
 {
-	if (!sto_db)
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
 		return -ENODEV;
-	sto_text(sto_bdel, 1, aor);
-	sto_text(sto_bdel, 2, contact);
-	return sto_step(sto_bdel, "removing a registration");
-}
-
-static const char *sto_col(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	return s ? s : "";
-}
-
-static int sto_binding_load(const char *aor,
-			    void (*cb)(const struct sto_binding *b, void *arg), void *arg)
-{
-	sqlite3_stmt *st;
-	int n = 0;
-
-	if (!sto_db)
-		return -ENODEV;
-	if (sqlite3_prepare_v2(sto_db, aor ? "SELECT aor, domain, contact, expires, call_id, "
-			       "cseq, source, proto, instance, reg_id, path FROM registrations "
-			       "WHERE aor=?" :
-			       "SELECT aor, domain, contact, expires, call_id, cseq, "
-			       "source, proto, instance, reg_id, path FROM registrations",
-			       -1, &st, NULL) != SQLITE_OK)
-		return sto_err("loading registrations");
-	if (aor)
-		sto_text(st, 1, aor);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct sto_binding b = {
-			.aor = sto_col(st, 0),
-			.domain = sto_col(st, 1),
-			.contact = sto_col(st, 2),
-			.expires = sqlite3_column_int64(st, 3),
-			.call_id = sto_col(st, 4),
-			.cseq = sqlite3_column_int64(st, 5),
-			.source = sto_col(st, 6),
-			.proto = sqlite3_column_int(st, 7),
-			.instance = sto_col(st, 8),
-			.reg_id = (unsigned int)sqlite3_column_int64(st, 9),
-			.path = sto_col(st, 10),
-		};
-
-		cb(&b, arg);
-		n++;
-	}
-	sqlite3_finalize(st);
-	return n;
+	return sto_write_end(t0, sto_redis ? RDS_BindingDel(aor, contact) :
+					     SQL_BindingDel(aor, contact));
 }
 
 int STO_BindingLoad(void (*cb)(const struct sto_binding *b, void *arg), void *arg)
 {
-	return sto_binding_load(NULL, cb, arg);
+	return sto_redis ? RDS_BindingLoad(NULL, cb, arg) : SQL_BindingLoad(NULL, cb, arg);
 }
 
 int STO_BindingLoadAor(const char *aor, void (*cb)(const struct sto_binding *b, void *arg),
 		       void *arg)
 {
-	return sto_binding_load(aor, cb, arg);
+	return sto_redis ? RDS_BindingLoad(aor, cb, arg) : SQL_BindingLoad(aor, cb, arg);
 }
 
 int STO_DialogPut(const struct sto_dialog *d)
 {
-	if (!sto_db)
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
 		return -ENODEV;
-	sto_text(sto_dput, 1, d->call_id);
-	sto_text(sto_dput, 2, d->a_tag);
-	sto_text(sto_dput, 3, d->b_tag);
-	sto_text(sto_dput, 4, d->a_from);
-	sto_text(sto_dput, 5, d->b_to);
-	sto_text(sto_dput, 6, d->a_contact);
-	sto_text(sto_dput, 7, d->b_contact);
-	sto_text(sto_dput, 8, d->a_route);
-	sto_text(sto_dput, 9, d->b_route);
-	sto_text(sto_dput, 10, d->a_peer);
-	sto_text(sto_dput, 11, d->b_peer);
-	sqlite3_bind_int64(sto_dput, 12, d->a_cseq);
-	sqlite3_bind_int64(sto_dput, 13, d->b_cseq);
-	sqlite3_bind_int64(sto_dput, 14, d->created);
-	return sto_step(sto_dput, "saving a dialog");
+	return sto_write_end(t0, SQL_DialogPut(d));
 }
 
 int STO_DialogDel(const char *call_id)
 {
-	if (!sto_db)
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
 		return -ENODEV;
-	sto_text(sto_ddel, 1, call_id);
-	return sto_step(sto_ddel, "removing a dialog");
+	return sto_write_end(t0, SQL_DialogDel(call_id));
 }
 
 int STO_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg)
 {
-	sqlite3_stmt *st;
-	int n = 0;
-
-	if (!sto_db)
-		return -ENODEV;
-	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, a_tag, b_tag, a_from, b_to, a_contact,"
-			       " b_contact, a_route, b_route, a_peer, b_peer, a_cseq, b_cseq,"
-			       " created FROM dialogs", -1, &st, NULL) != SQLITE_OK)
-		return sto_err("loading dialogs");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct sto_dialog d = {
-			.call_id = sto_col(st, 0), .a_tag = sto_col(st, 1),
-			.b_tag = sto_col(st, 2), .a_from = sto_col(st, 3),
-			.b_to = sto_col(st, 4), .a_contact = sto_col(st, 5),
-			.b_contact = sto_col(st, 6), .a_route = sto_col(st, 7),
-			.b_route = sto_col(st, 8), .a_peer = sto_col(st, 9),
-			.b_peer = sto_col(st, 10), .a_cseq = sqlite3_column_int64(st, 11),
-			.b_cseq = sqlite3_column_int64(st, 12),
-			.created = sqlite3_column_int64(st, 13),
-		};
-
-		cb(&d, arg);
-		n++;
-	}
-	sqlite3_finalize(st);
-	return n;
+	return SQL_DialogLoad(cb, arg);
 }

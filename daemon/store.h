@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * krtpd's persistent state in SQLite: registrations and established
- * dialogs. Each write is committed (WAL, synchronous=NORMAL: survives a
- * crash or kill -9 of krtpd) before the SIP reply that depends on it is sent.
- * Main thread only.
+ * krtpd's persistent state: registrations and established dialogs. Each
+ * write is committed before the SIP reply that depends on it is sent.
+ * Dialogs are in SQLite (store_sqlite.c; WAL, synchronous=NORMAL: survives
+ * a crash or kill -9 of krtpd): their media lives on this host. Bindings
+ * are in SQLite too, or with STO_UseRedis() in Redis (store_redis.c), where
+ * every krtpd sharing that Redis sees them. Main thread only.
  *
  * Group commit: between STO_BatchBegin() and STO_BatchCommit(1), writes
  * share one transaction, opened by the first of them. The transport
@@ -27,6 +29,17 @@ struct sto_binding {
 	const char *instance;		/* +sip.instance, "" when none (RFC 5626) */
 	unsigned int reg_id;		/* reg-id, 0 when none */
 	const char *path;		/* Path header values (RFC 3327), "" when none */
+	const char *node;		/* the krtpd that took the REGISTER (Redis), "" */
+};
+
+/* store = redis: where, and how this krtpd calls itself there */
+struct sto_redis_config {
+	char server[256];		/* "host[:port]" (6379) or "unix:/path" */
+	char password[128];		/* AUTH, "" = none */
+	unsigned int db;		/* SELECT */
+	char prefix[64];		/* of every key and of the channel, "krtpd:" */
+	unsigned int timeout_ms;	/* connect and each command */
+	char node[128];			/* this krtpd's name in the bindings it writes */
 };
 
 struct sto_dialog {
@@ -43,6 +56,22 @@ struct sto_dialog {
 /* path ":memory:" for tests. 0 or -errno (logged). */
 int STO_Init(const char *path);
 void STO_Fini(void);
+/*
+ * After STO_Init: bindings go to Redis. Only a bad setting fails (-EINVAL);
+ * while Redis cannot be reached krtpd runs, refuses writes (STO_Writable)
+ * and tries again every second.
+ */
+int STO_UseRedis(const struct sto_redis_config *rc);
+/* bindings can be written now: a REGISTER is refused before anything changes */
+int STO_Writable(void);
+/* this krtpd's name in the bindings' node, "" without Redis */
+const char *STO_Node(void);
+/*
+ * fn(aor) when another krtpd changed aor's bindings in the shared store,
+ * fn(NULL) when anything may have changed (a reconnect after messages were
+ * lost). Main thread, RCU read side, outside any batch.
+ */
+void STO_SetChangeHook(void (*fn)(const char *aor));
 
 void STO_BatchBegin(void);
 /* commit what the batch wrote; @end also ends the batch. 0 or -EIO (rolled back) */

@@ -9,19 +9,27 @@
 #   1. One node: alice calls bob; the module's offer and answer anchor the
 #      call in krtp.ko: 4 flows, 50 RTP packets each way counted in the
 #      flows and received; the BYE's delete removes every flow.
-#   2. A set of two nodes (A: ports 30000-30499, ng :2223; B: 30500-30999,
-#      ng :2224): the module puts calls on both (it picks by a hash of the
-#      Call-ID, so these Call-IDs land one on each). A is killed (-9) in
-#      the middle of a call (to carol, beside bob): its media keeps flowing through
-#      krtp.ko; a new call meant for A goes to B; A restarted re-adopts its
-#      call from the kernel, answers query for it (counting what krtp.ko
-#      forwarded while it was dead) and delete.
+#   2. A set of two nodes, each in its own network namespace and so with
+#      its own krtp.ko flow table (A: the relay namespace, relay address
+#      10.0.0.1, ports 30000-30499, ng 127.0.0.1:2223; B: namespace nodeb,
+#      relay address 10.0.3.2, ports 30500-30999, ng 10.0.3.2:2224): the
+#      module puts calls on both (it picks by a hash of the Call-ID, so
+#      these Call-IDs land one on each). The node of a call (to carol,
+#      beside bob) is killed (-9) in its middle: its media keeps flowing
+#      through the krtp.ko of its namespace (counted there); a new call the
+#      hash would put on it goes to the other node; restarted, it re-adopts
+#      its call from its namespace's kernel, answers query for it (counting
+#      what krtp.ko forwarded while it was dead) and delete.
 #
 #   alice (caller ns)          relay ns                              bob (callee ns)
 #   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1   r2 10.0.2.1 ----veth---- e0 10.0.2.2
 #   sipp :5060, RTP :6000      Kamailio 10.0.0.1:5060                 sipp :5060, RTP :7000
-#                              krtpd A ng 127.0.0.1:2223, B :2224
+#                              krtpd A ng 127.0.0.1:2223
 #                              relay ports on 10.0.0.1
+#                              r3 10.0.3.1 (forwards in part 2)
+#                                  |veth
+#                              n0 10.0.3.2 (nodeb ns): krtpd B, ng 10.0.3.2:2224,
+#                              relay ports on 10.0.3.2
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
 require_sip_tools
@@ -45,46 +53,67 @@ kamailio_start() {
 	busywait 15000 options_ok
 }
 
-# node_start NAME NG_PORT PORT_MIN PORT_MAX: a krtpd media node (pid in NAME_PID)
+# The nodes: namespace, ng address and port, relay address, relay ports
+declare -A NODE_NS NODE_NG NODE_ADDR
+NODE_NS[A]=$relay NODE_NG[A]=127.0.0.1:2223 NODE_ADDR[A]=$SIP_ADDR
+NODE_NG[B]=10.0.3.2:2224 NODE_ADDR[B]=10.0.3.2
+
+# node_start NAME PORT_MIN PORT_MAX: a krtpd media node in its namespace
+# (pid in NAME_PID)
 node_start() {
-	local d=$TMPD/node-$1
+	local d=$TMPD/node-$1 ng=${NODE_NG[$1]}
 
 	mkdir -p "$d/state"
 	cat >"$d/krtpd.conf" <<EOF
-listen = 127.0.0.1:$((5100 + $2 - 2223))
-ng_listen = 127.0.0.1:$2
+listen = 127.0.0.1:$((5100 + ${ng##*:} - 2223))
+ng_listen = $ng
 domain = krtp.test
 media = kernel
-relay_address = $SIP_ADDR
-port_min = $3
-port_max = $4
+relay_address = ${NODE_ADDR[$1]}
+port_min = $2
+port_max = $3
 state_dir = $d/state
 control_socket = $d/krtpd.sock
 log_level = debug
 media_timeout = 0
 EOF
 	echo "--- start $(date +%T.%N)" >>"$d/krtpd.log"
-	ip netns exec "$relay" "$KRTPD" -c "$d/krtpd.conf" -f >>"$d/krtpd.log" 2>&1 &
+	ip netns exec "${NODE_NS[$1]}" "$KRTPD" -c "$d/krtpd.conf" -f >>"$d/krtpd.log" 2>&1 &
 	printf -v "$1_PID" %s $!
 	defer "kill $! 2>/dev/null"
-	busywait 10000 ng_ping "$2"
+	busywait 10000 ng_ping "$1"
 }
 
-# ng_ping PORT: the node answers an ng ping
+# ng_ping NODE: the node answers an ng ping (sent from Kamailio's namespace)
 ng_ping() {
-	ip netns exec "$relay" /usr/bin/python3 - "$1" <<'PY' >/dev/null 2>&1
+	ip netns exec "$relay" /usr/bin/python3 - "${NODE_NG[$1]}" <<'PY' >/dev/null 2>&1
 import socket, sys
+h, p = sys.argv[1].rsplit(":", 1)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.5)
-s.sendto(b"p1 d7:command4:pinge", ("127.0.0.1", int(sys.argv[1])))
+s.sendto(b"p1 d7:command4:pinge", (h, int(p)))
 sys.exit(0 if s.recv(512) == b"p1 d6:result4:ponge" else 1)
 PY
 }
 
-# flows_in MIN MAX: krtp.ko flows whose local port is in [MIN, MAX]
-flows_in() {
-	flows_json | jq --argjson lo "$1" --argjson hi "$2" \
-		'[.[] | select((.local | split(":") | last | tonumber) as $p | $p >= $lo and $p <= $hi)] | length'
+# node_flows NODE: krtp.ko flows in the node's namespace
+node_flows() {
+	ip netns exec "${NODE_NS[$1]}" "$KRTPCTL" flow list --json | jq length
+}
+
+# node_packets NODE: what krtp.ko forwarded in the node's namespace
+node_packets() {
+	ip netns exec "${NODE_NS[$1]}" "$KRTPCTL" stats --json | jq .packets
+}
+
+# node_ports NODE: UDP sockets bound in the node's namespace's relay ranges
+node_ports() {
+	ip netns exec "${NODE_NS[$1]}" ss -Hunl "sport >= :30000 and sport <= :30999" | wc -l
+}
+
+# both_flows: flows in the two namespaces together
+both_flows() {
+	echo $(($(node_flows A) + $(node_flows B)))
 }
 
 # call_as CALLID_PREFIX SCENARIO: alice calls bob (ALICE_PID) with that Call-ID
@@ -95,7 +124,7 @@ call_as() {
 }
 
 # --- 1. one node ------------------------------------------------------------------
-node_start A 2223 30000 30499 || { ktap_test_fail "krtpd answers ng ping"; ktap_finished; exit; }
+node_start A 30000 30499 || { ktap_test_fail "krtpd answers ng ping"; ktap_finished; exit; }
 ktap_test_pass "krtpd media node answers ng ping"
 kamailio_start "udp:127.0.0.1:2223" || { ktap_test_fail "Kamailio starts"; ktap_finished; exit; }
 ktap_test_pass "Kamailio with rtpengine_sock = krtp starts"
@@ -126,8 +155,16 @@ check "node A logged the delete" 1 \
 	"$(grep -c "ng: call ngcall1@$CALLER4 deleted" "$TMPD/node-A/krtpd.log")"
 
 # --- 2. two nodes, one killed and restarted -----------------------------------------
-node_start B 2224 30500 30999 || { ktap_test_fail "node B answers ng ping"; ktap_finished; exit; }
-kamailio_start "udp:127.0.0.1:2223 udp:127.0.0.1:2224" ||
+# node B's namespace, reached through the relay namespace, which forwards
+# the phones' media to it and its media to the phones
+setup_ns nodeb || { ktap_test_fail "node B's namespace"; ktap_finished; exit; }
+NODE_NS[B]=$nodeb
+veth_pair "$relay" r3 10.0.3.1 fd00:3::1 "$nodeb" n0 10.0.3.2 fd00:3::2 ||
+	{ ktap_test_fail "node B's namespace"; ktap_finished; exit; }
+ip -n "$nodeb" route add default via 10.0.3.1
+ip netns exec "$relay" sysctl -qw net.ipv4.ip_forward=1
+node_start B 30500 30999 || { ktap_test_fail "node B answers ng ping"; ktap_finished; exit; }
+kamailio_start "udp:${NODE_NG[A]} udp:${NODE_NG[B]}" ||
 	{ ktap_test_fail "Kamailio restarts with two nodes"; ktap_finished; exit; }
 ktap_test_pass "Kamailio with a set of two krtp nodes"
 sip_check "alice registers again" register alice
@@ -164,29 +201,32 @@ ip netns exec "$alice" timeout -k 5 900 sipp -sf "$SIP_DIR/uac-long.xml" -i "$CA
 	"$SIP_ADDR:$SIP_PORT" >"$TMPD/sipp-$SIPP_N.out" 2>&1 &
 LONG_PID=$!
 defer "kill $LONG_PID 2>/dev/null"
-wait_eq 60000 4 nflows >/dev/null
-long_a=$(flows_in 30000 30499)
-long_b=$(flows_in 30500 30999)
-check "call 2 is anchored on one node (4 flows)" 4 $((long_a + long_b))
+wait_eq 60000 4 both_flows >/dev/null
+long_a=$(node_flows A)
+long_b=$(node_flows B)
+check "call 2 is anchored on one node (4 flows in its namespace)" 4 $((long_a + long_b))
 bob_answers uas-answer.xml
 call_as ngcall5 uac-call.xml
-wait_eq 60000 8 nflows >/dev/null
-check "calls are spread: one on each node" "4 4" "$(flows_in 30000 30499) $(flows_in 30500 30999)"
+wait_eq 60000 8 both_flows >/dev/null
+check "calls are spread: 4 flows in each node's namespace" "4 4" "$(node_flows A) $(node_flows B)"
 alice_go
 sip_check "call 3 completes" sipp_wait ALICE_PID uac-call.xml
 sip_check "call 3: bob answered" sipp_wait BOB_PID uas-answer.xml
 
 # kill the node of the long call: its media stays in the kernel
 if [ "$long_a" = 4 ]; then
-	victim=A victim_port=2223 victim_lo=30000 victim_hi=30499 other_lo=30500 other_hi=30999
+	victim=A other=B victim_lo=30000 victim_hi=30499
 else
-	victim=B victim_port=2224 victim_lo=30500 victim_hi=30999 other_lo=30000 other_hi=30499
+	victim=B other=A victim_lo=30500 victim_hi=30999
 fi
 vpid=${victim}_PID
 kill -9 "${!vpid}"
 wait "${!vpid}" 2>/dev/null
-check "node $victim killed (-9); its 4 flows remain in krtp.ko" 4 "$(flows_in $victim_lo $victim_hi)"
+check "node $victim killed (-9); its 4 flows remain in its namespace's krtp.ko" 4 \
+	"$(node_flows $victim)"
 fwd0=$(sysfs_read packets_forwarded)
+vpkts0=$(node_packets $victim)
+opkts0=$(node_packets $other)
 # long_go: the long call's two phones play their 250 packets
 long_go() {
 	ip netns exec "$alice" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 0.2 \
@@ -198,18 +238,20 @@ long_go() {
 long_go
 wait_eq 60000 500 fwd_delta >/dev/null
 check "with its node dead, the call's 500 packets are forwarded by krtp.ko" 500 "$(fwd_delta)"
+check "... all by the krtp.ko of node $victim's namespace" "500 0" \
+	"$(($(node_packets $victim) - vpkts0)) $(($(node_packets $other) - opkts0))"
 
 # a new call the hash would put on the dead node goes to the other
 bob_answers uas-answer.xml
 call_as ngcall4b uac-call.xml
-new_on_other() { [ "$(flows_in $other_lo $other_hi)" = 4 ]; }
+new_on_other() { [ "$(node_flows $other)" = 4 ]; }
 check "a new call goes to the live node" yes "$(busywait 60000 new_on_other && echo yes)"
 alice_go
 sip_check "the new call completes" sipp_wait ALICE_PID uac-call.xml
 sip_check "the new call: bob answered" sipp_wait BOB_PID uas-answer.xml
 
 # the dead node comes back and re-adopts its call; its BYE deletes it
-node_start "$victim" "$victim_port" "$victim_lo" "$victim_hi" ||
+node_start "$victim" "$victim_lo" "$victim_hi" ||
 	ktap_test_fail "node $victim restarts"
 check "node $victim re-adopted the call from the kernel" 1 \
 	"$(grep -c 're-adopted the media of 1 calls' "$TMPD/node-$victim/krtpd.log")"
@@ -225,25 +267,26 @@ check "the long call: carol got the BYE" 0 "$?"
 # failed, so the BYE's delete does not reach the restarted node: ask it
 # directly, as the module would
 ng_cmd() {
-	ip netns exec "$relay" /usr/bin/python3 - "$1" "$2" <<'PY'
+	ip netns exec "$relay" /usr/bin/python3 - "${NODE_NG[$1]}" "$2" <<'PY'
 import socket, sys
+h, p = sys.argv[1].rsplit(":", 1)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
-s.sendto(b"c1 " + sys.argv[2].encode(), ("127.0.0.1", int(sys.argv[1])))
+s.sendto(b"c1 " + sys.argv[2].encode(), (h, int(p)))
 print(s.recv(65535).decode("latin-1"))
 PY
 }
 cid=$LONG_CALLID
-q=$(ng_cmd "$victim_port" "d7:command5:query7:call-id${#cid}:${cid}e")
+q=$(ng_cmd "$victim" "d7:command5:query7:call-id${#cid}:${cid}e")
 check "the restarted node answers query for the re-adopted call" yes \
 	"$(echo "$q" | grep -q 'd6:result2:ok' && echo yes)"
 check "its totals count the packets forwarded while it was dead" yes \
 	"$(echo "$q" | grep -q '7:packetsi[0-9]\{3,\}e' && echo yes)"
-d=$(ng_cmd "$victim_port" "d7:command6:delete7:call-id${#cid}:${cid}e")
+d=$(ng_cmd "$victim" "d7:command6:delete7:call-id${#cid}:${cid}e")
 check "delete on the restarted node succeeds" yes "$(echo "$d" | grep -q 'd6:result2:ok' && echo yes)"
-wait_eq 15000 0 nflows >/dev/null
-check "its flows are gone from krtp.ko" 0 "$(nflows)"
-check "no relay port left on either node" 0 "$(relay_ports_bound)"
+wait_eq 15000 0 both_flows >/dev/null
+check "its flows are gone from krtp.ko (both namespaces)" "0 0" "$(node_flows A) $(node_flows B)"
+check "no relay port left on either node" "0 0" "$(node_ports A) $(node_ports B)"
 
 if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
 	grep -E "ERROR|WARN|rtpengine" "$TMPD/kamailio.log" | tail -n 20 | sed 's/^/#   kamailio: /'

@@ -22,17 +22,21 @@ PKGS=(
 	linphone-cli twinkle sipsak	# real clients of the interop tests
 	linux-image-amd64 linux-headers-amd64
 	libmicrohttpd-dev curl	# krtpd's metrics server, and its test
+	libwslay-dev python3-websockets	# SIP over WebSocket, and its test client
+	libhiredis-dev redis-server	# store = redis, and tests/redis
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
 
 if [ "${1:-}" = --build ]; then
 	PKGS=(build-essential pkg-config kmod libmnl-dev liburcu-dev libsqlite3-dev nettle-dev
-		libc-ares-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev zlib1g-dev)
+		libc-ares-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev zlib1g-dev
+		libhiredis-dev)
 	# the running kernel's headers, when Debian has them, so krtp.ko builds
 	apt-cache show "linux-headers-$(uname -r)" >/dev/null 2>&1 &&
 		PKGS+=("linux-headers-$(uname -r)")
 	BACKPORT_PKGS=()
 	PKGS+=(libmicrohttpd-dev)	# krtpd's metrics server
+	PKGS+=(libwslay-dev)	# SIP over WebSocket (daemon/sip/ws.c)
 fi
 
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get)" >&2; exit 1; }

@@ -89,7 +89,8 @@ static int natp_visit(const char *user, struct reg_binding *b, void *arg)
 	int64_t now = *(int64_t *)arg;
 	struct tp_peer dst;
 
-	if (b->src.proto != TP_UDP || b->path || b->reg_id)
+	/* a binding another krtpd took is that one's to ping: its NAT knows only it */
+	if (b->src.proto != TP_UDP || b->path || b->reg_id || b->remote)
 		return 0;
 	if (!b->ping_next)
 		b->ping_next = b->updated + natp_cfg.interval;

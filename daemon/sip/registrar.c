@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../hash.h"
 #include "../log.h"
@@ -26,6 +27,7 @@ struct reg_aor {
 	char domain[128];
 	int n, cap;
 	struct reg_binding *b;		/* n used of cap; at most REG_MAX_BINDINGS */
+	unsigned int gen;		/* reg_sync_all's pass that re-read it */
 };
 
 static struct cds_lfht *reg_ht;
@@ -42,6 +44,11 @@ static unsigned long reg_count;
 static char reg_journal[REG_JOURNAL][129];
 static int reg_njournal, reg_journal_full;
 static int64_t reg_now;			/* the time of the last REGISTER, for reloads */
+static unsigned int reg_gen;
+static uint64_t reg_store_failures;
+
+/* how long a UA waits after a 503 because its binding could not be stored */
+#define REG_RETRY_AFTER 5
 
 static int reg_match(struct cds_lfht_node *node, const void *key)
 {
@@ -175,6 +182,7 @@ static int reg_store(struct reg_aor *a, struct reg_binding *b)
 		.expires = b->expires, .call_id = b->call_id, .cseq = b->cseq,
 		.source = src, .proto = b->src.proto,
 		.instance = b->instance, .reg_id = b->reg_id, .path = b->path,
+		.node = STO_Node(),
 	};
 
 	TP_AddrStr(&b->src.addr, src, sizeof(src));
@@ -195,35 +203,103 @@ static void reg_note(struct sip_str user)
 
 static void reg_load_one(const struct sto_binding *sb, void *arg);
 
-/* Make user's bindings in memory what the store holds. */
-static void reg_reload(const char *user)
+/* the same registration (contact, Call-ID and CSeq) as one in old[], -1 when none */
+static int reg_same(const struct reg_binding *b, const struct reg_binding *old, int nold)
 {
-	struct reg_aor *a = reg_find(STR_C(user));
-	int64_t now = reg_now;
+	int i;
 
-	if (a)
-		while (a->n)
-			reg_remove(a, 0, 0);
-	STO_BindingLoadAor(user, reg_load_one, &now);
-	a = reg_find(STR_C(user));
-	if (a)
-		reg_maybe_drop(a);
+	for (i = 0; i < nold; i++)
+		if (old[i].contact && !strcmp(old[i].contact, b->contact) &&
+		    !strcmp(old[i].call_id, b->call_id) && old[i].cseq == b->cseq)
+			return i;
+	return -1;
 }
 
-static void reg_reload_all(void)
+/*
+ * Make user's bindings in memory what the store holds. A binding the store
+ * still has as it was keeps its flow (TCP connection, socket) and NAT ping
+ * state. When the store cannot be read, memory stays as it is.
+ */
+static void reg_sync(const char *user)
+{
+	struct reg_binding old[REG_MAX_BINDINGS];
+	struct reg_aor *a = reg_find(STR_C(user));
+	int64_t now = reg_now;
+	int nold = 0, i, k;
+
+	if (a) {
+		nold = a->n;
+		memcpy(old, a->b, nold * sizeof(old[0]));
+		reg_count -= nold;
+		a->n = 0;
+	}
+	if (STO_BindingLoadAor(user, reg_load_one, &now) < 0) {
+		a = reg_find(STR_C(user));
+		if (a && !a->n && a->cap >= nold) {
+			memcpy(a->b, old, nold * sizeof(old[0]));
+			a->n = nold;
+			reg_count += nold;
+			return;
+		}
+	}
+	a = reg_find(STR_C(user));
+	for (i = 0; a && i < a->n; i++) {
+		struct reg_binding *b = &a->b[i];
+
+		k = reg_same(b, old, nold);
+		if (k < 0)
+			continue;
+		b->src = old[k].src;
+		b->updated = old[k].updated;
+		b->ping_id = old[k].ping_id;
+		b->ping_fail = old[k].ping_fail;
+		b->ping_next = old[k].ping_next;
+	}
+	for (i = 0; i < nold; i++)
+		reg_binding_free(&old[i]);
+	if (a) {
+		a->gen = reg_gen;
+		reg_maybe_drop(a);
+	}
+}
+
+/* reg_sync_all's second pass: the AORs memory did not have */
+static void reg_load_new(const struct sto_binding *sb, void *arg)
+{
+	struct reg_aor *a = reg_find(STR_C(sb->aor));
+
+	if (!a || a->gen != reg_gen)
+		reg_load_one(sb, arg);
+}
+
+/* reg_sync for every AOR, those only the store has included */
+static void reg_sync_all(void)
 {
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *n;
-	struct reg_aor *a;
+	char user[129];
 	int64_t now = reg_now;
 
+	if (!++reg_gen)
+		reg_gen = 1;
 	RCU_HashForEach(reg_ht, &it, n) {
-		a = caa_container_of(n, struct reg_aor, node);
-		while (a->n)
-			reg_remove(a, 0, 0);
-		reg_maybe_drop(a);
+		snprintf(user, sizeof(user), "%s", caa_container_of(n, struct reg_aor, node)->user);
+		reg_sync(user);
 	}
-	STO_BindingLoad(reg_load_one, &now);
+	STO_BindingLoad(reg_load_new, &now);
+}
+
+/*
+ * Another krtpd changed user's bindings (aor NULL: maybe anyone's) in the
+ * shared store: main thread, RCU read side, outside any batch.
+ */
+static void reg_changed(const char *aor)
+{
+	reg_now = time(NULL);
+	if (aor)
+		reg_sync(aor);
+	else
+		reg_sync_all();
 }
 
 /* after each group commit (STO_AddCommitHook); main thread, RCU read side */
@@ -235,10 +311,10 @@ static void reg_committed(int err)
 		LOG_ERR("registrations not stored: %s reloaded from the store",
 			reg_journal_full ? "all" : "the changed ones");
 		if (reg_journal_full)
-			reg_reload_all();
+			reg_sync_all();
 		else
 			for (i = 0; i < reg_njournal; i++)
-				reg_reload(reg_journal[i]);
+				reg_sync(reg_journal[i]);
 	}
 	reg_njournal = 0;
 	reg_journal_full = 0;
@@ -307,6 +383,9 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 		*reason = "Missing User In To";
 		return 404;
 	}
+	/* a store that cannot take writes now: refuse before changing anything */
+	if (!STO_Writable())
+		goto store_failed;
 	a = reg_find(user);
 
 	if (m->contact_star) {
@@ -483,9 +562,13 @@ int REG_Handle(const struct sip_msg *m, const struct tp_peer *src, int64_t now,
 store_failed:
 	/* what this REGISTER changed before the failure goes too */
 	snprintf(name, sizeof(name), "%.*s", (int)user.len, user.s);
-	reg_reload(name);
-	*reason = "State Store Failed";
-	return 500;
+	reg_sync(name);
+	reg_store_failures++;
+	hdrs->len = 0;
+	hdrs->overflow = 0;
+	SB_Addf(hdrs, "Retry-After: %u\r\n", REG_RETRY_AFTER);
+	*reason = "Registration Not Stored";
+	return 503;
 }
 
 int REG_ContactTarget(const struct sip_uri *uri, const struct tp_peer *src, struct tp_peer *dst)
@@ -690,6 +773,7 @@ static void reg_load_one(const struct sto_binding *sb, void *arg)
 	b->cseq = sb->cseq;
 	b->expires = sb->expires;
 	b->updated = now;
+	b->remote = sb->node && sb->node[0] && strcmp(sb->node, STO_Node());
 	b->src.proto = TP_IsStream(sb->proto) ? sb->proto : TP_UDP;
 	b->src.sock = -1;
 	b->instance = sb->instance && sb->instance[0] ? strdup(sb->instance) : NULL;
@@ -729,6 +813,9 @@ static void reg_emit(struct met_out *o)
 		  reg_count);
 	MET_Gauge(o, "krtpd_sip_registered_users", "Users (AORs) with at least one binding.", NULL,
 		  users);
+	MET_Counter(o, "krtpd_sip_register_store_failures_total",
+		    "REGISTERs answered 503: the state store did not take the change.", NULL,
+		    reg_store_failures);
 }
 
 int REG_Init(const struct reg_config *cfg)
@@ -740,6 +827,7 @@ int REG_Init(const struct reg_config *cfg)
 		return -ENOMEM;
 	reg_njournal = 0;
 	reg_journal_full = 0;
+	STO_SetChangeHook(reg_changed);
 	return STO_AddCommitHook(reg_committed);
 }
 

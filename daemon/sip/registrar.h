@@ -32,6 +32,7 @@ struct reg_binding {
 	unsigned int reg_id;
 	char *path;			/* Path values (RFC 3327), NULL when none */
 	int64_t updated;		/* when last registered */
+	int remote;			/* registered through another krtpd (Redis) */
 	/* NAT pings (natping.c): not stored */
 	uint32_t ping_id;		/* of the last ping sent, 0 = none yet */
 	unsigned int ping_fail;		/* pings unanswered in a row */

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SQLite backend. Prepared statements are kept for the hot paths
+ * (REGISTER refresh, call setup and teardown). Main thread only; store.c
+ * times the commits and runs the commit hooks.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "store_sqlite.h"
+
+static sqlite3 *sto_db;
+static sqlite3_stmt *sto_bput, *sto_bdel, *sto_dput, *sto_ddel;
+
+/* the checkpoint thread: its own connection; sto_ckpt_lock guards sto_ckpt_stop */
+static pthread_t sto_ckpt_thread;
+static int sto_ckpt_running;
+static pthread_mutex_t sto_ckpt_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sto_ckpt_cond = PTHREAD_COND_INITIALIZER;
+static int sto_ckpt_stop;
+static char sto_path[PATH_MAX];
+static int sto_in_txn;		/* a batch's transaction is open */
+
+/* Copy the WAL into the database once a second; the fsync happens here. */
+static void *sto_ckpt_main(void *arg)
+{
+	sqlite3 *db = NULL;
+
+	(void)arg;
+	if (sqlite3_open_v2(sto_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 100);
+	pthread_mutex_lock(&sto_ckpt_lock);
+	while (!sto_ckpt_stop) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&sto_ckpt_cond, &sto_ckpt_lock, &ts);
+		if (sto_ckpt_stop)
+			break;
+		pthread_mutex_unlock(&sto_ckpt_lock);
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&sto_ckpt_lock);
+	}
+	pthread_mutex_unlock(&sto_ckpt_lock);
+	sqlite3_close(db);
+	return NULL;
+}
+
+/*
+ * WAL with synchronous=NORMAL: a commit is a write() into the WAL, which
+ * survives kill -9; fsync happens only at checkpoints, and those run in a
+ * thread of their own (sto_ckpt_main) so the SIP loop never waits on the
+ * disk. WITHOUT ROWID tables touch one b-tree per write.
+ */
+static const char sto_schema[] =
+	"PRAGMA page_size=1024;"
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA wal_autocheckpoint=0;"
+	"PRAGMA synchronous=NORMAL;"
+	"CREATE TABLE IF NOT EXISTS registrations ("
+	" aor TEXT NOT NULL, domain TEXT, contact TEXT NOT NULL, expires INTEGER NOT NULL,"
+	" call_id TEXT, cseq INTEGER, source TEXT, proto INTEGER,"
+	" instance TEXT, reg_id INTEGER, path TEXT,"
+	" PRIMARY KEY (aor, contact)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS dialogs ("
+	" call_id TEXT PRIMARY KEY, a_tag TEXT, b_tag TEXT, a_from TEXT, b_to TEXT,"
+	" a_contact TEXT, b_contact TEXT, a_route TEXT, b_route TEXT, a_peer TEXT, b_peer TEXT,"
+	" a_cseq INTEGER, b_cseq INTEGER, created INTEGER) WITHOUT ROWID;";
+
+static int sto_err(const char *what)
+{
+	LOG_ERR("state store: %s: %s", what, sqlite3_errmsg(sto_db));
+	return -EIO;
+}
+
+/* mkdir -p for the directory holding path */
+static void sto_mkdirs(const char *path)
+{
+	char d[PATH_MAX];
+	char *p;
+
+	snprintf(d, sizeof(d), "%s", path);
+	p = strrchr(d, '/');
+	if (!p || p == d)
+		return;
+	*p = '\0';
+	for (p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(d, 0700);
+		*p = '/';
+	}
+	mkdir(d, 0700);
+}
+
+/*
+ * A store written before outbound and Path support lacks their columns:
+ * add them (the bindings it holds have neither).
+ */
+static int sto_migrate(void)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(sto_db, "SELECT path FROM registrations LIMIT 0", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	LOG_INFO("state store: adding outbound and Path columns to registrations");
+	return sqlite3_exec(sto_db, "ALTER TABLE registrations ADD COLUMN instance TEXT;"
+			    "ALTER TABLE registrations ADD COLUMN reg_id INTEGER;"
+			    "ALTER TABLE registrations ADD COLUMN path TEXT;",
+			    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int SQL_Open(const char *path)
+{
+	if (strcmp(path, ":memory:"))
+		sto_mkdirs(path);
+	if (sqlite3_open(path, &sto_db) != SQLITE_OK) {
+		LOG_ERR("cannot open state store %s: %s", path, sqlite3_errmsg(sto_db));
+		sqlite3_close(sto_db);
+		sto_db = NULL;
+		return -EIO;
+	}
+	sqlite3_busy_timeout(sto_db, 1000);
+	if (sqlite3_exec(sto_db, sto_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sto_migrate())
+		goto err;
+	if (sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO registrations VALUES "
+			       "(?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_bput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "DELETE FROM registrations WHERE aor=? AND contact=?",
+			       -1, &sto_bdel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO dialogs VALUES "
+			       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_dput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "DELETE FROM dialogs WHERE call_id=?", -1, &sto_ddel,
+			       NULL) != SQLITE_OK)
+		goto err;
+	if (strcmp(path, ":memory:")) {
+		snprintf(sto_path, sizeof(sto_path), "%s", path);
+		sto_ckpt_stop = 0;
+		sto_ckpt_running = !pthread_create(&sto_ckpt_thread, NULL, sto_ckpt_main, NULL);
+	}
+	return 0;
+err:
+	sto_err(path);
+	SQL_Close();
+	return -EIO;
+}
+
+int SQL_IsOpen(void)
+{
+	return sto_db != NULL;
+}
+
+/* the caller (STO_Fini) committed the last batch */
+void SQL_Close(void)
+{
+	if (sto_ckpt_running) {
+		pthread_mutex_lock(&sto_ckpt_lock);
+		sto_ckpt_stop = 1;
+		pthread_cond_signal(&sto_ckpt_cond);
+		pthread_mutex_unlock(&sto_ckpt_lock);
+		pthread_join(sto_ckpt_thread, NULL);
+		sto_ckpt_running = 0;
+	}
+	sqlite3_finalize(sto_bput);
+	sqlite3_finalize(sto_bdel);
+	sqlite3_finalize(sto_dput);
+	sqlite3_finalize(sto_ddel);
+	sto_bput = sto_bdel = sto_dput = sto_ddel = NULL;
+	if (sto_db) {
+		/* leave a compact file behind: everything in the database, no WAL */
+		sqlite3_wal_checkpoint_v2(sto_db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		sqlite3_close(sto_db);
+	}
+	sto_db = NULL;
+	sto_in_txn = 0;
+}
+
+static int sto_exec(const char *sql)
+{
+	return sqlite3_exec(sto_db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : sto_err(sql);
+}
+
+/*
+ * Group commit. One transaction per REGISTER was most of krtpd's cost per
+ * REGISTER: WAL frames, POSIX lock calls and a write() each. In a batch the
+ * first write opens a transaction that SQL_Commit() closes.
+ */
+static int sto_txn(void)
+{
+	if (!STO_Batching() || sto_in_txn)
+		return 0;
+	if (sto_exec("BEGIN"))
+		return -EIO;
+	sto_in_txn = 1;
+	return 0;
+}
+
+int SQL_InTxn(void)
+{
+	return sto_in_txn;
+}
+
+int SQL_Commit(void)
+{
+	if (!sto_in_txn)
+		return 0;
+	sto_in_txn = 0;
+	if (sto_exec("COMMIT")) {
+		sqlite3_exec(sto_db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int sto_step(sqlite3_stmt *st, const char *what)
+{
+	int r;
+
+	if (sto_txn()) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -EIO;
+	}
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == SQLITE_DONE ? 0 : sto_err(what);
+}
+
+static void sto_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+int SQL_BindingPut(const struct sto_binding *b)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_bput, 1, b->aor);
+	sto_text(sto_bput, 2, b->domain);
+	sto_text(sto_bput, 3, b->contact);
+	sqlite3_bind_int64(sto_bput, 4, b->expires);
+	sto_text(sto_bput, 5, b->call_id);
+	sqlite3_bind_int64(sto_bput, 6, b->cseq);
+	sto_text(sto_bput, 7, b->source);
+	sqlite3_bind_int(sto_bput, 8, b->proto);
+	sto_text(sto_bput, 9, b->instance);
+	sqlite3_bind_int64(sto_bput, 10, b->reg_id);
+	sto_text(sto_bput, 11, b->path);
+	return sto_step(sto_bput, "saving a registration");
+}
+
+int SQL_BindingDel(const char *aor, const char *contact)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_bdel, 1, aor);
+	sto_text(sto_bdel, 2, contact);
+	return sto_step(sto_bdel, "removing a registration");
+}
+
+static const char *sto_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? s : "";
+}
+
+int SQL_BindingLoad(const char *aor, void (*cb)(const struct sto_binding *b, void *arg),
+		    void *arg)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!sto_db)
+		return -ENODEV;
+	if (sqlite3_prepare_v2(sto_db, aor ? "SELECT aor, domain, contact, expires, call_id, "
+			       "cseq, source, proto, instance, reg_id, path FROM registrations "
+			       "WHERE aor=?" :
+			       "SELECT aor, domain, contact, expires, call_id, cseq, "
+			       "source, proto, instance, reg_id, path FROM registrations",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sto_err("loading registrations");
+	if (aor)
+		sto_text(st, 1, aor);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct sto_binding b = {
+			.aor = sto_col(st, 0),
+			.domain = sto_col(st, 1),
+			.contact = sto_col(st, 2),
+			.expires = sqlite3_column_int64(st, 3),
+			.call_id = sto_col(st, 4),
+			.cseq = sqlite3_column_int64(st, 5),
+			.source = sto_col(st, 6),
+			.proto = sqlite3_column_int(st, 7),
+			.instance = sto_col(st, 8),
+			.reg_id = (unsigned int)sqlite3_column_int64(st, 9),
+			.path = sto_col(st, 10),
+			.node = "",
+		};
+
+		cb(&b, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int SQL_DialogPut(const struct sto_dialog *d)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_dput, 1, d->call_id);
+	sto_text(sto_dput, 2, d->a_tag);
+	sto_text(sto_dput, 3, d->b_tag);
+	sto_text(sto_dput, 4, d->a_from);
+	sto_text(sto_dput, 5, d->b_to);
+	sto_text(sto_dput, 6, d->a_contact);
+	sto_text(sto_dput, 7, d->b_contact);
+	sto_text(sto_dput, 8, d->a_route);
+	sto_text(sto_dput, 9, d->b_route);
+	sto_text(sto_dput, 10, d->a_peer);
+	sto_text(sto_dput, 11, d->b_peer);
+	sqlite3_bind_int64(sto_dput, 12, d->a_cseq);
+	sqlite3_bind_int64(sto_dput, 13, d->b_cseq);
+	sqlite3_bind_int64(sto_dput, 14, d->created);
+	return sto_step(sto_dput, "saving a dialog");
+}
+
+int SQL_DialogDel(const char *call_id)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_ddel, 1, call_id);
+	return sto_step(sto_ddel, "removing a dialog");
+}
+
+int SQL_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!sto_db)
+		return -ENODEV;
+	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, a_tag, b_tag, a_from, b_to, a_contact,"
+			       " b_contact, a_route, b_route, a_peer, b_peer, a_cseq, b_cseq,"
+			       " created FROM dialogs", -1, &st, NULL) != SQLITE_OK)
+		return sto_err("loading dialogs");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct sto_dialog d = {
+			.call_id = sto_col(st, 0), .a_tag = sto_col(st, 1),
+			.b_tag = sto_col(st, 2), .a_from = sto_col(st, 3),
+			.b_to = sto_col(st, 4), .a_contact = sto_col(st, 5),
+			.b_contact = sto_col(st, 6), .a_route = sto_col(st, 7),
+			.b_route = sto_col(st, 8), .a_peer = sto_col(st, 9),
+			.b_peer = sto_col(st, 10), .a_cseq = sqlite3_column_int64(st, 11),
+			.b_cseq = sqlite3_column_int64(st, 12),
+			.created = sqlite3_column_int64(st, 13),
+		};
+
+		cb(&d, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
