@@ -12,6 +12,15 @@
  * media is still found by MED_Has, and its next offer's From tag is taken
  * as leg A.
  *
+ * delete names a call by its Call-ID and, as Kamailio's module sends it,
+ * may narrow it to a leg (from-tag, to-tag) or a branch (via-branch). A
+ * krtp call is one dialogue between two tags, so deleting one of its legs
+ * deletes it; a tag or a branch that is not the call's (a forked INVITE's
+ * branch that failed while another answered) deletes nothing and is
+ * refused as rtpengine refuses it. Until the answer, the B leg's tag and
+ * branch are unknown and any to-tag or via-branch ends the call (a final
+ * failure of the INVITE).
+ *
  * Lifetime of a reply: built in the caller's buffer; a copy goes to the
  * retransmission cache (a ring of NG_CACHE entries, oldest replaced).
  */
@@ -43,6 +52,7 @@ struct ng_call {
 	struct rcu_head rcu;
 	char *call_id;
 	char a_tag[128], b_tag[128];
+	char branch[128];		/* the via-branch of the answer, if it had one */
 	enum med_leg last_offer;
 	time_t created, last_signal;
 };
@@ -221,6 +231,7 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 	const struct bnc_node *tt = ng_arg(req, "to-tag", 127);
 	const struct bnc_node *sdp = BNC_Get(&ng_doc, req, "sdp");
 	const char *why = ng_unsupported(req);
+	const struct bnc_node *vb;
 	struct sockaddr_storage ss;
 	const struct sockaddr *src;
 	struct ng_call *c;
@@ -248,6 +259,9 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 		leg = c->last_offer == MED_LEG_A ? MED_LEG_B : MED_LEG_A;
 		if (leg == MED_LEG_B && !c->b_tag[0])
 			ng_tag_set(c->b_tag, sizeof(c->b_tag), tt);
+		vb = ng_arg(req, "via-branch", 127);
+		if (vb && !c->branch[0])
+			ng_tag_set(c->branch, sizeof(c->branch), vb);
 		r = MED_Answer(c->call_id, leg, src, sdp->s, sdp->len, ng_sdp, sizeof(ng_sdp),
 			       &outlen);
 		ng_stats.answers++;
@@ -287,6 +301,32 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 	BNC_End(o);
 }
 
+/* is n one of the call's two tags? */
+static int ng_tag_known(const struct ng_call *c, const struct bnc_node *n)
+{
+	return (c->a_tag[0] && ng_tag_is(c->a_tag, n)) || (c->b_tag[0] && ng_tag_is(c->b_tag, n));
+}
+
+/*
+ * Does a delete's from-tag, to-tag and via-branch name this call (see the
+ * top of the file)? A missing one matches anything.
+ */
+static int ng_delete_matches(const struct ng_call *c, const struct bnc_node *req)
+{
+	const struct bnc_node *ft = ng_arg(req, "from-tag", 127);
+	const struct bnc_node *tt = ng_arg(req, "to-tag", 127);
+	const struct bnc_node *vb = ng_arg(req, "via-branch", 127);
+
+	if (ft && !ng_tag_known(c, ft))
+		return 0;
+	/* not answered yet: the failure of any branch ends the call */
+	if (!c->b_tag[0])
+		return 1;
+	if (tt && !ng_tag_known(c, tt))
+		return 0;
+	return !vb || !c->branch[0] || ng_tag_is(c->branch, vb);
+}
+
 /* "totals": rtpengine's shape, from media's per-call counters */
 static void ng_totals(struct bnc_out *o, const struct med_call_stats *st)
 {
@@ -316,6 +356,12 @@ static void ng_query_delete(const struct bnc_node *req, int del, struct bnc_out 
 	c = ng_call_find(id);
 	if (!MED_Has(cid) || MED_Stats(cid, &st)) {
 		ng_error(o, "Unknown call-id");
+		return;
+	}
+	/* after a restart the tags are not known (c is NULL): the whole call */
+	if (del && c && !ng_delete_matches(c, req)) {
+		LOG_INFO("ng: delete for call %s names another leg or branch: kept", cid);
+		ng_error(o, "Call-ID not found or tags didn't match");
 		return;
 	}
 	BNC_Dict(o);

@@ -8,7 +8,9 @@
  * removed); answer (the other leg); query with rtpengine's "totals" after
  * RTP really flowed through the relay; a retransmitted cookie answered
  * from the cache without a second offer; list and statistics; delete
- * (ports freed); errors with error-reason for what is missing or unknown.
+ * (ports freed); errors with error-reason for what is missing or unknown;
+ * delete narrowed by from-tag, to-tag and via-branch deletes only a leg or
+ * branch of the call (one that is not the call's deletes nothing).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -295,6 +297,68 @@ static void test_commands(void)
 	CHECK_EQ(st.dropped, 2);
 }
 
+/* offer (and answer, unless to_tag is NULL) call id as the module would */
+static void call_up(const char *id, const char *to_tag, const char *branch)
+{
+	char req[8192], cookie[32];
+
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id%zu:%s8:from-tag5:tag-a"
+		 "5:flagsl13:trust-addresse3:sdp%se", strlen(id), id, bstr(SDP(46000, "")));
+	/* a cookie of its own: a repeated one would be answered from the cache */
+	snprintf(cookie, sizeof(cookie), "o-%s", id);
+	CHECK(ng(cookie, req) > 0);
+	CHECK(result_is("ok"));
+	if (!to_tag)
+		return;
+	snprintf(req, sizeof(req), "d7:command6:answer7:call-id%zu:%s8:from-tag5:tag-a"
+		 "6:to-tag%zu:%s10:via-branch%zu:%s5:flagsl13:trust-addresse3:sdp%se",
+		 strlen(id), id, strlen(to_tag), to_tag, strlen(branch), branch,
+		 bstr(SDP(46010, "")));
+	snprintf(cookie, sizeof(cookie), "a-%s", id);
+	CHECK(ng(cookie, req) > 0);
+	CHECK(result_is("ok"));
+}
+
+/* delete "d...e" with a fresh cookie; 1 if the reply is ok */
+static int del(const char *args)
+{
+	static int n;
+	char req[1024], cookie[16];
+
+	snprintf(cookie, sizeof(cookie), "del%d", ++n);
+	snprintf(req, sizeof(req), "d7:command6:delete%se", args);
+	return ng(cookie, req) > 0 && result_is("ok");
+}
+
+static void test_delete_leg(void)
+{
+	/* answered by tag-b on branch z9hG4bK-1 */
+	call_up("call-d", "tag-b", "z9hG4bK-1");
+	/* a forked INVITE's other branch failed (its own to-tag): kept */
+	CHECK(!del("7:call-id6:call-d8:from-tag5:tag-a6:to-tag5:tag-x"));
+	CHECK(reason_has("tags didn't match"));
+	CHECK(MED_Has("call-d"));
+	/* ... or named by its via-branch: kept */
+	CHECK(!del("7:call-id6:call-d8:from-tag5:tag-a6:to-tag5:tag-b10:via-branch9:z9hG4bK-2"));
+	CHECK(MED_Has("call-d"));
+	/* a from-tag that is neither leg: kept */
+	CHECK(!del("7:call-id6:call-d8:from-tag5:tag-z"));
+	CHECK(MED_Has("call-d"));
+	/* the callee's BYE (its tag as from-tag), the answered branch: gone */
+	CHECK(del("7:call-id6:call-d8:from-tag5:tag-b6:to-tag5:tag-a10:via-branch9:z9hG4bK-1"));
+	CHECK(!MED_Has("call-d"));
+
+	/* the caller's leg alone names the call too */
+	call_up("call-e", "tag-b", "z9hG4bK-1");
+	CHECK(del("7:call-id6:call-e8:from-tag5:tag-a"));
+	CHECK(!MED_Has("call-e"));
+
+	/* not answered: the INVITE's final failure (any to-tag) ends it */
+	call_up("call-f", NULL, NULL);
+	CHECK(del("7:call-id6:call-f8:from-tag5:tag-a6:to-tag5:tag-x10:via-branch9:z9hG4bK-7"));
+	CHECK(!MED_Has("call-f"));
+}
+
 int main(void)
 {
 	struct med_config mc = { .mode = MED_MODE_USER, .port_min = 45000, .port_max = 45099 };
@@ -310,6 +374,7 @@ int main(void)
 	CHECK_EQ(NG_Init(&none), 0);
 	RCU_ReadLock();
 	test_commands();
+	test_delete_leg();
 	RCU_ReadUnlock();
 	NG_Fini();
 	MED_Fini();
