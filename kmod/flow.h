@@ -2,6 +2,8 @@
 #ifndef _KRTP_FLOW_H
 #define _KRTP_FLOW_H
 
+#include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/in6.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable-types.h>
@@ -54,65 +56,86 @@ struct krtp_flow_config {
  * @node: in the namespace's rhashtable (table.c)
  * @local: the key: where packets arrive
  * @id: never reused within the namespace
- * @peer: where packets go
- * @via: source they are sent from (@local unless given)
- * @has_via: @via was given
  * @flags: KRTP_FLOW_F_*
  * @src_mode: enum krtp_src_mode
- * @idle_delete: delete after @idle_timeout without packets
- * @label_len: bytes in @label
- * @idle_timeout: seconds, 0 = never
- * @clock_rate: RTP clock rate for jitter, Hz
- * @label: opaque to the kernel
- * @src_lock: serialises learning the source (see krtp_flow_check_source())
  * @src_locked: @src is complete and final; read with acquire semantics
+ * @has_via: @via was given
+ * @label_len: bytes in @label
  * @src: expected or learned source
+ * @src_lock: serialises learning the source (see krtp_flow_check_source())
+ * @peer: where packets go
+ * @via: source they are sent from (@local unless given)
+ * @route: route to @peer, NULL until the first packet (tx.c)
+ * @clock_rate: RTP clock rate for jitter, Hz
+ * @idle_timeout: seconds, 0 = never
  * @wrong_src_ntf: jiffies of the last wrong-source event (rate limit)
+ * @rtp_lock: serialises @rtp
  * @last_seen: jiffies of the last packet (or creation)
+ * @packets: RTP (and other) packets forwarded
+ * @bytes: their UDP payload bytes
+ * @rtcp_packets: RTCP packets forwarded
+ * @rtcp_bytes: their UDP payload bytes
+ * @rtp: RTP analysis
+ * @drops: packets dropped, by enum krtp_drop_reason
  * @idle_seen: @last_seen when the last idle event was sent (table lock)
  * @idle_notified: an idle event was sent for @idle_seen (table lock)
- * @route: route to @peer, NULL until the first packet (tx.c)
- * @stats: per-CPU counters, from @stats_slot
- * @stats_slot: where @stats came from
- * @rtp_lock: serialises @rtp
- * @rtp: RTP analysis
+ * @idle_delete: delete after @idle_timeout without packets
  * @rcu: to free after the last reader
+ * @label: opaque to the kernel
  *
  * The configuration is immutable once the flow is in the table; the packet
  * path reads it under RCU only.
+ *
+ * Layout: a relay may hold a million flows, so packets mostly find their
+ * flow cold in the cache. What every packet reads (key, flags, source
+ * check) is the first cache line, what sending reads the second; what every
+ * packet writes (counters, RTP analysis) starts on a line of its own, so
+ * the read-mostly lines stay clean; drops, which a flood from other
+ * sources may bump on any CPU, are apart from both; the label, read only by
+ * netlink, is last. 384 bytes, six lines, and no per-CPU memory: a flow's
+ * packets come from one 5-tuple and so from one CPU (RSS, RPS), and per-CPU
+ * counters cost ncpus x 88 bytes a flow, gigabytes for a million flows on
+ * a large machine. Its counters are atomics in the flow instead, on a line
+ * that CPU owns anyway.
  */
 struct krtp_flow {
+	/* read by every packet */
 	struct rhash_head node;
 	struct krtp_ep local;
 	u32 id;
+	u32 flags;
+	u8 src_mode;
+	bool src_locked;
+	bool has_via;
+	u8 label_len;
+	struct krtp_ep src;
+	spinlock_t src_lock;		/* learning @src, packet path only */
+
+	/* read by every packet sent */
 	struct krtp_ep peer;
 	struct krtp_ep via;
-	bool has_via;
-	u8 src_mode;
-	bool idle_delete;
-	u8 label_len;
-	u32 flags;
-	u32 idle_timeout;
+	struct krtp_route __rcu *route;
 	u32 clock_rate;
-	u8 label[KRTP_LABEL_MAX_LEN];
-
-	spinlock_t src_lock;		/* learning @src, packet path only */
-	bool src_locked;
-	struct krtp_ep src;
+	u32 idle_timeout;
 	unsigned long wrong_src_ntf;
 
+	/* written by every packet */
+	spinlock_t rtp_lock ____cacheline_aligned_in_smp; /* @rtp; readers with BHs off */
 	unsigned long last_seen;
-	unsigned long idle_seen;
-	bool idle_notified;
-
-	struct krtp_route __rcu *route;
-	struct krtp_pcpu_stats __percpu *stats;
-	struct krtp_stats_slot stats_slot;
-
-	spinlock_t rtp_lock;		/* @rtp; readers take it with BHs off */
+	atomic64_t packets;
+	atomic64_t bytes;
+	atomic64_t rtcp_packets;
+	atomic64_t rtcp_bytes;
 	struct krtp_rtp rtp;
 
+	/* written by floods of wrong packets, the idle scan, the release */
+	atomic64_t drops[KRTP_DROP_MAX] ____cacheline_aligned_in_smp;
+	unsigned long idle_seen;
+	bool idle_notified;
+	bool idle_delete;
 	struct rcu_head rcu;
+
+	u8 label[KRTP_LABEL_MAX_LEN];
 };
 
 /* what krtp_flow_check_source() decided */
@@ -133,6 +156,7 @@ bool krtp_flow_wrong_src_ntf_due(struct krtp_flow *flow);
 bool krtp_flow_source(const struct krtp_flow *flow, struct krtp_ep *src,
 		      bool *locked);
 void krtp_flow_read_rtp(struct krtp_flow *flow, struct krtp_rtp *rtp);
+void krtp_flow_read_stats(const struct krtp_flow *flow, struct krtp_stats *sum);
 void krtp_ep_to_sockaddr(const struct krtp_ep *ep,
 			 struct sockaddr_storage *ss);
 
@@ -148,6 +172,40 @@ static inline void krtp_flow_touch(struct krtp_flow *flow)
 
 	if (READ_ONCE(flow->last_seen) != now)
 		WRITE_ONCE(flow->last_seen, now);
+}
+
+/**
+ * krtp_flow_count_fwd - count one forwarded packet of a flow
+ * @flow: the flow
+ * @rtcp: the packet is RTCP
+ * @len: its UDP payload length
+ *
+ * Called from the packet path. Atomics, not per-CPU counters: see struct
+ * krtp_flow.
+ */
+static inline void krtp_flow_count_fwd(struct krtp_flow *flow, bool rtcp,
+				       unsigned int len)
+{
+	if (rtcp) {
+		atomic64_inc(&flow->rtcp_packets);
+		atomic64_add(len, &flow->rtcp_bytes);
+	} else {
+		atomic64_inc(&flow->packets);
+		atomic64_add(len, &flow->bytes);
+	}
+}
+
+/**
+ * krtp_flow_count_drop - count one dropped packet of a flow
+ * @flow: the flow
+ * @reason: why it was dropped
+ *
+ * Called from the packet path, on any CPU.
+ */
+static inline void krtp_flow_count_drop(struct krtp_flow *flow,
+					enum krtp_drop_reason reason)
+{
+	atomic64_inc(&flow->drops[reason]);
 }
 
 #endif /* _KRTP_FLOW_H */

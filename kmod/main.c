@@ -26,7 +26,6 @@ static int __init krtp_mod_init(void)
 #ifdef DEBUG
 	/* the table's self-test makes flows */
 	if (!krtp_rtcp_selftest() || !krtp_table_selftest()) {
-		krtp_stats_pool_exit();
 		krtp_flow_exit();
 		return -ENOTRECOVERABLE;
 	}
@@ -48,7 +47,6 @@ err_netns:
 err_sysfs:
 	krtp_sysfs_exit();
 	rcu_barrier();
-	krtp_stats_pool_exit();
 err_flow:
 	krtp_flow_exit();
 	return err;
@@ -60,14 +58,13 @@ static void __exit krtp_mod_exit(void)
 	 * 1. No new requests; waits for the ones running.
 	 * 2. Per namespace: hooks off, grace period, works cancelled, flows
 	 *    unhashed and queued for freeing with call_rcu().
-	 * 3. Wait for those callbacks: they run module code and give the
-	 *    flows' counters back to the pool, which is freed last.
+	 * 3. Wait for those callbacks: they run module code and free into
+	 *    the flows' cache, which is destroyed last.
 	 */
 	krtp_nl_unregister();
 	krtp_netns_unregister();
 	krtp_sysfs_exit();
 	rcu_barrier();
-	krtp_stats_pool_exit();
 	krtp_flow_exit();
 }
 

@@ -57,7 +57,7 @@ int krtp_nl_flow_stats_put(struct sk_buff *skb, struct krtp_flow *flow)
 	struct nlattr *nest;
 	unsigned long idle;
 
-	krtp_stats_read(flow->stats, &s);
+	krtp_flow_read_stats(flow, &s);
 	krtp_flow_read_rtp(flow, &rtp);
 	idle = jiffies - READ_ONCE(flow->last_seen);
 

@@ -30,7 +30,7 @@
 static unsigned int krtp_rx_drop(struct krtp_net *kn, struct krtp_flow *flow,
 				 enum krtp_drop_reason reason)
 {
-	krtp_stats_drop(flow->stats, reason);
+	krtp_flow_count_drop(flow, reason);
 	krtp_stats_drop(kn->stats, reason);
 	net_dbg_ratelimited("flow %u: drop, reason %d\n", flow->id, reason);
 	return NF_DROP;
@@ -106,7 +106,7 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 		return krtp_rx_drop(kn, flow, err == -ENETUNREACH ?
 				    KRTP_DROP_NO_ROUTE : KRTP_DROP_OTHER);
 
-	krtp_stats_fwd(flow->stats, kind == KRTP_PKT_RTCP, plen);
+	krtp_flow_count_fwd(flow, kind == KRTP_PKT_RTCP, plen);
 	krtp_stats_fwd(kn->stats, kind == KRTP_PKT_RTCP, plen);
 	if (flow->local.family == AF_INET)
 		ip_local_out(net, NULL, skb);

@@ -2,20 +2,16 @@
 /*
  * krtp: per-CPU packet counters and their sums.
  *
- * Every matched packet bumps the counters of its flow and of its namespace,
- * both per-CPU. The module-wide sums in sysfs add up the live namespaces
- * plus what namespaces that went away had counted ("retired"), so module
- * counters never go backwards.
+ * Every matched packet bumps the counters of its flow and the per-CPU
+ * counters of its namespace. The module-wide sums in sysfs add up the live
+ * namespaces plus what namespaces that went away had counted ("retired"),
+ * so module counters never go backwards.
  *
  * Namespaces allocate their counters with alloc_percpu(). Flows, of which
- * there may be a hundred thousand, take a slot of a shared block instead:
- * pcpu_alloc() searches its chunks under a global lock with IRQs off, and
- * one call per flow was half the cost of installing one.
+ * there may be a million, have no per-CPU memory: their counters are
+ * atomics in struct krtp_flow (flow.h says why).
  */
 
-#include <linux/bitmap.h>
-#include <linux/list.h>
-#include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "stats.h"
@@ -51,132 +47,6 @@ struct krtp_pcpu_stats __percpu *krtp_stats_alloc(void)
 void krtp_stats_free(struct krtp_pcpu_stats __percpu *stats)
 {
 	free_percpu(stats);
-}
-
-#define KRTP_STATS_BLOCK_SLOTS 64
-
-/**
- * struct krtp_stats_block - per-CPU counters for KRTP_STATS_BLOCK_SLOTS flows
- * @node: in krtp_stats_partial while a slot is free
- * @slots: the counters, one alloc_percpu() for all slots
- * @used: slots in use
- * @busy: which ones
- *
- * All but @slots is guarded by krtp_stats_pool_lock. A slot's counters
- * belong to its flow from krtp_stats_slot_get() until krtp_stats_slot_put(),
- * which runs after the flow's last reader (an RCU callback).
- */
-struct krtp_stats_block {
-	struct list_head node;
-	struct krtp_pcpu_stats __percpu *slots;
-	unsigned int used;
-	DECLARE_BITMAP(busy, KRTP_STATS_BLOCK_SLOTS);
-};
-
-/* blocks with a free slot; full blocks are on no list */
-static LIST_HEAD(krtp_stats_partial);
-/* taken with BHs off: slots are put back from RCU callbacks (softirq) */
-static DEFINE_SPINLOCK(krtp_stats_pool_lock);
-
-static void krtp_stats_block_free(struct krtp_stats_block *block)
-{
-	free_percpu(block->slots);
-	kfree(block);
-}
-
-/**
- * krtp_stats_slot_get - zeroed per-CPU counters for a new flow
- * @slot: set to where they came from, for krtp_stats_slot_put()
- *
- * Process context.
- *
- * Return: the counters or NULL.
- */
-struct krtp_pcpu_stats __percpu *krtp_stats_slot_get(struct krtp_stats_slot *slot)
-{
-	struct krtp_stats_block *block;
-	struct krtp_pcpu_stats __percpu *stats;
-	unsigned int index;
-	int cpu;
-
-	spin_lock_bh(&krtp_stats_pool_lock);
-	block = list_first_entry_or_null(&krtp_stats_partial,
-					 struct krtp_stats_block, node);
-	if (!block) {
-		/* allocate outside the lock, then use it whatever happened */
-		spin_unlock_bh(&krtp_stats_pool_lock);
-		block = kzalloc(sizeof(*block), GFP_KERNEL);
-		if (!block)
-			return NULL;
-		block->slots = __alloc_percpu(KRTP_STATS_BLOCK_SLOTS *
-					      sizeof(struct krtp_pcpu_stats),
-					      __alignof__(struct krtp_pcpu_stats));
-		if (!block->slots) {
-			kfree(block);
-			return NULL;
-		}
-		spin_lock_bh(&krtp_stats_pool_lock);
-		list_add(&block->node, &krtp_stats_partial);
-	}
-	index = find_first_zero_bit(block->busy, KRTP_STATS_BLOCK_SLOTS);
-	__set_bit(index, block->busy);
-	if (++block->used == KRTP_STATS_BLOCK_SLOTS)
-		list_del_init(&block->node);
-	spin_unlock_bh(&krtp_stats_pool_lock);
-
-	/* ours alone now; the last owner's writers finished a grace period ago */
-	stats = block->slots + index;
-	for_each_possible_cpu(cpu) {
-		struct krtp_pcpu_stats *s = per_cpu_ptr(stats, cpu);
-
-		memset(s, 0, sizeof(*s));
-		u64_stats_init(&s->syncp);
-	}
-	slot->block = block;
-	slot->index = index;
-	return stats;
-}
-
-/**
- * krtp_stats_slot_put - give a flow's counters back
- * @slot: from krtp_stats_slot_get()
- *
- * No reader may see the counters any more. An empty block is freed unless
- * it is the only one with free slots, so calls that come and go do not
- * allocate and free a block each time.
- */
-void krtp_stats_slot_put(struct krtp_stats_slot *slot)
-{
-	struct krtp_stats_block *block = slot->block, *empty = NULL;
-
-	spin_lock_bh(&krtp_stats_pool_lock);
-	__clear_bit(slot->index, block->busy);
-	if (block->used-- == KRTP_STATS_BLOCK_SLOTS)
-		list_add(&block->node, &krtp_stats_partial);
-	if (!block->used && !list_is_singular(&krtp_stats_partial)) {
-		list_del(&block->node);
-		empty = block;
-	}
-	spin_unlock_bh(&krtp_stats_pool_lock);
-	if (empty)
-		krtp_stats_block_free(empty);
-}
-
-/**
- * krtp_stats_pool_exit - free the blocks at module exit
- *
- * Every flow is gone (after rcu_barrier()), so at most one empty block is
- * left.
- */
-void krtp_stats_pool_exit(void)
-{
-	struct krtp_stats_block *block, *next;
-
-	list_for_each_entry_safe(block, next, &krtp_stats_partial, node) {
-		WARN_ON(block->used);
-		list_del(&block->node);
-		krtp_stats_block_free(block);
-	}
 }
 
 /**

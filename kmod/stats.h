@@ -15,7 +15,7 @@ enum krtp_drop_reason {
 };
 
 /*
- * Per-CPU packet counters of a flow or of a namespace. Only the packet path
+ * Per-CPU packet counters of a namespace. Only the packet path
  * writes them, on its own CPU with BHs off, so no lock and no atomic is
  * needed; readers sum all CPUs under the u64_stats seqcount.
  */
@@ -25,7 +25,7 @@ struct krtp_pcpu_stats {
 	u64_stats_t rtcp_packets;
 	u64_stats_t rtcp_bytes;
 	u64_stats_t drops[KRTP_DROP_MAX];
-	/* RTP analysis results, namespaces only; lost can move back (late
+	/* RTP analysis results; lost can move back (late
 	 * packets), so deltas may wrap: the sum over CPUs is still right
 	 */
 	u64_stats_t rtp_lost;
@@ -34,7 +34,7 @@ struct krtp_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
-/* a sum of krtp_pcpu_stats over CPUs (and maybe flows or namespaces) */
+/* a sum of counters over CPUs (and maybe flows or namespaces) */
 struct krtp_stats {
 	u64 packets;
 	u64 bytes;
@@ -49,17 +49,6 @@ struct krtp_stats {
 struct krtp_pcpu_stats __percpu *krtp_stats_alloc(void);
 void krtp_stats_free(struct krtp_pcpu_stats __percpu *stats);
 
-struct krtp_stats_block;
-
-/* a flow's counters: one slot of a shared block (stats.c) */
-struct krtp_stats_slot {
-	struct krtp_stats_block *block;
-	unsigned int index;
-};
-
-struct krtp_pcpu_stats __percpu *krtp_stats_slot_get(struct krtp_stats_slot *slot);
-void krtp_stats_slot_put(struct krtp_stats_slot *slot);
-void krtp_stats_pool_exit(void);
 void krtp_stats_read(struct krtp_pcpu_stats __percpu *stats,
 		     struct krtp_stats *sum);
 void krtp_stats_add(struct krtp_stats *sum, const struct krtp_stats *add);
@@ -70,7 +59,7 @@ void krtp_stats_read_retired(struct krtp_stats *sum);
 
 /**
  * krtp_stats_fwd - count one forwarded packet
- * @stats: per-CPU counters of a flow or a namespace
+ * @stats: per-CPU counters of a namespace
  * @rtcp: the packet is RTCP
  * @len: its UDP payload length
  *
@@ -94,7 +83,7 @@ static inline void krtp_stats_fwd(struct krtp_pcpu_stats __percpu *stats,
 
 /**
  * krtp_stats_drop - count one dropped packet
- * @stats: per-CPU counters of a flow or a namespace
+ * @stats: per-CPU counters of a namespace
  * @reason: why it was dropped
  *
  * Called from the packet path with BHs disabled.
