@@ -21,7 +21,7 @@
 static struct cnf cnf;
 static int cnf_listen_cli;	/* -l given: the file's listen lines are ignored */
 static int cnf_exempt_set;	/* limit_exempt given: the default list is gone */
-static int cnf_nplain;		/* UDP/TCP entries in cnf.listen (the rest are TLS) */
+static int cnf_nplain;		/* UDP/TCP entries in cnf.listen (the rest are TLS, WS, WSS) */
 
 const struct cnf *CNF_Get(void)
 {
@@ -66,7 +66,7 @@ static void cnf_defaults(void)
 	cnf.tls_handshake_timeout = 10;
 }
 
-/* "[udp:|tcp:|tls:]addr[:port]", addr "[v6]" or "*" (every IPv4 address) */
+/* "[udp:|tcp:|tls:|ws:|wss:]addr[:port]", addr "[v6]" or "*" (every IPv4 address) */
 static int cnf_add_listen(const char *s)
 {
 	struct tp_listen *l;
@@ -90,6 +90,17 @@ static int cnf_add_listen(const char *s)
 		l->tls = 1;
 		port = 5061;
 		s += 4;
+	} else if (!strncasecmp(s, "ws:", 3)) {
+		/* RFC 7118 names no port; these are what browsers' SIP stacks use */
+		l->udp = l->tcp = 0;
+		l->ws = 1;
+		port = 8080;
+		s += 3;
+	} else if (!strncasecmp(s, "wss:", 4)) {
+		l->udp = l->tcp = 0;
+		l->wss = 1;
+		port = 8443;
+		s += 4;
 	}
 	if (*s == '*')
 		s = s[1] == ':' ? s + 1 : "";
@@ -103,7 +114,7 @@ static int cnf_add_listen(const char *s)
 		goto bad;
 	}
 	cnf.nlisten++;
-	if (!l->tls)
+	if (l->udp || l->tcp)
 		cnf_nplain++;
 	return 0;
 bad:
@@ -116,6 +127,22 @@ static int cnf_add_listen_tls(const char *s)
 	char tmp[96];
 
 	snprintf(tmp, sizeof(tmp), "tls:%s", s);
+	return cnf_add_listen(tmp);
+}
+
+static int cnf_add_listen_ws(const char *s)
+{
+	char tmp[96];
+
+	snprintf(tmp, sizeof(tmp), "ws:%s", s);
+	return cnf_add_listen(tmp);
+}
+
+static int cnf_add_listen_wss(const char *s)
+{
+	char tmp[96];
+
+	snprintf(tmp, sizeof(tmp), "wss:%s", s);
 	return cnf_add_listen(tmp);
 }
 
@@ -283,7 +310,8 @@ static int cnf_trunk(const char *v)
 		return 0;
 	}
 	if (strlen(v) >= sizeof(cnf.trunk) || URI_Parse(&u, v, strlen(v)) || !u.host.len ||
-	    u.sips || (u.transport.len && !TP_ProtoParse(u.transport))) {
+	    u.sips || (u.transport.len && !TP_ProtoParse(u.transport)) ||
+	    TP_ProtoParse(u.transport) >= TP_WS) {	/* krtpd opens no WebSocket */
 		fprintf(stderr, "krtpd: trunk must be a sip: URI such as "
 			"sip:carrier.example.com;transport=udp, not \"%s\"\n", v);
 		return -1;
@@ -343,6 +371,13 @@ static int cnf_set(const char *key, const char *v, int from_file)
 	}
 	if (!strcmp(key, "listen_tls"))
 		return cnf_list(v, cnf_add_listen_tls);
+	if (!strcmp(key, "listen_ws"))
+		return cnf_list(v, cnf_add_listen_ws);
+	if (!strcmp(key, "listen_wss"))
+		return cnf_list(v, cnf_add_listen_wss);
+	if (!strcmp(key, "ws_origins"))
+		return cnf_str(key, !strcmp(v, "any") ? "" : v, cnf.ws_origins,
+			       sizeof(cnf.ws_origins));
 	if (!strcmp(key, "tls_certificate"))
 		return cnf_str(key, v, cnf.tls_certificate, sizeof(cnf.tls_certificate));
 	if (!strcmp(key, "tls_private_key"))
@@ -527,10 +562,10 @@ static void cnf_usage(void)
 	       "  -c, --config FILE        configuration file (default " CNF_DEFAULT_FILE
 	       "; a missing\n"
 	       "                           default file is not an error)\n"
-	       "  -l, --listen ADDR        listen on [udp:|tcp:|tls:]IP[:PORT] or the same with\n"
-	       "                           [IPv6][:PORT]; repeatable, replaces the file's listen\n"
-	       "                           (default 0.0.0.0:5060 and [::]:5060, UDP and TCP;\n"
-	       "                           tls: defaults to port 5061)\n"
+	       "  -l, --listen ADDR        listen on [udp:|tcp:|tls:|ws:|wss:]IP[:PORT] or the\n"
+	       "                           same with [IPv6][:PORT]; repeatable, replaces the\n"
+	       "                           file's listen (default 0.0.0.0:5060 and [::]:5060,\n"
+	       "                           UDP and TCP; tls: port 5061, ws: 8080, wss: 8443)\n"
 	       "  -D, --domain NAME        a local SIP domain (repeatable)\n"
 	       "  -m, --media MODE         auto, kernel or user (default auto)\n"
 	       "  -u, --users FILE         digest users file (user:password or user:realm:HA1)\n"
@@ -659,6 +694,9 @@ int CNF_Init(int argc, char **argv)
 	for (i = 0; i < cnf.nlisten; i++)
 		if (cnf.listen[i].tls && !cnf.tls_certificate[0]) {
 			fprintf(stderr, "krtpd: listen_tls needs tls_certificate (and tls_private_key)\n");
+			return -1;
+		} else if (cnf.listen[i].wss && !cnf.tls_certificate[0]) {
+			fprintf(stderr, "krtpd: listen_wss needs tls_certificate (and tls_private_key)\n");
 			return -1;
 		}
 	if (cnf.rtp_port_min >= cnf.rtp_port_max) {

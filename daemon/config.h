@@ -55,6 +55,7 @@ struct cnf {
 	char tls_priority[256];
 	int tls_verify;
 	unsigned int tls_handshake_timeout;
+	char ws_origins[1024];		/* Origins allowed on WS/WSS, "" = any */
 	int foreground;
 };
 

@@ -274,8 +274,7 @@ static void ctl_reg(const char *user, const char *domain, const struct reg_bindi
 		out_jstr(o, b->contact);
 		out_addf(o, ",\"expires\":%lld,\"source\":", left);
 		out_jstr(o, src);
-		out_addf(o, ",\"transport\":\"%s\"}",
-			 b->src.proto == TP_TLS ? "tls" : b->src.proto == TP_TCP ? "tcp" : "udp");
+		out_addf(o, ",\"transport\":\"%s\"}", TP_ProtoParam(b->src.proto));
 	}
 	w->n++;
 }
@@ -295,6 +294,7 @@ static void ctl_transport(struct ctl_out *o)
 			{ "rx", s.rx }, { "tx", s.tx }, { "tx_errors", s.tx_errors },
 			{ "conns", s.conns }, { "conns_refused", s.conns_refused },
 			{ "tcp_open", s.tcp_open }, { "tls_open", s.tls_open },
+			{ "ws_open", s.ws_open }, { "wss_open", s.wss_open },
 			{ "tls_handshakes", s.tls_handshakes },
 			{ "tls_handshake_failures", s.tls_handshake_failures },
 			{ "tls_handshake_timeouts", s.tls_handshake_timeouts },

@@ -34,6 +34,7 @@
 #include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/tls.h"
+#include "sip/ws.h"
 #include "sip/transport.h"
 #include "sip/txn.h"
 #include "store.h"
@@ -331,8 +332,10 @@ int main(int argc, char **argv)
 			.priority = c->tls_priority,
 			.verify = c->tls_verify,
 		};
+		struct ws_config wc = { .origins = c->ws_origins };
 
-		if (TLS_Init(&tc))
+		/* WS_Init only keeps the Origin list: nothing to undo */
+		if (WS_Init(&wc) || TLS_Init(&tc))
 			goto out_dns;
 	}
 	{
@@ -391,6 +394,7 @@ out_ctl:
 out_tp:
 	TP_Fini();
 	TLS_Fini();
+	WS_Fini();
 out_dns:
 	/* ends lookups still waiting: their requests are dropped with the proxy */
 	DNS_Fini();

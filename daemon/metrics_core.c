@@ -143,6 +143,10 @@ static void met_sip_emit(struct met_out *o)
 		  MET_LABELS("transport", "tcp"), tp.tcp_open);
 	MET_Gauge(o, "krtpd_sip_connections_open", "Stream connections open now.",
 		  MET_LABELS("transport", "tls"), tp.tls_open);
+	MET_Gauge(o, "krtpd_sip_connections_open", "Stream connections open now.",
+		  MET_LABELS("transport", "ws"), tp.ws_open);
+	MET_Gauge(o, "krtpd_sip_connections_open", "Stream connections open now.",
+		  MET_LABELS("transport", "wss"), tp.wss_open);
 	MET_Counter(o, "krtpd_tls_handshakes_total", "TLS handshakes completed.", NULL,
 		    tp.tls_handshakes);
 	MET_Counter(o, "krtpd_tls_handshake_failures_total",

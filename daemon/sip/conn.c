@@ -18,6 +18,13 @@
  * certificate that does not verify) closes the connection at once; one that
  * stalls is closed by the sweep after tls_handshake_timeout. Either costs
  * one connection slot and its buffers for that long, nothing more.
+ *
+ * WebSocket connections (WS over TCP, WSS over TLS, accepted only) pass
+ * what they read to ws.c, which answers the Upgrade request and unframes
+ * one SIP message per WebSocket message; sends are framed there too. A
+ * connection ws.c is done with (a refused handshake, a protocol error, a
+ * close frame) is closed once its answer is written. Idle ones get a ping
+ * at half tcp_idle_timeout, so a browser that is still there stays.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,20 +42,25 @@
 #include "keepalive.h"
 #include "limits.h"
 #include "tls.h"
+#include "ws.h"
 
 #define CONN_MAX_WQ	(1 << 20)	/* queued output per connection */
 #define CONN_PARTIAL_MS	30000		/* a started message must complete in this time */
 #define CONN_SWEEP_MS	2000
 #define CONN_TLS_CHUNK	16384		/* one TLS record */
 #define CONN_NAMES	32		/* TLS names remembered for addresses */
+#define CONN_WS_READ	16384		/* one read of WebSocket frames */
 
 struct conn {
 	uint32_t id;
 	int fd;
-	int proto;			/* TP_TCP or TP_TLS */
+	int proto;			/* TP_TCP, TP_TLS, TP_WS or TP_WSS */
 	int connecting;			/* TCP connect() in progress */
 	int outgoing;			/* we connected (not accepted) */
-	struct tls_sess *tls;		/* TP_TLS only */
+	struct tls_sess *tls;		/* TP_TLS and TP_WSS */
+	struct ws_sess *ws;		/* TP_WS and TP_WSS */
+	int closing;			/* close once the write queue is flushed */
+	uint64_t pinged;		/* last_rx when the idle ping went, 0 = none */
 	int handshaking;
 	size_t tls_wpend;		/* a TLS_Send of this size returned -EAGAIN */
 	struct sockaddr_storage peer;
@@ -126,7 +138,22 @@ static void conn_tls_name(const struct sockaddr_storage *addr, char *out, size_t
 
 static const char *conn_name(const struct conn *c)
 {
-	return c->proto == TP_TLS ? "tls" : "tcp";
+	return TP_ProtoParam(c->proto);
+}
+
+static int conn_is_tls(int proto)
+{
+	return proto == TP_TLS || proto == TP_WSS;
+}
+
+static unsigned long *conn_open_count(int proto)
+{
+	switch (proto) {
+	case TP_TLS: return &conn_stats.open_tls;
+	case TP_WS: return &conn_stats.open_ws;
+	case TP_WSS: return &conn_stats.open_wss;
+	default: return &conn_stats.open_tcp;
+	}
 }
 
 static struct conn *conn_get(uint32_t id)
@@ -153,12 +180,10 @@ static void conn_close(struct conn *c, const char *why)
 		LOG_DEBUG("%s %s closed: %s", conn_name(c), a, why);
 	LOOP_Del(c->h);
 	TLS_Free(c->tls);
+	WS_Free(c->ws);
 	close(c->fd);
 	conn_tab[c->id & 0xffff] = NULL;
-	if (c->proto == TP_TLS)
-		conn_stats.open_tls--;
-	else
-		conn_stats.open_tcp--;
+	(*conn_open_count(c->proto))--;
 	if (c->rbuf != conn_rbuf_busy)
 		free(c->rbuf);
 	free(c->wbuf);
@@ -169,6 +194,13 @@ static void conn_close(struct conn *c, const char *why)
 }
 
 static void conn_event(int fd, uint32_t events, void *arg);
+static int conn_queue(struct conn *c, const char *buf, size_t len);
+
+/* ws.c's bytes for the peer go to the write queue as they are */
+static int conn_ws_out(void *arg, const void *buf, size_t len)
+{
+	return conn_queue(arg, buf, len);
+}
 
 static struct conn *conn_new(int fd, int proto, const struct sockaddr_storage *peer,
 			     int connecting)
@@ -197,7 +229,7 @@ static struct conn *conn_new(int fd, int proto, const struct sockaddr_storage *p
 	c->connecting = connecting;
 	c->outgoing = connecting;
 	c->born = c->last_rx = TMR_Now();
-	if (proto == TP_TLS) {
+	if (conn_is_tls(proto)) {
 		char name[64];
 
 		/* the name that was resolved to peer, or peer's IP */
@@ -215,21 +247,28 @@ static struct conn *conn_new(int fd, int proto, const struct sockaddr_storage *p
 	if (!conn_gen)
 		conn_gen = 1;
 	c->id = i | conn_gen << 16;
-	c->h = LOOP_Add(fd, EPOLLIN | (connecting ? EPOLLOUT : 0), conn_event,
-			(void *)(uintptr_t)c->id);
+	if (proto == TP_WS || proto == TP_WSS)
+		c->ws = WS_New(conn_lim.max_message, conn_ws_out, c);
+	c->h = (proto != TP_WS && proto != TP_WSS) || c->ws ?
+	       LOOP_Add(fd, EPOLLIN | (connecting ? EPOLLOUT : 0), conn_event,
+			(void *)(uintptr_t)c->id) : NULL;
 	if (!c->h) {
 		TLS_Free(c->tls);
+		WS_Free(c->ws);
 		free(c->rbuf);
 		free(c);
 		return NULL;
 	}
 	conn_tab[i] = c;
 	conn_stats.opened++;
-	if (proto == TP_TLS)
-		conn_stats.open_tls++;
-	else
-		conn_stats.open_tcp++;
+	(*conn_open_count(proto))++;
 	return c;
+}
+
+/* what to wait for while output is pending: a closing connection reads no more */
+static uint32_t conn_wait_out(const struct conn *c)
+{
+	return c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT;
 }
 
 /* write what can go now; wait for EPOLLOUT for the rest */
@@ -247,7 +286,7 @@ static int conn_flush(struct conn *c)
 			n = TLS_Send(c->tls, c->wbuf + c->woff, len);
 			if (n == -EAGAIN) {
 				c->tls_wpend = len;
-				return LOOP_Mod(c->h, EPOLLIN | EPOLLOUT);
+				return LOOP_Mod(c->h, conn_wait_out(c));
 			}
 			if (n < 0)
 				return n;
@@ -256,14 +295,28 @@ static int conn_flush(struct conn *c)
 			n = send(c->fd, c->wbuf + c->woff, left, MSG_NOSIGNAL);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					return LOOP_Mod(c->h, EPOLLIN | EPOLLOUT);
+					return LOOP_Mod(c->h, conn_wait_out(c));
 				return -errno;
 			}
 		}
 		c->woff += n;
 	}
 	c->woff = c->wlen = 0;
-	return LOOP_Mod(c->h, EPOLLIN);
+	return LOOP_Mod(c->h, c->closing ? 0 : EPOLLIN);
+}
+
+/*
+ * Close c once what is queued for it is written: the answer to a refused
+ * WebSocket handshake, a close frame. Until then it reads nothing more.
+ */
+static void conn_finish(struct conn *c, const char *why)
+{
+	if (c->woff == c->wlen || conn_flush(c) || c->woff == c->wlen) {
+		conn_close(c, why);
+		return;
+	}
+	c->closing = 1;
+	LOOP_Mod(c->h, EPOLLOUT);
 }
 
 static int conn_queue(struct conn *c, const char *buf, size_t len)
@@ -308,22 +361,19 @@ static struct conn *conn_deliver(tp_handler fn, struct conn *c, size_t len,
 	return c;
 }
 
-/* One read and the messages it completes. 0 to read again, else stop. */
-static int conn_read(struct conn *c)
+/* One read into buf: bytes read, or -1 when there is nothing (c may be closed) */
+static ssize_t conn_recv(struct conn *c, char *buf, size_t room)
 {
-	uint32_t id = c->id;
-	struct tp_peer src = { .proto = c->proto, .sock = -1 };
-	size_t room = conn_lim.max_message + 1 - c->rlen;
 	ssize_t n;
 
 	if (c->tls) {
-		n = TLS_Recv(c->tls, c->rbuf + c->rlen, room);
+		n = TLS_Recv(c->tls, buf, room);
 		if (n == -EIO) {
 			conn_close(c, "TLS error");
 			return -1;
 		}
 	} else {
-		n = recv(c->fd, c->rbuf + c->rlen, room, 0);
+		n = recv(c->fd, buf, room, 0);
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 			conn_close(c, "read error");
 			return -1;
@@ -335,6 +385,65 @@ static int conn_read(struct conn *c)
 		conn_close(c, "peer closed");
 		return -1;
 	}
+	return n < 0 ? -1 : n;
+}
+
+/*
+ * One read on a WebSocket connection: ws.c answers the handshake and the
+ * control frames, and the SIP messages it unframed go to the handler one
+ * by one through the read buffer, as on TCP. 0 to read again, else stop.
+ */
+static int conn_ws_read(struct conn *c)
+{
+	static char raw[CONN_WS_READ];
+	struct tp_peer src = { .proto = c->proto, .sock = -1, .addr = c->peer, .conn = c->id };
+	uint32_t id = c->id;
+	ssize_t n = conn_recv(c, raw, sizeof(raw));
+	size_t len;
+	int r;
+
+	if (n < 0)
+		return -1;
+	c->last_rx = TMR_Now();
+	c->pinged = 0;
+	r = WS_Input(c->ws, raw, n);
+	while ((len = WS_Next(c->ws, c->rbuf, conn_lim.max_message))) {
+		conn_stats.rx++;
+		/* a source over its rate is dropped (and counted by limits.c) */
+		if (!LIM_Check(&src.addr, c->rbuf, len)) {
+			c = conn_deliver(conn_fn, c, len, &src);
+			if (!c)
+				return -1;	/* the handler closed us (a failed send) */
+		}
+	}
+	c = conn_get(id);
+	if (!c)
+		return -1;
+	if (r) {
+		char a[64];
+
+		TP_AddrStr(&c->peer, a, sizeof(a));
+		if (r != -ECONNRESET)
+			LOG_Drop(WS_Why(c->ws), a);
+		conn_finish(c, WS_Why(c->ws));
+		return -1;
+	}
+	c->partial_since = !WS_Partial(c->ws) ? 0 : c->partial_since ? c->partial_since :
+			   TMR_Now();
+	return 0;
+}
+
+/* One read and the messages it completes. 0 to read again, else stop. */
+static int conn_read(struct conn *c)
+{
+	uint32_t id = c->id;
+	struct tp_peer src = { .proto = c->proto, .sock = -1 };
+	size_t room = conn_lim.max_message + 1 - c->rlen;
+	ssize_t n;
+
+	if (c->ws)
+		return conn_ws_read(c);
+	n = conn_recv(c, c->rbuf + c->rlen, room);
 	if (n < 0)
 		return -1;
 	c->rlen += n;
@@ -464,6 +573,11 @@ static void conn_event(int fd, uint32_t events, void *arg)
 			return;
 		}
 	}
+	if (c->closing) {
+		if (c->woff == c->wlen || (events & (EPOLLHUP | EPOLLERR)))
+			conn_close(c, "closed after the last write");
+		return;
+	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	/* TLS may decrypt more than a read asked for: epoll cannot see those bytes */
@@ -510,7 +624,7 @@ void CONN_Accept(int lfd, int proto)
 			char a[64];
 
 			TP_AddrStr(&peer, a, sizeof(a));
-			LOG_Drop(proto == TP_TLS ? "too many TLS/TCP connections" :
+			LOG_Drop(proto != TP_TCP ? "too many TLS/WebSocket/TCP connections" :
 				 "too many TCP connections", a);
 			close(cfd);
 		}
@@ -532,8 +646,12 @@ static struct conn *conn_connect(int proto, const struct sockaddr_storage *peer)
 {
 	struct conn *c;
 	int one = 1;
-	int fd = socket(peer->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd;
 
+	/* WebSocket clients connect to us; krtpd is no WebSocket client */
+	if (proto == TP_WS || proto == TP_WSS)
+		return NULL;
+	fd = socket(peer->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return NULL;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -563,9 +681,9 @@ int CONN_Send(const struct tp_peer *dst, const char *buf, size_t len)
 		c = conn_find(dst->proto, &dst->addr);
 	if (!c)
 		c = conn_connect(dst->proto, &dst->addr);
-	if (!c)
+	if (!c || c->closing)
 		return -ECONNREFUSED;
-	r = conn_queue(c, buf, len);
+	r = c->ws ? WS_Send(c->ws, buf, len) : conn_queue(c, buf, len);
 	if (r)
 		conn_close(c, "write failed");
 	return r;
@@ -581,7 +699,18 @@ static void conn_sweep_fn(struct tmr *t)
 
 		if (!c)
 			continue;
-		if (c->handshaking &&
+		if (c->ws && !c->handshaking && !WS_IsOpen(c->ws) &&
+		    now - c->born > (uint64_t)conn_lim.tls_handshake_timeout * 1000) {
+			char a[64];
+
+			/* an Upgrade request gets as long as a TLS handshake */
+			WS_CountTimeout();
+			TP_AddrStr(&c->peer, a, sizeof(a));
+			LOG_Drop("WebSocket handshake timed out", a);
+			conn_close(c, "WebSocket handshake timed out");
+		} else if (c->closing && now - c->last_rx > CONN_PARTIAL_MS) {
+			conn_close(c, "last write timed out");
+		} else if (c->handshaking &&
 		    now - c->born > (uint64_t)conn_lim.tls_handshake_timeout * 1000) {
 			char a[64];
 
@@ -593,6 +722,12 @@ static void conn_sweep_fn(struct tmr *t)
 			conn_close(c, "incomplete message timed out");
 		} else if (now - c->last_rx > (uint64_t)conn_lim.idle_timeout * 1000 && !c->wlen) {
 			conn_close(c, "idle");
+		} else if (c->ws && WS_IsOpen(c->ws) && !c->pinged &&
+			   now - c->last_rx > (uint64_t)conn_lim.idle_timeout * 500) {
+			/* a browser answers with a pong, which counts as traffic */
+			c->pinged = c->last_rx;
+			if (WS_Ping(c->ws))
+				conn_close(c, "write failed");
 		}
 	}
 	TMR_Start(t, CONN_SWEEP_MS);

@@ -2,7 +2,8 @@
 /*
  * Stream connections for SIP over TCP and TLS (RFC 3261 §18.3): framing by
  * Content-Length, a write queue, the idle and handshake sweep, and the cap
- * on their number. transport.c accepts and routes sends here; tls.c does
+ * on their number. WebSocket connections (RFC 7118) are accepted here too;
+ * ws.c frames their messages. transport.c accepts and routes sends here; tls.c does
  * the cryptography. Main thread only.
  */
 #ifndef KRTPD_SIP_CONN_H
@@ -20,7 +21,7 @@ void CONN_SetOversizeHandler(tp_handler fn);
 void CONN_SetFailHandler(void (*fn)(int proto, const struct sockaddr_storage *addr));
 /* Closes every connection. */
 void CONN_Fini(void);
-/* Accept what is pending on a listening socket of proto TP_TCP or TP_TLS. */
+/* Accept what is pending on a listening socket of proto TP_TCP, TP_TLS, TP_WS or TP_WSS. */
 void CONN_Accept(int lfd, int proto);
 /*
  * Queue buf on dst->conn when it is open, else on an open connection of
@@ -42,7 +43,7 @@ struct conn_stats {
 	unsigned long refused;		/* over max_conns */
 	unsigned long connect_failures;
 	unsigned long handshake_timeouts;
-	unsigned long open_tcp, open_tls;	/* open now */
+	unsigned long open_tcp, open_tls, open_ws, open_wss;	/* open now */
 };
 void CONN_GetStats(struct conn_stats *s);
 

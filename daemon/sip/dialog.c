@@ -63,8 +63,7 @@ void DLG_PeerStr(const struct tp_peer *p, char *out, size_t outsz)
 	char a[64];
 
 	TP_AddrStr(&p->addr, a, sizeof(a));
-	snprintf(out, outsz, "%s %s", p->proto == TP_TLS ? "tls" : p->proto == TP_TCP ? "tcp" : "udp",
-		 a);
+	snprintf(out, outsz, "%s %s", TP_ProtoParam(p->proto), a);
 }
 
 int DLG_PeerParse(const char *s, struct tp_peer *p)
@@ -77,9 +76,13 @@ int DLG_PeerParse(const char *s, struct tp_peer *p)
 		p->proto = TP_UDP;
 	else if (!strncasecmp(s, "tls ", 4))
 		p->proto = TP_TLS;
+	else if (!strncasecmp(s, "ws ", 3))
+		p->proto = TP_WS;
+	else if (!strncasecmp(s, "wss ", 4))
+		p->proto = TP_WSS;
 	else
 		return -EINVAL;
-	return TP_AddrParse(s + 4, 5060, &p->addr);
+	return TP_AddrParse(s + (p->proto == TP_WS ? 3 : 4), 5060, &p->addr);
 }
 
 static void dlg_to_store(const struct dlg *d, struct sto_dialog *sd, char *ap, char *bp)

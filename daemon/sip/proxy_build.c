@@ -84,11 +84,18 @@ static void prx_add_top_via(struct sip_buf *b, const struct sip_msg *m, const st
 /*
  * The transport= of our Record-Route entry for a leg (RFC 3261 §16.6 step
  * 4): the UA on that leg must come back to us over the same transport,
- * so a TLS leg gets ;transport=tls and our TLS port (TP_LocalFor).
+ * so a TLS leg gets ;transport=tls and our TLS port (TP_LocalFor), a
+ * WebSocket leg ;transport=ws or wss (RFC 7118 §5.2).
  */
 static const char *prx_rr_transport(int proto)
 {
-	return proto == TP_TLS ? ";transport=tls" : proto == TP_TCP ? ";transport=tcp" : "";
+	switch (proto) {
+	case TP_TCP: return ";transport=tcp";
+	case TP_TLS: return ";transport=tls";
+	case TP_WS: return ";transport=ws";
+	case TP_WSS: return ";transport=wss";
+	default: return "";
+	}
 }
 
 /* RFC 3261 §16.6: the copy of m that goes to one target */

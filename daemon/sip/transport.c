@@ -4,7 +4,8 @@
  * non-blocking and driven by the epoll loop, so no locking is needed.
  *
  * This file owns the listening sockets, UDP and the choice of local
- * address; TCP and TLS connections live in conn.c, TLS sessions in tls.c.
+ * address; TCP, TLS and WebSocket connections live in conn.c, TLS sessions
+ * in tls.c, WebSocket framing in ws.c.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -77,11 +78,32 @@ static char *tp_rxbuf;
 
 const char *TP_ProtoName(int proto)
 {
-	return proto == TP_TLS ? "TLS" : proto == TP_TCP ? "TCP" : "UDP";
+	switch (proto) {
+	case TP_TCP: return "TCP";
+	case TP_TLS: return "TLS";
+	case TP_WS: return "WS";
+	case TP_WSS: return "WSS";
+	default: return "UDP";
+	}
+}
+
+const char *TP_ProtoParam(int proto)
+{
+	switch (proto) {
+	case TP_TCP: return "tcp";
+	case TP_TLS: return "tls";
+	case TP_WS: return "ws";
+	case TP_WSS: return "wss";
+	default: return "udp";
+	}
 }
 
 int TP_ProtoParse(struct sip_str s)
 {
+	if (STR_CaseEqC(s, "ws"))
+		return TP_WS;
+	if (STR_CaseEqC(s, "wss"))
+		return TP_WSS;
 	if (STR_CaseEqC(s, "udp"))
 		return TP_UDP;
 	if (STR_CaseEqC(s, "tcp"))
@@ -398,7 +420,7 @@ int TP_Send(const struct tp_peer *dst, const char *buf, size_t len)
 	SST_Sent(buf, len);
 	if (tp_send_hook)
 		return tp_send_hook(dst, buf, len);
-	if (dst->proto == TP_TCP || dst->proto == TP_TLS) {
+	if (TP_IsStream(dst->proto)) {
 		int r;
 
 		/* what this burst stored is committed before anything leaves */
@@ -556,6 +578,14 @@ int TP_Init(const struct tp_listen *l, int n, const struct tp_limits *lim, tp_ha
 		}
 		if (l[i].tls && !tp_open(&l[i].addr, TP_TLS))
 			ok++;
+		if (l[i].ws && !tp_open(&l[i].addr, TP_WS))
+			ok++;
+		if (l[i].wss && !TLS_CanServe()) {
+			LOG_ERR("listen_wss needs tls_certificate and tls_private_key");
+			continue;
+		}
+		if (l[i].wss && !tp_open(&l[i].addr, TP_WSS))
+			ok++;
 	}
 	if (!ok)
 		return -EADDRNOTAVAIL;
@@ -593,12 +623,17 @@ void TP_Fini(void)
 
 int TP_IsStream(int proto)
 {
-	return proto == TP_TCP || proto == TP_TLS;
+	return proto == TP_TCP || proto == TP_TLS || proto == TP_WS || proto == TP_WSS;
 }
 
 uint16_t TP_DefaultPort(int proto)
 {
-	return proto == TP_TLS ? 5061 : 5060;
+	switch (proto) {
+	case TP_TLS: return 5061;
+	case TP_WS: return 80;
+	case TP_WSS: return 443;
+	default: return 5060;
+	}
 }
 
 void TP_GetStats(struct tp_stats *s)
@@ -615,6 +650,8 @@ void TP_GetStats(struct tp_stats *s)
 	s->conns_refused = cs.refused;
 	s->tcp_open = cs.open_tcp;
 	s->tls_open = cs.open_tls;
+	s->ws_open = cs.open_ws;
+	s->wss_open = cs.open_wss;
 	s->tls_handshakes = ts.handshakes;
 	s->tls_handshake_failures = ts.handshake_failures;
 	s->tls_handshake_timeouts = cs.handshake_timeouts;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * SIP transports (RFC 3261 §18): UDP, TCP and TLS (§26) over IPv4 and
- * IPv6. Stream messages are framed by Content-Length; responses reuse the
+ * SIP transports (RFC 3261 §18): UDP, TCP, TLS (§26) and WebSocket (RFC
+ * 7118, WS and WSS, accepted only) over IPv4 and IPv6. Stream messages are framed by Content-Length; responses reuse the
  * connection the request came on; connections are capped in number, buffer
  * size, idle time and TLS handshake time. Main thread only.
  */
@@ -18,19 +18,21 @@ enum tp_proto {
 	TP_UDP = 1,
 	TP_TCP,
 	TP_TLS,
+	TP_WS,				/* RFC 7118: SIP over WebSocket */
+	TP_WSS,				/* the same over TLS */
 };
 
 /* Where a message came from, or where one goes. */
 struct tp_peer {
-	int proto;			/* TP_UDP, TP_TCP or TP_TLS */
+	int proto;			/* TP_UDP, TP_TCP, TP_TLS, TP_WS or TP_WSS */
 	struct sockaddr_storage addr;	/* IP and port */
-	uint32_t conn;			/* TCP/TLS connection id to prefer, 0 = any */
+	uint32_t conn;			/* stream connection id to prefer, 0 = any */
 	int sock;			/* UDP listener index it arrived on, -1 = any */
 };
 
 struct tp_listen {
 	struct sockaddr_storage addr;
-	int udp, tcp, tls;
+	int udp, tcp, tls, ws, wss;
 };
 
 struct tp_limits {
@@ -83,12 +85,15 @@ void TP_RefreshLocal(void);
 /* Numeric host (or "localhost") to an address; 0 or -errno. No DNS. */
 int TP_Resolve(struct sip_str host, int v6, uint16_t port, struct sockaddr_storage *out);
 
+/* "UDP", "TCP", "TLS", "WS", "WSS": as in Via */
 const char *TP_ProtoName(int proto);
-/* TCP or TLS: reliable, framed, connection-oriented */
+/* "udp" ... "wss": as in transport= */
+const char *TP_ProtoParam(int proto);
+/* TCP, TLS, WS or WSS: reliable, framed, connection-oriented */
 int TP_IsStream(int proto);
 /* Is TCP/TLS connection id (tp_peer.conn) still open? */
 int TP_ConnOpen(uint32_t id);
-/* 5061 for TLS (RFC 3261 §19.1.2), else 5060 */
+/* 5061 for TLS (RFC 3261 §19.1.2), 80 and 443 for WS and WSS, else 5060 */
 uint16_t TP_DefaultPort(int proto);
 int TP_ProtoParse(struct sip_str s);
 /* "1.2.3.4:5060" or "[::1]:5060" */
@@ -105,7 +110,7 @@ socklen_t TP_AddrLen(const struct sockaddr_storage *ss);
 /* Counters for the control socket and logs */
 struct tp_stats {
 	unsigned long rx, tx, tx_errors, conns, conns_refused;
-	unsigned long tcp_open, tls_open;	/* connections open now */
+	unsigned long tcp_open, tls_open, ws_open, wss_open;	/* connections open now */
 	unsigned long tls_handshakes, tls_handshake_failures;	/* failures include timeouts */
 	unsigned long tls_handshake_timeouts, tls_verify_failures;
 };
