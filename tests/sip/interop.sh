@@ -8,7 +8,8 @@
 #   linphone   linphonec, "soundcard use files" (no sound card; plays a
 #              WAV file into the call)
 #   baresip    the ausine source of tests/sip/baresip/config, driven by
-#              -e at start and SIGTERM (hang up and exit)
+#              -e at start, its stdio commands (BS_STDIO=1) and SIGTERM
+#              (hang up and exit)
 #
 # Passwords are USER-pw (iop_users), media counters are the sums over
 # krtp.ko's flows towards one side against nftables counters of what
@@ -85,6 +86,11 @@ iop_child() {
 iop_cmd() {
 	IOP_MARK[$1]=$(wc -l <"$TMPD/$1/out")
 	echo "$2" >"$TMPD/$1/in"
+}
+
+# iop_mark NAME: what the client prints from now on is what iop_seen looks at
+iop_mark() {
+	IOP_MARK[$1]=$(wc -l <"$TMPD/$1/out")
 }
 
 # iop_seen NAME REGEX: the client printed a line matching REGEX since its
@@ -196,6 +202,8 @@ bs_start() {
 	uri="<sip:$user@$SIP_DOMAIN$([ "$tp" = udp ] || echo ";transport=$tp")>"
 	echo "$uri;auth_pass=$user-pw;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=$tp\";$(
 		)regint=600;audio_codecs=PCMU;ptime=20;answermode=auto" >"$dir/accounts"
+	# BS_STDIO=1: commands from the FIFO (iop_cmd NAME "/hold")
+	[ -n "${BS_STDIO:-}" ] && echo "module			stdio.so" >>"$dir/config"
 	iop_spawn "$name" "$ns" baresip -f "$dir" "$@" -t 800
 }
 
@@ -214,15 +222,16 @@ iop_thaw() {
 	for p in "$@"; do kill -CONT "$p"; done
 }
 
-# iop_settle: wait until krtp.ko's counters towards both sides stop moving
-# (the clients are frozen, the last packets land)
+# iop_settle [ADDR_A ADDR_B]: wait until krtp.ko's counters towards both
+# sides (default alice and bob) stop moving (the clients are frozen, the
+# last packets land)
 iop_settle() {
-	local before now i
+	local a=${1:-$CALLER4} b=${2:-$CALLEE4} before now i
 
-	before=$(iop_sent "$CALLER4")/$(iop_sent "$CALLEE4")
+	before=$(iop_sent "$a")/$(iop_sent "$b")
 	for i in $(seq 20); do
 		sleep 0.5
-		now=$(iop_sent "$CALLER4")/$(iop_sent "$CALLEE4")
+		now=$(iop_sent "$a")/$(iop_sent "$b")
 		[ "$now" = "$before" ] && return 0
 		before=$now
 	done
@@ -252,7 +261,38 @@ iop_media() {
 	iop_thaw "$@"
 }
 
-# iop_rtp_both N: RTP flows towards each side have forwarded >= N packets
+# iop_rtp_both N [ADDR_A ADDR_B]: RTP flows towards each side have
+# forwarded >= N packets
 iop_rtp_both() {
-	[ "$(iop_sent "$CALLEE4" rtp)" -ge "$1" ] && [ "$(iop_sent "$CALLER4" rtp)" -ge "$1" ]
+	[ "$(iop_sent "${2:-$CALLEE4}" rtp)" -ge "$1" ] && [ "$(iop_sent "${3:-$CALLER4}" rtp)" -ge "$1" ]
 } 2>/dev/null
+
+# iop_media_window WHAT NS_A ADDR_A NS_B ADDR_B PID...: between two
+# moments when the clients PID... are frozen and krtp.ko's counters stand
+# still, krtp.ko's flows towards A and B forwarded exactly what reached A
+# and B from the relay's ports (nftables), and >= IOP_MIN_RTP RTP packets
+# each way. For a call that began while others were still sending (a
+# transfer): only what happened in the window is compared.
+iop_media_window() {
+	local what=$1 na=$2 a=$3 nb=$4 b=$5 sa sb ga gb ra rb da db
+
+	shift 5
+	iop_freeze "$@"
+	iop_settle "$a" "$b"
+	sa=$(iop_sent "$a"); sb=$(iop_sent "$b")
+	ra=$(iop_sent "$a" rtp); rb=$(iop_sent "$b" rtp)
+	ga=$(relay_media_got "$na"); gb=$(relay_media_got "$nb")
+	iop_thaw "$@"
+	busywait 90000 eval '[ $(iop_sent "$a" rtp) -ge $((ra + IOP_MIN_RTP)) ] &&
+		[ $(iop_sent "$b" rtp) -ge $((rb + IOP_MIN_RTP)) ]' 2>/dev/null
+	iop_freeze "$@"
+	iop_settle "$a" "$b"
+	da=$(($(iop_sent "$a") - sa))
+	db=$(($(iop_sent "$b") - sb))
+	check "$what: ->$a: krtp.ko forwarded what arrived ($da)" "$da" $(($(relay_media_got "$na") - ga))
+	check "$what: ->$b: krtp.ko forwarded what arrived ($db)" "$db" $(($(relay_media_got "$nb") - gb))
+	check "$what: RTP both ways (>= $IOP_MIN_RTP packets each)" yes \
+		"$([ $(($(iop_sent "$a" rtp) - ra)) -ge "$IOP_MIN_RTP" ] &&
+		   [ $(($(iop_sent "$b" rtp) - rb)) -ge "$IOP_MIN_RTP" ] && echo yes)"
+	iop_thaw "$@"
+}
