@@ -13,13 +13,13 @@
  * as leg A.
  *
  * delete names a call by its Call-ID and, as Kamailio's module sends it,
- * may narrow it to a leg (from-tag, to-tag) or a branch (via-branch). A
- * krtp call is one dialogue between two tags, so deleting one of its legs
- * deletes it; a tag or a branch that is not the call's (a forked INVITE's
- * branch that failed while another answered) deletes nothing and is
- * refused as rtpengine refuses it. Until the answer, the B leg's tag and
- * branch are unknown and any to-tag or via-branch ends the call (a final
- * failure of the INVITE).
+ * may narrow it to a leg (from-tag, to-tag) or a branch (via-branch), and
+ * deletes only that, as rtpengine 10.5 does. A krtp call is one dialogue
+ * between two tags, so deleting either leg deletes the call. A tag that is
+ * not the call's (the failure of a forked INVITE's branch while another
+ * answered) deletes nothing: the reply is "ok" with rtpengine's warning.
+ * Before the answer, a branch (each via-branch the caller offered with)
+ * is deleted alone while others remain, and the last one ends the call.
  *
  * Lifetime of a reply: built in the caller's buffer; a copy goes to the
  * retransmission cache (a ring of NG_CACHE entries, oldest replaced).
@@ -46,13 +46,16 @@
 #define NG_CACHE	128		/* replies kept for retransmitted cookies */
 #define NG_COOKIE_MAX	64
 #define NG_SDP_MAX	(NG_MAX_DGRAM - 1024)
+#define NG_BRANCHES	8		/* via-branches remembered per call */
 
 struct ng_call {
 	struct cds_lfht_node node;
 	struct rcu_head rcu;
 	char *call_id;
 	char a_tag[128], b_tag[128];
-	char branch[128];		/* the via-branch of the answer, if it had one */
+	/* the via-branches of the caller's offers (a forked INVITE), until answered */
+	char branch[NG_BRANCHES][64];
+	int branches;
 	enum med_leg last_offer;
 	time_t created, last_signal;
 };
@@ -139,6 +142,23 @@ static int ng_tag_is(const char *tag, const struct bnc_node *n)
 static void ng_tag_set(char *tag, size_t sz, const struct bnc_node *n)
 {
 	snprintf(tag, sz, "%.*s", (int)n->len, n->s);
+}
+
+/* the index of via-branch n among the call's, or -1 */
+static int ng_branch_find(const struct ng_call *c, const struct bnc_node *n)
+{
+	int i;
+
+	for (i = 0; n && i < c->branches; i++)
+		if (ng_tag_is(c->branch[i], n))
+			return i;
+	return -1;
+}
+
+static void ng_branch_add(struct ng_call *c, const struct bnc_node *n)
+{
+	if (n && ng_branch_find(c, n) < 0 && c->branches < NG_BRANCHES)
+		ng_tag_set(c->branch[c->branches++], sizeof(c->branch[0]), n);
 }
 
 /* ---- replies ---- */
@@ -231,7 +251,6 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 	const struct bnc_node *tt = ng_arg(req, "to-tag", 127);
 	const struct bnc_node *sdp = BNC_Get(&ng_doc, req, "sdp");
 	const char *why = ng_unsupported(req);
-	const struct bnc_node *vb;
 	struct sockaddr_storage ss;
 	const struct sockaddr *src;
 	struct ng_call *c;
@@ -259,9 +278,6 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 		leg = c->last_offer == MED_LEG_A ? MED_LEG_B : MED_LEG_A;
 		if (leg == MED_LEG_B && !c->b_tag[0])
 			ng_tag_set(c->b_tag, sizeof(c->b_tag), tt);
-		vb = ng_arg(req, "via-branch", 127);
-		if (vb && !c->branch[0])
-			ng_tag_set(c->branch, sizeof(c->branch), vb);
 		r = MED_Answer(c->call_id, leg, src, sdp->s, sdp->len, ng_sdp, sizeof(ng_sdp),
 			       &outlen);
 		ng_stats.answers++;
@@ -285,6 +301,8 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 			      &outlen);
 		if (!r)
 			c->last_offer = leg;
+		if (!r && leg == MED_LEG_A && !c->b_tag[0])
+			ng_branch_add(c, ng_arg(req, "via-branch", 63));
 		ng_stats.offers++;
 	}
 	if (r) {
@@ -307,24 +325,39 @@ static int ng_tag_known(const struct ng_call *c, const struct bnc_node *n)
 	return (c->a_tag[0] && ng_tag_is(c->a_tag, n)) || (c->b_tag[0] && ng_tag_is(c->b_tag, n));
 }
 
+enum ng_del {
+	NG_DEL_CALL,		/* the whole call */
+	NG_DEL_BRANCH,		/* one branch of an unanswered forked call: forgotten */
+	NG_DEL_NONE,		/* a leg or branch the call does not have */
+};
+
 /*
- * Does a delete's from-tag, to-tag and via-branch name this call (see the
- * top of the file)? A missing one matches anything.
+ * What a delete's from-tag, to-tag and via-branch name (see the top of the
+ * file); a missing one matches anything. NG_DEL_BRANCH has already
+ * dropped the branch.
  */
-static int ng_delete_matches(const struct ng_call *c, const struct bnc_node *req)
+static enum ng_del ng_delete_what(struct ng_call *c, const struct bnc_node *req)
 {
 	const struct bnc_node *ft = ng_arg(req, "from-tag", 127);
 	const struct bnc_node *tt = ng_arg(req, "to-tag", 127);
-	const struct bnc_node *vb = ng_arg(req, "via-branch", 127);
+	const struct bnc_node *vb = ng_arg(req, "via-branch", 63);
+	int i;
 
 	if (ft && !ng_tag_known(c, ft))
-		return 0;
-	/* not answered yet: the failure of any branch ends the call */
-	if (!c->b_tag[0])
-		return 1;
-	if (tt && !ng_tag_known(c, tt))
-		return 0;
-	return !vb || !c->branch[0] || ng_tag_is(c->branch, vb);
+		return NG_DEL_NONE;
+	if (c->b_tag[0])
+		return tt && !ng_tag_known(c, tt) ? NG_DEL_NONE : NG_DEL_CALL;
+	/* not answered: a branch goes alone while others remain */
+	if (!vb || !c->branches)
+		return NG_DEL_CALL;
+	i = ng_branch_find(c, vb);
+	if (i < 0)
+		return NG_DEL_NONE;
+	if (c->branches == 1)
+		return NG_DEL_CALL;
+	memmove(c->branch[i], c->branch[i + 1], (c->branches - i - 1) * sizeof(c->branch[0]));
+	c->branches--;
+	return NG_DEL_BRANCH;
 }
 
 /* "totals": rtpengine's shape, from media's per-call counters */
@@ -345,6 +378,7 @@ static void ng_query_delete(const struct bnc_node *req, int del, struct bnc_out 
 {
 	const struct bnc_node *id = ng_arg(req, "call-id", 255);
 	struct med_call_stats st;
+	enum ng_del what;
 	struct ng_call *c;
 	char cid[256];
 
@@ -359,9 +393,15 @@ static void ng_query_delete(const struct bnc_node *req, int del, struct bnc_out 
 		return;
 	}
 	/* after a restart the tags are not known (c is NULL): the whole call */
-	if (del && c && !ng_delete_matches(c, req)) {
-		LOG_INFO("ng: delete for call %s names another leg or branch: kept", cid);
-		ng_error(o, "Call-ID not found or tags didn't match");
+	what = del && c ? ng_delete_what(c, req) : NG_DEL_CALL;
+	if (what != NG_DEL_CALL) {
+		LOG_INFO("ng: delete for call %s: %s", cid, what == NG_DEL_BRANCH ?
+			 "one branch deleted, others remain" : "no such leg or branch, call kept");
+		BNC_Dict(o);
+		BNC_KeyStr(o, "result", "ok");
+		if (what == NG_DEL_NONE)
+			BNC_KeyStr(o, "warning", "Call-ID not found or tags didn't match");
+		BNC_End(o);
 		return;
 	}
 	BNC_Dict(o);
