@@ -8,7 +8,8 @@
 #   3. host suites, when present: make -C tests/unit run, make -C tests/fuzz run
 #      (each libFuzzer target for its budget, about 5 minutes in all), make -C
 #      tests/soak run (damaged SIP at an ASan build of krtpd on loopback), make -C
-#      tests/redis run (two krtpd sharing a Redis, on loopback)
+#      tests/redis run (two krtpd sharing a Redis, on loopback), make -C
+#      tests/ws run (a WebSocket phone over WS and WSS called from sipp)
 #   4. for each test kernel (6.1, 6.12): krtp.ko, the debug build with the
 #      self-tests, and the W=1 + sparse check (tools/vm/build-module.sh)
 #   5. for each test kernel: boot it under QEMU and run tests/run.sh inside;
@@ -101,7 +102,7 @@ if [ -f tests/api/Makefile ]; then
 fi
 
 # 3. host suites (owned by the krtpd tests; each ends with "N passed, N failed")
-for s in unit fuzz soak redis; do
+for s in unit fuzz soak redis ws; do
 	[ -f "tests/$s/Makefile" ] || { echo "== tests/$s: not present"; continue; }
 	echo "== tests/$s"
 	make -C "tests/$s" run >"$results/$s.log" 2>&1

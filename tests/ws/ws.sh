@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# SIP over WebSocket end to end, on loopback, without root or a VM:
+#
+#   wsphone.py (alice)  --WS :ws / WSS :wss-->  krtpd  <--UDP :sip--  sipp (bob)
+#   python3-websockets                          (media = user)         uac-ws.xml
+#
+# For WS, then for WSS (a certificate from a test CA made with certtool,
+# which the phone trusts): alice registers over the WebSocket with digest
+# authentication; krtpctl registrations shows her binding as WS (WSS);
+# bob's INVITE reaches her over her connection with Record-Route
+# ;transport=ws (wss), she answers 200, bob ACKs and hangs up, she answers
+# the BYE and closes the WebSocket, and krtpd answers the close. Then
+# krtpd holds no call, /metrics counted the handshakes, and an Upgrade
+# without the sip subprotocol is refused with 400.
+#
+#   tests/ws/ws.sh [KRTPD]      (default daemon/krtpd); last line "N passed, N failed"
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+krtpd=${1:-$top/daemon/krtpd}
+krtpctl=$top/tools/krtpctl/krtpctl
+py=/usr/bin/python3		# Debian's, which has python3-websockets
+tmp=$(mktemp -d /tmp/krtp-ws.XXXXXX)
+pass=0
+fail=0
+pids=()
+
+cleanup() {
+	local p
+
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+result() {
+	if [ "$1" = 0 ]; then
+		pass=$((pass + 1))
+		echo "ok $((pass + fail)) - $2"
+	else
+		fail=$((fail + 1))
+		echo "not ok $((pass + fail)) - $2"
+	fi
+}
+
+# check WHAT CMD...: one result from a command's status
+check() {
+	local what=$1
+
+	shift
+	"$@"
+	result $? "$what"
+}
+
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
+
+for t in "$krtpd" "$krtpctl" sipp certtool curl; do
+	command -v "$t" >/dev/null || { echo "# missing: $t"; result 1 "tools present"; finish; }
+done
+"$py" -c 'import websockets' 2>/dev/null ||
+	{ echo "# python3-websockets missing"; result 1 "tools present"; finish; }
+
+# five free loopback ports: SIP (UDP), WS, WSS, metrics, sipp
+read -r sip ws wss met uac < <("$py" - <<'EOF'
+import socket
+s = []
+for _ in range(5):
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); s.append(t)
+print(" ".join(str(t.getsockname()[1]) for t in s))
+EOF
+)
+rtp=$((40000 + ($$ % 200) * 100))
+
+# the test CA and krtpd's certificate for 127.0.0.1
+pki=$tmp/pki
+mkdir -p "$pki"
+printf 'cn = krtp test CA\nca\ncert_signing_key\nexpiration_days = 2\n' >"$pki/ca.tmpl"
+printf 'cn = 127.0.0.1\nip_address = 127.0.0.1\ntls_www_server\nexpiration_days = 2\n' \
+	>"$pki/krtpd.tmpl"
+certtool --generate-privkey --key-type ecdsa --outfile "$pki/ca.key" >/dev/null 2>&1 &&
+certtool --generate-self-signed --load-privkey "$pki/ca.key" --template "$pki/ca.tmpl" \
+	--outfile "$pki/ca.pem" >/dev/null 2>&1 &&
+certtool --generate-privkey --key-type ecdsa --outfile "$pki/krtpd.key" >/dev/null 2>&1 &&
+certtool --generate-certificate --load-privkey "$pki/krtpd.key" \
+	--load-ca-certificate "$pki/ca.pem" --load-ca-privkey "$pki/ca.key" \
+	--template "$pki/krtpd.tmpl" --outfile "$pki/krtpd.pem" >/dev/null 2>&1
+result $? "test CA and krtpd certificate made with certtool"
+
+echo "alice:alice-secret" >"$tmp/users"
+chmod 600 "$tmp/users"
+cat >"$tmp/krtpd.conf" <<EOF
+listen = udp:127.0.0.1:$sip
+listen_ws = 127.0.0.1:$ws
+listen_wss = 127.0.0.1:$wss
+tls_certificate = $pki/krtpd.pem
+tls_private_key = $pki/krtpd.key
+ws_origins = https://phone.krtp.test
+domain = krtp.test
+users_file = $tmp/users
+auth_calls = no
+media = user
+rtp_port_min = $rtp
+rtp_port_max = $((rtp + 99))
+state_db = $tmp/state.db
+control_socket = $tmp/ctl.sock
+metrics_listen = 127.0.0.1:$met
+EOF
+"$krtpd" -f -c "$tmp/krtpd.conf" >"$tmp/krtpd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do
+	[ -S "$tmp/ctl.sock" ] && break
+	sleep 0.1
+done
+check "krtpd starts with listen_ws and listen_wss" test -S "$tmp/ctl.sock"
+
+ctl() {
+	"$krtpctl" --socket "$tmp/ctl.sock" "$@"
+}
+
+metric() {
+	curl -s "http://127.0.0.1:$met/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# call SCHEME PORT TRANSPORT: alice registers over SCHEME, bob calls her
+call() {
+	local scheme=$1 port=$2 tp=$3 phone i
+
+	phone=$tmp/phone-$scheme.out
+
+	"$py" "$here/wsphone.py" --user alice --password alice-secret --domain krtp.test \
+		--cafile "$pki/ca.pem" --transport "$scheme" "$scheme://127.0.0.1:$port/" \
+		>"$phone" 2>&1 &
+	local ph=$!
+	pids+=("$ph")
+	for i in $(seq 100); do
+		grep -q '^registered$' "$phone" && break
+		kill -0 "$ph" 2>/dev/null || break
+		sleep 0.1
+	done
+	check "$scheme: alice registers with digest authentication" grep -q '^registered$' "$phone"
+	check "$scheme: krtpctl registrations shows her binding as $tp" \
+		bash -c "ctl() { '$krtpctl' --socket '$tmp/ctl.sock' \"\$@\"; }; \
+			ctl registrations | grep -q 'sip:alice@krtp.test .* $tp\$'"
+	timeout -k 5 40 sipp -sf "$here/uac-ws.xml" -i 127.0.0.1 -p "$uac" -mi 127.0.0.1 \
+		-mp $((rtp + 100)) -s alice -key domain krtp.test -m 1 -nostdin -timeout 30s \
+		-recv_timeout 15000 -trace_err -error_file "$tmp/sipp-$scheme.err" \
+		"127.0.0.1:$sip" >"$tmp/sipp-$scheme.out" 2>&1
+	check "$scheme: bob's call over UDP reaches alice, 200, ACK, BYE (sipp)" test $? = 0
+	wait "$ph"
+	check "$scheme: alice saw it all over her WebSocket and krtpd answered her close" \
+		test $? = 0
+	sed 's/^/#   /' "$phone"
+	[ -s "$tmp/sipp-$scheme.err" ] && sed 's/^/#   sipp: /' "$tmp/sipp-$scheme.err" | head -n 20
+}
+
+call ws "$ws" WS
+call wss "$wss" WSS
+
+# after both calls: nothing left, and the counters say what happened
+calls=$(ctl --json calls | tr -d ' \n')
+check "no call left in krtpd: $calls" test "$calls" = "[]"
+check "krtpd_ws_handshakes_total is 2" test "$(metric krtpd_ws_handshakes_total)" = 2
+check "krtpd_ws_closes_total is 2" test "$(metric krtpd_ws_closes_total)" = 2
+refused=$(printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' |
+	timeout 5 "$py" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.stdin.buffer.read())
+print(s.recv(200).decode().split("\r\n")[0])' "$ws")
+check "an Upgrade without subprotocol sip is refused: $refused" \
+	test "$refused" = "HTTP/1.1 400 Bad Request"
+check "krtpd_ws_handshake_failures_total{reason=\"bad_request\"} is 1" \
+	test "$(metric 'krtpd_ws_handshake_failures_total{reason="bad_request"}')" = 1
+kill -0 "${pids[0]}" 2>/dev/null
+check "krtpd still running" test $? = 0
+[ "$fail" = 0 ] || sed 's/^/#   krtpd: /' "$tmp/krtpd.log" | tail -n 30
+finish
