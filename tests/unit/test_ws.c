@@ -17,7 +17,9 @@
  *   - an unmasked frame is a protocol error: close 1002, connection closed;
  *   - a close frame is answered with a close and the connection closed,
  *     and then an INVITE to the user no longer goes anywhere (the flow is
- *     dead): the caller gets an error.
+ *     dead): the caller gets an error;
+ *   - with tcp_idle_timeout 5 s, an idle client is pinged within 5 s and,
+ *     answering with a pong, is still connected after the timeout.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -440,8 +442,39 @@ int main(void)
 	CHECK(closed(fd));
 	close(fd);
 
+	/* idle: a ping at half the idle timeout; the pong keeps the connection */
+	TP_Fini();
+	lim.idle_timeout = 5;
+	do
+		ws_addr.sin_port = htons(free_port());
+	while (ws_addr.sin_port == udp_addr.sin_port);
+	memcpy(&l[1].addr, &ws_addr, sizeof(ws_addr));
+	CHECK_EQ(TP_Init(&l[1], 1, &lim, PRX_Receive), 0);
+	fd = ws_open();
+	CHECK(fd >= 0);
+	{
+		int i, ping = -1;
+
+		for (i = 0; i < 50 && ping < 0; i++) {
+			run_for(100);
+			n = drain(fd, buf, sizeof(buf));
+			off = 0;
+			if (n)
+				ping = ws_parse(buf, n, &off, msg, sizeof(msg));
+		}
+		CHECK_EQ(ping, 9);
+		ws_frame(fd, 1, 10, "", 0, 1);		/* the pong */
+		/* without the pong it would be idle for over 5 s by the end of this */
+		run_for(4800);
+		CHECK(!closed(fd));
+		TP_GetStats(&ts);
+		CHECK_EQ(ts.ws_open, 1);
+	}
+	close(fd);
+
 	WS_GetStats(&st);
-	CHECK_EQ(st.handshakes, 2);		/* since WS_Init: the two connections above */
+	CHECK(st.pings >= 1);		/* and maybe a second after the pong */
+	CHECK_EQ(st.handshakes, 3);		/* since WS_Init: the three connections above */
 	CHECK_EQ(st.protocol_errors, 1);
 	CHECK_EQ(st.closes, 1);
 	CHECK_EQ(st.rx, 3);			/* REGISTER, 200, REGISTER; not the unmasked one */

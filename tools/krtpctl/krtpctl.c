@@ -38,7 +38,7 @@ static const struct {
 	{ "monitor", monitor_main, "Print flow events until interrupted" },
 	{ "calls", calls_main, "List krtpd's calls" },
 	{ "registrations", registrations_main, "List krtpd's registrations" },
-	{ "transport", transport_main, "Show krtpd's SIP transport counters (TCP, TLS)" },
+	{ "transport", transport_main, "Show krtpd's SIP transport counters (TCP, TLS, WS)" },
 	{ "show", show_main, "Show one of krtpd's calls: show call ID" },
 	{ "help", help_main, "Show this help" },
 };
