@@ -14,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "sip/auth.h"
+#include "sip/srtp_policy.h"
 #include "sip/tls.h"
 
 #define CNF_DEFAULT_FILE "/etc/krtpd/krtpd.conf"
@@ -411,6 +412,13 @@ static int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_media(v);
 	if (!strcmp(key, "media_timeout"))
 		return cnf_uint(key, v, 0, 86400, &cnf.media_timeout);
+	if (!strncmp(key, "srtp", 4)) {
+		/* srtp, srtp_domain, srtp_trunk: sip/srtp_policy.c */
+		int sr = SRP_Set(key, v);
+
+		if (sr <= 0)
+			return sr;
+	}
 	if (!strcmp(key, "users_file"))
 		return cnf_str(key, !strcmp(v, "none") ? "" : v, cnf.users_file,
 			       sizeof(cnf.users_file));

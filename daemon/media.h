@@ -31,6 +31,13 @@ enum med_leg {
 	MED_LEG_B,		/* the callee */
 };
 
+/* SDES-SRTP (RFC 4568) policy of a call, from the config's srtp keys */
+enum med_srtp {
+	MED_SRTP_PASSTHROUGH = 1,	/* a=crypto untouched, SRTP relayed opaque */
+	MED_SRTP_BRIDGE,		/* krtpd terminates SRTP: an SRTP leg to a plain one */
+	MED_SRTP_REQUIRE,		/* as passthrough, but a plain offer is refused */
+};
+
 struct med_config {
 	enum med_mode mode;
 	/* address written into SDP and bound for relay ports, one per family (family 0 = none) */
@@ -61,6 +68,14 @@ int MED_Restore(void);
  */
 int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
 	      const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen);
+/*
+ * MED_Offer under an SRTP policy; the first offer of a call fixes it. More
+ * returns: -EPROTONOSUPPORT (require: the offer has no SRTP), -EOPNOTSUPP
+ * (bridge: no a=crypto krtpd supports). MED_Offer is passthrough.
+ */
+int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
+		  const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
+		  size_t outsz, size_t *outlen);
 /* The matching SDP answer from the other leg; programs the flows. Same returns. */
 int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
 	       const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen);

@@ -39,7 +39,7 @@
 #define NL_BATCH_LEN	(16 * 1024)	/* bytes of one FLOW_NEW request */
 #define NL_BATCH_FLOWS	256		/* flows in one FLOW_NEW request */
 #define NL_SOCKBUF	(16 * 1024 * 1024)
-/* largest FLOW_NEW request: 4 IPv6 endpoints, a full label, every option */
+/* largest FLOW_NEW request: 4 IPv6 endpoints, a full label, every option, 2 SRTP keys */
 #define NL_FLOW_MSG_MAX	512
 #define NL_DUMP_TRIES	8
 #define NL_TIMEOUT_MS	10000
@@ -254,6 +254,20 @@ static int nl_flow_check(struct krtp_nl *nl, const struct krtp_flow *f)
 	return 0;
 }
 
+/* An SRTP context: suite, master key and salt (about 60 bytes) */
+static void nl_put_srtp(struct nlmsghdr *nlh, uint16_t type, const struct krtp_srtp *c)
+{
+	struct nlattr *nest;
+
+	if (!c->suite)
+		return;
+	nest = mnl_attr_nest_start(nlh, type);
+	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, c->suite);
+	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, sizeof(c->key), c->key);
+	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, c->salt_len, c->salt);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 /* A FLOW_NEW request's attributes; at most NL_FLOW_MSG_MAX bytes in all */
 static void nl_put_flow(struct nlmsghdr *nlh, const struct krtp_flow *f)
 {
@@ -275,6 +289,8 @@ static void nl_put_flow(struct nlmsghdr *nlh, const struct krtp_flow *f)
 		mnl_attr_put(nlh, KRTP_A_FLOW_IDLE_DELETE, 0, NULL);
 	if (f->clock_rate)
 		mnl_attr_put_u32(nlh, KRTP_A_FLOW_CLOCK_RATE, f->clock_rate);
+	nl_put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, &f->srtp_in);
+	nl_put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, &f->srtp_out);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -324,6 +340,8 @@ static int nl_parse_stats(const struct nlattr *nest, struct krtp_stats *st)
 	st->drop_not_rtp = nl_u64(tb[KRTP_A_STATS_DROP_NOT_RTP]);
 	st->drop_other = nl_u64(tb[KRTP_A_STATS_DROP_OTHER]);
 	st->packets_total = nl_u64(tb[KRTP_A_STATS_PACKETS_TOTAL]);
+	st->srtp_auth_fail = nl_u64(tb[KRTP_A_STATS_SRTP_AUTH_FAIL]);
+	st->srtp_replay = nl_u64(tb[KRTP_A_STATS_SRTP_REPLAY]);
 	st->idle_msecs = nl_u64(tb[KRTP_A_STATS_IDLE_MSECS]);
 	st->rtp_lost = nl_u64(tb[KRTP_A_STATS_RTP_LOST]);
 	st->rtp_duplicates = nl_u64(tb[KRTP_A_STATS_RTP_DUPLICATES]);
@@ -337,6 +355,16 @@ static int nl_parse_stats(const struct nlattr *nest, struct krtp_stats *st)
 		      tb[KRTP_A_STATS_RTP_JITTER];
 	st->flows = nl_u32(tb[KRTP_A_STATS_FLOWS]);
 	return 0;
+}
+
+/* What replies and dumps say of an SRTP context: its suite only */
+static void nl_parse_srtp(const struct nlattr *nest, struct krtp_srtp *c)
+{
+	const struct nlattr *tb[KRTP_A_SRTP_MAX + 1];
+
+	memset(c, 0, sizeof(*c));
+	if (nest && !nl_parse_nested(nest, tb, KRTP_A_SRTP_MAX))
+		c->suite = nl_u32(tb[KRTP_A_SRTP_SUITE]);
 }
 
 /* Parse the top-level attributes of a krtp message (after the genl header) */
@@ -378,6 +406,8 @@ static int nl_parse_flow(const struct nlmsghdr *nlh, struct krtp_flow *f)
 	f->idle_delete = tb[KRTP_A_FLOW_IDLE_DELETE];
 	f->clock_rate = nl_u32(tb[KRTP_A_FLOW_CLOCK_RATE]);
 	f->del_reason = nl_u32(tb[KRTP_A_FLOW_DEL_REASON]);
+	nl_parse_srtp(tb[KRTP_A_FLOW_SRTP_IN], &f->srtp_in);
+	nl_parse_srtp(tb[KRTP_A_FLOW_SRTP_OUT], &f->srtp_out);
 	if (tb[KRTP_A_FLOW_LABEL]) {
 		f->label_len = mnl_attr_get_payload_len(tb[KRTP_A_FLOW_LABEL]);
 		if (f->label_len > KRTP_LABEL_MAX_LEN)

@@ -171,6 +171,11 @@ static int sdp_parse_m(const char *buf, struct sdp_str v, struct sdp_media *m)
 	m->port_len = num.n;
 	/* RTP/AVP, UDP/TLS/RTP/SAVPF, udptl, UDP/BFCP...; TCP-based ones are passed through */
 	m->rtp = sdp_str_prefix(&proto, "RTP/") || sdp_str_prefix(&proto, "UDP/TLS/RTP/");
+	m->proto_off = (size_t)(proto.p - buf);
+	m->proto_len = proto.n;
+	m->savp = sdp_str_eq(&proto, "RTP/SAVP") || sdp_str_eq(&proto, "RTP/SAVPF");
+	m->dtls = sdp_str_prefix(&proto, "UDP/TLS/RTP/SAVP");
+	m->avpf = m->rtp && proto.p[proto.n - 1] == 'F';
 	m->udp = m->rtp || sdp_str_prefix(&proto, "udp");
 	if (!sdp_parse_uint(&fmt, 127, &val)) {
 		m->first_pt = (int)val;
@@ -237,7 +242,7 @@ static void sdp_parse_rtpmap(struct sdp_str v, struct sdp_media *m)
 }
 
 /* a=<attribute> inside a media section */
-static int sdp_parse_media_attr(struct sdp_str a, struct sdp_media *m)
+static int sdp_parse_media_attr(const char *buf, struct sdp_str a, struct sdp_media *m)
 {
 	const char *colon = memchr(a.p, ':', a.n);
 	struct sdp_str name = { a.p, colon ? (size_t)(colon - a.p) : a.n };
@@ -250,6 +255,11 @@ static int sdp_parse_media_attr(struct sdp_str a, struct sdp_media *m)
 		m->rtcp_mux = true;
 	else if (sdp_str_eq(&name, "rtpmap"))
 		sdp_parse_rtpmap(value, m);
+	else if (sdp_str_eq(&name, "crypto") && m->ncrypto < SDP_MAX_CRYPTO) {
+		/* kept as a slice; sdp_crypto.c reads it when media needs the key */
+		m->crypto[m->ncrypto].off = (size_t)(value.p - buf);
+		m->crypto[m->ncrypto++].len = value.n;
+	}
 	else if (dir != SDP_DIR_UNSET)
 		m->dir = dir;
 	return 0;
@@ -334,7 +344,7 @@ int sdp_parse(const char *buf, size_t len, struct sdp *s)
 			break;
 		case 'a':
 			if (m) {
-				if (sdp_parse_media_attr(v, m))
+				if (sdp_parse_media_attr(buf, v, m))
 					return -EINVAL;
 			} else {
 				enum sdp_dir dir = sdp_parse_dir(&v);
@@ -468,8 +478,8 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 	struct sdp_out o = { .p = out, .cap = outsz };
 	const char *ip = relay->family == AF_INET6 ? "IP6 " : "IP4 ";
 	const struct sdp_anchor *an = NULL;
-	bool any_anchored = false;
-	size_t pos = 0, eol;
+	bool any_anchored = false, pending = false;
+	size_t pos = 0, eol = 0;
 	struct sdp_str line;
 	int idx = -1;
 	unsigned int i;
@@ -481,12 +491,19 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 		const char *lp = line.p;
 		size_t off = (size_t)(lp - buf);
 
-		/* the line's own terminator is kept: "\r\n", "\n" or none */
-		eol = pos - off - line.n;
+		/* a section ends at the next m= line or a blank line: its added line goes last */
+		if (pending && (line.n == 0 || (line.n >= 2 && lp[0] == 'm' && lp[1] == '='))) {
+			sdp_puts(&o, an->crypto);
+			sdp_put(&o, buf + off - eol, eol);
+			pending = false;
+		}
 		if (line.n >= 2 && lp[0] == 'm' && lp[1] == '=') {
 			idx++;
 			an = idx < (int)s->nmedia ? &anchors[idx] : NULL;
+			pending = an && an->anchored && an->crypto;
 		}
+		/* the line's own terminator is kept: "\r\n", "\n" or none */
+		eol = pos - off - line.n;
 
 		if (line.n >= 2 && lp[0] == 'o' && lp[1] == '=' && s->version_len &&
 		    off < s->version_off && s->version_off + s->version_len <= off + line.n) {
@@ -509,13 +526,21 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 		}
 		if (line.n >= 2 && lp[0] == 'm' && lp[1] == '=' && an && an->anchored) {
 			const struct sdp_media *m = &s->media[idx];
+			size_t rest = m->port_off + m->port_len;
 
 			sdp_put(&o, lp, m->port_off - off);
 			sdp_put_port(&o, an->rtp_port);
-			sdp_put(&o, buf + m->port_off + m->port_len,
-				off + line.n + eol - m->port_off - m->port_len);
+			if (an->proto) {
+				sdp_put(&o, buf + rest, m->proto_off - rest);
+				sdp_puts(&o, an->proto);
+				rest = m->proto_off + m->proto_len;
+			}
+			sdp_put(&o, buf + rest, off + line.n + eol - rest);
 			continue;
 		}
+		if (line.n >= 9 && !memcmp(lp, "a=crypto:", 9) && an && an->anchored &&
+		    an->drop_crypto)
+			continue;
 		if (line.n >= 7 && !memcmp(lp, "a=rtcp:", 7) && an && an->anchored) {
 			const struct sdp_media *m = &s->media[idx];
 
@@ -533,6 +558,12 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 		if (sdp_is_ice_attr(&line) && ((idx < 0 && any_anchored) || (an && an->anchored)))
 			continue;
 		sdp_put(&o, lp, line.n + eol);
+	}
+	if (pending) {
+		if (!o.overflow && o.len && o.p[o.len - 1] != '\n')
+			sdp_puts(&o, "\r\n");	/* the last line had no end: end it */
+		sdp_puts(&o, an->crypto);
+		sdp_put(&o, eol ? buf + len - eol : "\r\n", eol ? eol : 2);
 	}
 	if (o.overflow)
 		return -EMSGSIZE;

@@ -20,6 +20,10 @@
  *                 no STUN checks, so, as rtpengine does with ICE=remove, the
  *                 peers are shown plain c=/m= transport addresses instead of
  *                 candidates that bypass the relay.
+ *   when media terminates SRTP on one side (srtp = bridge, see sdp_crypto.h):
+ *   m= protocol   RTP/AVP(F) in place of RTP/SAVP(F) or the other way round
+ *   a=crypto      the sender's lines dropped; krtpd's own line added last in
+ *                 the m= section
  */
 #ifndef KRTPD_SDP_H
 #define KRTPD_SDP_H
@@ -30,6 +34,7 @@
 #include <netinet/in.h>
 
 #define SDP_MAX_MEDIA	16
+#define SDP_MAX_CRYPTO	8	/* a=crypto lines kept per m= line; more are ignored */
 
 enum sdp_dir {
 	SDP_DIR_UNSET = 0,	/* no direction attribute at this level */
@@ -63,6 +68,14 @@ struct sdp_media {
 	enum sdp_dir dir;		/* media-level direction */
 	int first_pt;			/* first format of the m= line, -1 if not a number */
 	uint32_t clock_rate;		/* of first_pt, from a=rtpmap or static table; 0 unknown */
+	size_t proto_off, proto_len;	/* the protocol of the m= line, in buf */
+	bool savp;			/* RTP/SAVP or RTP/SAVPF: SRTP keyed by a=crypto */
+	bool dtls;			/* UDP/TLS/RTP/SAVP(F): SRTP keyed by DTLS */
+	bool avpf;			/* a feedback profile (RFC 4585): ...AVPF or ...SAVPF */
+	unsigned int ncrypto;
+	struct {
+		size_t off, len;	/* the value after "a=crypto:", in buf */
+	} crypto[SDP_MAX_CRYPTO];
 };
 
 struct sdp {
@@ -90,6 +103,10 @@ bool sdp_addr_is_any(const struct sdp_addr *a);
 struct sdp_anchor {
 	bool anchored;		/* false: the m= line is copied as is */
 	uint16_t rtp_port, rtcp_port;
+	/* for anchored streams only: */
+	const char *proto;	/* written in place of the m= line's protocol; NULL: kept */
+	bool drop_crypto;	/* leave out the stream's a=crypto lines */
+	const char *crypto;	/* "a=crypto:..." (no line end) added at the end of the section */
 };
 
 struct sdp_relay {

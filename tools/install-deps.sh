@@ -30,7 +30,7 @@ BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
 if [ "${1:-}" = --build ]; then
 	PKGS=(build-essential pkg-config kmod libmnl-dev liburcu-dev libsqlite3-dev nettle-dev
 		libc-ares-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev zlib1g-dev
-		libhiredis-dev)
+		libhiredis-dev libsrtp2-dev)
 	# the running kernel's headers, when Debian has them, so krtp.ko builds
 	apt-cache show "linux-headers-$(uname -r)" >/dev/null 2>&1 &&
 		PKGS+=("linux-headers-$(uname -r)")

@@ -24,6 +24,7 @@
 #include "../log.h"
 #include "../media.h"
 #include "../sdp.h"
+#include "../sdp_crypto.h"
 
 #define MED_MAX_STREAMS		SDP_MAX_MEDIA
 #define MED_LABEL_PREFIX	"krtpd:"
@@ -58,6 +59,7 @@ struct med_stream;
 
 struct med_flow {
 	bool installed;
+	bool user;			/* carried by the userspace relay, not krtp.ko */
 	struct krtp_flow kf;		/* what is (to be) installed; kf.id when in the kernel */
 	/*
 	 * Where the sender's SDP said it sends from when the flow was made: if
@@ -88,6 +90,16 @@ struct med_side {
 	uint32_t clock_rate;
 };
 
+/*
+ * SRTP that krtpd terminates on one leg of a stream (srtp = bridge): the
+ * leg sends SRTP under its key, krtpd sends it SRTP under its own.
+ */
+struct med_srtp_leg {
+	bool on;
+	struct sdp_crypto peer;		/* the leg's key, from its SDP: decrypts what it sends */
+	struct sdp_crypto own;		/* krtpd's key, in the SDP sent to it: encrypts toward it */
+};
+
 struct med_call;
 
 struct med_stream {
@@ -99,6 +111,21 @@ struct med_stream {
 	struct med_side side[2];	/* [0] leg A, [1] leg B */
 	struct med_flow flow[MED_F_MAX];
 	struct krtp_stats acc[2];	/* counters of replaced flows: [0] A->B, [1] B->A */
+	struct med_srtp_leg srtp[2];	/* [0] leg A, [1] leg B */
+	/*
+	 * libsrtp sessions (srtp.c) per direction ([0] A->B, [1] B->A): [0]
+	 * decrypts what the sending leg sent, [1] encrypts for the receiving
+	 * leg; NULL: plain. key[][] is the key each was made with.
+	 */
+	void *sess[2][2];
+	struct sdp_crypto sess_key[2][2];
+};
+
+/* how an offer's stream is keyed (srtp = bridge, sdes.c) */
+enum med_sdes {
+	MED_SDES_NONE = 0,	/* plain, or SRTP relayed opaque */
+	MED_SDES_OFFERER,	/* the offerer sent a=crypto; the other leg was offered plain */
+	MED_SDES_ANSWERER,	/* a plain offer, shown to an SRTP leg with krtpd's a=crypto */
 };
 
 /* an offer waiting for its answer */
@@ -108,11 +135,16 @@ struct med_offer {
 	unsigned int nmedia;
 	bool anchored[MED_MAX_STREAMS];
 	struct med_side side[MED_MAX_STREAMS];
+	uint8_t sdes[MED_MAX_STREAMS];		/* enum med_sdes */
+	bool avpf[MED_MAX_STREAMS];		/* the offer's profile has feedback */
+	/* MED_SDES_OFFERER: the offerer's key; MED_SDES_ANSWERER: the one krtpd offered */
+	struct sdp_crypto key[MED_MAX_STREAMS];
 };
 
 struct med_call {
 	struct med_call *next;		/* hash chain */
 	uint64_t hash;			/* of the call key; names its flows' labels */
+	enum med_srtp srtp;		/* policy, fixed by the first offer */
 	char *key;			/* NULL for a re-adopted call until the SIP core names it */
 	int family;			/* relay address family */
 	unsigned int nstreams;
@@ -142,6 +174,9 @@ extern struct med_call *med_calls[MED_BUCKETS];
 extern unsigned int med_ncalls;
 extern const char *const med_flow_names[MED_F_MAX];
 struct med_call *med_call_by_hash(uint64_t hash);
+struct med_call *med_call_find(const char *key);
+/* the counters of an installed flow, from krtp.ko or the relay */
+int med_flow_stats(const struct med_flow *f, struct krtp_stats *st);
 /* key may be NULL: a re-adopted call, named later */
 struct med_call *med_call_new(uint64_t hash, const char *key);
 /* stream i of the call, allocated if create; NULL if absent (or out of memory) */
@@ -184,6 +219,32 @@ int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *ar
 
 /* a flow from a leg behind NAT locked on src: send the leg's packets there */
 void med_learned(struct med_flow *f, const struct krtp_ep *src);
+
+/* srtp.c: libsrtp sessions of the userspace relay, med_lock held */
+#define MED_SRTP_ROOM	160	/* bytes an SRTP/SRTCP transform may add to a packet */
+/* krtp.ko takes SRTP flows: 1 yes, -1 no (they go to the relay), 0 not tried yet */
+extern int med_kernel_srtp;
+int med_srtp_init(void);
+/* make the stream's sessions match its legs' keys; 0 or -errno */
+int med_srtp_update(struct med_stream *st);
+void med_srtp_release(struct med_stream *st);
+/* can the relay (or krtp.ko, when it does SRTP) use this suite? */
+bool med_srtp_suite_usable(enum sdp_srtp_suite suite);
+/* does flow fi of st carry SRTP that krtpd terminates? */
+bool med_srtp_flow(const struct med_stream *st, int fi);
+/* the SRTP contexts of flow fi of st, for krtp.ko (KRTP_A_FLOW_SRTP_IN/_OUT) */
+void med_srtp_flow_keys(const struct med_stream *st, int fi, struct krtp_flow *kf);
+/* transform one packet of f in place (buffer of cap bytes): its new length, or -1 to drop */
+int med_srtp_apply(struct med_flow *f, unsigned char *b, int len, int cap, bool rtcp);
+
+/* sdes.c: the SDP side of srtp = bridge and require, med_lock held */
+int med_sdes_require(const struct sdp *s);
+int med_sdes_offer(struct med_call *c, struct med_stream *st, int from, const char *buf,
+		   const struct sdp *s, unsigned int i, struct med_offer *offer,
+		   struct sdp_anchor *an, char *line, size_t linesz);
+int med_sdes_answer(struct med_call *c, struct med_stream *st, const char *buf,
+		    const struct sdp *s, unsigned int i, struct sdp_anchor *an, char *line,
+		    size_t linesz, struct med_srtp_leg legs[2]);
 
 /* restore.c */
 /* parse "krtpd:<hash>:<stream>:<dir>"; returns false if the label is not krtpd's */

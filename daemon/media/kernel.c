@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -25,9 +26,51 @@ void med_kernel_close(void)
 	med_nl = NULL;
 }
 
+static bool med_kernel_is_srtp(const struct med_flow *f)
+{
+	return f->kf.srtp_in.suite || f->kf.srtp_out.suite;
+}
+
+/*
+ * The first batch with SRTP flows failed: a krtp.ko without SRTP refuses
+ * the attributes (EINVAL, with extack) or the request (EOPNOTSUPP). From
+ * now on SRTP goes through the relay; these SRTP flows go there now and
+ * the rest to the kernel again.
+ */
+static int med_kernel_srtp_fallback(struct med_flow **flows, size_t n, int err)
+{
+	struct med_flow **rest = calloc(n, sizeof(*rest));
+	size_t i, k = 0;
+
+	if (!rest)
+		return -ENOMEM;
+	med_kernel_srtp = -1;
+	LOG_WARN("media: krtp.ko takes no SRTP flows (%s%s%s): the userspace relay does SRTP",
+		 strerror(-err), *krtp_nl_errmsg(med_nl) ? ": " : "", krtp_nl_errmsg(med_nl));
+	for (i = 0; i < n; i++) {
+		if (med_kernel_is_srtp(flows[i])) {
+			flows[i]->user = true;
+			med_relay_install(flows[i]);
+		} else {
+			rest[k++] = flows[i];
+		}
+	}
+	err = med_kernel_add(rest, k);
+	free(rest);
+	if (err)
+		for (i = 0; i < n; i++)
+			if (flows[i]->user) {
+				med_relay_remove(flows[i]);
+				flows[i]->user = false;
+			}
+	return err;
+}
+
 /*
  * Install n flows in one batch. On failure the flows the batch did add are
- * deleted again, so a stream is never left half programmed.
+ * deleted again, so a stream is never left half programmed. Until krtp.ko
+ * has shown whether it does SRTP, a failed batch with SRTP flows is tried
+ * once more without them (med_kernel_srtp_fallback).
  */
 int med_kernel_add(struct med_flow **flows, size_t n)
 {
@@ -43,6 +86,20 @@ int med_kernel_add(struct med_flow **flows, size_t n)
 	for (i = 0; i < n; i++)
 		batch[i] = flows[i]->kf;
 	err = krtp_nl_flow_add_batch(med_nl, batch, n, &done);
+	for (i = 0; i < n && !med_kernel_srtp; i++) {
+		if (!med_kernel_is_srtp(flows[i]))
+			continue;
+		if (!err) {
+			med_kernel_srtp = 1;
+			LOG_INFO("media: krtp.ko carries SRTP flows");
+		} else if (err == -EINVAL || err == -EOPNOTSUPP) {
+			for (i = 0; i < done && i < n; i++)
+				krtp_nl_flow_del_id(med_nl, batch[i].id);
+			explicit_bzero(batch, n * sizeof(*batch));
+			free(batch);
+			return med_kernel_srtp_fallback(flows, n, err);
+		}
+	}
 	if (err) {
 		char local[KRTP_EP_STRLEN];
 
@@ -51,11 +108,13 @@ int med_kernel_add(struct med_flow **flows, size_t n)
 			krtp_nl_errmsg(med_nl), strerror(-err));
 		for (i = 0; i < done && i < n; i++)
 			krtp_nl_flow_del_id(med_nl, batch[i].id);
+		explicit_bzero(batch, n * sizeof(*batch));
 		free(batch);
 		return err;
 	}
 	for (i = 0; i < n; i++)
 		flows[i]->kf.id = batch[i].id;
+	explicit_bzero(batch, n * sizeof(*batch));	/* keys */
 	free(batch);
 	return 0;
 }

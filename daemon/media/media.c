@@ -77,7 +77,7 @@ struct med_call *med_call_by_hash(uint64_t hash)
 }
 
 /* Find the call of key; a re-adopted call learns its key here */
-static struct med_call *med_call_find(const char *key)
+struct med_call *med_call_find(const char *key)
 {
 	struct med_call *c = med_call_by_hash(med_key_hash(key));
 
@@ -151,9 +151,9 @@ void med_stats_add(struct krtp_stats *d, const struct krtp_stats *s)
 }
 
 /* The counters of an installed flow, from the kernel or the relay */
-static int med_flow_stats(const struct med_flow *f, struct krtp_stats *st)
+int med_flow_stats(const struct med_flow *f, struct krtp_stats *st)
 {
-	if (med_kernel_mode)
+	if (!f->user)
 		return med_kernel_stats(f, st);
 	*st = f->u.st;
 	return 0;
@@ -167,15 +167,16 @@ static void med_flow_remove(struct med_flow *f, bool keep_stats)
 	if (!f->installed)
 		return;
 	/* userspace relay: what the flow carried stays in the module-wide counters */
-	if (!med_kernel_mode)
+	if (f->user)
 		med_stats_add(&med_user_retired, &f->u.st);
 	if (keep_stats && !med_flow_stats(f, &st))
 		med_stats_add(&f->stream->acc[f->idx >= MED_F_BA_RTP], &st);
-	if (med_kernel_mode)
-		med_kernel_del(f);
-	else
+	if (f->user)
 		med_relay_remove(f);
+	else
+		med_kernel_del(f);
 	f->installed = false;
+	f->user = false;
 }
 
 static void med_stream_release(struct med_stream *st)
@@ -189,6 +190,7 @@ static void med_stream_release(struct med_stream *st)
 	if (st->pb)
 		med_ports_free_pair(st->pb);
 	st->pa = st->pb = 0;
+	med_srtp_release(st);
 	memset(st->side, 0, sizeof(st->side));
 	memset(st->acc, 0, sizeof(st->acc));
 	st->mux = st->rtp = false;
@@ -203,6 +205,7 @@ void med_call_destroy(struct med_call *c)
 		if (!c->streams[i])
 			continue;
 		med_stream_release(c->streams[i]);
+		explicit_bzero(c->streams[i], sizeof(*c->streams[i]));
 		free(c->streams[i]);
 	}
 	while (*pp && *pp != c)
@@ -211,6 +214,7 @@ void med_call_destroy(struct med_call *c)
 		*pp = c->next;
 	med_ncalls--;
 	free(c->key);
+	explicit_bzero(c, sizeof(*c));	/* the offer may hold keys */
 	free(c);
 }
 
@@ -303,6 +307,7 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	}
 	kf->flags = rtcp ? KRTP_FLOW_F_RTCP : 0;
 	kf->clock_rate = from->clock_rate;
+	med_srtp_flow_keys(st, fi, kf);
 	*sender = rtcp && from->rtcp_addr.family ? from->rtcp_addr : from->rtp;
 	sender->port = rtcp ? from->rtcp_port : from->rtp.port;
 	n = snprintf((char *)kf->label, sizeof(kf->label), MED_LABEL_PREFIX "%016llx:%u:%s",
@@ -315,7 +320,9 @@ static bool med_kf_same(const struct krtp_flow *a, const struct krtp_flow *b)
 {
 	return med_ep_eq(&a->local, &b->local) && med_ep_eq(&a->peer, &b->peer) &&
 	       med_ep_eq(&a->via, &b->via) && med_ep_eq(&a->source, &b->source) &&
-	       a->flags == b->flags && a->clock_rate == b->clock_rate;
+	       a->flags == b->flags && a->clock_rate == b->clock_rate &&
+	       !memcmp(&a->srtp_in, &b->srtp_in, sizeof(a->srtp_in)) &&
+	       !memcmp(&a->srtp_out, &b->srtp_out, sizeof(a->srtp_out));
 }
 
 /*
@@ -327,7 +334,7 @@ int med_call_program(struct med_call *c)
 	struct med_flow *add[MED_MAX_STREAMS * MED_F_MAX];
 	struct krtp_flow want;
 	struct krtp_ep sender;
-	size_t n = 0, i;
+	size_t n = 0, nk, i;
 	unsigned int s;
 	int fi, err = 0;
 
@@ -337,24 +344,35 @@ int med_call_program(struct med_call *c)
 		for (fi = 0; st && fi < MED_F_MAX; fi++) {
 			struct med_flow *f = &st->flow[fi];
 			bool on = med_flow_wanted(st, fi, &want, &sender);
+			/* SRTP that krtp.ko cannot do goes through the relay */
+			bool user = !med_kernel_mode || (med_srtp_flow(st, fi) && med_kernel_srtp < 0);
 
-			if (f->installed && (!on || !med_kf_same(&f->kf, &want) ||
+			if (f->installed && (!on || !med_kf_same(&f->kf, &want) || f->user != user ||
 					     !med_ep_eq(&f->sender, &sender)))
 				med_flow_remove(f, true);
 			if (on && !f->installed) {
 				f->kf = want;
 				f->sender = sender;
+				f->user = user;
 				add[n++] = f;
 			}
 		}
 	}
-	if (med_kernel_mode)
-		err = med_kernel_add(add, n);
-	else
-		for (i = 0; i < n; i++)
-			med_relay_install(add[i]);
+	/* the relay's flows now, krtp.ko's in one batch (kernel ones first in add[]) */
+	for (i = 0, nk = 0; i < n; i++) {
+		struct med_flow *f = add[i];
+
+		if (f->user) {
+			med_relay_install(f);
+			f->installed = true;
+			continue;
+		}
+		add[i] = add[nk];
+		add[nk++] = f;
+	}
+	err = med_kernel_add(add, nk);
 	if (!err)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < nk; i++)
 			add[i]->installed = true;
 	c->programmed_ms = med_now_ms();
 	c->inactive_reported = false;
@@ -396,6 +414,15 @@ static int med_stream_ports(struct med_call *c, struct med_stream *st)
 int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
 	      const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen)
 {
+	return MED_OfferSrtp(call_key, from, MED_SRTP_PASSTHROUGH, sig_src, sdp, len, out, outsz,
+			     outlen);
+}
+
+int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
+		  const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
+		  size_t outsz, size_t *outlen)
+{
+	static char lines[SDP_MAX_MEDIA][SDP_CRYPTO_LINE_MAX];	/* under med_lock */
 	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
 	bool fresh[SDP_MAX_MEDIA] = { 0 }, created = false;
 	struct med_offer offer = { .valid = true, .from = from };
@@ -438,7 +465,13 @@ int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *si
 			goto out;
 		}
 		c->family = family;
+		c->srtp = srtp;
 		created = true;
+	}
+	if (c->srtp == MED_SRTP_REQUIRE) {
+		err = med_sdes_require(s);
+		if (err)
+			goto out;
 	}
 	/* RFC 3264 section 8: a later offer keeps every m= line of the earlier ones */
 	if (s->nmedia < c->nstreams) {
@@ -472,12 +505,18 @@ int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *si
 		anchors[i].anchored = true;
 		anchors[i].rtp_port = to ? st->pb : st->pa;
 		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
+		err = med_sdes_offer(c, st, 1 - to, sdp, s, i, &offer, &anchors[i], lines[i],
+				     sizeof(lines[i]));
+		if (err)
+			goto out;
 	}
 	err = sdp_rewrite(sdp, len, s, c->family == AF_INET6 ? &med_relay_txt6 : &med_relay_txt4,
 			  anchors, out, outsz, outlen);
 	if (err)
 		goto out;
 	c->offer = offer;
+	explicit_bzero(&offer, sizeof(offer));
+	explicit_bzero(lines, sizeof(lines));
 	if (c->nstreams < s->nmedia)
 		c->nstreams = s->nmedia;
 out:
@@ -500,6 +539,8 @@ out:
 int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
 	       const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen)
 {
+	static char lines[SDP_MAX_MEDIA][SDP_CRYPTO_LINE_MAX];	/* under med_lock */
+	static struct med_srtp_leg legs[SDP_MAX_MEDIA][2];
 	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
 	struct med_side side[SDP_MAX_MEDIA];
 	bool accepted[SDP_MAX_MEDIA] = { 0 };
@@ -537,8 +578,12 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		if (!c->offer.anchored[i])
 			continue;	/* not anchored in the offer: the answer goes through as is */
 		anchors[i].anchored = true;
-		if (!m->port || !m->udp || !st || !st->pa)
-			continue;	/* rejected: shown as port 0 */
+		if (!m->port || !m->udp || !st || !st->pa) {
+			/* rejected: shown as port 0, in the profile it was offered in */
+			if (c->offer.sdes[i] == MED_SDES_OFFERER)
+				anchors[i].proto = c->offer.avpf[i] ? "RTP/SAVPF" : "RTP/SAVP";
+			continue;
+		}
 		if (sdp_media_addr(s, i)->family != c->family) {
 			err = -EAFNOSUPPORT;
 			goto out;
@@ -547,6 +592,10 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		accepted[i] = true;
 		anchors[i].rtp_port = ol ? st->pb : st->pa;
 		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
+		err = med_sdes_answer(c, st, sdp, s, i, &anchors[i], lines[i], sizeof(lines[i]),
+				      legs[i]);
+		if (err)
+			goto out;
 	}
 	err = sdp_rewrite(sdp, len, s, c->family == AF_INET6 ? &med_relay_txt6 : &med_relay_txt4,
 			  anchors, out, outsz, outlen);
@@ -571,9 +620,15 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		st->rtp = s->media[i].rtp;
 		/* RFC 5761 section 5.1.1: muxed only if the answer accepted it */
 		st->mux = st->side[ol].mux && st->side[al].mux;
+		memcpy(st->srtp, legs[i], sizeof(st->srtp));
+		err = med_srtp_update(st);
+		if (err)
+			goto out;
 	}
 	err = med_call_program(c);
 out:
+	explicit_bzero(lines, sizeof(lines));
+	explicit_bzero(legs, sizeof(legs));
 	pthread_mutex_unlock(&med_lock);
 	free(s);
 	return err;
@@ -653,67 +708,6 @@ int MED_Has(const char *call_key)
 	r = med_up && med_call_find(call_key) != NULL;
 	pthread_mutex_unlock(&med_lock);
 	return r;
-}
-
-int MED_Stats(const char *call_key, struct med_call_stats *out)
-{
-	uint64_t now = med_now_ms(), idle = UINT64_MAX;
-	struct krtp_stats dir[2], st;
-	struct med_call *c;
-	unsigned int i;
-	int fi;
-
-	memset(out, 0, sizeof(*out));
-	memset(dir, 0, sizeof(dir));
-	pthread_mutex_lock(&med_lock);
-	c = med_up && call_key ? med_call_find(call_key) : NULL;
-	if (!c) {
-		pthread_mutex_unlock(&med_lock);
-		return -ENOENT;
-	}
-	out->kernel = med_kernel_mode;
-	for (i = 0; i < c->nstreams; i++) {
-		struct med_stream *sm = c->streams[i];
-
-		if (!sm || !sm->pa)
-			continue;
-		if (!out->streams++) {
-			out->port_a = sm->pa;
-			out->port_b = sm->pb;
-		}
-		med_stats_add(&dir[0], &sm->acc[0]);
-		med_stats_add(&dir[1], &sm->acc[1]);
-		for (fi = 0; fi < MED_F_MAX; fi++) {
-			const struct med_flow *f = &sm->flow[fi];
-			uint64_t fidle;
-
-			if (!f->installed || med_flow_stats(f, &st))
-				continue;
-			med_stats_add(&dir[fi >= MED_F_BA_RTP], &st);
-			if (med_kernel_mode)
-				fidle = st.idle_msecs;
-			else
-				fidle = now - (f->u.last_rx_ms > c->programmed_ms ?
-					       f->u.last_rx_ms : c->programmed_ms);
-			if (fidle < idle)
-				idle = fidle;
-		}
-	}
-	out->dropped = c->dropped;
-	pthread_mutex_unlock(&med_lock);
-	out->packets_a_to_b = dir[0].packets + dir[0].rtcp_packets;
-	out->packets_b_to_a = dir[1].packets + dir[1].rtcp_packets;
-	out->bytes_a_to_b = dir[0].bytes + dir[0].rtcp_bytes;
-	out->bytes_b_to_a = dir[1].bytes + dir[1].rtcp_bytes;
-	for (i = 0; i < 2; i++) {
-		out->dropped += dir[i].drop_wrong_source + dir[i].drop_no_route +
-				dir[i].drop_not_rtp + dir[i].drop_other;
-		out->lost += dir[i].rtp_lost;
-		if (dir[i].rtp_jitter_usecs > out->jitter_usecs)
-			out->jitter_usecs = dir[i].rtp_jitter_usecs;
-	}
-	out->idle_msecs = idle == UINT64_MAX ? 0 : idle;
-	return 0;
 }
 
 /* The relay's address of one family, as an endpoint and as SDP text */

@@ -43,7 +43,7 @@ static struct {
 	struct mmsghdr rx[MED_BATCH], tx[MED_BATCH];
 	struct iovec rxiov[MED_BATCH], txiov[MED_BATCH];
 	struct sockaddr_storage src[MED_BATCH], dst;
-	unsigned char data[MED_BATCH][MED_PKT_MAX];
+	unsigned char data[MED_BATCH][MED_PKT_MAX + MED_SRTP_ROOM];
 	bool rtcp[MED_BATCH];
 } med_rb;
 
@@ -191,7 +191,7 @@ static void med_relay_port(uint64_t tag)
 	uint32_t gen = (uint32_t)(tag >> 16);
 	struct timespec ts;
 	uint64_t now_us;
-	int round, n, i, ntx, sent;
+	int round, n, i, ntx, sent, sl;
 	struct med_flow *f;
 	socklen_t dlen;
 
@@ -238,6 +238,14 @@ static void med_relay_port(uint64_t tag)
 			med_rb.rtcp[ntx] = (f->kf.flags & KRTP_FLOW_F_RTCP) || med_is_rtcp(b, len);
 			if (!med_rb.rtcp[ntx])
 				med_relay_rtp(f, b, len, now_us);
+			/* SRTP krtpd terminates: decrypt from the leg, or encrypt toward it */
+			sl = med_srtp_apply(f, b, (int)len, (int)sizeof(med_rb.data[i]),
+					    med_rb.rtcp[ntx]);
+			if (sl < 0) {
+				f->u.st.drop_other++;
+				continue;
+			}
+			len = (size_t)sl;
 			med_rb.txiov[ntx].iov_base = b;
 			med_rb.txiov[ntx].iov_len = len;
 			med_rb.tx[ntx].msg_hdr = (struct msghdr){

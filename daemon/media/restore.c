@@ -215,7 +215,7 @@ static int med_scan_flow(const struct krtp_flow *flow, void *arg)
 		return 0;
 	c = med_call_by_hash(hash);
 	if (!c || !c->streams[idx] || !c->streams[idx]->flow[fi].installed ||
-	    c->streams[idx]->flow[fi].kf.id != flow->id)
+	    c->streams[idx]->flow[fi].user || c->streams[idx]->flow[fi].kf.id != flow->id)
 		return 0;
 	/* the kernel learned where a NAT'd leg sends from */
 	if (flow->src_locked && flow->source.port)
@@ -240,12 +240,7 @@ static uint64_t med_call_idle(const struct med_call *c, uint64_t now)
 {
 	uint64_t last = c->programmed_ms, idle;
 
-	if (med_kernel_mode) {
-		idle = now - last;
-		if (c->scan_seen && c->scan_idle_ms < idle)
-			idle = c->scan_idle_ms;
-		return idle;
-	}
+	/* the relay's flows (all of them in user mode, SRTP ones in kernel mode) */
 	for (unsigned int s = 0; s < c->nstreams; s++)
 		for (int fi = 0; fi < MED_F_MAX; fi++) {
 			const struct med_flow *f;
@@ -253,10 +248,14 @@ static uint64_t med_call_idle(const struct med_call *c, uint64_t now)
 			if (!c->streams[s])
 				break;
 			f = &c->streams[s]->flow[fi];
-			if (f->installed && f->u.last_rx_ms > last)
+			if (f->installed && f->user && f->u.last_rx_ms > last)
 				last = f->u.last_rx_ms;
 		}
-	return now - last;
+	idle = now - last;
+	/* krtp.ko's, from the last scan */
+	if (med_kernel_mode && c->scan_seen && c->scan_idle_ms < idle)
+		idle = c->scan_idle_ms;
+	return idle;
 }
 
 /*

@@ -1,10 +1,75 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MED_Totals: module-wide media figures for the metrics endpoint. One walk
- * over the calls with med_lock held; memory only, so a scrape never waits
- * on the kernel here.
+ * What media counted: MED_Stats for one call (`krtpctl calls`), and
+ * MED_Totals, module-wide figures for the metrics endpoint: one walk over
+ * the calls with med_lock held, memory only, so a scrape never waits on the
+ * kernel.
  */
+#include <errno.h>
+
 #include "internal.h"
+
+int MED_Stats(const char *call_key, struct med_call_stats *out)
+{
+	uint64_t now = med_now_ms(), idle = UINT64_MAX;
+	struct krtp_stats dir[2], st;
+	struct med_call *c;
+	unsigned int i;
+	int fi;
+
+	memset(out, 0, sizeof(*out));
+	memset(dir, 0, sizeof(dir));
+	pthread_mutex_lock(&med_lock);
+	c = med_running() && call_key ? med_call_find(call_key) : NULL;
+	if (!c) {
+		pthread_mutex_unlock(&med_lock);
+		return -ENOENT;
+	}
+	out->kernel = med_kernel_mode;	/* unless a flow is the relay's, below */
+	for (i = 0; i < c->nstreams; i++) {
+		struct med_stream *sm = c->streams[i];
+
+		if (!sm || !sm->pa)
+			continue;
+		if (!out->streams++) {
+			out->port_a = sm->pa;
+			out->port_b = sm->pb;
+		}
+		med_stats_add(&dir[0], &sm->acc[0]);
+		med_stats_add(&dir[1], &sm->acc[1]);
+		for (fi = 0; fi < MED_F_MAX; fi++) {
+			const struct med_flow *f = &sm->flow[fi];
+			uint64_t fidle;
+
+			if (!f->installed || med_flow_stats(f, &st))
+				continue;
+			med_stats_add(&dir[fi >= MED_F_BA_RTP], &st);
+			fidle = st.idle_msecs;
+			if (f->user) {
+				out->kernel = 0;
+				fidle = now - (f->u.last_rx_ms > c->programmed_ms ?
+					       f->u.last_rx_ms : c->programmed_ms);
+			}
+			if (fidle < idle)
+				idle = fidle;
+		}
+	}
+	out->dropped = c->dropped;
+	pthread_mutex_unlock(&med_lock);
+	out->packets_a_to_b = dir[0].packets + dir[0].rtcp_packets;
+	out->packets_b_to_a = dir[1].packets + dir[1].rtcp_packets;
+	out->bytes_a_to_b = dir[0].bytes + dir[0].rtcp_bytes;
+	out->bytes_b_to_a = dir[1].bytes + dir[1].rtcp_bytes;
+	for (i = 0; i < 2; i++) {
+		out->dropped += dir[i].drop_wrong_source + dir[i].drop_no_route +
+				dir[i].drop_not_rtp + dir[i].drop_other;
+		out->lost += dir[i].rtp_lost;
+		if (dir[i].rtp_jitter_usecs > out->jitter_usecs)
+			out->jitter_usecs = dir[i].rtp_jitter_usecs;
+	}
+	out->idle_msecs = idle == UINT64_MAX ? 0 : idle;
+	return 0;
+}
 
 void MED_Totals(struct med_totals *t)
 {
@@ -29,7 +94,7 @@ void MED_Totals(struct med_totals *t)
 					if (!sm->flow[fi].installed)
 						continue;
 					t->flows++;
-					if (!med_kernel_mode)
+					if (sm->flow[fi].user)
 						med_stats_add(&sum, &sm->flow[fi].u.st);
 				}
 			}

@@ -36,6 +36,7 @@
 #include "natping.h"
 #include "proxy_internal.h"
 #include "registrar.h"
+#include "srtp_policy.h"
 #include "stats.h"
 #include "txn.h"
 
@@ -79,8 +80,24 @@ void prx_new_branch(const struct sip_msg *m, char *out, size_t sz)
 
 /* ---- media glue ---- */
 
-static int prx_media_status(int err, const char **reason)
+/* The status, reason and Warning (RFC 3261 §20.43) for a refused offer */
+static int prx_media_status(int err, const char **reason, const char **warning)
 {
+	*warning = NULL;
+	if (err == -EPROTONOSUPPORT) {
+		/* srtp = require */
+		*reason = NULL;
+		*warning = "Warning: 302 krtpd \"SRTP required: offer RTP/SAVP with a=crypto\"\r\n";
+		return 488;
+	}
+	if (err == -EOPNOTSUPP) {
+		/* srtp = bridge, and no a=crypto krtpd can terminate */
+		*reason = NULL;
+		*warning = "Warning: 305 krtpd \"no supported SRTP crypto suite: want "
+			   "AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32 or AEAD_AES_128_GCM "
+			   "without MKI\"\r\n";
+		return 488;
+	}
 	if (err == -ENOSPC) {
 		*reason = "No Relay Ports";
 		return 503;
@@ -118,6 +135,7 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 
 	*nt = 0;
 	tg[0].by_name = 0;
+	tg[0].trunk = 0;
 	tg[0].route[0] = '\0';
 	*npop = prx_our_routes(m);
 	popped = *npop > 0;
@@ -344,19 +362,23 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 		return;
 	}
 	ctx->req_leg = leg;
+	ctx->srtp = SRP_Policy(m, nt > 0 && tg[0].trunk);
 
 	/* an UPDATE offers like a re-INVITE (RFC 3311), for a call media anchors */
 	if (prx_cfg.media && prx_is_sdp(m) && (m->method_id == SIP_M_INVITE ||
 	    (m->method_id == SIP_M_UPDATE && m->to.tag.len && MED_Has(ctx->call_id)))) {
-		int r = MED_Offer(ctx->call_id, leg, (const void *)&src->addr, m->body.s,
-				  m->body.len, prx_sdp, PRX_BUFSZ, &bodylen);
+		const char *warning;
+		int r;
 
+		r = MED_OfferSrtp(ctx->call_id, leg, ctx->srtp, (const void *)&src->addr, m->body.s,
+				  m->body.len, prx_sdp, PRX_BUFSZ, &bodylen);
 		if (r) {
-			status = prx_media_status(r, &reason);
-			LOG_WARN("call %s: media offer refused (%s): %d", ctx->call_id, strerror(-r),
-				 status);
+			status = prx_media_status(r, &reason, &warning);
+			LOG_WARN("call %s: media offer refused (%s, srtp = %s): %d", ctx->call_id,
+				 strerror(-r), SRP_Name(ctx->srtp), status);
 			ctx->final_sent = 1;
-			prx_reply(m, src, st, status, reason, NULL, 0);
+			prx_reply(m, src, st, status, reason, warning,
+				  warning ? strlen(warning) : 0);
 			prx_ctx_put(ctx);
 			return;
 		}

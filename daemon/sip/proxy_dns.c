@@ -87,6 +87,7 @@ int prx_trunk_target(const struct sip_msg *m, struct prx_target *tg, int keep_ru
 	if (!trunk[0] || URI_Parse(&u, trunk, strlen(trunk)))
 		return -ENOENT;
 	prx_target_name(tg, &u);
+	tg->trunk = 1;
 	tg->uri[0] = '\0';
 	if (!keep_ruri) {
 		char port[8] = "";

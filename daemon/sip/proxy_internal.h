@@ -78,6 +78,7 @@ struct prx_ctx {
 	char call_id[256];
 	int initial_invite;		/* INVITE without To tag */
 	int media_offer;		/* MED_Offer was called for this request */
+	enum med_srtp srtp;		/* the SRTP policy a new call gets (srtp_policy.h) */
 	enum med_leg answer_leg;	/* who answers the offer */
 	enum med_leg req_leg;		/* who sent the request */
 	int cancelled;
@@ -110,6 +111,7 @@ struct prx_target {
 	char route[512];		/* Route values to put first (a Path), "" = none */
 	struct tp_peer dst;		/* unless by_name */
 	int by_name;			/* dst is to be found from name (RFC 3263) */
+	int trunk;			/* the configured trunk */
 	struct prx_name {
 		char host[256];
 		uint16_t port;		/* 0: none in the URI */

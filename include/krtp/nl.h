@@ -32,12 +32,24 @@ struct krtp_stats {
 	uint64_t rtcp_packets, rtcp_bytes;
 	uint64_t drop_wrong_source, drop_no_route, drop_not_rtp, drop_other;
 	uint64_t packets_total;
+	uint64_t srtp_auth_fail, srtp_replay;
 	uint64_t idle_msecs;
 	uint64_t rtp_lost, rtp_duplicates, rtp_reordered;
 	uint32_t rtp_ssrc, rtp_jitter, rtp_jitter_usecs;
 	uint8_t rtp_pt;
 	bool has_rtp;			/* ssrc/pt/jitter were reported */
 	uint32_t flows;			/* namespace stats only */
+};
+
+/*
+ * An SRTP context of a flow (KRTP_A_FLOW_SRTP_IN / _OUT); suite 0: none.
+ * The key and salt are write-only: get, dump and events fill in the suite.
+ */
+struct krtp_srtp {
+	uint32_t suite;			/* enum krtp_srtp_suite */
+	uint8_t key[KRTP_SRTP_MASTER_KEY_LEN];
+	uint8_t salt[KRTP_SRTP_MASTER_SALT_LEN];
+	size_t salt_len;		/* KRTP_SRTP_MASTER_SALT_LEN, or _GCM_ for GCM */
 };
 
 struct krtp_flow {
@@ -50,6 +62,8 @@ struct krtp_flow {
 	uint32_t idle_timeout;		/* seconds, 0 = never */
 	bool idle_delete;
 	uint32_t clock_rate;		/* 0 = kernel default */
+	struct krtp_srtp srtp_in;	/* decrypt what arrives */
+	struct krtp_srtp srtp_out;	/* encrypt what leaves */
 	uint8_t label[KRTP_LABEL_MAX_LEN];
 	size_t label_len;
 	/* read-only, filled in by get/dump/events */

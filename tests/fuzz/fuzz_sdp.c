@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the SDP parser and rewriter (daemon/sdp.c).
+ * libFuzzer target for the SDP parser and rewriter (daemon/sdp.c) and the
+ * a=crypto parser (daemon/sdp_crypto.c).
  *
  * The input is copied into a buffer of exactly its size, so ASan reports
  * any read past the end; a body that parses is rewritten into a buffer that
  * is sometimes too small, with every stream anchored or not according to
- * the first byte, and the result must parse again.
+ * the first byte, and the result must parse again. Every a=crypto line is
+ * parsed; one that parses is written back and must read the same. Streams
+ * swap their profile and a=crypto lines as srtp = bridge does, by bit 5.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +16,26 @@
 #include <sys/socket.h>
 
 #include "sdp.h"
+#include "sdp_crypto.h"
+
+/* each a=crypto of stream i: parse; what parses writes back to itself */
+static void fuzz_crypto(const char *buf, const struct sdp *s, unsigned int i)
+{
+	struct sdp_crypto c, back;
+	char line[SDP_CRYPTO_LINE_MAX];
+	const char *why;
+
+	for (unsigned int k = 0; k < s->media[i].ncrypto; k++) {
+		if (sdp_crypto_parse(buf + s->media[i].crypto[k].off, s->media[i].crypto[k].len,
+				     &c, &why))
+			continue;
+		if (sdp_crypto_format(&c, line, sizeof(line)) ||
+		    sdp_crypto_parse(line + 9, strlen(line) - 9, &back, &why) ||
+		    back.tag != c.tag || back.suite != c.suite || memcmp(back.key, c.key, c.key_len))
+			abort();
+	}
+	sdp_crypto_choose(buf, s, i, NULL, &c, &why);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,9 +61,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		an[i].anchored = ((sel >> (i % 8)) & 1) && s.media[i].udp && s.media[i].port;
 		an[i].rtp_port = (uint16_t)(30000 + 2 * i);
 		an[i].rtcp_port = (uint16_t)(30001 + 2 * i);
+		an[i].proto = NULL;
+		an[i].crypto = NULL;
+		an[i].drop_crypto = false;
+		if (sel & 0x20) {
+			an[i].proto = s.media[i].savp ? "RTP/AVP" : "RTP/SAVP";
+			an[i].drop_crypto = true;
+			if (!s.media[i].savp)
+				an[i].crypto = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
+					       "d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj";
+		}
+		fuzz_crypto(buf, &s, i);
 	}
-	/* the rewrite grows a line by at most the relay address and a port */
-	outsz = (sel & 0x80) ? size / 2 : size * 2 + 256;
+	/* a line grows by at most the relay address and a port; a=crypto adds a line */
+	outsz = (sel & 0x80) ? size / 2 : size * 2 + 256 + SDP_MAX_MEDIA * SDP_CRYPTO_LINE_MAX;
 	out = malloc(outsz ? outsz : 1);
 	if (out && !sdp_rewrite(buf, size, &s, (sel & 0x40) ? &relay6 : &relay4, an, out, outsz,
 				&olen)) {

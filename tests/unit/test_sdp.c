@@ -83,7 +83,7 @@ static void test_basic_offer(void)
 		"a=fmtp:101 0-15\r\n"
 		"a=rtcp:30001\r\n"
 		"a=ptime:20\r\n";
-	struct sdp_anchor an[1] = { { true, 30000, 30001 } };
+	struct sdp_anchor an[1] = { { .anchored = true, .rtp_port = 30000, .rtcp_port = 30001 } };
 	struct sdp s;
 
 	CHECK(parse(in, strlen(in), &s) == 0);
@@ -127,7 +127,7 @@ static void test_two_streams_one_rejected(void)
 		"m=video 0 RTP/AVP 31\n"
 		"c=IN IP4 198.51.100.1\n"
 		"a=sendonly";
-	struct sdp_anchor an[2] = { { true, 30010, 30011 }, { false, 0, 0 } };
+	struct sdp_anchor an[2] = { { .anchored = true, .rtp_port = 30010, .rtcp_port = 30011 }, { .anchored = false, .rtp_port = 0, .rtcp_port = 0 } };
 	struct sdp s;
 
 	CHECK(parse(in, strlen(in), &s) == 0);
@@ -166,7 +166,7 @@ static void test_ipv6_rtcp_addr_ice(void)
 		"m=audio 40000 RTP/AVP 0\r\n"
 		"a=rtcp:40001 IN IP6 2001:db8::7\r\n"
 		"a=recvonly\r\n";
-	struct sdp_anchor an[1] = { { true, 40000, 40001 } };
+	struct sdp_anchor an[1] = { { .anchored = true, .rtp_port = 40000, .rtcp_port = 40001 } };
 	struct in6_addr a6;
 	struct sdp s;
 
@@ -198,13 +198,92 @@ static void test_hold(void)
 		"t=0 0\r\n"
 		"a=inactive\r\n"
 		"m=audio 30000 RTP/AVP 0\r\n";
-	struct sdp_anchor an[1] = { { true, 30000, 30001 } };
+	struct sdp_anchor an[1] = { { .anchored = true, .rtp_port = 30000, .rtcp_port = 30001 } };
 	struct sdp s;
 
 	CHECK(parse(in, strlen(in), &s) == 0);
 	CHECK(sdp_addr_is_any(sdp_media_addr(&s, 0)));
 	CHECK(sdp_media_dir(&s, 0) == SDP_DIR_INACTIVE);
 	rewrite_case("hold", in, &relay4, an, want);
+}
+
+/*
+ * SRTP bridged by media: the profile swapped, the sender's a=crypto lines
+ * dropped and krtpd's added last in the section (before the next m=, a
+ * trailing blank line, or the end; a last line without "\r\n" is ended).
+ */
+static void test_crypto(void)
+{
+	const char *in =
+		"v=0\r\n"
+		"o=- 1 1 IN IP4 192.0.2.1\r\n"
+		"s=-\r\n"
+		"c=IN IP4 192.0.2.1\r\n"
+		"t=0 0\r\n"
+		"m=audio 4000 RTP/SAVPF 0\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
+		"a=rtpmap:0 PCMU/8000\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
+		"m=video 4002 RTP/SAVP 96\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj";
+	struct sdp_anchor an[2] = {
+		{ .anchored = true, .rtp_port = 30000, .rtcp_port = 30001, .proto = "RTP/AVPF",
+		  .drop_crypto = true },
+		{ .anchored = true, .rtp_port = 30002, .rtcp_port = 30003, .proto = "RTP/SAVP",
+		  .drop_crypto = true, .crypto = "a=crypto:1 AEAD_AES_128_GCM inline:KEY" },
+	};
+	struct sdp s;
+
+	CHECK(!parse(in, strlen(in), &s));
+	CHECK_EQ(s.nmedia, 2);
+	CHECK(s.media[0].savp && s.media[0].avpf && !s.media[0].dtls);
+	CHECK_EQ(s.media[0].ncrypto, 2);
+	CHECK_EQ(s.media[1].ncrypto, 1);
+	CHECK(!memcmp(in + s.media[0].crypto[1].off, "2 AES_CM_128_HMAC_SHA1_32 ", 26));
+	rewrite_case("crypto", in, &relay4, an,
+		"v=0\r\n"
+		"o=- 1 2 IN IP4 192.0.2.1\r\n"
+		"s=-\r\n"
+		"c=IN IP4 203.0.113.7\r\n"
+		"t=0 0\r\n"
+		"m=audio 30000 RTP/AVPF 0\r\n"
+		"a=rtpmap:0 PCMU/8000\r\n"
+		"m=video 30002 RTP/SAVP 96\r\n"
+		"a=crypto:1 AEAD_AES_128_GCM inline:KEY\r\n");
+	an[0].crypto = "a=crypto:7 X";
+	an[1].crypto = NULL;
+	an[1].proto = NULL;
+	rewrite_case("crypto added before the next m=", in, &relay4, an,
+		"v=0\r\n"
+		"o=- 1 2 IN IP4 192.0.2.1\r\n"
+		"s=-\r\n"
+		"c=IN IP4 203.0.113.7\r\n"
+		"t=0 0\r\n"
+		"m=audio 30000 RTP/AVPF 0\r\n"
+		"a=rtpmap:0 PCMU/8000\r\n"
+		"a=crypto:7 X\r\n"
+		"m=video 30002 RTP/SAVP 96\r\n");
+	{
+		const char *blank = "v=0\n"
+			"o=- 1 1 IN IP4 192.0.2.1\n"
+			"s=-\n"
+			"c=IN IP4 192.0.2.1\n"
+			"t=0 0\n"
+			"m=audio 4000 RTP/AVP 0\n"
+			"\n";
+		struct sdp_anchor a1 = { .anchored = true, .rtp_port = 30000, .rtcp_port = 30001,
+					 .proto = "RTP/SAVP", .crypto = "a=crypto:1 Y" };
+
+		rewrite_case("crypto before a trailing blank line", blank, &relay4, &a1,
+			"v=0\n"
+			"o=- 1 2 IN IP4 192.0.2.1\n"
+			"s=-\n"
+			"c=IN IP4 203.0.113.7\n"
+			"t=0 0\n"
+			"m=audio 30000 RTP/SAVP 0\n"
+			"a=crypto:1 Y\n"
+			"\n");
+	}
 }
 
 static void test_tcp_passthrough_and_rtcp_on_rtp_port(void)
@@ -236,7 +315,7 @@ static void test_tcp_passthrough_and_rtcp_on_rtp_port(void)
 		"m=message 7394 TCP/MSRP *\r\n"
 		"c=IN IP4 192.0.2.1\r\n"
 		"a=path:msrp://192.0.2.1:7394/s111271;tcp\r\n";
-	struct sdp_anchor an[2] = { { true, 30002, 30003 }, { false, 0, 0 } };
+	struct sdp_anchor an[2] = { { .anchored = true, .rtp_port = 30002, .rtcp_port = 30003 }, { .anchored = false, .rtp_port = 0, .rtcp_port = 0 } };
 	struct sdp s;
 
 	CHECK(parse(in, strlen(in), &s) == 0);
@@ -249,7 +328,7 @@ static void test_outsz(void)
 {
 	const char *in = "v=0\r\no=- 1 9 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
 			 "t=0 0\r\nm=audio 1000 RTP/AVP 0\r\n";
-	struct sdp_anchor an[1] = { { true, 30000, 30001 } };
+	struct sdp_anchor an[1] = { { .anchored = true, .rtp_port = 30000, .rtcp_port = 30001 } };
 	char out[512];
 	size_t len = 0, need;
 	struct sdp s;
@@ -319,7 +398,7 @@ static void test_prefixes(void)
 		"a=candidate:1 1 UDP 2130706431 2001:db8::2 5004 typ host\r\n"
 		"m=video 5006 RTP/AVP 97\r\n"
 		"a=rtpmap:97 H264/90000\r\n";
-	struct sdp_anchor an[2] = { { true, 40000, 40001 }, { true, 40002, 40003 } };
+	struct sdp_anchor an[2] = { { .anchored = true, .rtp_port = 40000, .rtcp_port = 40001 }, { .anchored = true, .rtp_port = 40002, .rtcp_port = 40003 } };
 	size_t len = strlen(in), k, olen;
 	int ok = 0;
 
@@ -349,6 +428,7 @@ int main(void)
 	test_hold();
 	test_tcp_passthrough_and_rtcp_on_rtp_port();
 	test_outsz();
+	test_crypto();
 	test_bad();
 	test_prefixes();
 	printf("%d passed, %d failed\n", passed, failed);
