@@ -9,9 +9,10 @@
 #    installed) krtp.ko;
 # 2. loads krtp.ko if the kernel allows it; if it does not, says so: media
 #    is then relayed by krtpd in userspace;
-# 3. starts krtpd in the foreground on 127.0.0.1:5060 (UDP and TCP) and,
-#    with a self-signed certificate it creates unless the config names one,
-#    SIP over TLS on 127.0.0.1:5061; media = auto. Its state goes to /var/lib/krtpd and its control socket
+# 3. starts krtpd in the foreground on 127.0.0.1:5060 (UDP and TCP), SIP
+#    over WebSocket on 127.0.0.1:8080 and, with a self-signed certificate it
+#    creates unless the config names one, SIP over TLS on 127.0.0.1:5061 and
+#    WSS on 127.0.0.1:8443; media = auto. Its state goes to /var/lib/krtpd and its control socket
 #    to /run/krtpd when those are writable, else to build/run/ here.
 #    Prometheus metrics are served on http://127.0.0.1:9090/metrics
 #    (KRTPD_METRICS=ADDR:PORT to move them, KRTPD_METRICS=off for none).
@@ -27,7 +28,8 @@ cd "$repo" || exit 1
 say() { printf 'run: %s\n' "$*" >&2; }
 
 # --- 1: build ------------------------------------------------------------------
-if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls libmicrohttpd libcares zlib 2>/dev/null || ! command -v cc >/dev/null; then
+if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls libmicrohttpd libcares zlib 2>/dev/null ||
+	! command -v cc >/dev/null || [ ! -e /usr/include/wslay/wslay.h ]; then	# wslay has no .pc
 	if [ "$(id -u)" = 0 ]; then
 		say "installing the build dependencies (tools/install-deps.sh --build)"
 		tools/install-deps.sh --build || { say "installing dependencies failed"; exit 1; }
@@ -120,9 +122,9 @@ EOT
 		fi
 	fi
 	if [ -s "$tdir/cert.pem" ]; then
-		tls=(--listen tls:127.0.0.1:5061 -o "tls_certificate=$tdir/cert.pem"
-		     -o "tls_private_key=$tdir/key.pem")
-		tls_note="TLS on 127.0.0.1:5061 with the self-signed $tdir/cert.pem"
+		tls=(--listen tls:127.0.0.1:5061 --listen wss:127.0.0.1:8443
+		     -o "tls_certificate=$tdir/cert.pem" -o "tls_private_key=$tdir/key.pem")
+		tls_note="TLS on 127.0.0.1:5061 and WSS on 127.0.0.1:8443 with the self-signed $tdir/cert.pem"
 	fi
 fi
 
@@ -131,13 +133,13 @@ ctl=$repo/tools/krtpctl/krtpctl
 metrics=${KRTPD_METRICS:-127.0.0.1:9090}
 [ "$metrics" = off ] || say "metrics:                 curl http://$metrics/metrics"
 cat >&2 <<EOF
-run: krtpd on 127.0.0.1:5060 (UDP, TCP), state $state/state.db
+run: krtpd on 127.0.0.1:5060 (UDP, TCP), ws://127.0.0.1:8080, state $state/state.db
 run: $tls_note
 run: in another terminal:  $ctl calls | registrations
 run: a test call:          make test (or see tests/sip/ for sipp scenarios)
 run: Ctrl-C stops krtpd
 EOF
 exec "$repo/daemon/krtpd" --foreground "${conf[@]}" --listen 127.0.0.1:5060 \
-	"${tls[@]}" --media auto -o relay_address=127.0.0.1 \
+	--listen ws:127.0.0.1:8080 "${tls[@]}" --media auto -o relay_address=127.0.0.1 \
 	--state-db "$state/state.db" --socket "$sockdir/krtpd.sock" \
 	-o "metrics_listen=$metrics" "$@"
