@@ -232,8 +232,9 @@ tls_cert() {
 		--template "$dir/$name.tmpl" --outfile "$dir/$name.pem" >/dev/null 2>&1
 }
 
-# relay_media_counter NS: count what reaches NS from the relay's media ports
-# (RTP and RTCP), without dropping it
+# relay_media_counter NS [ADDR6]: count what reaches NS from the relay's
+# media ports (RTP and RTCP), without dropping it; from the relay's IPv6
+# address ADDR6 too if given
 relay_media_counter() {
 	ip netns exec "$1" nft -f - <<EOF
 table inet krtprelay {
@@ -241,6 +242,7 @@ table inet krtprelay {
 	chain in {
 		type filter hook input priority 0; policy accept;
 		ip saddr $SIP_ADDR udp sport $RELAY_MIN-$RELAY_MAX counter name media
+		${2:+ip6 saddr $2 udp sport $RELAY_MIN-$RELAY_MAX counter name media}
 	}
 }
 EOF
