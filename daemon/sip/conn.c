@@ -180,7 +180,18 @@ static void conn_close(struct conn *c, const char *why)
 		LOG_DEBUG("%s %s closed: %s", conn_name(c), a, why);
 	LOOP_Del(c->h);
 	TLS_Free(c->tls);
-	WS_Free(c->ws);
+	if (c->ws) {
+		char junk[4096];
+		int i;
+
+		/*
+		 * Unread input makes close() send a reset, which may cost the
+		 * peer the close frame or the refusal still in flight: read it
+		 */
+		for (i = 0; i < 16 && recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+			;
+		WS_Free(c->ws);
+	}
 	close(c->fd);
 	conn_tab[c->id & 0xffff] = NULL;
 	(*conn_open_count(c->proto))--;

@@ -15,6 +15,7 @@
  *   - a REGISTER split over three fragments is reassembled and answered;
  *   - a ping is answered with a pong carrying the same data;
  *   - an unmasked frame is a protocol error: close 1002, connection closed;
+ *     a message over max_message_size: close 1009, connection closed;
  *   - a close frame is answered with a close and the connection closed,
  *     and then an INVITE to the user no longer goes anywhere (the flow is
  *     dead): the caller gets an error;
@@ -442,6 +443,23 @@ int main(void)
 	CHECK(closed(fd));
 	close(fd);
 
+	/* a message over max_message_size (4096 here): close 1009, too big */
+	fd = ws_open();
+	CHECK(fd >= 0);
+	{
+		static char huge[5000];
+
+		memset(huge, 'x', sizeof(huge));
+		ws_frame(fd, 1, 1, huge, sizeof(huge), 1);
+	}
+	run_for(100);
+	n = drain(fd, buf, sizeof(buf));
+	off = 0;
+	CHECK_EQ(ws_parse(buf, n, &off, msg, sizeof(msg)), 8);
+	CHECK(!memcmp(msg, "\x03\xf1", 2));		/* 1009, message too big */
+	CHECK(closed(fd));
+	close(fd);
+
 	/* idle: a ping at half the idle timeout; the pong keeps the connection */
 	TP_Fini();
 	lim.idle_timeout = 5;
@@ -474,8 +492,8 @@ int main(void)
 
 	WS_GetStats(&st);
 	CHECK(st.pings >= 1);		/* and maybe a second after the pong */
-	CHECK_EQ(st.handshakes, 3);		/* since WS_Init: the three connections above */
-	CHECK_EQ(st.protocol_errors, 1);
+	CHECK_EQ(st.handshakes, 4);		/* since WS_Init: the four connections above */
+	CHECK_EQ(st.protocol_errors, 2);		/* unmasked, too big */
 	CHECK_EQ(st.closes, 1);
 	CHECK_EQ(st.rx, 3);			/* REGISTER, 200, REGISTER; not the unmasked one */
 	close(ufd);
