@@ -7,6 +7,7 @@
 #   make test          everything: install deps, unit tests, fuzzers, VM suites on 6.1 and 6.12
 #   make bench         kernel media-plane benchmark (VM, instruction counting)
 #   make bench-sip     krtpd vs Kamailio signalling benchmark
+#   make bench-ng      Kamailio+krtpd vs Kamailio+rtpengine over ng (calls/s, ng RTT, media)
 #   make demo          a call through krtp.ko in the VM, with the call table and counters
 #   make module-debug  krtp.ko with DEBUG and the self-tests
 #   make check         sparse and W=1 for both kernels
@@ -53,6 +54,9 @@ bench:
 bench-sip:
 	tools/bench/sip.sh
 
+bench-ng:
+	tools/bench/ng.sh
+
 demo:
 	tools/demo.sh
 
@@ -78,5 +82,5 @@ clean:
 	$(MAKE) -C tools/krtpctl clean
 	$(MAKE) -C tests clean
 
-.PHONY: all module module-debug userspace check style test bench bench-sip demo run \
+.PHONY: all module module-debug userspace check style test bench bench-sip bench-ng demo run \
 	install dkms-install clean

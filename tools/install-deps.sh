@@ -24,6 +24,7 @@ PKGS=(
 	libmicrohttpd-dev curl	# krtpd's metrics server, and its test
 	libwslay-dev python3-websockets	# SIP over WebSocket, and its test client
 	libhiredis-dev redis-server	# store = redis, and tests/redis
+	rtpengine-daemon	# what make bench-ng compares with; started by the bench itself
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
 
@@ -69,4 +70,8 @@ apt-get update -q
 # tshark asks whether non-root users may capture; the answer does not matter here
 echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
 [ ${#need[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${need[@]}"
+# rtpengine's own service would take the ng port 2223 that krtpd's examples use
+if [[ " ${need[*]} " == *" rtpengine-daemon "* ]] && command -v systemctl >/dev/null; then
+	systemctl disable --now rtpengine-daemon.service >/dev/null 2>&1 || true
+fi
 have_612 || apt-get install -y -q --no-install-recommends -t bookworm-backports "${BACKPORT_PKGS[@]}"
