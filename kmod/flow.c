@@ -15,6 +15,7 @@
 #include <net/ipv6.h>
 
 #include "flow.h"
+#include "srtp.h"
 
 /*
  * Exact-size objects: a million flows in kmalloc-512 would waste a quarter.
@@ -51,15 +52,24 @@ void krtp_flow_exit(void)
  *
  * The flow is not in any table yet; its id is set when it is inserted.
  *
- * Return: the flow or ERR_PTR(-ENOMEM).
+ * Return: the flow or an ERR_PTR (-ENOMEM; from SRTP setup, -ENOENT when
+ * the kernel lacks an algorithm).
  */
 struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 {
+	struct krtp_srtp *srtp;
 	struct krtp_flow *flow;
 
+	/* SRTP first: its transforms are allocated and keyed here, not later */
+	srtp = krtp_srtp_create(&cfg->srtp_in, &cfg->srtp_out);
+	if (IS_ERR(srtp))
+		return ERR_CAST(srtp);
 	flow = kmem_cache_zalloc(krtp_flow_cache, GFP_KERNEL);
-	if (!flow)
+	if (!flow) {
+		krtp_srtp_free(srtp);
 		return ERR_PTR(-ENOMEM);
+	}
+	flow->srtp = srtp;
 
 	flow->local = cfg->local;
 	flow->peer = cfg->peer;
@@ -103,6 +113,8 @@ void krtp_flow_free(struct krtp_flow *flow)
 		dst_release(route->dst);
 		kfree(route);
 	}
+	/* keys and transforms wiped and freed; fine in an RCU callback */
+	krtp_srtp_free(flow->srtp);
 	kmem_cache_free(krtp_flow_cache, flow);
 }
 

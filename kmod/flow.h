@@ -12,6 +12,7 @@
 #include <uapi/linux/krtp.h>
 
 #include "rtcp.h"
+#include "srtp.h"
 #include "stats.h"
 
 /*
@@ -49,6 +50,8 @@ struct krtp_flow_config {
 	bool idle_delete;
 	u8 label_len;
 	u8 label[KRTP_LABEL_MAX_LEN];
+	struct krtp_srtp_config srtp_in;	/* suite 0: none; wiped after use */
+	struct krtp_srtp_config srtp_out;
 };
 
 /**
@@ -76,6 +79,7 @@ struct krtp_flow_config {
  * @rtcp_packets: RTCP packets forwarded
  * @rtcp_bytes: their UDP payload bytes
  * @rtp: RTP analysis
+ * @srtp: SRTP contexts (srtp.c), NULL for a plain flow
  * @drops: packets dropped, by enum krtp_drop_reason
  * @idle_seen: @last_seen when the last idle event was sent (table lock)
  * @idle_notified: an idle event was sent for @idle_seen (table lock)
@@ -127,6 +131,8 @@ struct krtp_flow {
 	atomic64_t rtcp_packets;
 	atomic64_t rtcp_bytes;
 	struct krtp_rtp rtp;
+	/* NULL for plain RTP; on a line every packet touches anyway */
+	struct krtp_srtp *srtp;
 
 	/* written by floods of wrong packets, the idle scan, the release */
 	atomic64_t drops[KRTP_DROP_MAX] ____cacheline_aligned_in_smp;

@@ -12,6 +12,7 @@
 #include "flow.h"
 #include "netns.h"
 #include "rtcp.h"
+#include "srtp.h"
 #include "stats.h"
 #include "sysfs.h"
 #include "table.h"
@@ -20,6 +21,11 @@ static int __init krtp_mod_init(void)
 {
 	int err;
 
+#ifdef DEBUG
+	/* RFC vectors and round trips; needs nothing of ours set up */
+	if (!krtp_srtp_selftest())
+		return -ENOTRECOVERABLE;
+#endif
 	err = krtp_flow_init();
 	if (err)
 		return err;

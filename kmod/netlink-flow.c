@@ -8,6 +8,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/socket.h>
+#include <linux/string.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/netlink.h>
@@ -59,17 +60,41 @@ static size_t krtp_nl_flow_size(const struct krtp_nl_fill_extra *extra)
 		nla_total_size(sizeof(u32)) +		/* _IDLE_TIMEOUT */
 		nla_total_size(0) +			/* _IDLE_DELETE */
 		nla_total_size(sizeof(u32)) +		/* _CLOCK_RATE */
-		nla_total_size(sizeof(u32));		/* _DEL_REASON */
+		nla_total_size(sizeof(u32)) +		/* _DEL_REASON */
+		/* _SRTP_IN, _SRTP_OUT: the suite only */
+		2 * (nla_total_size(0) + nla_total_size(sizeof(u32)));
 
 	if (extra->stats)
 		size += nla_total_size(0) +		/* KRTP_A_FLOW_STATS */
-			/* 9 common counters, idle, lost, dups, reordered */
-			13 * nla_total_size_64bit(sizeof(u64)) +
+			/* 11 common counters, idle, lost, dups, reordered */
+			15 * nla_total_size_64bit(sizeof(u64)) +
 			nla_total_size(sizeof(u32)) +	/* _RTP_SSRC */
 			nla_total_size(sizeof(u8)) +	/* _RTP_PT */
 			nla_total_size(sizeof(u32)) +	/* _RTP_JITTER */
 			nla_total_size(sizeof(u32));	/* _RTP_JITTER_USECS */
 	return size;
+}
+
+/*
+ * An SRTP nest as replies, dumps and events carry it: the suite, never key
+ * material. The nest's type says the direction.
+ */
+static int krtp_nl_srtp_put(struct sk_buff *skb, int type,
+			    const struct krtp_srtp_ctx *ctx)
+{
+	struct nlattr *nest;
+
+	if (!ctx)
+		return 0;
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, KRTP_A_SRTP_SUITE, ctx->suite)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
 }
 
 /*
@@ -114,6 +139,9 @@ static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
 	    nla_put_u32(skb, KRTP_A_FLOW_IDLE_TIMEOUT, flow->idle_timeout) ||
 	    (flow->idle_delete && nla_put_flag(skb, KRTP_A_FLOW_IDLE_DELETE)) ||
 	    nla_put_u32(skb, KRTP_A_FLOW_CLOCK_RATE, flow->clock_rate) ||
+	    (flow->srtp &&
+	     (krtp_nl_srtp_put(skb, KRTP_A_FLOW_SRTP_IN, flow->srtp->in) ||
+	      krtp_nl_srtp_put(skb, KRTP_A_FLOW_SRTP_OUT, flow->srtp->out))) ||
 	    (extra->stats && krtp_nl_flow_stats_put(skb, flow)) ||
 	    (extra->reason &&
 	     nla_put_u32(skb, KRTP_A_FLOW_DEL_REASON, extra->reason)))
@@ -173,6 +201,57 @@ static bool krtp_nl_addr_multicast(const struct krtp_ep *ep)
 		return ipv4_is_multicast(ep->addr.ip4) ||
 		       ipv4_is_lbcast(ep->addr.ip4);
 	return ipv6_addr_is_multicast(&ep->addr.ip6);
+}
+
+/*
+ * One SRTP nest of FLOW_NEW; the policy checked each attribute, this what
+ * spans them. Key material goes to @cfg only, which the caller wipes.
+ */
+static int krtp_nl_srtp_parse(struct nlattr *nest, struct krtp_srtp_config *cfg,
+			      const char *dir, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KRTP_A_SRTP_MAX + 1];
+	unsigned int salt_len;
+	int err;
+
+	err = krtp_nl_parse_validated(tb, KRTP_A_SRTP_MAX, nest);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KRTP_A_SRTP_SUITE)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "srtp %s has no suite", dir);
+		return -EINVAL;
+	}
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KRTP_A_SRTP_MASTER_KEY)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "srtp %s has no master key", dir);
+		return -EINVAL;
+	}
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KRTP_A_SRTP_MASTER_SALT)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack, "srtp %s has no master salt",
+				       dir);
+		return -EINVAL;
+	}
+	cfg->suite = nla_get_u32(tb[KRTP_A_SRTP_SUITE]);
+	salt_len = cfg->suite == KRTP_SRTP_SUITE_AEAD_AES_128_GCM ?
+		   KRTP_SRTP_GCM_MASTER_SALT_LEN : KRTP_SRTP_MASTER_SALT_LEN;
+	if (nla_len(tb[KRTP_A_SRTP_MASTER_SALT]) != salt_len) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "srtp %s master salt is %d bytes, the suite needs %u",
+				       dir, nla_len(tb[KRTP_A_SRTP_MASTER_SALT]),
+				       salt_len);
+		NL_SET_BAD_ATTR(extack, tb[KRTP_A_SRTP_MASTER_SALT]);
+		return -EINVAL;
+	}
+	cfg->salt_len = salt_len;
+	nla_memcpy(cfg->key, tb[KRTP_A_SRTP_MASTER_KEY], sizeof(cfg->key));
+	nla_memcpy(cfg->salt, tb[KRTP_A_SRTP_MASTER_SALT], sizeof(cfg->salt));
+	cfg->window = KRTP_SRTP_REPLAY_WINDOW_DEFAULT;
+	if (tb[KRTP_A_SRTP_REPLAY_WINDOW])
+		cfg->window = nla_get_u32(tb[KRTP_A_SRTP_REPLAY_WINDOW]);
+	if (tb[KRTP_A_SRTP_ROC])
+		cfg->roc = nla_get_u32(tb[KRTP_A_SRTP_ROC]);
+	if (tb[KRTP_A_SRTP_SRTCP_INDEX])
+		cfg->srtcp_index = nla_get_u32(tb[KRTP_A_SRTP_SRTCP_INDEX]);
+	return 0;
 }
 
 /* rules of FLOW_NEW that span attributes */
@@ -268,6 +347,19 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 	cfg->clock_rate = 8000;
 	if (tb[KRTP_A_FLOW_CLOCK_RATE])
 		cfg->clock_rate = nla_get_u32(tb[KRTP_A_FLOW_CLOCK_RATE]);
+
+	if (tb[KRTP_A_FLOW_SRTP_IN]) {
+		err = krtp_nl_srtp_parse(tb[KRTP_A_FLOW_SRTP_IN], &cfg->srtp_in,
+					 "in", extack);
+		if (err)
+			return err;
+	}
+	if (tb[KRTP_A_FLOW_SRTP_OUT]) {
+		err = krtp_nl_srtp_parse(tb[KRTP_A_FLOW_SRTP_OUT],
+					 &cfg->srtp_out, "out", extack);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -299,20 +391,29 @@ static int krtp_nl_flow_add(struct krtp_net *kn, struct nlattr *nest,
 			    struct krtp_flow_config *cfg)
 {
 	struct nlattr *tb[KRTP_A_FLOW_MAX + 1];
+	struct krtp_flow *flow = ERR_PTR(-EINVAL);
 	struct sockaddr_storage ss;
-	struct krtp_flow *flow;
 	int err;
 
 	err = krtp_nl_parse_validated(tb, KRTP_A_FLOW_MAX, nest);
 	if (err)
 		return err;
 	err = krtp_nl_flow_config_parse(nest, tb, cfg, extack);
+	if (!err)
+		flow = krtp_flow_create(cfg);
+	/* master keys live no longer than it takes to derive session keys */
+	memzero_explicit(&cfg->srtp_in, sizeof(cfg->srtp_in));
+	memzero_explicit(&cfg->srtp_out, sizeof(cfg->srtp_out));
 	if (err)
 		return err;
-
-	flow = krtp_flow_create(cfg);
-	if (IS_ERR(flow))
+	if (IS_ERR(flow)) {
+		if (PTR_ERR(flow) == -ENOENT) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "the kernel lacks an srtp algorithm (ctr(aes), hmac(sha1) or gcm(aes))");
+			NL_SET_BAD_ATTR(extack, nest);
+		}
 		return PTR_ERR(flow);
+	}
 
 	mutex_lock(&kn->table.lock);
 	err = krtp_table_insert(&kn->table, flow);

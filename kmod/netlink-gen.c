@@ -30,11 +30,42 @@ static struct netlink_range_validation krtp_a_flow_clock_rate_range = {
 	.max = 192000ULL,
 };
 
+static struct netlink_range_validation krtp_a_srtp_suite_range = {
+	.min = KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80,
+	.max = KRTP_SRTP_SUITE_AEAD_AES_128_GCM,
+};
+
+static struct netlink_range_validation krtp_a_srtp_replay_window_range = {
+	.min = KRTP_SRTP_REPLAY_WINDOW_MIN,
+	.max = KRTP_SRTP_REPLAY_WINDOW_MAX,
+};
+
+static struct netlink_range_validation krtp_a_srtp_srtcp_index_range = {
+	.min = 0ULL,
+	.max = 0x7fffffffULL,
+};
+
 /* Common nested types */
 const struct nla_policy krtp_ep_nl_policy[KRTP_A_EP_MAX + 1] = {
 	[KRTP_A_EP_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
 	[KRTP_A_EP_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[KRTP_A_EP_PORT] = NLA_POLICY_MIN(NLA_BE16, 1),
+};
+
+/* an SRTP context; the salt's length must also be the suite's (handler) */
+const struct nla_policy krtp_srtp_nl_policy[KRTP_A_SRTP_MAX + 1] = {
+	[KRTP_A_SRTP_SUITE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_srtp_suite_range),
+	[KRTP_A_SRTP_MASTER_KEY] =
+		NLA_POLICY_EXACT_LEN(KRTP_SRTP_MASTER_KEY_LEN),
+	[KRTP_A_SRTP_MASTER_SALT] =
+		NLA_POLICY_RANGE(NLA_BINARY, KRTP_SRTP_GCM_MASTER_SALT_LEN,
+				 KRTP_SRTP_MASTER_SALT_LEN),
+	[KRTP_A_SRTP_REPLAY_WINDOW] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_srtp_replay_window_range),
+	[KRTP_A_SRTP_ROC] = { .type = NLA_U32, },
+	[KRTP_A_SRTP_SRTCP_INDEX] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_srtp_srtcp_index_range),
 };
 
 const struct nla_policy krtp_flow_new_input_nl_policy[KRTP_A_FLOW_MAX + 1] = {
@@ -49,6 +80,8 @@ const struct nla_policy krtp_flow_new_input_nl_policy[KRTP_A_FLOW_MAX + 1] = {
 	[KRTP_A_FLOW_IDLE_DELETE] = { .type = NLA_FLAG, },
 	[KRTP_A_FLOW_CLOCK_RATE] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_flow_clock_rate_range),
+	[KRTP_A_FLOW_SRTP_IN] = NLA_POLICY_NESTED(krtp_srtp_nl_policy),
+	[KRTP_A_FLOW_SRTP_OUT] = NLA_POLICY_NESTED(krtp_srtp_nl_policy),
 };
 
 /* a flow named by its id or its local endpoint (del, get) */

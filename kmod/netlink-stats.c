@@ -37,6 +37,10 @@ int krtp_nl_stats_put_common(struct sk_buff *skb, const struct krtp_stats *s)
 			      s->drops[KRTP_DROP_NOT_RTP], KRTP_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, KRTP_A_STATS_DROP_OTHER,
 			      s->drops[KRTP_DROP_OTHER], KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_SRTP_AUTH_FAIL,
+			      s->drops[KRTP_DROP_SRTP_AUTH], KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_SRTP_REPLAY,
+			      s->drops[KRTP_DROP_SRTP_REPLAY], KRTP_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, KRTP_A_STATS_PACKETS_TOTAL,
 			      krtp_stats_total(s), KRTP_A_STATS_PAD))
 		return -EMSGSIZE;
@@ -59,6 +63,10 @@ int krtp_nl_flow_stats_put(struct sk_buff *skb, struct krtp_flow *flow)
 
 	krtp_flow_read_stats(flow, &s);
 	krtp_flow_read_rtp(flow, &rtp);
+	if (flow->srtp) {
+		s.drops[KRTP_DROP_SRTP_AUTH] += atomic64_read(&flow->srtp->auth_fail);
+		s.drops[KRTP_DROP_SRTP_REPLAY] += atomic64_read(&flow->srtp->replay);
+	}
 	idle = jiffies - READ_ONCE(flow->last_seen);
 
 	nest = nla_nest_start(skb, KRTP_A_FLOW_STATS);

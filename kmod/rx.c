@@ -25,6 +25,7 @@
 
 #include "netns.h"
 #include "rx.h"
+#include "srtp.h"
 #include "tx.h"
 
 static unsigned int krtp_rx_drop(struct krtp_net *kn, struct krtp_flow *flow,
@@ -34,6 +35,38 @@ static unsigned int krtp_rx_drop(struct krtp_net *kn, struct krtp_flow *flow,
 	krtp_stats_drop(kn->stats, reason);
 	net_dbg_ratelimited("flow %u: drop, reason %d\n", flow->id, reason);
 	return NF_DROP;
+}
+
+/*
+ * Decrypt and/or encrypt an RTP or RTCP packet of an SRTP flow (srtp.c).
+ * Returns true to go on; the packet may have moved and changed length, so
+ * the caller reads its header again. Else it was dropped and counted: the
+ * SRTP reasons in the flow's struct krtp_srtp, not in struct krtp_flow.
+ */
+static noinline bool krtp_rx_srtp(struct krtp_net *kn, struct krtp_flow *flow,
+				  struct sk_buff *skb, unsigned int thoff,
+				  enum krtp_pkt_kind kind)
+{
+	enum krtp_drop_reason reason;
+
+	switch (krtp_srtp_skb(flow->srtp, skb, thoff, kind == KRTP_PKT_RTCP)) {
+	case 0:
+		return true;
+	case -EBADMSG:
+		reason = KRTP_DROP_SRTP_AUTH;
+		atomic64_inc(&flow->srtp->auth_fail);
+		break;
+	case -EALREADY:
+		reason = KRTP_DROP_SRTP_REPLAY;
+		atomic64_inc(&flow->srtp->replay);
+		break;
+	default:
+		krtp_rx_drop(kn, flow, KRTP_DROP_OTHER);
+		return false;
+	}
+	krtp_stats_drop(kn->stats, reason);
+	net_dbg_ratelimited("flow %u: drop, reason %d\n", flow->id, reason);
+	return false;
 }
 
 /*
@@ -80,6 +113,17 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 	kind = krtp_rtcp_classify(flow->flags, hdr, plen);
 	if (kind == KRTP_PKT_OTHER && (flow->flags & KRTP_FLOW_F_STRICT_RTP))
 		return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);
+	/*
+	 * SRTP before the analysis, so forged and replayed packets leave no
+	 * trace in it. Plain flows pay this one test of a field on a line
+	 * krtp_flow_touch() just wrote.
+	 */
+	if (unlikely(flow->srtp) && kind != KRTP_PKT_OTHER) {
+		if (!krtp_rx_srtp(kn, flow, skb, thoff, kind))
+			return NF_DROP;
+		hdr = skb_network_header(skb) + thoff + sizeof(*uh);
+		plen = skb->len - thoff - sizeof(*uh);
+	}
 	if (kind == KRTP_PKT_RTP) {
 		u64 now = ktime_get_ns();
 		u64 lost, dup, reord;

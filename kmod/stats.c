@@ -70,7 +70,7 @@ void krtp_stats_read(struct krtp_pcpu_stats __percpu *stats,
 			one.bytes = u64_stats_read(&s->bytes);
 			one.rtcp_packets = u64_stats_read(&s->rtcp_packets);
 			one.rtcp_bytes = u64_stats_read(&s->rtcp_bytes);
-			for (i = 0; i < KRTP_DROP_MAX; i++)
+			for (i = 0; i < KRTP_DROP_ALL_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
 			one.rtp_lost = u64_stats_read(&s->rtp_lost);
 			one.rtp_duplicates = u64_stats_read(&s->rtp_duplicates);
@@ -93,7 +93,7 @@ void krtp_stats_add(struct krtp_stats *sum, const struct krtp_stats *add)
 	sum->bytes += add->bytes;
 	sum->rtcp_packets += add->rtcp_packets;
 	sum->rtcp_bytes += add->rtcp_bytes;
-	for (i = 0; i < KRTP_DROP_MAX; i++)
+	for (i = 0; i < KRTP_DROP_ALL_MAX; i++)
 		sum->drops[i] += add->drops[i];
 	sum->rtp_lost += add->rtp_lost;
 	sum->rtp_duplicates += add->rtp_duplicates;
@@ -111,7 +111,7 @@ u64 krtp_stats_dropped(const struct krtp_stats *stats)
 	u64 n = 0;
 	int i;
 
-	for (i = 0; i < KRTP_DROP_MAX; i++)
+	for (i = 0; i < KRTP_DROP_ALL_MAX; i++)
 		n += stats->drops[i];
 	return n;
 }

@@ -12,6 +12,13 @@ enum krtp_drop_reason {
 	KRTP_DROP_NOT_RTP,
 	KRTP_DROP_OTHER,
 	KRTP_DROP_MAX,
+	/*
+	 * SRTP flows only: flows count these in their struct krtp_srtp, so
+	 * that plain flows do not carry them; namespaces count all reasons
+	 */
+	KRTP_DROP_SRTP_AUTH = KRTP_DROP_MAX,	/* tag wrong, or too short for one */
+	KRTP_DROP_SRTP_REPLAY,			/* index seen or behind the window */
+	KRTP_DROP_ALL_MAX,
 };
 
 /*
@@ -24,7 +31,7 @@ struct krtp_pcpu_stats {
 	u64_stats_t bytes;
 	u64_stats_t rtcp_packets;
 	u64_stats_t rtcp_bytes;
-	u64_stats_t drops[KRTP_DROP_MAX];
+	u64_stats_t drops[KRTP_DROP_ALL_MAX];
 	/* RTP analysis results; lost can move back (late
 	 * packets), so deltas may wrap: the sum over CPUs is still right
 	 */
@@ -40,7 +47,7 @@ struct krtp_stats {
 	u64 bytes;
 	u64 rtcp_packets;
 	u64 rtcp_bytes;
-	u64 drops[KRTP_DROP_MAX];
+	u64 drops[KRTP_DROP_ALL_MAX];
 	u64 rtp_lost;
 	u64 rtp_duplicates;
 	u64 rtp_reordered;

@@ -7,7 +7,8 @@
  * packets_forwarded and bytes_forwarded count everything forwarded, RTP and
  * RTCP (netlink's KRTP_A_STATS_PACKETS leaves RTCP out); rtcp_packets and
  * rtcp_bytes count the RTCP part; packets_dropped is the sum of the drop_*
- * files, which mean what the KRTP_A_STATS_DROP_* attributes mean.
+ * files and of srtp_auth_fail and srtp_replay, which mean what the
+ * KRTP_A_STATS_DROP_* and KRTP_A_STATS_SRTP_* attributes mean.
  */
 
 #include <linux/kobject.h>
@@ -40,6 +41,8 @@ KRTP_SYSFS_STAT(drop_wrong_source, s.drops[KRTP_DROP_WRONG_SOURCE]);
 KRTP_SYSFS_STAT(drop_no_route, s.drops[KRTP_DROP_NO_ROUTE]);
 KRTP_SYSFS_STAT(drop_not_rtp, s.drops[KRTP_DROP_NOT_RTP]);
 KRTP_SYSFS_STAT(drop_other, s.drops[KRTP_DROP_OTHER]);
+KRTP_SYSFS_STAT(srtp_auth_fail, s.drops[KRTP_DROP_SRTP_AUTH]);
+KRTP_SYSFS_STAT(srtp_replay, s.drops[KRTP_DROP_SRTP_REPLAY]);
 
 static ssize_t krtp_sysfs_flows_active_show(struct kobject *kobj,
 					    struct kobj_attribute *attr,
@@ -83,6 +86,8 @@ static struct attribute *krtp_sysfs_attrs[] = {
 	&krtp_sysfs_drop_no_route.attr,
 	&krtp_sysfs_drop_not_rtp.attr,
 	&krtp_sysfs_drop_other.attr,
+	&krtp_sysfs_srtp_auth_fail.attr,
+	&krtp_sysfs_srtp_replay.attr,
 	&krtp_sysfs_events_dropped.attr,
 	&krtp_sysfs_max_flows.attr,
 	NULL,

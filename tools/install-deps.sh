@@ -24,6 +24,7 @@ PKGS=(
 	libmicrohttpd-dev curl	# krtpd's metrics server, and its test
 	libwslay-dev python3-websockets	# SIP over WebSocket, and its test client
 	libhiredis-dev redis-server	# store = redis, and tests/redis
+	libsrtp2-dev	# the reference krtp.ko's SRTP is checked against (tests/tools/srtpcheck)
 	rtpengine-daemon	# what make bench-ng compares with; started by the bench itself
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)

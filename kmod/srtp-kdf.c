@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtp: SRTP crypto contexts, made at flow setup: session keys derived
+ * from the master key and salt (RFC 3711 4.3, key derivation rate 0, as
+ * SDES and DTLS-SRTP use it), transforms allocated and keyed, replay
+ * bitmaps allocated. Process context only; the packet path (srtp.c)
+ * allocates nothing.
+ *
+ * Key material is wiped where it was: the master key by the caller once
+ * the context exists, the session keys here once the transforms hold their
+ * schedules (kfree_sensitive, memzero_explicit). The transforms wipe their
+ * schedules when freed (crypto_destroy_tfm uses kfree_sensitive).
+ */
+
+#include <crypto/aead.h>
+#include <crypto/hash.h>
+#include <crypto/skcipher.h>
+#include <linux/bitmap.h>
+#include <linux/log2.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "srtp.h"
+
+/* RFC 3711 4.3.2 labels; SRTCP's are SRTP's plus 3 */
+enum {
+	KRTP_SRTP_LABEL_ENC = 0,
+	KRTP_SRTP_LABEL_AUTH = 1,
+	KRTP_SRTP_LABEL_SALT = 2,
+	KRTP_SRTCP_LABEL_BASE = 3,
+};
+
+/* derived session key material of one stream, on the heap for the scatterlist */
+struct krtp_srtp_session {
+	u8 enc[KRTP_SRTP_MASTER_KEY_LEN];
+	u8 auth[KRTP_SRTP_AUTH_KEY_LEN];
+	u8 salt[KRTP_SRTP_MASTER_SALT_LEN];
+};
+
+/*
+ * RFC 3711 4.3.1 with kdr 0: x = (label << 48) XOR master salt, and the key
+ * is the AES-CM keystream of the master key at IV x * 2^16. @tfm holds the
+ * master key; @salt is 14 bytes (GCM's 12 padded with zeros on the right,
+ * as libsrtp does); @out is not on the stack.
+ */
+static int krtp_srtp_kdf(struct crypto_sync_skcipher *tfm, const u8 *salt,
+			 u8 label, u8 *out, unsigned int len)
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, tfm);
+	struct scatterlist sg;
+	u8 iv[16];
+	int err;
+
+	memcpy(iv, salt, KRTP_SRTP_MASTER_SALT_LEN);
+	iv[7] ^= label;
+	iv[14] = 0;
+	iv[15] = 0;
+	memset(out, 0, len);
+	sg_init_one(&sg, out, len);
+	skcipher_request_set_sync_tfm(req, tfm);
+	skcipher_request_set_callback(req, 0, NULL, NULL);
+	skcipher_request_set_crypt(req, &sg, &sg, len, iv);
+	err = crypto_skcipher_encrypt(req);
+	skcipher_request_zero(req);
+	memzero_explicit(iv, sizeof(iv));
+	return err;
+}
+
+/*
+ * Allocate @st's transforms and key them with session keys. Also what the
+ * self-tests use to load the RFC's session keys directly.
+ */
+static int krtp_srtp_stream_key(struct krtp_srtp_ctx *ctx,
+				struct krtp_srtp_stream *st,
+				const struct krtp_srtp_session *keys)
+{
+	int err;
+
+	if (ctx->gcm) {
+		/* the mask asks for a synchronous implementation: softirq */
+		st->aead = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+		if (IS_ERR(st->aead)) {
+			err = PTR_ERR(st->aead);
+			st->aead = NULL;
+			return err;
+		}
+		err = crypto_aead_setkey(st->aead, keys->enc, sizeof(keys->enc));
+		if (!err)
+			err = crypto_aead_setauthsize(st->aead, KRTP_SRTP_TAG_MAX);
+		if (err)
+			return err;
+		st->req = aead_request_alloc(st->aead, GFP_KERNEL);
+		if (!st->req)
+			return -ENOMEM;
+		memcpy(st->salt, keys->salt, KRTP_SRTP_GCM_MASTER_SALT_LEN);
+		return 0;
+	}
+
+	st->ctr = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
+	if (IS_ERR(st->ctr)) {
+		err = PTR_ERR(st->ctr);
+		st->ctr = NULL;
+		return err;
+	}
+	err = crypto_sync_skcipher_setkey(st->ctr, keys->enc, sizeof(keys->enc));
+	if (err)
+		return err;
+	st->hmac = crypto_alloc_shash("hmac(sha1)", 0, 0);
+	if (IS_ERR(st->hmac)) {
+		err = PTR_ERR(st->hmac);
+		st->hmac = NULL;
+		return err;
+	}
+	err = crypto_shash_setkey(st->hmac, keys->auth, sizeof(keys->auth));
+	if (err)
+		return err;
+	memcpy(st->salt, keys->salt, KRTP_SRTP_MASTER_SALT_LEN);
+	return 0;
+}
+
+/* derive one stream's session keys with @kdf (keyed with the master key) */
+static int krtp_srtp_stream_derive(struct krtp_srtp_ctx *ctx,
+				   struct krtp_srtp_stream *st,
+				   struct crypto_sync_skcipher *kdf,
+				   const u8 *salt, u8 base)
+{
+	struct krtp_srtp_session *keys;
+	int err;
+
+	keys = kmalloc(sizeof(*keys), GFP_KERNEL);
+	if (!keys)
+		return -ENOMEM;
+	err = krtp_srtp_kdf(kdf, salt, base + KRTP_SRTP_LABEL_ENC, keys->enc,
+			    sizeof(keys->enc));
+	if (!err && !ctx->gcm)
+		err = krtp_srtp_kdf(kdf, salt, base + KRTP_SRTP_LABEL_AUTH,
+				    keys->auth, sizeof(keys->auth));
+	if (!err)
+		err = krtp_srtp_kdf(kdf, salt, base + KRTP_SRTP_LABEL_SALT,
+				    keys->salt, sizeof(keys->salt));
+	if (!err)
+		err = krtp_srtp_stream_key(ctx, st, keys);
+	kfree_sensitive(keys);
+	return err;
+}
+
+static void krtp_srtp_stream_free(struct krtp_srtp_stream *st)
+{
+	aead_request_free(st->req);	/* kfree_sensitive */
+	crypto_free_aead(st->aead);
+	crypto_free_sync_skcipher(st->ctr);
+	crypto_free_shash(st->hmac);
+	bitmap_free(st->seen);
+	memzero_explicit(st->salt, sizeof(st->salt));
+}
+
+/* a context without keys: what both setup and the self-tests start from */
+static struct krtp_srtp_ctx *krtp_srtp_ctx_alloc(u32 suite, u32 window,
+						 bool out)
+{
+	struct krtp_srtp_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return NULL;
+	spin_lock_init(&ctx->lock);
+	ctx->suite = suite;
+	ctx->gcm = suite == KRTP_SRTP_SUITE_AEAD_AES_128_GCM;
+	switch (suite) {
+	case KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80:
+		ctx->rtp.tag_len = 10;
+		ctx->rtcp.tag_len = 10;
+		break;
+	case KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32:
+		/* RFC 4568 6.2.1: SRTCP keeps the 80-bit tag */
+		ctx->rtp.tag_len = 4;
+		ctx->rtcp.tag_len = 10;
+		break;
+	default:
+		ctx->rtp.tag_len = KRTP_SRTP_TAG_MAX;
+		ctx->rtcp.tag_len = KRTP_SRTP_TAG_MAX;
+		break;
+	}
+	if (out)
+		return ctx;
+
+	/* the receive side keeps a replay bitmap per stream */
+	ctx->window = window;
+	ctx->bits = max_t(u32, roundup_pow_of_two(window), BITS_PER_LONG);
+	ctx->rtp.seen = bitmap_zalloc(ctx->bits, GFP_KERNEL);
+	ctx->rtcp.seen = bitmap_zalloc(ctx->bits, GFP_KERNEL);
+	if (!ctx->rtp.seen || !ctx->rtcp.seen) {
+		krtp_srtp_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/**
+ * krtp_srtp_ctx_create - make a crypto context from master key and salt
+ * @cfg: suite, master key and salt, replay window, initial ROC and index;
+ *	checked by netlink-flow.c
+ * @out: the context encrypts (no replay state) rather than decrypts
+ *
+ * Process context. The caller wipes @cfg.
+ *
+ * Return: the context or an ERR_PTR (-ENOMEM, or -ENOENT when the kernel
+ * lacks an algorithm).
+ */
+struct krtp_srtp_ctx *krtp_srtp_ctx_create(const struct krtp_srtp_config *cfg,
+					   bool out)
+{
+	u8 salt[KRTP_SRTP_MASTER_SALT_LEN] = {};
+	struct crypto_sync_skcipher *kdf;
+	struct krtp_srtp_ctx *ctx;
+	int err;
+
+	ctx = krtp_srtp_ctx_alloc(cfg->suite, cfg->window, out);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	ctx->roc = cfg->roc;
+	ctx->srtcp_index = cfg->srtcp_index;
+
+	kdf = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
+	if (IS_ERR(kdf)) {
+		err = PTR_ERR(kdf);
+		goto err_free;
+	}
+	err = crypto_sync_skcipher_setkey(kdf, cfg->key, sizeof(cfg->key));
+	if (err)
+		goto err_kdf;
+	/* a GCM salt is 12 bytes; the KDF reads it padded with zeros */
+	memcpy(salt, cfg->salt, cfg->salt_len);
+	err = krtp_srtp_stream_derive(ctx, &ctx->rtp, kdf, salt, 0);
+	if (!err)
+		err = krtp_srtp_stream_derive(ctx, &ctx->rtcp, kdf, salt,
+					      KRTP_SRTCP_LABEL_BASE);
+	memzero_explicit(salt, sizeof(salt));
+	if (err)
+		goto err_kdf;
+	crypto_free_sync_skcipher(kdf);
+	return ctx;
+
+err_kdf:
+	crypto_free_sync_skcipher(kdf);
+err_free:
+	krtp_srtp_ctx_free(ctx);
+	return ERR_PTR(err);
+}
+
+/**
+ * krtp_srtp_ctx_free - free a context no packet can reach any more
+ * @ctx: the context, or NULL
+ *
+ * May run in an RCU callback (softirq): freeing transforms does not sleep
+ * (macsec frees its SA's AEAD from RCU callbacks too).
+ */
+void krtp_srtp_ctx_free(struct krtp_srtp_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	krtp_srtp_stream_free(&ctx->rtp);
+	krtp_srtp_stream_free(&ctx->rtcp);
+	kfree_sensitive(ctx);
+}
+
+/**
+ * krtp_srtp_create - the SRTP side of a new flow
+ * @in: decryption of what arrives (suite 0: none)
+ * @out: encryption of what leaves (suite 0: none)
+ *
+ * Process context.
+ *
+ * Return: NULL when neither direction has SRTP, else the pair or an ERR_PTR.
+ */
+struct krtp_srtp *krtp_srtp_create(const struct krtp_srtp_config *in,
+				   const struct krtp_srtp_config *out)
+{
+	struct krtp_srtp *srtp;
+	int err;
+
+	if (!in->suite && !out->suite)
+		return NULL;
+	srtp = kzalloc(sizeof(*srtp), GFP_KERNEL);
+	if (!srtp)
+		return ERR_PTR(-ENOMEM);
+	if (in->suite) {
+		srtp->in = krtp_srtp_ctx_create(in, false);
+		if (IS_ERR(srtp->in)) {
+			err = PTR_ERR(srtp->in);
+			srtp->in = NULL;
+			goto err_free;
+		}
+	}
+	if (out->suite) {
+		srtp->out = krtp_srtp_ctx_create(out, true);
+		if (IS_ERR(srtp->out)) {
+			err = PTR_ERR(srtp->out);
+			srtp->out = NULL;
+			goto err_free;
+		}
+	}
+	return srtp;
+
+err_free:
+	krtp_srtp_free(srtp);
+	return ERR_PTR(err);
+}
+
+/**
+ * krtp_srtp_free - free a flow's SRTP side
+ * @srtp: what krtp_srtp_create() made, or NULL
+ *
+ * As krtp_srtp_ctx_free(), may run in an RCU callback.
+ */
+void krtp_srtp_free(struct krtp_srtp *srtp)
+{
+	if (!srtp)
+		return;
+	krtp_srtp_ctx_free(srtp->in);
+	krtp_srtp_ctx_free(srtp->out);
+	kfree(srtp);
+}
+
+#ifdef DEBUG
+#include "selftest/srtp.c"
+#endif
