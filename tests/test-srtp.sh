@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# SRTP and SRTCP in krtp.ko against libsrtp2 (tests/tools/srtpcheck.c), for
+# every suite: libsrtp's SRTP decrypted by a flow arrives as the RTP that was
+# protected; RTP encrypted by a flow is unprotected by libsrtp; a flow that
+# decrypts one key and encrypts another bridges two libsrtp sessions; all
+# from sequence number 65530, across the ROC rollover. A replayed and a
+# tampered packet are dropped and counted, exactly, per flow and in sysfs.
+#
+#   caller                    relay                       callee
+#   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
+#   libsrtp / plain          flows on 10.0.1.1:PORT       libsrtp / plain :PORT+1000
+#
+#   PORT      srtp-in            SRTP -> RTP
+#   PORT+2    srtp-out           RTP  -> SRTP
+#   PORT+4    srtp-in, srtp-out  SRTP (key A) -> SRTP (key B)
+. "$(dirname "$0")/lib.sh"
+require_tools
+SRTPCHECK=${SRTPCHECK:-$TESTS_DIR/tools/srtpcheck}
+[ -x "$SRTPCHECK" ] || skip_all "tests/tools/srtpcheck is not built (libsrtp2-dev)"
+ktap_print_header
+
+krtp_load || skip_all "insmod failed"
+setup_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+
+port=4200
+for suite in 80 32 gcm; do
+	while IFS=$'\t' read -r tag name expected actual; do
+		case "$tag" in
+		CHECK) check "$suite: $name" "$expected" "$actual" ;;
+		SKIP) ktap_test_skip "$suite: $name" ;;
+		\#*) echo "# $suite: ${tag#\# }" ;;
+		esac
+	done < <("$SRTPCHECK" "$relay" "$caller" "$callee" "$suite" "$port" 2>"$TMPD/srtpcheck.err")
+	[ -s "$TMPD/srtpcheck.err" ] && sed 's/^/# /' "$TMPD/srtpcheck.err"
+	port=$((port + 10))
+done
+
+check_unload
+ktap_finished
