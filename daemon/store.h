@@ -59,7 +59,7 @@ void STO_Fini(void);
 /*
  * After STO_Init: bindings go to Redis. Only a bad setting fails (-EINVAL);
  * while Redis cannot be reached krtpd runs, refuses writes (STO_Writable)
- * and tries again every second.
+ * and tries again after a second, then up to every 8 s.
  */
 int STO_UseRedis(const struct sto_redis_config *rc);
 /* bindings can be written now: a REGISTER is refused before anything changes */

@@ -20,7 +20,8 @@
  * hiredis's synchronous API with a timeout on both connections (redis_timeout):
  * a Redis that stops answering holds the loop that long at most, once; the
  * connection is then dropped, writes are refused at once (REGISTER gets 503)
- * and a reconnect is tried every second. Main thread only.
+ * and a reconnect is tried after a second, then less often (up to every 8 s).
+ * Main thread only.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -37,7 +38,8 @@
 #include "store_redis.h"
 #include "timer.h"
 
-#define RDS_RETRY_MS	1000
+#define RDS_RETRY_MS	1000		/* the first reconnect, doubled up to RDS_RETRY_MAX_MS */
+#define RDS_RETRY_MAX_MS 8000
 #define RDS_KEY_MAX	800
 
 static struct sto_redis_config rds_cfg;
@@ -48,6 +50,7 @@ static redisContext *rds_c;		/* commands */
 static redisContext *rds_sub;		/* SUBSCRIBEd to rds_chan */
 static struct loop_fd *rds_sub_h;
 static struct tmr rds_retry = { .idx = -1 };
+static unsigned int rds_retry_ms = RDS_RETRY_MS;
 static int rds_queued;			/* commands sent whose replies are not read yet */
 static int rds_multi;			/* the batch's MULTI is open */
 static int rds_batch_lost;		/* the connection went with the batch's writes */
@@ -103,7 +106,7 @@ static void rds_drop(const char *what, const char *why)
 		redisFree(rds_c);
 	rds_sub = rds_c = NULL;
 	if (!TMR_Armed(&rds_retry))
-		TMR_Start(&rds_retry, RDS_RETRY_MS);
+		TMR_Start(&rds_retry, rds_retry_ms);
 }
 
 /* a reply that says the command failed (an EXEC's: any of its commands) */
@@ -201,6 +204,7 @@ static int rds_up(void)
 	if (!rds_sub_h)
 		goto err;
 	LOG_INFO("redis %s: connected as node %s", rds_cfg.server, rds_cfg.node);
+	rds_retry_ms = RDS_RETRY_MS;
 	lost = rds_lost;
 	rds_lost = 0;
 	if (lost && rds_init && rds_changed)
@@ -211,9 +215,14 @@ err:
 	return -EIO;
 }
 
+/*
+ * A host that does not answer holds a connect for redis_timeout: back off,
+ * so an unreachable Redis costs the loop a small share of its time.
+ */
 static void rds_retry_fn(struct tmr *t)
 {
 	(void)t;
+	rds_retry_ms = rds_retry_ms * 2 > RDS_RETRY_MAX_MS ? RDS_RETRY_MAX_MS : rds_retry_ms * 2;
 	rds_up();
 }
 
@@ -326,7 +335,8 @@ int RDS_Init(const struct sto_redis_config *rc)
 	TMR_Setup(&rds_retry, rds_retry_fn);
 	rds_lost = 0;
 	rds_init = 0;
-	rds_up();	/* else logged, and tried again every second */
+	rds_retry_ms = RDS_RETRY_MS;
+	rds_up();	/* else logged, and tried again (rds_retry_fn) */
 	rds_init = 1;
 	return 0;
 }

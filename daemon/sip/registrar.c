@@ -295,6 +295,8 @@ static void reg_sync_all(void)
  */
 static void reg_changed(const char *aor)
 {
+	if (!reg_ht)
+		return;
 	reg_now = time(NULL);
 	if (aor)
 		reg_sync(aor);
@@ -839,6 +841,7 @@ void REG_Fini(void)
 
 	if (!reg_ht)
 		return;
+	STO_SetChangeHook(NULL);
 	RCU_ReadLock();
 	RCU_HashForEach(reg_ht, &it, n) {
 		a = caa_container_of(n, struct reg_aor, node);

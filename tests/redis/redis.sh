@@ -140,7 +140,9 @@ store = redis
 redis = unix:$sock
 node_name = $node
 EOC
-	"$krtpd" -f -c "$tmp/$node/krtpd.conf" >>"$tmp/$node/krtpd.log" 2>&1 &
+	# a restart's log starts afresh: "ready" must be this run's
+	[ ! -e "$tmp/$node/krtpd.log" ] || mv "$tmp/$node/krtpd.log" "$tmp/$node/krtpd.log.old"
+	"$krtpd" -f -c "$tmp/$node/krtpd.conf" >"$tmp/$node/krtpd.log" 2>&1 &
 	pid=$!
 	disown
 	if [ "$node" = a ]; then a_pid=$pid; else b_pid=$pid; fi
@@ -176,7 +178,7 @@ call() {
 	timeout -k 2 20 sipp -sf "$sipdir/uas-busy.xml" -s alice -i 127.0.0.1 -p "$ALICE" \
 		-m 1 -nostdin -timeout 10s >"$tmp/uas.out" 2>&1 &
 	uas_pid=$!
-	sleep 0.2
+	busywait 5000 eval '[ -n "$(ss -Hunl "sport = :$ALICE")" ]'
 	sip "$1" "$sipdir/uac-busy.xml" alice "$BOB"
 	rc=$?
 	kill "$uas_pid" 2>/dev/null
@@ -241,7 +243,7 @@ check "B counts the refused REGISTER" 1 "$(metric "$MB" krtpd_sip_register_store
 step "alice is still reachable through A from memory" call a
 
 redis_start
-step "Redis back: a REGISTER is stored again" busywait 5000 register b 600
+step "Redis back: a REGISTER is stored again" busywait 10000 register b 600
 check "her binding is in Redis again" 1 "$(rcli EXISTS "$BKEY")"
 
 for node in a b; do
