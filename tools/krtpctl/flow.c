@@ -178,7 +178,7 @@ static void print_stats(const struct krtp_stats *st, bool table)
 	/* the table shows packets, bytes and drops; the rest is for JSON and "show" */
 	enum output_type detail = table ? PRINT_JSON : PRINT_ANY;
 	uint64_t drops = st->drop_wrong_source + st->drop_no_route + st->drop_not_rtp +
-			 st->drop_other;
+			 st->drop_other + st->srtp_auth_fail + st->srtp_replay;
 
 	open_json_object("stats");
 	print_u64(PRINT_ANY, "packets", table ? COL_NUM : "\tpackets %" PRIu64, st->packets);
@@ -190,7 +190,9 @@ static void print_stats(const struct krtp_stats *st, bool table)
 	print_u64(detail, "drop_wrong_source", " wrong-source %" PRIu64, st->drop_wrong_source);
 	print_u64(detail, "drop_no_route", " no-route %" PRIu64, st->drop_no_route);
 	print_u64(detail, "drop_not_rtp", " not-rtp %" PRIu64, st->drop_not_rtp);
-	print_u64(detail, "drop_other", " other %" PRIu64 "\n", st->drop_other);
+	print_u64(detail, "drop_other", " other %" PRIu64, st->drop_other);
+	print_u64(detail, "srtp_auth_fail", " srtp-auth-fail %" PRIu64, st->srtp_auth_fail);
+	print_u64(detail, "srtp_replay", " srtp-replay %" PRIu64 "\n", st->srtp_replay);
 	print_u64(detail, "packets_total", "\tseen %" PRIu64, st->packets_total);
 	print_u64(detail, "idle_msecs", " idle %" PRIu64 "ms\n", st->idle_msecs);
 	print_u64(detail, "rtp_ssrc", "\trtp: ssrc %" PRIu64, st->rtp_ssrc);
@@ -201,6 +203,37 @@ static void print_stats(const struct krtp_stats *st, bool table)
 	print_u64(detail, "rtp_jitter", " jitter %" PRIu64, st->rtp_jitter);
 	print_u64(detail, "rtp_jitter_usecs", " (%" PRIu64 " us)", st->rtp_jitter_usecs);
 	close_json_object();
+}
+
+static const char *srtp_suite_str(uint32_t suite)
+{
+	switch (suite) {
+	case KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80:
+		return "AES_CM_128_HMAC_SHA1_80";
+	case KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32:
+		return "AES_CM_128_HMAC_SHA1_32";
+	case KRTP_SRTP_SUITE_AEAD_AES_128_GCM:
+		return "AEAD_AES_128_GCM";
+	}
+	return "unknown";
+}
+
+/*
+ * SRTP: direction and suite, all the kernel tells (keys are write-only);
+ * "srtp": {"in": SUITE, "out": SUITE} in JSON, absent for plain flows
+ */
+static void print_srtp(const struct krtp_flow *f, enum output_type detail)
+{
+	if (!f->srtp_in.suite && !f->srtp_out.suite)
+		return;
+	print_text(detail == PRINT_ANY ? "\tsrtp" : "");
+	open_json_object("srtp");
+	if (f->srtp_in.suite)
+		print_string(detail, "in", " in %s", srtp_suite_str(f->srtp_in.suite));
+	if (f->srtp_out.suite)
+		print_string(detail, "out", " out %s", srtp_suite_str(f->srtp_out.suite));
+	close_json_object();
+	print_text(detail == PRINT_ANY ? "\n" : "");
 }
 
 /* One flow: a row of "flow list" (table) or the block of "flow show"; one JSON object */
@@ -251,6 +284,7 @@ static void print_flow(const struct krtp_flow *f, bool table)
 	if (!table && f->idle_delete)
 		print_text(" idle-delete");
 	print_u64(detail, "clock_rate", " clock-rate %" PRIu64 "\n", f->clock_rate);
+	print_srtp(f, detail);
 	print_stats(&f->stats, table);
 	if (table)
 		print_bytes(PRINT_FP, NULL, "  %s", f->label, f->label_len);
@@ -572,7 +606,9 @@ int stats_main(int argc, char **argv)
 	print_u64(PRINT_ANY, "drop_wrong_source", " wrong-source %" PRIu64, st.drop_wrong_source);
 	print_u64(PRINT_ANY, "drop_no_route", " no-route %" PRIu64, st.drop_no_route);
 	print_u64(PRINT_ANY, "drop_not_rtp", " not-rtp %" PRIu64, st.drop_not_rtp);
-	print_u64(PRINT_ANY, "drop_other", " other %" PRIu64 "\n", st.drop_other);
+	print_u64(PRINT_ANY, "drop_other", " other %" PRIu64, st.drop_other);
+	print_u64(PRINT_ANY, "srtp_auth_fail", " srtp-auth-fail %" PRIu64, st.srtp_auth_fail);
+	print_u64(PRINT_ANY, "srtp_replay", " srtp-replay %" PRIu64 "\n", st.srtp_replay);
 	print_u64(PRINT_ANY, "packets_total", "seen %" PRIu64 "\n", st.packets_total);
 	print_text("rtp:");
 	print_u64(PRINT_ANY, "rtp_lost", " lost %" PRIu64, st.rtp_lost);
