@@ -689,8 +689,13 @@ void REG_Expire(int64_t now)
 			if (a->b[i].expires > now)
 				continue;
 			LOG_INFO("registration of %s at %s expired", a->user, a->b[i].contact);
-			/* gone from memory even if the store fails: a reload drops it too */
-			STO_BindingDel(a->user, a->b[i].contact);
+			/*
+			 * gone from memory even if the store fails: a reload drops it
+			 * too. Another node's binding is that node's to delete (and
+			 * Redis's, at the same expiry): one announcement, not one per node.
+			 */
+			if (!a->b[i].remote)
+				STO_BindingDel(a->user, a->b[i].contact);
 			reg_remove(a, i--, 0);
 		}
 		reg_maybe_drop(a);
