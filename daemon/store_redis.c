@@ -58,6 +58,7 @@ static int rds_lost;			/* down since startup or a failure: re-read when up */
 static int rds_init;
 static void (*rds_changed)(const char *aor);
 static uint64_t rds_errors, rds_changes;
+static char rds_why[128];		/* why the last connect failed */
 
 static void rds_emit(struct met_out *o)
 {
@@ -158,9 +159,7 @@ static redisContext *rds_connect(void)
 	else
 		c = redisConnectWithTimeout(rds_host, rds_port, tv);
 	if (!c || c->err) {
-		if (!rds_lost)
-			LOG_ERR("redis %s: cannot connect: %s", rds_cfg.server,
-				c ? c->errstr : "out of memory");
+		snprintf(rds_why, sizeof(rds_why), "%s", c ? c->errstr : "out of memory");
 		if (c)
 			redisFree(c);
 		return NULL;
@@ -192,6 +191,7 @@ static int rds_up(void)
 	redisReply *r;
 	int lost;
 
+	snprintf(rds_why, sizeof(rds_why), "refused the login or the subscription");
 	rds_c = rds_connect();
 	rds_sub = rds_c ? rds_connect() : NULL;
 	if (!rds_sub)
@@ -211,7 +211,7 @@ static int rds_up(void)
 		rds_changed(NULL);
 	return 0;
 err:
-	rds_drop("connect", rds_c && rds_c->err ? rds_c->errstr : "no answer");
+	rds_drop("connect", rds_c && rds_c->err ? rds_c->errstr : rds_why);
 	return -EIO;
 }
 
