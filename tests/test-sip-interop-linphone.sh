@@ -17,6 +17,10 @@
 #           linphone hangs up (BYE from the callee).
 #   TCP  3. linphone calls baresip, media both ways, linphone hangs up.
 #        4. baresip calls linphone, media both ways, baresip hangs up.
+#   TLS  5. linphone (TLS) calls baresip (UDP), media both ways, linphone
+#           hangs up.
+#        6. baresip calls linphone over its TLS connection, media both
+#           ways, baresip hangs up.
 #
 #   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
 #   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
@@ -37,14 +41,30 @@ sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
 relay_media_counter "$alice" && relay_media_counter "$bob" && iop_wav ||
 	{ ktap_test_fail "counters and audio file"; ktap_finished; exit; }
 iop_users
+TLS_CONF=()
+if [ "${IOP_TP:-udp}" = tls ]; then
+	command -v certtool >/dev/null || skip_all "certtool missing (gnutls-bin)"
+	# linphone (mbedTLS) matches the server's name against the certificate's
+	# CN and DNS names only: krtpd's address is also a DNS name in it
+	PKI=$TMPD/pki
+	{ tls_ca "$PKI" && tls_cert "$PKI" krtpd "$SIP_ADDR" "$SIP_DOMAIN" &&
+	  echo "dns_name = $SIP_ADDR" >>"$PKI/krtpd.tmpl" &&
+	  certtool --generate-certificate --load-privkey "$PKI/krtpd.key" \
+		--load-ca-certificate "$PKI/ca.pem" --load-ca-privkey "$PKI/ca.key" \
+		--template "$PKI/krtpd.tmpl" --outfile "$PKI/krtpd.pem" >/dev/null 2>&1; } ||
+		{ ktap_test_fail "certificates made with certtool"; ktap_finished; exit; }
+	TLS_CONF=("listen_tls = $SIP_ADDR:5061" "tls_certificate = $PKI/krtpd.pem"
+		  "tls_private_key = $PKI/krtpd.key" "tls_ca_file = $PKI/ca.pem")
+	export LP_CA=$PKI/ca.pem LP_TLS_PORT=5061
+fi
 # baresip 1.0 gives up on a SHA-256 challenge (ENOSYS): offer MD5 alone
-krtpd_config kernel "users_file = $KRTPD_USERS" "digest_algorithms = MD5"
+krtpd_config kernel "users_file = $KRTPD_USERS" "digest_algorithms = MD5" "${TLS_CONF[@]}"
 krtpd_start || { ktap_test_fail "krtpd starts with users and media = kernel"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts with users and media = kernel"
 
 # bail: a client did not come up; the rest cannot run
 bail() {
-	for n in lp bs1 bs2 bs3 bs4; do
+	for n in lp bs1 bs2 bs3 bs4 bs5 bs6; do
 		iop_tail "$n"
 	done
 	krtpd_log_tail 40
@@ -196,13 +216,43 @@ tcp() {
 	wait "$lp_PID"
 }
 
+# --- TLS ---------------------------------------------------------------------
+# linphone over TLS, baresip over UDP: krtpd bridges the two
+tls() {
+	bs_up bs5 udp
+	lp_up tls
+
+	# 5. linphone calls baresip; linphone hangs up
+	lp_calls_bs tls bs5
+	iop_cmd lp terminate
+	check "tls: linphone hangs up (BYE from the caller)" yes "$(lp_ended && echo yes)"
+	no_call_left "tls: after linphone's BYE"
+	iop_stop bs5
+	check "tls: baresip exits" 0 "$?"
+
+	# 6. baresip calls linphone over its TLS connection; baresip hangs up
+	a0=$(relay_media_got "$alice")
+	b0=$(relay_media_got "$bob")
+	bs_up bs6 udp -e "/dial sip:alice@$SIP_DOMAIN"
+	bs_calls_lp tls bs6 "$a0" "$b0"
+	iop_stop bs6
+	check "tls: baresip hangs up (BYE from the caller) and exits" 0 "$?"
+	check "tls: linphone sees the call end" yes "$(lp_ended && echo yes)"
+	no_call_left "tls: after baresip's BYE"
+	iop_cmd lp quit
+	check "tls: linphone quits (unregisters)" yes \
+		"$(busywait 30000 eval '! iop_registered alice "$CALLER4" tls' && echo yes)"
+	wait "$lp_PID"
+}
+
 case "${IOP_TP:-udp}" in
 udp) udp ;;
 tcp) tcp ;;
+tls) tls ;;
 esac
 
 if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
-	for n in lp bs1 bs2 bs3 bs4; do
+	for n in lp bs1 bs2 bs3 bs4 bs5 bs6; do
 		iop_tail "$n"
 	done
 	krtpd_log_tail 40

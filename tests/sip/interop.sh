@@ -119,7 +119,7 @@ iop_stop() {
 
 # iop_tail NAME [LINES]: the end of a client's output, as KTAP comments
 iop_tail() {
-	tr -d '\r' <"$TMPD/$1/out" 2>/dev/null | grep -v 'bit/s' | tail -n "${2:-15}" |
+	tr -d '\r' 2>/dev/null <"$TMPD/$1/out" | grep -v 'bit/s' | tail -n "${2:-15}" |
 		sed "s/^/#   $1: /"
 }
 
@@ -141,17 +141,22 @@ iop_call_state() {
 # ---- linphone ---------------------------------------------------------------
 
 # lp_start NAME NS ADDR USER TRANSPORT RTP_PORT [ARGS...]: linphonec as
-# USER over TRANSPORT (udp, tcp), media from RTP_PORT; registers at once
+# USER over TRANSPORT (udp, tcp, tls: to krtpd's port LP_TLS_PORT,
+# verified against the CA in LP_CA), media from RTP_PORT; registers at once
 lp_start() {
-	local name=$1 ns=$2 addr=$3 user=$4 tp=$5 rtp=$6 dir=$TMPD/$1
+	local name=$1 ns=$2 addr=$3 user=$4 tp=$5 rtp=$6 dir=$TMPD/$1 port=$SIP_PORT
 
 	shift 6
+	[ "$tp" = tls ] && port=${LP_TLS_PORT:-5061}
 	mkdir -p "$dir/.local/share/linphone"
 	cat >"$dir/rc" <<EOF
 [sip]
 sip_port=$([ "$tp" = udp ] && echo "$SIP_PORT" || echo 0)
 sip_tcp_port=$([ "$tp" = tcp ] && echo "$SIP_PORT" || echo 0)
-sip_tls_port=0
+sip_tls_port=$([ "$tp" = tls ] && echo "$port" || echo 0)
+${LP_CA:+root_ca=$LP_CA}
+verify_server_certs=1
+verify_server_cn=1
 bind_address=$addr
 default_proxy=0
 [rtp]
@@ -161,8 +166,8 @@ nortp_timeout=3600
 [sound]
 echocancellation=0
 [proxy_0]
-reg_proxy=<sip:$SIP_ADDR:$SIP_PORT;transport=$tp>
-reg_route=<sip:$SIP_ADDR:$SIP_PORT;transport=$tp;lr>
+reg_proxy=<sip:$SIP_ADDR:$port;transport=$tp>
+reg_route=<sip:$SIP_ADDR:$port;transport=$tp;lr>
 reg_identity=sip:$user@$SIP_DOMAIN
 reg_expires=600
 reg_sendregister=1
@@ -222,16 +227,27 @@ iop_thaw() {
 	for p in "$@"; do kill -CONT "$p"; done
 }
 
+# iop_sums ADDR_A ADDR_B: what krtp.ko's flows forwarded towards A and B,
+# from one dump: "ALL_A ALL_B RTP_A RTP_B" (as iop_sent ADDR, iop_sent ADDR rtp)
+iop_sums() {
+	flows_json | jq -r --arg a "$1:" --arg b "$2:" '
+		def all($p): [.[] | select(.peer | startswith($p)) |
+			.stats.packets + (.stats.rtcp_packets // 0)] | add // 0;
+		def rtp($p): [.[] | select(.peer | startswith($p)) |
+			select(.flags | index("rtcp") | not) | .stats.packets] | add // 0;
+		"\(all($a)) \(all($b)) \(rtp($a)) \(rtp($b))"'
+}
+
 # iop_settle [ADDR_A ADDR_B]: wait until krtp.ko's counters towards both
 # sides (default alice and bob) stop moving (the clients are frozen, the
 # last packets land)
 iop_settle() {
 	local a=${1:-$CALLER4} b=${2:-$CALLEE4} before now i
 
-	before=$(iop_sent "$a")/$(iop_sent "$b")
+	before=$(iop_sums "$a" "$b")
 	for i in $(seq 20); do
 		sleep 0.5
-		now=$(iop_sent "$a")/$(iop_sent "$b")
+		now=$(iop_sums "$a" "$b")
 		[ "$now" = "$before" ] && return 0
 		before=$now
 	done
@@ -244,27 +260,28 @@ iop_settle() {
 # (>= IOP_MIN_RTP packets each); then thaws them
 IOP_MIN_RTP=50
 iop_media() {
-	local what=$1 a0=$2 b0=$3 a2b b2a
+	local what=$1 a0=$2 b0=$3 s
 
 	shift 3
 	iop_freeze "$@"
 	iop_settle
-	a2b=$(iop_sent "$CALLEE4")
-	b2a=$(iop_sent "$CALLER4")
-	check "$what: alice->bob: krtp.ko forwarded what bob received ($a2b)" "$a2b" \
+	read -ra s <<<"$(iop_sums "$CALLER4" "$CALLEE4")"
+	check "$what: alice->bob: krtp.ko forwarded what bob received (${s[1]})" "${s[1]}" \
 		$(($(relay_media_got "$bob") - b0))
-	check "$what: bob->alice: krtp.ko forwarded what alice received ($b2a)" "$b2a" \
+	check "$what: bob->alice: krtp.ko forwarded what alice received (${s[0]})" "${s[0]}" \
 		$(($(relay_media_got "$alice") - a0))
 	check "$what: RTP both ways (>= $IOP_MIN_RTP packets each)" yes \
-		"$([ "$(iop_sent "$CALLEE4" rtp)" -ge "$IOP_MIN_RTP" ] &&
-		   [ "$(iop_sent "$CALLER4" rtp)" -ge "$IOP_MIN_RTP" ] && echo yes)"
+		"$([ "${s[3]}" -ge "$IOP_MIN_RTP" ] && [ "${s[2]}" -ge "$IOP_MIN_RTP" ] && echo yes)"
 	iop_thaw "$@"
 }
 
-# iop_rtp_both N [ADDR_A ADDR_B]: RTP flows towards each side have
-# forwarded >= N packets
+# iop_rtp_both N [ADDR_B ADDR_A]: RTP flows towards each side (default bob,
+# alice) have forwarded >= N packets
 iop_rtp_both() {
-	[ "$(iop_sent "${2:-$CALLEE4}" rtp)" -ge "$1" ] && [ "$(iop_sent "${3:-$CALLER4}" rtp)" -ge "$1" ]
+	local s
+
+	read -ra s <<<"$(iop_sums "${2:-$CALLEE4}" "${3:-$CALLER4}")"
+	[ "${s[2]}" -ge "$1" ] && [ "${s[3]}" -ge "$1" ]
 } 2>/dev/null
 
 # iop_media_window WHAT NS_A ADDR_A NS_B ADDR_B PID...: between two
@@ -274,25 +291,30 @@ iop_rtp_both() {
 # each way. For a call that began while others were still sending (a
 # transfer): only what happened in the window is compared.
 iop_media_window() {
-	local what=$1 na=$2 a=$3 nb=$4 b=$5 sa sb ga gb ra rb da db
+	local what=$1 na=$2 a=$3 nb=$4 b=$5 s0 s1 ga gb
 
 	shift 5
 	iop_freeze "$@"
 	iop_settle "$a" "$b"
-	sa=$(iop_sent "$a"); sb=$(iop_sent "$b")
-	ra=$(iop_sent "$a" rtp); rb=$(iop_sent "$b" rtp)
+	read -ra s0 <<<"$(iop_sums "$a" "$b")"
 	ga=$(relay_media_got "$na"); gb=$(relay_media_got "$nb")
 	iop_thaw "$@"
-	busywait 90000 eval '[ $(iop_sent "$a" rtp) -ge $((ra + IOP_MIN_RTP)) ] &&
-		[ $(iop_sent "$b" rtp) -ge $((rb + IOP_MIN_RTP)) ]' 2>/dev/null
+	_iop_more() {
+		local s
+
+		read -ra s <<<"$(iop_sums "$a" "$b")"
+		[ "${s[2]}" -ge $((s0[2] + IOP_MIN_RTP)) ] && [ "${s[3]}" -ge $((s0[3] + IOP_MIN_RTP)) ]
+	}
+	busywait 90000 _iop_more 2>/dev/null
 	iop_freeze "$@"
 	iop_settle "$a" "$b"
-	da=$(($(iop_sent "$a") - sa))
-	db=$(($(iop_sent "$b") - sb))
-	check "$what: ->$a: krtp.ko forwarded what arrived ($da)" "$da" $(($(relay_media_got "$na") - ga))
-	check "$what: ->$b: krtp.ko forwarded what arrived ($db)" "$db" $(($(relay_media_got "$nb") - gb))
+	read -ra s1 <<<"$(iop_sums "$a" "$b")"
+	check "$what: ->$a: krtp.ko forwarded what arrived ($((s1[0] - s0[0])))" \
+		$((s1[0] - s0[0])) $(($(relay_media_got "$na") - ga))
+	check "$what: ->$b: krtp.ko forwarded what arrived ($((s1[1] - s0[1])))" \
+		$((s1[1] - s0[1])) $(($(relay_media_got "$nb") - gb))
 	check "$what: RTP both ways (>= $IOP_MIN_RTP packets each)" yes \
-		"$([ $(($(iop_sent "$a" rtp) - ra)) -ge "$IOP_MIN_RTP" ] &&
-		   [ $(($(iop_sent "$b" rtp) - rb)) -ge "$IOP_MIN_RTP" ] && echo yes)"
+		"$([ $((s1[2] - s0[2])) -ge "$IOP_MIN_RTP" ] &&
+		   [ $((s1[3] - s0[3])) -ge "$IOP_MIN_RTP" ] && echo yes)"
 	iop_thaw "$@"
 }
