@@ -96,7 +96,7 @@ static bool med_sa_eq(const struct sockaddr_storage *a, const struct sockaddr_st
 }
 
 /* The source rule of the flow (see include/uapi/linux/krtp.h); true to accept */
-static bool med_relay_check_source(struct med_flow *f, const struct sockaddr_storage *src)
+static bool med_relay_check_source(const struct med_flow *f, const struct sockaddr_storage *src)
 {
 	const struct krtp_ep *want = &f->kf.source;
 	struct krtp_ep got;
@@ -110,11 +110,24 @@ static bool med_relay_check_source(struct med_flow *f, const struct sockaddr_sto
 		if (!med_ep_eq(want, &got))
 			return false;
 	}
+	return true;
+}
+
+/*
+ * Lock the flow on the source of an accepted packet. Called after the
+ * SRTP check, so a forged packet that fails authentication cannot lock
+ * the flow on its sender.
+ */
+static void med_relay_lock_source(struct med_flow *f, const struct sockaddr_storage *src)
+{
+	struct krtp_ep got;
+
+	if (f->u.locked)
+		return;
 	f->u.locked = true;
 	f->u.src = *src;
 	med_sa_to_ep((const struct sockaddr *)src, &got);
 	med_learned(f, &got);
-	return true;
 }
 
 /* RTP sequence (RFC 3550 A.1, simplified) and interarrival jitter (A.8) */
@@ -236,8 +249,6 @@ static void med_relay_port(uint64_t tag)
 				continue;
 			}
 			med_rb.rtcp[ntx] = (f->kf.flags & KRTP_FLOW_F_RTCP) || med_is_rtcp(b, len);
-			if (!med_rb.rtcp[ntx])
-				med_relay_rtp(f, b, len, now_us);
 			/* SRTP krtpd terminates: decrypt from the leg, or encrypt toward it */
 			sl = med_srtp_apply(f, b, (int)len, (int)sizeof(med_rb.data[i]),
 					    med_rb.rtcp[ntx]);
@@ -245,6 +256,9 @@ static void med_relay_port(uint64_t tag)
 				f->u.st.drop_other++;
 				continue;
 			}
+			med_relay_lock_source(f, &med_rb.src[i]);
+			if (!med_rb.rtcp[ntx])
+				med_relay_rtp(f, b, len, now_us);
 			len = (size_t)sl;
 			med_rb.txiov[ntx].iov_base = b;
 			med_rb.txiov[ntx].iov_len = len;

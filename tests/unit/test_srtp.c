@@ -9,7 +9,8 @@
  *
  * alice encrypts with the key of her offer and decrypts with the key of
  * krtpd's answer; bob sends and receives plain RTP; every payload is
- * compared byte for byte, and a forged packet is dropped and counted.
+ * compared byte for byte, and forged packets are dropped and counted (and
+ * lock the flow on nobody).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +26,8 @@
 #include "media.h"
 #include "sdp.h"
 #include "sdp_crypto.h"
+#include "sip/msg.h"
+#include "sip/srtp_policy.h"
 
 #include "check.h"
 
@@ -317,7 +320,7 @@ static void test_bridge(void)
 	struct med_call_stats st;
 	uint16_t ap, bp, pa, pb;
 	int a[2], b[2], len;
-	size_t n, olen;
+	size_t n, olen = 0;
 
 	((struct sockaddr_in *)&sa)->sin_family = AF_INET;
 	((struct sockaddr_in *)&sa)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -345,6 +348,17 @@ static void test_bridge(void)
 	CHECK(strstr(out, "\r\na=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:") != NULL);
 	CHECK_EQ(strlen(kkey), 40);
 	CHECK(strcmp(kkey, KEY_A));
+	/* a stranger's forged packet first: dropped, and it does not lock the flow on it */
+	{
+		uint16_t xp;
+		int x = udp_sock(0, &xp);
+
+		len = (int)mk_rtp(pkt, 999, 0xbad);
+		memset(pkt + len, 0x5a, 10);
+		send_to(x, pa, pkt, (size_t)len + 10);
+		CHECK(quiet(b[0]));
+		close(x);
+	}
 	CHECK_EQ(media_both_ways(a, b, pa, pb, KEY_A, kkey, 1000), 10);
 
 	/* a forged packet from alice's address: dropped, counted, bob sees nothing */
@@ -355,7 +369,7 @@ static void test_bridge(void)
 	CHECK(!MED_Stats("c1", &st));
 	CHECK_EQ(st.packets_a_to_b, 5);
 	CHECK_EQ(st.packets_b_to_a, 5);
-	CHECK_EQ(st.dropped, 1);
+	CHECK_EQ(st.dropped, 2);
 	CHECK_EQ(st.kernel, 0);
 
 	/* SRTCP from alice's RTCP port: plain RTCP at bob's */
@@ -429,7 +443,7 @@ static void test_refused(void)
 {
 	struct sockaddr_storage sa = { 0 };
 	char in[1024], out[2048];
-	size_t n, olen;
+	size_t n, olen = 0;
 
 	((struct sockaddr_in *)&sa)->sin_family = AF_INET;
 	((struct sockaddr_in *)&sa)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -482,16 +496,91 @@ static void test_refused(void)
 	MED_Fini();
 }
 
+/* srtp, srtp_domain, srtp_trunk: which policy a new call's INVITE gets */
+static enum med_srtp policy_of(const char *ruri, const char *from, int to_trunk)
+{
+	static char buf[1024];
+	struct sip_msg m;
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+		     "INVITE %s SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n"
+		     "From: <%s>;tag=1\r\n"
+		     "To: <%s>\r\n"
+		     "Call-ID: p1\r\n"
+		     "CSeq: 1 INVITE\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "Content-Length: 0\r\n\r\n", ruri, from, ruri);
+	if (MSG_Parse(&m, buf, (size_t)n))
+		return 0;
+	return SRP_Policy(&m, to_trunk);
+}
+
+static void test_policy(void)
+{
+	CHECK_EQ(policy_of("sip:bob@a.test", "sip:alice@b.test", 0), MED_SRTP_PASSTHROUGH);
+	CHECK_EQ(SRP_Set("srtp", "bridge"), 0);
+	CHECK_EQ(SRP_Set("srtp", "sometimes"), -1);
+	CHECK_EQ(SRP_Set("srtp_domain", "secure.test require"), 0);
+	CHECK_EQ(SRP_Set("srtp_domain", "open.test passthrough"), 0);
+	CHECK_EQ(SRP_Set("srtp_domain", "x.test"), -1);
+	CHECK_EQ(SRP_Set("srtp_domain", "x.test bridge extra"), -1);
+	CHECK_EQ(SRP_Set("srtp_trunk", "passthrough"), 0);
+	CHECK_EQ(SRP_Set("srtp_other", "bridge"), 1);
+	/* the default, the callee's domain, else the caller's, the trunk first */
+	CHECK_EQ(policy_of("sip:bob@a.test", "sip:alice@b.test", 0), MED_SRTP_BRIDGE);
+	CHECK_EQ(policy_of("sip:bob@SECURE.test", "sip:alice@open.test", 0), MED_SRTP_REQUIRE);
+	CHECK_EQ(policy_of("sip:bob@a.test", "sip:alice@secure.test", 0), MED_SRTP_REQUIRE);
+	CHECK_EQ(policy_of("sip:bob@open.test", "sip:alice@secure.test", 0),
+		 MED_SRTP_PASSTHROUGH);
+	CHECK_EQ(policy_of("sip:123@a.test", "sip:alice@secure.test", 1), MED_SRTP_PASSTHROUGH);
+}
+
+/* a GCM line first: taken when libsrtp2 can do GCM, else the next line */
+static void test_gcm_fallback(void)
+{
+	struct sockaddr_storage sa = { 0 };
+	char in[1024], out[2048];
+	size_t n, olen = 0;
+	const char *tag;
+
+	((struct sockaddr_in *)&sa)->sin_family = AF_INET;
+	((struct sockaddr_in *)&sa)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_EQ(init(), MED_MODE_USER);
+	n = mk_sdp(in, sizeof(in), "alice", 1, 40000, "RTP/SAVP",
+		   "a=crypto:1 AEAD_AES_128_GCM inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJQ==\r\n"
+		   "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY_A "\r\n");
+	CHECK_EQ(MED_OfferSrtp("g1", MED_LEG_A, MED_SRTP_BRIDGE, (struct sockaddr *)&sa, in, n,
+			       out, sizeof(out), &olen), 0);
+	n = mk_sdp(in, sizeof(in), "bob", 1, 40002, "RTP/AVP", "");
+	CHECK_EQ(MED_Answer("g1", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen),
+		 0);
+	out[olen] = '\0';
+	tag = strstr(out, "a=crypto:");
+	CHECK(tag != NULL);
+	if (tag)
+		printf("# libsrtp2 %s AES-GCM: krtpd answered %.40s\n",
+		       strncmp(tag, "a=crypto:1 AEAD_AES_128_GCM ", 28) ? "without" : "with", tag);
+	CHECK(tag && (!strncmp(tag, "a=crypto:1 AEAD_AES_128_GCM inline:", 35) ||
+		      !strncmp(tag, "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:", 42)));
+	MED_Delete("g1");
+	MED_Fini();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	srand((unsigned int)(time(NULL) ^ getpid()));
-	base_port = 20000 + (unsigned int)(rand() % 400) * 100;
+	/* below krtpd's default range and the ephemeral ports: others run on this host */
+	base_port = 20000 + (unsigned int)(rand() % 100) * 100;
 	/* krtpd initialises libsrtp (once per process) before the test's sessions */
 	test_parse();
 	test_format();
 	test_bridge();
 	test_refused();
+	test_gcm_fallback();
+	test_policy();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

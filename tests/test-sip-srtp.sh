@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# SDES-SRTP bridged by krtpd (srtp = bridge): baresip as alice offers
+# RTP/SAVP with a=crypto (mediaenc=srtp-mand) and calls bob, a plain-RTP
+# sipp. bob must see RTP/AVP, the relay's address and no a=crypto; baresip
+# must see RTP/SAVP with krtpd's own a=crypto (not its own key). On the
+# wire: what reaches bob is plain RTP (PCMU of baresip's sine, 172 bytes,
+# low byte entropy); what reaches baresip is SRTP (182 bytes, the 80-bit
+# tag, ciphertext). The call's counters show media both ways; no key
+# appears in krtpd's log or krtpctl's output, and baresip decrypts all
+# it gets. Then, for a domain with
+# srtp = require, a plain offer is refused with 488 and a Warning.
+#
+#   alice (caller ns)          krtpd (relay ns)                  bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   baresip :5060 SRTP         SIP 10.0.0.1:5060                 sipp :5060, RTP :7000
+#   RTP 61xx                   srtp = bridge; 10.0.0.1: require  plain RTP
+#
+# krtp.ko is loaded. Until it takes SRTP flows, krtpd falls back to its
+# userspace relay for the bridged call (libsrtp2) and the counters are the
+# relay's; the test says which carried the call.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/sip/lib.sh"
+require_sip_tools
+command -v baresip >/dev/null || skip_all "baresip missing"
+[ -f /usr/lib/baresip/modules/srtp.so ] || skip_all "baresip has no srtp module"
+command -v tcpdump >/dev/null || skip_all "tcpdump missing"
+[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
+ktap_print_header
+
+krtp_load || skip_all "insmod $KRTP_KO failed"
+sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+defer sip_keep_logs
+# what reaches bob's RTCP port too (the relay's per-call counters include RTCP)
+ip netns exec "$bob" nft add counter inet krtptest rtcp
+ip netns exec "$bob" nft add rule inet krtptest in udp dport $((BOB_RTP + 1)) counter name rtcp drop
+bob_got() {
+	echo $(($(rtp_received "$bob") + $(ip netns exec "$bob" nft -j list counter inet krtptest rtcp |
+		jq -r '.nftables[] | select(.counter) | .counter.packets')))
+}
+# both sides' wire: SIP, and the media from the relay (tcpdump sees it before nftables drops it)
+for side in alice:c0 bob:e0; do
+	ns=${side%:*}
+	ns=${!ns}
+	ip netns exec "$ns" tcpdump -q -U -n -i "${side#*:}" -w "$TMPD/${side%:*}.pcap" \
+		"udp port $SIP_PORT or (src host $SIP_ADDR and udp src portrange $RELAY_MIN-$RELAY_MAX)" \
+		>/dev/null 2>&1 &
+	defer "kill $! 2>/dev/null"
+done
+sleep 1	# tcpdump is listening
+
+krtpd_config kernel "srtp = bridge" "srtp_domain = $SIP_ADDR require"
+krtpd_start || { ktap_test_fail "krtpd starts (srtp = bridge)"; ktap_finished; exit; }
+ktap_test_pass "krtpd starts (srtp = bridge)"
+sip_check "bob registers" register bob
+
+# the call's counters from one krtpctl snapshot (CALLS, taken by snap):
+# krtp.ko's if it carries SRTP, else the relay's
+snap() {
+	CALLS=$(calls_json)
+}
+counter() {
+	echo "$CALLS" | jq --arg k "$1" '[.. | objects | to_entries[] | select(.key == $k) | .value | numbers] | add // 0'
+}
+enough() {
+	snap
+	[ "$(counter packets_b_to_a)" -ge 50 ] && [ "$(counter packets_a_to_b)" -ge 100 ] 2>/dev/null
+}
+
+bob_answers uas-answer.xml
+BARESIP_CONF="module			srtp.so" baresip_run "$alice" "$CALLER4" alice \
+	"<sip:alice@$SIP_DOMAIN>;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=udp\";regint=600;audio_codecs=PCMU;ptime=20;mediaenc=srtp-mand" \
+	-e "/dial sip:bob@$SIP_DOMAIN"
+busywait 90000 enough
+check "krtpd reports the call" 1 "$(echo "$CALLS" | jq '[.. | objects | select(has("packets_a_to_b"))] | length')"
+if [ "$(echo "$CALLS" | jq -r '[.. | objects | select(has("kernel")) | .kernel] | first')" = true ]; then
+	ktap_print_msg "the bridged call is carried by krtp.ko"
+	check "4 flows during the call" 4 "$(nflows)"
+else
+	ktap_print_msg "krtp.ko takes no SRTP flows: the userspace relay carries the call"
+	check "no kernel flow for the bridged call" 0 "$(nflows)"
+fi
+
+# freeze baresip, let the last packets land, then compare both ways
+bp=$(baresip_pid)
+kill -STOP "$bp"
+sent=$(counter packets_a_to_b)
+for i in $(seq 10); do
+	sleep 0.5
+	snap
+	now=$(counter packets_a_to_b)
+	[ "$now" = "$sent" ] && break
+	sent=$now
+done
+check "bob->alice: 50 packets relayed" 50 "$(counter packets_b_to_a)"
+check "alice->bob: relayed = received by bob ($sent)" "$sent" "$(bob_got)"
+check "alice->bob: baresip's stream flowed (>= 100 packets)" yes "$([ "$sent" -ge 100 ] && echo yes)"
+kill -CONT "$bp"
+calls_out="$CALLS
+$(ctl calls; kctl flow list --json)"
+
+baresip_quit
+check "baresip ended the call and exited" 0 "$?"
+sip_check "bob: call answered, BYE from baresip received" sipp_wait BOB_PID uas-answer.xml
+no_call_left "after BYE"
+sleep 1	# the last packets reach the captures
+
+# what each side saw of the SDP and got on the wire
+python3 "$SIP_DIR/srtp-pcap.py" "$SIP_ADDR" alice="$TMPD/alice.pcap" bob="$TMPD/bob.pcap" \
+	>"$TMPD/wire"
+alice_sip=$(sed -n 's/^alice sip: //p' "$TMPD/wire")
+bob_sip=$(sed -n 's/^bob sip: //p' "$TMPD/wire")
+sed -n 's/^alice media: //p' "$TMPD/wire" >"$TMPD/alice.media"
+sed -n 's/^bob media: //p' "$TMPD/wire" >"$TMPD/bob.media"
+offer_a=$(echo "$alice_sip" | grep -m1 '^INVITE ')
+answer_a=$(echo "$alice_sip" | grep -m1 '^SIP/2.0 200 ')
+offer_b=$(echo "$bob_sip" | grep -m1 '^INVITE ')
+check "baresip offered RTP/SAVP with a=crypto" yes \
+	"$(echo "$offer_a" | grep -q 'm=audio [0-9]* RTP/SAVP .*a=crypto:' && echo yes)"
+check "bob was offered plain RTP/AVP" yes \
+	"$(echo "$offer_b" | grep -q "m=audio [0-9]* RTP/AVP " && echo yes)"
+check "bob was offered the relay's address" yes \
+	"$(echo "$offer_b" | grep -q "c=IN IP4 $SIP_ADDR" && echo yes)"
+check "bob was offered no a=crypto" 0 "$(echo "$offer_b" | grep -c 'a=crypto')"
+check "baresip got RTP/SAVP in the answer" yes \
+	"$(echo "$answer_a" | grep -q 'm=audio [0-9]* RTP/SAVP ' && echo yes)"
+check "baresip got the relay's address" yes \
+	"$(echo "$answer_a" | grep -q "c=IN IP4 $SIP_ADDR" && echo yes)"
+check "baresip got one a=crypto, AES_CM_128_HMAC_SHA1_80" 1 \
+	"$(echo "$answer_a" | grep -o 'a=crypto:[0-9]* AES_CM_128_HMAC_SHA1_80 inline:' | wc -l)"
+kkey=$(echo "$answer_a" | grep -o 'inline:[A-Za-z0-9+/=]*' | head -1)
+okeys=$(echo "$offer_a" | grep -o 'inline:[A-Za-z0-9+/=]*')
+check "krtpd's key is its own, not baresip's" yes \
+	"$([ -n "$kkey" ] && ! echo "$okeys" | grep -qxF "$kkey" && echo yes)"
+leaks=0
+for k in $kkey $okeys; do
+	k=${k#inline:}
+	grep -qF "$k" "$KRTPD_LOG" && leaks=$((leaks + 1))
+	echo "$calls_out" | grep -qF "$k" && leaks=$((leaks + 1))
+done
+check "no key in krtpd's log or krtpctl's output" 0 "$leaks"
+
+# what each side got on the wire
+check "bob got >= 100 RTP packets" yes "$([ "$(wc -l <"$TMPD/bob.media")" -ge 100 ] && echo yes)"
+check "bob got plain RTP: 172 bytes, PCMU, a sine not ciphertext" 0 \
+	"$(awk '$1 != 172 || $2 != 0 || $3 > 3' "$TMPD/bob.media" | wc -l)"
+check "baresip got 50 SRTP packets" 50 "$(wc -l <"$TMPD/alice.media")"
+check "baresip got SRTP: 182 bytes (80-bit tag), ciphertext" 0 \
+	"$(awk '$1 != 182 || $3 < 5' "$TMPD/alice.media" | wc -l)"
+check "baresip: SRTP enabled with krtpd's suite" yes \
+	"$(grep -q 'SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)' "$TMPD/alice.out" && echo yes)"
+check "baresip: every packet from krtpd decrypted" 0 "$(grep -c 'failed to decrypt' "$TMPD/alice.out")"
+
+# srtp = require for calls to sip:...@10.0.0.1: a plain offer gets 488 and a Warning
+sip_check "require: a plain offer is refused with 488 and a Warning" alice uac-488.xml
+check "require: no call left" 0 "$(ncalls)"
+
+if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
+	grep -iE 'srtp|crypto|call|SIP' "$TMPD/alice.out" | tr '\r' '\n' | grep -v bit/s |
+		tail -n 20 | sed 's/^/#   baresip: /'
+	krtpd_log_tail 30
+fi
+ktap_finished
