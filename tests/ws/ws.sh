@@ -117,7 +117,7 @@ metrics_listen = 127.0.0.1:$met
 EOF
 "$krtpd" -f -c "$tmp/krtpd.conf" >"$tmp/krtpd.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do
+for _ in $(seq 100); do
 	[ -S "$tmp/ctl.sock" ] && break
 	sleep 0.1
 done
@@ -142,7 +142,7 @@ call() {
 		>"$phone" 2>&1 &
 	local ph=$!
 	pids+=("$ph")
-	for i in $(seq 100); do
+	for i in $(seq 200); do
 		grep -q '^registered$' "$phone" && break
 		kill -0 "$ph" 2>/dev/null || break
 		sleep 0.1
