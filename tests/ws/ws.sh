@@ -70,16 +70,33 @@ done
 "$py" -c 'import websockets' 2>/dev/null ||
 	{ echo "# python3-websockets missing"; result 1 "tools present"; finish; }
 
-# five free loopback ports: SIP (UDP), WS, WSS, metrics, sipp
-read -r sip ws wss met uac < <("$py" - <<'EOF'
-import socket
-s = []
-for _ in range(5):
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); s.append(t)
-print(" ".join(str(t.getsockname()[1]) for t in s))
+# free loopback ports: SIP (UDP), WS, WSS, metrics (TCP), sipp's SIP (UDP),
+# sipp's media (UDP, four in a row from an even one), krtpd's relay range
+read -r sip ws wss met uac media rtp < <("$py" - <<'EOF'
+import random, socket
+
+held = []
+
+def free(kind, port=0):
+    t = socket.socket(socket.AF_INET, kind)
+    try:
+        t.bind(("127.0.0.1", port))
+    except OSError:
+        t.close()
+        return 0
+    held.append(t)
+    return t.getsockname()[1]
+
+def run(n):
+    while True:
+        base = random.randrange(20000, 60000 - n, 2)
+        if all(free(socket.SOCK_DGRAM, base + i) for i in range(n)):
+            return base
+
+print(free(socket.SOCK_DGRAM), free(socket.SOCK_STREAM), free(socket.SOCK_STREAM),
+      free(socket.SOCK_STREAM), free(socket.SOCK_DGRAM), run(4), run(20))
 EOF
 )
-rtp=$((40000 + ($$ % 200) * 100))
 
 # the test CA and krtpd's certificate for 127.0.0.1
 pki=$tmp/pki
@@ -110,7 +127,7 @@ users_file = $tmp/users
 auth_calls = no
 media = user
 rtp_port_min = $rtp
-rtp_port_max = $((rtp + 99))
+rtp_port_max = $((rtp + 19))
 state_db = $tmp/state.db
 control_socket = $tmp/ctl.sock
 metrics_listen = 127.0.0.1:$met
@@ -152,7 +169,7 @@ call() {
 		bash -c "ctl() { '$krtpctl' --socket '$tmp/ctl.sock' \"\$@\"; }; \
 			ctl registrations | grep -q 'sip:alice@krtp.test .* $tp\$'"
 	timeout -k 5 40 sipp -sf "$here/uac-ws.xml" -i 127.0.0.1 -p "$uac" -mi 127.0.0.1 \
-		-mp $((rtp + 100)) -s alice -key domain krtp.test -m 1 -nostdin -timeout 30s \
+		-mp "$media" -s alice -key domain krtp.test -m 1 -nostdin -timeout 30s \
 		-recv_timeout 15000 -trace_err -error_file "$tmp/sipp-$scheme.err" \
 		"127.0.0.1:$sip" >"$tmp/sipp-$scheme.out" 2>&1
 	check "$scheme: bob's call over UDP reaches alice, 200, ACK, BYE (sipp)" test $? = 0
