@@ -152,6 +152,11 @@ struct med_call {
 	struct med_offer offer;
 	bool inactive_reported;
 	bool restoring;			/* being rebuilt by MED_Restore */
+	/*
+	 * Re-adopted with SRTP flows: krtp.ko keeps their keys and krtpd cannot
+	 * read them back, so the flows are left as they are and offers refused.
+	 */
+	bool unkeyed;
 	bool reprogram;			/* a NAT source was learned: flows need med_call_program */
 	uint64_t programmed_ms;		/* when flows last changed: idle is counted from here */
 	uint64_t scan_idle_ms;		/* kernel mode: least idle_msecs of its flows, last scan */

@@ -143,6 +143,8 @@ void med_stats_add(struct krtp_stats *d, const struct krtp_stats *s)
 	d->drop_not_rtp += s->drop_not_rtp;
 	d->drop_other += s->drop_other;
 	d->packets_total += s->packets_total;
+	d->srtp_auth_fail += s->srtp_auth_fail;
+	d->srtp_replay += s->srtp_replay;
 	d->rtp_lost += s->rtp_lost;
 	d->rtp_duplicates += s->rtp_duplicates;
 	d->rtp_reordered += s->rtp_reordered;
@@ -338,6 +340,8 @@ int med_call_program(struct med_call *c)
 	unsigned int s;
 	int fi, err = 0;
 
+	if (c->unkeyed)
+		return 0;	/* keys only krtp.ko has: its flows stay as they are */
 	for (s = 0; s < c->nstreams; s++) {
 		struct med_stream *st = c->streams[s];
 

@@ -81,6 +81,8 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 	f->kf = *kf;
 	memset(&f->kf.stats, 0, sizeof(f->kf.stats));
 	f->installed = true;
+	if (kf->srtp_in.suite || kf->srtp_out.suite)
+		st->call->unkeyed = true;
 	if (from_a) {
 		st->pa = in;
 		st->pb = out;

@@ -19,6 +19,12 @@
  * require: nothing is rewritten (as passthrough); an offer whose RTP
  * streams are not all SRTP (RTP/SAVP(F) with a=crypto, or DTLS-SRTP) is
  * refused.
+ *
+ * After a restart, a call whose flows krtp.ko carries with SRTP keys is
+ * re-adopted without them (keys are never stored, and krtp.ko never gives
+ * them back): its media goes on in the kernel as it was, and any later
+ * offer is refused (-ENOKEY, 488), which leaves the session as it is
+ * (RFC 3261 section 14.1), until the BYE.
  */
 #include <errno.h>
 
@@ -52,6 +58,8 @@ int med_sdes_offer(struct med_call *c, struct med_stream *st, int from, const ch
 	const char *why = NULL;
 	int err;
 
+	if (c->unkeyed)
+		return -ENOKEY;	/* re-adopted SRTP call: nothing can be re-keyed */
 	offer->sdes[i] = MED_SDES_NONE;
 	offer->avpf[i] = m->avpf;
 	if (c->srtp != MED_SRTP_BRIDGE || !m->rtp || m->dtls)

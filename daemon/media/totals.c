@@ -61,8 +61,10 @@ int MED_Stats(const char *call_key, struct med_call_stats *out)
 	out->bytes_a_to_b = dir[0].bytes + dir[0].rtcp_bytes;
 	out->bytes_b_to_a = dir[1].bytes + dir[1].rtcp_bytes;
 	for (i = 0; i < 2; i++) {
+		/* krtp.ko counts SRTP drops apart; the relay counts them as drop_other */
 		out->dropped += dir[i].drop_wrong_source + dir[i].drop_no_route +
-				dir[i].drop_not_rtp + dir[i].drop_other;
+				dir[i].drop_not_rtp + dir[i].drop_other + dir[i].srtp_auth_fail +
+				dir[i].srtp_replay;
 		out->lost += dir[i].rtp_lost;
 		if (dir[i].rtp_jitter_usecs > out->jitter_usecs)
 			out->jitter_usecs = dir[i].rtp_jitter_usecs;

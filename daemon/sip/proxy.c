@@ -98,6 +98,12 @@ static int prx_media_status(int err, const char **reason, const char **warning)
 			   "without MKI\"\r\n";
 		return 488;
 	}
+	if (err == -ENOKEY) {
+		*reason = NULL;
+		*warning = "Warning: 399 krtpd \"SRTP keys of this call were lost in a restart; "
+			   "its media goes on unchanged\"\r\n";
+		return 488;
+	}
 	if (err == -ENOSPC) {
 		*reason = "No Relay Ports";
 		return 503;
