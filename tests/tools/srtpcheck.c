@@ -19,9 +19,10 @@
  * arrive, followed by a good one, which must. Flows are made over netlink
  * in the relay namespace; each socket is opened in its namespace.
  *
- * Debian's libsrtp2 is built without OpenSSL and so has no AES-GCM; for
- * AEAD_AES_128_GCM the reference is then RFC 7714 written here on
- * OpenSSL's AES-CTR (the RFC 3711 KDF) and AES-GCM (gcm_ref_*).
+ * libsrtp2 has AES-GCM only when built with a crypto library (Debian's
+ * uses NSS); without it, the reference for AEAD_AES_128_GCM is RFC 7714
+ * written here on OpenSSL's AES-CTR (the RFC 3711 KDF) and AES-GCM
+ * (gcm_ref_*). The first line of output names the reference used.
  *
  * Prints "CHECK<tab>name<tab>expected<tab>actual" lines for the test script
  * (tests/test-srtp.sh).
@@ -141,7 +142,7 @@ static srtp_t ref_session(const uint8_t *key, bool outbound)
 	return s;
 }
 
-/* ---- RFC 7714 on OpenSSL, for a libsrtp without GCM ---- */
+/* ---- RFC 7714 on OpenSSL, for a libsrtp2 built without AES-GCM ---- */
 
 struct gcm_ref {
 	uint8_t key[2][16], salt[2][12];	/* [0] SRTP, [1] SRTCP */
@@ -527,7 +528,7 @@ int main(int argc, char **argv)
 		memset(key_b + 28, 0, 2);
 	}
 	snd = ref_new(key_a, true);
-	printf("# reference: %s\n", snd->s ? "libsrtp2" : "RFC 7714 on OpenSSL (libsrtp2 has no GCM)");
+	printf("# reference: %s\n", snd->s ? "libsrtp2" : "RFC 7714 on OpenSSL (this libsrtp2 has no GCM)");
 	ref_free(snd);
 
 	enter_ns(relay_ns);
