@@ -25,6 +25,9 @@
 #    the two taking turns at each step, until more than 1% of a step's
 #    calls fail or less than 90% of the offered rate is achieved (as
 #    tools/bench/sip.sh does); a setup's result is its best passing step.
+#    With it, the media node's CPU time per call over the whole ramp
+#    (/proc/PID/stat, all its threads): what each node costs per call,
+#    whatever limits the proxy.
 # 2. ng round trip time, on the host: tools/bench/ng-client.py sets up 1,000
 #    calls (offer and answer) on each node, then times the offer, answer
 #    and delete of 1,000 more, one request at a time (1,000 calls up).
@@ -44,7 +47,8 @@ krtpd=$repo/daemon/krtpd
 ngc=$repo/tools/bench/ng-client.py
 
 step_secs=5
-rates=(100 200 400 700 1000 1500 2000 3000 4000 6000 8000)
+# fine steps: on a shared 2-core host the setups end a few steps apart
+rates=(100 200 300 400 500 600 700 800 900 1000 1200 1400 1700 2000 2500 3000 4000 6000 8000)
 case_budget=150
 vm=1
 kver=$(basename /lib/modules/6.1.*-amd64 2>/dev/null)
@@ -100,7 +104,7 @@ options_ok() {
 		"$sipdir/msg/options.sip" >/dev/null 2>&1
 }
 
-declare -A sip ng callee mport res
+declare -A sip ng callee mport res npid ncalls
 sip=([rtpengine]=5071 [krtpd]=5072 [none]=5073)
 ng=([rtpengine]=2225 [krtpd]=2226 [none]=0)
 callee=([rtpengine]=5093 [krtpd]=5094 [none]=5095)
@@ -114,6 +118,7 @@ start_rtpengine() {
 		--port-min=40000 --port-max=59999 --log-level=4 --delete-delay=0 \
 		--pidfile="$work/rtpengine.pid" >"$work/rtpengine.log" 2>&1 &
 	pids+=($!)
+	npid[rtpengine]=$!
 	up "$ngc" "${ng[rtpengine]}" ping
 }
 
@@ -135,6 +140,7 @@ media_timeout = 0
 EOF
 	"$krtpd" -c "$work/krtpd/krtpd.conf" -f >"$work/krtpd.log" 2>&1 &
 	pids+=($!)
+	npid[krtpd]=$!
 	up "$ngc" "${ng[krtpd]}" ping
 }
 
@@ -207,6 +213,7 @@ ramp() {
 			# a failed step runs once more: a load spike must hit twice
 			for try in 1 2; do
 				read -r ok failed ach < <(step "$node" "$rate")
+				ncalls[$node]=$((${ncalls[$node]:-0} + ok + failed))
 				log "$(printf '  Kamailio+%-9s offered %5d/s: %7d ok %6d failed %6d/s achieved' \
 					"$node" "$rate" "$ok" "$failed" "$ach")"
 				pass=1
@@ -235,7 +242,21 @@ for n in rtpengine krtpd none; do
 	start_kamailio $n || { log "bench-ng: Kamailio for $n did not start: $(grep -m1 ERROR "$work/kamailio-$n.log")"; exit 1; }
 	start_callee $n || { log "bench-ng: registering the callee at Kamailio for $n failed"; exit 1; }
 done
+# cpu_ticks PID: user + system time of a process, all threads, in clock ticks
+cpu_ticks() {
+	awk '{ print $14 + $15 }' /proc/"$1"/stat 2>/dev/null || echo 0
+}
+t0_r=$(cpu_ticks "${npid[rtpengine]}")
+t0_k=$(cpu_ticks "${npid[krtpd]}")
 ramp rtpengine krtpd none
+hz=$(getconf CLK_TCK)
+for n in rtpengine krtpd; do
+	t0=$t0_r
+	[ $n = krtpd ] && t0=$t0_k
+	# microseconds of CPU per call set up and torn down
+	res[$n,cpu]=$(awk -v t="$(($(cpu_ticks "${npid[$n]}") - t0))" -v hz="$hz" -v c="${ncalls[$n]:-0}" \
+		'BEGIN { if (c > 0) printf "%.1f", t * 1e6 / hz / c }')
+done
 sleep 2
 for n in rtpengine krtpd; do
 	"$ngc" "${ng[$n]}" rtt --calls 1000 --measured 1000 >"$work/rtt-$n.txt" ||
@@ -288,6 +309,14 @@ printf '   %-44s %10s\n' "Kamailio + rtpengine" "$(cell rtpengine)" "Kamailio + 
 cr=$(ratio "${res[krtpd,calls]%% *}" "${res[rtpengine,calls]%% *}")
 printf '   %-44s %10s\n' "share of the ceiling: rtpengine / krtpd" \
 	"$(ratio "${res[rtpengine,calls]%% *}" "${res[none,calls]%% *}") / $(ratio "${res[krtpd,calls]%% *}" "${res[none,calls]%% *}")"
+printf '   %-44s %10s\n' "media node CPU per call, us: rtpengine" "${res[rtpengine,cpu]:--}" \
+	"                             krtpd" "${res[krtpd,cpu]:--}"
+cpr=$(ratio "${res[rtpengine,cpu]:-}" "${res[krtpd,cpu]:-}")
+printf '   %-44s %10s\n' "                             rtpengine/krtpd" "$cpr"
+kc=${res[krtpd,calls]:-0} nc=${res[none,calls]:-0}
+kc=${kc%% *} nc=${nc%% *}
+[ "$nc" -gt 0 ] && [ $((kc * 10)) -ge $((nc * 9)) ] &&
+	echo "   (Kamailio+krtpd reaches at least 90% of the proxy's own ceiling: there Kamailio, not the node, sets the calls/s)"
 echo
 echo "2. ng round trip, us, with 1,000 calls up (host; p50 / p90 / p99)"
 printf '   %-8s %-26s %-26s %s\n' "" rtpengine krtpd "rtpengine/krtpd (p50)"
