@@ -29,7 +29,7 @@
 #include <linux/netlink.h>
 #include <libmnl/libmnl.h>
 
-#include <krtp/nl.h>
+#include "nl_internal.h"
 
 #define NL_SLOT_LEN	(32 * 1024)	/* one datagram: a dump skb is at most 32 KiB */
 #define NL_RBUF_LEN	(256 * 1024)
@@ -61,36 +61,6 @@ typedef int (*nl_msg_cb)(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *a
 static void nl_set_errmsg(struct krtp_nl *nl, const char *msg)
 {
 	snprintf(nl->errmsg, sizeof(nl->errmsg), "%s", msg);
-}
-
-/* Attribute table filled by mnl_attr_parse*(); unknown types are ignored */
-struct nl_tb {
-	const struct nlattr **tb;
-	unsigned int max;
-};
-
-static int nl_tb_cb(const struct nlattr *attr, void *data)
-{
-	const struct nl_tb *t = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	/* newer kernels may add attributes: skip what we do not know */
-	if (type > 0 && type <= t->max)
-		t->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned int max)
-{
-	struct nl_tb t = { tb, max };
-
-	memset(tb, 0, (max + 1) * sizeof(*tb));
-	return mnl_attr_parse_nested(nest, nl_tb_cb, &t) < 0 ? -EPROTO : 0;
-}
-
-static bool nl_has(const struct nlattr *attr, size_t len)
-{
-	return attr && mnl_attr_get_payload_len(attr) == len;
 }
 
 /*
@@ -229,190 +199,12 @@ static int nl_talk(struct krtp_nl *nl, struct nlmsghdr *nlh, nl_msg_cb cb, void 
 	}
 }
 
-/* ---- endpoints, flows and counters on the wire ---- */
-
-static void nl_put_ep(struct nlmsghdr *nlh, uint16_t type, const struct krtp_ep *ep)
-{
-	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
-
-	if (ep->family == AF_INET)
-		mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(ep->addr.v4), &ep->addr.v4);
-	else if (ep->family == AF_INET6)
-		mnl_attr_put(nlh, KRTP_A_EP_IPV6, sizeof(ep->addr.v6), &ep->addr.v6);
-	if (ep->port)
-		mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, htons(ep->port));
-	mnl_attr_nest_end(nlh, nest);
-}
-
 /* Checks what the kernel could not see; the kernel checks everything else */
 static int nl_flow_check(struct krtp_nl *nl, const struct krtp_flow *f)
 {
 	if (f->label_len > KRTP_LABEL_MAX_LEN) {
 		nl_set_errmsg(nl, "label longer than 64 bytes");
 		return -EINVAL;
-	}
-	return 0;
-}
-
-/* An SRTP context: suite, master key and salt (about 60 bytes) */
-static void nl_put_srtp(struct nlmsghdr *nlh, uint16_t type, const struct krtp_srtp *c)
-{
-	struct nlattr *nest;
-
-	if (!c->suite)
-		return;
-	nest = mnl_attr_nest_start(nlh, type);
-	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, c->suite);
-	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, sizeof(c->key), c->key);
-	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, c->salt_len, c->salt);
-	mnl_attr_nest_end(nlh, nest);
-}
-
-/* A FLOW_NEW request's attributes; at most NL_FLOW_MSG_MAX bytes in all */
-static void nl_put_flow(struct nlmsghdr *nlh, const struct krtp_flow *f)
-{
-	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
-
-	nl_put_ep(nlh, KRTP_A_FLOW_LOCAL, &f->local);
-	nl_put_ep(nlh, KRTP_A_FLOW_PEER, &f->peer);
-	if (f->via.family)
-		nl_put_ep(nlh, KRTP_A_FLOW_VIA, &f->via);
-	if (f->source.family)
-		nl_put_ep(nlh, KRTP_A_FLOW_SOURCE, &f->source);
-	if (f->flags)
-		mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, f->flags);
-	if (f->label_len)
-		mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, f->label_len, f->label);
-	if (f->idle_timeout)
-		mnl_attr_put_u32(nlh, KRTP_A_FLOW_IDLE_TIMEOUT, f->idle_timeout);
-	if (f->idle_delete)
-		mnl_attr_put(nlh, KRTP_A_FLOW_IDLE_DELETE, 0, NULL);
-	if (f->clock_rate)
-		mnl_attr_put_u32(nlh, KRTP_A_FLOW_CLOCK_RATE, f->clock_rate);
-	nl_put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, &f->srtp_in);
-	nl_put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, &f->srtp_out);
-	mnl_attr_nest_end(nlh, nest);
-}
-
-static int nl_parse_ep(const struct nlattr *nest, struct krtp_ep *ep)
-{
-	const struct nlattr *tb[KRTP_A_EP_MAX + 1];
-
-	memset(ep, 0, sizeof(*ep));
-	if (nl_parse_nested(nest, tb, KRTP_A_EP_MAX))
-		return -EPROTO;
-	if (nl_has(tb[KRTP_A_EP_IPV4], sizeof(ep->addr.v4))) {
-		ep->family = AF_INET;
-		memcpy(&ep->addr.v4, mnl_attr_get_payload(tb[KRTP_A_EP_IPV4]), sizeof(ep->addr.v4));
-	} else if (nl_has(tb[KRTP_A_EP_IPV6], sizeof(ep->addr.v6))) {
-		ep->family = AF_INET6;
-		memcpy(&ep->addr.v6, mnl_attr_get_payload(tb[KRTP_A_EP_IPV6]), sizeof(ep->addr.v6));
-	}
-	if (nl_has(tb[KRTP_A_EP_PORT], sizeof(uint16_t)))
-		ep->port = ntohs(mnl_attr_get_u16(tb[KRTP_A_EP_PORT]));
-	return 0;
-}
-
-/* Copy a u64 counter; a counter the kernel left out reads 0 */
-static uint64_t nl_u64(const struct nlattr *attr)
-{
-	return nl_has(attr, sizeof(uint64_t)) ? mnl_attr_get_u64(attr) : 0;
-}
-
-static uint32_t nl_u32(const struct nlattr *attr)
-{
-	return nl_has(attr, sizeof(uint32_t)) ? mnl_attr_get_u32(attr) : 0;
-}
-
-static int nl_parse_stats(const struct nlattr *nest, struct krtp_stats *st)
-{
-	const struct nlattr *tb[KRTP_A_STATS_MAX + 1];
-
-	memset(st, 0, sizeof(*st));
-	if (nl_parse_nested(nest, tb, KRTP_A_STATS_MAX))
-		return -EPROTO;
-	st->packets = nl_u64(tb[KRTP_A_STATS_PACKETS]);
-	st->bytes = nl_u64(tb[KRTP_A_STATS_BYTES]);
-	st->rtcp_packets = nl_u64(tb[KRTP_A_STATS_RTCP_PACKETS]);
-	st->rtcp_bytes = nl_u64(tb[KRTP_A_STATS_RTCP_BYTES]);
-	st->drop_wrong_source = nl_u64(tb[KRTP_A_STATS_DROP_WRONG_SOURCE]);
-	st->drop_no_route = nl_u64(tb[KRTP_A_STATS_DROP_NO_ROUTE]);
-	st->drop_not_rtp = nl_u64(tb[KRTP_A_STATS_DROP_NOT_RTP]);
-	st->drop_other = nl_u64(tb[KRTP_A_STATS_DROP_OTHER]);
-	st->packets_total = nl_u64(tb[KRTP_A_STATS_PACKETS_TOTAL]);
-	st->srtp_auth_fail = nl_u64(tb[KRTP_A_STATS_SRTP_AUTH_FAIL]);
-	st->srtp_replay = nl_u64(tb[KRTP_A_STATS_SRTP_REPLAY]);
-	st->idle_msecs = nl_u64(tb[KRTP_A_STATS_IDLE_MSECS]);
-	st->rtp_lost = nl_u64(tb[KRTP_A_STATS_RTP_LOST]);
-	st->rtp_duplicates = nl_u64(tb[KRTP_A_STATS_RTP_DUPLICATES]);
-	st->rtp_reordered = nl_u64(tb[KRTP_A_STATS_RTP_REORDERED]);
-	st->rtp_ssrc = nl_u32(tb[KRTP_A_STATS_RTP_SSRC]);
-	st->rtp_jitter = nl_u32(tb[KRTP_A_STATS_RTP_JITTER]);
-	st->rtp_jitter_usecs = nl_u32(tb[KRTP_A_STATS_RTP_JITTER_USECS]);
-	if (nl_has(tb[KRTP_A_STATS_RTP_PT], sizeof(uint8_t)))
-		st->rtp_pt = mnl_attr_get_u8(tb[KRTP_A_STATS_RTP_PT]);
-	st->has_rtp = tb[KRTP_A_STATS_RTP_SSRC] || tb[KRTP_A_STATS_RTP_PT] ||
-		      tb[KRTP_A_STATS_RTP_JITTER];
-	st->flows = nl_u32(tb[KRTP_A_STATS_FLOWS]);
-	return 0;
-}
-
-/* What replies and dumps say of an SRTP context: its suite only */
-static void nl_parse_srtp(const struct nlattr *nest, struct krtp_srtp *c)
-{
-	const struct nlattr *tb[KRTP_A_SRTP_MAX + 1];
-
-	memset(c, 0, sizeof(*c));
-	if (nest && !nl_parse_nested(nest, tb, KRTP_A_SRTP_MAX))
-		c->suite = nl_u32(tb[KRTP_A_SRTP_SUITE]);
-}
-
-/* Parse the top-level attributes of a krtp message (after the genl header) */
-static int nl_parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
-{
-	struct nl_tb t = { tb, KRTP_A_MAX };
-
-	memset(tb, 0, (KRTP_A_MAX + 1) * sizeof(*tb));
-	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
-		return -EPROTO;
-	return mnl_attr_parse(nlh, GENL_HDRLEN, nl_tb_cb, &t) < 0 ? -EPROTO : 0;
-}
-
-static int nl_parse_flow(const struct nlmsghdr *nlh, struct krtp_flow *f)
-{
-	const struct nlattr *top[KRTP_A_MAX + 1];
-	const struct nlattr *tb[KRTP_A_FLOW_MAX + 1];
-	int err;
-
-	memset(f, 0, sizeof(*f));
-	err = nl_parse_top(nlh, top);
-	if (err)
-		return err;
-	if (!top[KRTP_A_FLOW] || nl_parse_nested(top[KRTP_A_FLOW], tb, KRTP_A_FLOW_MAX))
-		return -EPROTO;
-
-	f->id = nl_u32(tb[KRTP_A_FLOW_ID]);
-	if ((tb[KRTP_A_FLOW_LOCAL] && nl_parse_ep(tb[KRTP_A_FLOW_LOCAL], &f->local)) ||
-	    (tb[KRTP_A_FLOW_PEER] && nl_parse_ep(tb[KRTP_A_FLOW_PEER], &f->peer)) ||
-	    (tb[KRTP_A_FLOW_VIA] && nl_parse_ep(tb[KRTP_A_FLOW_VIA], &f->via)) ||
-	    (tb[KRTP_A_FLOW_SOURCE] && nl_parse_ep(tb[KRTP_A_FLOW_SOURCE], &f->source)) ||
-	    (tb[KRTP_A_FLOW_STATS] && nl_parse_stats(tb[KRTP_A_FLOW_STATS], &f->stats)))
-		return -EPROTO;
-	if (nl_has(tb[KRTP_A_FLOW_SRC_MODE], sizeof(uint8_t)))
-		f->src_mode = mnl_attr_get_u8(tb[KRTP_A_FLOW_SRC_MODE]);
-	f->src_locked = tb[KRTP_A_FLOW_SRC_LOCKED];
-	f->flags = nl_u32(tb[KRTP_A_FLOW_FLAGS]);
-	f->idle_timeout = nl_u32(tb[KRTP_A_FLOW_IDLE_TIMEOUT]);
-	f->idle_delete = tb[KRTP_A_FLOW_IDLE_DELETE];
-	f->clock_rate = nl_u32(tb[KRTP_A_FLOW_CLOCK_RATE]);
-	f->del_reason = nl_u32(tb[KRTP_A_FLOW_DEL_REASON]);
-	nl_parse_srtp(tb[KRTP_A_FLOW_SRTP_IN], &f->srtp_in);
-	nl_parse_srtp(tb[KRTP_A_FLOW_SRTP_OUT], &f->srtp_out);
-	if (tb[KRTP_A_FLOW_LABEL]) {
-		f->label_len = mnl_attr_get_payload_len(tb[KRTP_A_FLOW_LABEL]);
-		if (f->label_len > KRTP_LABEL_MAX_LEN)
-			f->label_len = KRTP_LABEL_MAX_LEN;
-		memcpy(f->label, mnl_attr_get_payload(tb[KRTP_A_FLOW_LABEL]), f->label_len);
 	}
 	return 0;
 }
@@ -922,85 +714,4 @@ int krtp_nl_events_read(struct krtp_nl *nl,
 			cb(genl->cmd, &flow, arg);
 		}
 	}
-}
-
-/* ---- endpoint text ---- */
-
-static int nl_parse_port(const char *s, uint16_t *port)
-{
-	unsigned long v = 0;
-
-	if (!*s || strlen(s) > 5)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -EINVAL;
-	*port = v;
-	return 0;
-}
-
-int krtp_ep_parse(const char *s, struct krtp_ep *ep, bool port_required)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *port = NULL;
-	const char *first, *last;
-	size_t hlen;
-
-	memset(ep, 0, sizeof(*ep));
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (!end || (end[1] && end[1] != ':'))
-			return -EINVAL;
-		hlen = end - s - 1;
-		s++;
-		port = end[1] ? end + 2 : NULL;
-		ep->family = AF_INET6;
-	} else {
-		first = strchr(s, ':');
-		last = strrchr(s, ':');
-		if (first && first == last) {
-			/* one colon: IPv4 and a port */
-			hlen = first - s;
-			port = first + 1;
-			ep->family = AF_INET;
-		} else {
-			/* none (IPv4) or several (a bare IPv6 address, no port) */
-			hlen = strlen(s);
-			ep->family = first ? AF_INET6 : AF_INET;
-		}
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(ep->family, host, &ep->addr) != 1)
-		return -EINVAL;
-	if (port && nl_parse_port(port, &ep->port))
-		return -EINVAL;
-	if (port_required && !ep->port)
-		return -EINVAL;
-	return 0;
-}
-
-char *krtp_ep_str(const struct krtp_ep *ep, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (!len)
-		return buf;
-	buf[0] = '\0';
-	if (!ep->family || !inet_ntop(ep->family, &ep->addr, host, sizeof(host)))
-		return buf;
-	if (!ep->port)
-		snprintf(buf, len, "%s", host);
-	else if (ep->family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", host, ep->port);
-	else
-		snprintf(buf, len, "%s:%u", host, ep->port);
-	return buf;
 }
