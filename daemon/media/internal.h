@@ -190,6 +190,10 @@ void med_call_destroy(struct med_call *c);
 /* install and remove flows until they match the call's streams */
 int med_call_program(struct med_call *c);
 const struct krtp_ep *med_relay_ep(int family);
+/* the relay address of family as SDP text (offer.c) */
+const struct sdp_relay *med_relay_txt(int family);
+/* free a stream's ports and flows (a stream the answer rejected) */
+void med_stream_release(struct med_stream *st);
 /* called by relay.c with med_lock held; returns how many keys it put in keys[] */
 size_t med_check_inactive(char **keys, size_t max);
 

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Offer and answer (RFC 3264) as media sees them: MED_Offer records what
+ * the offering leg said and allocates relay ports for its new streams,
+ * MED_Answer completes both sides of every stream and has media.c program
+ * the flows, MED_Repeat rewrites SDP that answers nothing. Each returns the
+ * SDP rewritten to show the other leg the relay ports facing it. SDES keys
+ * (srtp = bridge) are sdes.c's; see media.c for how calls and flows are kept.
+ *
+ * Everything runs under med_lock, taken here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool med_addr_eq(int family, const void *a, const void *b)
+{
+	return !memcmp(a, b, family == AF_INET6 ? 16 : 4);
+}
+
+/* What leg `leg`'s SDP says about stream i */
+static void med_side_from_sdp(struct med_side *sd, const struct sdp *s, unsigned int i,
+			      const struct sockaddr *sig_src)
+{
+	const struct sdp_media *m = &s->media[i];
+	const struct sdp_addr *a = sdp_media_addr(s, i);
+	struct krtp_ep sig;
+
+	memset(sd, 0, sizeof(*sd));
+	sd->known = true;
+	sd->rtp.family = a->family;
+	memcpy(&sd->rtp.addr, &a->v6, a->family == AF_INET6 ? 16 : 4);
+	sd->rtp.port = m->port;
+	sd->rtcp_port = sdp_media_rtcp_port(s, i);
+	/* RFC 3605: RTCP may go to another address than RTP (same family only) */
+	if (m->has_rtcp_addr && m->rtcp_addr.family == a->family) {
+		sd->rtcp_addr.family = a->family;
+		memcpy(&sd->rtcp_addr.addr, &m->rtcp_addr.v6, a->family == AF_INET6 ? 16 : 4);
+	}
+	sd->mux = m->rtcp_mux;
+	sd->dir = sdp_media_dir(s, i);
+	sd->clock_rate = m->clock_rate;
+	/* the SIP request came from elsewhere than the SDP says: NAT, learn the source */
+	if (sig_src) {
+		med_sa_to_ep(sig_src, &sig);
+		sd->nat = sig.family != a->family || !med_addr_eq(a->family, &sig.addr, &a->v6);
+	}
+}
+
+/* Allocate both port pairs of a stream; -ENOSPC when the range is full */
+static int med_stream_ports(struct med_call *c, struct med_stream *st)
+{
+	int err;
+
+	err = med_ports_alloc_pair(c->family, st, &st->pa);
+	if (err)
+		return err;
+	err = med_ports_alloc_pair(c->family, st, &st->pb);
+	if (err) {
+		med_ports_free_pair(st->pa);
+		st->pa = 0;
+	}
+	return err;
+}
+
+int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
+	      const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen)
+{
+	return MED_OfferSrtp(call_key, from, MED_SRTP_PASSTHROUGH, sig_src, sdp, len, out, outsz,
+			     outlen);
+}
+
+int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
+		  const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
+		  size_t outsz, size_t *outlen)
+{
+	static char lines[SDP_MAX_MEDIA][SDP_CRYPTO_LINE_MAX];	/* under med_lock */
+	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
+	bool fresh[SDP_MAX_MEDIA] = { 0 }, created = false;
+	struct med_offer offer = { .valid = true, .from = from };
+	int to = from == MED_LEG_A ? 1 : 0, err = 0;
+	struct med_call *c = NULL;
+	struct sdp *s;
+	unsigned int i;
+
+	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
+		return -EINVAL;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (sdp_parse(sdp, len, s)) {
+		free(s);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&med_lock);
+	if (!med_running()) {
+		err = -ENODEV;
+		goto out;
+	}
+	c = med_call_find(call_key);
+	if (!c) {
+		int family = 0;
+
+		/* the relay speaks the family of the first stream it anchors */
+		for (i = 0; i < s->nmedia && !family; i++)
+			if (s->media[i].udp && s->media[i].port)
+				family = sdp_media_addr(s, i)->family;
+		if (!family)
+			family = s->conn.family ? s->conn.family : AF_INET;
+		if (med_relay_ep(family)->family != family) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		c = med_call_new(med_key_hash(call_key), call_key);
+		if (!c) {
+			err = -ENOMEM;
+			goto out;
+		}
+		c->family = family;
+		c->srtp = srtp;
+		created = true;
+	}
+	if (c->srtp == MED_SRTP_REQUIRE) {
+		err = med_sdes_require(s);
+		if (err)
+			goto out;
+	}
+	/* RFC 3264 section 8: a later offer keeps every m= line of the earlier ones */
+	if (s->nmedia < c->nstreams) {
+		err = -EINVAL;
+		goto out;
+	}
+	offer.nmedia = s->nmedia;
+	for (i = 0; i < s->nmedia; i++) {
+		const struct sdp_media *m = &s->media[i];
+		struct med_stream *st;
+
+		if (!m->udp || !m->port)
+			continue;
+		if (sdp_media_addr(s, i)->family != c->family) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		st = med_stream_get(c, i, true);
+		if (!st) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (!st->pa) {
+			err = med_stream_ports(c, st);
+			if (err)
+				goto out;
+			fresh[i] = true;
+		}
+		offer.anchored[i] = true;
+		med_side_from_sdp(&offer.side[i], s, i, sig_src);
+		anchors[i].anchored = true;
+		anchors[i].rtp_port = to ? st->pb : st->pa;
+		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
+		err = med_sdes_offer(c, st, 1 - to, sdp, s, i, &offer, &anchors[i], lines[i],
+				     sizeof(lines[i]));
+		if (err)
+			goto out;
+	}
+	err = sdp_rewrite(sdp, len, s, med_relay_txt(c->family),
+			  anchors, out, outsz, outlen);
+	if (err)
+		goto out;
+	c->offer = offer;
+	explicit_bzero(&offer, sizeof(offer));
+	explicit_bzero(lines, sizeof(lines));
+	if (c->nstreams < s->nmedia)
+		c->nstreams = s->nmedia;
+out:
+	if (err && c) {
+		for (i = 0; i < SDP_MAX_MEDIA; i++) {
+			if (fresh[i]) {
+				med_ports_free_pair(c->streams[i]->pa);
+				med_ports_free_pair(c->streams[i]->pb);
+				c->streams[i]->pa = c->streams[i]->pb = 0;
+			}
+		}
+		if (created)
+			med_call_destroy(c);
+	}
+	pthread_mutex_unlock(&med_lock);
+	free(s);
+	return err;
+}
+
+int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
+	       const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen)
+{
+	static char lines[SDP_MAX_MEDIA][SDP_CRYPTO_LINE_MAX];	/* under med_lock */
+	static struct med_srtp_leg legs[SDP_MAX_MEDIA][2];
+	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
+	struct med_side side[SDP_MAX_MEDIA];
+	bool accepted[SDP_MAX_MEDIA] = { 0 };
+	struct med_call *c;
+	struct sdp *s;
+	unsigned int i;
+	int err = 0, ol, al;
+
+	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
+		return -EINVAL;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (sdp_parse(sdp, len, s)) {
+		free(s);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&med_lock);
+	c = med_running() ? med_call_find(call_key) : NULL;
+	if (!c) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* an answer comes from the leg that did not offer; 183 and 200 may both carry one */
+	if (!c->offer.valid || c->offer.from == from || s->nmedia != c->offer.nmedia) {
+		err = -EINVAL;
+		goto out;
+	}
+	ol = c->offer.from == MED_LEG_A ? 0 : 1;
+	al = 1 - ol;
+	for (i = 0; i < s->nmedia; i++) {
+		struct med_stream *st = c->streams[i];
+		const struct sdp_media *m = &s->media[i];
+
+		if (!c->offer.anchored[i])
+			continue;	/* not anchored in the offer: the answer goes through as is */
+		anchors[i].anchored = true;
+		if (!m->port || !m->udp || !st || !st->pa) {
+			/* rejected: shown as port 0, in the profile it was offered in */
+			if (c->offer.sdes[i] == MED_SDES_OFFERER)
+				anchors[i].proto = c->offer.avpf[i] ? "RTP/SAVPF" : "RTP/SAVP";
+			continue;
+		}
+		if (sdp_media_addr(s, i)->family != c->family) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		med_side_from_sdp(&side[i], s, i, sig_src);
+		accepted[i] = true;
+		anchors[i].rtp_port = ol ? st->pb : st->pa;
+		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
+		err = med_sdes_answer(c, st, sdp, s, i, &anchors[i], lines[i], sizeof(lines[i]),
+				      legs[i]);
+		if (err)
+			goto out;
+	}
+	err = sdp_rewrite(sdp, len, s, med_relay_txt(c->family),
+			  anchors, out, outsz, outlen);
+	if (err)
+		goto out;
+	for (i = 0; i < s->nmedia; i++) {
+		struct med_stream *st = c->streams[i];
+
+		if (!accepted[i]) {
+			/* a rejected or disabled stream keeps no ports */
+			if (st)
+				med_stream_release(st);
+			continue;
+		}
+		/* a leg still behind the same NAT still sends from where it was learned */
+		if (st->side[ol].nat && c->offer.side[i].nat)
+			memcpy(c->offer.side[i].learned, st->side[ol].learned, sizeof(side[i].learned));
+		if (st->side[al].nat && side[i].nat)
+			memcpy(side[i].learned, st->side[al].learned, sizeof(side[i].learned));
+		st->side[ol] = c->offer.side[i];
+		st->side[al] = side[i];
+		st->rtp = s->media[i].rtp;
+		/* RFC 5761 section 5.1.1: muxed only if the answer accepted it */
+		st->mux = st->side[ol].mux && st->side[al].mux;
+		memcpy(st->srtp, legs[i], sizeof(st->srtp));
+		err = med_srtp_update(st);
+		if (err)
+			goto out;
+	}
+	err = med_call_program(c);
+out:
+	explicit_bzero(lines, sizeof(lines));
+	explicit_bzero(legs, sizeof(legs));
+	pthread_mutex_unlock(&med_lock);
+	free(s);
+	return err;
+}
+
+int MED_Repeat(const char *call_key, enum med_leg from, const char *sdp, size_t len,
+	       char *out, size_t outsz, size_t *outlen)
+{
+	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
+	struct med_call *c;
+	struct sdp *s;
+	unsigned int i;
+	int err;
+
+	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
+		return -EINVAL;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (sdp_parse(sdp, len, s)) {
+		free(s);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&med_lock);
+	c = med_running() ? med_call_find(call_key) : NULL;
+	if (!c) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (s->nmedia != c->nstreams) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < s->nmedia; i++) {
+		const struct med_stream *st = c->streams[i];
+		const struct sdp_media *m = &s->media[i];
+
+		if (!st || !st->pa || !st->pb)
+			continue;	/* never anchored: as MED_Answer lets it through */
+		anchors[i].anchored = true;
+		if (!m->port || !m->udp)
+			continue;	/* rejected: shown as port 0 */
+		if (sdp_media_addr(s, i)->family != c->family) {
+			err = -EAFNOSUPPORT;
+			goto out;
+		}
+		/* the port the other leg already sends to */
+		anchors[i].rtp_port = from == MED_LEG_B ? st->pa : st->pb;
+		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
+	}
+	err = sdp_rewrite(sdp, len, s, med_relay_txt(c->family),
+			  anchors, out, outsz, outlen);
+out:
+	pthread_mutex_unlock(&med_lock);
+	free(s);
+	return err;
+}
