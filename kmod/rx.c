@@ -38,6 +38,29 @@ static unsigned int krtp_rx_drop(struct krtp_net *kn, struct krtp_flow *flow,
 }
 
 /*
+ * Validate (or learn) the source of a packet. Returns true to go on; else
+ * it was dropped and counted.
+ */
+static bool krtp_rx_source(struct krtp_net *kn, struct krtp_flow *flow,
+			   const struct krtp_ep *src)
+{
+	switch (krtp_flow_check_source(flow, src)) {
+	case KRTP_SRC_OK:
+		break;
+	case KRTP_SRC_LEARNED:
+		krtp_netns_event_queue(kn, flow, KRTP_CMD_FLOW_SRC_LEARNED_NTF, src);
+		break;
+	case KRTP_SRC_WRONG:
+		if (krtp_flow_wrong_src_ntf_due(flow))
+			krtp_netns_event_queue(kn, flow,
+					       KRTP_CMD_FLOW_WRONG_SRC_NTF, src);
+		krtp_rx_drop(kn, flow, KRTP_DROP_WRONG_SOURCE);
+		return false;
+	}
+	return true;
+}
+
+/*
  * Decrypt and/or encrypt an RTP or RTCP packet of an SRTP flow (srtp.c).
  * Returns true to go on; the packet may have moved and changed length, so
  * the caller reads its header again. Else it was dropped and counted: the
@@ -81,21 +104,20 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 	enum krtp_pkt_kind kind;
 	const struct udphdr *uh;
 	unsigned int plen;
+	bool srtp_learn;
 	const u8 *hdr;
 	int err;
 
-	switch (krtp_flow_check_source(flow, src)) {
-	case KRTP_SRC_OK:
-		break;
-	case KRTP_SRC_LEARNED:
-		krtp_netns_event_queue(kn, flow, KRTP_CMD_FLOW_SRC_LEARNED_NTF, src);
-		break;
-	case KRTP_SRC_WRONG:
-		if (krtp_flow_wrong_src_ntf_due(flow))
-			krtp_netns_event_queue(kn, flow,
-					       KRTP_CMD_FLOW_WRONG_SRC_NTF, src);
-		return krtp_rx_drop(kn, flow, KRTP_DROP_WRONG_SOURCE);
-	}
+	/*
+	 * A flow that decrypts learns its source only from a packet that
+	 * authenticates, so that one forged first packet cannot lock out the
+	 * real sender: until the source is locked, its check waits for the
+	 * SRTP one. Once locked, wrong sources are dropped before any crypto.
+	 */
+	srtp_learn = unlikely(flow->srtp) && flow->srtp->in &&
+		     !smp_load_acquire(&flow->src_locked);
+	if (likely(!srtp_learn) && !krtp_rx_source(kn, flow, src))
+		return NF_DROP;
 	krtp_flow_touch(flow);
 
 	/* the UDP length must match what IP carries */
@@ -123,6 +145,13 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 			return NF_DROP;
 		hdr = skb_network_header(skb) + thoff + sizeof(*uh);
 		plen = skb->len - thoff - sizeof(*uh);
+	}
+	if (unlikely(srtp_learn)) {
+		/* what is not SRTP cannot teach the source; strict or not */
+		if (kind == KRTP_PKT_OTHER)
+			return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);
+		if (!krtp_rx_source(kn, flow, src))
+			return NF_DROP;
 	}
 	if (kind == KRTP_PKT_RTP) {
 		u64 now = ktime_get_ns();

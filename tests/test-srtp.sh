@@ -6,7 +6,8 @@
 # protected; RTP encrypted by a flow is unprotected by libsrtp; a flow that
 # decrypts one key and encrypts another bridges two libsrtp sessions; all
 # from sequence number 65530, across the ROC rollover. A replayed and a
-# tampered packet are dropped and counted, exactly, per flow and in sysfs.
+# tampered packet are dropped and counted, exactly, per flow and in sysfs;
+# a forged first packet from another port does not become the source.
 #
 #   caller                    relay                       callee
 #   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
@@ -47,8 +48,9 @@ check "krtpctl: bridge flow srtp" \
 	'{"in":"AES_CM_128_HMAC_SHA1_80","out":"AES_CM_128_HMAC_SHA1_80"}' \
 	"$(ffield "$RELAY4:4204" .srtp | jq -c .)"
 check "krtpctl: plain flows have no srtp" 0 "$(kctl flow list --json | jq '[.[] | select(.srtp == null)] | length')"
-check_stat "krtpctl: decrypt flow srtp_auth_fail" "$RELAY4:4200" srtp_auth_fail 1
+check_stat "krtpctl: decrypt flow srtp_auth_fail" "$RELAY4:4200" srtp_auth_fail 2
 check_stat "krtpctl: decrypt flow srtp_replay" "$RELAY4:4200" srtp_replay 1
-check_nstat "krtpctl stats: srtp_auth_fail (3 suites)" srtp_auth_fail 3
+check_nstat "krtpctl stats: srtp_auth_fail (3 suites)" srtp_auth_fail 6
+check "decrypt flow learned the real sender, not the forger" "$CALLER4:14200" "$(ffield "$RELAY4:4200" .source)"
 check_unload
 ktap_finished

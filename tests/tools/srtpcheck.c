@@ -15,8 +15,9 @@
  *            BASE+4, libsrtp key B out;
  *
  * each starting at sequence number 65530 so the ROC rolls over, and on
- * the decrypt flow a replayed and a tampered packet, which must not
- * arrive, followed by a good one, which must. Flows are made over netlink
+ * the decrypt flow a forged first packet from another port, which must
+ * not become the flow's source, and later a replayed and a tampered
+ * packet, which must not arrive, followed by a good one, which must. Flows are made over netlink
  * in the relay namespace; each socket is opened in its namespace.
  *
  * libsrtp2 has AES-GCM only when built with a crypto library (Debian's
@@ -498,7 +499,7 @@ int main(int argc, char **argv)
 {
 	uint8_t key_a[30], key_b[30], buf[MAXPKT], saved[MAXPKT], got[MAXPKT];
 	long long auth0, replay0;
-	int tx, rx, len, slen;
+	int tx, rx, evil, len, slen;
 	struct flow_stats st;
 	struct ref *snd, *rcv;
 	uint16_t base;
@@ -541,6 +542,14 @@ int main(int argc, char **argv)
 	id = flow_add(base, key_a, NULL);
 	tx = udp_socket(caller_ns, CALLER4, base + 10000);
 	rx = udp_socket(callee_ns, CALLEE4, base + 1000);
+	/* a forgery from another port first: it must not become the source */
+	evil = udp_socket(caller_ns, CALLER4, base + 20000);
+	rcv = ref_new(key_b, true);
+	len = rtp_packet(buf, 65529);
+	ref_protect(rcv, buf, &len, false);
+	send_to(evil, buf, len, base);
+	ref_free(rcv);
+	close(evil);
 	snd = ref_new(key_a, true);
 	run_stream(tx, rx, base, snd, NULL, "decrypt");
 
@@ -562,7 +571,8 @@ int main(int argc, char **argv)
 	check("decrypt: after a replay and a forgery the next good packet is what arrives", 1,
 	      len == 12 + PAYLOAD && got[3] == (uint8_t)(65530 + NPKT + 2));
 	st = flow_stats(id);
-	check("decrypt: flow srtp_auth_fail", 1, st.auth_fail);
+	check("decrypt: flow srtp_auth_fail (the forgery, the tampered packet)", 2,
+	      st.auth_fail);
 	check("decrypt: flow srtp_replay", 1, st.replay);
 	check("decrypt: flow packets (RTP forwarded)", NPKT + 2, st.packets);
 	check("decrypt: flow rtcp_packets", NRTCP, st.rtcp_packets);
@@ -599,7 +609,7 @@ int main(int argc, char **argv)
 	close(rx);
 
 	/* module-wide: exactly this run's refusals */
-	check("sysfs srtp_auth_fail grew by 1", auth0 + 1, sysfs_read("srtp_auth_fail"));
+	check("sysfs srtp_auth_fail grew by 2", auth0 + 2, sysfs_read("srtp_auth_fail"));
 	check("sysfs srtp_replay grew by 1", replay0 + 1, sysfs_read("srtp_replay"));
 	knl_close(&nl);
 	return 0;

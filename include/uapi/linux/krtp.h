@@ -24,6 +24,8 @@
  * bridges two SRTP legs with different keys. RTCP on the flow (muxed, or
  * KRTP_FLOW_F_RTCP) is SRTCP with the same master key. Packets that are
  * neither RTP nor RTCP pass untouched (KRTP_FLOW_F_STRICT_RTP drops them).
+ * A flow with KRTP_A_FLOW_SRTP_IN learns its source only from a packet that
+ * authenticates, and drops what is not SRTP/SRTCP until then.
  * Keys are write-only: replies, dumps and events carry only
  * KRTP_A_SRTP_SUITE inside the nest, which tells the direction.
  */
