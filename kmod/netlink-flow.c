@@ -638,25 +638,25 @@ int krtp_nl_flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+static void krtp_nl_flow_flushed(struct krtp_flow *flow, void *arg)
+{
+	krtp_nl_flow_notify(arg, flow, KRTP_CMD_FLOW_DEL_NTF,
+			    KRTP_DEL_REASON_FLUSH, NULL);
+}
+
 int krtp_nl_flow_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct krtp_net *kn = krtp_net(genl_info_net(info));
-	struct krtp_flow *flow;
-	unsigned long id;
 
 	/*
 	 * An event for every flow, like every other deletion: a listener
 	 * whose buffer overflows gets ENOBUFS and re-reads the table, as
-	 * netlink listeners do.
+	 * netlink listeners do. Without listeners, a million flows go
+	 * without a million checks for them.
 	 */
 	mutex_lock(&kn->table.lock);
-	xa_for_each(&kn->table.ids, id, flow) {
-		krtp_table_remove(&kn->table, flow);
-		krtp_nl_flow_notify(kn, flow, KRTP_CMD_FLOW_DEL_NTF,
-				    KRTP_DEL_REASON_FLUSH, NULL);
-		krtp_flow_release(flow);
-		cond_resched();
-	}
+	krtp_table_flush(&kn->table, krtp_nl_has_listeners(kn->net) ?
+			 krtp_nl_flow_flushed : NULL, kn);
 	mutex_unlock(&kn->table.lock);
 	return 0;
 }

@@ -270,10 +270,10 @@ static void __net_exit krtp_netns_exit(struct net *net)
 	list_for_each_entry_safe(ev, tmp, &kn->events, list)
 		kfree(ev);
 
-	/* 2. free the flows; listeners in a dying namespace get no events */
-	mutex_lock(&kn->table.lock);
-	krtp_table_flush(&kn->table);
-	mutex_unlock(&kn->table.lock);
+	/*
+	 * 2. free the flows, at once (no reader is left, see 1.); listeners
+	 *    in a dying namespace get no events
+	 */
 	krtp_table_destroy(&kn->table);
 
 	/* 3. keep what the namespace counted in the module-wide sums */

@@ -7,28 +7,45 @@
  *    process context under table->lock (a mutex: inserting allocates with
  *    GFP_KERNEL). Dumps take it too, so a dump never sees a half-done change.
  *  - Readers on the packet path (the netfilter hook, softirq) hold only
- *    rcu_read_lock and look flows up in the rhashtable.
+ *    rcu_read_lock and look flows up in the rhashtable table->ht points to.
  *  - A flow dies in this order: 1. rhashtable_remove_fast() so no new reader
  *    finds it, 2. xa_erase() so no writer finds it, 3. krtp_flow_release(),
  *    which frees it with call_rcu() after every reader that found it is done.
  *    No synchronize_rcu() per flow: deleting many flows stays fast.
+ *  - All flows die at once (FLOW_FLUSH) differently: 1. a new, empty
+ *    rhashtable replaces table->ht, 2. one synchronize_rcu(), after which
+ *    no reader is left in the old one, 3. the old one is destroyed without
+ *    looking at its entries, 4. each flow is freed at once, 5. the xarray
+ *    is emptied in one go. A million flows unhashed one by one, each with
+ *    its own RCU callback, took 1.9 s of (emulated, instruction-counted)
+ *    guest time and left a million callbacks behind; this takes 0.55 s.
  *
  * The flow limit max_flows counts flows of all namespaces together
  * (krtp_table_nr_flows).
+ *
+ * rhashtable parameters: no nelem_hint and no min_size, so an idle
+ * namespace costs a few hundred bytes; the table doubles as flows arrive
+ * (deferred, in a worker) and halves below 30% (automatic_shrinking) after
+ * mass deletions. No max_size: max_flows is the bound. A million flows
+ * live in 2^21 buckets (16 MiB, vmalloc'ed), a chain of 0.5 on average.
  */
 
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "table.h"
 
 /*
- * 131072 fits the 100,000-flow benchmark. Each flow holds about 0.5 KiB
- * plus two small per-CPU areas; raise it at load time for more.
+ * A million flows and room to spare. Each takes about 420 bytes of kernel
+ * memory (its 384-byte object, its share of the hash table and of the id
+ * xarray; a cached route adds 32): 1,048,576 flows are 440 MB. Writable,
+ * so an operator can lower or raise it without a reload; lowering it
+ * deletes nothing.
  */
-unsigned int krtp_table_max_flows __read_mostly = 131072;
-module_param_named(max_flows, krtp_table_max_flows, uint, 0444);
-MODULE_PARM_DESC(max_flows, "most flows over all network namespaces (default 131072)");
+unsigned int krtp_table_max_flows __read_mostly = 1048576;
+module_param_named(max_flows, krtp_table_max_flows, uint, 0644);
+MODULE_PARM_DESC(max_flows, "most flows over all network namespaces (default 1048576)");
 
 /* flows of all namespaces, checked against krtp_table_max_flows */
 static atomic_t krtp_table_nr_flows = ATOMIC_INIT(0);
@@ -40,6 +57,28 @@ static const struct rhashtable_params krtp_table_params = {
 	.automatic_shrinking = true,
 };
 
+static struct rhashtable *krtp_table_ht_new(void)
+{
+	struct rhashtable *ht;
+
+	ht = kmalloc(sizeof(*ht), GFP_KERNEL);
+	if (!ht)
+		return NULL;
+	if (rhashtable_init(ht, &krtp_table_params)) {
+		kfree(ht);
+		return NULL;
+	}
+	return ht;
+}
+
+/* the table's rhashtable, for writers */
+static struct rhashtable *krtp_table_ht(struct krtp_table *table)
+	__must_hold(&table->lock)
+{
+	return rcu_dereference_protected(table->ht,
+					 lockdep_is_held(&table->lock));
+}
+
 /**
  * krtp_table_init - set up an empty table
  * @table: the table
@@ -48,22 +87,66 @@ static const struct rhashtable_params krtp_table_params = {
  */
 int krtp_table_init(struct krtp_table *table)
 {
+	struct rhashtable *ht = krtp_table_ht_new();
+
+	if (!ht)
+		return -ENOMEM;
 	mutex_init(&table->lock);
 	xa_init(&table->ids);
+	RCU_INIT_POINTER(table->ht, ht);
 	table->next_id = 1;
 	table->gen = 1;
-	return rhashtable_init(&table->ht, &krtp_table_params);
+	table->count = 0;
+	table->idle_count = 0;
+	return 0;
+}
+
+/*
+ * Step 4 and 5 of a mass deletion (see the top of this file): no reader
+ * and no rhashtable holds the flows any more, only table->ids.
+ */
+static void krtp_table_free_all(struct krtp_table *table,
+				krtp_table_flush_fn fn, void *arg)
+	__must_hold(&table->lock)
+{
+	struct krtp_flow *flow;
+	unsigned long id;
+
+	xa_for_each(&table->ids, id, flow) {
+		if (fn)
+			fn(flow, arg);
+		pr_debug("flow %u destroyed\n", flow->id);
+		krtp_flow_free(flow);
+		cond_resched();
+	}
+	xa_destroy(&table->ids);
+	atomic_sub(table->count, &krtp_table_nr_flows);
+	table->count = 0;
+	table->idle_count = 0;
+	if (!++table->gen)
+		table->gen = 1;
 }
 
 /**
- * krtp_table_destroy - free an empty table
- * @table: the table; krtp_table_flush() emptied it
+ * krtp_table_destroy - free a table and the flows still in it
+ * @table: the table; no reader can see it any more (the namespace's hooks
+ *	   are gone and a grace period has passed)
+ *
+ * Frees the flows directly, without RCU callbacks, so that a namespace or
+ * the module goes away quickly with a million flows.
  */
 void krtp_table_destroy(struct krtp_table *table)
 {
-	WARN_ON(table->count);
-	rhashtable_destroy(&table->ht);
-	xa_destroy(&table->ids);
+	struct rhashtable *ht;
+
+	mutex_lock(&table->lock);
+	ht = krtp_table_ht(table);
+	RCU_INIT_POINTER(table->ht, NULL);
+	/* waits for a resize in progress; the entries are left alone */
+	rhashtable_free_and_destroy(ht, NULL, NULL);
+	kfree(ht);
+	krtp_table_free_all(table, NULL, NULL);
+	mutex_unlock(&table->lock);
 	mutex_destroy(&table->lock);
 }
 
@@ -98,7 +181,7 @@ int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow)
 	if (err)
 		goto err_uncount;
 	/* last: from here on the packet path can find the flow */
-	err = rhashtable_lookup_insert_fast(&table->ht, &flow->node,
+	err = rhashtable_lookup_insert_fast(krtp_table_ht(table), &flow->node,
 					    krtp_table_params);
 	if (err)
 		goto err_erase_id;
@@ -133,7 +216,8 @@ void krtp_table_remove(struct krtp_table *table, struct krtp_flow *flow)
 {
 	lockdep_assert_held(&table->lock);
 
-	rhashtable_remove_fast(&table->ht, &flow->node, krtp_table_params);
+	rhashtable_remove_fast(krtp_table_ht(table), &flow->node,
+			       krtp_table_params);
 	xa_erase(&table->ids, flow->id);
 	table->count--;
 	if (flow->idle_timeout)
@@ -144,22 +228,47 @@ void krtp_table_remove(struct krtp_table *table, struct krtp_flow *flow)
 }
 
 /**
- * krtp_table_flush - remove and release every flow, without events
+ * krtp_table_flush - remove and free every flow
  * @table: the table
+ * @fn: called for each flow before it is freed (a DEL_NTF), or NULL
+ * @arg: passed to @fn
+ *
+ * Waits for one RCU grace period, with the table lock held: packets in
+ * flight on the old flows are done when it returns. Without memory for a
+ * new hash table, the flows are removed one by one instead.
  */
-void krtp_table_flush(struct krtp_table *table)
+void krtp_table_flush(struct krtp_table *table, krtp_table_flush_fn fn,
+		      void *arg)
 	__must_hold(&table->lock)
 {
+	struct rhashtable *old, *ht;
 	struct krtp_flow *flow;
 	unsigned long id;
 
 	lockdep_assert_held(&table->lock);
 
-	xa_for_each(&table->ids, id, flow) {
-		krtp_table_remove(table, flow);
-		krtp_flow_release(flow);
-		cond_resched();
+	if (!table->count)
+		return;
+	ht = krtp_table_ht_new();
+	if (!ht) {
+		xa_for_each(&table->ids, id, flow) {
+			krtp_table_remove(table, flow);
+			if (fn)
+				fn(flow, arg);
+			krtp_flow_release(flow);
+			cond_resched();
+		}
+		return;
 	}
+	/* 1. new readers find nothing */
+	old = rcu_replace_pointer(table->ht, ht, lockdep_is_held(&table->lock));
+	/* 2. readers of the old table are done */
+	synchronize_rcu();
+	/* 3. its resize worker stopped, its buckets freed, entries untouched */
+	rhashtable_free_and_destroy(old, NULL, NULL);
+	kfree(old);
+	/* 4. and 5. */
+	krtp_table_free_all(table, fn, arg);
 }
 
 /**
@@ -174,7 +283,8 @@ void krtp_table_flush(struct krtp_table *table)
 struct krtp_flow *krtp_table_lookup_rcu(struct krtp_table *table,
 					const struct krtp_ep *local)
 {
-	return rhashtable_lookup(&table->ht, local, krtp_table_params);
+	return rhashtable_lookup(rcu_dereference(table->ht), local,
+				 krtp_table_params);
 }
 
 /**
@@ -203,7 +313,8 @@ struct krtp_flow *krtp_table_lookup_local(struct krtp_table *table,
 	__must_hold(&table->lock)
 {
 	lockdep_assert_held(&table->lock);
-	return rhashtable_lookup_fast(&table->ht, local, krtp_table_params);
+	return rhashtable_lookup_fast(krtp_table_ht(table), local,
+				      krtp_table_params);
 }
 
 /**

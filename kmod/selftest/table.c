@@ -2,7 +2,7 @@
 /*
  * Self-test of the flow table (#included by table.c in DEBUG builds): ids,
  * lookups by key and by id for both families, duplicates, the flow limit,
- * and removal. Runs at load, before any namespace has flows.
+ * removal and flush. Runs at load, before any namespace has flows.
  */
 
 static struct krtp_flow * __init krtp_table_selftest_flow(u16 family, u8 last,
@@ -27,11 +27,18 @@ static struct krtp_flow * __init krtp_table_selftest_flow(u16 family, u8 last,
 	return krtp_flow_create(&cfg);
 }
 
+static void __init krtp_table_selftest_flushed(struct krtp_flow *flow,
+					       void *arg)
+{
+	(*(unsigned int *)arg)++;
+}
+
 bool __init krtp_table_selftest(void)
 {
 	unsigned int saved_max = krtp_table_max_flows;
 	struct krtp_flow *f[4] = {};
 	struct krtp_table table;
+	unsigned int flushed = 0;
 	struct krtp_ep key;
 	bool ok = true;
 	int i;
@@ -86,10 +93,19 @@ bool __init krtp_table_selftest(void)
 	if (krtp_table_lookup_id(&table, 1) || table.count != 1 ||
 	    krtp_table_insert(&table, f[2]) || f[2]->id != 3)
 		ok = false;
-	krtp_table_flush(&table);
+	/* flush: each flow handed to the callback once, then gone */
+	key = f[1]->local;
+	krtp_table_flush(&table, krtp_table_selftest_flushed, &flushed);
+	if (flushed != 2 || krtp_table_lookup_local(&table, &key) ||
+	    krtp_table_lookup_id(&table, 3))
+		ok = false;
 	f[1] = NULL;
 	f[2] = NULL;
 	if (table.count || krtp_table_flows_active())
+		ok = false;
+	/* the new hash table takes flows */
+	if (krtp_table_insert(&table, f[3]) || f[3]->id != 4 ||
+	    krtp_table_lookup_local(&table, &f[3]->local) != f[3])
 		ok = false;
 	mutex_unlock(&table.lock);
 
