@@ -6,20 +6,30 @@
  *   flows one LOCAL PEER VIA    add the one flow the benchmark sends on
  *   flows show LOCAL            print that flow's counters
  *   flows count                 print the flows the namespace has
- *   flows flush                 delete every flow of the namespace
+ *   flows dump                  read every flow back, as a restarted krtpd
+ *                               does to re-adopt them, and time it
+ *   flows flush                 delete every flow of the namespace, timed
  *
- * Flow i is keyed on 10.0.3.(1 + i % 8) port 10000 + 2 * (i / 8): eight
- * local addresses and the even (RTP) ports above 10000, so up to 110,000
+ * Flow i is keyed on 10.0.3.(1 + i % 64) port 10000 + 2 * (i / 64): 64
+ * local addresses and the even (RTP) ports above 10000, so up to 1,500,000
  * flows spread over addresses and ports and fill the hash table the way a
- * busy relay does. Each flow sends to 10.0.2.2 port 20000 + 2 * (i % 20000)
- * via 10.0.2.1 on the same port as its key, and carries a label the size
- * of a SIP Call-ID, as krtpd's flows do.
+ * busy relay does (gen --table sends to the same keys). Each flow sends to
+ * 10.0.2.2 port 20000 + 2 * (i % 20000) via 10.0.2.1 on the same port as
+ * its key, and carries a label the size of a SIP Call-ID, as krtpd's flows
+ * do.
  *
  * "add" prints one line: added=N elapsed_ns=N busy_ns=N flows_per_s=N. The
  * time covers building the messages, the sendmsg() calls and the kernel's
  * answers: everything a daemon waits for. busy_ns is that minus the time the
  * CPUs were idle (tick-sched idle_sleeptime, as in gen.c): when it is much
  * less than elapsed_ns, the install waits (RCU, workqueues) rather than works.
+ * The flows go in FLOWS_CHUNK at a time (each chunk one
+ * krtp_nl_flow_add_batch() call), so a million of them do not need a
+ * million struct krtp_flow in memory at once.
+ *
+ * "dump" prints flows=N packets=N bytes=N elapsed_ns=N busy_ns=N: the
+ * flows krtp_nl_flow_dump() returned, the sums of their counters, and its
+ * time. "flush" prints elapsed_ns=N busy_ns=N.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,8 +41,9 @@
 
 #include <krtp/nl.h>
 
-#define FLOWS_ADDRS	8
-#define FLOWS_MAX	110000
+#define FLOWS_ADDRS	64
+#define FLOWS_MAX	1500000
+#define FLOWS_CHUNK	65536
 
 static uint64_t flows_now_ns(void)
 {
@@ -68,7 +79,7 @@ static void flows_fill(struct krtp_flow *f, unsigned long i)
 
 	memset(f, 0, sizeof(*f));
 	f->local.family = AF_INET;
-	f->local.addr.v4.s_addr = htonl(0x0a000301 + i % FLOWS_ADDRS);	/* 10.0.3.x */
+	f->local.addr.v4.s_addr = htonl(0x0a000301 + i % FLOWS_ADDRS);	/* 10.0.3.1-64 */
 	f->local.port = port;
 	f->peer.family = AF_INET;
 	f->peer.addr.v4.s_addr = htonl(0x0a000202);			/* 10.0.2.2 */
@@ -82,34 +93,98 @@ static void flows_fill(struct krtp_flow *f, unsigned long i)
 
 static int flows_add(struct krtp_nl *nl, unsigned long count, unsigned long first)
 {
+	unsigned long i, done = 0, chunk = count < FLOWS_CHUNK ? count : FLOWS_CHUNK;
+	uint64_t elapsed = 0, idle = 0;
 	struct krtp_flow *flows;
-	uint64_t t0, t1, idle0, idle1;
-	size_t done = 0;
-	unsigned long i;
-	int err;
+	int err = 0;
 
-	flows = calloc(count, sizeof(*flows));
+	flows = calloc(chunk ? chunk : 1, sizeof(*flows));
 	if (!flows) {
 		fprintf(stderr, "flows: out of memory\n");
 		return 1;
 	}
-	for (i = 0; i < count; i++)
-		flows_fill(&flows[i], first + i);
+	while (done < count) {
+		uint64_t t0, t1, idle0, idle1;
+		unsigned long n = count - done < chunk ? count - done : chunk;
+		size_t added = 0;
 
-	idle0 = flows_idle_ns();
-	t0 = flows_now_ns();
-	err = krtp_nl_flow_add_batch(nl, flows, count, &done);
-	t1 = flows_now_ns();
-	idle1 = flows_idle_ns();
+		for (i = 0; i < n; i++)
+			flows_fill(&flows[i], first + done + i);
+		idle0 = flows_idle_ns();
+		t0 = flows_now_ns();
+		err = krtp_nl_flow_add_batch(nl, flows, n, &added);
+		t1 = flows_now_ns();
+		idle1 = flows_idle_ns();
+		elapsed += t1 - t0;
+		idle += idle1 - idle0;
+		done += added;
+		if (err)
+			break;
+	}
 	free(flows);
 	if (err) {
-		fprintf(stderr, "flows: added %zu of %lu: %s (%s)\n", done, count,
+		fprintf(stderr, "flows: added %lu of %lu: %s (%s)\n", done, count,
 			krtp_nl_errmsg(nl), strerror(-err));
 		return 1;
 	}
 	printf("added=%lu elapsed_ns=%" PRIu64 " busy_ns=%" PRIu64 " flows_per_s=%.0f\n",
-	       count, t1 - t0, (t1 - t0) - (idle1 - idle0),
-	       (double)count * 1e9 / (double)(t1 - t0 ? t1 - t0 : 1));
+	       count, elapsed, elapsed - idle,
+	       (double)count * 1e9 / (double)(elapsed ? elapsed : 1));
+	return 0;
+}
+
+struct flows_sum {
+	unsigned long flows;
+	uint64_t packets, bytes;
+};
+
+static int flows_dump_one(const struct krtp_flow *f, void *arg)
+{
+	struct flows_sum *sum = arg;
+
+	sum->flows++;
+	sum->packets += f->stats.packets;
+	sum->bytes += f->stats.bytes;
+	return 0;
+}
+
+/* the whole table through krtp_nl_flow_dump(), as krtpd's re-adoption reads it */
+static int flows_dump(struct krtp_nl *nl)
+{
+	struct flows_sum sum = { 0 };
+	uint64_t t0, t1, idle0, idle1;
+	int err;
+
+	idle0 = flows_idle_ns();
+	t0 = flows_now_ns();
+	err = krtp_nl_flow_dump(nl, flows_dump_one, &sum);
+	t1 = flows_now_ns();
+	idle1 = flows_idle_ns();
+	if (err) {
+		fprintf(stderr, "flows: dump: %s (%s)\n", krtp_nl_errmsg(nl), strerror(-err));
+		return 1;
+	}
+	printf("flows=%lu packets=%" PRIu64 " bytes=%" PRIu64 " elapsed_ns=%" PRIu64
+	       " busy_ns=%" PRIu64 "\n", sum.flows, sum.packets, sum.bytes, t1 - t0,
+	       (t1 - t0) - (idle1 - idle0));
+	return 0;
+}
+
+static int flows_flush(struct krtp_nl *nl)
+{
+	uint64_t t0, t1, idle0, idle1;
+	int err;
+
+	idle0 = flows_idle_ns();
+	t0 = flows_now_ns();
+	err = krtp_nl_flush(nl);
+	t1 = flows_now_ns();
+	idle1 = flows_idle_ns();
+	if (err) {
+		fprintf(stderr, "flows: flush: %s (%s)\n", krtp_nl_errmsg(nl), strerror(-err));
+		return 1;
+	}
+	printf("elapsed_ns=%" PRIu64 " busy_ns=%" PRIu64 "\n", t1 - t0, (t1 - t0) - (idle1 - idle0));
 	return 0;
 }
 
@@ -192,9 +267,10 @@ int main(int argc, char **argv)
 
 	if (!((!strcmp(cmd, "add") && (argc == 3 || argc == 4)) ||
 	      (!strcmp(cmd, "one") && argc == 5) || (!strcmp(cmd, "show") && argc == 3) ||
-	      (!strcmp(cmd, "count") && argc == 2) || (!strcmp(cmd, "flush") && argc == 2))) {
+	      (!strcmp(cmd, "count") && argc == 2) || (!strcmp(cmd, "dump") && argc == 2) ||
+	      (!strcmp(cmd, "flush") && argc == 2))) {
 		fprintf(stderr, "usage: flows add COUNT [FIRST] | one LOCAL PEER VIA | show LOCAL |"
-			" count | flush\n");
+			" count | dump | flush\n");
 		return 2;
 	}
 	err = krtp_nl_open(&nl);
@@ -217,10 +293,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "show")) {
 		rc = flows_show(nl, argv[2]);
 	} else if (!strcmp(cmd, "flush")) {
-		err = krtp_nl_flush(nl);
-		if (err)
-			fprintf(stderr, "flows: flush: %s (%s)\n", krtp_nl_errmsg(nl), strerror(-err));
-		rc = err ? 1 : 0;
+		rc = flows_flush(nl);
+	} else if (!strcmp(cmd, "dump")) {
+		rc = flows_dump(nl);
 	} else {
 		rc = flows_count(nl);
 	}

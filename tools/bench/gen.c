@@ -62,7 +62,13 @@ struct gen_cfg {
 	unsigned int settle_ms;
 	unsigned int nflows;		/* cycle the destination port over nflows ports (step 2) */
 	uint64_t first;			/* number of the first packet (sequence, timestamp) */
+	uint64_t table;			/* send to the flows of tools/bench/flows.c, 0 = no */
+	uint64_t spread;		/* ... to this many of them, evenly spaced */
 };
+
+/* tools/bench/flows.c's layout: flow i is 10.0.3.(1 + i % 64):(10000 + 2 * (i / 64)) */
+#define GEN_TABLE_ADDRS	64
+#define GEN_TABLE_MAX	(GEN_TABLE_ADDRS * 27768ull)
 
 static void gen_usage(void)
 {
@@ -76,7 +82,11 @@ static void gen_usage(void)
 		"  -l BYTES     RTP packet size, header included (default 200)\n"
 		"  --flows N    spread packets over N destination ports, DPORT + 2*i (default 1)\n"
 		"  --first N    number the first packet N: RTP sequence and timestamp go on\n"
-		"               from an earlier run (default 0)\n",
+		"               from an earlier run (default 0)\n"
+		"  --table N    send to the N flows of tools/bench/flows.c instead of -d:\n"
+		"               packet n to flow (n %% W) * (N / W), with RTP sequence\n"
+		"               number and timestamp n / W, so each flow sees its own stream\n"
+		"  --spread W   how many of the N flows (default N)\n",
 		GEN_BURST_MAX);
 	exit(2);
 }
@@ -226,20 +236,30 @@ static size_t gen_build_template(const struct gen_cfg *cfg, uint8_t *frame)
 	return sizeof(*eth) + sizeof(*ip) + udp_len;
 }
 
-/* Stamps packet number seq into a copy of the template: ports, RTP fields, checksums */
+/* Stamps packet number n into a copy of the template: destination, RTP fields, checksums */
 static void gen_stamp(const struct gen_cfg *cfg, uint8_t *frame, uint64_t n, uint16_t ip_id)
 {
 	struct iphdr *ip = (struct iphdr *)(frame + sizeof(struct ether_header));
 	struct udphdr *udp = (struct udphdr *)(ip + 1);
 	uint8_t *rtp = (uint8_t *)(udp + 1);
-	uint16_t seq = htons((uint16_t)n);
-	uint32_t ts = htonl((uint32_t)(n * cfg->ts_step));
+	uint64_t pkt = n;		/* number within the stream of its flow */
 	uint16_t udp_len = ntohs(udp->len);
+	uint16_t seq;
+	uint32_t ts;
 	uint32_t sum;
 
-	if (cfg->nflows > 1)
+	if (cfg->table) {
+		uint64_t i = (n % cfg->spread) * (cfg->table / cfg->spread);
+
+		ip->daddr = htonl(0x0a000301 + i % GEN_TABLE_ADDRS);	/* 10.0.3.1-64 */
+		udp->dest = htons(10000 + 2 * (i / GEN_TABLE_ADDRS));
+		pkt = n / cfg->spread;
+	} else if (cfg->nflows > 1) {
 		udp->dest = htons(cfg->dst_port + 2 * (n % cfg->nflows));
-	rtp[1] = (cfg->pt & 0x7f) | (n == 0 ? 0x80 : 0);	/* marker on the very first */
+	}
+	seq = htons((uint16_t)pkt);
+	ts = htonl((uint32_t)(pkt * cfg->ts_step));
+	rtp[1] = (cfg->pt & 0x7f) | (pkt == 0 ? 0x80 : 0);	/* marker on the very first */
 	memcpy(rtp + 2, &seq, 2);
 	memcpy(rtp + 4, &ts, 4);
 
@@ -393,6 +413,8 @@ int main(int argc, char **argv)
 		{ "settle-ms", required_argument, NULL, 'W' },
 		{ "flows", required_argument, NULL, 'F' },
 		{ "first", required_argument, NULL, 'N' },
+		{ "table", required_argument, NULL, 'T' },
+		{ "spread", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -461,6 +483,12 @@ int main(int argc, char **argv)
 		case 'N':
 			cfg.first = gen_parse_u64(optarg);
 			break;
+		case 'T':
+			cfg.table = gen_parse_u64(optarg);
+			break;
+		case 'w':
+			cfg.spread = gen_parse_u64(optarg);
+			break;
 		default:
 			gen_usage();
 		}
@@ -469,6 +497,10 @@ int main(int argc, char **argv)
 		gen_usage();
 	if (!cfg.burst || cfg.burst > GEN_BURST_MAX || !cfg.nflows ||
 	    cfg.dst_port + 2ul * (cfg.nflows - 1) > 65535)
+		gen_usage();
+	if (!cfg.spread)
+		cfg.spread = cfg.table;
+	if (cfg.table > GEN_TABLE_MAX || cfg.spread > cfg.table || (cfg.table && cfg.nflows > 1))
 		gen_usage();
 	if (cfg.payload_len < RTP_HDR_LEN ||
 	    cfg.payload_len > GEN_FRAME_MAX - sizeof(struct ether_header) -
