@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * krtp.ko's flow events (multicast group "flows"), read by the relay thread
- * from the same epoll set as the relay ports, with med_lock held.
+ * krtp.ko's flow events (multicast group "flows"): the socket, read by the
+ * media thread (thread.c) from the same epoll set as the relay ports, with
+ * med_lock held; thread.c applies them to the calls.
  *
  * Two events matter to media:
  *   source learned   a leg behind NAT sent its first packet: point the
@@ -48,56 +49,14 @@ void med_events_close(void)
 	med_ev = NULL;
 }
 
-/* The installed flow of ours an event is about, or NULL */
-static struct med_flow *med_events_flow(const struct krtp_flow *kf)
-{
-	struct med_call *c;
-	unsigned int idx;
-	uint64_t hash;
-	int fi;
-
-	if (!med_label_parse(kf->label, kf->label_len, &hash, &idx, &fi))
-		return NULL;
-	c = med_call_by_hash(hash);
-	if (!c || !c->streams[idx] || !c->streams[idx]->flow[fi].installed ||
-	    c->streams[idx]->flow[fi].kf.id != kf->id)
-		return NULL;
-	return &c->streams[idx]->flow[fi];
-}
-
-static void med_events_cb(int cmd, const struct krtp_flow *kf, void *arg)
-{
-	struct med_flow *f = med_events_flow(kf);
-	struct med_call *c;
-
-	(void)arg;
-	if (!f)
-		return;
-	c = f->stream->call;
-	switch (cmd) {
-	case KRTP_CMD_FLOW_SRC_LEARNED_NTF:
-		if (kf->source.family && kf->source.port)
-			med_learned(f, &kf->source);
-		if (c->reprogram)
-			med_call_program(c);
-		break;
-	case KRTP_CMD_FLOW_DEL_NTF:
-		/* gone from the kernel already; its counters went with it */
-		f->installed = false;
-		break;
-	default:
-		break;
-	}
-}
-
-/* The event socket is readable; called with med_lock held */
-void med_events_read(void)
+/* The event socket is readable: hand each event to cb; with med_lock held */
+void med_events_read(void (*cb)(int cmd, const struct krtp_flow *kf, void *arg), void *arg)
 {
 	int err;
 
 	if (!med_ev)
 		return;
-	err = krtp_nl_events_read(med_ev, med_events_cb, NULL);
+	err = krtp_nl_events_read(med_ev, cb, arg);
 	/* -ENOBUFS: events were lost; the next scan catches up */
 	if (err && err != -ENOBUFS && err != -EAGAIN)
 		med_log("media: reading krtp events: %s", strerror(-err));

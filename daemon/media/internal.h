@@ -263,13 +263,21 @@ bool med_label_parse(const uint8_t *label, size_t len, uint64_t *hash, unsigned 
 #define MED_EVENTS_TAG	(UINT64_MAX - 1)	/* epoll tag of the event socket */
 int med_events_open(int epfd, uint64_t tag);
 void med_events_close(void);
-void med_events_read(void);
+void med_events_read(void (*cb)(int cmd, const struct krtp_flow *kf, void *arg), void *arg);
 
-/* relay.c */
-int med_relay_init(void);	/* creates the epoll set, returns its fd */
-int med_relay_start(void);
-void med_relay_stop(void);	/* joins the thread */
-void med_relay_fini(void);	/* closes the epoll set */
+/* thread.c: the media thread */
+int med_thread_init(void);	/* creates the epoll set, returns its fd */
+int med_thread_start(void);
+void med_thread_stop(void);	/* joins the thread */
+void med_thread_fini(void);	/* closes the epoll set */
+
+/* relay.c: the userspace relay, driven by the media thread */
+/*
+ * Relay what is queued on the port of epoll tag; with med_lock held. True
+ * when a flow locked on its first source: *learned and *src say which, and
+ * the caller must tell the call (med_learned) before relaying more.
+ */
+bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src);
 void med_relay_install(struct med_flow *f);
 void med_relay_remove(struct med_flow *f);
 

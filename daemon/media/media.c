@@ -446,7 +446,7 @@ int MED_Init(const struct med_config *cfg)
 			LOG_WARN("media: krtp.ko is not loaded (%s): relaying media in userspace; load krtp.ko and restart krtpd",
 				 strerror(-err));
 	}
-	epfd = med_relay_init();
+	epfd = med_thread_init();
 	if (epfd < 0) {
 		err = epfd;
 		goto err_kernel;
@@ -461,7 +461,7 @@ int MED_Init(const struct med_config *cfg)
 			LOG_WARN("media: no krtp flow events (%s)", strerror(-err));
 	}
 	med_up = true;
-	err = med_relay_start();
+	err = med_thread_start();
 	if (err)
 		goto err_ports;
 	LOG_INFO("media: %s relay on ports %u-%u", med_kernel_mode ? "kernel" : "userspace",
@@ -473,7 +473,7 @@ err_ports:
 	med_events_close();
 	med_ports_fini();
 err_relay:
-	med_relay_fini();
+	med_thread_fini();
 err_kernel:
 	med_kernel_close();
 	return err;
@@ -486,7 +486,7 @@ void MED_Fini(void)
 	if (!med_up)
 		return;
 	/* 1. no more relaying or idle callbacks, 2. flows and ports go, 3. sockets close */
-	med_relay_stop();
+	med_thread_stop();
 	pthread_mutex_lock(&med_lock);
 	for (i = 0; i < MED_BUCKETS; i++)
 		while (med_calls[i])
@@ -496,5 +496,5 @@ void MED_Fini(void)
 	med_kernel_close();
 	med_up = false;
 	pthread_mutex_unlock(&med_lock);
-	med_relay_fini();
+	med_thread_fini();
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The relay thread: one epoll set over every bound relay port.
+ * The userspace relay: what the media thread (thread.c) does with a relay
+ * port that has packets. It knows ports and flows, never calls: a source it
+ * learns is handed back to the caller, which tells the owner of the call.
  *
  * In user mode it is the media plane. A port's slot names the flow whose
  * LOCAL it is; packets are read with recvmmsg(), checked against the flow's
@@ -12,7 +14,6 @@
  * sockets see them; what still arrives here (a held direction, a flow not yet
  * programmed) is read and counted as dropped so the socket never fills.
  *
- * Both modes use the same thread to look for idle calls once a second.
  * Lifetime: slots are found by the port and generation in the epoll event
  * and checked under med_lock, so an event for a port freed (and perhaps
  * handed out again) in the meantime is ignored, and a socket is never read
@@ -25,18 +26,11 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 
 #include "internal.h"
 
 #define MED_BATCH	32
 #define MED_PKT_MAX	2048
-#define MED_STOP_TAG	UINT64_MAX
-
-static int med_epfd = -1, med_stopfd = -1;
-static pthread_t med_thread;
-static bool med_thread_running;
 
 /* receive buffers, used only by the relay thread */
 static struct {
@@ -46,26 +40,6 @@ static struct {
 	unsigned char data[MED_BATCH][MED_PKT_MAX + MED_SRTP_ROOM];
 	bool rtcp[MED_BATCH];
 } med_rb;
-
-int med_relay_init(void)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = MED_STOP_TAG };
-
-	med_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (med_epfd < 0)
-		return -errno;
-	med_stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (med_stopfd < 0 || epoll_ctl(med_epfd, EPOLL_CTL_ADD, med_stopfd, &ev) < 0) {
-		int err = -errno;
-
-		if (med_stopfd >= 0)
-			close(med_stopfd);
-		close(med_epfd);
-		med_epfd = med_stopfd = -1;
-		return err;
-	}
-	return med_epfd;
-}
 
 void med_relay_install(struct med_flow *f)
 {
@@ -114,20 +88,18 @@ static bool med_relay_check_source(const struct med_flow *f, const struct sockad
 }
 
 /*
- * Lock the flow on the source of an accepted packet. Called after the
- * SRTP check, so a forged packet that fails authentication cannot lock
- * the flow on its sender.
+ * Lock the flow on the source of an accepted packet, and say which it is
+ * in *learned. Called after the SRTP check, so a forged packet that fails
+ * authentication cannot lock the flow on its sender.
  */
-static void med_relay_lock_source(struct med_flow *f, const struct sockaddr_storage *src)
+static void med_relay_lock_source(struct med_flow *f, const struct sockaddr_storage *src,
+				  struct krtp_ep *learned)
 {
-	struct krtp_ep got;
-
 	if (f->u.locked)
 		return;
 	f->u.locked = true;
 	f->u.src = *src;
-	med_sa_to_ep((const struct sockaddr *)src, &got);
-	med_learned(f, &got);
+	med_sa_to_ep((const struct sockaddr *)src, learned);
 }
 
 /* RTP sequence (RFC 3550 A.1, simplified) and interarrival jitter (A.8) */
@@ -197,8 +169,7 @@ static bool med_is_rtcp(const unsigned char *b, size_t len)
 	return len >= 8 && (b[0] >> 6) == 2 && b[1] >= 192 && b[1] <= 223;
 }
 
-/* Relay what is queued on one port; called with med_lock held */
-static void med_relay_port(uint64_t tag)
+bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src)
 {
 	struct med_port *p = med_port_get((uint16_t)(tag & 0xffff)), *via;
 	uint32_t gen = (uint32_t)(tag >> 16);
@@ -208,8 +179,9 @@ static void med_relay_port(uint64_t tag)
 	struct med_flow *f;
 	socklen_t dlen;
 
+	*learned = NULL;
 	if (!p || p->fd < 0 || p->gen != gen)
-		return;
+		return false;
 	/* a few batches per wakeup, so one busy port cannot starve the others */
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < MED_BATCH; i++) {
@@ -222,7 +194,7 @@ static void med_relay_port(uint64_t tag)
 		}
 		n = recvmmsg(p->fd, med_rb.rx, MED_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			return;
+			return false;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		now_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 		f = p->flow;
@@ -256,7 +228,10 @@ static void med_relay_port(uint64_t tag)
 				f->u.st.drop_other++;
 				continue;
 			}
-			med_relay_lock_source(f, &med_rb.src[i]);
+			if (!f->u.locked) {
+				med_relay_lock_source(f, &med_rb.src[i], src);
+				*learned = f;
+			}
 			if (!med_rb.rtcp[ntx])
 				med_relay_rtp(f, b, len, now_us);
 			len = (size_t)sl;
@@ -296,83 +271,15 @@ static void med_relay_port(uint64_t tag)
 				}
 			}
 		}
-		/* a NAT'd sender was just learned: point the reverse flows at it */
-		if (f->stream->call->reprogram)
-			med_call_program(f->stream->call);
+		/*
+		 * A sender was just learned: the owner must hear of it before
+		 * more is relayed (the reverse flows may have to point at it).
+		 * The rest stays queued; epoll is level-triggered.
+		 */
+		if (*learned)
+			return true;
 		if (n < MED_BATCH)
-			return;
+			return false;
 	}
-}
-
-static void *med_relay_main(void *arg)
-{
-	struct epoll_event evs[64];
-	uint64_t last_scan = med_now_ms();
-	char *keys[64];
-	int n, i;
-
-	(void)arg;
-	for (;;) {
-		n = epoll_wait(med_epfd, evs, 64, 250);
-		if (n < 0 && errno != EINTR)
-			break;
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.u64 == MED_STOP_TAG)
-				return NULL;
-			pthread_mutex_lock(&med_lock);
-			if (evs[i].data.u64 == MED_EVENTS_TAG)
-				med_events_read();
-			else
-				med_relay_port(evs[i].data.u64);
-			pthread_mutex_unlock(&med_lock);
-
-		}
-		if ((med_cfg.inactivity_timeout || med_kernel_mode) &&
-		    med_now_ms() - last_scan >= 1000) {
-			size_t nk;
-
-			last_scan = med_now_ms();
-			pthread_mutex_lock(&med_lock);
-			nk = med_check_inactive(keys, 64);
-			pthread_mutex_unlock(&med_lock);
-			/* without the lock: the callback may well call MED_Delete */
-			for (size_t k = 0; k < nk; k++) {
-				if (med_cfg.on_inactive)
-					med_cfg.on_inactive(keys[k], med_cfg.arg);
-				free(keys[k]);
-			}
-		}
-	}
-	return NULL;
-}
-
-int med_relay_start(void)
-{
-	int err = pthread_create(&med_thread, NULL, med_relay_main, NULL);
-
-	if (err)
-		return -err;
-	med_thread_running = true;
-	return 0;
-}
-
-void med_relay_stop(void)
-{
-	uint64_t one = 1;
-
-	if (med_thread_running) {
-		if (write(med_stopfd, &one, sizeof(one)) != sizeof(one))
-			med_log("media: cannot stop the relay thread: %s", strerror(errno));
-		pthread_join(med_thread, NULL);
-		med_thread_running = false;
-	}
-}
-
-void med_relay_fini(void)
-{
-	if (med_stopfd >= 0)
-		close(med_stopfd);
-	if (med_epfd >= 0)
-		close(med_epfd);
-	med_stopfd = med_epfd = -1;
+	return false;
 }
