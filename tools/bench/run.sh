@@ -17,7 +17,8 @@
 #
 # Knobs (environment, passed into the guest): KRTP_BENCH_PACKETS (10000),
 # KRTP_BENCH_RATE (20000 pkt/s), KRTP_BENCH_BURST (8), KRTP_BENCH_CASES
-# ("base a b d e c"), KRTP_BENCH_FLOWS_MAX (100000).
+# ("base a b d e c m"), KRTP_BENCH_FLOWS_MAX (100000), KRTP_BENCH_FLOWS_BIG
+# (1000000, case m).
 set -u
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
