@@ -560,10 +560,13 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 		sdp_put(&o, lp, line.n + eol);
 	}
 	if (pending) {
+		bool lf = eol && buf[len - 1] == '\n';
+
+		/* the last line had no end (or a lone CR): end it */
 		if (!o.overflow && o.len && o.p[o.len - 1] != '\n')
-			sdp_puts(&o, "\r\n");	/* the last line had no end: end it */
+			sdp_puts(&o, o.p[o.len - 1] == '\r' ? "\n" : "\r\n");
 		sdp_puts(&o, an->crypto);
-		sdp_put(&o, eol ? buf + len - eol : "\r\n", eol ? eol : 2);
+		sdp_put(&o, lf ? buf + len - eol : "\r\n", lf ? eol : 2);
 	}
 	if (o.overflow)
 		return -EMSGSIZE;

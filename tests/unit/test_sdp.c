@@ -284,6 +284,28 @@ static void test_crypto(void)
 			"a=crypto:1 Y\n"
 			"\n");
 	}
+	{
+		/* the last line ends in a lone CR (found by fuzz_sdp): one CRLF, not CR CR LF */
+		const char *cr = "v=0\r\n"
+			"o=- 1 1 IN IP4 192.0.2.1\r\n"
+			"s=-\r\n"
+			"c=IN IP4 192.0.2.1\r\n"
+			"t=0 0\r\n"
+			"m=audio 4000 RTP/AVP 0\r\n"
+			"a=rtcp:4001\r";
+		struct sdp_anchor a1 = { .anchored = true, .rtp_port = 30000, .rtcp_port = 30001,
+					 .proto = "RTP/SAVP", .crypto = "a=crypto:1 Y" };
+
+		rewrite_case("crypto after a last line ending in CR", cr, &relay4, &a1,
+			"v=0\r\n"
+			"o=- 1 2 IN IP4 192.0.2.1\r\n"
+			"s=-\r\n"
+			"c=IN IP4 203.0.113.7\r\n"
+			"t=0 0\r\n"
+			"m=audio 30000 RTP/SAVP 0\r\n"
+			"a=rtcp:30001\r\n"
+			"a=crypto:1 Y\r\n");
+	}
 }
 
 static void test_tcp_passthrough_and_rtcp_on_rtp_port(void)
