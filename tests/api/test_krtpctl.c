@@ -127,7 +127,7 @@ FIXTURE_TEARDOWN(ctl)
 
 TEST_F(ctl, add_show_list_del)
 {
-	char filter[512];
+	char filter[1024];
 	unsigned int id1, id2;
 
 	ASSERT_EQ(0, run(self->out, sizeof(self->out), self->err, sizeof(self->err),
@@ -149,7 +149,9 @@ TEST_F(ctl, add_show_list_del)
 		 ".src_mode == \"exact\" and .src_locked == true and "
 		 ".flags == [\"rtcp\",\"strict\"] and .label == \"\" and .idle_timeout == 3600 and "
 		 ".idle_delete == true and .clock_rate == 16000 and .stats.packets == 0 and "
-		 ".stats.drop_wrong_source == 0 and (.stats | length) == 17", id2);
+		 ".stats.drop_wrong_source == 0 and (.stats | length) == 19 and "
+		 ".stats.srtp_auth_fail == 0 and .stats.srtp_replay == 0 and (has(\"srtp\") | not)",
+		 id2);
 	ASSERT_EQ(0, jq(self->out, filter));
 
 	/* by local; the label is JSON-escaped, via and source left out when unset */
