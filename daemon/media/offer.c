@@ -49,6 +49,28 @@ static void med_side_from_sdp(struct med_side *sd, const struct sdp *s, unsigned
 	}
 }
 
+/*
+ * The checks every MED_* entry point starts with: a call key, a leg, and
+ * SDP that parses (into *sp, freed by the caller). 0, -EINVAL or -ENOMEM.
+ */
+static int med_sdp_parse(const char *call_key, enum med_leg from, const char *sdp, size_t len,
+			 struct sdp **sp)
+{
+	struct sdp *s;
+
+	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
+		return -EINVAL;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (sdp_parse(sdp, len, s)) {
+		free(s);
+		return -EINVAL;
+	}
+	*sp = s;
+	return 0;
+}
+
 /* Allocate both port pairs of a stream; -ENOSPC when the range is full */
 static int med_stream_ports(struct med_call *c, struct med_stream *st)
 {
@@ -85,15 +107,9 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 	struct sdp *s;
 	unsigned int i;
 
-	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
-		return -EINVAL;
-	s = malloc(sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	if (sdp_parse(sdp, len, s)) {
-		free(s);
-		return -EINVAL;
-	}
+	err = med_sdp_parse(call_key, from, sdp, len, &s);
+	if (err)
+		return err;
 	pthread_mutex_lock(&med_lock);
 	if (!med_running()) {
 		err = -ENODEV;
@@ -203,15 +219,9 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 	unsigned int i;
 	int err = 0, ol, al;
 
-	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
-		return -EINVAL;
-	s = malloc(sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	if (sdp_parse(sdp, len, s)) {
-		free(s);
-		return -EINVAL;
-	}
+	err = med_sdp_parse(call_key, from, sdp, len, &s);
+	if (err)
+		return err;
 	pthread_mutex_lock(&med_lock);
 	c = med_running() ? med_call_find(call_key) : NULL;
 	if (!c) {
@@ -297,15 +307,9 @@ int MED_Repeat(const char *call_key, enum med_leg from, const char *sdp, size_t 
 	unsigned int i;
 	int err;
 
-	if (!call_key || (from != MED_LEG_A && from != MED_LEG_B))
-		return -EINVAL;
-	s = malloc(sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	if (sdp_parse(sdp, len, s)) {
-		free(s);
-		return -EINVAL;
-	}
+	err = med_sdp_parse(call_key, from, sdp, len, &s);
+	if (err)
+		return err;
 	pthread_mutex_lock(&med_lock);
 	c = med_running() ? med_call_find(call_key) : NULL;
 	if (!c) {
