@@ -25,6 +25,11 @@
  * connection ws.c is done with (a refused handshake, a protocol error, a
  * close frame) is closed once its answer is written. Idle ones get a ping
  * at half tcp_idle_timeout, so a browser that is still there stays.
+ *
+ * This file keeps the table: opening (accept, connect), closing, finding a
+ * connection to send on, and the sweep. conn_event.c handles epoll events
+ * and the TLS handshake, conn_read.c reads and frames messages, and
+ * conn_write.c queues and writes; conn_internal.h is what they share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,56 +43,22 @@
 #include "../log.h"
 #include "../loop.h"
 #include "../timer.h"
-#include "conn.h"
-#include "keepalive.h"
+#include "conn_internal.h"
 #include "limits.h"
 #include "tls.h"
 #include "ws.h"
 
-#define CONN_MAX_WQ	(1 << 20)	/* queued output per connection */
-#define CONN_PARTIAL_MS	30000		/* a started message must complete in this time */
 #define CONN_SWEEP_MS	2000
-#define CONN_TLS_CHUNK	16384		/* one TLS record */
 #define CONN_NAMES	32		/* TLS names remembered for addresses */
-#define CONN_WS_READ	16384		/* one read of WebSocket frames */
-
-struct conn {
-	uint32_t id;
-	int fd;
-	int proto;			/* TP_TCP, TP_TLS, TP_WS or TP_WSS */
-	int connecting;			/* TCP connect() in progress */
-	int outgoing;			/* we connected (not accepted) */
-	struct tls_sess *tls;		/* TP_TLS and TP_WSS */
-	struct ws_sess *ws;		/* TP_WS and TP_WSS */
-	int closing;			/* close once the write queue is flushed */
-	uint64_t pinged;		/* last_rx when the idle ping went, 0 = none */
-	int handshaking;
-	size_t tls_wpend;		/* a TLS_Send of this size returned -EAGAIN */
-	struct sockaddr_storage peer;
-	struct loop_fd *h;
-	char *rbuf;
-	size_t rlen;
-	char *wbuf;
-	size_t wlen, woff;
-	uint64_t born;			/* TMR_Now() at accept/connect */
-	uint64_t last_rx;		/* TMR_Now() of the last read */
-	uint64_t partial_since;		/* 0 when no message is half-read */
-	unsigned int crlf;		/* CRLF bytes read since the last message */
-};
 
 static struct conn **conn_tab;
 static uint32_t conn_gen;
-static struct tp_limits conn_lim;
-static tp_handler conn_fn, conn_oversize_fn;
+struct tp_limits conn_lim;
+tp_handler conn_fn, conn_oversize_fn;
 static void (*conn_fail_fn)(int proto, const struct sockaddr_storage *addr);
 static struct tmr conn_sweep = { .idx = -1 };
-static struct conn_stats conn_stats;
-/*
- * The read buffer whose message a handler is reading (conn_deliver). A reply
- * that fails to send closes the connection from inside the handler; the
- * buffer must outlive that, so conn_close leaves it to conn_deliver.
- */
-static char *conn_rbuf_busy;
+struct conn_stats conn_stats;
+char *conn_rbuf_busy;		/* see conn_internal.h */
 
 /*
  * The name a new outgoing TLS connection to an address must prove (RFC
@@ -156,7 +127,7 @@ static unsigned long *conn_open_count(int proto)
 	}
 }
 
-static struct conn *conn_get(uint32_t id)
+struct conn *conn_get(uint32_t id)
 {
 	uint32_t slot = id & 0xffff;
 
@@ -165,7 +136,7 @@ static struct conn *conn_get(uint32_t id)
 	return conn_tab[slot];
 }
 
-static void conn_close(struct conn *c, const char *why)
+void conn_close(struct conn *c, const char *why)
 {
 	/* one we opened that never carried a message: a transport error */
 	int failed = c->outgoing && (c->connecting || c->handshaking);
@@ -203,9 +174,6 @@ static void conn_close(struct conn *c, const char *why)
 	if (failed && conn_fail_fn)
 		conn_fail_fn(proto, &peer);
 }
-
-static void conn_event(int fd, uint32_t events, void *arg);
-static int conn_queue(struct conn *c, const char *buf, size_t len);
 
 /* ws.c's bytes for the peer go to the write queue as they are */
 static int conn_ws_out(void *arg, const void *buf, size_t len)
@@ -274,329 +242,6 @@ static struct conn *conn_new(int fd, int proto, const struct sockaddr_storage *p
 	conn_stats.opened++;
 	(*conn_open_count(proto))++;
 	return c;
-}
-
-/* what to wait for while output is pending: a closing connection reads no more */
-static uint32_t conn_wait_out(const struct conn *c)
-{
-	return c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT;
-}
-
-/* write what can go now; wait for EPOLLOUT for the rest */
-static int conn_flush(struct conn *c)
-{
-	while (c->woff < c->wlen) {
-		size_t left = c->wlen - c->woff;
-		ssize_t n;
-
-		if (c->tls) {
-			/* after -EAGAIN GnuTLS wants the same length again */
-			size_t len = c->tls_wpend ? c->tls_wpend :
-				     left < CONN_TLS_CHUNK ? left : CONN_TLS_CHUNK;
-
-			n = TLS_Send(c->tls, c->wbuf + c->woff, len);
-			if (n == -EAGAIN) {
-				c->tls_wpend = len;
-				return LOOP_Mod(c->h, conn_wait_out(c));
-			}
-			if (n < 0)
-				return n;
-			c->tls_wpend = 0;
-		} else {
-			n = send(c->fd, c->wbuf + c->woff, left, MSG_NOSIGNAL);
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					return LOOP_Mod(c->h, conn_wait_out(c));
-				return -errno;
-			}
-		}
-		c->woff += n;
-	}
-	c->woff = c->wlen = 0;
-	return LOOP_Mod(c->h, c->closing ? 0 : EPOLLIN);
-}
-
-/*
- * Close c once what is queued for it is written: the answer to a refused
- * WebSocket handshake, a close frame. Until then it reads nothing more.
- */
-static void conn_finish(struct conn *c, const char *why)
-{
-	if (c->woff == c->wlen || conn_flush(c) || c->woff == c->wlen) {
-		conn_close(c, why);
-		return;
-	}
-	c->closing = 1;
-	LOOP_Mod(c->h, EPOLLOUT);
-}
-
-static int conn_queue(struct conn *c, const char *buf, size_t len)
-{
-	char *w;
-
-	if (c->wlen - c->woff + len > CONN_MAX_WQ)
-		return -ENOBUFS;
-	if (c->woff) {
-		memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
-		c->wlen -= c->woff;
-		c->woff = 0;
-	}
-	w = realloc(c->wbuf, c->wlen + len);
-	if (!w)
-		return -ENOMEM;
-	c->wbuf = w;
-	memcpy(c->wbuf + c->wlen, buf, len);
-	c->wlen += len;
-	if (c->connecting || c->handshaking)
-		return 0;
-	return conn_flush(c);
-}
-
-/*
- * Hand len bytes at the start of c's read buffer to fn. Returns c, or NULL
- * when fn closed it (a failed send), in which case the buffer is freed here,
- * after fn is done with the message in it.
- */
-static struct conn *conn_deliver(tp_handler fn, struct conn *c, size_t len,
-				 const struct tp_peer *src)
-{
-	uint32_t id = c->id;
-	char *buf = c->rbuf;
-
-	conn_rbuf_busy = buf;
-	fn(buf, len, src);
-	conn_rbuf_busy = NULL;
-	c = conn_get(id);
-	if (!c)
-		free(buf);
-	return c;
-}
-
-/* One read into buf: bytes read, or -1 when there is nothing (c may be closed) */
-static ssize_t conn_recv(struct conn *c, char *buf, size_t room)
-{
-	ssize_t n;
-
-	if (c->tls) {
-		n = TLS_Recv(c->tls, buf, room);
-		if (n == -EIO) {
-			conn_close(c, "TLS error");
-			return -1;
-		}
-	} else {
-		n = recv(c->fd, buf, room, 0);
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			conn_close(c, "read error");
-			return -1;
-		}
-		if (n < 0)
-			n = -EAGAIN;
-	}
-	if (n == 0) {
-		conn_close(c, "peer closed");
-		return -1;
-	}
-	return n < 0 ? -1 : n;
-}
-
-/*
- * One read on a WebSocket connection: ws.c answers the handshake and the
- * control frames, and the SIP messages it unframed go to the handler one
- * by one through the read buffer, as on TCP. 0 to read again, else stop.
- */
-static int conn_ws_read(struct conn *c)
-{
-	static char raw[CONN_WS_READ];
-	struct tp_peer src = { .proto = c->proto, .sock = -1, .addr = c->peer, .conn = c->id };
-	uint32_t id = c->id;
-	ssize_t n = conn_recv(c, raw, sizeof(raw));
-	size_t len;
-	int r;
-
-	if (n < 0)
-		return -1;
-	c->last_rx = TMR_Now();
-	c->pinged = 0;
-	r = WS_Input(c->ws, raw, n);
-	while ((len = WS_Next(c->ws, c->rbuf, conn_lim.max_message))) {
-		conn_stats.rx++;
-		/* a source over its rate is dropped (and counted by limits.c) */
-		if (!LIM_Check(&src.addr, c->rbuf, len)) {
-			c = conn_deliver(conn_fn, c, len, &src);
-			if (!c)
-				return -1;	/* the handler closed us (a failed send) */
-		}
-	}
-	c = conn_get(id);
-	if (!c)
-		return -1;
-	if (r) {
-		char a[64];
-
-		TP_AddrStr(&c->peer, a, sizeof(a));
-		if (r != -ECONNRESET)
-			LOG_Drop(WS_Why(c->ws), a);
-		conn_finish(c, WS_Why(c->ws));
-		return -1;
-	}
-	c->partial_since = !WS_Partial(c->ws) ? 0 : c->partial_since ? c->partial_since :
-			   TMR_Now();
-	return 0;
-}
-
-/* One read and the messages it completes. 0 to read again, else stop. */
-static int conn_read(struct conn *c)
-{
-	uint32_t id = c->id;
-	struct tp_peer src = { .proto = c->proto, .sock = -1 };
-	size_t room = conn_lim.max_message + 1 - c->rlen;
-	ssize_t n;
-
-	if (c->ws)
-		return conn_ws_read(c);
-	n = conn_recv(c, c->rbuf + c->rlen, room);
-	if (n < 0)
-		return -1;
-	c->rlen += n;
-	c->last_rx = TMR_Now();
-	src.addr = c->peer;
-	src.conn = id;
-	for (;;) {
-		size_t skip;
-		long len = MSG_Frame(c->rbuf, c->rlen, conn_lim.max_message, &skip);
-		char a[64];
-
-		if (skip) {
-			memmove(c->rbuf, c->rbuf + skip, c->rlen - skip);
-			c->rlen -= skip;
-			/*
-			 * RFC 5626 §4.4.1: CRLF CRLF between messages is a
-			 * ping, answered with one CRLF (a pong), however the
-			 * bytes were split over reads; a lone CRLF is not
-			 */
-			c->crlf += skip;
-			if (c->crlf >= 4) {
-				c->crlf = 0;
-				KA_CountPing();
-				if (conn_queue(c, "\r\n", 2)) {
-					conn_close(c, "write failed");
-					return -1;
-				}
-			}
-		}
-		if (len == -EMSGSIZE && conn_oversize_fn) {
-			/* headers complete but the body too long: let the proxy answer 413 */
-			const char *e = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
-
-			if (e && (size_t)(e + 4 - c->rbuf) <= conn_lim.max_message) {
-				c = conn_deliver(conn_oversize_fn, c, e + 4 - c->rbuf, &src);
-				if (!c)
-					return -1;
-			}
-		}
-		if (len < 0) {
-			TP_AddrStr(&c->peer, a, sizeof(a));
-			LOG_Drop(len == -EMSGSIZE ? "message too large on a stream" :
-				 "no Content-Length on a stream", a);
-			conn_close(c, "unframeable input");
-			return -1;
-		}
-		if (len == 0) {
-			if (!c->rlen)
-				c->partial_since = 0;
-			else if (!c->partial_since)
-				c->partial_since = TMR_Now();
-			return 0;
-		}
-		conn_stats.rx++;
-		c->partial_since = 0;
-		c->crlf = 0;
-		/* a source over its rate is dropped (and counted by limits.c) */
-		if (!LIM_Check(&src.addr, c->rbuf, len)) {
-			c = conn_deliver(conn_fn, c, len, &src);
-			if (!c)
-				return -1;	/* the handler closed us (a failed send) */
-		}
-		memmove(c->rbuf, c->rbuf + len, c->rlen - len);
-		c->rlen -= len;
-	}
-}
-
-/* 0 when the handshake is done, else stop handling this event */
-static int conn_handshake(struct conn *c)
-{
-	char a[64], d[64];
-	int r = TLS_Handshake(c->tls);
-
-	if (r == -EAGAIN) {
-		LOOP_Mod(c->h, TLS_WantWrite(c->tls) ? EPOLLOUT : EPOLLIN);
-		return -1;
-	}
-	TP_AddrStr(&c->peer, a, sizeof(a));
-	if (r) {
-		if (!c->connecting)
-			LOG_Drop("TLS handshake failed", a);
-		conn_close(c, "TLS handshake failed");
-		return -1;
-	}
-	c->handshaking = 0;
-	LOG_DEBUG("tls %s: %s", a, TLS_Describe(c->tls, d, sizeof(d)));
-	if (conn_flush(c)) {
-		conn_close(c, "write error");
-		return -1;
-	}
-	return 0;
-}
-
-static void conn_event(int fd, uint32_t events, void *arg)
-{
-	uint32_t id = (uint32_t)(uintptr_t)arg;
-	struct conn *c = conn_get(id);
-
-	(void)fd;
-	if (!c)
-		return;
-	if (c->connecting) {
-		int err = 0;
-		socklen_t l = sizeof(err);
-
-		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
-			return;
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-		if (err) {
-			conn_stats.connect_failures++;
-			conn_close(c, "connect failed");
-			return;
-		}
-		c->connecting = 0;
-		if (!c->handshaking && conn_flush(c)) {
-			conn_close(c, "write error");
-			return;
-		}
-	}
-	if (c->handshaking) {
-		if (conn_handshake(c))
-			return;
-		events |= EPOLLIN;	/* GnuTLS may hold what came with the last flight */
-	} else if (events & EPOLLOUT) {
-		if (conn_flush(c)) {
-			conn_close(c, "write error");
-			return;
-		}
-	}
-	if (c->closing) {
-		if (c->woff == c->wlen || (events & (EPOLLHUP | EPOLLERR)))
-			conn_close(c, "closed after the last write");
-		return;
-	}
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-		return;
-	/* TLS may decrypt more than a read asked for: epoll cannot see those bytes */
-	while (!conn_read(c)) {
-		c = conn_get(id);
-		if (!c || !c->tls || !TLS_Pending(c->tls))
-			break;
-	}
 }
 
 /* open connections whose peer has the IP of addr */
