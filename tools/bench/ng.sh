@@ -42,6 +42,7 @@
 set -u
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+. "$repo/tools/bench/lib.sh"
 sipdir=$repo/tests/sip
 krtpd=$repo/daemon/krtpd
 ngc=$repo/tools/bench/ng-client.py
@@ -63,46 +64,15 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for t in sipp kamailio rtpengine python3; do
-	command -v "$t" >/dev/null ||
-		{ echo "bench-ng: $t is missing (tools/install-deps.sh installs it)" >&2; exit 1; }
-done
+bench_need bench-ng sipp kamailio rtpengine python3
 [ -x "$krtpd" ] || make -s -C "$repo" userspace >/dev/null 2>&1
 [ -x "$krtpd" ] || { echo "bench-ng: daemon/krtpd does not build" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/krtp-bench-ng.XXXXXX)
 mkdir -p "$repo/build/bench"
 outfile=$repo/build/bench/ng-last-run.txt
-pids=()
-cleanup() {
-	local p
-
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	[ -n "${KRTP_BENCH_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
-
-log() { printf '%s\n' "$*" >&2; }
-
-# up CMD...: retry for 10 s
-up() {
-	local i
-
-	for i in $(seq 100); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-options_ok() {
-	/usr/bin/python3 "$sipdir/sipsend.py" --expect 200 127.0.0.1:"$1" \
-		"$sipdir/msg/options.sip" >/dev/null 2>&1
-}
 
 declare -A sip ng callee mport res npid ncalls
 sip=([rtpengine]=5071 [krtpd]=5072 [none]=5073)
@@ -119,7 +89,7 @@ start_rtpengine() {
 		--pidfile="$work/rtpengine.pid" >"$work/rtpengine.log" 2>&1 &
 	pids+=($!)
 	npid[rtpengine]=$!
-	up "$ngc" "${ng[rtpengine]}" ping
+	wait_for "$ngc" "${ng[rtpengine]}" ping
 }
 
 start_krtpd() {
@@ -141,7 +111,7 @@ EOF
 	"$krtpd" -c "$work/krtpd/krtpd.conf" -f >"$work/krtpd.log" 2>&1 &
 	pids+=($!)
 	npid[krtpd]=$!
-	up "$ngc" "${ng[krtpd]}" ping
+	wait_for "$ngc" "${ng[krtpd]}" ping
 }
 
 # start_kamailio NODE: Kamailio on sip[NODE] with that node as its rtpengine
@@ -155,15 +125,12 @@ start_kamailio() {
 		"${media[@]}" -DD -E -m 256 -M 16 -Y "$d" -P "$d/pid" \
 		>"$work/kamailio-$1.log" 2>&1 &
 	pids+=($!)
-	up options_ok "${sip[$1]}"
+	wait_for options_ok "${sip[$1]}"
 }
 
 # callee NODE: bob registered at that Kamailio, answering with SDP
 start_callee() {
-	sipp -sf "$sipdir/reg-one.xml" -i 127.0.0.1 -p 0 -s bob \
-		-key domain "127.0.0.1:${sip[$1]}" -key contact_port "${callee[$1]}" -key expires 3600 \
-		-m 1 -recv_timeout 3000 -nostdin "127.0.0.1:${sip[$1]}" >"$work/reg-$1.out" 2>&1 ||
-		return 1
+	register_bob "${sip[$1]}" "${callee[$1]}" || return 1
 	sipp -sf "$sipdir/uas-ng-bench.xml" -i 127.0.0.1 -p "${callee[$1]}" -mp "${mport[$1]}" \
 		-s bob -nostdin -max_recv_loops 100000 -max_sched_loops 100000 \
 		>"$work/uas-$1.out" 2>&1 &
@@ -183,14 +150,7 @@ step() {
 		-nostdin -trace_stat -stf "$work/$name.csv" -fd 1 "127.0.0.1:$port" \
 		>"$work/$name.out" 2>&1
 	[ -s "$work/$name.csv" ] || { echo "0 $count 0"; return; }
-	# the columns by name; the time from sipp's start of traffic to its last row
-	read -r ok failed secs < <(awk -F';' '
-		function epoch(v,   p) { split(v, p, "\t"); return p[3] + 0 }
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		{ last = $0 }
-		END { split(last, f, ";")
-		      print f[col["SuccessfulCall(C)"]] + 0, f[col["FailedCall(C)"]] + 0,
-			    epoch(f[col["CurrentTime"]]) - epoch(f[col["StartTime"]]) }' "$work/$name.csv")
+	read -r ok failed _ secs < <(sipp_totals "$work/$name.csv")
 	[ $((count - ok)) -gt "$failed" ] && failed=$((count - ok))
 	echo "$ok $failed $(awk -v o="$ok" -v s="$secs" 'BEGIN { print (s > 0.1 ? int(o / s) : 0) }')"
 }
@@ -216,10 +176,8 @@ ramp() {
 				ncalls[$node]=$((${ncalls[$node]:-0} + ok + failed))
 				log "$(printf '  Kamailio+%-9s offered %5d/s: %7d ok %6d failed %6d/s achieved' \
 					"$node" "$rate" "$ok" "$failed" "$ach")"
-				pass=1
-				[ $((failed * 100)) -gt $((ok + failed)) ] && pass=0
-				[ $((ach * 10)) -lt $((rate * 9)) ] && pass=0
-				[ "$pass" = 1 ] && break
+				pass=0
+				step_passed "$ok" "$failed" "$ach" "$rate" && { pass=1; break; }
 			done
 			if [ "$pass" = 0 ]; then
 				done[$node]=failed
@@ -277,10 +235,6 @@ fi
 rtt() {
 	awk -v c="$2" -v f="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }' \
 		"$work/rtt-$1.txt" 2>/dev/null
-}
-ratio() {
-	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }' ||
-		echo "-"
 }
 verdict() {
 	[ "$1" = - ] && { echo "no figure"; return; }

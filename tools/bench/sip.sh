@@ -47,6 +47,7 @@
 set -u
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+. "$repo/tools/bench/lib.sh"
 sipdir=$repo/tests/sip
 krtpd=$repo/daemon/krtpd
 
@@ -82,46 +83,16 @@ selected() {
 	[ -z "$only" ] || [[ $only == *",$1,"* ]]
 }
 
-for t in sipp kamailio; do
-	command -v "$t" >/dev/null ||
-		{ echo "bench-sip: $t is missing (tools/install-deps.sh installs it)" >&2; exit 1; }
-done
+bench_need bench-sip sipp kamailio
 
 work=$(mktemp -d /tmp/krtp-bench-sip.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 [ -n "${KRTP_BENCH_KEEP:-}" ] && trap - EXIT
 trap 'exit 130' INT TERM
-
-log() { printf '%s\n' "$*" >&2; }
-
-# wait_for CMD...: retry for 10 s
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # port_free PORT: nothing listens on UDP PORT
 port_free() {
 	[ -z "$(ss -Hunl "sport = :$1")" ]
-}
-
-# options_ok PORT: the server answers OPTIONS with 200
-options_ok() {
-	/usr/bin/python3 "$sipdir/sipsend.py" --expect 200 127.0.0.1:"$1" \
-		"$sipdir/msg/options.sip" >/dev/null 2>&1
 }
 
 # wait_up PID PORT: until the server answers OPTIONS (10 s at most); fails
@@ -252,27 +223,10 @@ sipp_run() {
 		echo "0 $count 0 0" >"$work/$name.res"
 		return
 	fi
-	# columns by name from the header line
-	# seconds from sipp's start of traffic to its last row (written when
-	# the last call ends), so sipp's own start-up does not count
-	read -r ok failed retrans secs < <(awk -F';' '
-		function epoch(v,   p) { split(v, p, "\t"); return p[3] + 0 }
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		{ last = $0 }
-		END { split(last, f, ";")
-		      print f[col["SuccessfulCall(C)"]] + 0, f[col["FailedCall(C)"]] + 0,
-			    f[col["Retransmissions(C)"]] + 0,
-			    epoch(f[col["CurrentTime"]]) - epoch(f[col["StartTime"]]) }' "$stat")
+	read -r ok failed retrans secs < <(sipp_totals "$stat")
 	[ "$(echo "$secs > 0.1" | bc)" = 1 ] || secs=$(echo "$t1 - $t0" | bc -l)
 	echo "$ok $((count - ok > failed ? count - ok : failed)) $secs $retrans" \
 		>"$work/$name.res"
-}
-
-# register_bob SERVER_PORT CALLEE_PORT: the bench callee's binding
-register_bob() {
-	sipp -sf "$sipdir/reg-one.xml" -i 127.0.0.1 -p 0 -s bob \
-		-key domain "127.0.0.1:$1" -key contact_port "$2" -key expires 3600 \
-		-m 1 -recv_timeout 3000 -nostdin "127.0.0.1:$1" >"$work/reg-bob-$1.out" 2>&1
 }
 
 # start_callee PORT: a sipp callee answering every call (its pid in uas_pid)
@@ -323,12 +277,8 @@ ramp() {
 				achieved=$(echo "$ok / $secs" | bc)
 				log "$(printf '  %-15s %-9s offered %6d/s: %7d ok %6d failed %7d retransmitted  %7d/s achieved' \
 					"$server" "$kind" "$rate" "$ok" "$failed" "$retrans" "$achieved")"
-				pass=1
-				if [ $((failed * 100)) -gt $((ok + failed)) ] ||
-				   [ $((achieved * 10)) -lt $((rate * 9)) ]; then
-					pass=0
-				fi
-				[ "$pass" = 1 ] && break
+				pass=0
+				step_passed "$ok" "$failed" "$achieved" "$rate" && { pass=1; break; }
 			done
 			if [ "$pass" = 0 ]; then
 				state[$server]=failed
@@ -566,15 +516,12 @@ cell() {
 		echo "$1"
 	fi
 }
-# ratio CASE KAMAILIO: krtpd's rate over that Kamailio's
-ratio() {
+# krtpd_ratio CASE KAMAILIO: krtpd's rate over that Kamailio's
+krtpd_ratio() {
 	local a=${res[krtpd,$1]:-} b=${res[$2,$1]:-}
-	[ -n "$a" ] && [ -n "$b" ] || { echo "-"; return; }
-	set -- $a
-	local av=$1
-	set -- $b
-	[ "$1" -gt 0 ] && [ "$av" -gt 0 ] || { echo "-"; return; }
-	printf '%.2f' "$(echo "scale=3; $av / $1" | bc)"
+
+	[ "${a%% *}" != 0 ] || { echo "-"; return; }
+	ratio "${a%% *}" "${b%% *}"
 }
 
 row() {
@@ -590,7 +537,7 @@ for c in register calls; do
 	label="REGISTER/s"
 	[ "$c" = calls ] && label="calls/s (INVITE..BYE)"
 	row "$label" "$(cell krtpd,$c)" "$(cell kamailio,$c)" "$(cell kamailio-sqlite,$c)" \
-		"$(ratio $c kamailio)" "$(ratio $c kamailio-sqlite)"
+		"$(krtpd_ratio $c kamailio)" "$(krtpd_ratio $c kamailio-sqlite)"
 done
 if [ -n "${res[mem,user]:-}" ]; then
 	echo
