@@ -32,9 +32,9 @@
 #include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/txn.h"
-#include "store.h"
 #include "timer.h"
 #include "check.h"
+#include "proxytest.h"
 
 #define MAXSENT 512
 
@@ -1232,17 +1232,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	LOG_SetLevel(LOGL_ERR);
-	CHECK_EQ(CNF_Init(6, argv), 0);
-	TMR_SetClock(fake_clock);
-	RCU_RegisterThread();
-	TMR_Init();
-	LOOP_Init();
-	CHECK_EQ(STO_Init(":memory:"), 0);
-	AUTH_Init(NULL, "krtpd", 300);
-	REG_Init(&rc);
-	DLG_Init();
-	TXN_Init();
-	PRX_Init(&pc);
+	proxytest_init(6, argv, fake_clock, &rc, &pc);
 	port = 30000 + getpid() % 20000;
 	snprintf(us, sizeof(us), "127.0.0.1:%d", port);
 	TP_AddrParse(us, 0, &l.addr);
@@ -1261,14 +1251,6 @@ int main(void)
 	test_shutdown_pending();
 
 	TP_Fini();
-	PRX_Fini();
-	TXN_Fini();
-	DLG_Fini();
-	REG_Fini();
-	AUTH_Fini();
-	STO_Fini();
-	LOOP_Fini();
-	TMR_Fini();
-	RCU_UnregisterThread();
+	proxytest_fini();
 	return check_summary();
 }

@@ -24,15 +24,12 @@
 #include "log.h"
 #include "loop.h"
 #include "rcu.h"
-#include "sip/auth.h"
-#include "sip/dialog.h"
 #include "sip/dns.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
-#include "sip/txn.h"
-#include "store.h"
 #include "timer.h"
 #include "check.h"
+#include "proxytest.h"
 #include "dnsmasq.h"
 
 #define MAXSENT 64
@@ -322,17 +319,7 @@ int main(void)
 		return check_summary();
 	}
 	snprintf(dns_opt, sizeof(dns_opt), "dns_servers=127.0.0.1:%d", dport);
-	CHECK_EQ(CNF_Init(10, argv), 0);
-	TMR_SetClock(skewed_clock);
-	RCU_RegisterThread();
-	TMR_Init();
-	LOOP_Init();
-	CHECK_EQ(STO_Init(":memory:"), 0);
-	AUTH_Init(NULL, "krtpd", 300);
-	REG_Init(&rc);
-	DLG_Init();
-	TXN_Init();
-	PRX_Init(&pc);
+	proxytest_init(10, argv, skewed_clock, &rc, &pc);
 	CHECK_EQ(DNS_Init(&CNF_Get()->dns), 0);
 	snprintf(us, sizeof(us), "127.0.0.1:%d", 30000 + getpid() % 20000);
 	TP_AddrParse(us, 0, &l.addr);
@@ -351,15 +338,7 @@ int main(void)
 	pump(50);
 	TP_Fini();
 	DNS_Fini();
-	PRX_Fini();
-	TXN_Fini();
-	DLG_Fini();
-	REG_Fini();
-	AUTH_Fini();
-	STO_Fini();
-	LOOP_Fini();
-	TMR_Fini();
-	RCU_UnregisterThread();
+	proxytest_fini();
 	dnsmasq_stop();
 	CNF_Fini();
 	return check_summary();

@@ -30,14 +30,13 @@
 #include "log.h"
 #include "loop.h"
 #include "rcu.h"
-#include "sip/auth.h"
 #include "sip/dialog.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/txn.h"
-#include "store.h"
 #include "timer.h"
 #include "check.h"
+#include "proxytest.h"
 
 #define MAXSENT 32
 #define FWD	-1	/* forwarded: a request went out, no final response came back */
@@ -365,17 +364,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	LOG_SetLevel(LOGL_ERR);
-	CHECK_EQ(CNF_Init(sizeof(argv) / sizeof(argv[0]) - 1, argv), 0);
-	TMR_SetClock(fake_clock);
-	RCU_RegisterThread();
-	TMR_Init();
-	LOOP_Init();
-	CHECK_EQ(STO_Init(":memory:"), 0);
-	AUTH_Init(NULL, "krtpd", 300);
-	REG_Init(&rc);
-	DLG_Init();
-	TXN_Init();
-	PRX_Init(&pc);
+	proxytest_init(sizeof(argv) / sizeof(argv[0]) - 1, argv, fake_clock, &rc, &pc);
 	/* an IPv6 socket too, to forward the RFC 5118 requests from */
 	snprintf(us, sizeof(us), "127.0.0.1:%d", 30000 + getpid() % 20000);
 	TP_AddrParse(us, 0, &l[0].addr);
@@ -388,14 +377,6 @@ int main(void)
 		run(&cases[i]);
 
 	TP_Fini();
-	PRX_Fini();
-	TXN_Fini();
-	DLG_Fini();
-	REG_Fini();
-	AUTH_Fini();
-	STO_Fini();
-	LOOP_Fini();
-	TMR_Fini();
-	RCU_UnregisterThread();
+	proxytest_fini();
 	return check_summary();
 }

@@ -36,16 +36,12 @@
 #include "ctl.h"
 #include "log.h"
 #include "loop.h"
-#include "rcu.h"
-#include "sip/auth.h"
-#include "sip/dialog.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
-#include "sip/txn.h"
 #include "sip/ws.h"
-#include "store.h"
 #include "timer.h"
 #include "check.h"
+#include "proxytest.h"
 #include "looptest.h"
 
 static struct sockaddr_in ws_addr, udp_addr;
@@ -321,16 +317,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	LOG_SetLevel(LOGL_ERR);
-	CHECK_EQ(CNF_Init(6, argv), 0);
-	RCU_RegisterThread();
-	TMR_Init();
-	CHECK_EQ(LOOP_Init(), 0);
-	CHECK_EQ(STO_Init(":memory:"), 0);
-	AUTH_Init(NULL, "krtpd", 300);
-	REG_Init(&rc);
-	DLG_Init();
-	TXN_Init();
-	PRX_Init(&pc);
+	proxytest_init(6, argv, NULL, &rc, &pc);
 	CHECK_EQ(WS_Init(NULL), 0);
 
 	test_handshake_parser();
@@ -500,14 +487,6 @@ int main(void)
 
 	TP_Fini();
 	WS_Fini();
-	PRX_Fini();
-	TXN_Fini();
-	DLG_Fini();
-	REG_Fini();
-	AUTH_Fini();
-	STO_Fini();
-	LOOP_Fini();
-	TMR_Fini();
-	RCU_UnregisterThread();
+	proxytest_fini();
 	return check_summary();
 }

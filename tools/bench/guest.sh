@@ -514,6 +514,21 @@ verdict() {
 		'BEGIN { ok = op == "<=" ? v <= l : v < l; print ok ? "met" : "MISSED" }'
 }
 
+# quotient A B DECIMALS: A / B, empty when either is
+quotient() {
+	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { printf "%.*f", d, a / b }'
+}
+
+# target LABEL VALUE OP LIMIT [UNIT]: one row of the targets, VALUE against
+# LIMIT; without VALUE "no figure", and the target is missed
+target() {
+	if [ -n "$2" ]; then
+		printf '  %-52s %-22s %s\n' "$1" "$2${5:-}" "$(verdict "$2" "$3" "$4")"
+	else
+		printf '  %-52s %-22s %s\n' "$1" "no figure" "MISSED"
+	fi
+}
+
 print_table() {
 	local row name label cost right wrong status us ratio a c c1 r n ns
 
@@ -550,51 +565,28 @@ print_table() {
 
 		echo
 		echo "targets:"
-		c=$(relay_ns c)
-		if [ -n "$a" ] && [ -n "$c" ]; then
-			r=$(awk -v c="$c" -v a="$a" 'BEGIN { printf "%.2f", c / a }')
-			printf '  %-52s %-22s %s\n' "(c)/(a) <= 1.10" "$r" "$(verdict "$r" "<=" 1.10)"
-		else
-			printf '  %-52s %-22s %s\n' "(c)/(a) <= 1.10" "no figure" "MISSED"
-		fi
-		c1=$c
+		c1=$(relay_ns c)
+		target "(c)/(a) <= 1.10" "$(quotient "$c1" "$a" 2)" "<=" 1.10
 		for n in c1k c100k; do
-			c=$(relay_ns $n)
-			if [ -n "$c1" ] && [ -n "$c" ]; then
-				r=$(awk -v c="$c" -v c1="$c1" 'BEGIN { printf "%.3f", c / c1 }')
-				printf '  %-52s %-22s %s\n' "cost flat: (c) $n / (c) 1 flow <= 1.10" "$r" "$(verdict "$r" "<=" 1.10)"
-			else
-				printf '  %-52s %-22s %s\n' "cost flat: (c) $n / (c) 1 flow <= 1.10" "no figure" "MISSED"
-			fi
+			target "cost flat: (c) $n / (c) 1 flow <= 1.10" \
+				"$(quotient "$(relay_ns $n)" "$c1" 3)" "<=" 1.10
 		done
 		ns=
 		for row in "${INSTALLS[@]}"; do
 			IFS='|' read -r n r <<<"$row"
 			[ "$n" = "$FLOWS_MAX" ] && ns=$r
 		done
-		if [ -n "$ns" ]; then
-			r=$(awk -v t="$ns" 'BEGIN { printf "%.3f", t / 1e9 }')
-			printf '  %-52s %-22s %s\n' "$(grp "$FLOWS_MAX") flows installed in < 1 s guest time" "$r s" "$(verdict "$r" "<" 1)"
-		else
-			printf '  %-52s %-22s %s\n' "$(grp "$FLOWS_MAX") flows installed in < 1 s guest time" "no figure" "MISSED"
-		fi
+		target "$(grp "$FLOWS_MAX") flows installed in < 1 s guest time" \
+			"$(quotient "$ns" 1e9 3)" "<" 1 " s"
 	fi
 	# the ng cases (make bench-ng): the media cost of a call an ng client
 	# set up, against plain forwarding and against rtpengine
 	n=$(relay_ns n)
 	if [[ " $CASES " == *" n "* ]]; then
 		[[ " $CASES " == *" c "* ]] || { echo; echo "targets:"; }
-		if [ -n "$a" ] && [ -n "$n" ]; then
-			r=$(awk -v c="$n" -v a="$a" 'BEGIN { printf "%.2f", c / a }')
-			printf '  %-52s %-22s %s\n' "(n)/(a) <= 1.10" "$r" "$(verdict "$r" "<=" 1.10)"
-		else
-			printf '  %-52s %-22s %s\n' "(n)/(a) <= 1.10" "no figure" "MISSED"
-		fi
-		c=$(relay_ns r)
-		if [ -n "$c" ] && [ -n "$n" ]; then
-			printf '  %-52s %s\n' "(r)/(n): rtpengine userspace over krtp.ko" \
-				"$(awk -v c="$c" -v n="$n" 'BEGIN { printf "%.2f", c / n }')"
-		fi
+		target "(n)/(a) <= 1.10" "$(quotient "$n" "$a" 2)" "<=" 1.10
+		r=$(quotient "$(relay_ns r)" "$n" 2)
+		[ -z "$r" ] || printf '  %-52s %s\n' "(r)/(n): rtpengine userspace over krtp.ko" "$r"
 	fi
 	# case m: the big table, its figures and its targets
 	if [[ " $CASES " == *" m "* ]]; then
@@ -619,13 +611,8 @@ print_table() {
 		done
 		echo
 		echo "targets (m):"
-		c=$(relay_ns m)
-		if [ -n "$a" ] && [ -n "$c" ]; then
-			r=$(awk -v c="$c" -v a="$a" 'BEGIN { printf "%.2f", c / a }')
-			printf '  %-52s %-22s %s\n' "(m)/(a) <= 1.00, packets spread over the table" "$r" "$(verdict "$r" "<=" 1.00)"
-		else
-			printf '  %-52s %-22s %s\n' "(m)/(a) <= 1.00, packets spread over the table" "no figure" "MISSED"
-		fi
+		target "(m)/(a) <= 1.00, packets spread over the table" \
+			"$(quotient "$(relay_ns m)" "$a" 2)" "<=" 1.00
 		if [ -n "$ns" ]; then
 			r=$(awk -v t="$ns" -v n="$FLOWS_BIG" 'BEGIN { printf "%.0f", n * 1e9 / t }')
 			printf '  %-52s %-22s %s\n' "install >= 500,000 flows/s (emulated: see README)" "$r/s" "$(verdict 500000 "<=" "$r")"
@@ -633,8 +620,7 @@ print_table() {
 		for row in "${BIG[@]}"; do
 			IFS='|' read -r n r <<<"$row"
 			[ "$n" = flush ] || continue
-			r=$(awk -v t="$r" 'BEGIN { printf "%.3f", t / 1e9 }')
-			printf '  %-52s %-22s %s\n' "$(grp "$FLOWS_BIG") flows deleted in < 2 s" "$r s" "$(verdict "$r" "<" 2)"
+			target "$(grp "$FLOWS_BIG") flows deleted in < 2 s" "$(quotient "$r" 1e9 3)" "<" 2 " s"
 		done
 	fi
 	[ ${#NOTES[@]} -eq 0 ] || { echo; echo "notes:"; printf '  %s\n' "${NOTES[@]}"; }
