@@ -72,7 +72,9 @@ int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *si
  * MED_Offer under an SRTP policy; the first offer of a call fixes it. More
  * returns: -EPROTONOSUPPORT (require: the offer has no SRTP), -EOPNOTSUPP
  * (bridge: no a=crypto krtpd supports), -ENOKEY (a bridged call re-adopted
- * after a restart: its keys are in krtp.ko only). MED_Offer is passthrough.
+ * after a restart: its keys are in krtp.ko only), -EPROTO (a WebRTC offer,
+ * UDP/TLS/RTP/SAVP(F), without a=fingerprint or ICE credentials). MED_Offer
+ * is passthrough.
  */
 int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		  const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,

@@ -25,6 +25,7 @@
 #include "../media.h"
 #include "../sdp.h"
 #include "../sdp_crypto.h"
+#include "../sdp_webrtc.h"
 
 #define MED_MAX_STREAMS		SDP_MAX_MEDIA
 #define MED_LABEL_PREFIX	"krtpd:"
@@ -101,6 +102,7 @@ struct med_srtp_leg {
 };
 
 struct med_call;
+struct med_webrtc;
 
 struct med_stream {
 	struct med_call *call;
@@ -119,6 +121,8 @@ struct med_stream {
 	 */
 	void *sess[2][2];
 	struct sdp_crypto sess_key[2][2];
+	/* a WebRTC leg's ICE and DTLS state (webrtc.c): [0] leg A, [1] leg B; NULL: none */
+	struct med_webrtc *webrtc[2];
 };
 
 /* how an offer's stream is keyed (srtp = bridge, sdes.c) */
@@ -126,6 +130,13 @@ enum med_sdes {
 	MED_SDES_NONE = 0,	/* plain, or SRTP relayed opaque */
 	MED_SDES_OFFERER,	/* the offerer sent a=crypto; the other leg was offered plain */
 	MED_SDES_ANSWERER,	/* a plain offer, shown to an SRTP leg with krtpd's a=crypto */
+};
+
+/* what an offer's stream is to WebRTC (webrtc.c) */
+enum med_wr_line {
+	MED_WR_NONE = 0,	/* not UDP/TLS/RTP/SAVP(F) */
+	MED_WR_LEG,		/* anchored: the offerer is a WebRTC leg on this stream */
+	MED_WR_REFUSED,		/* DTLS-SRTP that krtpd does not anchor (not audio): port 0 */
 };
 
 /* an offer waiting for its answer */
@@ -139,6 +150,9 @@ struct med_offer {
 	bool avpf[MED_MAX_STREAMS];		/* the offer's profile has feedback */
 	/* MED_SDES_OFFERER: the offerer's key; MED_SDES_ANSWERER: the one krtpd offered */
 	struct sdp_crypto key[MED_MAX_STREAMS];
+	uint8_t webrtc[MED_MAX_STREAMS];		/* enum med_wr_line */
+	char mid[MED_MAX_STREAMS][SDP_MID_MAX + 1];	/* WebRTC lines' a=mid, "" if none */
+	bool bundle[MED_MAX_STREAMS];			/* ... in the offer's BUNDLE group */
 };
 
 struct med_call {

@@ -31,6 +31,7 @@
 
 #include "../hash.h"
 #include "internal.h"
+#include "webrtc.h"
 
 pthread_mutex_t med_lock = PTHREAD_MUTEX_INITIALIZER;
 unsigned int med_ncalls;
@@ -199,6 +200,7 @@ void med_stream_release(struct med_stream *st)
 	if (st->pb)
 		med_ports_free_pair(st->pb);
 	st->pa = st->pb = 0;
+	med_webrtc_release(st);
 	med_srtp_release(st);
 	memset(st->side, 0, sizeof(st->side));
 	memset(st->acc, 0, sizeof(st->acc));
@@ -257,6 +259,9 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	int n;
 
 	if (!st->pa || !st->pb || !from->known || !to->known)
+		return false;
+	/* a WebRTC leg forwards nothing, either way, before ICE and DTLS are done */
+	if (!med_webrtc_ready(st))
 		return false;
 	if (rtcp && (!st->rtp || st->mux))
 		return false;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "webrtc.h"
 
 static bool med_addr_eq(int family, const void *a, const void *b)
 {
@@ -100,7 +101,7 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 {
 	static char lines[SDP_MAX_MEDIA][SDP_CRYPTO_LINE_MAX];	/* under med_lock */
 	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
-	bool fresh[SDP_MAX_MEDIA] = { 0 }, created = false;
+	bool fresh[SDP_MAX_MEDIA] = { 0 }, created = false, webrtc = false;
 	struct med_offer offer = { .valid = true, .from = from };
 	int to = from == MED_LEG_A ? 1 : 0, err = 0;
 	struct med_call *c = NULL;
@@ -149,12 +150,22 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		goto out;
 	}
 	offer.nmedia = s->nmedia;
+	for (i = 0; i < s->nmedia; i++)
+		webrtc |= s->media[i].dtls && s->media[i].port;
 	for (i = 0; i < s->nmedia; i++) {
 		const struct sdp_media *m = &s->media[i];
 		struct med_stream *st;
 
 		if (!m->udp || !m->port)
 			continue;
+		/* a WebRTC offer: krtpd anchors its audio only, the rest gets port 0 */
+		if (webrtc && (!m->dtls || strcmp(m->type, "audio"))) {
+			anchors[i].anchored = true;
+			err = med_webrtc_offer(NULL, 1 - to, sdp, len, s, i, &offer, &anchors[i]);
+			if (err)
+				goto out;
+			continue;
+		}
 		if (sdp_media_addr(s, i)->family != c->family) {
 			err = -EAFNOSUPPORT;
 			goto out;
@@ -177,6 +188,8 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
 		err = med_sdes_offer(c, st, 1 - to, sdp, s, i, &offer, &anchors[i], lines[i],
 				     sizeof(lines[i]));
+		if (!err && m->dtls)
+			err = med_webrtc_offer(st, 1 - to, sdp, len, s, i, &offer, &anchors[i]);
 		if (err)
 			goto out;
 	}
@@ -184,6 +197,9 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 			  anchors, out, outsz, outlen);
 	if (err)
 		goto out;
+	/* the plain leg sees no DTLS, BUNDLE or SSRC lines */
+	if (webrtc)
+		sdp_webrtc_strip(out, outlen);
 	c->offer = offer;
 	explicit_bzero(&offer, sizeof(offer));
 	explicit_bzero(lines, sizeof(lines));
@@ -213,7 +229,7 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 	static struct med_srtp_leg legs[SDP_MAX_MEDIA][2];
 	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
 	struct med_side side[SDP_MAX_MEDIA];
-	bool accepted[SDP_MAX_MEDIA] = { 0 };
+	bool accepted[SDP_MAX_MEDIA] = { 0 }, webrtc = false;
 	struct med_call *c;
 	struct sdp *s;
 	unsigned int i;
@@ -285,7 +301,19 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		/* RFC 5761 section 5.1.1: muxed only if the answer accepted it */
 		st->mux = st->side[ol].mux && st->side[al].mux;
 		memcpy(st->srtp, legs[i], sizeof(st->srtp));
-		err = med_srtp_update(st);
+		/* a WebRTC leg: its side and keys are what ICE and DTLS found so far */
+		if (c->offer.webrtc[i] == MED_WR_LEG)
+			err = med_webrtc_answered(st, ol);
+		if (!err)
+			err = med_srtp_update(st);
+		if (err)
+			goto out;
+	}
+	/* the WebRTC offerer gets an answer of krtpd's own: ICE-lite, DTLS, its codecs */
+	for (i = 0; i < s->nmedia; i++)
+		webrtc |= c->offer.webrtc[i] != MED_WR_NONE;
+	if (webrtc) {
+		err = med_webrtc_answer_sdp(c, ol, sdp, len, s, out, outsz, outlen);
 		if (err)
 			goto out;
 	}

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "webrtc.h"
 
 #define MED_BATCH	32
 #define MED_PKT_MAX	2048
@@ -39,6 +40,7 @@ static struct {
 	struct sockaddr_storage src[MED_BATCH], dst;
 	unsigned char data[MED_BATCH][MED_PKT_MAX + MED_SRTP_ROOM];
 	bool rtcp[MED_BATCH];
+	bool taken[MED_BATCH];		/* STUN or DTLS of a WebRTC leg: not media */
 } med_rb;
 
 void med_relay_install(struct med_flow *f)
@@ -175,7 +177,8 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 	uint32_t gen = (uint32_t)(tag >> 16);
 	struct timespec ts;
 	uint64_t now_us;
-	int round, n, i, ntx, sent, sl;
+	int round, n, i, ntx, sent, sl, ntaken;
+	struct med_webrtc *wr;
 	struct med_flow *f;
 	socklen_t dlen;
 
@@ -197,10 +200,21 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 			return false;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		now_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+		/*
+		 * A WebRTC leg's port: STUN and DTLS go to webrtc.c first (RFC
+		 * 7983), which may program the call and so change p->flow.
+		 */
+		ntaken = 0;
+		wr = p->owner ? med_webrtc_of_port(p->owner, (uint16_t)(tag & 0xffff)) : NULL;
+		for (i = 0; i < n; i++) {
+			med_rb.taken[i] = wr && med_webrtc_demux(wr, p->fd, med_rb.data[i],
+								 med_rb.rx[i].msg_len, &med_rb.src[i]);
+			ntaken += med_rb.taken[i];
+		}
 		f = p->flow;
 		if (!f) {
 			if (p->owner)
-				p->owner->call->dropped += (uint64_t)n;
+				p->owner->call->dropped += (uint64_t)(n - ntaken);
 			continue;
 		}
 		via = med_port_get(f->kf.via.port ? f->kf.via.port : f->kf.local.port);
@@ -210,6 +224,8 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 			size_t len = med_rb.rx[i].msg_len;
 			unsigned char *b = med_rb.data[i];
 
+			if (med_rb.taken[i])
+				continue;
 			f->u.st.packets_total++;
 			f->u.last_rx_ms = now_us / 1000;
 			if (med_rb.rx[i].msg_hdr.msg_flags & MSG_TRUNC) {

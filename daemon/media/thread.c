@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 
 #include "internal.h"
+#include "webrtc.h"
 
 #define MED_STOP_TAG	UINT64_MAX
 
@@ -125,6 +126,10 @@ static void *med_thread_main(void *arg)
 			pthread_mutex_unlock(&med_lock);
 
 		}
+		/* DTLS handshakes' retransmissions: at most 250 ms late, which RFC 6347 allows */
+		pthread_mutex_lock(&med_lock);
+		med_webrtc_tick();
+		pthread_mutex_unlock(&med_lock);
 		if ((med_cfg.inactivity_timeout || med_kernel_mode) &&
 		    med_now_ms() - last_scan >= 1000) {
 			size_t nk;

@@ -98,6 +98,13 @@ static int prx_media_status(int err, const char **reason, const char **warning)
 			   "without MKI\"\r\n";
 		return 488;
 	}
+	if (err == -EPROTO) {
+		/* a WebRTC (DTLS-SRTP) offer krtpd cannot terminate */
+		*reason = NULL;
+		*warning = "Warning: 399 krtpd \"DTLS-SRTP offer needs a=fingerprint, "
+			   "a=ice-ufrag and a=ice-pwd\"\r\n";
+		return 488;
+	}
 	if (err == -ENOKEY) {
 		*reason = NULL;
 		*warning = "Warning: 399 krtpd \"SRTP keys of this call were lost in a restart; "

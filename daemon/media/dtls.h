@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * DTLS-SRTP (RFC 5763, RFC 5764) with GnuTLS, for WebRTC legs (webrtc.c).
+ *
+ * One self-signed ECDSA P-256 certificate serves every leg; it is made on
+ * first use and lives until exit, and its sha-256 fingerprint is what the
+ * SDP answers show. A session runs over the leg's relay socket: webrtc.c
+ * feeds it the datagrams whose first byte says DTLS (RFC 7983) and gives
+ * it a send function; GnuTLS never touches the socket itself. Handshake
+ * retransmissions are driven by med_dtls_tick() from the media thread.
+ *
+ * The peer's certificate is accepted only if its fingerprint is the one
+ * its SDP gave (RFC 8122 section 5): that is what binds the keys to the
+ * signalling.
+ *
+ * Like all of daemon/media/, everything runs with med_lock held.
+ */
+#ifndef KRTPD_MEDIA_DTLS_H
+#define KRTPD_MEDIA_DTLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../sdp_crypto.h"
+#include "../sdp_webrtc.h"
+
+struct med_dtls;
+
+/* sends one datagram toward the peer; the session does not care whether it left */
+typedef void (*med_dtls_send_fn)(void *arg, const void *buf, size_t len);
+
+/* "sha-256 AB:CD:..." of krtpd's certificate (made on the first call); NULL on failure */
+const char *med_dtls_fingerprint(void);
+/*
+ * A session. server: krtpd waits for the ClientHello (its SDP said
+ * a=setup:passive), else it sends one on med_dtls_start(). The peer must
+ * show a certificate whose fp_hash digest is fp.
+ */
+struct med_dtls *med_dtls_new(bool server, enum sdp_fp_hash fp_hash, const uint8_t *fp,
+			      size_t fp_len, med_dtls_send_fn send, void *arg);
+void med_dtls_free(struct med_dtls *d);
+/* client: send the ClientHello (once); a server ignores it */
+void med_dtls_start(struct med_dtls *d, uint64_t now_ms);
+/*
+ * One datagram from the peer. 1: the handshake completed with it and the
+ * keys are ready; 0: nothing new; -1: the session failed (bad fingerprint,
+ * fatal alert) and stays failed.
+ */
+int med_dtls_input(struct med_dtls *d, const uint8_t *buf, size_t len, uint64_t now_ms);
+/* Retransmit if a handshake flight timed out; same returns as med_dtls_input */
+int med_dtls_tick(struct med_dtls *d, uint64_t now_ms);
+bool med_dtls_done(const struct med_dtls *d);
+/*
+ * The keys (RFC 5764 section 4.2): *peer decrypts what the peer sends,
+ * *own encrypts toward it. 0, or -1 before the handshake completed.
+ */
+int med_dtls_keys(struct med_dtls *d, struct sdp_crypto *peer, struct sdp_crypto *own);
+
+#endif /* KRTPD_MEDIA_DTLS_H */

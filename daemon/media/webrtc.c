@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * WebRTC legs: ICE-lite answers, the DTLS-SRTP session, and the state that
+ * turns them into a stream side media.c can program (see webrtc.h). The
+ * answer's SDP is webrtc_sdp.c's.
+ *
+ * A leg's state is made by the offer (its remote credentials and
+ * fingerprint, pending), taken by the answer (krtpd's credentials and the
+ * DTLS session, made once per leg; a re-offer with the same ufrag and
+ * fingerprint keeps both, another one starts afresh, as an ICE restart),
+ * and fed by the relay thread's demux. It dies with its stream.
+ *
+ * Lifetime and locking: med_lock guards everything here. Every leg is also
+ * on med_wr_legs, the list med_webrtc_tick() walks for DTLS retransmissions;
+ * med_webrtc_release() takes it off before freeing it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/random.h>
+
+#include "../stun.h"
+#include "dtls.h"
+#include "ice.h"
+#include "webrtc.h"
+
+static struct med_webrtc *med_wr_legs;
+
+/* n random ice-chars (RFC 8839 section 5.4) from getrandom() */
+static int med_wr_random(char *out, size_t n)
+{
+	static const char ch[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t r[32];
+
+	if (n > sizeof(r) || getrandom(r, n, 0) != (ssize_t)n)
+		return -EIO;
+	for (size_t i = 0; i < n; i++)
+		out[i] = ch[r[i] & 63];
+	out[n] = '\0';
+	return 0;
+}
+
+static uint16_t med_wr_port(const struct med_webrtc *w)
+{
+	return w->leg ? w->st->pb : w->st->pa;
+}
+
+int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len,
+		     const struct sdp *s, unsigned int i, struct med_offer *offer,
+		     struct sdp_anchor *an)
+{
+	struct sdp_webrtc wr;
+	struct med_webrtc *w;
+	const char *why;
+
+	if (sdp_webrtc_parse(buf, len, s, i, &wr, &why)) {
+		med_log("media: stream %u: DTLS-SRTP offer refused: %s", i, why);
+		return -EPROTO;
+	}
+	if (wr.setup == SDP_SETUP_HOLDCONN) {
+		med_log("media: stream %u: DTLS-SRTP offer refused: a=setup:holdconn", i);
+		return -EPROTO;
+	}
+	memcpy(offer->mid[i], wr.mid, sizeof(offer->mid[i]));
+	offer->bundle[i] = wr.bundled;
+	/* the plain leg gets RTP/AVP: no ICE (sdp_rewrite), no DTLS, no crypto */
+	an->proto = "RTP/AVP";
+	an->drop_crypto = true;
+	if (!st) {
+		offer->webrtc[i] = MED_WR_REFUSED;
+		return 0;
+	}
+	offer->webrtc[i] = MED_WR_LEG;
+	w = st->webrtc[leg];
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		w->st = st;
+		w->leg = leg;
+		w->next = med_wr_legs;
+		med_wr_legs = w;
+		st->webrtc[leg] = w;
+	}
+	w->offered = wr;
+	return 0;
+}
+
+/* Bring the stream's side and SRTP keys of the leg to what ICE and DTLS found */
+static void med_wr_apply(struct med_webrtc *w)
+{
+	struct med_stream *st = w->st;
+	struct med_side *sd = &st->side[w->leg];
+	struct med_srtp_leg *sl = &st->srtp[w->leg];
+
+	sd->known = w->nominated;
+	if (w->nominated)
+		med_sa_to_ep((const struct sockaddr *)&w->addr, &sd->rtp);
+	/* RFC 8842: rtcp-mux on the one 5-tuple; the source is the checked address */
+	sd->rtcp_port = sd->rtp.port;
+	memset(&sd->rtcp_addr, 0, sizeof(sd->rtcp_addr));
+	memset(sd->learned, 0, sizeof(sd->learned));
+	sd->mux = true;
+	sd->nat = false;
+	st->mux = true;
+	memset(sl, 0, sizeof(*sl));
+	if (w->keyed) {
+		sl->on = true;
+		sl->peer = w->peer;
+		sl->own = w->own;
+	}
+}
+
+static void med_wr_send(void *arg, const void *buf, size_t len)
+{
+	struct med_webrtc *w = arg;
+	struct med_port *p = med_port_get(med_wr_port(w));
+	struct sockaddr_storage *to = &w->dtls_peer;
+
+	if (!p || p->fd < 0 || !to->ss_family)
+		return;
+	sendto(p->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)to,
+	       to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+}
+
+/* A fresh session (first answer, or an ICE restart): forget what the old one found */
+static int med_wr_restart(struct med_webrtc *w)
+{
+	med_dtls_free(w->dtls);
+	w->dtls = NULL;
+	w->nchecked = 0;
+	w->nominated = w->keyed = false;
+	explicit_bzero(&w->peer, sizeof(w->peer));
+	explicit_bzero(&w->own, sizeof(w->own));
+	memset(&w->dtls_peer, 0, sizeof(w->dtls_peer));
+	if (med_wr_random(w->ufrag, 8) || med_wr_random(w->pwd, 24))
+		return -EIO;
+	w->remote = w->offered;
+	/* RFC 5763 section 5: answer passive to actpass or active, active to passive */
+	w->server = w->remote.setup != SDP_SETUP_PASSIVE;
+	w->dtls = med_dtls_new(w->server, w->remote.fp_hash, w->remote.fp, w->remote.fp_len,
+			       med_wr_send, w);
+	return w->dtls ? 0 : -EIO;
+}
+
+int med_webrtc_answered(struct med_stream *st, int leg)
+{
+	struct med_webrtc *w = st->webrtc[leg];
+	int err = 0;
+
+	if (!w)
+		return -EINVAL;
+	/* same ICE credentials and certificate: the session goes on (hold, codec change) */
+	if (!w->answered || strcmp(w->offered.ufrag, w->remote.ufrag) ||
+	    strcmp(w->offered.pwd, w->remote.pwd) || w->offered.fp_hash != w->remote.fp_hash ||
+	    memcmp(w->offered.fp, w->remote.fp, sizeof(w->remote.fp)))
+		err = med_wr_restart(w);
+	if (err)
+		return err;
+	w->answered = true;
+	med_wr_apply(w);
+	return 0;
+}
+
+bool med_webrtc_ready(const struct med_stream *st)
+{
+	for (int leg = 0; leg < 2; leg++) {
+		const struct med_webrtc *w = st->webrtc[leg];
+
+		if (w && (!w->answered || !w->keyed || !w->nominated))
+			return false;
+	}
+	return true;
+}
+
+struct med_webrtc *med_webrtc_of_port(const struct med_stream *st, uint16_t port)
+{
+	for (int leg = 0; leg < 2; leg++) {
+		struct med_webrtc *w = st->webrtc[leg];
+
+		if (w && w->answered && med_wr_port(w) == port)
+			return w;
+	}
+	return NULL;
+}
+
+static bool med_wr_sa_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	struct krtp_ep ea, eb;
+
+	med_sa_to_ep((const struct sockaddr *)a, &ea);
+	med_sa_to_ep((const struct sockaddr *)b, &eb);
+	return med_ep_eq(&ea, &eb);
+}
+
+static bool med_wr_was_checked(const struct med_webrtc *w, const struct sockaddr_storage *src)
+{
+	for (unsigned int i = 0; i < w->nchecked && i < MED_WR_CHECKED; i++)
+		if (med_wr_sa_eq(&w->checked[i], src))
+			return true;
+	return false;
+}
+
+/* The leg's state changed: show media.c, which (re)programs the call's flows */
+static void med_wr_changed(struct med_webrtc *w)
+{
+	int err;
+
+	med_wr_apply(w);
+	err = med_srtp_update(w->st);
+	if (!err)
+		err = med_call_program(w->st->call);
+	if (err)
+		med_log("media: WebRTC leg: programming its flows failed: %s", strerror(-err));
+}
+
+/* DTLS finished: take the SRTP keys */
+static void med_wr_keyed(struct med_webrtc *w)
+{
+	if (med_dtls_keys(w->dtls, &w->peer, &w->own)) {
+		med_log("media: WebRTC leg: DTLS gave no SRTP keys (no use_srtp profile agreed)");
+		return;
+	}
+	w->keyed = true;
+	LOG_INFO("media: WebRTC leg keyed by DTLS-SRTP (%s)", sdp_srtp_suite_name(w->own.suite));
+	if (w->nominated)
+		med_wr_changed(w);
+}
+
+static void med_wr_stun(struct med_webrtc *w, int fd, const uint8_t *buf, size_t len,
+			const struct sockaddr_storage *src)
+{
+	uint8_t out[ICE_ANSWER_MAX];
+	size_t outlen = 0;
+	enum ice_verdict v;
+	bool ok;
+
+	v = ICE_LiteAnswer(buf, len, src, w->ufrag, w->pwd, w->remote.ufrag, out, &outlen);
+	if (v == ICE_DROP || !outlen)
+		return;
+	sendto(fd, out, outlen, MSG_DONTWAIT, (const struct sockaddr *)src,
+	       src->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	/* an error response (400, 401, 487) authenticates nothing */
+	ok = outlen >= 2 && out[0] == (STUN_BINDING_SUCCESS >> 8) &&
+	     out[1] == (STUN_BINDING_SUCCESS & 0xff);
+	if (!ok)
+		return;
+	if (!med_wr_was_checked(w, src))
+		w->checked[w->nchecked++ % MED_WR_CHECKED] = *src;
+	if (v != ICE_REPLY_NOMINATED || (w->nominated && med_wr_sa_eq(&w->addr, src)))
+		return;
+	/* nominated (again, elsewhere): media goes to and comes from there */
+	w->addr = *src;
+	w->nominated = true;
+	if (!w->server && w->dtls && !w->dtls_peer.ss_family) {
+		w->dtls_peer = *src;
+		med_dtls_start(w->dtls, med_now_ms());
+	}
+	if (w->keyed)
+		med_wr_changed(w);
+}
+
+bool med_webrtc_demux(struct med_webrtc *w, int fd, const uint8_t *buf, size_t len,
+		      const struct sockaddr_storage *src)
+{
+	int r;
+
+	if (!len)
+		return true;
+	/* RFC 7983 section 7: 0-3 STUN */
+	if (buf[0] <= 3) {
+		if (STUN_IsStun(buf, len))
+			med_wr_stun(w, fd, buf, len, src);
+		return true;
+	}
+	/* 20-63 DTLS, from an address ICE checked */
+	if (buf[0] >= 20 && buf[0] <= 63) {
+		if (!w->dtls || !med_wr_was_checked(w, src))
+			return true;
+		w->dtls_peer = *src;
+		r = med_dtls_input(w->dtls, buf, len, med_now_ms());
+		if (r > 0)
+			med_wr_keyed(w);
+		return true;
+	}
+	/* 128-191 RTP and RTCP; anything else is not ours either, and goes the media way */
+	return false;
+}
+
+void med_webrtc_tick(void)
+{
+	uint64_t now = med_now_ms();
+
+	for (struct med_webrtc *w = med_wr_legs; w; w = w->next)
+		if (w->dtls && med_dtls_tick(w->dtls, now) > 0)
+			med_wr_keyed(w);
+}
+
+void med_webrtc_release(struct med_stream *st)
+{
+	for (int leg = 0; leg < 2; leg++) {
+		struct med_webrtc *w = st->webrtc[leg], **pp = &med_wr_legs;
+
+		if (!w)
+			continue;
+		while (*pp && *pp != w)
+			pp = &(*pp)->next;
+		if (*pp)
+			*pp = w->next;
+		med_dtls_free(w->dtls);
+		explicit_bzero(w, sizeof(*w));
+		free(w);
+		st->webrtc[leg] = NULL;
+	}
+}

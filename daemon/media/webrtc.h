@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * WebRTC legs (RFC 8829, RFC 8842): a leg whose offer is UDP/TLS/RTP/SAVPF
+ * is a WebRTC leg. krtpd terminates it as an ICE-lite agent (RFC 8445
+ * section 2.5) with DTLS-SRTP (dtls.c) and shows the other leg plain
+ * RTP/AVP. On the relay port facing the leg, datagrams are told apart by
+ * their first byte (RFC 7983): 0-3 STUN, answered by ICE_LiteAnswer; 20-63
+ * DTLS, fed to the leg's session; 128-191 RTP and RTCP, media.
+ *
+ * The leg's address is the source of its nominated, authenticated STUN
+ * check, never its candidates (a browser may give mDNS names). Until the
+ * leg is both addressed and keyed, its stream has no flows: nothing is
+ * forwarded either way (med_webrtc_ready). Then the keys from the DTLS
+ * handshake become the leg's SRTP keys, exactly as an SDES leg's
+ * (struct med_srtp_leg), and media.c programs krtp.ko or the relay.
+ *
+ * All with med_lock held. Only the offerer (leg A or B) may be WebRTC.
+ */
+#ifndef KRTPD_MEDIA_WEBRTC_H
+#define KRTPD_MEDIA_WEBRTC_H
+
+#include "internal.h"
+
+#define MED_WR_CHECKED	4	/* authenticated check sources kept per leg */
+
+/* one WebRTC leg of a stream: webrtc.c keeps it, webrtc_sdp.c shows it in the answer */
+struct med_webrtc {
+	struct med_webrtc *next;	/* on med_wr_legs */
+	struct med_stream *st;
+	int leg;			/* 0 leg A, 1 leg B */
+	struct sdp_webrtc offered;	/* from the latest offer, taken by the answer */
+	struct sdp_webrtc remote;	/* what the running session was made for */
+	bool answered;
+	char ufrag[9], pwd[25];		/* krtpd's ICE credentials (RFC 8839: 4+ and 22+) */
+	bool server;			/* krtpd's DTLS role: a=setup:passive */
+	struct med_dtls *dtls;
+	/* sources of authenticated checks: DTLS is taken from these only */
+	struct sockaddr_storage checked[MED_WR_CHECKED];
+	unsigned int nchecked;
+	bool nominated;
+	struct sockaddr_storage addr;	/* media address: the nominated check's source */
+	struct sockaddr_storage dtls_peer;	/* where the DTLS session sends */
+	bool keyed;
+	struct sdp_crypto peer, own;	/* the leg's SRTP keys, once keyed */
+	unsigned int sdp_version;	/* o= version of the answers written for it */
+};
+
+/*
+ * Stream i of an offer from leg `leg` is UDP/TLS/RTP/SAVP(F): check and
+ * record its WebRTC attributes, and rewrite it as RTP/AVP for the other
+ * leg. -EPROTO when they are not usable (no a=fingerprint, ...); st NULL
+ * for a line krtpd refuses (only audio is anchored).
+ */
+int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len,
+		     const struct sdp *s, unsigned int i, struct med_offer *offer,
+		     struct sdp_anchor *an);
+/* the answer took stream st: make the WebRTC leg's state match its offer; 0 or -errno */
+int med_webrtc_answered(struct med_stream *st, int leg);
+/*
+ * Write the answer shown to the WebRTC offerer (leg ol) from the other
+ * leg's answer buf, parsed into s: ICE-lite, krtpd's credentials,
+ * fingerprint and candidates. 0 or -EMSGSIZE.
+ */
+int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, size_t len,
+			  const struct sdp *s, char *out, size_t outsz, size_t *outlen);
+/* Are all WebRTC legs of st addressed and keyed (true without any)? */
+bool med_webrtc_ready(const struct med_stream *st);
+/* the WebRTC leg whose RTP port is `port` (a slot of st's), or NULL */
+struct med_webrtc *med_webrtc_of_port(const struct med_stream *st, uint16_t port);
+/*
+ * A datagram from src on the leg's port: true if it was STUN or DTLS and
+ * was taken here (answered, fed to DTLS, or dropped), false for media.
+ */
+bool med_webrtc_demux(struct med_webrtc *w, int fd, const uint8_t *buf, size_t len,
+		      const struct sockaddr_storage *src);
+/* retransmit DTLS flights that timed out; from the media thread */
+void med_webrtc_tick(void);
+/* free the stream's WebRTC legs (their DTLS sessions and keys) */
+void med_webrtc_release(struct med_stream *st);
+
+#endif /* KRTPD_MEDIA_WEBRTC_H */

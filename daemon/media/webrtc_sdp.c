@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SDP answer a WebRTC offerer gets (RFC 8829 section 5.3, RFC 8839,
+ * RFC 5763): written afresh, not rewritten, from the plain leg's answer.
+ * What it takes from that answer is the codecs (the m= line's formats and
+ * their a=rtpmap, a=fmtp, a=ptime, a=maxptime) and the direction; the
+ * rest is krtpd's: the relay address and port, ICE-lite with krtpd's
+ * credentials and one host candidate, a=fingerprint of its certificate,
+ * a=setup, a=rtcp-mux, and the offer's a=mid and BUNDLE group. Lines
+ * krtpd does not anchor (video, for now) are rejected with port 0.
+ *
+ * Called by MED_Answer with med_lock held.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "dtls.h"
+#include "webrtc.h"
+
+struct wr_out {
+	char *p;
+	size_t len, cap;
+	bool overflow;
+};
+
+static void wr_printf(struct wr_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->cap - o->len) {
+		o->overflow = true;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+/* The lines of buf, without CR LF; false at the end */
+static bool wr_line(const char *buf, size_t len, size_t *pos, const char **p, size_t *n)
+{
+	const char *nl;
+	size_t start = *pos, end;
+
+	if (start >= len)
+		return false;
+	nl = memchr(buf + start, '\n', len - start);
+	end = nl ? (size_t)(nl - buf) : len;
+	*pos = nl ? end + 1 : len;
+	if (end > start && buf[end - 1] == '\r')
+		end--;
+	*p = buf + start;
+	*n = end - start;
+	return true;
+}
+
+static bool wr_has_prefix(const char *p, size_t n, const char *lit)
+{
+	size_t k = strlen(lit);
+
+	return n >= k && !memcmp(p, lit, k);
+}
+
+/* The formats of m= line i of buf (after its protocol), and the codec lines of its section */
+static void wr_codecs(struct wr_out *o, const char *buf, size_t len, const struct sdp *s,
+		      unsigned int i, bool lines)
+{
+	const struct sdp_media *m = &s->media[i];
+	size_t pos = 0, n, from;
+	const char *p;
+	int idx = -1;
+
+	while (wr_line(buf, len, &pos, &p, &n)) {
+		if (wr_has_prefix(p, n, "m=")) {
+			idx++;
+			if (idx == (int)i && !lines) {
+				from = m->proto_off + m->proto_len;
+				if (from <= (size_t)(p - buf) + n)
+					wr_printf(o, "%.*s", (int)((size_t)(p - buf) + n - from),
+						  buf + from);
+				return;
+			}
+			continue;
+		}
+		if (idx != (int)i || !lines)
+			continue;
+		if (wr_has_prefix(p, n, "a=rtpmap:") || wr_has_prefix(p, n, "a=fmtp:") ||
+		    wr_has_prefix(p, n, "a=ptime:") || wr_has_prefix(p, n, "a=maxptime:"))
+			wr_printf(o, "%.*s\r\n", (int)n, p);
+	}
+}
+
+static const char *wr_dir(enum sdp_dir d)
+{
+	switch (d) {
+	case SDP_DIR_SENDONLY:
+		return "sendonly";
+	case SDP_DIR_RECVONLY:
+		return "recvonly";
+	case SDP_DIR_INACTIVE:
+		return "inactive";
+	default:
+		return "sendrecv";
+	}
+}
+
+int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, size_t len,
+			  const struct sdp *s, char *out, size_t outsz, size_t *outlen)
+{
+	const struct sdp_relay *relay = med_relay_txt(c->family);
+	const char *ip = relay->family == AF_INET6 ? "IP6" : "IP4";
+	const char *fp = med_dtls_fingerprint();
+	struct wr_out o = { .p = out, .cap = outsz };
+	struct med_webrtc *first = NULL;
+	bool took[MED_MAX_STREAMS] = { 0 }, group = false;
+	unsigned int i;
+
+	if (!fp)
+		return -EIO;
+	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
+		struct med_stream *st = c->streams[i];
+
+		took[i] = c->offer.webrtc[i] == MED_WR_LEG && st && st->pa && st->webrtc[ol] &&
+			  s->media[i].port && s->media[i].udp;
+		if (took[i] && !first)
+			first = st->webrtc[ol];
+		group |= took[i] && c->offer.bundle[i];
+	}
+	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nt=0 0\r\n",
+		  c->hash >> 1, first ? ++first->sdp_version : 1, ip, relay->addr);
+	/* RFC 8843 section 7.3.2: the group lists the accepted bundled lines */
+	if (group) {
+		wr_printf(&o, "a=group:BUNDLE");
+		for (i = 0; i < s->nmedia; i++)
+			if (took[i] && c->offer.bundle[i])
+				wr_printf(&o, " %s", c->offer.mid[i]);
+		wr_printf(&o, "\r\n");
+	}
+	wr_printf(&o, "a=ice-lite\r\n");
+	for (i = 0; i < s->nmedia; i++) {
+		const struct med_stream *st = c->streams[i];
+		const struct med_webrtc *w = took[i] ? st->webrtc[ol] : NULL;
+		const char *proto = c->offer.avpf[i] || !took[i] ? "UDP/TLS/RTP/SAVPF" :
+								   "UDP/TLS/RTP/SAVP";
+		uint16_t port = w ? (ol ? st->pb : st->pa) : 0;
+
+		wr_printf(&o, "m=%s %u %s", s->media[i].type, port, proto);
+		wr_codecs(&o, buf, len, s, i, false);
+		wr_printf(&o, "\r\nc=IN %s %s\r\n", ip, relay->addr);
+		if (c->offer.mid[i][0])
+			wr_printf(&o, "a=mid:%s\r\n", c->offer.mid[i]);
+		if (!w)
+			continue;
+		wr_codecs(&o, buf, len, s, i, true);
+		wr_printf(&o, "a=%s\r\na=rtcp-mux\r\n", wr_dir(sdp_media_dir(s, i)));
+		wr_printf(&o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", w->ufrag, w->pwd);
+		wr_printf(&o, "a=fingerprint:%s\r\na=setup:%s\r\n", fp,
+			  w->server ? "passive" : "active");
+		/* RFC 8839 section 5.1: one host candidate, the relay port; priority 126/65535/255 */
+		wr_printf(&o, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n", relay->addr, port);
+		wr_printf(&o, "a=end-of-candidates\r\n");
+	}
+	if (o.overflow)
+		return -EMSGSIZE;
+	*outlen = o.len;
+	return 0;
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * WebRTC attributes of an SDP offer (see sdp_webrtc.h). Lines are walked
+ * once: the session part, then the m= sections, counting m= lines as
+ * sdp_parse() does, so stream i here is stream i there. A value given in
+ * stream i's section wins over the session-level one (RFC 8839 section 5.4,
+ * RFC 8122 section 5: both levels are allowed).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sdp_webrtc.h"
+
+struct wr_line {
+	const char *p;
+	size_t n;
+};
+
+/* The next line of buf from *pos, without its CR LF; false at the end */
+static bool wr_next_line(const char *buf, size_t len, size_t *pos, struct wr_line *l)
+{
+	const char *nl;
+	size_t start = *pos, end;
+
+	if (start >= len)
+		return false;
+	nl = memchr(buf + start, '\n', len - start);
+	end = nl ? (size_t)(nl - buf) : len;
+	*pos = nl ? end + 1 : len;
+	if (end > start && buf[end - 1] == '\r')
+		end--;
+	l->p = buf + start;
+	l->n = end - start;
+	return true;
+}
+
+/* If l starts with name, set *v to the rest (trailing blanks cut) and say so */
+static bool wr_attr(const struct wr_line *l, const char *name, struct wr_line *v)
+{
+	size_t n = strlen(name);
+
+	if (l->n < n || memcmp(l->p, name, n))
+		return false;
+	v->p = l->p + n;
+	v->n = l->n - n;
+	while (v->n && (v->p[v->n - 1] == ' ' || v->p[v->n - 1] == '\t'))
+		v->n--;
+	return true;
+}
+
+/* ice-char (RFC 8839 section 5.4): ALPHA / DIGIT / "+" / "/" */
+static bool wr_ice_chars(const struct wr_line *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		char c = v->p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/'))
+			return false;
+	}
+	return v->n > 0;
+}
+
+static int wr_copy_ice(char *dst, size_t max, const struct wr_line *v)
+{
+	if (v->n > max || !wr_ice_chars(v))
+		return -EINVAL;
+	memcpy(dst, v->p, v->n);
+	dst[v->n] = '\0';
+	return 0;
+}
+
+static int wr_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static const struct {
+	const char *name;
+	enum sdp_fp_hash hash;
+	size_t len;
+} wr_hashes[] = {
+	{ "sha-1", SDP_FP_SHA1, 20 },
+	{ "sha-256", SDP_FP_SHA256, 32 },
+	{ "sha-384", SDP_FP_SHA384, 48 },
+	{ "sha-512", SDP_FP_SHA512, 64 },
+};
+
+const char *sdp_fp_hash_name(enum sdp_fp_hash h)
+{
+	for (size_t i = 0; i < sizeof(wr_hashes) / sizeof(wr_hashes[0]); i++)
+		if (wr_hashes[i].hash == h)
+			return wr_hashes[i].name;
+	return "none";
+}
+
+/*
+ * "sha-256 AB:CD:..." (RFC 8122 section 5). Another hash function is
+ * skipped (0, *h left alone); a known one that is malformed is -EINVAL.
+ * Of several, the strongest is kept.
+ */
+static int wr_fingerprint(const struct wr_line *v, enum sdp_fp_hash *h, uint8_t *fp,
+			  size_t *fp_len)
+{
+	const char *sp = memchr(v->p, ' ', v->n);
+	size_t nlen, i, k, want = 0;
+	enum sdp_fp_hash hash = SDP_FP_NONE;
+	uint8_t tmp[SDP_FP_MAX];
+
+	if (!sp)
+		return -EINVAL;
+	nlen = (size_t)(sp - v->p);
+	for (i = 0; i < sizeof(wr_hashes) / sizeof(wr_hashes[0]); i++) {
+		if (nlen == strlen(wr_hashes[i].name) &&
+		    !strncasecmp(v->p, wr_hashes[i].name, nlen)) {
+			hash = wr_hashes[i].hash;
+			want = wr_hashes[i].len;
+		}
+	}
+	if (hash == SDP_FP_NONE || hash < *h)
+		return 0;
+	/* want bytes: two hex digits each, colons between */
+	i = nlen;
+	while (i < v->n && v->p[i] == ' ')
+		i++;
+	if (v->n - i != want * 3 - 1)
+		return -EINVAL;
+	for (k = 0; k < want; k++, i += 3) {
+		int hi = wr_hex(v->p[i]), lo = wr_hex(v->p[i + 1]);
+
+		if (hi < 0 || lo < 0 || (k + 1 < want && v->p[i + 2] != ':'))
+			return -EINVAL;
+		tmp[k] = (uint8_t)(hi << 4 | lo);
+	}
+	*h = hash;
+	memcpy(fp, tmp, want);
+	*fp_len = want;
+	return 0;
+}
+
+static int wr_setup(const struct wr_line *v, enum sdp_setup *setup)
+{
+	static const char *const names[] = { "actpass", "active", "passive", "holdconn" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (v->n == strlen(names[i]) && !strncasecmp(v->p, names[i], v->n)) {
+			*setup = (enum sdp_setup)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Is mid one of the space-separated tokens of v (after "BUNDLE")? */
+static bool wr_group_has(const struct wr_line *v, const char *mid)
+{
+	size_t i = 0, n = strlen(mid), start;
+
+	if (!n)
+		return false;
+	while (i < v->n) {
+		while (i < v->n && v->p[i] == ' ')
+			i++;
+		start = i;
+		while (i < v->n && v->p[i] != ' ')
+			i++;
+		if (i - start == n && !memcmp(v->p + start, mid, n))
+			return true;
+	}
+	return false;
+}
+
+int sdp_webrtc_parse(const char *buf, size_t len, const struct sdp *s, unsigned int i,
+		     struct sdp_webrtc *w, const char **why)
+{
+	struct sdp_webrtc sess;
+	struct wr_line l, v, group = { NULL, 0 };
+	size_t pos = 0;
+	int idx = -1;
+	bool m_ufrag = false, m_pwd = false, m_fp = false, m_setup = false;
+
+	memset(w, 0, sizeof(*w));
+	memset(&sess, 0, sizeof(sess));
+	*why = NULL;
+	if (i >= s->nmedia) {
+		*why = "no such m= line";
+		return -EINVAL;
+	}
+	while (wr_next_line(buf, len, &pos, &l)) {
+		struct sdp_webrtc *t;
+		bool media;
+
+		if (l.n >= 2 && l.p[0] == 'm' && l.p[1] == '=') {
+			idx++;
+			continue;
+		}
+		if (idx >= 0 && idx != (int)i)
+			continue;
+		media = idx >= 0;
+		t = media ? w : &sess;
+		if (wr_attr(&l, "a=ice-ufrag:", &v)) {
+			if (wr_copy_ice(t->ufrag, SDP_ICE_UFRAG_MAX, &v)) {
+				*why = "a=ice-ufrag is not 1 to 256 ice-chars";
+				return -EINVAL;
+			}
+			m_ufrag |= media;
+		} else if (wr_attr(&l, "a=ice-pwd:", &v)) {
+			if (wr_copy_ice(t->pwd, SDP_ICE_PWD_MAX, &v)) {
+				*why = "a=ice-pwd is not 1 to 256 ice-chars";
+				return -EINVAL;
+			}
+			m_pwd |= media;
+		} else if (wr_attr(&l, "a=fingerprint:", &v)) {
+			if (wr_fingerprint(&v, &t->fp_hash, t->fp, &t->fp_len)) {
+				*why = "malformed a=fingerprint";
+				return -EINVAL;
+			}
+			m_fp |= media && t->fp_hash;
+		} else if (wr_attr(&l, "a=setup:", &v)) {
+			if (wr_setup(&v, &t->setup)) {
+				*why = "a=setup is not actpass, active, passive or holdconn";
+				return -EINVAL;
+			}
+			m_setup |= media;
+		} else if (media && wr_attr(&l, "a=mid:", &v)) {
+			if (v.n > SDP_MID_MAX || !v.n || memchr(v.p, ' ', v.n)) {
+				*why = "a=mid is not one token of at most 32 characters";
+				return -EINVAL;
+			}
+			memcpy(w->mid, v.p, v.n);
+			w->mid[v.n] = '\0';
+		} else if (!media && wr_attr(&l, "a=group:BUNDLE", &v)) {
+			group = v;
+		}
+	}
+	/* media level wins; session level fills in what the section left out */
+	if (!m_ufrag)
+		memcpy(w->ufrag, sess.ufrag, sizeof(w->ufrag));
+	if (!m_pwd)
+		memcpy(w->pwd, sess.pwd, sizeof(w->pwd));
+	if (!m_fp) {
+		w->fp_hash = sess.fp_hash;
+		w->fp_len = sess.fp_len;
+		memcpy(w->fp, sess.fp, sizeof(w->fp));
+	}
+	if (!m_setup)
+		w->setup = sess.setup;
+	w->bundled = group.p && wr_group_has(&group, w->mid);
+	if (!w->fp_hash) {
+		*why = "no a=fingerprint (sha-1, sha-256, sha-384 or sha-512)";
+		return -EINVAL;
+	}
+	if (!w->ufrag[0] || !w->pwd[0]) {
+		*why = "no a=ice-ufrag and a=ice-pwd";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* lines a plain-RTP phone must not see: DTLS, BUNDLE, WebRTC's SSRC signalling */
+static bool wr_strip_line(const struct wr_line *l)
+{
+	static const char *const drop[] = {
+		"a=fingerprint:", "a=setup:", "a=tls-id:", "a=group:", "a=mid:",
+		"a=msid-semantic:", "a=msid:", "a=ssrc:", "a=ssrc-group:",
+		"a=extmap:", "a=extmap-allow-mixed", "a=rtcp-fb:", "a=rtcp-rsize",
+	};
+	struct wr_line v;
+
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		if (wr_attr(l, drop[i], &v))
+			return true;
+	return false;
+}
+
+void sdp_webrtc_strip(char *out, size_t *len)
+{
+	size_t pos = 0, w = 0, start;
+	struct wr_line l;
+
+	while (start = pos, wr_next_line(out, *len, &pos, &l)) {
+		if (wr_strip_line(&l))
+			continue;
+		memmove(out + w, out + start, pos - start);
+		w += pos - start;
+	}
+	*len = w;
+}
