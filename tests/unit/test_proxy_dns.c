@@ -31,19 +31,12 @@
 #include "check.h"
 #include "proxytest.h"
 #include "dnsmasq.h"
+#include "looptest.h"
 
 #define MAXSENT 64
+#include "sipcapture.h"
 
 static uint64_t clock_skew;
-static char us[32];
-
-static struct sent {
-	char buf[8192];
-	size_t len;
-	int dport;
-	struct sip_msg m;
-} sent[MAXSENT];
-static int nsent;
 
 static uint64_t skewed_clock(void)
 {
@@ -51,71 +44,6 @@ static uint64_t skewed_clock(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + clock_skew;
-}
-
-static int capture(const struct tp_peer *dst, const char *buf, size_t len)
-{
-	struct sent *s;
-
-	if (nsent == MAXSENT || len >= sizeof(s->buf))
-		return 0;
-	s = &sent[nsent++];
-	memcpy(s->buf, buf, len);
-	s->len = len;
-	s->dport = TP_Port(&dst->addr);
-	MSG_Parse(&s->m, s->buf, len);
-	return 0;
-}
-
-static void feed(int sport, const char *fmt, ...)
-{
-	struct tp_peer src = { .proto = TP_UDP, .sock = -1 };
-	char buf[8192], a[32];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	snprintf(a, sizeof(a), "127.0.0.1:%d", sport);
-	TP_AddrParse(a, 0, &src.addr);
-	RCU_ReadLock();
-	PRX_Receive(buf, strlen(buf), &src);
-	RCU_ReadUnlock();
-}
-
-static void quit_fn(struct tmr *t)
-{
-	(void)t;
-	LOOP_Quit();
-}
-
-/* run the main loop for ms (DNS answers arrive, due timers fire) */
-static void pump(unsigned int ms)
-{
-	struct tmr t;
-
-	TMR_Setup(&t, quit_fn);
-	TMR_Start(&t, ms);
-	LOOP_Run();
-	TMR_Stop(&t);
-}
-
-static struct sent *find(int dport, int status, const char *method)
-{
-	int i;
-
-	for (i = 0; i < nsent; i++) {
-		struct sip_msg *m = &sent[i].m;
-
-		if (sent[i].dport != dport)
-			continue;
-		if (status && !m->request && m->status == status &&
-		    (!method || STR_Eq(m->cseq_method, STR_C(method))))
-			return &sent[i];
-		if (!status && m->request && STR_Eq(m->method, STR_C(method)))
-			return &sent[i];
-	}
-	return NULL;
 }
 
 static int starts(const struct sent *s, const char *text)
@@ -178,7 +106,7 @@ static void test_trunk_503(void)
 	invite("t1", "4930@krtp.test", "");
 	CHECK(find(5070, 100, "INVITE") != NULL);
 	CHECK(find(5071, 0, "INVITE") == NULL);	/* not before the answer */
-	pump(300);
+	run_for(300);
 	inv1 = find(5071, 0, "INVITE");
 	CHECK(starts(inv1, "INVITE sip:4930@carrier.test SIP/2.0\r\n"));
 	CHECK(find(5072, 0, "INVITE") == NULL);
@@ -209,7 +137,7 @@ static void test_trunk_timeout(void)
 	invite("t2", "4931@krtp.test", "");
 	CHECK(find(5071, 0, "INVITE") != NULL);		/* from the cache, at once */
 	clock_skew += 33000;				/* past Timer B (32 s) */
-	pump(100);
+	run_for(100);
 	inv2 = find(5072, 0, "INVITE");
 	CHECK(starts(inv2, "INVITE sip:4931@carrier.test SIP/2.0\r\n"));
 	CHECK_EQ(stat_failovers(), 2);
@@ -227,7 +155,7 @@ static void test_trunk_all_fail(void)
 
 	nsent = 0;
 	invite("t3", "4932@krtp.test", "");
-	pump(300);	/* the empty AAAA answers (30 s) have expired: asked again */
+	run_for(300);	/* the empty AAAA answers (30 s) have expired: asked again */
 	inv = find(5071, 0, "INVITE");
 	CHECK(inv != NULL);
 	if (!inv)
@@ -255,7 +183,7 @@ static void test_cancel_during_lookup(void)
 	     "From: <sip:alice@krtp.test>;tag=a1\r\nTo: <sip:4933@krtp.test>\r\n"
 	     "Content-Length: 0\r\n\r\n");
 	CHECK(find(5070, 200, "CANCEL") != NULL);
-	pump(300);
+	run_for(300);
 	CHECK(find(5070, 487, "INVITE") != NULL);
 	CHECK(find(5071, 0, "INVITE") == NULL);
 }
@@ -267,7 +195,7 @@ static void test_nxdomain(void)
 
 	nsent = 0;
 	invite("t5", "bob@krtp.test", "Route: <sip:nosuch.carrier.test;lr>\r\n");
-	pump(300);
+	run_for(300);
 	r = find(5070, 404, "INVITE");
 	CHECK(starts(r, "SIP/2.0 404 Cannot Resolve Host\r\n"));
 }
@@ -335,7 +263,7 @@ int main(void)
 
 	/* let the transactions end before the tables go */
 	clock_skew += 64000;
-	pump(50);
+	run_for(50);
 	TP_Fini();
 	DNS_Fini();
 	proxytest_fini();
