@@ -142,6 +142,7 @@ int nl_parse_stats(const struct nlattr *nest, struct krtp_stats *st)
 	st->packets_total = nl_u64(tb[KRTP_A_STATS_PACKETS_TOTAL]);
 	st->srtp_auth_fail = nl_u64(tb[KRTP_A_STATS_SRTP_AUTH_FAIL]);
 	st->srtp_replay = nl_u64(tb[KRTP_A_STATS_SRTP_REPLAY]);
+	st->passed = nl_u64(tb[KRTP_A_STATS_PASSED]);
 	st->idle_msecs = nl_u64(tb[KRTP_A_STATS_IDLE_MSECS]);
 	st->rtp_lost = nl_u64(tb[KRTP_A_STATS_RTP_LOST]);
 	st->rtp_duplicates = nl_u64(tb[KRTP_A_STATS_RTP_DUPLICATES]);

@@ -264,6 +264,7 @@ void krtp_flow_read_stats(const struct krtp_flow *flow, struct krtp_stats *sum)
 	sum->rtcp_bytes += atomic64_read(&flow->rtcp_bytes);
 	for (i = 0; i < KRTP_DROP_MAX; i++)
 		sum->drops[i] += atomic64_read(&flow->drops[i]);
+	sum->passed += atomic64_read(&flow->passed);
 }
 
 /**

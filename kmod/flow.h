@@ -81,6 +81,7 @@ struct krtp_flow_config {
  * @rtp: RTP analysis
  * @srtp: SRTP contexts (srtp.c), NULL for a plain flow
  * @drops: packets dropped, by enum krtp_drop_reason
+ * @passed: STUN/DTLS left to the socket (KRTP_FLOW_F_PASS_STUN_DTLS)
  * @idle_seen: @last_seen when the last idle event was sent (table lock)
  * @idle_notified: an idle event was sent for @idle_seen (table lock)
  * @idle_delete: delete after @idle_timeout without packets
@@ -94,8 +95,8 @@ struct krtp_flow_config {
  * flow cold in the cache. What every packet reads (key, flags, source
  * check) is the first cache line, what sending reads the second; what every
  * packet writes (counters, RTP analysis) starts on a line of its own, so
- * the read-mostly lines stay clean; drops, which a flood from other
- * sources may bump on any CPU, are apart from both; the label, read only by
+ * the read-mostly lines stay clean; drops and STUN/DTLS passed, which
+ * other sources may bump on any CPU, are apart from both; the label, read only by
  * netlink, is last. 384 bytes, six lines, and no per-CPU memory: a flow's
  * packets come from one 5-tuple and so from one CPU (RSS, RPS), and per-CPU
  * counters cost ncpus x 88 bytes a flow, gigabytes for a million flows on
@@ -125,6 +126,12 @@ struct krtp_flow {
 
 	/* written by every packet */
 	spinlock_t rtp_lock ____cacheline_aligned_in_smp; /* @rtp; readers with BHs off */
+	/*
+	 * in the hole after the lock: the idle scan writes @idle_notified
+	 * only when no packet came for a while, so the line is cold then
+	 */
+	bool idle_notified;
+	bool idle_delete;
 	unsigned long last_seen;
 	atomic64_t packets;
 	atomic64_t bytes;
@@ -136,9 +143,8 @@ struct krtp_flow {
 
 	/* written by floods of wrong packets, the idle scan, the release */
 	atomic64_t drops[KRTP_DROP_MAX] ____cacheline_aligned_in_smp;
+	atomic64_t passed;		/* STUN/DTLS, from any source */
 	unsigned long idle_seen;
-	bool idle_notified;
-	bool idle_delete;
 	struct rcu_head rcu;
 
 	u8 label[KRTP_LABEL_MAX_LEN];

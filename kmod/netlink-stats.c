@@ -41,6 +41,8 @@ int krtp_nl_stats_put_common(struct sk_buff *skb, const struct krtp_stats *s)
 			      s->drops[KRTP_DROP_SRTP_AUTH], KRTP_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, KRTP_A_STATS_SRTP_REPLAY,
 			      s->drops[KRTP_DROP_SRTP_REPLAY], KRTP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, KRTP_A_STATS_PASSED, s->passed,
+			      KRTP_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, KRTP_A_STATS_PACKETS_TOTAL,
 			      krtp_stats_total(s), KRTP_A_STATS_PAD))
 		return -EMSGSIZE;

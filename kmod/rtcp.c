@@ -39,13 +39,20 @@ enum krtp_pkt_kind krtp_rtcp_classify(u32 flow_flags, const u8 *hdr,
 {
 	bool v2 = len >= 2 && (hdr[0] >> 6) == 2;
 
-	if (flow_flags & KRTP_FLOW_F_RTCP)
+	if (flow_flags & KRTP_FLOW_F_RTCP) {
 		/* the RTCP port of a non-muxed pair: all of it counts as RTCP;
-		 * with STRICT_RTP it must still look like RTCP
+		 * with STRICT_RTP it must still look like RTCP, and with
+		 * PASS_STUN_DTLS STUN and DTLS are other (for the socket)
 		 */
-		return !(flow_flags & KRTP_FLOW_F_STRICT_RTP) ||
-		       (v2 && len >= KRTP_RTCP_HDR_LEN) ?
-		       KRTP_PKT_RTCP : KRTP_PKT_OTHER;
+		if (v2 && len >= KRTP_RTCP_HDR_LEN)
+			return KRTP_PKT_RTCP;
+		if (flow_flags & KRTP_FLOW_F_STRICT_RTP)
+			return KRTP_PKT_OTHER;
+		if ((flow_flags & KRTP_FLOW_F_PASS_STUN_DTLS) &&
+		    krtp_rtcp_is_stun_dtls(hdr, len))
+			return KRTP_PKT_OTHER;
+		return KRTP_PKT_RTCP;
+	}
 	if (!v2)
 		return KRTP_PKT_OTHER;
 	if (len >= KRTP_RTCP_HDR_LEN && hdr[1] >= 192 && hdr[1] <= 223)

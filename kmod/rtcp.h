@@ -34,6 +34,19 @@ struct krtp_rtp {
 	u64 jitter_q4;		/* A.8 jitter in timestamp units, times 16 */
 };
 
+/**
+ * krtp_rtcp_is_stun_dtls - RFC 7983 demultiplexing by the first byte
+ * @hdr: the start of the UDP payload
+ * @len: UDP payload length
+ *
+ * Return: true for STUN (0-3) and DTLS (20-63), which never look like RTP
+ * or RTCP version 2 (128-191).
+ */
+static inline bool krtp_rtcp_is_stun_dtls(const u8 *hdr, unsigned int len)
+{
+	return len && (hdr[0] <= 3 || (hdr[0] >= 20 && hdr[0] <= 63));
+}
+
 enum krtp_pkt_kind krtp_rtcp_classify(u32 flow_flags, const u8 *hdr,
 				      unsigned int len);
 void krtp_rtp_update(struct krtp_rtp *rtp, const u8 *hdr, u32 clock_rate,

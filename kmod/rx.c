@@ -13,7 +13,9 @@
  * IPv6 with extension headers, GSO packets (only built for sockets that
  * asked for UDP GRO) and anything no flow matches. A matched packet is
  * either forwarded (NF_STOLEN, sent with ip_local_out so egress hooks see
- * it) or dropped with its reason counted (NF_DROP).
+ * it) or dropped with its reason counted (NF_DROP). On a WebRTC flow
+ * (KRTP_FLOW_F_PASS_STUN_DTLS) STUN and DTLS go on to krtpd's socket
+ * (NF_ACCEPT), counted as passed.
  */
 
 #include <linux/ip.h>
@@ -38,11 +40,47 @@ static unsigned int krtp_rx_drop(struct krtp_net *kn, struct krtp_flow *flow,
 }
 
 /*
+ * Leave a packet of a KRTP_FLOW_F_PASS_STUN_DTLS flow to the local socket:
+ * krtpd answers STUN and does DTLS itself, and authenticates both.
+ */
+static unsigned int krtp_rx_pass(struct krtp_net *kn, struct krtp_flow *flow)
+{
+	atomic64_inc(&flow->passed);
+	krtp_stats_pass(kn->stats);
+	return NF_ACCEPT;
+}
+
+/* whether the payload is STUN or DTLS (RFC 7983), read off the fast path */
+static bool krtp_rx_is_stun_dtls(const struct sk_buff *skb, unsigned int thoff)
+{
+	const u8 *p;
+	u8 b;
+
+	p = skb_header_pointer(skb, thoff + sizeof(struct udphdr), 1, &b);
+	return p && krtp_rtcp_is_stun_dtls(p, 1);
+}
+
+/*
+ * Until its source is locked, whether a flow must see what a packet is
+ * before it may learn from it: one that decrypts learns only from a packet
+ * that authenticates, so that one forged first packet cannot lock out the
+ * real sender; one that passes STUN/DTLS never learns from those, which
+ * ICE sends from every candidate of the peer.
+ */
+static bool krtp_rx_learn_late(const struct krtp_flow *flow)
+{
+	return (flow->srtp && flow->srtp->in) ||
+	       (flow->flags & KRTP_FLOW_F_PASS_STUN_DTLS);
+}
+
+/*
  * Validate (or learn) the source of a packet. Returns true to go on; else
- * it was dropped and counted.
+ * *@verdict says what became of it: dropped and counted, or STUN/DTLS
+ * from another source left to the socket.
  */
 static bool krtp_rx_source(struct krtp_net *kn, struct krtp_flow *flow,
-			   const struct krtp_ep *src)
+			   const struct sk_buff *skb, unsigned int thoff,
+			   const struct krtp_ep *src, unsigned int *verdict)
 {
 	switch (krtp_flow_check_source(flow, src)) {
 	case KRTP_SRC_OK:
@@ -51,10 +89,16 @@ static bool krtp_rx_source(struct krtp_net *kn, struct krtp_flow *flow,
 		krtp_netns_event_queue(kn, flow, KRTP_CMD_FLOW_SRC_LEARNED_NTF, src);
 		break;
 	case KRTP_SRC_WRONG:
+		/* ICE checks and DTLS may come from any candidate */
+		if (unlikely(flow->flags & KRTP_FLOW_F_PASS_STUN_DTLS) &&
+		    krtp_rx_is_stun_dtls(skb, thoff)) {
+			*verdict = krtp_rx_pass(kn, flow);
+			return false;
+		}
 		if (krtp_flow_wrong_src_ntf_due(flow))
 			krtp_netns_event_queue(kn, flow,
 					       KRTP_CMD_FLOW_WRONG_SRC_NTF, src);
-		krtp_rx_drop(kn, flow, KRTP_DROP_WRONG_SOURCE);
+		*verdict = krtp_rx_drop(kn, flow, KRTP_DROP_WRONG_SOURCE);
 		return false;
 	}
 	return true;
@@ -101,23 +145,25 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 				 const struct krtp_ep *src, struct net *net)
 {
 	u8 buf[KRTP_RTP_HDR_LEN];
+	unsigned int plen, verdict;
 	enum krtp_pkt_kind kind;
 	const struct udphdr *uh;
-	unsigned int plen;
-	bool srtp_learn;
+	bool learn_late;
 	const u8 *hdr;
 	int err;
 
 	/*
-	 * A flow that decrypts learns its source only from a packet that
-	 * authenticates, so that one forged first packet cannot lock out the
-	 * real sender: until the source is locked, its check waits for the
-	 * SRTP one. Once locked, wrong sources are dropped before any crypto.
+	 * Until the source is locked, a flow that decrypts or passes STUN/DTLS
+	 * checks it only once it knows what the packet is (SRTP that
+	 * authenticates, not STUN or DTLS). Once locked, wrong sources are
+	 * dropped before any crypto. A plain flow pays one test of a field
+	 * the source check reads anyway.
 	 */
-	srtp_learn = unlikely(flow->srtp) && flow->srtp->in &&
-		     !smp_load_acquire(&flow->src_locked);
-	if (likely(!srtp_learn) && !krtp_rx_source(kn, flow, src))
-		return NF_DROP;
+	learn_late = unlikely(!smp_load_acquire(&flow->src_locked)) &&
+		     krtp_rx_learn_late(flow);
+	if (likely(!learn_late) &&
+	    !krtp_rx_source(kn, flow, skb, thoff, src, &verdict))
+		return verdict;
 	krtp_flow_touch(flow);
 
 	/* the UDP length must match what IP carries */
@@ -133,8 +179,14 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 	if (!hdr)
 		return krtp_rx_drop(kn, flow, KRTP_DROP_OTHER);
 	kind = krtp_rtcp_classify(flow->flags, hdr, plen);
-	if (kind == KRTP_PKT_OTHER && (flow->flags & KRTP_FLOW_F_STRICT_RTP))
-		return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);
+	if (unlikely(kind == KRTP_PKT_OTHER)) {
+		/* RFC 7983: STUN and DTLS of a WebRTC flow are krtpd's */
+		if ((flow->flags & KRTP_FLOW_F_PASS_STUN_DTLS) &&
+		    krtp_rtcp_is_stun_dtls(hdr, plen))
+			return krtp_rx_pass(kn, flow);
+		if (flow->flags & KRTP_FLOW_F_STRICT_RTP)
+			return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);
+	}
 	/*
 	 * SRTP before the analysis, so forged and replayed packets leave no
 	 * trace in it. Plain flows pay this one test of a field on a line
@@ -146,12 +198,12 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 		hdr = skb_network_header(skb) + thoff + sizeof(*uh);
 		plen = skb->len - thoff - sizeof(*uh);
 	}
-	if (unlikely(srtp_learn)) {
+	if (unlikely(learn_late)) {
 		/* what is not SRTP cannot teach the source; strict or not */
-		if (kind == KRTP_PKT_OTHER)
+		if (kind == KRTP_PKT_OTHER && flow->srtp && flow->srtp->in)
 			return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);
-		if (!krtp_rx_source(kn, flow, src))
-			return NF_DROP;
+		if (!krtp_rx_source(kn, flow, skb, thoff, src, &verdict))
+			return verdict;
 	}
 	if (kind == KRTP_PKT_RTP) {
 		u64 now = ktime_get_ns();

@@ -72,6 +72,7 @@ void krtp_stats_read(struct krtp_pcpu_stats __percpu *stats,
 			one.rtcp_bytes = u64_stats_read(&s->rtcp_bytes);
 			for (i = 0; i < KRTP_DROP_ALL_MAX; i++)
 				one.drops[i] = u64_stats_read(&s->drops[i]);
+			one.passed = u64_stats_read(&s->passed);
 			one.rtp_lost = u64_stats_read(&s->rtp_lost);
 			one.rtp_duplicates = u64_stats_read(&s->rtp_duplicates);
 			one.rtp_reordered = u64_stats_read(&s->rtp_reordered);
@@ -95,6 +96,7 @@ void krtp_stats_add(struct krtp_stats *sum, const struct krtp_stats *add)
 	sum->rtcp_bytes += add->rtcp_bytes;
 	for (i = 0; i < KRTP_DROP_ALL_MAX; i++)
 		sum->drops[i] += add->drops[i];
+	sum->passed += add->passed;
 	sum->rtp_lost += add->rtp_lost;
 	sum->rtp_duplicates += add->rtp_duplicates;
 	sum->rtp_reordered += add->rtp_reordered;
@@ -117,14 +119,15 @@ u64 krtp_stats_dropped(const struct krtp_stats *stats)
 }
 
 /**
- * krtp_stats_total - packets seen on flows, forwarded or dropped
+ * krtp_stats_total - packets seen on flows: forwarded, dropped, passed
  * @stats: a sum
  *
  * Return: KRTP_A_STATS_PACKETS_TOTAL.
  */
 u64 krtp_stats_total(const struct krtp_stats *stats)
 {
-	return stats->packets + stats->rtcp_packets + krtp_stats_dropped(stats);
+	return stats->packets + stats->rtcp_packets + krtp_stats_dropped(stats) +
+	       stats->passed;
 }
 
 /**

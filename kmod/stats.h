@@ -32,6 +32,7 @@ struct krtp_pcpu_stats {
 	u64_stats_t rtcp_packets;
 	u64_stats_t rtcp_bytes;
 	u64_stats_t drops[KRTP_DROP_ALL_MAX];
+	u64_stats_t passed;	/* STUN/DTLS left to the socket */
 	/* RTP analysis results; lost can move back (late
 	 * packets), so deltas may wrap: the sum over CPUs is still right
 	 */
@@ -48,6 +49,7 @@ struct krtp_stats {
 	u64 rtcp_packets;
 	u64 rtcp_bytes;
 	u64 drops[KRTP_DROP_ALL_MAX];
+	u64 passed;
 	u64 rtp_lost;
 	u64 rtp_duplicates;
 	u64 rtp_reordered;
@@ -102,6 +104,21 @@ static inline void krtp_stats_drop(struct krtp_pcpu_stats __percpu *stats,
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->drops[reason]);
+	u64_stats_update_end(&s->syncp);
+}
+
+/**
+ * krtp_stats_pass - count one packet left to the local socket
+ * @stats: per-CPU counters of a namespace
+ *
+ * Called from the packet path with BHs disabled.
+ */
+static inline void krtp_stats_pass(struct krtp_pcpu_stats __percpu *stats)
+{
+	struct krtp_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->passed);
 	u64_stats_update_end(&s->syncp);
 }
 

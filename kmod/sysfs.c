@@ -8,7 +8,8 @@
  * RTCP (netlink's KRTP_A_STATS_PACKETS leaves RTCP out); rtcp_packets and
  * rtcp_bytes count the RTCP part; packets_dropped is the sum of the drop_*
  * files and of srtp_auth_fail and srtp_replay, which mean what the
- * KRTP_A_STATS_DROP_* and KRTP_A_STATS_SRTP_* attributes mean.
+ * KRTP_A_STATS_DROP_* and KRTP_A_STATS_SRTP_* attributes mean;
+ * packets_passed counts STUN and DTLS left to the socket (KRTP_A_STATS_PASSED).
  */
 
 #include <linux/kobject.h>
@@ -43,6 +44,7 @@ KRTP_SYSFS_STAT(drop_not_rtp, s.drops[KRTP_DROP_NOT_RTP]);
 KRTP_SYSFS_STAT(drop_other, s.drops[KRTP_DROP_OTHER]);
 KRTP_SYSFS_STAT(srtp_auth_fail, s.drops[KRTP_DROP_SRTP_AUTH]);
 KRTP_SYSFS_STAT(srtp_replay, s.drops[KRTP_DROP_SRTP_REPLAY]);
+KRTP_SYSFS_STAT(packets_passed, s.passed);
 
 static ssize_t krtp_sysfs_flows_active_show(struct kobject *kobj,
 					    struct kobj_attribute *attr,
@@ -88,6 +90,7 @@ static struct attribute *krtp_sysfs_attrs[] = {
 	&krtp_sysfs_drop_other.attr,
 	&krtp_sysfs_srtp_auth_fail.attr,
 	&krtp_sysfs_srtp_replay.attr,
+	&krtp_sysfs_packets_passed.attr,
 	&krtp_sysfs_events_dropped.attr,
 	&krtp_sysfs_max_flows.attr,
 	NULL,

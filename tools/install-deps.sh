@@ -24,6 +24,7 @@ PKGS=(
 	libmicrohttpd-dev curl	# krtpd's metrics server, and its test
 	libwslay-dev python3-websockets	# SIP over WebSocket, and its test client
 	libhiredis-dev redis-server	# store = redis, and tests/redis
+	python3-aioice	# a real ICE agent for tests/unit/test_ice_aioice (ICE-lite answers)
 	libsrtp2-dev	# the reference krtp.ko's SRTP is checked against (tests/tools/srtpcheck)
 	rtpengine-daemon	# what make bench-ng compares with; started by the bench itself
 )

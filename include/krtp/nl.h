@@ -33,6 +33,7 @@ struct krtp_stats {
 	uint64_t drop_wrong_source, drop_no_route, drop_not_rtp, drop_other;
 	uint64_t packets_total;
 	uint64_t srtp_auth_fail, srtp_replay;
+	uint64_t passed;		/* STUN/DTLS left to the socket */
 	uint64_t idle_msecs;
 	uint64_t rtp_lost, rtp_duplicates, rtp_reordered;
 	uint32_t rtp_ssrc, rtp_jitter, rtp_jitter_usecs;

@@ -444,6 +444,85 @@ TEST_F(krtp, unknown_flag_bits)
 	EXPECT_EQ(off, self->a.offs);
 }
 
+/* what a FLOW_GET reply says of a flow's flags and its passed counter */
+struct flow_flags {
+	uint32_t flags;
+	bool has_passed;
+	uint64_t passed;
+};
+
+static int flow_flags_stats_cb(const struct nlattr *attr, void *data)
+{
+	struct flow_flags *f = data;
+
+	if (mnl_attr_get_type(attr) == KRTP_A_STATS_PASSED &&
+	    mnl_attr_get_payload_len(attr) == 8) {
+		f->has_passed = true;
+		f->passed = mnl_attr_get_u64(attr);
+	}
+	return MNL_CB_OK;
+}
+
+static int flow_flags_flow_cb(const struct nlattr *attr, void *data)
+{
+	struct flow_flags *f = data;
+
+	if (mnl_attr_get_type(attr) == KRTP_A_FLOW_FLAGS && mnl_attr_get_payload_len(attr) == 4)
+		f->flags = mnl_attr_get_u32(attr);
+	else if (mnl_attr_get_type(attr) == KRTP_A_FLOW_STATS)
+		mnl_attr_parse_nested(attr, flow_flags_stats_cb, data);
+	return MNL_CB_OK;
+}
+
+static int flow_flags_top_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == KRTP_A_FLOW)
+		mnl_attr_parse_nested(attr, flow_flags_flow_cb, data);
+	return MNL_CB_OK;
+}
+
+static void flow_flags_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	mnl_attr_parse(nlh, GENL_HDRLEN, flow_flags_top_cb, arg);
+}
+
+/* a WebRTC flow: STUN/DTLS to the socket; it reads back, passed counted from 0 */
+TEST_F(krtp, pass_stun_dtls_flag)
+{
+	struct flow_flags f = { 0 };
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	const uint32_t flags = KRTP_FLOW_F_PASS_STUN_DTLS | KRTP_FLOW_F_STRICT_RTP;
+	uint32_t id;
+
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, flags);
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
+	id = self->a.id;
+	ASSERT_NE(0, id);
+
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, id);
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(0, knl_xfer_cb(&self->k, nlh, &self->a, flow_flags_msg, &f));
+	EXPECT_EQ(flags, f.flags);
+	EXPECT_TRUE(f.has_passed);
+	EXPECT_EQ(0, f.passed);
+}
+
+/* the bit after the last flag is still refused, with the policy's message */
+TEST_F(krtp, flag_bit_after_pass_stun_dtls)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off = knl_tail_off(nlh);
+
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, KRTP_FLOW_F_PASS_STUN_DTLS << 1);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("reserved bit set", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+}
+
 TEST_F(krtp, unknown_attribute)
 {
 	struct nlattr *nest;

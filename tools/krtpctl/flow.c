@@ -18,7 +18,7 @@
 
 #define FLOW_ADD_USAGE \
 	"flow add LOCAL to PEER [from SRC[:PORT]] [via VIA:PORT] [label TEXT] " \
-	"[idle SECONDS] [idle-delete] [rtcp] [strict] [clock-rate HZ]"
+	"[idle SECONDS] [idle-delete] [rtcp] [strict] [pass-stun-dtls] [clock-rate HZ]"
 #define FLOW_KEY_USAGE(verb) "flow " verb " LOCAL | id N"
 
 /* ---- parsing ---- */
@@ -68,6 +68,9 @@ static int parse_flow(int argc, char **argv, struct krtp_flow *f, char *err, siz
 			continue;
 		} else if (!strcmp(kw, "strict")) {
 			f->flags |= KRTP_FLOW_F_STRICT_RTP;
+			continue;
+		} else if (!strcmp(kw, "pass-stun-dtls")) {
+			f->flags |= KRTP_FLOW_F_PASS_STUN_DTLS;
 			continue;
 		} else if (!strcmp(kw, "idle-delete")) {
 			f->idle_delete = true;
@@ -194,6 +197,7 @@ static void print_stats(const struct krtp_stats *st, bool table)
 	print_u64(detail, "srtp_auth_fail", " srtp-auth-fail %" PRIu64, st->srtp_auth_fail);
 	print_u64(detail, "srtp_replay", " srtp-replay %" PRIu64 "\n", st->srtp_replay);
 	print_u64(detail, "packets_total", "\tseen %" PRIu64, st->packets_total);
+	print_u64(detail, "passed", " passed %" PRIu64, st->passed);
 	print_u64(detail, "idle_msecs", " idle %" PRIu64 "ms\n", st->idle_msecs);
 	print_u64(detail, "rtp_ssrc", "\trtp: ssrc %" PRIu64, st->rtp_ssrc);
 	print_u64(detail, "rtp_pt", " pt %" PRIu64, st->rtp_pt);
@@ -274,6 +278,8 @@ static void print_flow(const struct krtp_flow *f, bool table)
 		print_string(detail, NULL, " %s", "rtcp");
 	if (f->flags & KRTP_FLOW_F_STRICT_RTP)
 		print_string(detail, NULL, " %s", "strict");
+	if (f->flags & KRTP_FLOW_F_PASS_STUN_DTLS)
+		print_string(detail, NULL, " %s", "pass-stun-dtls");
 	close_json_array();
 	if (!table && !f->flags)
 		print_text(" none");
@@ -609,7 +615,8 @@ int stats_main(int argc, char **argv)
 	print_u64(PRINT_ANY, "drop_other", " other %" PRIu64, st.drop_other);
 	print_u64(PRINT_ANY, "srtp_auth_fail", " srtp-auth-fail %" PRIu64, st.srtp_auth_fail);
 	print_u64(PRINT_ANY, "srtp_replay", " srtp-replay %" PRIu64 "\n", st.srtp_replay);
-	print_u64(PRINT_ANY, "packets_total", "seen %" PRIu64 "\n", st.packets_total);
+	print_u64(PRINT_ANY, "packets_total", "seen %" PRIu64, st.packets_total);
+	print_u64(PRINT_ANY, "passed", " passed %" PRIu64 "\n", st.passed);
 	print_text("rtp:");
 	print_u64(PRINT_ANY, "rtp_lost", " lost %" PRIu64, st.rtp_lost);
 	print_u64(PRINT_ANY, "rtp_duplicates", " duplicates %" PRIu64, st.rtp_duplicates);

@@ -47,8 +47,16 @@ enum krtp_flow_flags {
 	KRTP_FLOW_F_RTCP = 1U << 0,
 	/* drop (and count as KRTP_A_STATS_DROP_NOT_RTP) what is not RTP/RTCP v2 */
 	KRTP_FLOW_F_STRICT_RTP = 1U << 1,
+	/*
+	 * WebRTC (RFC 7983 demultiplexing): a UDP payload whose first byte is
+	 * 0-3 (STUN) or 20-63 (DTLS) is left to the local socket, from any
+	 * source, and counted as KRTP_A_STATS_PASSED; it never teaches the
+	 * flow its source
+	 */
+	KRTP_FLOW_F_PASS_STUN_DTLS = 1U << 2,
 
-	__KRTP_FLOW_F_ALL = KRTP_FLOW_F_RTCP | KRTP_FLOW_F_STRICT_RTP,
+	__KRTP_FLOW_F_ALL = KRTP_FLOW_F_RTCP | KRTP_FLOW_F_STRICT_RTP |
+			    KRTP_FLOW_F_PASS_STUN_DTLS,
 };
 
 /* How a flow validates the source of its packets (KRTP_A_FLOW_SRC_MODE, read-only) */
@@ -119,9 +127,10 @@ enum {
 	KRTP_A_STATS_RTP_JITTER,	/* u32: RFC 3550 A.8 jitter, timestamp units */
 	KRTP_A_STATS_RTP_JITTER_USECS,	/* u32: the same in microseconds */
 	KRTP_A_STATS_FLOWS,		/* u32: flows installed (namespace only) */
-	KRTP_A_STATS_PACKETS_TOTAL,	/* u64: packets seen on flows, forwarded or dropped */
+	KRTP_A_STATS_PACKETS_TOTAL,	/* u64: packets seen on flows: forwarded, dropped, passed */
 	KRTP_A_STATS_SRTP_AUTH_FAIL,	/* u64: dropped, SRTP/SRTCP tag wrong or packet too short */
 	KRTP_A_STATS_SRTP_REPLAY,	/* u64: dropped, SRTP/SRTCP index replayed or too old */
+	KRTP_A_STATS_PASSED,		/* u64: STUN/DTLS left to the socket (PASS_STUN_DTLS) */
 
 	__KRTP_A_STATS_MAX,
 	KRTP_A_STATS_MAX = __KRTP_A_STATS_MAX - 1
