@@ -32,47 +32,12 @@
 #include "sip/transport.h"
 #include "check.h"
 #include "looptest.h"
-
-/* RFC 5769 §2.1: Binding request, ICE-style, with FINGERPRINT e57a3bcf */
-static const uint8_t rfc5769_req[] = {
-	0x00, 0x01, 0x00, 0x58, 0x21, 0x12, 0xa4, 0x42,
-	0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
-	0x80, 0x22, 0x00, 0x10,
-	0x53, 0x54, 0x55, 0x4e, 0x20, 0x74, 0x65, 0x73, 0x74, 0x20, 0x63, 0x6c,
-	0x69, 0x65, 0x6e, 0x74,
-	0x00, 0x24, 0x00, 0x04, 0x6e, 0x00, 0x01, 0xff,
-	0x80, 0x29, 0x00, 0x08, 0x93, 0x2f, 0xf9, 0xb1, 0x51, 0x26, 0x3b, 0x36,
-	0x00, 0x06, 0x00, 0x09, 0x65, 0x76, 0x74, 0x6a, 0x3a, 0x68, 0x36, 0x76,
-	0x59, 0x20, 0x20, 0x20,
-	0x00, 0x08, 0x00, 0x14, 0x9a, 0xea, 0xa7, 0x0c, 0xbf, 0xd8, 0xcb, 0x56,
-	0x78, 0x1e, 0xf2, 0xb5, 0xb2, 0xd3, 0xf2, 0x49, 0xc1, 0xb5, 0x71, 0xa2,
-	0x80, 0x28, 0x00, 0x04, 0xe5, 0x7a, 0x3b, 0xcf,
-};
+#include "stun5769.h"
 
 /* a keep-alive as a UA sends it: header only, transaction ID 1..12 */
 static const uint8_t bare_req[20] = {
 	0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
 };
-
-static void sa4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
-{
-	struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	s->sin_family = AF_INET;
-	s->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s->sin_addr);
-}
-
-static void sa6(struct sockaddr_storage *ss, const char *ip, uint16_t port)
-{
-	struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	s->sin6_family = AF_INET6;
-	s->sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &s->sin6_addr);
-}
 
 static void test_vectors(void)
 {
@@ -81,21 +46,21 @@ static void test_vectors(void)
 	static const uint8_t xma6[] = { 0x00, 0x20, 0x00, 0x14, 0x00, 0x02, 0xa1, 0x47,
 					0x01, 0x13, 0xa9, 0xfa, 0xa5, 0xd3, 0xf1, 0x79,
 					0xbc, 0x25, 0xf4, 0xb5, 0xbe, 0xd2, 0xb9, 0xd9 };
-	uint8_t out[KA_STUN_MAX], bad[sizeof(rfc5769_req)];
+	uint8_t out[KA_STUN_MAX], bad[sizeof(req5769)];
 	struct sockaddr_storage src;
 	struct ka_stats st;
 	size_t n;
 
-	CHECK(KA_IsStun(rfc5769_req, sizeof(rfc5769_req)));
+	CHECK(KA_IsStun(req5769, sizeof(req5769)));
 	CHECK(!KA_IsStun((const uint8_t *)"OPTIONS sip:a SIP/2.0\r\n", 23));
 
 	/* IPv4: the RFC 5769 request, answered with FINGERPRINT */
 	sa4(&src, "192.0.2.1", 32853);
-	n = KA_Stun(rfc5769_req, sizeof(rfc5769_req), &src, out, sizeof(out));
+	n = KA_Stun(req5769, sizeof(req5769), &src, out, sizeof(out));
 	CHECK_EQ(n, 20 + 12 + 8);
 	CHECK_EQ(out[0] << 8 | out[1], 0x0101);
 	CHECK_EQ(out[2] << 8 | out[3], n - 20);
-	CHECK(!memcmp(out + 4, rfc5769_req + 4, 16));	/* cookie and transaction ID */
+	CHECK(!memcmp(out + 4, req5769 + 4, 16));	/* cookie and transaction ID */
 	CHECK(!memcmp(out + 20, xma4, sizeof(xma4)));
 	CHECK_EQ(out[32] << 8 | out[33], 0x8028);
 	{
@@ -111,11 +76,11 @@ static void test_vectors(void)
 	KA_GetStats(&st);
 	CHECK_EQ(st.stun_indications, 1);
 	CHECK_EQ(st.stun_bad, 0);
-	n = KA_Stun(rfc5769_req, sizeof(rfc5769_req), &src, out, sizeof(out));
+	n = KA_Stun(req5769, sizeof(req5769), &src, out, sizeof(out));
 
 	/* IPv6, RFC 5769 §2.3's address */
 	sa6(&src, "2001:db8:1234:5678:11:2233:4455:6677", 32853);
-	n = KA_Stun(rfc5769_req, sizeof(rfc5769_req), &src, out, sizeof(out));
+	n = KA_Stun(req5769, sizeof(req5769), &src, out, sizeof(out));
 	CHECK_EQ(n, 20 + 24 + 8);
 	CHECK(!memcmp(out + 20, xma6, sizeof(xma6)));
 
@@ -126,13 +91,13 @@ static void test_vectors(void)
 	CHECK_EQ(out[2] << 8 | out[3], 12);
 
 	/* what must not be answered */
-	memcpy(bad, rfc5769_req, sizeof(bad));
+	memcpy(bad, req5769, sizeof(bad));
 	bad[sizeof(bad) - 1] ^= 1;			/* FINGERPRINT off by a bit */
 	CHECK_EQ(KA_Stun(bad, sizeof(bad), &src, out, sizeof(out)), 0);
-	memcpy(bad, rfc5769_req, sizeof(bad));
+	memcpy(bad, req5769, sizeof(bad));
 	bad[3] = 0x54;					/* length says 4 bytes fewer */
 	CHECK_EQ(KA_Stun(bad, sizeof(bad), &src, out, sizeof(out)), 0);
-	CHECK_EQ(KA_Stun(rfc5769_req, 26, &src, out, sizeof(out)), 0);	/* cut in an attribute */
+	CHECK_EQ(KA_Stun(req5769, 26, &src, out, sizeof(out)), 0);	/* cut in an attribute */
 	memcpy(bad, bare_req, 20);
 	bad[3] = 8;					/* an attribute longer than what is left */
 	memcpy(bad + 20, "\x00\x06\x00\x40\x61\x62\x63\x64", 8);
