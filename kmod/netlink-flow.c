@@ -284,10 +284,15 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 			       extack);
 	if (err)
 		return err;
-	if (cfg->peer.family != cfg->local.family) {
+	/*
+	 * A cross-family flow (tx.c translates the IP header) must say which
+	 * address of the peer's family it sends from: the default, local, is
+	 * of the other family.
+	 */
+	if (cfg->peer.family != cfg->local.family && !tb[KRTP_A_FLOW_VIA]) {
 		KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_PEER],
-				 "peer address family differs from local (cross-family relay is not supported)");
-		return -EAFNOSUPPORT;
+				 "peer address family differs from local: a cross-family flow needs a via address of the peer's family");
+		return -EINVAL;
 	}
 	if (krtp_nl_addr_any(&cfg->peer)) {
 		KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_PEER],

@@ -137,8 +137,9 @@ static noinline bool krtp_rx_srtp(struct krtp_net *kn, struct krtp_flow *flow,
 }
 
 /*
- * The part common to both families: source, length, RTP, then the family's
- * rewrite. Returns the verdict; on NF_STOLEN the packet is gone.
+ * The part common to both families: source, length, RTP, then the rewrite
+ * for the family the packet leaves in (the peer's, which may differ).
+ * Returns the verdict; on NF_STOLEN the packet is gone.
  */
 static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 				 struct sk_buff *skb, unsigned int thoff,
@@ -223,7 +224,10 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 			krtp_stats_rtp(kn->stats, lost, dup, reord);
 	}
 
-	if (flow->local.family == AF_INET)
+	/* via is of the peer's family, on the line krtp_tx_* reads anyway */
+	if (unlikely(flow->via.family != flow->local.family))
+		err = krtp_tx_prepare_xlat(net, flow, skb, thoff);
+	else if (flow->local.family == AF_INET)
 		err = krtp_tx_prepare_ipv4(net, flow, skb, thoff);
 	else
 		err = krtp_tx_prepare_ipv6(net, flow, skb, thoff);
@@ -233,7 +237,7 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 
 	krtp_flow_count_fwd(flow, kind == KRTP_PKT_RTCP, plen);
 	krtp_stats_fwd(kn->stats, kind == KRTP_PKT_RTCP, plen);
-	if (flow->local.family == AF_INET)
+	if (flow->via.family == AF_INET)
 		ip_local_out(net, NULL, skb);
 	else
 		ip6_local_out(net, NULL, skb);

@@ -20,6 +20,17 @@
  * fields, as NAT does (nf_nat_proto.c): with CHECKSUM_PARTIAL only the
  * pseudo-header part, and a zero (absent) IPv4 UDP checksum stays zero.
  * The IPv4 header checksum is recomputed by __ip_local_out().
+ *
+ * Cross-family flows (local IPv6, peer and via IPv4, or the reverse) get a
+ * new IP header instead of a rewritten one, as a stateless translator does
+ * (RFC 7915): traffic class and TOS carry the DSCP and ECN bits across,
+ * the hop limit is the TTL less one and the other way round, IPv4 options
+ * are not carried. The UDP checksum follows by the difference of the two
+ * pseudo-headers' addresses; an IPv4 packet without one (zero) gets a full
+ * checksum, which IPv6 requires. IPv4 packets leave with DF set and ID 0
+ * (RFC 7915 5.1); IPv6 packets, up to 20 bytes longer than what came in,
+ * may be fragmented here (ignore_df) rather than dropped unseen, since no
+ * Packet Too Big would reach the IPv4 sender.
  */
 
 #include <linux/ip.h>
@@ -83,6 +94,55 @@ static void krtp_tx_scrub(struct sk_buff *skb)
 	skb_clear_tstamp(skb);
 }
 
+/* Give @skb the route from @flow's via to its IPv4 peer: 0 or -ENETUNREACH. */
+static int krtp_tx_route_ipv4(struct net *net, struct krtp_flow *flow,
+			      struct sk_buff *skb)
+{
+	struct rtable *rt;
+	struct flowi4 fl4;
+
+	if (likely(krtp_tx_route_cached(flow, skb)))
+		return 0;
+	fl4 = (struct flowi4){
+		.daddr = flow->peer.addr.ip4,
+		.saddr = flow->via.addr.ip4,
+		.flowi4_proto = IPPROTO_UDP,
+		.fl4_sport = flow->via.port,
+		.fl4_dport = flow->peer.port,
+	};
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return -ENETUNREACH;
+	krtp_tx_route_set(flow, skb, &rt->dst, 0);
+	return 0;
+}
+
+/* Give @skb the route from @flow's via to its IPv6 peer: 0 or -ENETUNREACH. */
+static int krtp_tx_route_ipv6(struct net *net, struct krtp_flow *flow,
+			      struct sk_buff *skb)
+{
+	struct dst_entry *dst;
+	struct flowi6 fl6;
+
+	if (likely(krtp_tx_route_cached(flow, skb)))
+		return 0;
+	fl6 = (struct flowi6){
+		.daddr = flow->peer.addr.ip6,
+		.saddr = flow->via.addr.ip6,
+		.flowi6_proto = IPPROTO_UDP,
+		.fl6_sport = flow->via.port,
+		.fl6_dport = flow->peer.port,
+	};
+	dst = ip6_route_output(net, NULL, &fl6);
+	if (dst->error) {
+		dst_release(dst);
+		return -ENETUNREACH;
+	}
+	krtp_tx_route_set(flow, skb, dst,
+			  rt6_get_cookie(container_of(dst, struct rt6_info, dst)));
+	return 0;
+}
+
 /**
  * krtp_tx_prepare_ipv4 - route and rewrite an IPv4 packet for its flow
  * @net: the namespace
@@ -109,20 +169,8 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 		return -EINVAL;
 
 	krtp_tx_scrub(skb);
-	if (!krtp_tx_route_cached(flow, skb)) {
-		struct flowi4 fl4 = {
-			.daddr = flow->peer.addr.ip4,
-			.saddr = flow->via.addr.ip4,
-			.flowi4_proto = IPPROTO_UDP,
-			.fl4_sport = flow->via.port,
-			.fl4_dport = flow->peer.port,
-		};
-		struct rtable *rt = ip_route_output_key(net, &fl4);
-
-		if (IS_ERR(rt))
-			return -ENETUNREACH;
-		krtp_tx_route_set(flow, skb, &rt->dst, 0);
-	}
+	if (krtp_tx_route_ipv4(net, flow, skb))
+		return -ENETUNREACH;
 
 	skb_forward_csum(skb);
 	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL) {
@@ -161,7 +209,6 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 			 struct sk_buff *skb, unsigned int thoff)
 {
-	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
 	struct udphdr *uh;
 
@@ -173,24 +220,8 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 		return -EINVAL;
 
 	krtp_tx_scrub(skb);
-	if (!krtp_tx_route_cached(flow, skb)) {
-		struct flowi6 fl6 = {
-			.daddr = flow->peer.addr.ip6,
-			.saddr = flow->via.addr.ip6,
-			.flowi6_proto = IPPROTO_UDP,
-			.fl6_sport = flow->via.port,
-			.fl6_dport = flow->peer.port,
-		};
-
-		dst = ip6_route_output(net, NULL, &fl6);
-		if (dst->error) {
-			dst_release(dst);
-			return -ENETUNREACH;
-		}
-		krtp_tx_route_set(flow, skb, dst,
-				  rt6_get_cookie(container_of(dst, struct rt6_info,
-							      dst)));
-	}
+	if (krtp_tx_route_ipv6(net, flow, skb))
+		return -ENETUNREACH;
 
 	skb_forward_csum(skb);
 	inet_proto_csum_replace16(&uh->check, skb, ip6h->saddr.s6_addr32,
@@ -211,4 +242,187 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 	return 0;
+}
+
+/*
+ * The UDP checksum of a packet whose pseudo-header addresses changed by
+ * @diff (new minus old, ones' complement) and whose ports are rewritten.
+ * With CHECKSUM_PARTIAL the field holds the pseudo-header sum only and the
+ * ports are summed later with the data (inet_proto_csum_replace_by_diff(),
+ * open-coded: its signature differs between the kernels we build for).
+ */
+static void krtp_tx_xlat_csum(struct sk_buff *skb, struct udphdr *uh,
+			      __wsum diff, const struct krtp_flow *flow)
+{
+	inet_proto_csum_replace2(&uh->check, skb, uh->source, flow->via.port,
+				 false);
+	inet_proto_csum_replace2(&uh->check, skb, uh->dest, flow->peer.port,
+				 false);
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		uh->check = ~csum_fold(csum_add(diff, csum_unfold(uh->check)));
+	else
+		csum_replace_by_diff(&uh->check, diff);
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+}
+
+/* Room for the new @hlen-byte header in place of the old @thoff bytes. */
+static int krtp_tx_xlat_room(struct sk_buff *skb, unsigned int thoff,
+			     unsigned int hlen)
+{
+	int room = LL_RESERVED_SPACE(skb_dst(skb)->dev) + (int)hlen - (int)thoff;
+
+	/* also unshares a cloned header, since we write before skb->data */
+	return skb_cow_head(skb, max(room, 0));
+}
+
+/* IPv4 in, IPv6 out; see krtp_tx_prepare_xlat() */
+static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
+			     struct sk_buff *skb, unsigned int thoff)
+{
+	unsigned int len = skb->len - thoff;	/* UDP length, checked by rx */
+	struct ipv6hdr *ip6h;
+	struct udphdr *uh;
+	struct iphdr *iph;
+	__be32 old[2];
+	bool nocsum;
+	__wsum diff;
+	u8 tos, ttl;
+
+	if (skb_ensure_writable(skb, thoff + sizeof(*uh)))
+		return -ENOMEM;
+	iph = ip_hdr(skb);
+	if (iph->ttl <= 1)
+		return -EINVAL;
+	tos = iph->tos;
+	ttl = iph->ttl;
+	old[0] = iph->saddr;
+	old[1] = iph->daddr;
+
+	krtp_tx_scrub(skb);
+	if (krtp_tx_route_ipv6(net, flow, skb))
+		return -ENETUNREACH;
+	if (krtp_tx_xlat_room(skb, thoff, sizeof(*ip6h)))
+		return -ENOMEM;
+
+	skb_forward_csum(skb);
+	uh = (struct udphdr *)(skb_network_header(skb) + thoff);
+	/* IPv4 may omit the checksum, IPv6 may not: compute it below */
+	nocsum = !uh->check && skb->ip_summed != CHECKSUM_PARTIAL;
+	if (!nocsum) {
+		diff = csum_add(csum_partial(&flow->via.addr.ip6, 16, 0),
+				csum_partial(&flow->peer.addr.ip6, 16, 0));
+		diff = csum_sub(diff, csum_partial(old, sizeof(old), 0));
+		krtp_tx_xlat_csum(skb, uh, diff, flow);
+	}
+	uh->source = flow->via.port;
+	uh->dest = flow->peer.port;
+
+	/* the UDP header stays where it is; the new header goes before it */
+	__skb_pull(skb, thoff);
+	ip6h = skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, sizeof(*ip6h));
+	ip6_flow_hdr(ip6h, tos, 0);
+	ip6h->payload_len = htons(len);
+	ip6h->nexthdr = IPPROTO_UDP;
+	ip6h->hop_limit = ttl - 1;
+	ip6h->saddr = flow->via.addr.ip6;
+	ip6h->daddr = flow->peer.addr.ip6;
+	skb->protocol = htons(ETH_P_IPV6);
+	skb->ignore_df = 1;
+
+	if (nocsum) {
+		uh->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len,
+					    IPPROTO_UDP,
+					    skb_checksum(skb, sizeof(*ip6h), len, 0));
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+	}
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+	return 0;
+}
+
+/* IPv6 in, IPv4 out; see krtp_tx_prepare_xlat() */
+static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
+			     struct sk_buff *skb, unsigned int thoff)
+{
+	unsigned int len = skb->len - thoff;	/* UDP length, checked by rx */
+	struct in6_addr old[2];
+	struct ipv6hdr *ip6h;
+	struct udphdr *uh;
+	struct iphdr *iph;
+	u8 tclass, hops;
+	__be32 new[2];
+	__wsum diff;
+
+	if (skb_ensure_writable(skb, thoff + sizeof(*uh)))
+		return -ENOMEM;
+	ip6h = ipv6_hdr(skb);
+	if (ip6h->hop_limit <= 1)
+		return -EINVAL;
+	tclass = ipv6_get_dsfield(ip6h);
+	hops = ip6h->hop_limit;
+	old[0] = ip6h->saddr;
+	old[1] = ip6h->daddr;
+
+	krtp_tx_scrub(skb);
+	if (krtp_tx_route_ipv4(net, flow, skb))
+		return -ENETUNREACH;
+	if (krtp_tx_xlat_room(skb, thoff, sizeof(*iph)))
+		return -ENOMEM;
+
+	skb_forward_csum(skb);
+	uh = (struct udphdr *)(skb_network_header(skb) + thoff);
+	/* a zero checksum is not valid IPv6 UDP; IPv4 reads it as "none" */
+	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL) {
+		new[0] = flow->via.addr.ip4;
+		new[1] = flow->peer.addr.ip4;
+		diff = csum_sub(csum_partial(new, sizeof(new), 0),
+				csum_partial(old, sizeof(old), 0));
+		krtp_tx_xlat_csum(skb, uh, diff, flow);
+	}
+	uh->source = flow->via.port;
+	uh->dest = flow->peer.port;
+
+	__skb_pull(skb, thoff);
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = tclass;
+	iph->tot_len = htons(sizeof(*iph) + len);
+	iph->frag_off = htons(IP_DF);
+	iph->id = 0;
+	iph->ttl = hops - 1;
+	iph->protocol = IPPROTO_UDP;
+	iph->check = 0;		/* __ip_local_out() computes it */
+	iph->saddr = flow->via.addr.ip4;
+	iph->daddr = flow->peer.addr.ip4;
+	skb->protocol = htons(ETH_P_IP);
+
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	return 0;
+}
+
+/**
+ * krtp_tx_prepare_xlat - route a cross-family flow's packet, new IP header
+ * @net: the namespace
+ * @flow: the flow it matched; @flow->via and @flow->peer are of the other
+ *        family than @flow->local
+ * @skb: the packet, network header at skb->data, of @flow->local's family
+ * @thoff: offset of the UDP header from the network header
+ *
+ * On success the packet is of @flow->peer's family, ready for
+ * ip_local_out() or ip6_local_out().
+ *
+ * Return: 0, -ENETUNREACH without a route, or another negative errno.
+ */
+int krtp_tx_prepare_xlat(struct net *net, struct krtp_flow *flow,
+			 struct sk_buff *skb, unsigned int thoff)
+{
+	if (flow->local.family == AF_INET)
+		return krtp_tx_xlat_4to6(net, flow, skb, thoff);
+	return krtp_tx_xlat_6to4(net, flow, skb, thoff);
 }

@@ -10,5 +10,7 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 			 struct sk_buff *skb, unsigned int thoff);
 int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 			 struct sk_buff *skb, unsigned int thoff);
+int krtp_tx_prepare_xlat(struct net *net, struct krtp_flow *flow,
+			 struct sk_buff *skb, unsigned int thoff);
 
 #endif /* _KRTP_TX_H */

@@ -609,10 +609,65 @@ TEST_F(krtp, family_mismatch)
 	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4000);
 	off = knl_tail_off(nlh);
 	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "fd00::2", 5000);
-	ASSERT_EQ(-EAFNOSUPPORT, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: peer address family differs from local (cross-family relay is not supported)",
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: peer address family differs from local: a cross-family flow needs a via address of the peer's family",
 		     self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
+}
+
+/* a cross-family flow sends from via, which must be of the peer's family */
+TEST_F(krtp, cross_family_via_of_local_family)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	long long off;
+
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "fd00::1", 4000);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	off = knl_tail_off(nlh);
+	knl_put_ep(nlh, KRTP_A_FLOW_VIA, "fd00::1", 4000);
+	ASSERT_EQ(-EAFNOSUPPORT, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: via address family differs from peer", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+}
+
+/* the expected source is where packets arrive from: the local family */
+TEST_F(krtp, cross_family_source_of_peer_family)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	long long off;
+
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4000);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "fd00::2", 5000);
+	knl_put_ep(nlh, KRTP_A_FLOW_VIA, "fd00::1", 4000);
+	off = knl_tail_off(nlh);
+	knl_put_ep(nlh, KRTP_A_FLOW_SOURCE, "fd00::3", 6000);
+	ASSERT_EQ(-EAFNOSUPPORT, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: source address family differs from local", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+}
+
+/* both directions of a cross-family call install, and read back as given */
+TEST_F(krtp, cross_family_flows)
+{
+	struct dump_count d = { 0 };
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "fd00::1", 4000);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.2", 5000);
+	knl_put_ep(nlh, KRTP_A_FLOW_VIA, "192.0.2.1", 4002);
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "192.0.2.1", 4002);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "fd00::2", 6000);
+	knl_put_ep(nlh, KRTP_A_FLOW_VIA, "fd00::1", 4000);
+	knl_put_ep(nlh, KRTP_A_FLOW_SOURCE, "192.0.2.2", 5000);
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	EXPECT_EQ(2, d.n);
 }
 
 TEST_F(krtp, local_not_unicast)

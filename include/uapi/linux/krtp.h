@@ -11,6 +11,13 @@
  * KRTP_A_FLOW_VIA (default: the local endpoint) and to go to KRTP_A_FLOW_PEER,
  * then routed and sent; the original never reaches a socket.
  *
+ * A flow may cross families: LOCAL of one, PEER of the other (an IPv6-only
+ * phone calling an IPv4-only one). It then needs VIA, an address of the
+ * peer's family, and each packet gets a new IP header of that family
+ * (RFC 7915's translation: DSCP/ECN kept, hop limit and TTL less one, the
+ * UDP checksum kept right, computed where IPv4 left it out). SOURCE stays
+ * of the local family: it is where packets arrive from.
+ *
  * Source validation (RTP Bleed) is chosen by what KRTP_A_FLOW_SOURCE holds:
  *   absent                 learn address and port from the first packet, then lock
  *   address only           accept that address; learn the port, then lock
@@ -140,8 +147,8 @@ enum {
 enum {
 	KRTP_A_FLOW_ID = 1,		/* u32, kernel-assigned, never reused */
 	KRTP_A_FLOW_LOCAL,		/* nest EP: ingress address and port (the key) */
-	KRTP_A_FLOW_PEER,		/* nest EP: where packets are sent */
-	KRTP_A_FLOW_VIA,		/* nest EP: egress source, default LOCAL */
+	KRTP_A_FLOW_PEER,		/* nest EP: where packets are sent, either family */
+	KRTP_A_FLOW_VIA,		/* nest EP: egress source, PEER's family, default LOCAL */
 	KRTP_A_FLOW_SOURCE,		/* nest EP: expected/learned source */
 	KRTP_A_FLOW_SRC_MODE,		/* u8 enum krtp_src_mode (read-only) */
 	KRTP_A_FLOW_SRC_LOCKED,		/* flag: source learned and locked (read-only) */
