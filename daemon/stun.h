@@ -126,8 +126,8 @@ struct stun_build {
 	size_t size;		/* of buf */
 	size_t len;		/* bytes written so far, header included */
 	bool full;		/* something did not fit: the message is void */
-	uint8_t pad;		/* written into padding; 0 unless a caller must match
-				 * a peer's bytes (RFC 5769 pads with spaces) */
+	/* written into padding: 0, unless the bytes must match a peer's (RFC 5769 pads with spaces) */
+	uint8_t pad;
 };
 
 /* Start a message of that type with transaction ID tid (STUN_TID_LEN bytes). */
