@@ -74,14 +74,14 @@ static void ice_read(const struct stun_msg *m, struct ice_req *r)
 	}
 }
 
-/* USERNAME is "local_ufrag:remote_ufrag"; any non-empty remote one if NULL. */
+/* USERNAME is "local_ufrag:remote_ufrag"; any non-empty remote one if NULL or "". */
 static bool ice_user_ok(const struct stun_attr *u, const char *lfrag, const char *rfrag)
 {
 	size_t ll = strlen(lfrag);
 
 	if (u->len <= ll || memcmp(u->val, lfrag, ll) || u->val[ll] != ':')
 		return false;
-	if (!rfrag)
+	if (!rfrag || !*rfrag)
 		return u->len > ll + 1;
 	return u->len - ll - 1 == strlen(rfrag) && !memcmp(u->val + ll + 1, rfrag, u->len - ll - 1);
 }

@@ -32,7 +32,9 @@ enum ice_verdict { ICE_DROP, ICE_REPLY, ICE_REPLY_NOMINATED };
  * response (400/401/487) into out, *outlen its length. ICE_REPLY_NOMINATED
  * when the request carried USE-CANDIDATE. ICE_DROP: not answered.
  *
- * out must have room for ICE_ANSWER_MAX bytes.
+ * out must have room for ICE_ANSWER_MAX bytes. A remote_ufrag of "" means
+ * any, as NULL does (an SDP without a=ice-ufrag leaves it empty); "any"
+ * still wants a non-empty one after the colon.
  *
  * In the order the checks run (RFC 5389 §7.3, §10.1.2; RFC 8445 §7.3):
  *  - not a well-formed STUN message, not a Binding request, no FINGERPRINT

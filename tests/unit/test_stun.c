@@ -297,8 +297,10 @@ static void test_ice_success(void)
 	CHECK(same_addr(&got, &src));
 	CHECK_EQ(olen, 20 + 24 + 24 + 8);
 
-	/* a remote ufrag not known yet: any */
+	/* a remote ufrag not known yet (NULL, or an SDP's empty one): any */
 	CHECK_EQ(run(&c, NULL, &code, &mi), ICE_REPLY);
+	CHECK_EQ(code, 0);
+	CHECK_EQ(run(&c, "", &code, &mi), ICE_REPLY);
 	CHECK_EQ(code, 0);
 	/* no role attribute at all (an RFC 5245-era agent): no conflict detectable */
 	c.controlling = 0;
@@ -345,6 +347,8 @@ static void test_ice_auth(void)
 	CHECK_EQ(code, 401);
 	c.user = LFRAG ":";		/* no remote ufrag at all */
 	CHECK_EQ(run(&c, NULL, &code, &mi), ICE_REPLY);
+	CHECK_EQ(code, 401);
+	CHECK_EQ(run(&c, "", &code, &mi), ICE_REPLY);
 	CHECK_EQ(code, 401);
 
 	c.user = LFRAG ":" RFRAG;
