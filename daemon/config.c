@@ -37,7 +37,7 @@ static void cnf_defaults(void)
 	cnf.media = MED_MODE_AUTO;
 	cnf.media_timeout = 60;
 	snprintf(cnf.realm, sizeof(cnf.realm), "krtpd");
-	snprintf(cnf.digest_algorithms, sizeof(cnf.digest_algorithms), "MD5, SHA-256");
+	snprintf(cnf.digest_algorithms, sizeof(cnf.digest_algorithms), "SHA-256, MD5");
 	cnf.auth_calls = 1;
 	snprintf(cnf.state_db, sizeof(cnf.state_db), "/var/lib/krtpd/state.db");
 	snprintf(cnf.control_socket, sizeof(cnf.control_socket), "/run/krtpd/krtpd.sock");

@@ -5,7 +5,8 @@
 # refresh, query, several contacts per address-of-record, removal of one
 # binding (Expires: 0) and of all (Contact: *), Min-Expires (423), REGISTER
 # over TCP; then with a users file: no credentials (401 challenge), digest
-# auth accepted (MD5 with sipp, SHA-256 with tests/sip/digest.py), a wrong
+# auth accepted (MD5 with sipp, SHA-256 with tests/sip/digest.py; users
+# with an MD5 HA1 are offered MD5 only, the others SHA-256 first), a wrong
 # password refused (both algorithms); and callers of the domain: an INVITE
 # from alice without credentials gets 407 (RFC 3261 22.3), with them the
 # call connects and bob's INVITE arrives without them. krtpctl
@@ -72,7 +73,10 @@ sip_check "OPTIONS still answered" options_ok
 
 # --- with a users file: digest authentication -----------------------------------
 krtpd_stop
-krtpd_users alice alice-secret bob bob-secret
+# alice and bob use sipp, which knows only MD5 and reads only the first
+# challenge: their lines are MD5 HA1s, so krtpd offers them MD5 only;
+# carol has a password and is offered SHA-256, then MD5 (the default)
+krtpd_users alice md5:alice-secret bob md5:bob-secret carol carol-secret
 krtpd_config user "users_file = $KRTPD_USERS"
 rm -rf "$KRTPD_STATE"
 krtpd_start || { ktap_test_fail "krtpd restarts with a users file"; ktap_finished; exit; }
@@ -96,13 +100,21 @@ check "no binding from the wrong password" "$ALICE1" "$(bindings alice)"
 digest() {
 	ip netns exec "$bob" /usr/bin/python3 "$SIP_DIR/digest.py" --user "$1" --password "$2" \
 		--algorithm "$3" --expect "$4" --domain "$SIP_DOMAIN" \
-		--contact "sip:$1@$CALLEE4:$5" "$SIP_ADDR:$SIP_PORT" | sed 's/^/# /'
+		--contact "sip:$1@$CALLEE4:$5" "$SIP_ADDR:$SIP_PORT" | tee "$TMPD/digest.out" |
+		sed 's/^/# /'
 	return "${PIPESTATUS[0]}"
 }
-sip_check "bob registers with SHA-256 digest" digest bob bob-secret SHA-256 200 5070
-check "SHA-256 binding stored" "sip:bob@$CALLEE4:5070" "$(bindings bob)"
-sip_check "a wrong password with SHA-256 is refused (401 or 403)" digest bob nope SHA-256 "401|403" 5072
-check "no binding from the wrong SHA-256 password" "sip:bob@$CALLEE4:5070" "$(bindings bob)"
+# offered: the algorithms of the last digest run's challenges, in order
+offered() {
+	sed -n 's/^offered: //p' "$TMPD/digest.out"
+}
+sip_check "carol registers with SHA-256 digest" digest carol carol-secret SHA-256 200 5070
+check "SHA-256 binding stored" "sip:carol@$CALLEE4:5070" "$(bindings carol)"
+check "carol is offered SHA-256, then MD5 (RFC 8760 order)" "SHA-256, MD5" "$(offered)"
+sip_check "a wrong password with SHA-256 is refused (401 or 403)" digest carol nope SHA-256 "401|403" 5072
+check "no binding from the wrong SHA-256 password" "sip:carol@$CALLEE4:5070" "$(bindings carol)"
+sip_check "a wrong password for alice is refused (401 or 403)" digest alice nope MD5 "401|403" 5074
+check "alice, an MD5 HA1, is offered MD5 only" "MD5" "$(offered)"
 
 # --- callers from the domain authenticate too (proxy auth, 407) ------------------
 SVC=bob sip_check "bob registers where his sipp answers (MD5 digest)" \

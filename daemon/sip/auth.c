@@ -34,7 +34,7 @@ static unsigned int auth_lifetime = 300;
 static uint8_t auth_secret[16];
 static uint32_t auth_serial;		/* makes every nonce unique */
 /* digest_algorithms: the challenges offered, in order (0 MD5, 1 SHA-256) */
-static int auth_algs[2] = { 0, 1 };
+static int auth_algs[2] = { 1, 0 };
 static int auth_nalgs = 2;
 
 static int auth_alg_offered(int sha)
@@ -342,8 +342,8 @@ int AUTH_Init(const char *users_file, const char *realm, unsigned int nonce_life
 	}
 	snprintf(auth_realm, sizeof(auth_realm), "%s", realm && *realm ? realm : "krtpd");
 	auth_lifetime = nonce_lifetime ? nonce_lifetime : 300;
-	auth_algs[0] = 0;
-	auth_algs[1] = 1;
+	auth_algs[0] = 1;
+	auth_algs[1] = 0;
 	auth_nalgs = 2;
 	memset(auth_nc, 0, sizeof(auth_nc));
 	memset(auth_nc_bucket, 0, sizeof(auth_nc_bucket));
@@ -699,21 +699,32 @@ int AUTH_SetAlgorithms(const char *list)
 }
 
 /*
- * All challenges share one nonce. By default MD5 is listed first: RFC 7616
- * prefers the strongest first, but common clients (sipp among them) read
- * only the first challenge and know only MD5; SHA-256 clients still find
- * theirs. Others (Twinkle, baresip 1.0) fail on the SHA-256 one:
- * digest_algorithms = MD5 offers MD5 alone.
+ * All challenges share one nonce. They go in order of preference, SHA-256
+ * first by default (RFC 8760 §2.4; RFC 7616 §3.7 has the client use the
+ * first one it supports). A user whose line in the users file is an HA1
+ * for one algorithm can answer only that one, so only that one is offered
+ * to them (or the list, if it is not in it): that serves clients which know
+ * only MD5 and read only the first challenge (sipp, sipsak) or give up on
+ * any other (baresip 1.0) without taking SHA-256 from everyone else.
+ * Unknown users get the list.
  */
-void AUTH_Challenge(struct sip_buf *b, enum auth_kind kind, int stale)
+void AUTH_Challenge(struct sip_buf *b, enum auth_kind kind, struct sip_str user, int stale)
 {
 	const char *hdr = kind == AUTH_PROXY ? "Proxy-Authenticate" : "WWW-Authenticate";
+	const struct auth_user *u = auth_find(user);
 	char nonce[64];
-	int i;
+	int i, only = -1;
 
+	if (u && !u->ha1_sha[0] && auth_alg_offered(0))
+		only = 0;
+	else if (u && !u->ha1_md5[0] && auth_alg_offered(1))
+		only = 1;
 	AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
-	for (i = 0; i < auth_nalgs; i++)
+	for (i = 0; i < auth_nalgs; i++) {
+		if (only >= 0 && auth_algs[i] != only)
+			continue;
 		SB_Addf(b, "%s: Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, qop=\"auth\"%s\r\n",
 			hdr, auth_realm, nonce, auth_algs[i] ? "SHA-256" : "MD5",
 			stale ? ", stale=true" : "");
+	}
 }

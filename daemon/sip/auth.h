@@ -55,12 +55,16 @@ int AUTH_Check(const struct sip_msg *m, enum auth_kind kind, struct sip_str user
  * digest_algorithms: "MD5", "SHA-256" or both, comma or space separated,
  * in the order the challenges are to be offered. Parse fills algs (0 MD5,
  * 1 SHA-256) and returns how many, or -EINVAL; Set makes them the ones
- * challenged with and accepted (AUTH_Init goes back to "MD5, SHA-256").
+ * challenged with and accepted (AUTH_Init goes back to "SHA-256, MD5").
  */
 int AUTH_ParseAlgorithms(const char *list, int algs[2]);
 int AUTH_SetAlgorithms(const char *list);
-/* Add WWW- or Proxy-Authenticate headers, one per algorithm (RFC 7616 §3.7). */
-void AUTH_Challenge(struct sip_buf *b, enum auth_kind kind, int stale);
+/*
+ * Add WWW- or Proxy-Authenticate headers for user (as for AUTH_Check), one
+ * per algorithm, most preferred first (RFC 7616 §3.7, RFC 8760 §2.4); a
+ * user with an HA1 for one algorithm only gets that one.
+ */
+void AUTH_Challenge(struct sip_buf *b, enum auth_kind kind, struct sip_str user, int stale);
 /* Are these credentials (an Authorization header value) for our realm? */
 int AUTH_ForUs(struct sip_str credentials);
 

@@ -202,7 +202,7 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 		if (AUTH_Enabled()) {
 			status = AUTH_Check(m, AUTH_WWW, m->to.uri.user, &stale, reason);
 			if (status == 401) {
-				AUTH_Challenge(&hb, AUTH_WWW, stale);
+				AUTH_Challenge(&hb, AUTH_WWW, m->to.uri.user, stale);
 				prx_reply(m, src, st, 401, NULL, hb.p, hb.len);
 				return -1;
 			}

@@ -88,7 +88,7 @@ int prx_authorize(const struct sip_msg *m, const struct tp_peer *src, struct txn
 		  m->from.uri.host.s, status, status == 407 ? "challenged" : reason);
 	if (status == 407) {
 		SB_Init(&hb, hdrs, sizeof(hdrs));
-		AUTH_Challenge(&hb, AUTH_PROXY, stale);
+		AUTH_Challenge(&hb, AUTH_PROXY, m->from.uri.user, stale);
 		prx_reply(m, src, st, 407, NULL, hb.overflow ? NULL : hb.p, hb.len);
 	} else {
 		if (status == 403)

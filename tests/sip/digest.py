@@ -79,6 +79,7 @@ def main():
     if not first.startswith("SIP/2.0 401 "):
         print("no challenge: " + first.split("\r\n", 1)[0])
         return 1
+    print("offered: " + ", ".join(c.get("algorithm", "MD5") for c in challenges(first)))
     chal = [c for c in challenges(first)
             if c.get("algorithm", "MD5").upper() == a.algorithm.upper()]
     if not chal:

@@ -128,12 +128,22 @@ krtpd_config() {
 	} >"$KRTPD_CONF"
 }
 
-# krtpd_users USER PASSWORD...: write the users file for digest auth
+# krtpd_users USER PASSWORD...: write the users file for digest auth. A
+# password md5:PW writes USER's MD5 HA1 of PW instead (realm krtpd, the
+# default): krtpd then challenges USER with MD5 only, which clients that
+# know only MD5 (sipp, sipsak, baresip 1.0) need
 KRTPD_USERS=$TMPD/users
 krtpd_users() {
+	local ha1
+
 	: >"$KRTPD_USERS"
 	while [ $# -ge 2 ]; do
-		echo "$1:$2" >>"$KRTPD_USERS"
+		if [[ "$2" == md5:* ]]; then
+			ha1=$(printf '%s' "$1:krtpd:${2#md5:}" | md5sum | cut -d' ' -f1)
+			echo "$1:krtpd:$ha1" >>"$KRTPD_USERS"
+		else
+			echo "$1:$2" >>"$KRTPD_USERS"
+		fi
 		shift 2
 	done
 	chmod 600 "$KRTPD_USERS"

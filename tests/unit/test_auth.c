@@ -282,14 +282,16 @@ static void test_uri(void)
 
 static void test_check(void)
 {
-	char path[] = "/tmp/krtpd-users-XXXXXX", ha1[65], nonce[64], old[64];
+	char path[] = "/tmp/krtpd-users-XXXXXX", ha1[65], md5[33], nonce[64], old[64];
 	FILE *f;
 	int fd = mkstemp(path), stale;
 
 	AUTH_Ha1(1, "carol", "krtp.test", "carol-pw", ha1);
+	AUTH_Ha1(0, "erin", "krtp.test", "erin-pw", md5);
 	f = fdopen(fd, "w");
 	fprintf(f, "# test users\nalice:alice-pw\n\n  bob:bob:with:colons\n"
-		"carol:krtp.test:%s\nbroken line\ndave:other.realm:%032d\n", ha1, 0);
+		"carol:krtp.test:%s\nbroken line\ndave:other.realm:%032d\n"
+		"erin:krtp.test:%s\n", ha1, 0, md5);
 	fclose(f);
 	CHECK_EQ(AUTH_Init(path, "krtp.test", 300), 0);
 	CHECK_EQ(AUTH_Enabled(), 1);
@@ -307,9 +309,11 @@ static void test_check(void)
 	CHECK_EQ(check_register("alice", "alice", "wrong", 1, nonce, &stale), 403);
 	CHECK_EQ(check_register("bob", "bob", "bob:with:colons", 0, nonce, &stale), 0);
 	CHECK_EQ(check_register("carol", "carol", "carol-pw", 1, nonce, &stale), 0);
-	/* carol's line has only a SHA-256 HA1 */
+	/* carol's line has only a SHA-256 HA1, erin's only an MD5 one */
 	CHECK_EQ(check_register("carol", "carol", "carol-pw", 0, nonce, &stale), 403);
 	CHECK_STR(last_reason, "Wrong Credentials");
+	CHECK_EQ(check_register("erin", "erin", "erin-pw", 0, nonce, &stale), 0);
+	CHECK_EQ(check_register("erin", "erin", "erin-pw", 1, nonce, &stale), 403);
 	/* alice's credentials for bob's AOR */
 	CHECK_EQ(check_register("bob", "alice", "alice-pw", 0, nonce, &stale), 403);
 	CHECK_STR(last_reason, "Username Does Not Match To");
@@ -344,25 +348,39 @@ static void test_check(void)
 		CHECK_EQ(check_register_nc("alice", "alice", "alice-pw", 0, nonce, 5, &stale), 0);
 	}
 
-	/* the challenge offers both algorithms */
+	/* the challenge offers both algorithms, most preferred (SHA-256) first */
 	{
 		char buf[1024];
 		struct sip_buf b;
 
 		SB_Init(&b, buf, sizeof(buf) - 1);
-		AUTH_Challenge(&b, AUTH_WWW, 1);
+		AUTH_Challenge(&b, AUTH_WWW, STR_C("alice"), 1);
 		buf[b.len] = '\0';
 		CHECK(!strncmp(buf, "WWW-Authenticate: Digest ", 25));
 		CHECK(strstr(buf, "algorithm=MD5") != NULL);
 		CHECK(strstr(buf, "algorithm=SHA-256") != NULL);
+		CHECK(strstr(buf, "algorithm=SHA-256") < strstr(buf, "algorithm=MD5"));
 		CHECK(strstr(buf, "stale=true") != NULL);
 		CHECK(strstr(buf, "realm=\"krtp.test\"") != NULL);
 		SB_Init(&b, buf, sizeof(buf) - 1);
-		AUTH_Challenge(&b, AUTH_PROXY, 0);
+		AUTH_Challenge(&b, AUTH_PROXY, STR_C("nobody"), 0);
 		buf[b.len] = '\0';
 		CHECK(!strncmp(buf, "Proxy-Authenticate: Digest ", 27));
 		CHECK(strstr(buf, "\r\nProxy-Authenticate: Digest ") != NULL);
 		CHECK(strstr(buf, "stale") == NULL);
+		/* a user with one HA1 is offered only what they can answer */
+		SB_Init(&b, buf, sizeof(buf) - 1);
+		AUTH_Challenge(&b, AUTH_WWW, STR_C("erin"), 0);
+		buf[b.len] = '\0';
+		CHECK(!strncmp(buf, "WWW-Authenticate: Digest ", 25));
+		CHECK(strstr(buf, "algorithm=MD5") != NULL);
+		CHECK(strstr(buf, "SHA-256") == NULL);
+		CHECK(strstr(buf + 1, "WWW-Authenticate") == NULL);
+		SB_Init(&b, buf, sizeof(buf) - 1);
+		AUTH_Challenge(&b, AUTH_PROXY, STR_C("carol"), 0);
+		buf[b.len] = '\0';
+		CHECK(strstr(buf, "algorithm=SHA-256") != NULL);
+		CHECK(strstr(buf, "MD5") == NULL);
 	}
 	/* digest_algorithms: which challenges, in which order, and what is accepted */
 	{
@@ -381,22 +399,35 @@ static void test_check(void)
 		CHECK_EQ(AUTH_ParseAlgorithms("MD5-sess", algs), -EINVAL);
 		CHECK_EQ(AUTH_SetAlgorithms("bogus"), -EINVAL);
 
-		/* SHA-256 first (RFC 7616's order) */
+		/* MD5 first, if an operator wants it so */
+		CHECK_EQ(AUTH_SetAlgorithms("MD5, SHA-256"), 0);
+		SB_Init(&b, buf, sizeof(buf) - 1);
+		AUTH_Challenge(&b, AUTH_WWW, STR_C("alice"), 0);
+		buf[b.len] = '\0';
+		md5 = strstr(buf, "algorithm=MD5");
+		sha = strstr(buf, "algorithm=SHA-256");
+		CHECK(md5 && sha && md5 < sha);
+		/* SHA-256 first (RFC 8760 §2.4's order) */
 		CHECK_EQ(AUTH_SetAlgorithms("SHA-256, MD5"), 0);
 		SB_Init(&b, buf, sizeof(buf) - 1);
-		AUTH_Challenge(&b, AUTH_WWW, 0);
+		AUTH_Challenge(&b, AUTH_WWW, STR_C("alice"), 0);
 		buf[b.len] = '\0';
 		md5 = strstr(buf, "algorithm=MD5");
 		sha = strstr(buf, "algorithm=SHA-256");
 		CHECK(md5 && sha && sha < md5);
-		/* MD5 only, for clients that read the last challenge (Twinkle) */
+		/* MD5 only, offered to everyone */
 		CHECK_EQ(AUTH_SetAlgorithms("MD5"), 0);
 		SB_Init(&b, buf, sizeof(buf) - 1);
-		AUTH_Challenge(&b, AUTH_PROXY, 0);
+		AUTH_Challenge(&b, AUTH_PROXY, STR_C("alice"), 0);
 		buf[b.len] = '\0';
 		CHECK(strstr(buf, "algorithm=MD5") != NULL);
 		CHECK(strstr(buf, "SHA-256") == NULL);
 		CHECK(strstr(buf + 1, "Proxy-Authenticate") == NULL);
+		/* carol's SHA-256 HA1 is of no use then: she gets the list */
+		SB_Init(&b, buf, sizeof(buf) - 1);
+		AUTH_Challenge(&b, AUTH_PROXY, STR_C("carol"), 0);
+		buf[b.len] = '\0';
+		CHECK(strstr(buf, "algorithm=MD5") != NULL);
 		AUTH_Nonce(time(NULL), nonce, sizeof(nonce));
 		CHECK_EQ(check_register("alice", "alice", "alice-pw", 0, nonce, &stale), 0);
 		/* an answer for an algorithm not offered is challenged again */
@@ -404,7 +435,7 @@ static void test_check(void)
 		CHECK_EQ(AUTH_SetAlgorithms("SHA-256"), 0);
 		CHECK_EQ(check_register("alice", "alice", "alice-pw", 0, nonce, &stale), 401);
 		CHECK_EQ(check_register("alice", "alice", "alice-pw", 1, nonce, &stale), 0);
-		CHECK_EQ(AUTH_SetAlgorithms("MD5 SHA-256"), 0);
+		CHECK_EQ(AUTH_SetAlgorithms("SHA-256 MD5"), 0);
 	}
 	/* reload (SIGHUP) picks up a changed file */
 	f = fopen(path, "w");
