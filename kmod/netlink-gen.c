@@ -90,9 +90,15 @@ const struct nla_policy krtp_flow_sel_input_nl_policy[KRTP_A_FLOW_MAX + 1] = {
 	[KRTP_A_FLOW_LOCAL] = NLA_POLICY_NESTED(krtp_ep_nl_policy),
 };
 
-/* KRTP_CMD_FLOW_NEW - do */
+/*
+ * KRTP_CMD_FLOW_NEW - do. The core checks the top level only; the handler
+ * checks each KRTP_A_FLOW nest against krtp_flow_new_input_nl_policy, as
+ * strictly, while it parses it (krtp_nl_flow_add()). A batch of flows is
+ * walked once, not checked whole and then walked again, and a refused nest
+ * costs only itself and the flows after it.
+ */
 static const struct nla_policy krtp_flow_new_nl_policy[KRTP_A_FLOW + 1] = {
-	[KRTP_A_FLOW] = NLA_POLICY_NESTED(krtp_flow_new_input_nl_policy),
+	[KRTP_A_FLOW] = { .type = NLA_NESTED, },
 };
 
 /* KRTP_CMD_FLOW_DEL - do */

@@ -826,6 +826,39 @@ TEST_F(krtp, new_many_refused)
 	ASSERT_EQ(2, d.n);	/* 4100 from before and 4000; not 4004 */
 }
 
+/*
+ * A nest the policy refuses, in the middle: each nest is checked as it is
+ * added, so the flow before it stays (and is in the reply), the error is
+ * the policy's and points into the second nest, the third is not tried
+ */
+TEST_F(krtp, new_many_policy_refused)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct reply_ids r = {};
+	struct dump_count d = {};
+	long long off = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+		knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4200 + 2 * i);
+		knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000 + 2 * i);
+		if (i == 1) {
+			off = knl_tail_off(nlh);
+			mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, 1U << 31);
+		}
+		mnl_attr_nest_end(nlh, nest);
+	}
+	ASSERT_EQ(-EINVAL, knl_xfer_cb(&self->k, nlh, &self->a, reply_ids_cb, &r));
+	EXPECT_STREQ("reserved bit set", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+	ASSERT_EQ(1, r.n);
+	ASSERT_NE(0, r.id[0]);
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	ASSERT_EQ(1, d.n);	/* 4200 only */
+}
+
 TEST_F(krtp, del_unknown_id)
 {
 	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_DEL, 0);
