@@ -285,6 +285,9 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 		kf->source.port = 0;
 	}
 	kf->flags = rtcp ? KRTP_FLOW_F_RTCP : 0;
+	/* from a WebRTC leg, STUN (consent, RFC 7675) and DTLS still reach krtpd's socket */
+	if (st->webrtc[from_a ? 0 : 1])
+		kf->flags |= KRTP_FLOW_F_PASS_STUN_DTLS;
 	kf->clock_rate = from->clock_rate;
 	med_srtp_flow_keys(st, fi, kf);
 	*sender = rtcp && from->rtcp_addr.family ? from->rtcp_addr : from->rtp;

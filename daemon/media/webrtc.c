@@ -53,11 +53,12 @@ int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len
 	struct med_webrtc *w;
 	const char *why;
 
-	if (sdp_webrtc_parse(buf, len, s, i, &wr, &why)) {
+	/* a line krtpd refuses anyway needs only its a=mid, for the answer */
+	if (sdp_webrtc_parse(buf, len, s, i, &wr, &why) && st) {
 		med_log("media: stream %u: DTLS-SRTP offer refused: %s", i, why);
 		return -EPROTO;
 	}
-	if (wr.setup == SDP_SETUP_HOLDCONN) {
+	if (st && wr.setup == SDP_SETUP_HOLDCONN) {
 		med_log("media: stream %u: DTLS-SRTP offer refused: a=setup:holdconn", i);
 		return -EPROTO;
 	}
@@ -225,6 +226,7 @@ static void med_wr_keyed(struct med_webrtc *w)
 	LOG_INFO("media: WebRTC leg keyed by DTLS-SRTP (%s)", sdp_srtp_suite_name(w->own.suite));
 	if (w->nominated)
 		med_wr_changed(w);
+	LOG_DEBUG("media: WebRTC leg: flows programmed after DTLS");
 }
 
 static void med_wr_stun(struct med_webrtc *w, int fd, const uint8_t *buf, size_t len,
@@ -252,6 +254,13 @@ static void med_wr_stun(struct med_webrtc *w, int fd, const uint8_t *buf, size_t
 	/* nominated (again, elsewhere): media goes to and comes from there */
 	w->addr = *src;
 	w->nominated = true;
+	{
+		struct krtp_ep ep;
+		char s[KRTP_EP_STRLEN];
+
+		med_sa_to_ep((const struct sockaddr *)src, &ep);
+		LOG_DEBUG("media: WebRTC leg nominated %s by ICE", krtp_ep_str(&ep, s, sizeof(s)));
+	}
 	if (!w->server && w->dtls && !w->dtls_peer.ss_family) {
 		w->dtls_peer = *src;
 		med_dtls_start(w->dtls, med_now_ms());

@@ -9,6 +9,9 @@
  * the first byte, and the result must parse again. Every a=crypto line is
  * parsed; one that parses is written back and must read the same. Streams
  * swap their profile and a=crypto lines as srtp = bridge does, by bit 5.
+ * Every stream's WebRTC attributes are read (daemon/sdp_webrtc.c), and a
+ * rewritten body stripped of WebRTC-only lines must still parse, with the
+ * same m= lines.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 
 #include "sdp.h"
 #include "sdp_crypto.h"
+#include "sdp_webrtc.h"
 
 /* each a=crypto of stream i: parse; what parses writes back to itself */
 static void fuzz_crypto(const char *buf, const struct sdp *s, unsigned int i)
@@ -35,6 +39,22 @@ static void fuzz_crypto(const char *buf, const struct sdp *s, unsigned int i)
 			abort();
 	}
 	sdp_crypto_choose(buf, s, i, NULL, &c, &why);
+}
+
+/* stream i's WebRTC attributes: what parses is within bounds and terminated */
+static void fuzz_webrtc(const char *buf, size_t size, const struct sdp *s, unsigned int i)
+{
+	static struct sdp_webrtc w;
+	const char *why;
+
+	if (sdp_webrtc_parse(buf, size, s, i, &w, &why)) {
+		if (!why)
+			abort();
+		return;
+	}
+	if (!w.ufrag[0] || !w.pwd[0] || w.fp_len > SDP_FP_MAX || !w.fp_len ||
+	    strlen(w.mid) > SDP_MID_MAX || (w.bundled && !w.mid[0]))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -72,12 +92,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					       "d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj";
 		}
 		fuzz_crypto(buf, &s, i);
+		fuzz_webrtc(buf, size, &s, i);
 	}
 	/* a line grows by at most the relay address and a port; a=crypto adds a line */
 	outsz = (sel & 0x80) ? size / 2 : size * 2 + 256 + SDP_MAX_MEDIA * SDP_CRYPTO_LINE_MAX;
 	out = malloc(outsz ? outsz : 1);
 	if (out && !sdp_rewrite(buf, size, &s, (sel & 0x40) ? &relay6 : &relay4, an, out, outsz,
 				&olen)) {
+		if (olen > outsz || sdp_parse(out, olen, &again) || again.nmedia != s.nmedia)
+			abort();
+		/* what the plain leg of a WebRTC call gets */
+		sdp_webrtc_strip(out, &olen);
 		if (olen > outsz || sdp_parse(out, olen, &again) || again.nmedia != s.nmedia)
 			abort();
 	}
