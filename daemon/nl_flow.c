@@ -65,6 +65,10 @@ static void nl_put_srtp(struct nlmsghdr *nlh, uint16_t type, const struct krtp_s
 	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, c->suite);
 	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, sizeof(c->key), c->key);
 	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, c->salt_len, c->salt);
+	if (c->roc)
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_ROC, c->roc);
+	if (c->srtcp_index && type == KRTP_A_FLOW_SRTP_OUT)
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_SRTCP_INDEX, c->srtcp_index);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -158,14 +162,17 @@ int nl_parse_stats(const struct nlattr *nest, struct krtp_stats *st)
 	return 0;
 }
 
-/* What replies and dumps say of an SRTP context: its suite only */
+/* What replies and dumps say of an SRTP context: suite, ROC, SRTCP index */
 static void nl_parse_srtp(const struct nlattr *nest, struct krtp_srtp *c)
 {
 	const struct nlattr *tb[KRTP_A_SRTP_MAX + 1];
 
 	memset(c, 0, sizeof(*c));
-	if (nest && !nl_parse_nested(nest, tb, KRTP_A_SRTP_MAX))
+	if (nest && !nl_parse_nested(nest, tb, KRTP_A_SRTP_MAX)) {
 		c->suite = nl_u32(tb[KRTP_A_SRTP_SUITE]);
+		c->roc = nl_u32(tb[KRTP_A_SRTP_ROC]);
+		c->srtcp_index = nl_u32(tb[KRTP_A_SRTP_SRTCP_INDEX]);
+	}
 }
 
 /* Parse the top-level attributes of a krtp message (after the genl header) */

@@ -61,8 +61,8 @@ static size_t krtp_nl_flow_size(const struct krtp_nl_fill_extra *extra)
 		nla_total_size(0) +			/* _IDLE_DELETE */
 		nla_total_size(sizeof(u32)) +		/* _CLOCK_RATE */
 		nla_total_size(sizeof(u32)) +		/* _DEL_REASON */
-		/* _SRTP_IN, _SRTP_OUT: the suite only */
-		2 * (nla_total_size(0) + nla_total_size(sizeof(u32)));
+		/* _SRTP_IN, _SRTP_OUT: suite, ROC, SRTCP index (out) */
+		2 * (nla_total_size(0) + 3 * nla_total_size(sizeof(u32)));
 
 	if (extra->stats)
 		size += nla_total_size(0) +		/* KRTP_A_FLOW_STATS */
@@ -76,20 +76,26 @@ static size_t krtp_nl_flow_size(const struct krtp_nl_fill_extra *extra)
 }
 
 /*
- * An SRTP nest as replies, dumps and events carry it: the suite, never key
+ * An SRTP nest as replies, dumps and events carry it: the suite and where
+ * the context stands (ROC; for OUT the next SRTCP index), never key
  * material. The nest's type says the direction.
  */
 static int krtp_nl_srtp_put(struct sk_buff *skb, int type,
-			    const struct krtp_srtp_ctx *ctx)
+			    struct krtp_srtp_ctx *ctx)
 {
 	struct nlattr *nest;
+	u32 roc, srtcp_index;
 
 	if (!ctx)
 		return 0;
+	krtp_srtp_ctx_state(ctx, &roc, &srtcp_index);
 	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, KRTP_A_SRTP_SUITE, ctx->suite)) {
+	if (nla_put_u32(skb, KRTP_A_SRTP_SUITE, ctx->suite) ||
+	    nla_put_u32(skb, KRTP_A_SRTP_ROC, roc) ||
+	    (type == KRTP_A_FLOW_SRTP_OUT &&
+	     nla_put_u32(skb, KRTP_A_SRTP_SRTCP_INDEX, srtcp_index))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

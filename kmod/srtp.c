@@ -449,6 +449,27 @@ out:
 }
 
 /**
+ * krtp_srtp_ctx_state - where a context stands in its index spaces
+ * @ctx: the context
+ * @roc: set to the rollover counter of the highest SRTP index authenticated
+ *	 (in) or sent (out); before the first packet, the one it was made with
+ * @srtcp_index: set to the index of the next SRTCP packet sent (out; for
+ *	 in, what the context was made with)
+ *
+ * Process context, for replies and dumps: a flow re-created with the same
+ * keys from these values goes on where this one stands, rather than
+ * restarting at ROC 0, which a receiver past 65535 packets cannot decrypt.
+ * Takes @ctx->lock with BHs off, as the packet path holds it in softirq.
+ */
+void krtp_srtp_ctx_state(struct krtp_srtp_ctx *ctx, u32 *roc, u32 *srtcp_index)
+{
+	spin_lock_bh(&ctx->lock);
+	*roc = ctx->rtp.started ? (u32)(ctx->rtp.top >> 16) : ctx->roc;
+	*srtcp_index = ctx->srtcp_index;
+	spin_unlock_bh(&ctx->lock);
+}
+
+/**
  * krtp_srtp_skb - decrypt and/or encrypt a packet of an SRTP flow in place
  * @srtp: the flow's SRTP side
  * @skb: the packet, network header at skb->data, not GSO

@@ -100,6 +100,7 @@ void krtp_srtp_ctx_free(struct krtp_srtp_ctx *ctx);
 struct krtp_srtp *krtp_srtp_create(const struct krtp_srtp_config *in,
 				   const struct krtp_srtp_config *out);
 void krtp_srtp_free(struct krtp_srtp *srtp);
+void krtp_srtp_ctx_state(struct krtp_srtp_ctx *ctx, u32 *roc, u32 *srtcp_index);
 
 int krtp_srtp_rtp_protect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 			  unsigned int len);

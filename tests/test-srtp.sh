@@ -8,6 +8,9 @@
 # from sequence number 65530, across the ROC rollover. A replayed and a
 # tampered packet are dropped and counted, exactly, per flow and in sysfs;
 # a forged first packet from another port does not become the source.
+# Dumps report each context's ROC (1 past seq 65535) and the SRTCP index
+# sent; the bridge flow, re-created from them with the same keys, keeps
+# libsrtp's streams decrypting.
 #
 #   caller                    relay                       callee
 #   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
@@ -42,10 +45,11 @@ for suite in 80 32 gcm; do
 	port=$((port + 10))
 done
 
-# what krtpctl (over a dump) says of the 80 suite's flows: suites, no keys
-check "krtpctl: decrypt flow srtp" '{"in":"AES_CM_128_HMAC_SHA1_80"}' "$(ffield "$RELAY4:4200" .srtp | jq -c .)"
-check "krtpctl: bridge flow srtp" \
-	'{"in":"AES_CM_128_HMAC_SHA1_80","out":"AES_CM_128_HMAC_SHA1_80"}' \
+# what krtpctl (over a dump) says of the 80 suite's flows: suites, ROC, no keys
+check "krtpctl: decrypt flow srtp" '{"in":"AES_CM_128_HMAC_SHA1_80","in_roc":1}' \
+	"$(ffield "$RELAY4:4200" .srtp | jq -c .)"
+check "krtpctl: bridge flow srtp (re-created: roc 1, 6 srtcp sent)" \
+	'{"in":"AES_CM_128_HMAC_SHA1_80","in_roc":1,"out":"AES_CM_128_HMAC_SHA1_80","out_roc":1,"out_srtcp_index":6}' \
 	"$(ffield "$RELAY4:4204" .srtp | jq -c .)"
 check "krtpctl: plain flows have no srtp" 0 "$(kctl flow list --json | jq '[.[] | select(.srtp == null)] | length')"
 check_stat "krtpctl: decrypt flow srtp_auth_fail" "$RELAY4:4200" srtp_auth_fail 2

@@ -44,13 +44,17 @@ struct krtp_stats {
 
 /*
  * An SRTP context of a flow (KRTP_A_FLOW_SRTP_IN / _OUT); suite 0: none.
- * The key and salt are write-only: get, dump and events fill in the suite.
+ * The key and salt are write-only: get, dump and events fill in the suite,
+ * the ROC and (out) the SRTCP index where the context stands; a flow that
+ * replaces it with the same keys is added with those two.
  */
 struct krtp_srtp {
 	uint32_t suite;			/* enum krtp_srtp_suite */
 	uint8_t key[KRTP_SRTP_MASTER_KEY_LEN];
 	uint8_t salt[KRTP_SRTP_MASTER_SALT_LEN];
 	size_t salt_len;		/* KRTP_SRTP_MASTER_SALT_LEN, or _GCM_ for GCM */
+	uint32_t roc;			/* rollover counter; add: of the first packet */
+	uint32_t srtcp_index;		/* out: next SRTCP index */
 };
 
 struct krtp_flow {

@@ -912,7 +912,9 @@ static void put_srtp(struct nlmsghdr *nlh, uint16_t type, uint32_t suite, int ke
 /* what a reply says about its flow's SRTP nests */
 struct srtp_seen {
 	uint32_t in_suite, out_suite;
-	unsigned int other_attrs;	/* anything but the suite: key material */
+	unsigned int rocs;		/* ROC attributes, one a direction */
+	unsigned int srtcp_indexes;	/* SRTCP index attributes: OUT only */
+	unsigned int other_attrs;	/* anything else: key material */
 };
 
 static void srtp_seen_nest(const struct nlattr *nest, uint32_t *suite, struct srtp_seen *s)
@@ -922,6 +924,10 @@ static void srtp_seen_nest(const struct nlattr *nest, uint32_t *suite, struct sr
 	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) == KRTP_A_SRTP_SUITE)
 			*suite = mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == KRTP_A_SRTP_ROC && !mnl_attr_get_u32(a))
+			s->rocs++;
+		else if (mnl_attr_get_type(a) == KRTP_A_SRTP_SRTCP_INDEX && !mnl_attr_get_u32(a))
+			s->srtcp_indexes++;
 		else
 			s->other_attrs++;
 	}
@@ -944,7 +950,10 @@ static void srtp_seen_cb(const struct nlmsghdr *nlh, void *arg)
 	}
 }
 
-/* keys go in; only the suites come back, in replies and in dumps */
+/*
+ * keys go in; only the suites come back, in replies and in dumps, with
+ * where each context stands: ROC 0 before any packet, SRTCP index 0 (out)
+ */
 TEST_F(krtp, srtp_keys_write_only)
 {
 	struct srtp_seen seen = { 0 };
@@ -967,6 +976,8 @@ TEST_F(krtp, srtp_keys_write_only)
 	ASSERT_EQ(0, knl_xfer_cb(&self->k, nlh, &self->a, srtp_seen_cb, &seen));
 	EXPECT_EQ(KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32, seen.in_suite);
 	EXPECT_EQ(KRTP_SRTP_SUITE_AEAD_AES_128_GCM, seen.out_suite);
+	EXPECT_EQ(2, seen.rocs);
+	EXPECT_EQ(1, seen.srtcp_indexes);
 	EXPECT_EQ(0, seen.other_attrs);
 
 	memset(&seen, 0, sizeof(seen));

@@ -314,17 +314,29 @@ static int ref_unprotect(struct ref *r, uint8_t *p, int *len, bool rtcp)
 
 static struct knl nl;
 
-static void put_srtp(struct nlmsghdr *nlh, uint16_t type, const uint8_t *key)
+/* where a flow's SRTP contexts stand, as the kernel reports it; -1: absent */
+struct srtp_state {
+	long long in_roc, out_roc, out_srtcp_index;
+};
+
+static void put_srtp(struct nlmsghdr *nlh, uint16_t type, const uint8_t *key,
+		     long long roc, long long srtcp_index)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
 
 	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, suite);
 	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, 16, key);
 	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, salt_len(), key + 16);
+	if (roc > 0)
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_ROC, roc);
+	if (srtcp_index > 0)
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_SRTCP_INDEX, srtcp_index);
 	mnl_attr_nest_end(nlh, nest);
 }
 
-static uint32_t flow_add(uint16_t port, const uint8_t *in_key, const uint8_t *out_key)
+/* a flow from BASE+N to the callee; with @from, going on where it stands */
+static uint32_t flow_add_from(uint16_t port, const uint8_t *in_key, const uint8_t *out_key,
+			      const struct srtp_state *from)
 {
 	static char buf[8192];
 	struct nlmsghdr *nlh = knl_msg(&nl, buf, KRTP_CMD_FLOW_NEW, 0);
@@ -334,9 +346,10 @@ static uint32_t flow_add(uint16_t port, const uint8_t *in_key, const uint8_t *ou
 	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, RELAY4, port);
 	knl_put_ep(nlh, KRTP_A_FLOW_PEER, CALLEE4, port + 1000);
 	if (in_key)
-		put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, in_key);
+		put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, in_key, from ? from->in_roc : 0, 0);
 	if (out_key)
-		put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, out_key);
+		put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, out_key, from ? from->out_roc : 0,
+			 from ? from->out_srtcp_index : 0);
 	mnl_attr_nest_end(nlh, nest);
 	if (knl_xfer(&nl, nlh, &a)) {
 		fprintf(stderr, "srtpcheck: flow-new: %s (%s)\n", strerror(-a.err), a.msg);
@@ -345,10 +358,28 @@ static uint32_t flow_add(uint16_t port, const uint8_t *in_key, const uint8_t *ou
 	return a.id;
 }
 
-/* the counters of a flow that the test asserts */
+static uint32_t flow_add(uint16_t port, const uint8_t *in_key, const uint8_t *out_key)
+{
+	return flow_add_from(port, in_key, out_key, NULL);
+}
+
+/* the counters of a flow that the test asserts, and its SRTP state */
 struct flow_stats {
 	long long packets, rtcp_packets, auth_fail, replay, other;
+	struct srtp_state srtp;
 };
+
+static void flow_srtp_parse(const struct nlattr *nest, long long *roc, long long *srtcp_index)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == KRTP_A_SRTP_ROC)
+			*roc = mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == KRTP_A_SRTP_SRTCP_INDEX && srtcp_index)
+			*srtcp_index = mnl_attr_get_u32(a);
+	}
+}
 
 static void flow_stats_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -359,6 +390,10 @@ static void flow_stats_cb(const struct nlmsghdr *nlh, void *arg)
 		if (mnl_attr_get_type(top) != KRTP_A_FLOW)
 			continue;
 		mnl_attr_for_each_nested(a, top) {
+			if (mnl_attr_get_type(a) == KRTP_A_FLOW_SRTP_IN)
+				flow_srtp_parse(a, &st->srtp.in_roc, NULL);
+			else if (mnl_attr_get_type(a) == KRTP_A_FLOW_SRTP_OUT)
+				flow_srtp_parse(a, &st->srtp.out_roc, &st->srtp.out_srtcp_index);
 			if (mnl_attr_get_type(a) != KRTP_A_FLOW_STATS)
 				continue;
 			mnl_attr_for_each_nested(s, a) {
@@ -389,7 +424,7 @@ static struct flow_stats flow_stats(uint32_t id)
 	static char buf[8192];
 	struct nlmsghdr *nlh = knl_msg(&nl, buf, KRTP_CMD_FLOW_GET, 0);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
-	struct flow_stats st = { -1, -1, -1, -1, -1 };
+	struct flow_stats st = { -1, -1, -1, -1, -1, { -1, -1, -1 } };
 	struct knl_ack a;
 
 	mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, id);
@@ -441,13 +476,13 @@ static int recv_one(int fd, uint8_t *buf, int size)
 #define MAXPKT	(12 + PAYLOAD + SRTP_MAX_TRAILER_LEN + 64)
 
 /*
- * Send NPKT RTP and NRTCP RTCP packets from @tx to @port; each is
- * protected by @sender first if given; the callee (@rx) unprotects with
- * @receiver if given, and must then have the packet that was built.
- * Returns the packets that arrived intact.
+ * Send NPKT RTP packets from sequence number @first and NRTCP RTCP packets
+ * from @tx to @port; each is protected by @sender first if given; the
+ * callee (@rx) unprotects with @receiver if given, and must then have the
+ * packet that was built. Returns the packets that arrived intact.
  */
-static int run_stream(int tx, int rx, uint16_t port, struct ref *sender,
-		      struct ref *receiver, const char *what)
+static int run_stream_from(int tx, int rx, uint16_t port, uint16_t first, struct ref *sender,
+			   struct ref *receiver, const char *what)
 {
 	uint8_t ref[MAXPKT], buf[MAXPKT], got[MAXPKT];
 	int i, len, glen, intact = 0, rtcp_intact = 0;
@@ -456,7 +491,7 @@ static int run_stream(int tx, int rx, uint16_t port, struct ref *sender,
 	for (i = 0; i < NPKT + NRTCP; i++) {
 		bool rtcp = i >= NPKT;
 
-		len = rtcp ? rtcp_packet(ref, i) : rtp_packet(ref, (uint16_t)(65530 + i));
+		len = rtcp ? rtcp_packet(ref, i) : rtp_packet(ref, (uint16_t)(first + i));
 		memcpy(buf, ref, len);
 		if (sender && ref_protect(sender, buf, &len, rtcp))
 			die("protect");
@@ -473,11 +508,21 @@ static int run_stream(int tx, int rx, uint16_t port, struct ref *sender,
 				intact++;
 		}
 	}
-	snprintf(name, sizeof(name), "%s: RTP packets across the rollover arrive intact", what);
+	snprintf(name, sizeof(name), "%s: RTP packets arrive intact", what);
 	check(name, NPKT, intact);
 	snprintf(name, sizeof(name), "%s: RTCP packets arrive intact", what);
 	check(name, NRTCP, rtcp_intact);
 	return intact;
+}
+
+/* from 65530, across the ROC rollover */
+static int run_stream(int tx, int rx, uint16_t port, struct ref *sender,
+		      struct ref *receiver, const char *what)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s, across the rollover", what);
+	return run_stream_from(tx, rx, port, 65530, sender, receiver, name);
 }
 
 static long long sysfs_read(const char *name)
@@ -603,6 +648,28 @@ int main(int argc, char **argv)
 	run_stream(tx, rx, base + 4, snd, rcv, "bridge");
 	st = flow_stats(id);
 	check("bridge: flow packets", NPKT, st.packets);
+	/* past seq 65535 both contexts are in ROC 1; 3 SRTCP packets went out */
+	check("bridge: reported in roc", 1, st.srtp.in_roc);
+	check("bridge: reported out roc", 1, st.srtp.out_roc);
+	check("bridge: reported out srtcp index", NRTCP, st.srtp.out_srtcp_index);
+
+	/*
+	 * Replaced (a re-INVITE with the same keys): the new flow starts from
+	 * the reported ROC and SRTCP index, and the same libsrtp sessions go
+	 * on. From ROC 0 the kernel would refuse the sender's packets and the
+	 * receiver the kernel's; from SRTCP index 0, libsrtp would call the
+	 * new SRTCP packets replays.
+	 */
+	if (knl_flow_by_id(&nl, KRTP_CMD_FLOW_DEL, id, &(struct knl_ack){ 0 }))
+		die("flow-del");
+	id = flow_add_from(base + 4, key_a, key_b, &st.srtp);
+	run_stream_from(tx, rx, base + 4, (uint16_t)(65530 + NPKT), snd, rcv,
+			"bridge re-created with the reported roc and srtcp index");
+	st = flow_stats(id);
+	check("bridge re-created: flow packets", NPKT, st.packets);
+	check("bridge re-created: flow srtp_auth_fail", 0, st.auth_fail);
+	check("bridge re-created: reported out srtcp index", 2 * NRTCP,
+	      st.srtp.out_srtcp_index);
 	ref_free(snd);
 	ref_free(rcv);
 	close(tx);

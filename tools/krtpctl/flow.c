@@ -223,8 +223,10 @@ static const char *srtp_suite_str(uint32_t suite)
 }
 
 /*
- * SRTP: direction and suite, all the kernel tells (keys are write-only);
- * "srtp": {"in": SUITE, "out": SUITE} in JSON, absent for plain flows
+ * SRTP: direction, suite and where each context stands, all the kernel
+ * tells (keys are write-only); "srtp": {"in": SUITE, "in_roc": N,
+ * "out": SUITE, "out_roc": N, "out_srtcp_index": N} in JSON, absent for
+ * plain flows
  */
 static void print_srtp(const struct krtp_flow *f, enum output_type detail)
 {
@@ -232,10 +234,16 @@ static void print_srtp(const struct krtp_flow *f, enum output_type detail)
 		return;
 	print_text(detail == PRINT_ANY ? "\tsrtp" : "");
 	open_json_object("srtp");
-	if (f->srtp_in.suite)
+	if (f->srtp_in.suite) {
 		print_string(detail, "in", " in %s", srtp_suite_str(f->srtp_in.suite));
-	if (f->srtp_out.suite)
+		print_u64(detail, "in_roc", " roc %" PRIu64, f->srtp_in.roc);
+	}
+	if (f->srtp_out.suite) {
 		print_string(detail, "out", " out %s", srtp_suite_str(f->srtp_out.suite));
+		print_u64(detail, "out_roc", " roc %" PRIu64, f->srtp_out.roc);
+		print_u64(detail, "out_srtcp_index", " srtcp-index %" PRIu64,
+			  f->srtp_out.srtcp_index);
+	}
 	close_json_object();
 	print_text(detail == PRINT_ANY ? "\n" : "");
 }

@@ -174,7 +174,10 @@ enum {
  * derived once, at flow creation (RFC 3711 4.3, key derivation rate 0), and
  * the master key is then wiped. No MKI. The context follows one RTP stream
  * (one SSRC); ROC and replay state are per flow direction. In replies,
- * dumps and events the nest holds KRTP_A_SRTP_SUITE only.
+ * dumps and events the nest holds SUITE, ROC and, for SRTP_OUT,
+ * SRTCP_INDEX: where the context stands, not secret. Keys are never read
+ * back. To replace a keyed flow (new peer, re-INVITE with the same keys),
+ * create the new one with the ROC and SRTCP index the old one reports.
  */
 enum {
 	KRTP_A_SRTP_SUITE = 1,		/* u32 enum krtp_srtp_suite */
@@ -186,12 +189,16 @@ enum {
 	 */
 	KRTP_A_SRTP_REPLAY_WINDOW,
 	/*
-	 * u32 rollover counter of the first packet, default 0 (RFC 3711
-	 * 3.3.1); for a stream that is already running, e.g. a re-keyed or
-	 * re-adopted call
+	 * u32 rollover counter (RFC 3711 3.3.1). FLOW_NEW: that of the first
+	 * packet, default 0, for a stream that is already running (a
+	 * replaced or re-adopted flow). Replies, dumps, events: that of the
+	 * highest index authenticated (IN) or sent (OUT) so far
 	 */
 	KRTP_A_SRTP_ROC,
-	/* u32 SRTCP index of the next packet sent, < 2^31, default 0 (OUT only) */
+	/*
+	 * u32 SRTCP index of the next packet sent, < 2^31 (OUT only).
+	 * FLOW_NEW: default 0. Replies, dumps, events: the current one
+	 */
 	KRTP_A_SRTP_SRTCP_INDEX,
 
 	__KRTP_A_SRTP_MAX,
