@@ -238,6 +238,7 @@ void med_kernel_close(void);
 int med_kernel_add(struct med_flow **flows, size_t n);
 void med_kernel_del(struct med_flow *f);
 int med_kernel_stats(const struct med_flow *f, struct krtp_stats *st);
+int med_kernel_srtp_state(const struct med_flow *f, struct krtp_srtp *in, struct krtp_srtp *out);
 int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg);
 
 /* a flow from a leg behind NAT locked on src: send the leg's packets there */
@@ -257,6 +258,10 @@ bool med_srtp_suite_usable(enum sdp_srtp_suite suite);
 bool med_srtp_flow(const struct med_stream *st, int fi);
 /* the SRTP contexts of flow fi of st, for krtp.ko (KRTP_A_FLOW_SRTP_IN/_OUT) */
 void med_srtp_flow_keys(const struct med_stream *st, int fi, struct krtp_flow *kf);
+/* the same suite and master key and salt (not ROC, SRTCP index) */
+bool med_srtp_same_key(const struct krtp_srtp *a, const struct krtp_srtp *b);
+/* before f is replaced by want: carry its kernel ROC and SRTCP index over */
+void med_srtp_carry(const struct med_flow *f, struct krtp_flow *want);
 /* transform one packet of f in place (buffer of cap bytes): its new length, or -1 to drop */
 int med_srtp_apply(struct med_flow *f, unsigned char *b, int len, int cap, bool rtcp);
 

@@ -140,6 +140,24 @@ int med_kernel_stats(const struct med_flow *f, struct krtp_stats *st)
 	return 0;
 }
 
+/*
+ * Where a kernel flow's SRTP contexts stand: the ROC into in->roc and
+ * out->roc, the next SRTCP index into out->srtcp_index; nothing else.
+ */
+int med_kernel_srtp_state(const struct med_flow *f, struct krtp_srtp *in, struct krtp_srtp *out)
+{
+	struct krtp_flow kf;
+	int err;
+
+	err = krtp_nl_flow_get_id(med_nl, f->kf.id, &kf);
+	if (err)
+		return err;
+	in->roc = kf.srtp_in.roc;
+	out->roc = kf.srtp_out.roc;
+	out->srtcp_index = kf.srtp_out.srtcp_index;
+	return 0;
+}
+
 int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg)
 {
 	return krtp_nl_flow_dump(med_nl, cb, arg);

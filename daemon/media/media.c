@@ -303,8 +303,8 @@ static bool med_kf_same(const struct krtp_flow *a, const struct krtp_flow *b)
 	return med_ep_eq(&a->local, &b->local) && med_ep_eq(&a->peer, &b->peer) &&
 	       med_ep_eq(&a->via, &b->via) && med_ep_eq(&a->source, &b->source) &&
 	       a->flags == b->flags && a->clock_rate == b->clock_rate &&
-	       !memcmp(&a->srtp_in, &b->srtp_in, sizeof(a->srtp_in)) &&
-	       !memcmp(&a->srtp_out, &b->srtp_out, sizeof(a->srtp_out));
+	       med_srtp_same_key(&a->srtp_in, &b->srtp_in) &&
+	       med_srtp_same_key(&a->srtp_out, &b->srtp_out);
 }
 
 /*
@@ -332,8 +332,12 @@ int med_call_program(struct med_call *c)
 			bool user = !med_kernel_mode || (med_srtp_flow(st, fi) && med_kernel_srtp < 0);
 
 			if (f->installed && (!on || !med_kf_same(&f->kf, &want) || f->user != user ||
-					     !med_ep_eq(&f->sender, &sender)))
+					     !med_ep_eq(&f->sender, &sender))) {
+				/* the same keys go on from the old flow's ROC */
+				if (on)
+					med_srtp_carry(f, &want);
 				med_flow_remove(f, true);
+			}
 			if (on && !f->installed) {
 				f->kf = want;
 				f->sender = sender;

@@ -197,6 +197,42 @@ void med_srtp_flow_keys(const struct med_stream *st, int fi, struct krtp_flow *k
 		med_srtp_kctx(&to->own, &kf->srtp_out);
 }
 
+bool med_srtp_same_key(const struct krtp_srtp *a, const struct krtp_srtp *b)
+{
+	return a->suite == b->suite && a->salt_len == b->salt_len &&
+	       !memcmp(a->key, b->key, sizeof(a->key)) && !memcmp(a->salt, b->salt, a->salt_len);
+}
+
+/*
+ * A kernel flow is about to be replaced by want (a re-INVITE moved the
+ * peer, NAT learning moved the sender). Where a direction keeps its key,
+ * the new flow must go on from where the old one stands: restarted at
+ * ROC 0, the receiver of a stream past sequence 65535 (21 minutes at 50
+ * packets/s) can no longer decrypt it, and SRTCP index 0 would be a
+ * replay. krtp.ko reports both (KRTP_A_SRTP_ROC, _SRTCP_INDEX). A stream
+ * within a few packets of a wrap may still cross it at the new flow's
+ * first packet; a flow the kernel no longer has starts afresh. Flows of
+ * the userspace relay need nothing: their libsrtp sessions belong to the
+ * stream and stay.
+ */
+void med_srtp_carry(const struct med_flow *f, struct krtp_flow *want)
+{
+	bool keep_in = want->srtp_in.suite && med_srtp_same_key(&f->kf.srtp_in, &want->srtp_in);
+	bool keep_out = want->srtp_out.suite && med_srtp_same_key(&f->kf.srtp_out, &want->srtp_out);
+	struct krtp_srtp in = { 0 }, out = { 0 };
+
+	if (f->user || !f->installed || (!keep_in && !keep_out))
+		return;
+	if (med_kernel_srtp_state(f, &in, &out))
+		return;
+	if (keep_in)
+		want->srtp_in.roc = in.roc;
+	if (keep_out) {
+		want->srtp_out.roc = out.roc;
+		want->srtp_out.srtcp_index = out.srtcp_index;
+	}
+}
+
 int med_srtp_apply(struct med_flow *f, unsigned char *b, int len, int cap, bool rtcp)
 {
 	struct med_stream *st = f->stream;
