@@ -79,6 +79,16 @@ int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *si
 int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		  const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
 		  size_t outsz, size_t *outlen);
+/*
+ * MED_OfferSrtp toward a leg reached over to_family (AF_INET, AF_INET6; 0:
+ * the offer's own). The first offer of a call fixes it: that leg is shown
+ * the relay's address of its family, so an IPv6-only phone and an IPv4-only
+ * one each see an address they can reach, and the flows between them cross
+ * families (in krtp.ko, or in the userspace relay). MED_OfferSrtp passes 0.
+ */
+int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int to_family,
+		const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
+		size_t outsz, size_t *outlen);
 /* The matching SDP answer from the other leg; programs the flows. Same returns. */
 int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
 	       const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen);

@@ -471,6 +471,25 @@ static bool sdp_is_ice_attr(const struct sdp_str *line)
 	return false;
 }
 
+/* Offset in an o= line of its "IN IP4 " or "IN IP6 " part; 0 if it has none */
+static size_t sdp_origin_addr(const char *lp, size_t n)
+{
+	size_t i = 2;
+	int field;
+
+	/* after <username> <sess-id> <sess-version> */
+	for (field = 0; field < 3; field++) {
+		while (i < n && lp[i] != ' ')
+			i++;
+		while (i < n && lp[i] == ' ')
+			i++;
+	}
+	if (i + 7 > n || memcmp(lp + i, "IN IP", 5) || (lp[i + 5] != '4' && lp[i + 5] != '6') ||
+	    lp[i + 6] != ' ')
+		return 0;
+	return i;
+}
+
 int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 		const struct sdp_relay *relay, const struct sdp_anchor *anchors,
 		char *out, size_t outsz, size_t *outlen)
@@ -505,12 +524,31 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 		/* the line's own terminator is kept: "\r\n", "\n" or none */
 		eol = pos - off - line.n;
 
-		if (line.n >= 2 && lp[0] == 'o' && lp[1] == '=' && s->version_len &&
-		    off < s->version_off && s->version_off + s->version_len <= off + line.n) {
-			sdp_put(&o, lp, s->version_off - off);
-			sdp_put_incremented(&o, buf + s->version_off, s->version_len);
-			sdp_put(&o, buf + s->version_off + s->version_len,
-				off + line.n + eol - s->version_off - s->version_len);
+		if (line.n >= 2 && lp[0] == 'o' && lp[1] == '=') {
+			/*
+			 * The origin's address goes in the relay's family when that
+			 * differs (a leg of the other family): some phones (baresip)
+			 * take the first "IN IP4/IP6" of an offer as its family.
+			 */
+			size_t at = sdp_origin_addr(lp, line.n);
+			bool swap = any_anchored && at && lp[at + 5] != ip[2];
+			size_t head = swap ? off + at : off + line.n + eol;
+
+			if (s->version_len && off < s->version_off &&
+			    s->version_off + s->version_len <= head) {
+				sdp_put(&o, lp, s->version_off - off);
+				sdp_put_incremented(&o, buf + s->version_off, s->version_len);
+				sdp_put(&o, buf + s->version_off + s->version_len,
+					head - s->version_off - s->version_len);
+			} else {
+				sdp_put(&o, lp, head - off);
+			}
+			if (swap) {
+				sdp_puts(&o, "IN ");
+				sdp_puts(&o, ip);
+				sdp_puts(&o, relay->addr);
+				sdp_put(&o, lp + line.n, eol);
+			}
 			continue;
 		}
 		if (line.n >= 2 && lp[0] == 'c' && lp[1] == '=' && (idx < 0 || (an && an->anchored))) {

@@ -160,7 +160,13 @@ struct med_call {
 	uint64_t hash;			/* of the call key; names its flows' labels */
 	enum med_srtp srtp;		/* policy, fixed by the first offer */
 	char *key;			/* NULL for a re-adopted call until the SIP core names it */
-	int family;			/* relay address family */
+	int family;			/* relay address family of the first offer */
+	/*
+	 * The relay's address family facing each leg ([0] A: ports pa, [1] B:
+	 * ports pb), each leg's own: an IPv6-only phone and an IPv4-only one
+	 * talk through cross-family flows. Set with the call; 0: family.
+	 */
+	int fam[2];
 	unsigned int nstreams;
 	struct med_stream *streams[MED_MAX_STREAMS];	/* allocated when first anchored */
 	struct med_offer offer;
@@ -204,6 +210,11 @@ void med_call_destroy(struct med_call *c);
 /* install and remove flows until they match the call's streams */
 int med_call_program(struct med_call *c);
 const struct krtp_ep *med_relay_ep(int family);
+/* the relay's family facing leg index leg (0 A, 1 B) */
+static inline int med_call_fam(const struct med_call *c, int leg)
+{
+	return c->fam[leg] ? c->fam[leg] : c->family;
+}
 /* the relay address of family as SDP text (offer.c) */
 const struct sdp_relay *med_relay_txt(int family);
 /* free a stream's ports and flows (a stream the answer rejected) */

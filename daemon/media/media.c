@@ -268,9 +268,10 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	if (!med_side_receives(to, rtcp))
 		return false;
 	memset(kf, 0, sizeof(*kf));
-	kf->local = *med_relay_ep(c->family);
+	/* each leg is faced in its own family: a cross-family flow if they differ */
+	kf->local = *med_relay_ep(med_call_fam(c, !from_a));
 	kf->local.port = (uint16_t)(in + rtcp);
-	kf->via = *med_relay_ep(c->family);
+	kf->via = *med_relay_ep(med_call_fam(c, from_a));
 	kf->via.port = (uint16_t)(out + rtcp);
 	kf->peer = to->rtp;
 	if (rtcp && to->rtcp_addr.family)

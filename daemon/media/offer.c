@@ -77,10 +77,10 @@ static int med_stream_ports(struct med_call *c, struct med_stream *st)
 {
 	int err;
 
-	err = med_ports_alloc_pair(c->family, st, &st->pa);
+	err = med_ports_alloc_pair(med_call_fam(c, 0), st, &st->pa);
 	if (err)
 		return err;
-	err = med_ports_alloc_pair(c->family, st, &st->pb);
+	err = med_ports_alloc_pair(med_call_fam(c, 1), st, &st->pb);
 	if (err) {
 		med_ports_free_pair(st->pa);
 		st->pa = 0;
@@ -98,6 +98,18 @@ int MED_Offer(const char *call_key, enum med_leg from, const struct sockaddr *si
 int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		  const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
 		  size_t outsz, size_t *outlen)
+{
+	return MED_OfferTo(call_key, from, srtp, 0, sig_src, sdp, len, out, outsz, outlen);
+}
+
+/*
+ * The answering leg (index to) is faced in to_family when the relay has an
+ * address of it, else in the offer's family; its ports are bound in it, and
+ * the flows between the legs cross families where the two differ.
+ */
+int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int to_family,
+		const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
+		size_t outsz, size_t *outlen)
 {
 	static char lines[SDP_MAX_MEDIA][SDP_CRYPTO_LINE_MAX];	/* under med_lock */
 	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
@@ -136,6 +148,9 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 			goto out;
 		}
 		c->family = family;
+		c->fam[1 - to] = family;
+		c->fam[to] = to_family && med_relay_ep(to_family)->family == to_family ?
+			     to_family : family;
 		c->srtp = srtp;
 		created = true;
 	}
@@ -166,7 +181,7 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 				goto out;
 			continue;
 		}
-		if (sdp_media_addr(s, i)->family != c->family) {
+		if (sdp_media_addr(s, i)->family != med_call_fam(c, 1 - to)) {
 			err = -EAFNOSUPPORT;
 			goto out;
 		}
@@ -193,7 +208,7 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		if (err)
 			goto out;
 	}
-	err = sdp_rewrite(sdp, len, s, med_relay_txt(c->family),
+	err = sdp_rewrite(sdp, len, s, med_relay_txt(med_call_fam(c, to)),
 			  anchors, out, outsz, outlen);
 	if (err)
 		goto out;
@@ -264,7 +279,7 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 				anchors[i].proto = c->offer.avpf[i] ? "RTP/SAVPF" : "RTP/SAVP";
 			continue;
 		}
-		if (sdp_media_addr(s, i)->family != c->family) {
+		if (sdp_media_addr(s, i)->family != med_call_fam(c, al)) {
 			err = -EAFNOSUPPORT;
 			goto out;
 		}
@@ -277,7 +292,7 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		if (err)
 			goto out;
 	}
-	err = sdp_rewrite(sdp, len, s, med_relay_txt(c->family),
+	err = sdp_rewrite(sdp, len, s, med_relay_txt(med_call_fam(c, ol)),
 			  anchors, out, outsz, outlen);
 	if (err)
 		goto out;
@@ -357,7 +372,7 @@ int MED_Repeat(const char *call_key, enum med_leg from, const char *sdp, size_t 
 		anchors[i].anchored = true;
 		if (!m->port || !m->udp)
 			continue;	/* rejected: shown as port 0 */
-		if (sdp_media_addr(s, i)->family != c->family) {
+		if (sdp_media_addr(s, i)->family != med_call_fam(c, from == MED_LEG_B)) {
 			err = -EAFNOSUPPORT;
 			goto out;
 		}
@@ -365,7 +380,7 @@ int MED_Repeat(const char *call_key, enum med_leg from, const char *sdp, size_t 
 		anchors[i].rtp_port = from == MED_LEG_B ? st->pa : st->pb;
 		anchors[i].rtcp_port = (uint16_t)(anchors[i].rtp_port + 1);
 	}
-	err = sdp_rewrite(sdp, len, s, med_relay_txt(c->family),
+	err = sdp_rewrite(sdp, len, s, med_relay_txt(med_call_fam(c, from == MED_LEG_A)),
 			  anchors, out, outsz, outlen);
 out:
 	pthread_mutex_unlock(&med_lock);

@@ -135,10 +135,10 @@ static void med_restore_stream(struct med_call *c, struct med_stream *st)
 			sd->rtcp_port = (uint16_t)(sd->rtp.port + 1);
 		sd->mux = st->mux;
 	}
-	err = med_ports_claim_pair(c->family, st, st->pa);
+	err = med_ports_claim_pair(med_call_fam(c, 0), st, st->pa);
 	if (err)
 		med_log("media: cannot bind relay port %u again: %s", st->pa, strerror(-err));
-	err = med_ports_claim_pair(c->family, st, st->pb);
+	err = med_ports_claim_pair(med_call_fam(c, 1), st, st->pb);
 	if (err)
 		med_log("media: cannot bind relay port %u again: %s", st->pb, strerror(-err));
 }
@@ -175,12 +175,16 @@ int MED_Restore(void)
 			if (!c)
 				break;
 			c->family = kf->local.family;
+			/* a flow arrives in its sender's family, leaves in the other leg's */
+			c->fam[fi >= MED_F_BA_RTP] = kf->local.family;
+			c->fam[fi < MED_F_BA_RTP] = kf->via.family ? kf->via.family :
+								     kf->local.family;
 			c->programmed_ms = med_now_ms();
 			c->restoring = true;
 			ncalls++;
 		}
 		if (!med_stream_get(c, idx, true) || c->streams[idx]->flow[fi].installed ||
-		    kf->local.family != c->family)
+		    kf->local.family != med_call_fam(c, fi >= MED_F_BA_RTP))
 			continue;
 		med_restore_flow(c->streams[idx], fi, kf);
 		if (c->nstreams <= idx)

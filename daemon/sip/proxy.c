@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include "../config.h"
 #include "../hash.h"
@@ -81,6 +82,33 @@ void prx_new_branch(const struct sip_msg *m, char *out, size_t sz)
 /* ---- media glue ---- */
 
 /* The status, reason and Warning (RFC 3261 §20.43) for a refused offer */
+/*
+ * The address family a request to tg reaches its target over: its resolved
+ * address, or an IP literal it names; 0 when only DNS will tell (the media
+ * offer then keeps its own family).
+ */
+static int prx_target_family(const struct prx_target *tg)
+{
+	char host[sizeof(tg->name.host)];
+	unsigned char buf[sizeof(struct in6_addr)];
+	size_t n;
+
+	if (!tg->by_name)
+		return tg->dst.addr.ss_family;
+	n = strlen(tg->name.host);
+	if (n > 2 && tg->name.host[0] == '[' && tg->name.host[n - 1] == ']') {
+		memcpy(host, tg->name.host + 1, n - 2);
+		host[n - 2] = '\0';
+	} else {
+		memcpy(host, tg->name.host, n + 1);
+	}
+	if (inet_pton(AF_INET6, host, buf) == 1)
+		return AF_INET6;
+	if (inet_pton(AF_INET, host, buf) == 1)
+		return AF_INET;
+	return 0;
+}
+
 static int prx_media_status(int err, const char **reason, const char **warning)
 {
 	*warning = NULL;
@@ -383,8 +411,10 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 		const char *warning;
 		int r;
 
-		r = MED_OfferSrtp(ctx->call_id, leg, ctx->srtp, (const void *)&src->addr, m->body.s,
-				  m->body.len, prx_sdp, PRX_BUFSZ, &bodylen);
+		/* the callee sees the relay in the family it is reached over (first target) */
+		r = MED_OfferTo(ctx->call_id, leg, ctx->srtp, nt > 0 ? prx_target_family(&tg[0]) : 0,
+				(const void *)&src->addr, m->body.s, m->body.len, prx_sdp,
+				PRX_BUFSZ, &bodylen);
 		if (r) {
 			status = prx_media_status(r, &reason, &warning);
 			LOG_WARN("call %s: media offer refused (%s, srtp = %s): %d", ctx->call_id,

@@ -391,9 +391,10 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 			/* late offer (RFC 3261 §13.2.1): the 2xx offers, the ACK answers */
 			enum med_leg from = ctx->req_leg == MED_LEG_A ? MED_LEG_B : MED_LEG_A;
 			size_t outlen;
-			int r = MED_OfferSrtp(ctx->call_id, from, ctx->srtp,
-					      (const void *)&br->dst.addr, m->body.s, m->body.len,
-					      prx_sdp, PRX_BUFSZ, &outlen);
+			/* the caller sees the relay in the family it called over */
+			int r = MED_OfferTo(ctx->call_id, from, ctx->srtp, ctx->src.addr.ss_family,
+					    (const void *)&br->dst.addr, m->body.s, m->body.len,
+					    prx_sdp, PRX_BUFSZ, &outlen);
 
 			if (!r) {
 				body = prx_sdp;

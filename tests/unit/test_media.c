@@ -9,8 +9,8 @@
  * from which relay port, and what MED_Stats reports. Also: source
  * validation (a third socket is dropped and counted), hold and resume by
  * re-INVITE, rtcp-mux, rejected streams freeing their ports, -ENOSPC,
- * symmetric RTP for a leg behind NAT, IPv6, the inactivity callback, and
- * MED_Delete closing the ports.
+ * symmetric RTP for a leg behind NAT, IPv6, an IPv6 leg with an IPv4 one,
+ * the inactivity callback, and MED_Delete closing the ports.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -540,6 +540,71 @@ static void test_ipv6(void)
 	}
 }
 
+/*
+ * An IPv6-only phone and an IPv4-only one (and the reverse): each leg is
+ * shown the relay's address of its own family, and media crosses families
+ * both ways, exactly counted, from the relay port facing each leg.
+ */
+static void test_cross_family(int fa)
+{
+	int fb = fa == AF_INET ? AF_INET6 : AF_INET;
+	const char *addr_a = fa == AF_INET ? "127.0.0.1" : "::1";
+	const char *addr_b = fb == AF_INET ? "127.0.0.1" : "::1";
+	struct sockaddr_storage sa = sig(fa, addr_a), sb = sig(fb, addr_b);
+	char in[1024], out[1024], want_c[64];
+	struct med_call_stats st;
+	uint16_t ap, bp, pa, pb;
+	int a[2], b[2], wrong = 0;
+	uint64_t bytes = 0;
+	size_t n, olen;
+
+	udp_pair(fa, a, &ap);
+	udp_pair(fb, b, &bp);
+	n = mk_sdp(in, sizeof(in), "alice", 1, fa, addr_a, ap, "", "");
+	CHECK(MED_OfferTo("call-x", MED_LEG_A, MED_SRTP_PASSTHROUGH, fb, (struct sockaddr *)&sa,
+			  in, n, out, sizeof(out), &olen) == 0);
+	/* bob is shown the relay in his family */
+	pb = shown_port(out, olen, 0, addr_b);
+	snprintf(want_c, sizeof(want_c), "c=IN %s %s\r\n", fb == AF_INET ? "IP4" : "IP6", addr_b);
+	CHECK(strstr(out, want_c) != NULL);
+	CHECK(pb != 0);
+	n = mk_sdp(in, sizeof(in), "bob", 1, fb, addr_b, bp, "", "");
+	CHECK(MED_Answer("call-x", MED_LEG_B, (struct sockaddr *)&sb, in, n, out, sizeof(out),
+			 &olen) == 0);
+	/* and alice in hers */
+	pa = shown_port(out, olen, 0, addr_a);
+	snprintf(want_c, sizeof(want_c), "c=IN %s %s\r\n", fa == AF_INET ? "IP4" : "IP6", addr_a);
+	CHECK(strstr(out, want_c) != NULL);
+	CHECK(pa != 0 && pa != pb);
+
+	send_rtp(a[0], fa, pa, 7, 172, 1, -1);
+	send_rtp(b[0], fb, pb, 5, 100, 1, -1);
+	CHECK_EQ(drain(b[0], pb, &bytes, &wrong, 7), 7);
+	CHECK_EQ(bytes, 7 * 172);
+	bytes = 0;
+	CHECK_EQ(drain(a[0], pa, &bytes, &wrong, 5), 5);
+	CHECK_EQ(bytes, 5 * 100);
+	CHECK_EQ(wrong, 0);
+	CHECK(MED_Stats("call-x", &st) == 0);
+	CHECK_EQ(st.packets_a_to_b, 7);
+	CHECK_EQ(st.packets_b_to_a, 5);
+
+	/* a re-INVITE from bob keeps each leg in its family */
+	n = mk_sdp(in, sizeof(in), "bob", 2, fb, addr_b, bp, "", "");
+	CHECK(MED_Offer("call-x", MED_LEG_B, (struct sockaddr *)&sb, in, n, out, sizeof(out),
+			&olen) == 0);
+	CHECK_EQ(shown_port(out, olen, 0, addr_a), pa);
+	/* an answer in the wrong family is refused, not anchored */
+	n = mk_sdp(in, sizeof(in), "alice", 2, fb, addr_b, ap, "", "");
+	CHECK(MED_Answer("call-x", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out),
+			 &olen) == -EAFNOSUPPORT);
+	MED_Delete("call-x");
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
 /* 8 ports = 4 pairs = 2 single-stream calls; a rejected stream gives its pairs back */
 static void test_ports(void)
 {
@@ -717,6 +782,8 @@ static void run_suite(void)
 	test_rtcp_addr();
 	test_nat();
 	test_ipv6();
+	test_cross_family(AF_INET6);
+	test_cross_family(AF_INET);
 	MED_Fini();
 	CHECK_EQ(kernel_flows(), 0);
 

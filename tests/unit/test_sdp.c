@@ -179,6 +179,63 @@ static void test_ipv6_rtcp_addr_ice(void)
 	rewrite_case("ipv6 + ice", in, &relay6, an, want);
 }
 
+/*
+ * A leg of the other family: the relay's IPv4 address in the c= lines, the
+ * a=rtcp address and the origin, whose version still goes up; an origin
+ * already of the relay's family keeps its address.
+ */
+static void test_cross_family(void)
+{
+	const char *in6 =
+		"v=0\r\n"
+		"o=alice 7 41 IN IP6 2001:db8::2\r\n"
+		"s=-\r\n"
+		"c=IN IP6 2001:db8::2\r\n"
+		"t=0 0\r\n"
+		"m=audio 5004 RTP/AVP 0\r\n"
+		"a=rtcp:5005 IN IP6 2001:db8::2\r\n";
+	const char *want4 =
+		"v=0\r\n"
+		"o=alice 7 42 IN IP4 203.0.113.7\r\n"
+		"s=-\r\n"
+		"c=IN IP4 203.0.113.7\r\n"
+		"t=0 0\r\n"
+		"m=audio 40000 RTP/AVP 0\r\n"
+		"a=rtcp:40001 IN IP4 203.0.113.7\r\n";
+	const char *in4 =
+		"v=0\n"
+		"o=- 3 3 IN IP4 192.0.2.9\n"
+		"s=-\n"
+		"t=0 0\n"
+		"m=audio 6000 RTP/AVP 8\n"
+		"c=IN IP4 192.0.2.9\n";
+	const char *want6 =
+		"v=0\n"
+		"o=- 3 4 IN IP6 2001:db8::7\n"
+		"s=-\n"
+		"t=0 0\n"
+		"m=audio 40002 RTP/AVP 8\n"
+		"c=IN IP6 2001:db8::7\n";
+	const char *want4same =
+		"v=0\n"
+		"o=- 3 4 IN IP4 192.0.2.9\n"
+		"s=-\n"
+		"t=0 0\n"
+		"m=audio 40002 RTP/AVP 8\n"
+		"c=IN IP4 203.0.113.7\n";
+	struct sdp_anchor an[1] = { { .anchored = true, .rtp_port = 40000, .rtcp_port = 40001 } };
+	struct sdp_anchor an2[1] = { { .anchored = true, .rtp_port = 40002, .rtcp_port = 40003 } };
+	struct sdp_anchor none[1] = { { .anchored = false } };
+
+	rewrite_case("ipv6 offer to an ipv4 leg", in6, &relay4, an, want4);
+	rewrite_case("ipv4 offer to an ipv6 leg", in4, &relay6, an2, want6);
+	rewrite_case("ipv4 offer to an ipv4 leg", in4, &relay4, an2, want4same);
+	/* nothing anchored: the origin is the sender's own business */
+	rewrite_case("nothing anchored", in4, &relay6, none,
+		     "v=0\no=- 3 4 IN IP4 192.0.2.9\ns=-\nt=0 0\nm=audio 6000 RTP/AVP 8\n"
+		     "c=IN IP4 192.0.2.9\n");
+}
+
 static void test_hold(void)
 {
 	/* RFC 2543 hold: c=0.0.0.0 stays, so the peer still knows it is on hold */
@@ -447,6 +504,7 @@ int main(void)
 	test_basic_offer();
 	test_two_streams_one_rejected();
 	test_ipv6_rtcp_addr_ice();
+	test_cross_family();
 	test_hold();
 	test_tcp_passthrough_and_rtcp_on_rtp_port();
 	test_outsz();
