@@ -27,6 +27,10 @@ PKGS=(
 	python3-aioice	# a real ICE agent for tests/unit/test_ice_aioice (ICE-lite answers)
 	libsrtp2-dev	# the reference krtp.ko's SRTP is checked against (tests/tools/srtpcheck)
 	rtpengine-daemon	# what make bench-ng compares with; started by the bench itself
+	# make bench's case k: iptables and the xtables plugin for rtpengine's kernel
+	# module (the module itself is built from rtpengine-kernel-dkms by
+	# tools/bench/rtpengine-kmod.sh, which fetches it); gen --srtp's AES-GCM
+	rtpengine-iptables iptables libssl-dev
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
 

@@ -21,6 +21,10 @@
  * the last, so work still queued behind the generator (a relay process,
  * softirqs) is inside the window.
  *
+ * SRTP (--srtp SUITE:HEX): every packet is built and protected before the
+ * timed window starts (gen_srtp.c), the window only sends them; a case
+ * with --srtp has its own generator-only case.
+ *
  * Output, one line of key=value pairs:
  *   sent=N elapsed_ns=N idle_ns=N busy_ns=N busy_ns_per_pkt=F
  */
@@ -43,6 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen_srtp.h"
+
 #define GEN_BURST_MAX	256
 #define GEN_FRAME_MAX	1514
 #define RTP_HDR_LEN	12
@@ -64,6 +70,7 @@ struct gen_cfg {
 	uint64_t first;			/* number of the first packet (sequence, timestamp) */
 	uint64_t table;			/* send to the flows of tools/bench/flows.c, 0 = no */
 	uint64_t spread;		/* ... to this many of them, evenly spaced */
+	const char *srtp;		/* SUITE:HEX (gen_srtp.h): send SRTP, NULL = RTP */
 };
 
 /* tools/bench/flows.c's layout: flow i is 10.0.3.(1 + i % 64):(10000 + 2 * (i / 64)) */
@@ -86,7 +93,9 @@ static void gen_usage(void)
 		"  --table N    send to the N flows of tools/bench/flows.c instead of -d:\n"
 		"               packet n to flow (n %% W) * (N / W), with RTP sequence\n"
 		"               number and timestamp n / W, so each flow sees its own stream\n"
-		"  --spread W   how many of the N flows (default N)\n",
+		"  --spread W   how many of the N flows (default N)\n"
+		"  --srtp SUITE:HEX  send SRTP: SUITE aes80, aes32 or gcm, HEX the master\n"
+		"               key and salt; packets are built before the timed window\n",
 		GEN_BURST_MAX);
 	exit(2);
 }
@@ -236,8 +245,11 @@ static size_t gen_build_template(const struct gen_cfg *cfg, uint8_t *frame)
 	return sizeof(*eth) + sizeof(*ip) + udp_len;
 }
 
-/* Stamps packet number n into a copy of the template: destination, RTP fields, checksums */
-static void gen_stamp(const struct gen_cfg *cfg, uint8_t *frame, uint64_t n, uint16_t ip_id)
+/*
+ * Stamps packet number n into a copy of the template: destination, RTP
+ * fields, SRTP protection (--srtp), checksums. Returns the frame's length.
+ */
+static size_t gen_stamp(const struct gen_cfg *cfg, uint8_t *frame, uint64_t n, uint16_t ip_id)
 {
 	struct iphdr *ip = (struct iphdr *)(frame + sizeof(struct ether_header));
 	struct udphdr *udp = (struct udphdr *)(ip + 1);
@@ -263,6 +275,18 @@ static void gen_stamp(const struct gen_cfg *cfg, uint8_t *frame, uint64_t n, uin
 	memcpy(rtp + 2, &seq, 2);
 	memcpy(rtp + 4, &ts, 4);
 
+	if (cfg->srtp) {
+		int len = cfg->payload_len;
+
+		if (gen_srtp_protect(rtp, &len)) {
+			fprintf(stderr, "gen: srtp_protect failed\n");
+			exit(1);
+		}
+		udp_len = sizeof(*udp) + len;
+		udp->len = htons(udp_len);
+		ip->tot_len = htons(sizeof(*ip) + udp_len);
+	}
+
 	ip->id = htons(ip_id);
 	ip->check = 0;
 	ip->check = gen_csum_fold(gen_csum_add(0, ip, sizeof(*ip)));
@@ -275,6 +299,37 @@ static void gen_stamp(const struct gen_cfg *cfg, uint8_t *frame, uint64_t n, uin
 	udp->check = gen_csum_fold(sum);
 	if (!udp->check)
 		udp->check = 0xffff;
+	return sizeof(struct ether_header) + sizeof(*ip) + udp_len;
+}
+
+/* --srtp: all COUNT frames, built and protected, STRIDE bytes apart */
+static uint8_t *gen_prebuild(const struct gen_cfg *cfg, const uint8_t *template, size_t len,
+			     size_t *stride)
+{
+	uint8_t *frames;
+	uint64_t n;
+
+	if (gen_srtp_init(cfg->srtp, cfg->ssrc, cfg->first)) {
+		fprintf(stderr, "gen: bad --srtp %s\n", cfg->srtp);
+		return NULL;
+	}
+	*stride = len + gen_srtp_tag_len();
+	frames = calloc(cfg->count ? cfg->count : 1, *stride);
+	if (!frames) {
+		fprintf(stderr, "gen: out of memory\n");
+		return NULL;
+	}
+	for (n = 0; n < cfg->count; n++) {
+		uint8_t *f = frames + n * *stride;
+
+		memcpy(f, template, len);
+		if (gen_stamp(cfg, f, cfg->first + n, (uint16_t)n) != *stride) {
+			fprintf(stderr, "gen: SRTP packet of unexpected length\n");
+			free(frames);
+			return NULL;
+		}
+	}
+	return frames;
 }
 
 static int gen_open(const struct gen_cfg *cfg, struct sockaddr_ll *sll)
@@ -326,6 +381,8 @@ static int gen_run(const struct gen_cfg *cfg)
 	static struct iovec iov[GEN_BURST_MAX];
 	uint64_t sent = 0, t0, t1, idle0, idle1, start, errors = 0;
 	uint8_t template[GEN_FRAME_MAX];
+	uint8_t *pre = NULL;		/* --srtp: the frames, built in advance */
+	size_t stride = 0;
 	struct sockaddr_ll sll;
 	bool idle_ok0, idle_ok1;
 	size_t len;
@@ -336,6 +393,13 @@ static int gen_run(const struct gen_cfg *cfg)
 	if (fd < 0)
 		return 1;
 	len = gen_build_template(cfg, template);
+	if (cfg->srtp) {
+		pre = gen_prebuild(cfg, template, len, &stride);
+		if (!pre) {
+			close(fd);
+			return 1;
+		}
+	}
 	for (i = 0; i < cfg->burst; i++) {
 		memcpy(frames[i], template, len);
 		iov[i].iov_base = frames[i];
@@ -356,8 +420,14 @@ static int gen_run(const struct gen_cfg *cfg)
 
 		if (cfg->count - sent < n)
 			n = cfg->count - sent;
-		for (i = 0; i < n; i++)
-			gen_stamp(cfg, frames[i], cfg->first + sent + i, (uint16_t)(sent + i));
+		for (i = 0; i < n; i++) {
+			if (pre) {
+				iov[i].iov_base = pre + (sent + i) * stride;
+				iov[i].iov_len = stride;
+			} else {
+				gen_stamp(cfg, frames[i], cfg->first + sent + i, (uint16_t)(sent + i));
+			}
+		}
 		while (done < n) {
 			int r = sendmmsg(fd, msgs + done, n - done, 0);
 
@@ -383,6 +453,7 @@ static int gen_run(const struct gen_cfg *cfg)
 	t1 = gen_now_ns();
 	idle1 = gen_idle_ns(&idle_ok1);
 	close(fd);
+	free(pre);
 
 	if (!idle_ok0 || !idle_ok1) {
 		/* no idle accounting: only meaningful when flooding */
@@ -415,6 +486,7 @@ int main(int argc, char **argv)
 		{ "first", required_argument, NULL, 'N' },
 		{ "table", required_argument, NULL, 'T' },
 		{ "spread", required_argument, NULL, 'w' },
+		{ "srtp", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -489,6 +561,9 @@ int main(int argc, char **argv)
 		case 'w':
 			cfg.spread = gen_parse_u64(optarg);
 			break;
+		case 'X':
+			cfg.srtp = optarg;
+			break;
 		default:
 			gen_usage();
 		}
@@ -501,6 +576,11 @@ int main(int argc, char **argv)
 	if (!cfg.spread)
 		cfg.spread = cfg.table;
 	if (cfg.table > GEN_TABLE_MAX || cfg.spread > cfg.table || (cfg.table && cfg.nflows > 1))
+		gen_usage();
+	/* one SRTP stream: one flow, and room for the tag */
+	if (cfg.srtp && (cfg.table || cfg.nflows > 1 || cfg.payload_len + 16 >
+			 GEN_FRAME_MAX - sizeof(struct ether_header) - sizeof(struct iphdr) -
+			 sizeof(struct udphdr)))
 		gen_usage();
 	if (cfg.payload_len < RTP_HDR_LEN ||
 	    cfg.payload_len > GEN_FRAME_MAX - sizeof(struct ether_header) -
