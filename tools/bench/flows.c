@@ -3,7 +3,10 @@
  * flows: install many krtp flows through the batch netlink API and time it.
  *
  *   flows add COUNT [FIRST]     add flows number FIRST .. FIRST+COUNT-1
- *   flows one LOCAL PEER VIA    add the one flow the benchmark sends on
+ *   flows one LOCAL PEER VIA [in SPEC] [out SPEC]
+ *                               add the one flow the benchmark sends on;
+ *                               in/out: its SRTP contexts, SPEC SUITE:HEX as
+ *                               gen --srtp (aes80, aes32, gcm; key and salt)
  *   flows show LOCAL            print that flow's counters
  *   flows count                 print the flows the namespace has
  *   flows dump                  read every flow back, as a restarted krtpd
@@ -202,15 +205,58 @@ static int flows_count(struct krtp_nl *nl)
 	return 0;
 }
 
-static int flows_one(struct krtp_nl *nl, char **argv)
+/* SUITE:HEX, as gen --srtp takes it */
+static int flows_srtp(const char *spec, struct krtp_srtp *c)
+{
+	const char *hex = strchr(spec, ':');
+	size_t i;
+
+	if (!hex)
+		return -EINVAL;
+	if (!strncmp(spec, "aes80:", 6))
+		c->suite = KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80;
+	else if (!strncmp(spec, "aes32:", 6))
+		c->suite = KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32;
+	else if (!strncmp(spec, "gcm:", 4))
+		c->suite = KRTP_SRTP_SUITE_AEAD_AES_128_GCM;
+	else
+		return -EINVAL;
+	c->salt_len = c->suite == KRTP_SRTP_SUITE_AEAD_AES_128_GCM ?
+		      KRTP_SRTP_GCM_MASTER_SALT_LEN : KRTP_SRTP_MASTER_SALT_LEN;
+	hex++;
+	if (strlen(hex) != 2 * (sizeof(c->key) + c->salt_len))
+		return -EINVAL;
+	for (i = 0; i < sizeof(c->key) + c->salt_len; i++) {
+		unsigned int b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -EINVAL;
+		if (i < sizeof(c->key))
+			c->key[i] = b;
+		else
+			c->salt[i - sizeof(c->key)] = b;
+	}
+	return 0;
+}
+
+static int flows_one(struct krtp_nl *nl, int argc, char **argv)
 {
 	struct krtp_flow f = { 0 };
-	int err;
+	int err, i;
 
 	if (krtp_ep_parse(argv[0], &f.local, true) || krtp_ep_parse(argv[1], &f.peer, true) ||
 	    krtp_ep_parse(argv[2], &f.via, true)) {
 		fprintf(stderr, "flows: bad endpoint\n");
 		return 2;
+	}
+	for (i = 3; i + 1 < argc; i += 2) {
+		struct krtp_srtp *c = !strcmp(argv[i], "in") ? &f.srtp_in :
+				      !strcmp(argv[i], "out") ? &f.srtp_out : NULL;
+
+		if (!c || flows_srtp(argv[i + 1], c)) {
+			fprintf(stderr, "flows: bad SRTP context %s %s\n", argv[i], argv[i + 1]);
+			return 2;
+		}
 	}
 	err = krtp_nl_flow_add(nl, &f);
 	if (err) {
@@ -238,9 +284,11 @@ static int flows_show(struct krtp_nl *nl, const char *local)
 	}
 	printf("id=%u packets=%" PRIu64 " bytes=%" PRIu64 " drop_wrong_source=%" PRIu64
 	       " drop_no_route=%" PRIu64 " drop_other=%" PRIu64 " rtp_lost=%" PRIu64
-	       " rtp_duplicates=%" PRIu64 " rtp_reordered=%" PRIu64 "\n", f.id,
+	       " rtp_duplicates=%" PRIu64 " rtp_reordered=%" PRIu64 " srtp_auth_fail=%" PRIu64
+	       " srtp_replay=%" PRIu64 "\n", f.id,
 	       f.stats.packets, f.stats.bytes, f.stats.drop_wrong_source, f.stats.drop_no_route,
-	       f.stats.drop_other, f.stats.rtp_lost, f.stats.rtp_duplicates, f.stats.rtp_reordered);
+	       f.stats.drop_other, f.stats.rtp_lost, f.stats.rtp_duplicates, f.stats.rtp_reordered,
+	       f.stats.srtp_auth_fail, f.stats.srtp_replay);
 	return 0;
 }
 
@@ -266,10 +314,11 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	if (!((!strcmp(cmd, "add") && (argc == 3 || argc == 4)) ||
-	      (!strcmp(cmd, "one") && argc == 5) || (!strcmp(cmd, "show") && argc == 3) ||
+	      (!strcmp(cmd, "one") && (argc == 5 || argc == 7 || argc == 9)) || (!strcmp(cmd, "show") && argc == 3) ||
 	      (!strcmp(cmd, "count") && argc == 2) || (!strcmp(cmd, "dump") && argc == 2) ||
 	      (!strcmp(cmd, "flush") && argc == 2))) {
-		fprintf(stderr, "usage: flows add COUNT [FIRST] | one LOCAL PEER VIA | show LOCAL |"
+		fprintf(stderr, "usage: flows add COUNT [FIRST] | one LOCAL PEER VIA [in SPEC] [out SPEC] |"
+			" show LOCAL |"
 			" count | dump | flush\n");
 		return 2;
 	}
@@ -289,7 +338,7 @@ int main(int argc, char **argv)
 			rc = flows_add(nl, count, first);
 		}
 	} else if (!strcmp(cmd, "one")) {
-		rc = flows_one(nl, argv + 2);
+		rc = flows_one(nl, argc - 2, argv + 2);
 	} else if (!strcmp(cmd, "show")) {
 		rc = flows_show(nl, argv[2]);
 	} else if (!strcmp(cmd, "flush")) {

@@ -10,6 +10,11 @@ rtpengine, so figures of the two compare.
       prints "addr_a=IP port_a=N addr_b=IP port_b=N": where A must send
       (the relay's address and port in the answer's rewritten SDP) and
       where the relay sends to B from (the port in the offer's)
+      SDES (make bench's SRTP rows): --a-crypto/--b-crypto "SUITE inline:KEY"
+      make A's/B's SDP RTP/SAVP with that a=crypto; --to-a/--to-b the
+      transport-protocol the relay is asked for towards A (answer) and B
+      (offer), RTP/AVP by default; then also prints crypto_a=SUITE:HEX and
+      crypto_b=SUITE:HEX, the key the relay sends to A and B with (- if none)
   ng-client.py [--host H] PORT delete CALL_ID
   ng-client.py [--host H] PORT rtt [--calls N] [--measured M]
       round trip times: N calls are set up (offer and answer) and kept;
@@ -91,11 +96,29 @@ class Ng:
         return rep, t1 - t0
 
 
-def sdp(ip, port, sess):
+def sdp(ip, port, sess, crypto=None):
+    proto = "RTP/SAVP" if crypto else "RTP/AVP"
     return ("v=0\r\no=- %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-            "m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-            "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
-            % (sess, ip, ip, port))
+            "m=audio %d %s 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+            "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n%s"
+            % (sess, ip, ip, port, proto,
+               "a=crypto:1 %s\r\n" % crypto if crypto else ""))
+
+
+SUITES = {"AES_CM_128_HMAC_SHA1_80": "aes80", "AES_CM_128_HMAC_SHA1_32": "aes32",
+          "AEAD_AES_128_GCM": "gcm"}
+
+
+def sdp_crypto(b):
+    """the first a=crypto of an SDP as SUITE:HEX (key and salt), or -"""
+    import base64
+    for line in b.decode("latin-1").split("\n"):
+        f = line.strip().split()
+        if line.startswith("a=crypto:") and len(f) >= 3 and f[1] in SUITES:
+            k = f[2].split(":", 1)[1].split("|")[0]
+            key = base64.b64decode(k + "=" * (-len(k) % 4))  # may come unpadded
+            return "%s:%s" % (SUITES[f[1]], key.hex())
+    return "-"
 
 
 def sdp_media(b):
@@ -114,15 +137,18 @@ COMMON = {"flags": ["trust-address"], "replace": ["origin", "session-connection"
           "ICE": "remove", "transport-protocol": "RTP/AVP"}
 
 
-def offer(ng, cid, a, sess):
+def offer(ng, cid, a, sess, crypto=None, proto="RTP/AVP"):
     d = dict(COMMON, command="offer", **{"call-id": cid, "from-tag": cid + "-a",
-                                       "sdp": sdp(a[0], a[1], sess)})
+                                       "sdp": sdp(a[0], a[1], sess, crypto),
+                                       "transport-protocol": proto})
     return ng.req(d)
 
 
-def answer(ng, cid, b, sess):
+def answer(ng, cid, b, sess, crypto=None, proto="RTP/AVP"):
     d = dict(COMMON, command="answer", **{"call-id": cid, "from-tag": cid + "-a",
-                                        "to-tag": cid + "-b", "sdp": sdp(b[0], b[1], sess)})
+                                        "to-tag": cid + "-b",
+                                        "sdp": sdp(b[0], b[1], sess, crypto),
+                                        "transport-protocol": proto})
     return ng.req(d)
 
 
@@ -149,6 +175,10 @@ def main():
     ap.add_argument("--calls", type=int, default=1000)
     ap.add_argument("--measured", type=int, default=1000)
     ap.add_argument("--timeout", type=float, default=2.0)
+    ap.add_argument("--a-crypto")
+    ap.add_argument("--b-crypto")
+    ap.add_argument("--to-a", default="RTP/AVP")
+    ap.add_argument("--to-b", default="RTP/AVP")
     o = ap.parse_args()
     ng = Ng(o.host, o.port, o.timeout)
     try:
@@ -156,11 +186,15 @@ def main():
             ng.req({"command": "ping"})
         elif o.cmd == "call":
             cid, a, b = o.args[0], hostport(o.args[1]), hostport(o.args[2])
-            r1, _ = offer(ng, cid, a, 1)
-            r2, _ = answer(ng, cid, b, 2)
+            r1, _ = offer(ng, cid, a, 1, o.a_crypto, o.to_b)
+            r2, _ = answer(ng, cid, b, 2, o.b_crypto, o.to_a)
             ab, pb = sdp_media(r1["sdp"])
             aa, pa = sdp_media(r2["sdp"])
-            print("addr_a=%s port_a=%d addr_b=%s port_b=%d" % (aa, pa, ab, pb))
+            line = "addr_a=%s port_a=%d addr_b=%s port_b=%d" % (aa, pa, ab, pb)
+            if o.a_crypto or o.b_crypto or o.to_a != "RTP/AVP" or o.to_b != "RTP/AVP":
+                line += " crypto_a=%s crypto_b=%s" % (sdp_crypto(r2["sdp"]),
+                                                      sdp_crypto(r1["sdp"]))
+            print(line)
         elif o.cmd == "delete":
             delete(ng, o.args[0])
         elif o.cmd == "rtt":
