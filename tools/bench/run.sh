@@ -17,7 +17,7 @@
 #
 # Knobs (environment, passed into the guest): KRTP_BENCH_PACKETS (10000),
 # KRTP_BENCH_RATE (20000 pkt/s), KRTP_BENCH_BURST (8), KRTP_BENCH_CASES
-# ("base a b d e c m"), KRTP_BENCH_FLOWS_MAX (100000), KRTP_BENCH_FLOWS_BIG
+# ("base a b d e s k c m"), KRTP_BENCH_FLOWS_MAX (100000), KRTP_BENCH_FLOWS_BIG
 # (1000000, case m).
 set -u
 
@@ -46,6 +46,12 @@ if [ -x tools/vm/build-module.sh ]; then
 	fi
 else
 	echo "bench: tools/vm/build-module.sh is missing; (c) will fail" >&2
+fi
+
+# rtpengine's kernel module for case k, built here from Debian's
+# rtpengine-kernel-dkms (fetched if not installed): k is skipped without it
+if ! tools/bench/rtpengine-kmod.sh "$kver" >"$repo/build/bench/build-rtpengine.log" 2>&1; then
+	echo "bench: building rtpengine's kernel module for $kver failed (build/bench/build-rtpengine.log); (k) is skipped" >&2
 fi
 
 # The run takes about 10 minutes of wall time on an idle 2-core host; the
