@@ -8,10 +8,9 @@
 # carries the media both ways. Then a baresip on IPv6 in bob's namespace
 # calls alice. Media is compared exactly as in the other interop tests.
 #
-# Not here, because neither krtp.ko nor krtpd does it: a call between an
-# IPv6-only and an IPv4-only phone. krtp.ko refuses a flow whose peer is
-# of another family than its local address ("cross-family relay is not
-# supported"), and krtpd anchors each call in the family of its offer.
+# A call between an IPv6-only and an IPv4-only phone, which krtpd anchors
+# in both families with cross-family flows, is
+# tests/test-sip-interop-dualstack.sh.
 #
 #   alice (caller ns)            krtpd (relay ns)                   bob (callee ns)
 #   c0 fd00:1::2 (no IPv4) --- r1 fd00:1::1  lo 10.0.0.1, fd00::1  r2 --- e0 10.0.2.2, fd00:2::2
