@@ -38,7 +38,11 @@ FLOWS_MAX=${KRTP_BENCH_FLOWS_MAX:-100000}
 FLOWS_BIG=${KRTP_BENCH_FLOWS_BIG:-1000000}
 # c and m load krtp.ko, whose hooks would then be in every later case: keep
 # them last (each unloads it at its end)
-CASES=${KRTP_BENCH_CASES:-base a b d e c m}
+# s (SRTP rows, tools/bench/srtp.sh) loads and unloads krtp.ko itself and
+# measures its generator-only cases first; k (rtpengine's kernel module) after it
+CASES=${KRTP_BENCH_CASES:-base a b d e s k c m}
+# another krtp.ko than the one tools/vm/run.sh names (a build of a given commit)
+KRTP_KO=${KRTP_BENCH_KO:-${KRTP_KO:-}}
 
 MAC_C0=02:00:00:00:01:02
 MAC_R0=02:00:00:00:01:01
@@ -492,6 +496,9 @@ busywait() {
 	done
 }
 
+# the SRTP cases s and k, and their part of the report
+. "$repo/tools/bench/srtp.sh"
+
 # ---- report
 
 # relay_ns NAME: the relay's cost per packet of a case in ns, if it passed
@@ -623,6 +630,7 @@ print_table() {
 			target "$(grp "$FLOWS_BIG") flows deleted in < 2 s" "$(quotient "$r" 1e9 3)" "<" 2 " s"
 		done
 	fi
+	srtp_report
 	[ ${#NOTES[@]} -eq 0 ] || { echo; echo "notes:"; printf '  %s\n' "${NOTES[@]}"; }
 }
 

@@ -12,6 +12,9 @@
 #   1. perf record -a while tools/bench/flows adds KRTP_PROFILE_FLOWS flows
 #   2. perf record -a while gen sends KRTP_PROFILE_PACKETS through one flow
 # and prints the top symbols of each (perf report --no-children, by symbol).
+# KRTP_PROFILE_SRTP=SUITE (aes80, gcm): the flow of 2. bridges SRTP, SRTP
+# in with one key and out with another (tools/bench/srtp.sh's keys), and
+# gen sends SRTP.
 set -u
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -61,13 +64,21 @@ report /tmp/install.data 45
 
 echo
 echo "== 2. forwarding $PACKETS packets through one flow ($((FLOWS + 1000)) installed)"
-in_r "$bin/flows" one 10.0.1.1:4000 10.0.2.2:5000 10.0.2.1:4000 >/dev/null
+srtp=${KRTP_PROFILE_SRTP:-}
+flow=() GEN_EXTRA=()
+if [ -n "$srtp" ]; then
+	srtp_crypto
+	flow=(in "$(srtp_spec "$srtp" "$SRTP_KEY_A")" out "$(srtp_spec "$srtp" "$SRTP_KEY_B")")
+	GEN_EXTRA=(--srtp "$(srtp_spec "$srtp" "$SRTP_KEY_A")")
+fi
+in_r "$bin/flows" one 10.0.1.1:4000 10.0.2.2:5000 10.0.2.1:4000 "${flow[@]}" >/dev/null
 gen_run 10.0.1.1:4000 500 0 >/dev/null
 # flooded (-r 0): the whole path runs in the generator's sendmmsg(), no idle
 perf record -q -a -g -e cpu-clock -F 20000 -o /tmp/fwd.data -- \
 	ip netns exec "$NS_C" "$bin/gen" -i c0 --src-mac $MAC_C0 --dst-mac $MAC_R0 \
-	-s 10.0.1.2:6000 -d 10.0.1.1:4000 -n "$PACKETS" --first 500 -r 0 -b "$BURST"
+	-s 10.0.1.2:6000 -d 10.0.1.1:4000 -n "$PACKETS" --first 500 -r 0 -b "$BURST" "${GEN_EXTRA[@]}"
 report /tmp/fwd.data 45
 echo "callee: right=$(rx_count e0 "$NS_E" flower) wrong=$(rx_count e0 "$NS_E" matchall)"
+echo "flow: $(in_r "$bin/flows" show 10.0.1.1:4000)"
 topo_down
 rmmod krtp
