@@ -26,6 +26,7 @@ PKGS=(
 	libhiredis-dev redis-server	# store = redis, and tests/redis
 	python3-aioice	# a real ICE agent for tests/unit/test_ice_aioice (ICE-lite answers)
 	libsrtp2-dev	# the reference krtp.ko's SRTP is checked against (tests/tools/srtpcheck)
+	chromium nodejs	# tests/test-webrtc-browser.sh: headless Chromium, and npm ci for JsSIP
 	rtpengine-daemon	# what make bench-ng compares with; started by the bench itself
 	# make bench's case k: iptables and the xtables plugin for rtpengine's kernel
 	# module (the module itself is built from rtpengine-kernel-dkms by
@@ -33,6 +34,9 @@ PKGS=(
 	rtpengine-iptables iptables libssl-dev
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
+# Debian's nodejs comes without npm; NodeSource's has it and conflicts with
+# Debian's npm package
+command -v npm >/dev/null || PKGS+=(npm)
 
 if [ "${1:-}" = --build ]; then
 	PKGS=(build-essential pkg-config kmod libmnl-dev liburcu-dev libsqlite3-dev nettle-dev

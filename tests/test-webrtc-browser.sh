@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# WebRTC to SIP with a real browser: headless Chromium (Debian's chromium,
+# fake audio device) loads a page with JsSIP (npm, bundled by make -C tests
+# webrtc) that registers over WebSocket with digest and calls bob, a
+# plain-RTP sipp, through krtpd. The page runs the call itself and reports
+# each step by fetching /report/STEP from the http server it came from.
+#
+#   alice (caller ns)              krtpd (relay ns)                 bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   chromium + JsSIP               SIP WS 10.0.0.1:5080             sipp :5060, RTP :7000
+#   page on http://127.0.0.1:8000  media = kernel                   (uas-long.xml)
+#
+# Checked: Chromium starts; REGISTER gets 200; the INVITE is answered 200
+# with an ICE-lite answer carrying a=fingerprint; ICE and DTLS connect; the
+# call's two flows are in krtp.ko, SRTP-keyed; bob's 250 packets are
+# forwarded in-kernel and Chromium's getStats counts them received;
+# Chromium's audio is forwarded in-kernel and reaches bob as plain RTP, as
+# many as krtp.ko forwarded; the BYE leaves no flow, port or call.
+#
+# Chromium under QEMU's TCG emulation is slow: rendering a one-line page
+# takes about six minutes on a loaded two-core host, far past the few
+# minutes a suite test may take, so the test runs only when asked:
+#
+#   tools/vm/run.sh -k KVER --mem 3072 --timeout 2400 -- \
+#           env KRTP_TEST_BROWSER=1 TEST_TIMEOUT=2000 tests/run.sh webrtc-browser
+#
+# BROWSER_WAIT (seconds, default 1200) bounds the wait for the first step.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/sip/lib.sh"
+require_sip_tools
+[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
+[ "${KRTP_TEST_BROWSER:-0}" = 1 ] ||
+	skip_all "Chromium under emulation takes minutes per page; KRTP_TEST_BROWSER=1 runs it"
+command -v chromium >/dev/null || skip_all "chromium missing"
+[ -f "$TESTS_DIR/webrtc/phone.bundle.js" ] || skip_all "no phone bundle (make -C tests webrtc)"
+ktap_print_header
+
+WS_PORT=5080
+HTTP_PORT=8000
+BROWSER_WAIT=${BROWSER_WAIT:-1200}
+WWW=$TMPD/www
+
+# chromium: a profile, HOME and caches in /tmp (the VM's root is read-only);
+# without the zygote and with V8 interpreting (no JIT, whose code TCG must
+# translate again and again) it renders at all in the VM
+chromium_run() {
+	mkdir -p "$TMPD/home"
+	ip netns exec "$alice" env HOME="$TMPD/home" XDG_CONFIG_HOME="$TMPD/home" \
+		XDG_CACHE_HOME="$TMPD/home" timeout -k 5 "$1" chromium --headless=new \
+		--no-sandbox --disable-gpu --use-fake-device-for-media-stream \
+		--use-fake-ui-for-media-stream --no-first-run --disable-extensions \
+		--disable-dev-shm-usage --no-zygote --js-flags=--jitless \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--no-default-browser-check --disable-breakpad --renderer-process-limit=1 \
+		--disable-features=Translate,OptimizationHints,MediaRouter \
+		--user-data-dir="$TMPD/profile" "${@:2}"
+}
+
+# step NAME: the JSON the page reported for STEP, empty if not (yet)
+step() {
+	/usr/bin/python3 - "$TMPD/http.log" "$1" <<'EOF'
+import json, re, sys, urllib.parse
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r'"GET /report/([a-z]+)\?d=(\S*) HTTP', line)
+    if m and m.group(1) == sys.argv[2]:
+        print(json.dumps(json.loads(urllib.parse.unquote(m.group(2)))))
+        break
+EOF
+}
+
+# wait_step MSECS NAME...: wait until the page reported one of NAMEs
+wait_step() {
+	local ms=$1 n
+
+	shift
+	has_step() {
+		for n in "$@"; do
+			[ -n "$(step "$n")" ] && return 0
+		done
+		return 1
+	}
+	busywait "$ms" has_step "$@"
+}
+
+krtp_load || skip_all "insmod $KRTP_KO failed"
+sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+defer sip_keep_logs
+
+# Chromium at all, before anything depends on it
+ver=$(chromium_run 60 --version 2>/dev/null)
+check_ok "chromium runs ($ver)" test -n "$ver"
+
+# what reaches bob as plain PCMU RTP: 172 bytes (UDP length 180), version 2
+ip netns exec "$bob" nft add counter inet krtptest plain
+ip netns exec "$bob" nft insert rule inet krtptest in udp dport $BOB_RTP udp length 180 \
+	@th,64,8 0x80 counter name plain
+plain_got() {
+	ip netns exec "$bob" nft -j list counter inet krtptest plain |
+		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# JsSIP 3.13 answers MD5 challenges only, and only the last one
+krtpd_users alice alice-secret bob md5:bob-secret
+krtpd_config kernel "users_file = $KRTPD_USERS" "listen_ws = $SIP_ADDR:$WS_PORT" \
+	"digest_algorithms = MD5" "ws_origins = http://127.0.0.1:$HTTP_PORT"
+krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
+ktap_test_pass "krtpd starts (media = kernel, listen_ws)"
+sip_check "bob registers" bob reg-auth.xml -au bob -ap bob-secret
+
+# the page, served in alice's namespace on 127.0.0.1 (a secure context, so
+# getUserMedia works over plain http)
+mkdir -p "$WWW"
+cp "$TESTS_DIR/webrtc/phone.html" "$TESTS_DIR/webrtc/phone.bundle.js" "$WWW/"
+ip netns exec "$alice" /usr/bin/python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 \
+	--directory "$WWW" 2>"$TMPD/http.log" >/dev/null &
+defer "kill $! 2>/dev/null"
+http_up() {
+	ip netns exec "$alice" curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/phone.html"
+}
+busywait 20000 http_up
+
+bob_answers uas-long.xml
+q="ws=ws://$SIP_ADDR:$WS_PORT/&uri=sip:alice@$SIP_DOMAIN&password=alice-secret"
+q+="&target=sip:bob@$SIP_DOMAIN"
+chromium_run $((BROWSER_WAIT + 900)) "http://127.0.0.1:$HTTP_PORT/phone.html?$q" >"$TMPD/chromium.out" 2>&1 &
+CHROMIUM_PID=$!
+defer "kill $CHROMIUM_PID 2>/dev/null"
+
+wait_step $((BROWSER_WAIT * 1000)) registered regfail error
+check "REGISTER over WebSocket: 200" 200 "$(step registered | jq -r .status)"
+wait_step 300000 answer failed error
+check "INVITE answered 200 (SDP answer reached the page)" yes \
+	"$([ -n "$(step answer)" ] && echo yes)"
+check "answer is ICE-lite" true "$(step answer | jq -r .ice_lite)"
+check "answer has a=fingerprint sha-256" sha-256 "$(step answer | jq -r .fingerprint)"
+check "answer is UDP/TLS/RTP/SAVPF" UDP/TLS/RTP/SAVPF "$(step answer | jq -r .proto)"
+check_range "answer has host candidates" 1 4 "$(step answer | jq -r .candidates)"
+
+wait_step 300000 connected failed error
+callid=$(step connected | jq -r .callid)
+check "ICE and DTLS connected" yes "$([ -n "$callid" ] && [ "$callid" != null ] && echo yes)"
+check "the call's 2 flows are in krtp.ko" 2 "$(wait_eq 30000 2 nflows)"
+flows_snap
+check "the flow to bob decrypts (SRTP in, plain out)" yes \
+	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer == $p) |
+		if .srtp.in and (.srtp.out | not) then "yes" else "srtp \(.srtp)" end')"
+check "the flow to alice encrypts (plain in, SRTP out)" yes \
+	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer != $p) |
+		if .srtp.out and (.srtp.in | not) then "yes" else "srtp \(.srtp)" end')"
+flows_unsnap
+
+# bob talks now: 250 packets, all through krtp.ko to Chromium
+ALICE_CALLID=$callid
+bob_go
+to_alice() {
+	flows_json | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer != $p) | .stats.packets'
+}
+check "bob->alice: krtp.ko forwarded bob's 250 packets" 250 "$(wait_eq 60000 250 to_alice)"
+touch "$WWW/hangup"
+wait_step 300000 stats error
+flows_snap
+sent=$(step stats | jq -r .outbound.packetsSent)
+to_bob=$(flow_by_peer "$CALLEE4:$BOB_RTP" stats.packets)
+check "bob->alice: Chromium's getStats received 250" 250 \
+	"$(step stats | jq -r .inbound.packetsReceived)"
+check_range "alice->bob: Chromium sent audio (packetsSent)" 20 100000 "$sent"
+check_range "alice->bob: krtp.ko forwarded it (all but the ones before the flows)" \
+	$((sent - 100)) "$sent" "$to_bob"
+check "alice->bob: bob got every forwarded packet as plain 172-byte PCMU" "$to_bob" "$(plain_got)"
+check "no SRTP authentication failure" 0 \
+	"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail // 0] | add')"
+flows_unsnap
+
+wait_step 300000 ended error
+check "BYE answered (page saw the call end)" yes "$([ -n "$(step ended)" ] && echo yes)"
+sip_check "bob: call answered, BYE received" sipp_wait BOB_PID uas-long.xml
+no_call_left "after BYE"
+[ -n "$(step error)" ] && echo "# page error: $(step error)"
+kill "$CHROMIUM_PID" 2>/dev/null
+
+if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
+	sed 's/^/#   http: /' "$TMPD/http.log" | grep report | tail -n 20
+	grep -v '^\[' "$TMPD/chromium.out" | sed 's/^/#   chromium: /' | tail -n 20
+	krtpd_log_tail 30
+fi
+ktap_finished

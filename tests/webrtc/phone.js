@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The browser side of tests/test-webrtc-browser.sh, bundled with JsSIP into
+ * phone.bundle.js (make -C tests webrtc). Query parameters: ws (krtpd's
+ * WebSocket URL), uri, password, target.
+ *
+ * One call, step by step, each reported by fetching /report/STEP?d=JSON on
+ * the http server the page came from (the test reads that server's log):
+ *   registered | regfail      REGISTER answered (status code)
+ *   answer                    the 200's SDP: ice-lite, fingerprint, setup
+ *   connected | failed        ICE and DTLS up (Call-ID), or why the call failed
+ *   stats                     after the test created /hangup in the served
+ *                             folder: the page stops sending, waits a second
+ *                             and reports getStats (inbound-rtp, outbound-rtp)
+ *   ended                     the BYE was answered
+ * Every wait is bounded; "error" reports anything unexpected.
+ */
+const JsSIP = require('jssip');
+
+const q = new URLSearchParams(location.search);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function report(step, data) {
+	const d = encodeURIComponent(JSON.stringify(data || {}));
+
+	document.getElementById('log').textContent += step + ' ' + JSON.stringify(data || {}) + '\n';
+	return fetch('/report/' + step + '?d=' + d, { cache: 'no-store' }).catch(() => {});
+}
+
+// resolve once check() is true, polling every 200 ms, or reject after ms
+async function until(what, check, ms) {
+	for (let t = 0; t < ms; t += 200) {
+		if (await check())
+			return;
+		await sleep(200);
+	}
+	throw new Error('timed out waiting for ' + what);
+}
+
+async function rtpStats(pc) {
+	const out = { inbound: null, outbound: null, dtls: null };
+
+	(await pc.getStats()).forEach((s) => {
+		if (s.type === 'inbound-rtp' && s.kind === 'audio')
+			out.inbound = { packetsReceived: s.packetsReceived, bytesReceived: s.bytesReceived,
+					packetsLost: s.packetsLost };
+		else if (s.type === 'outbound-rtp' && s.kind === 'audio')
+			out.outbound = { packetsSent: s.packetsSent, bytesSent: s.bytesSent };
+		else if (s.type === 'transport')
+			out.dtls = s.dtlsState;
+	});
+	return out;
+}
+
+async function call(ua) {
+	let failed = null, ended = false, remoteSdp = '';
+	const session = ua.call(q.get('target'), {
+		mediaConstraints: { audio: true, video: false },
+		pcConfig: { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' },
+	});
+
+	session.on('sdp', (e) => {
+		if (e.originator === 'remote')
+			remoteSdp = e.sdp;
+	});
+	session.on('failed', (e) => { failed = e.cause; });
+	session.on('ended', () => { ended = true; });
+
+	await until('the 200 OK', () => failed || session.isEstablished(), 60000);
+	if (failed)
+		return report('failed', { cause: failed });
+	await report('answer', {
+		ice_lite: /^a=ice-lite/m.test(remoteSdp),
+		fingerprint: (remoteSdp.match(/^a=fingerprint:(\S+)/m) || [])[1] || null,
+		setup: (remoteSdp.match(/^a=setup:(\S+)/m) || [])[1] || null,
+		candidates: (remoteSdp.match(/^a=candidate:/mg) || []).length,
+		proto: (remoteSdp.match(/^m=audio \d+ (\S+)/m) || [])[1] || null,
+	});
+
+	const pc = session.connection;
+	await until('ICE and DTLS', () => pc.connectionState === 'connected' || failed, 60000);
+	if (failed)
+		return report('failed', { cause: failed });
+	await report('connected', { callid: session._request.call_id });
+
+	// the test hangs up once it checked the media it wanted to see
+	await until('/hangup', async () => (await fetch('/hangup', { cache: 'no-store' })).ok, 120000);
+	for (const s of pc.getSenders())
+		await s.replaceTrack(null);
+	await sleep(1000);
+	await report('stats', await rtpStats(pc));
+
+	session.terminate();
+	await until('the end of the call', () => ended, 30000);
+	await report('ended', {});
+}
+
+async function main() {
+	const ua = new JsSIP.UA({
+		sockets: [new JsSIP.WebSocketInterface(q.get('ws'))],
+		uri: q.get('uri'),
+		password: q.get('password'),
+		register: false,
+		session_timers: false,
+		user_agent: 'krtp-test JsSIP ' + JsSIP.version,
+	});
+	let regd = null;
+
+	ua.on('registered', (e) => { regd = { status: e.response.status_code }; });
+	ua.on('registrationFailed', (e) => {
+		regd = { failed: e.cause, status: e.response ? e.response.status_code : 0 };
+	});
+	ua.start();
+	ua.register();
+	await until('the REGISTER answer', () => regd, 60000);
+	if (regd.failed)
+		return report('regfail', regd);
+	await report('registered', regd);
+	await call(ua);
+	ua.stop();
+}
+
+main().catch((e) => report('error', { message: String(e && e.message || e) }));
