@@ -7,7 +7,8 @@
 #
 # Runs every tests/test-*.sh and every built tests/api/ program (or only
 # those whose name contains one of the NAMEs; TEST_ONLY too), one after the
-# other, each with a timeout (TEST_TIMEOUT, default 400 s). KTAP output: the
+# other, each with a timeout (TEST_TIMEOUT, default 400 s; a test with a
+# line "# timeout: N" gets N s when that is more). KTAP output: the
 # test's own lines prefixed with "# ", then "ok N name", "not ok N name" or
 # "ok N name # SKIP" (exit status 4). After each test the kernel log is
 # checked: a WARNING, BUG, Oops, KASAN or refcount report or a leak fails
@@ -63,7 +64,9 @@ for t in "${tests[@]}"; do
 		fi
 		;;
 	esac
-	(cd "$tests_dir" && timeout -k 10 "$timeout" "$t") 2>&1 | sed -u 's/^/# /'
+	t_timeout=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t" 2>/dev/null | head -n 1)
+	[ "${t_timeout:-0}" -gt "$timeout" ] 2>/dev/null || t_timeout=$timeout
+	(cd "$tests_dir" && timeout -k 10 "$t_timeout" "$t") 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
 	why=
@@ -81,7 +84,7 @@ for t in "${tests[@]}"; do
 			grep -E -A 30 "$dmesg_bad" | head -n 80 | sed 's/^/#   /'
 		why="kernel log has warnings or oopses"
 	fi
-	[ "$rc" = 124 ] || [ "$rc" = 137 ] && why="timed out after ${timeout}s"
+	[ "$rc" = 124 ] || [ "$rc" = 137 ] && why="timed out after ${t_timeout}s"
 
 	if [ -n "$why" ] || { [ "$rc" != 0 ] && [ "$rc" != 4 ]; }; then
 		echo "not ok $n selftests: krtp: $name # exit=$rc ${secs}s${why:+ $why}"

@@ -7,10 +7,13 @@
 # a few packets a call, so it gets the ALSA loopback card (snd-aloop),
 # microphone on one side of the cable, speaker on the other.
 #
-#   1. Twinkle registers with digest (MD5: it answers only the last
-#      challenge offered).
-#   2. Twinkle (alice) calls baresip (bob): media both ways; Twinkle hangs
-#      up (BYE from the caller).
+#   1. Twinkle registers with digest (krtpd's default challenges, SHA-256
+#      then MD5: Twinkle answers the last one).
+#   2. Twinkle (alice) calls baresip (bob): media both ways; Twinkle holds
+#      (hold): bob gets a re-INVITE with a=sendonly or a=inactive and
+#      krtpd's address, krtpd keeps the call and sends no RTP towards
+#      Twinkle; Twinkle resumes (retrieve): a=sendrecv, RTP both ways
+#      again; Twinkle hangs up (BYE from the caller).
 #   3. baresip calls Twinkle, Twinkle answers: media both ways; baresip
 #      hangs up (BYE from the caller). Twinkle quits and unregisters.
 #
@@ -28,16 +31,13 @@ command -v baresip >/dev/null || skip_all "baresip missing"
 ktap_print_header
 
 krtp_load || skip_all "insmod $KRTP_KO failed"
-if ! [ -d /proc/asound/Loopback ]; then
-	modprobe snd-aloop pcm_substreams=2 || skip_all "no ALSA loopback card (snd-aloop)"
-	defer "rmmod snd_aloop"
-fi
-check "ALSA loopback card present" yes "$(busywait 5000 test -d /proc/asound/Loopback && echo yes)"
+iop_aloop || skip_all "no ALSA loopback card (snd-aloop)"
 sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
 relay_media_counter "$alice" && relay_media_counter "$bob" ||
 	{ ktap_test_fail "counters"; ktap_finished; exit; }
-iop_users
-krtpd_config kernel "users_file = $KRTPD_USERS" "digest_algorithms = MD5"
+# bob is baresip: an MD5 HA1 (see iop_users)
+iop_users bob
+krtpd_config kernel "users_file = $KRTPD_USERS"
 krtpd_start || { ktap_test_fail "krtpd starts with users and media = kernel"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts with users and media = kernel"
 
@@ -50,37 +50,6 @@ bail() {
 	exit
 }
 
-# tw_start: Twinkle as alice, its profile and system settings in its HOME
-tw_start() {
-	local dir=$TMPD/tw
-
-	mkdir -p "$dir/.twinkle"
-	cat >"$dir/.twinkle/twinkle.sys" <<EOF
-dev_ringtone=alsa:hw:Loopback,0,1
-dev_speaker=alsa:hw:Loopback,0,0
-dev_mic=alsa:hw:Loopback,1,0
-validate_audio_dev=no
-sip_udp_port=$SIP_PORT
-rtp_port=8000
-log_show_sip=yes
-EOF
-	# outbound_proxy without "sip:" (Twinkle adds it; with it, it looks up "sip")
-	cat >"$dir/.twinkle/alice.cfg" <<EOF
-user_name=alice
-user_domain=$SIP_DOMAIN
-auth_name=alice
-auth_pass=alice-pw
-outbound_proxy=$SIP_ADDR:$SIP_PORT
-use_outbound_proxy=yes
-all_requests_to_proxy=yes
-registrar=$SIP_ADDR
-register_at_startup=yes
-registration_time=600
-codecs=g711u
-EOF
-	iop_spawn tw "$alice" twinkle -c -f alice --force
-}
-
 established() {
 	check "$1: krtpd: call established" established \
 		"$(wait_eq 30000 established iop_call_state)"
@@ -91,8 +60,15 @@ established() {
 	fi
 }
 
-BS_STDIO=1 bs_start bs1 "$bob" "$CALLEE4" bob udp
-tw_start
+# rtp_to ADDR: krtp.ko's RTP flows sending to ADDR
+rtp_to() {
+	flows_json | jq --arg a "$1:" '[.[] | select(.peer | startswith($a)) |
+		select(.flags | index("rtcp") | not)] | length'
+}
+
+# baresip's SIP messages traced (-s): the re-INVITEs it gets
+BS_STDIO=1 bs_start bs1 "$bob" "$CALLEE4" bob udp -s
+tw_start tw "$alice" alice udp
 # registered USER ADDR WHAT
 registered() {
 	if busywait 90000 iop_registered "$1" "$2" udp; then
@@ -114,6 +90,25 @@ check "twinkle->baresip: twinkle sees the answer" yes \
 	"$(iop_wait tw "far end answered call" 30000 && echo yes)"
 established "twinkle->baresip"
 iop_media "twinkle->baresip" "$a0" "$b0" "$(iop_child tw)" "$(iop_child bs1)"
+ktap_print_msg "twinkle holds (${SECONDS}s)"
+iop_mark bs1
+iop_cmd tw hold
+check "hold: baresip gets the re-INVITE with a=sendonly or a=inactive" yes \
+	"$(iop_wait bs1 "^a=(sendonly|inactive)" 30000 && echo yes)"
+check "hold: its SDP carries krtpd's address" yes \
+	"$(iop_seen bs1 "^c=IN IP4 $SIP_ADDR" && echo yes)"
+check "hold: krtpd keeps the call established" established "$(iop_call_state)"
+check "hold: no RTP flow towards twinkle" 0 "$(wait_eq 20000 0 rtp_to "$CALLER4")"
+iop_mark bs1
+iop_cmd tw retrieve
+check "retrieve: baresip gets the re-INVITE with a=sendrecv" yes \
+	"$(iop_wait bs1 "^a=sendrecv" 30000 && echo yes)"
+check "retrieve: the RTP flow towards twinkle is back" 1 "$(wait_eq 20000 1 rtp_to "$CALLER4")"
+a=$(iop_sent "$CALLEE4" rtp)
+b=$(iop_sent "$CALLER4" rtp)
+check "retrieve: RTP through krtp.ko both ways again" yes \
+	"$(busywait 60000 eval '[ $(iop_sent "$CALLEE4" rtp) -ge $((a + 25)) ] &&
+		[ $(iop_sent "$CALLER4" rtp) -ge $((b + 25)) ]' && echo yes)"
 iop_cmd tw bye
 check "twinkle->baresip: twinkle hangs up (BYE from the caller)" yes \
 	"$(iop_wait tw "call ended" 30000 && echo yes)"

@@ -10,6 +10,8 @@
 #   baresip    the ausine source of tests/sip/baresip/config, driven by
 #              -e at start, its stdio commands (BS_STDIO=1) and SIGTERM
 #              (hang up and exit)
+#   Twinkle    twinkle -c (its command line mode), ALSA's loopback card
+#              for a sound card
 #
 # Passwords are USER-pw (iop_users), media counters are the sums over
 # krtp.ko's flows towards one side against nftables counters of what
@@ -40,9 +42,21 @@ sipsak_ok() {
 	ip netns exec "$ns" timeout 20 sipsak -H "$addr" "$@" >>"$TMPD/sipsak.out" 2>&1
 }
 
-# iop_users: alice, bob and carol in krtpd's users file
+# iop_users [USER...]: alice, bob and carol in krtpd's users file, with
+# passwords USER-pw; the USERs named get an MD5 HA1 line instead, so that
+# krtpd challenges them with MD5 only: baresip 1.0 and sipsak know only
+# MD5, and baresip gives up on a 401 with any other challenge in it
 iop_users() {
-	krtpd_users alice alice-pw bob bob-pw carol carol-pw
+	local u args=()
+
+	for u in alice bob carol; do
+		if [[ " $* " == *" $u "* ]]; then
+			args+=("$u" "md5:$u-pw")
+		else
+			args+=("$u" "$u-pw")
+		fi
+	done
+	krtpd_users "${args[@]}"
 }
 
 # iop_sent ADDR [rtp]: what krtp.ko's flows forwarded towards ADDR: RTP
@@ -190,6 +204,55 @@ lp_play() {
 lp_state() {
 	iop_cmd "$1" calls
 	busywait 10000 iop_seen "$1" "^[0-9]+ +\| .*\| $2 "
+}
+
+# ---- Twinkle ----------------------------------------------------------------
+
+# tw_start NAME NS USER TRANSPORT: Twinkle (twinkle -c) as USER over
+# TRANSPORT (udp, tcp), its profile and system settings in its HOME, RTP
+# from port 8000. Its sound card is ALSA's loopback card (iop_aloop):
+# ALSA's null device keeps no time and gives it only a few RTP packets a
+# call. Transfers it is asked for are made without asking.
+tw_start() {
+	local name=$1 ns=$2 user=$3 tp=$4 dir=$TMPD/$1
+
+	mkdir -p "$dir/.twinkle"
+	cat >"$dir/.twinkle/twinkle.sys" <<EOF
+dev_ringtone=alsa:hw:Loopback,0,1
+dev_speaker=alsa:hw:Loopback,0,0
+dev_mic=alsa:hw:Loopback,1,0
+validate_audio_dev=no
+sip_udp_port=$SIP_PORT
+rtp_port=8000
+log_show_sip=yes
+EOF
+	# outbound_proxy without "sip:" (Twinkle adds it; with it, it looks up "sip")
+	cat >"$dir/.twinkle/$user.cfg" <<EOF
+user_name=$user
+user_domain=$SIP_DOMAIN
+auth_name=$user
+auth_pass=$user-pw
+outbound_proxy=$SIP_ADDR:$SIP_PORT
+use_outbound_proxy=yes
+all_requests_to_proxy=yes
+registrar=$SIP_ADDR
+register_at_startup=yes
+registration_time=600
+codecs=g711u
+sip_transport=$tp
+allow_refer=yes
+ask_user_to_refer=no
+EOF
+	iop_spawn "$name" "$ns" twinkle -c -f "$user" --force
+}
+
+# iop_aloop: ALSA's loopback card (snd-aloop) for Twinkle's sound
+iop_aloop() {
+	if ! [ -d /proc/asound/Loopback ]; then
+		modprobe snd-aloop pcm_substreams=2 || return 1
+		defer "rmmod snd_aloop"
+	fi
+	busywait 5000 test -d /proc/asound/Loopback
 }
 
 # ---- baresip ----------------------------------------------------------------
