@@ -21,6 +21,10 @@
 #   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
 #   twinkle :5060, RTP 8000    SIP 10.0.0.1:5060                 baresip :5060, RTP 61xx
 #                              users_file, media = kernel
+#
+# Two calls with media and a hold: under emulation on a loaded machine
+# this takes longer than tests/run.sh's default limit
+# timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
 . "$TESTS_DIR/sip/interop.sh"
