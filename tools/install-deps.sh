@@ -23,6 +23,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	libmicrohttpd-dev curl	# krtpd's metrics server, and its test
 	libwslay-dev python3-websockets	# SIP over WebSocket, and its test client
+	python3-aiortc	# the WebRTC stack of tests/test-webrtc-aiortc.sh (DTLS-SRTP, ICE)
 	libhiredis-dev redis-server	# store = redis, and tests/redis
 	python3-aioice	# a real ICE agent for tests/unit/test_ice_aioice (ICE-lite answers)
 	libsrtp2-dev	# the reference krtp.ko's SRTP is checked against (tests/tools/srtpcheck)

@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""A WebRTC phone: aiortc (Debian's python3-aiortc) for the media, SIP over
+WebSocket as JsSIP sends it (tests/ws/wsphone.py's REGISTER and digest).
+
+It registers, calls TARGET with aiortc's offer (UDP/TLS/RTP/SAVPF, ICE,
+a=fingerprint, BUNDLE), answers a 407 with digest, and on the 200 hands
+the answer to aiortc, which does ICE with krtpd (ICE-lite) and DTLS-SRTP.
+Only when DTLS is connected (and the --go file exists, if given) does it
+start its tone and ACK, so the media of both sides, the callee's starting
+at the ACK, meets programmed flows. It sends a 440 Hz tone for
+--talk seconds, counts the audio frames it decoded from what it received,
+stops the tone, prints one line "stats <json>" with its figures (packets
+sent and received by aiortc's RTP statistics, frames decoded, the DTLS
+state), waits for the --hold file if given, and hangs up with a BYE.
+
+With --no-fingerprint only|after it also sends an offer without its
+a=fingerprint lines, instead of the call or after it, and expects a 488
+with a Warning.
+
+usage: wrtcphone.py --user U --password P --domain D --target URI
+                    [--talk S] [--timeout S] [--go FILE] [--hold FILE]
+                    [--no-fingerprint only|after] URL
+
+Each step prints "ok - what" or "not ok - what: why"; exit status 0 when
+all passed.
+"""
+import argparse
+import array
+import asyncio
+import fractions
+import json
+import math
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ws"))
+import websockets  # noqa: E402
+from av import AudioFrame  # noqa: E402
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription  # noqa: E402
+
+import wsphone  # noqa: E402
+from wsphone import HOST, hdr, headers, register, step  # noqa: E402
+
+
+class Tone(MediaStreamTrack):
+    """440 Hz, 8 kHz mono, 20 ms frames, paced in real time"""
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.pts = 0
+        self.start = None
+        self.go = asyncio.Event()
+
+    async def recv(self):
+        await self.go.wait()
+        if self.start is None:
+            self.start = time.monotonic()
+        delay = self.start + self.pts / 8000 - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pcm = array.array("h", (int(8000 * math.sin(2 * math.pi * 440 * (self.pts + i) / 8000))
+                                for i in range(160)))
+        frame = AudioFrame(format="s16", layout="mono", samples=160)
+        frame.planes[0].update(pcm.tobytes())
+        frame.sample_rate = 8000
+        frame.pts = self.pts
+        frame.time_base = fractions.Fraction(1, 8000)
+        self.pts += 160
+        return frame
+
+
+def digest(a, challenge, method, uri):
+    """wsphone's digest, for any method and URI"""
+    import hashlib
+    c = dict((k.lower(), v.strip('"')) for k, v in
+             re.findall(r'(\w+)=("[^"]*"|[^,\s]+)', challenge))
+    alg = c.get("algorithm", "MD5")
+    h = hashlib.sha256 if alg.upper() == "SHA-256" else hashlib.md5
+
+    def hx(x):
+        return h(x.encode()).hexdigest()
+
+    ha1 = hx("%s:%s:%s" % (a.user, c["realm"], a.password))
+    ha2 = hx("%s:%s" % (method, uri))
+    cnonce, nc = os.urandom(8).hex(), "00000001"
+    resp = hx("%s:%s:%s:%s:auth:%s" % (ha1, c["nonce"], nc, cnonce, ha2))
+    auth = ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
+            'algorithm=%s, qop=auth, nc=%s, cnonce="%s"'
+            % (a.user, c["realm"], c["nonce"], uri, resp, alg, nc, cnonce))
+    if "opaque" in c:
+        auth += ', opaque="%s"' % c["opaque"]
+    return auth
+
+
+class Dialog:
+    def __init__(self, a):
+        self.a = a
+        self.callid = os.urandom(8).hex() + "@" + HOST
+        self.tag = os.urandom(4).hex()
+        self.cseq = 0
+        self.totag = ""
+        self.route = []
+        self.contact = a.target
+
+    def request(self, method, body="", auth=None, branch=None, cseq=None, uri=None):
+        a = self.a
+        if cseq is None:
+            self.cseq += 1
+            cseq = self.cseq
+        lines = [
+            "%s %s SIP/2.0" % (method, uri or (self.contact if self.totag else a.target)),
+            "Via: SIP/2.0/WS %s;branch=%s" % (HOST, branch or "z9hG4bK" + os.urandom(6).hex()),
+            "Max-Forwards: 69",
+            "To: <%s>%s" % (a.target, ";tag=" + self.totag if self.totag else ""),
+            "From: <sip:%s@%s>;tag=%s" % (a.user, a.domain, self.tag),
+            "Call-ID: " + self.callid,
+            "CSeq: %d %s" % (cseq, method),
+            "Contact: <sip:%s@%s;transport=ws;ob>" % (a.user, HOST),
+        ]
+        lines += ["Route: " + r for r in self.route]
+        if auth:
+            lines.append("Proxy-Authorization: " + auth)
+        if body:
+            lines.append("Content-Type: application/sdp")
+        lines.append("Content-Length: %d" % len(body.encode()))
+        return "\r\n".join(lines) + "\r\n\r\n" + body
+
+
+async def final(ws, timeout, method="INVITE"):
+    """the next final response to a request of this method (skips 1xx and requests)"""
+    while True:
+        msg = await asyncio.wait_for(ws.recv(), timeout)
+        if isinstance(msg, bytes):
+            msg = msg.decode()
+        if not msg.startswith("SIP/2.0 "):
+            continue
+        if not any(v.endswith(" " + method) for v in hdr(msg, "cseq")):
+            continue
+        code = int(msg.split(" ", 2)[1])
+        if code >= 200:
+            return code, msg
+
+
+def ack_non2xx(d, invite_branch, cseq, resp):
+    """ACK for a non-2xx final response: same branch, the response's To (RFC 3261 17.1.1.3)"""
+    to = hdr(resp, "to")[0]
+    m = re.search(r";tag=([^;>\s]+)", to)
+    saved = d.totag
+    d.totag = m.group(1) if m else ""
+    ack = d.request("ACK", branch=invite_branch, cseq=cseq)
+    d.totag = saved
+    return ack
+
+
+async def invite(ws, a, d, sdp):
+    """INVITE with the offer, answering a 407 once; the final response"""
+    branch = "z9hG4bK" + os.urandom(6).hex()
+    await ws.send(d.request("INVITE", sdp, branch=branch))
+    code, resp = await final(ws, a.timeout)
+    if code == 407:
+        await ws.send(ack_non2xx(d, branch, d.cseq, resp))
+        chal = hdr(resp, "proxy-authenticate")[0]
+        branch = "z9hG4bK" + os.urandom(6).hex()
+        await ws.send(d.request("INVITE", sdp, auth=digest(a, chal, "INVITE", a.target),
+                                branch=branch))
+        code, resp = await final(ws, a.timeout)
+    if code >= 300:
+        await ws.send(ack_non2xx(d, branch, d.cseq, resp))
+    return code, resp
+
+
+async def no_fingerprint(ws, a, offer):
+    """a new call whose offer lacks a=fingerprint: 488 and a Warning"""
+    offer = "".join(l for l in offer.splitlines(True) if not l.startswith("a=fingerprint:"))
+    code, resp = await invite(ws, a, Dialog(a), offer)
+    warn = " ".join(hdr(resp, "warning"))
+    step(code == 488, "offer without a=fingerprint refused with 488", str(code))
+    step("fingerprint" in warn, "... and a Warning that says why", warn)
+
+
+async def count_frames(track, counter):
+    try:
+        while True:
+            await track.recv()
+            counter["frames"] += 1
+    except Exception:
+        pass
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--user", required=True)
+    ap.add_argument("--password", required=True)
+    ap.add_argument("--domain", required=True)
+    ap.add_argument("--target", required=True)
+    ap.add_argument("--talk", type=float, default=5)
+    ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--no-fingerprint", choices=("only", "after"),
+                    help="offer without a=fingerprint (expect 488) instead of the call, "
+                    "or after it")
+    ap.add_argument("--hold", help="after the stats line, wait for this file before the BYE")
+    ap.add_argument("--go", help="once DTLS is up, wait for this file before the tone and ACK")
+    ap.add_argument("url")
+    a = ap.parse_args()
+
+    async with websockets.connect(a.url, subprotocols=["sip"],
+                                  origin="https://phone.krtp.test") as ws:
+        callid, tag = os.urandom(8).hex(), os.urandom(4).hex()
+        await ws.send(register(a, 1, callid, tag))
+        first = await asyncio.wait_for(ws.recv(), a.timeout)
+        chal = hdr(first, "www-authenticate")
+        if chal:
+            await ws.send(register(a, 2, callid, tag, wsphone.digest(a, chal[0])))
+            first = await asyncio.wait_for(ws.recv(), a.timeout)
+        if not step(first.startswith("SIP/2.0 200 "), "REGISTER over WebSocket answered 200",
+                    first.split("\r\n", 1)[0]):
+            return 1
+
+        pc = RTCPeerConnection()
+        tone = Tone()
+        pc.addTrack(tone)
+        got = {"frames": 0}
+        tasks = []
+
+        @pc.on("track")
+        def on_track(track):
+            tasks.append(asyncio.ensure_future(count_frames(track, got)))
+
+        await pc.setLocalDescription(await pc.createOffer())
+        offer = pc.localDescription.sdp
+        d = Dialog(a)
+        if a.no_fingerprint == "only":
+            await no_fingerprint(ws, a, offer)
+            await pc.close()
+            return 1 if wsphone.failures else 0
+
+        code, resp = await invite(ws, a, d, offer)
+        if not step(code == 200, "INVITE with aiortc's offer answered 200", str(code)):
+            await pc.close()
+            return 1
+        answer = resp.split("\r\n\r\n", 1)[1]
+        print("# answer:\n# " + answer.strip().replace("\r\n", "\n# "), flush=True)
+        step("a=ice-lite" in answer and re.search(r"^a=fingerprint:sha-256 ", answer, re.M)
+             and "a=setup:passive" in answer and "UDP/TLS/RTP/SAVPF" in answer,
+             "answer: ICE-lite, sha-256 fingerprint, setup passive, UDP/TLS/RTP/SAVPF")
+        to = hdr(resp, "to")[0]
+        d.totag = re.search(r";tag=([^;>\s]+)", to).group(1)
+        m = re.search(r"<([^>]+)>", hdr(resp, "contact")[0])
+        d.contact = m.group(1) if m else a.target
+        d.route = list(reversed([r.strip() for v in hdr(resp, "record-route")
+                                 for r in v.split(",")]))
+        invite_cseq = d.cseq
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        dtls = pc.getSenders()[0].transport
+        t0 = time.monotonic()
+        while dtls.state not in ("connected", "failed", "closed") and \
+                time.monotonic() - t0 < a.timeout:
+            await asyncio.sleep(0.05)
+        step(dtls.state == "connected", "DTLS-SRTP with krtpd connected (%.1f s)" %
+             (time.monotonic() - t0), dtls.state)
+        t0 = time.monotonic()
+        while a.go and not os.path.exists(a.go) and time.monotonic() - t0 < a.timeout:
+            await asyncio.sleep(0.1)
+        tone.go.set()
+        await ws.send(d.request("ACK", cseq=invite_cseq))
+        await asyncio.sleep(a.talk)
+
+        # the tone stops before the figures are read, so they are final
+        await pc.getSenders()[0].stop()
+        await asyncio.sleep(0.5)
+        stats = {"frames_decoded": got["frames"], "dtls": dtls.state}
+        for s in (await pc.getStats()).values():
+            if s.type == "outbound-rtp":
+                stats["packets_sent"] = s.packetsSent
+            elif s.type == "inbound-rtp":
+                stats["packets_received"] = s.packetsReceived
+        print("stats " + json.dumps(stats), flush=True)
+        t0 = time.monotonic()
+        while a.hold and not os.path.exists(a.hold) and time.monotonic() - t0 < a.timeout:
+            await asyncio.sleep(0.1)
+        await ws.send(d.request("BYE"))
+        code, _ = await final(ws, a.timeout, "BYE")
+        step(code == 200, "BYE answered 200", str(code))
+        await pc.close()
+        for t in tasks:
+            t.cancel()
+        if a.no_fingerprint == "after":
+            await no_fingerprint(ws, a, offer)
+    return 1 if wsphone.failures else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(asyncio.run(main()))
+    except Exception as e:
+        step(False, "wrtcphone", repr(e))
+        sys.exit(1)
