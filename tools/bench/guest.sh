@@ -38,9 +38,9 @@ FLOWS_MAX=${KRTP_BENCH_FLOWS_MAX:-100000}
 FLOWS_BIG=${KRTP_BENCH_FLOWS_BIG:-1000000}
 # c and m load krtp.ko, whose hooks would then be in every later case: keep
 # them last (each unloads it at its end)
-# s (SRTP rows, tools/bench/srtp.sh) loads and unloads krtp.ko itself and
-# measures its generator-only cases first; k (rtpengine's kernel module) after it
-CASES=${KRTP_BENCH_CASES:-base a b d e s k c m}
+# k (rtpengine's kernel module) before s: after krtp.ko had been loaded,
+# k's calls forwarded nothing (cause not found); s loads and unloads krtp.ko
+CASES=${KRTP_BENCH_CASES:-base a b d e k s c m}
 # another krtp.ko than the one tools/vm/run.sh names (a build of a given commit)
 KRTP_KO=${KRTP_BENCH_KO:-${KRTP_KO:-}}
 

@@ -17,7 +17,7 @@
 #
 # Knobs (environment, passed into the guest): KRTP_BENCH_PACKETS (10000),
 # KRTP_BENCH_RATE (20000 pkt/s), KRTP_BENCH_BURST (8), KRTP_BENCH_CASES
-# ("base a b d e s k c m"), KRTP_BENCH_FLOWS_MAX (100000), KRTP_BENCH_FLOWS_BIG
+# ("base a b d e k s c m"), KRTP_BENCH_FLOWS_MAX (100000), KRTP_BENCH_FLOWS_BIG
 # (1000000, case m).
 set -u
 
