@@ -110,9 +110,11 @@ check "retrieve: baresip gets the re-INVITE with a=sendrecv" yes \
 check "retrieve: the RTP flow towards twinkle is back" 1 "$(wait_eq 20000 1 rtp_to "$CALLER4")"
 a=$(iop_sent "$CALLEE4" rtp)
 b=$(iop_sent "$CALLER4" rtp)
+# (Twinkle's audio from the loopback card comes slowly under emulation on a
+# loaded machine: 10 packets each way show the media is back)
 check "retrieve: RTP through krtp.ko both ways again" yes \
-	"$(busywait 60000 eval '[ $(iop_sent "$CALLEE4" rtp) -ge $((a + 25)) ] &&
-		[ $(iop_sent "$CALLER4" rtp) -ge $((b + 25)) ]' && echo yes)"
+	"$(busywait 90000 eval '[ $(iop_sent "$CALLEE4" rtp) -ge $((a + 10)) ] &&
+		[ $(iop_sent "$CALLER4" rtp) -ge $((b + 10)) ]' && echo yes)"
 iop_cmd tw bye
 check "twinkle->baresip: twinkle hangs up (BYE from the caller)" yes \
 	"$(iop_wait tw "call ended" 30000 && echo yes)"
