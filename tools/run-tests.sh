@@ -14,6 +14,8 @@
 #      self-tests, and the W=1 + sparse check (tools/vm/build-module.sh)
 #   5. for each test kernel: boot it under QEMU and run tests/run.sh inside;
 #      the KTAP output goes to build/results/KVER.ktap
+#   6. for each test kernel: the browser test, Chromium on the host and krtpd
+#      with krtp.ko in the guest behind a tap NIC (tests/webrtc/browser.sh)
 #
 # Prints a summary per suite and ends with one line "N passed, N failed"
 # (", N skipped"); exits non-zero if anything failed or a VM did not finish.
@@ -160,6 +162,24 @@ done
 if [ "${VM_PARALLEL:-1}" = 1 ]; then
 	for k in $kvers; do
 		vm_finish "$k"
+	done
+fi
+
+# 6. the browser test, per kernel: Chromium runs here on the host (under
+# emulation it needs minutes per page), krtpd and krtp.ko in the guest
+# behind a tap NIC (tests/webrtc/browser.sh); in the suites above it skips
+if [ -z "${TEST_ONLY:-}" ] || [[ "$TEST_ONLY" == *webrtc-browser* ]]; then
+	for k in $kvers; do
+		out=$results/browser-$k.ktap
+		echo "== browser-$k: Chromium + JsSIP through krtpd in QEMU (build/results/browser-$k.ktap)"
+		tests/webrtc/browser.sh "$k" 900 </dev/null >"$out" 2>&1
+		rc=$?
+		grep -E '^# +not ok [0-9]+ ' "$out" | sed 's/^/   /'
+		totals "browser-$k" "$out"
+		if [ "$rc" != 0 ] && [ "${S_FAIL[browser-$k]}" = 0 ]; then
+			record "browser-$k" 0 1 0 "exit $rc"
+			tail -n 30 "$out"
+		fi
 	done
 fi
 

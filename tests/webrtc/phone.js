@@ -12,7 +12,7 @@
  *   stats                     after the test created /hangup in the served
  *                             folder: the page stops sending, waits a second
  *                             and reports getStats (inbound-rtp, outbound-rtp)
- *   ended                     the BYE was answered
+ *   ended                     after the test created /bye: the BYE was answered
  * Every wait is bounded; "error" reports anything unexpected.
  */
 const JsSIP = require('jssip');
@@ -90,6 +90,8 @@ async function call(ua) {
 	await sleep(1000);
 	await report('stats', await rtpStats(pc));
 
+	// and hangs up once it has read krtp.ko's counters of the same moment
+	await until('/bye', async () => (await fetch('/bye', { cache: 'no-store' })).ok, 120000);
 	session.terminate();
 	await until('the end of the call', () => ended, 30000);
 	await report('ended', {});
@@ -110,8 +112,10 @@ async function main() {
 	ua.on('registrationFailed', (e) => {
 		regd = { failed: e.cause, status: e.response ? e.response.status_code : 0 };
 	});
+	// REGISTER once the WebSocket is up: sent before, JsSIP fails it at
+	// once with "Connection Error"
+	ua.on('connected', () => ua.register());
 	ua.start();
-	ua.register();
 	await until('the REGISTER answer', () => regd, 60000);
 	if (regd.failed)
 		return report('regfail', regd);

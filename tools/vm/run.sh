@@ -5,7 +5,11 @@
 # with the host's root file system shared read-only at /, so the repository
 # and every host program are at the same paths in the guest.
 #
-#   tools/vm/run.sh [-k KVER] [--icount] [--smp N] [--mem MB] [--timeout SECONDS] -- CMD [ARGS...]
+#   tools/vm/run.sh [-k KVER] [--icount] [--smp N] [--mem MB] [--timeout SECONDS] [--tap IFNAME] -- CMD [ARGS...]
+#
+# --tap IFNAME gives the guest a virtio-net NIC on the host's tap device
+# IFNAME (created beforehand, in the namespace QEMU runs in); in the guest
+# it is the one interface the virtio_net driver makes (modprobe virtio_net).
 #
 # In the guest: cwd is the repository root, /tmp /run /var/tmp are tmpfs,
 # KRTP_OUT is a writable folder shared with the host (same path on both
@@ -30,6 +34,7 @@ icount=0
 smp=2
 mem=1024
 timeout=1800
+tap=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -38,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
+	--tap) tap=${2:?}; shift 2 ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	*) usage ;;
@@ -96,6 +102,8 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -m "$mem" -nographic -no-reboot
 	-device virtio-9p-pci,fsdev=repo,mount_tag=krtprepo
 	-fsdev "local,id=out,path=$KRTP_OUT,$fs"
 	-device virtio-9p-pci,fsdev=out,mount_tag=krtpout)
+[ -z "$tap" ] || qemu+=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
+	-device virtio-net-pci,netdev=n0,mac=52:54:00:4b:52:01)
 
 boot() {
 	if [ -t 0 ]; then
