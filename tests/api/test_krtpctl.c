@@ -149,7 +149,8 @@ TEST_F(ctl, add_show_list_del)
 		 ".src_mode == \"exact\" and .src_locked == true and "
 		 ".flags == [\"rtcp\",\"strict\"] and .label == \"\" and .idle_timeout == 3600 and "
 		 ".idle_delete == true and .clock_rate == 16000 and .stats.packets == 0 and "
-		 ".stats.drop_wrong_source == 0 and (.stats | length) == 19 and "
+		 ".stats.drop_wrong_source == 0 and (.stats | length) == 20 and "
+		 ".stats.passed == 0 and "
 		 ".stats.srtp_auth_fail == 0 and .stats.srtp_replay == 0 and (has(\"srtp\") | not)",
 		 id2);
 	ASSERT_EQ(0, jq(self->out, filter));
@@ -192,8 +193,8 @@ TEST_F(ctl, errors)
 	ASSERT_EQ(0, strncmp(self->err, "Error: krtp: ", 13));
 	ASSERT_EQ(1, run(NULL, 0, self->err, sizeof(self->err),
 			 "flow add 10.0.0.1:4002 to [fd00::1]:5000"));
-	ASSERT_STREQ("Error: krtp: peer address family differs from local "
-		     "(cross-family relay is not supported).\n", self->err);
+	ASSERT_STREQ("Error: krtp: peer address family differs from local: a cross-family "
+		     "flow needs a via address of the peer's family.\n", self->err);
 
 	/* usage errors: exit 2, nothing sent */
 	ASSERT_EQ(2, run(NULL, 0, self->err, sizeof(self->err), "flow add 10.0.0.1:0 to 1.2.3.4:5"));
