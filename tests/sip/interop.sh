@@ -200,10 +200,17 @@ lp_play() {
 }
 
 # lp_state NAME REGEX: linphonec's "calls" table shows a call in a state
-# matching REGEX (StreamsRunning, Paused, PausedByRemote...)
+# matching REGEX (StreamsRunning, Paused, PausedByRemote...) within 20 s.
+# The table is asked for again every 2 s: one asked while the re-INVITE is
+# still out shows Pausing or Resuming, and linphonec prints no new one.
 lp_state() {
-	iop_cmd "$1" calls
-	busywait 10000 iop_seen "$1" "^[0-9]+ +\| .*\| $2 "
+	local i
+
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		iop_cmd "$1" calls
+		busywait 2000 iop_seen "$1" "^[0-9]+ +\| .*\| $2 " && return 0
+	done
+	return 1
 }
 
 # ---- Twinkle ----------------------------------------------------------------
