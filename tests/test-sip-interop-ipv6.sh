@@ -3,10 +3,11 @@
 #
 # Interop: a phone on IPv6 only. alice's namespace has no IPv4 address;
 # baresip there (-6) registers with digest over IPv6 and calls bob, a
-# dual-stack baresip registered over IPv4, which answers the IPv6 offer
-# over IPv6: krtpd anchors the call on its IPv6 relay address and krtp.ko
-# carries the media both ways. Then a baresip on IPv6 in bob's namespace
-# calls alice. Media is compared exactly as in the other interop tests.
+# baresip registered over IPv6 in a dual-stack namespace: krtpd anchors
+# both legs on its IPv6 relay address and krtp.ko carries the media both
+# ways. Then a baresip on IPv6 in bob's namespace calls alice. Media is
+# compared exactly as in the other interop tests. (A bob registered over
+# IPv4 gets his leg anchored in IPv4 since each leg has its own family.)
 #
 # A call between an IPv6-only and an IPv4-only phone, which krtpd anchors
 # in both families with cross-family flows, is
@@ -77,9 +78,9 @@ established() {
 	check "$1: every flow is on krtpd's IPv6 address" yes "$(ipv6_flows)"
 }
 
-BS_STDIO=1 bs_start bob "$bob" "$CALLEE4" bob udp
+BS_STDIO=1 SIP_ADDR="[$SIP6]" bs_start bob "$bob" "$B6" bob udp -6
 BS_STDIO=1 SIP_ADDR="[$SIP6]" bs_start alice "$alice" "$A6" alice udp -6
-registered bob bob "$CALLEE4" "bob (dual-stack) registers over IPv4 (digest)"
+registered bob bob "$B6" "bob registers over IPv6 (digest)"
 registered alice alice "$A6" "alice registers over IPv6 only (digest)"
 check "alice's binding: her IPv6 address" "$A6:5060" \
 	"$(regs_json | jq -r '.[] | select(.user == "alice") | .source')"
