@@ -16,17 +16,7 @@
 
 #define SDP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* a slice of the input */
-struct sdp_str {
-	const char *p;
-	size_t n;
-};
-
-/*
- * The line starting at *pos: its text without "\r\n" or "\n" in *line, the
- * offset of the next line in *pos. Returns false at the end of the buffer.
- */
-static bool sdp_next_line(const char *buf, size_t len, size_t *pos, struct sdp_str *line)
+bool SDP_NextLine(const char *buf, size_t len, size_t *pos, struct sdp_str *line)
 {
 	const char *nl;
 	size_t start = *pos, end;
@@ -296,7 +286,7 @@ int sdp_parse(const char *buf, size_t len, struct sdp *s)
 	memset(s, 0, sizeof(*s));
 	if (!buf || memchr(buf, '\0', len))
 		return -EINVAL;
-	while (sdp_next_line(buf, len, &pos, &line)) {
+	while (SDP_NextLine(buf, len, &pos, &line)) {
 		if (line.n == 0) {
 			/* tolerate empty lines at the end, as some stacks send them */
 			while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n'))
@@ -506,7 +496,7 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 	for (i = 0; i < s->nmedia; i++)
 		any_anchored |= anchors[i].anchored;
 
-	while (sdp_next_line(buf, len, &pos, &line)) {
+	while (SDP_NextLine(buf, len, &pos, &line)) {
 		const char *lp = line.p;
 		size_t off = (size_t)(lp - buf);
 

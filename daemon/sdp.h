@@ -123,4 +123,16 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 		const struct sdp_relay *relay, const struct sdp_anchor *anchors,
 		char *out, size_t outsz, size_t *outlen);
 
+/* a slice of an SDP body */
+struct sdp_str {
+	const char *p;
+	size_t n;
+};
+
+/*
+ * The line starting at *pos: its text without "\r\n" or "\n" in *line, the
+ * offset of the next line in *pos. Returns false at the end of the buffer.
+ */
+bool SDP_NextLine(const char *buf, size_t len, size_t *pos, struct sdp_str *line);
+
 #endif /* KRTPD_SDP_H */

@@ -11,33 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sdp.h"
 #include "sdp_webrtc.h"
 
-struct wr_line {
-	const char *p;
-	size_t n;
-};
-
-/* The next line of buf from *pos, without its CR LF; false at the end */
-static bool wr_next_line(const char *buf, size_t len, size_t *pos, struct wr_line *l)
-{
-	const char *nl;
-	size_t start = *pos, end;
-
-	if (start >= len)
-		return false;
-	nl = memchr(buf + start, '\n', len - start);
-	end = nl ? (size_t)(nl - buf) : len;
-	*pos = nl ? end + 1 : len;
-	if (end > start && buf[end - 1] == '\r')
-		end--;
-	l->p = buf + start;
-	l->n = end - start;
-	return true;
-}
-
 /* If l starts with name, set *v to the rest (trailing blanks cut) and say so */
-static bool wr_attr(const struct wr_line *l, const char *name, struct wr_line *v)
+static bool wr_attr(const struct sdp_str *l, const char *name, struct sdp_str *v)
 {
 	size_t n = strlen(name);
 
@@ -51,7 +29,7 @@ static bool wr_attr(const struct wr_line *l, const char *name, struct wr_line *v
 }
 
 /* ice-char (RFC 8839 section 5.4): ALPHA / DIGIT / "+" / "/" */
-static bool wr_ice_chars(const struct wr_line *v)
+static bool wr_ice_chars(const struct sdp_str *v)
 {
 	for (size_t i = 0; i < v->n; i++) {
 		char c = v->p[i];
@@ -63,7 +41,7 @@ static bool wr_ice_chars(const struct wr_line *v)
 	return v->n > 0;
 }
 
-static int wr_copy_ice(char *dst, size_t max, const struct wr_line *v)
+static int wr_copy_ice(char *dst, size_t max, const struct sdp_str *v)
 {
 	if (v->n > max || !wr_ice_chars(v))
 		return -EINVAL;
@@ -107,7 +85,7 @@ const char *sdp_fp_hash_name(enum sdp_fp_hash h)
  * skipped (0, *h left alone); a known one that is malformed is -EINVAL.
  * Of several, the strongest is kept.
  */
-static int wr_fingerprint(const struct wr_line *v, enum sdp_fp_hash *h, uint8_t *fp,
+static int wr_fingerprint(const struct sdp_str *v, enum sdp_fp_hash *h, uint8_t *fp,
 			  size_t *fp_len)
 {
 	const char *sp = memchr(v->p, ' ', v->n);
@@ -146,7 +124,7 @@ static int wr_fingerprint(const struct wr_line *v, enum sdp_fp_hash *h, uint8_t 
 	return 0;
 }
 
-static int wr_setup(const struct wr_line *v, enum sdp_setup *setup)
+static int wr_setup(const struct sdp_str *v, enum sdp_setup *setup)
 {
 	static const char *const names[] = { "actpass", "active", "passive", "holdconn" };
 
@@ -160,7 +138,7 @@ static int wr_setup(const struct wr_line *v, enum sdp_setup *setup)
 }
 
 /* Is mid one of the space-separated tokens of v (after "BUNDLE")? */
-static bool wr_group_has(const struct wr_line *v, const char *mid)
+static bool wr_group_has(const struct sdp_str *v, const char *mid)
 {
 	size_t i = 0, n = strlen(mid), start;
 
@@ -182,7 +160,7 @@ int sdp_webrtc_parse(const char *buf, size_t len, const struct sdp *s, unsigned 
 		     struct sdp_webrtc *w, const char **why)
 {
 	struct sdp_webrtc sess;
-	struct wr_line l, v, group = { NULL, 0 };
+	struct sdp_str l, v, group = { NULL, 0 };
 	size_t pos = 0;
 	int idx = -1;
 	bool m_ufrag = false, m_pwd = false, m_fp = false, m_setup = false;
@@ -194,7 +172,7 @@ int sdp_webrtc_parse(const char *buf, size_t len, const struct sdp *s, unsigned 
 		*why = "no such m= line";
 		return -EINVAL;
 	}
-	while (wr_next_line(buf, len, &pos, &l)) {
+	while (SDP_NextLine(buf, len, &pos, &l)) {
 		struct sdp_webrtc *t;
 		bool media;
 
@@ -266,14 +244,14 @@ int sdp_webrtc_parse(const char *buf, size_t len, const struct sdp *s, unsigned 
 }
 
 /* lines a plain-RTP phone must not see: DTLS, BUNDLE, WebRTC's SSRC signalling */
-static bool wr_strip_line(const struct wr_line *l)
+static bool wr_strip_line(const struct sdp_str *l)
 {
 	static const char *const drop[] = {
 		"a=fingerprint:", "a=setup:", "a=tls-id:", "a=group:", "a=mid:",
 		"a=msid-semantic:", "a=msid:", "a=ssrc:", "a=ssrc-group:",
 		"a=extmap:", "a=extmap-allow-mixed", "a=rtcp-fb:", "a=rtcp-rsize",
 	};
-	struct wr_line v;
+	struct sdp_str v;
 
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
 		if (wr_attr(l, drop[i], &v))
@@ -284,9 +262,9 @@ static bool wr_strip_line(const struct wr_line *l)
 void sdp_webrtc_strip(char *out, size_t *len)
 {
 	size_t pos = 0, w = 0, start;
-	struct wr_line l;
+	struct sdp_str l;
 
-	while (start = pos, wr_next_line(out, *len, &pos, &l)) {
+	while (start = pos, SDP_NextLine(out, *len, &pos, &l)) {
 		if (wr_strip_line(&l))
 			continue;
 		memmove(out + w, out + start, pos - start);
