@@ -38,8 +38,6 @@ FLOWS_MAX=${KRTP_BENCH_FLOWS_MAX:-100000}
 FLOWS_BIG=${KRTP_BENCH_FLOWS_BIG:-1000000}
 # c and m load krtp.ko, whose hooks would then be in every later case: keep
 # them last (each unloads it at its end)
-# k (rtpengine's kernel module) before s: after krtp.ko had been loaded,
-# k's calls forwarded nothing (cause not found); s loads and unloads krtp.ko
 CASES=${KRTP_BENCH_CASES:-base a b d e k s c m}
 # another krtp.ko than the one tools/vm/run.sh names (a build of a given commit)
 KRTP_KO=${KRTP_BENCH_KO:-${KRTP_KO:-}}
@@ -279,6 +277,7 @@ case_r() {
 	fi
 	topo_up || return 1
 	in_r rtpengine --config-file=none --foreground --log-stderr --table=-1 \
+		--timeout=86400 --silent-timeout=86400 --offer-timeout=86400 \
 		--interface=10.0.1.1 --listen-ng=127.0.0.1:2223 --port-min=30000 --port-max=30999 \
 		--log-level=4 --delete-delay=0 --pidfile="$out/rtpengine.pid" >"$out/rtpengine.txt" 2>&1 &
 	pid=$!

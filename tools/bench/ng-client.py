@@ -13,8 +13,10 @@ rtpengine, so figures of the two compare.
       SDES (make bench's SRTP rows): --a-crypto/--b-crypto "SUITE inline:KEY"
       make A's/B's SDP RTP/SAVP with that a=crypto; --to-a/--to-b the
       transport-protocol the relay is asked for towards A (answer) and B
-      (offer), RTP/AVP by default; then also prints crypto_a=SUITE:HEX and
-      crypto_b=SUITE:HEX, the key the relay sends to A and B with (- if none)
+      (offer), RTP/AVP by default; B's a=crypto takes the tag of the
+      relay's offered line of its suite; then also prints crypto_a=SUITE:HEX
+      and crypto_b=SUITE:HEX, the key the relay sends to A and B with (the
+      answer's, and the offer's line of the suite B accepted; - if none)
   ng-client.py [--host H] PORT delete CALL_ID
   ng-client.py [--host H] PORT rtt [--calls N] [--measured M]
       round trip times: N calls are set up (offer and answer) and kept;
@@ -96,29 +98,52 @@ class Ng:
         return rep, t1 - t0
 
 
-def sdp(ip, port, sess, crypto=None):
+def sdp(ip, port, sess, crypto=None, tag=1):
     proto = "RTP/SAVP" if crypto else "RTP/AVP"
     return ("v=0\r\no=- %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
             "m=audio %d %s 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
             "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n%s"
             % (sess, ip, ip, port, proto,
-               "a=crypto:1 %s\r\n" % crypto if crypto else ""))
+               "a=crypto:%d %s\r\n" % (tag, crypto) if crypto else ""))
 
 
 SUITES = {"AES_CM_128_HMAC_SHA1_80": "aes80", "AES_CM_128_HMAC_SHA1_32": "aes32",
           "AEAD_AES_128_GCM": "gcm"}
 
 
-def sdp_crypto(b):
-    """the first a=crypto of an SDP as SUITE:HEX (key and salt), or -"""
+def sdp_cryptos(b):
+    """the a=crypto lines of an SDP: [(tag, SUITE name, key and salt)]"""
     import base64
+    out = []
     for line in b.decode("latin-1").split("\n"):
         f = line.strip().split()
-        if line.startswith("a=crypto:") and len(f) >= 3 and f[1] in SUITES:
+        if line.startswith("a=crypto:") and len(f) >= 3 and f[2].startswith("inline:"):
             k = f[2].split(":", 1)[1].split("|")[0]
             key = base64.b64decode(k + "=" * (-len(k) % 4))  # may come unpadded
-            return "%s:%s" % (SUITES[f[1]], key.hex())
+            out.append((int(f[0].split(":", 1)[1]), f[1], key))
+    return out
+
+
+def sdp_crypto(b, suite=None):
+    """an SDP's a=crypto of that suite (else its first known one) as
+    SUITE:HEX (key and salt), or -"""
+    for _, name, key in sdp_cryptos(b):
+        if name in SUITES and (suite is None or name == suite):
+            return "%s:%s" % (SUITES[name], key.hex())
     return "-"
+
+
+def answer_tag(offer_sdp, crypto):
+    """the tag the answerer must give its a=crypto "SUITE inline:KEY": that
+    of the relay's offered line of the same suite (RFC 4568 section 5.1.2;
+    a relay offers several suites, each with its own tag)"""
+    if not crypto:
+        return 1
+    suite = crypto.split()[0]
+    for tag, name, _ in sdp_cryptos(offer_sdp):
+        if name == suite:
+            return tag
+    raise RuntimeError("the offer has no a=crypto of %s" % suite)
 
 
 def sdp_media(b):
@@ -144,10 +169,10 @@ def offer(ng, cid, a, sess, crypto=None, proto="RTP/AVP"):
     return ng.req(d)
 
 
-def answer(ng, cid, b, sess, crypto=None, proto="RTP/AVP"):
+def answer(ng, cid, b, sess, crypto=None, proto="RTP/AVP", tag=1):
     d = dict(COMMON, command="answer", **{"call-id": cid, "from-tag": cid + "-a",
                                         "to-tag": cid + "-b",
-                                        "sdp": sdp(b[0], b[1], sess, crypto),
+                                        "sdp": sdp(b[0], b[1], sess, crypto, tag),
                                         "transport-protocol": proto})
     return ng.req(d)
 
@@ -187,13 +212,16 @@ def main():
         elif o.cmd == "call":
             cid, a, b = o.args[0], hostport(o.args[1]), hostport(o.args[2])
             r1, _ = offer(ng, cid, a, 1, o.a_crypto, o.to_b)
-            r2, _ = answer(ng, cid, b, 2, o.b_crypto, o.to_a)
+            r2, _ = answer(ng, cid, b, 2, o.b_crypto, o.to_a,
+                           answer_tag(r1["sdp"], o.b_crypto))
             ab, pb = sdp_media(r1["sdp"])
             aa, pa = sdp_media(r2["sdp"])
             line = "addr_a=%s port_a=%d addr_b=%s port_b=%d" % (aa, pa, ab, pb)
             if o.a_crypto or o.b_crypto or o.to_a != "RTP/AVP" or o.to_b != "RTP/AVP":
-                line += " crypto_a=%s crypto_b=%s" % (sdp_crypto(r2["sdp"]),
-                                                      sdp_crypto(r1["sdp"]))
+                # towards B: the offered line of the suite B accepted
+                line += " crypto_a=%s crypto_b=%s" % (
+                    sdp_crypto(r2["sdp"]),
+                    sdp_crypto(r1["sdp"], o.b_crypto.split()[0] if o.b_crypto else None))
             print(line)
         elif o.cmd == "delete":
             delete(ng, o.args[0])
