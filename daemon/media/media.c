@@ -246,6 +246,20 @@ static bool med_side_receives(const struct med_side *sd, bool rtcp)
 	return sd->dir == SDP_DIR_SENDRECV || sd->dir == SDP_DIR_RECVONLY;
 }
 
+/*
+ * Does leg `leg` of st send and take RTCP on its RTP port? A WebRTC leg
+ * always does (RFC 8842); a plain leg facing one does if its own SDP said
+ * a=rtcp-mux; else both legs agreed on it or neither did.
+ */
+static bool med_leg_mux(const struct med_stream *st, int leg)
+{
+	if (st->webrtc[leg])
+		return true;
+	if (st->webrtc[1 - leg])
+		return st->side[leg].mux;
+	return st->mux;
+}
+
 /* The flow fi of stream st should be; false if it should not exist */
 static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flow *kf,
 			    struct krtp_ep *sender)
@@ -263,7 +277,8 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	/* a WebRTC leg forwards nothing, either way, before ICE and DTLS are done */
 	if (!med_webrtc_ready(st))
 		return false;
-	if (rtcp && (!st->rtp || st->mux))
+	/* RTCP flows carry what arrives on the RTCP port of a leg that does not mux */
+	if (rtcp && (!st->rtp || med_leg_mux(st, !from_a)))
 		return false;
 	if (!med_side_receives(to, rtcp))
 		return false;
@@ -272,7 +287,8 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	kf->local = *med_relay_ep(med_call_fam(c, !from_a));
 	kf->local.port = (uint16_t)(in + rtcp);
 	kf->via = *med_relay_ep(med_call_fam(c, from_a));
-	kf->via.port = (uint16_t)(out + rtcp);
+	/* toward a leg that muxes, RTCP leaves from the RTP port it knows */
+	kf->via.port = (uint16_t)(out + (rtcp && !med_leg_mux(st, from_a)));
 	kf->peer = to->rtp;
 	if (rtcp && to->rtcp_addr.family)
 		kf->peer = to->rtcp_addr;
