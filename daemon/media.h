@@ -16,6 +16,7 @@
 #ifndef KRTPD_MEDIA_H
 #define KRTPD_MEDIA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -89,6 +90,18 @@ int MED_OfferSrtp(const char *call_key, enum med_leg from, enum med_srtp srtp,
 int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int to_family,
 		const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
 		size_t outsz, size_t *outlen);
+/*
+ * MED_OfferTo toward a WebRTC callee (to_webrtc: a contact registered over
+ * WebSocket, RFC 7118): the answering leg is shown an offer of krtpd's
+ * own, UDP/TLS/RTP/SAVPF with ICE-lite, a=fingerprint and a=setup:actpass,
+ * for the offer's RTP audio lines (the rest with port 0). Its answer must
+ * carry a=fingerprint, ICE credentials and a=setup active or passive, or
+ * MED_Answer fails with -EPROTO; the offerer then gets plain RTP. A call
+ * whose callee was offered WebRTC is offered WebRTC on every later offer.
+ */
+int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp, int to_family,
+		    bool to_webrtc, const struct sockaddr *sig_src, const char *sdp, size_t len,
+		    char *out, size_t outsz, size_t *outlen);
 /* The matching SDP answer from the other leg; programs the flows. Same returns. */
 int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *sig_src,
 	       const char *sdp, size_t len, char *out, size_t outsz, size_t *outlen);

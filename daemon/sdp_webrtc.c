@@ -272,3 +272,80 @@ void sdp_webrtc_strip(char *out, size_t *len)
 	}
 	*len = w;
 }
+
+const char *sdp_static_pt_name(unsigned int pt)
+{
+	switch (pt) {
+	case 0:
+		return "PCMU/8000";
+	case 3:
+		return "GSM/8000";
+	case 8:
+		return "PCMA/8000";
+	case 9:
+		return "G722/8000";
+	case 13:
+		return "CN/8000";
+	case 18:
+		return "G729/8000";
+	default:
+		return NULL;
+	}
+}
+
+/* Does section i of buf have an a=rtpmap for payload type pt? */
+static bool wr_has_rtpmap(const char *buf, size_t len, unsigned int i, unsigned int pt)
+{
+	struct sdp_str l, v;
+	size_t pos = 0;
+	int idx = -1;
+
+	while (SDP_NextLine(buf, len, &pos, &l)) {
+		unsigned int got = 0, digits = 0;
+
+		if (l.n >= 2 && l.p[0] == 'm' && l.p[1] == '=') {
+			idx++;
+			continue;
+		}
+		if (idx != (int)i || !wr_attr(&l, "a=rtpmap:", &v))
+			continue;
+		while (digits < v.n && digits < 4 && v.p[digits] >= '0' && v.p[digits] <= '9')
+			got = got * 10 + (unsigned int)(v.p[digits++] - '0');
+		if (digits && got == pt && (digits == v.n || v.p[digits] == ' '))
+			return true;
+	}
+	return false;
+}
+
+size_t sdp_webrtc_static_pts(const char *buf, size_t len, const struct sdp *s, unsigned int i,
+			     unsigned int *pts, size_t max)
+{
+	const struct sdp_media *m;
+	size_t at, n = 0;
+
+	if (i >= s->nmedia)
+		return 0;
+	m = &s->media[i];
+	at = m->proto_off + m->proto_len;
+	/* the formats: the rest of the m= line */
+	while (at < len && buf[at] != '\r' && buf[at] != '\n' && n < max) {
+		unsigned int pt = 0, digits = 0;
+		bool num = true;
+
+		while (at < len && buf[at] == ' ')
+			at++;
+		if (at >= len || buf[at] == '\r' || buf[at] == '\n')
+			break;
+		while (at < len && buf[at] != ' ' && buf[at] != '\r' && buf[at] != '\n') {
+			if (buf[at] < '0' || buf[at] > '9' || digits >= 3)
+				num = false;
+			else
+				pt = pt * 10 + (unsigned int)(buf[at] - '0');
+			digits++;
+			at++;
+		}
+		if (num && sdp_static_pt_name(pt) && !wr_has_rtpmap(buf, len, i, pt))
+			pts[n++] = pt;
+	}
+	return n;
+}

@@ -62,4 +62,15 @@ void sdp_webrtc_strip(char *out, size_t *len);
 /* The name of a fingerprint hash as SDP writes it ("sha-256") */
 const char *sdp_fp_hash_name(enum sdp_fp_hash h);
 
+/* The name RFC 3551 gives a static audio payload type a browser knows ("PCMU/8000"), or NULL */
+const char *sdp_static_pt_name(unsigned int pt);
+#define SDP_WR_STATIC_MAX	8
+/*
+ * The static payload types (sdp_static_pt_name) among the formats of m=
+ * line i of buf, parsed into s, that have no a=rtpmap in its section: at
+ * most max of them into pts, in m= line order. Their count.
+ */
+size_t sdp_webrtc_static_pts(const char *buf, size_t len, const struct sdp *s, unsigned int i,
+			     unsigned int *pts, size_t max);
+
 #endif /* KRTPD_SDP_WEBRTC_H */

@@ -153,6 +153,12 @@ struct med_offer {
 	uint8_t webrtc[MED_MAX_STREAMS];		/* enum med_wr_line */
 	char mid[MED_MAX_STREAMS][SDP_MID_MAX + 1];	/* WebRTC lines' a=mid, "" if none */
 	bool bundle[MED_MAX_STREAMS];			/* ... in the offer's BUNDLE group */
+	/*
+	 * krtpd offered the answering leg WebRTC (a callee over WebSocket):
+	 * to_wr[i], the lines it anchors so (audio); the rest went with port 0
+	 */
+	bool to_webrtc;
+	bool to_wr[MED_MAX_STREAMS];
 };
 
 struct med_call {

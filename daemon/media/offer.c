@@ -111,6 +111,23 @@ int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int
 		const struct sockaddr *sig_src, const char *sdp, size_t len, char *out,
 		size_t outsz, size_t *outlen)
 {
+	return MED_OfferWebrtc(call_key, from, srtp, to_family, false, sig_src, sdp, len, out,
+			       outsz, outlen);
+}
+
+/* Did krtpd offer leg `to` of the call WebRTC before (a re-offer stays WebRTC)? */
+static bool med_to_webrtc(const struct med_call *c, int to)
+{
+	for (unsigned int i = 0; i < MED_MAX_STREAMS; i++)
+		if (c->streams[i] && c->streams[i]->webrtc[to] && c->streams[i]->webrtc[to]->offerer)
+			return true;
+	return false;
+}
+
+int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp, int to_family,
+		    bool to_webrtc, const struct sockaddr *sig_src, const char *sdp, size_t len,
+		    char *out, size_t outsz, size_t *outlen)
+{
 	static char lines[SDP_MAX_MEDIA][SDP_CRYPTO_LINE_MAX];	/* under med_lock */
 	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
 	bool fresh[SDP_MAX_MEDIA] = { 0 }, created = false, webrtc = false;
@@ -167,6 +184,7 @@ int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int
 	offer.nmedia = s->nmedia;
 	for (i = 0; i < s->nmedia; i++)
 		webrtc |= s->media[i].dtls && s->media[i].port;
+	offer.to_webrtc = to_webrtc || med_to_webrtc(c, to);
 	for (i = 0; i < s->nmedia; i++) {
 		const struct sdp_media *m = &s->media[i];
 		struct med_stream *st;
@@ -181,6 +199,9 @@ int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int
 				goto out;
 			continue;
 		}
+		/* to a WebRTC callee krtpd anchors RTP audio only; the rest goes with port 0 */
+		if (offer.to_webrtc && (!m->rtp || strcmp(m->type, "audio")))
+			continue;
 		if (sdp_media_addr(s, i)->family != med_call_fam(c, 1 - to)) {
 			err = -EAFNOSUPPORT;
 			goto out;
@@ -205,16 +226,25 @@ int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int
 				     sizeof(lines[i]));
 		if (!err && m->dtls)
 			err = med_webrtc_offer(st, 1 - to, sdp, len, s, i, &offer, &anchors[i]);
+		if (!err && offer.to_webrtc) {
+			err = med_webrtc_offer_to(st, to);
+			offer.to_wr[i] = true;
+		}
 		if (err)
 			goto out;
 	}
-	err = sdp_rewrite(sdp, len, s, med_relay_txt(med_call_fam(c, to)),
-			  anchors, out, outsz, outlen);
+	if (offer.to_webrtc) {
+		/* a WebRTC callee: an offer of krtpd's own, not the caller's rewritten */
+		err = med_webrtc_offer_sdp(c, &offer, to, sdp, len, s, out, outsz, outlen);
+	} else {
+		err = sdp_rewrite(sdp, len, s, med_relay_txt(med_call_fam(c, to)),
+				  anchors, out, outsz, outlen);
+		/* the plain leg sees no DTLS, BUNDLE or SSRC lines */
+		if (!err && webrtc)
+			sdp_webrtc_strip(out, outlen);
+	}
 	if (err)
 		goto out;
-	/* the plain leg sees no DTLS, BUNDLE or SSRC lines */
-	if (webrtc)
-		sdp_webrtc_strip(out, outlen);
 	c->offer = offer;
 	explicit_bzero(&offer, sizeof(offer));
 	explicit_bzero(lines, sizeof(lines));
@@ -242,6 +272,7 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 {
 	static char lines[SDP_MAX_MEDIA][SDP_CRYPTO_LINE_MAX];	/* under med_lock */
 	static struct med_srtp_leg legs[SDP_MAX_MEDIA][2];
+	static struct sdp_webrtc wrs[SDP_MAX_MEDIA];	/* under med_lock */
 	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
 	struct med_side side[SDP_MAX_MEDIA];
 	bool accepted[SDP_MAX_MEDIA] = { 0 }, webrtc = false;
@@ -278,6 +309,16 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 			if (c->offer.sdes[i] == MED_SDES_OFFERER)
 				anchors[i].proto = c->offer.avpf[i] ? "RTP/SAVPF" : "RTP/SAVP";
 			continue;
+		}
+		/* the answer of a leg krtpd offered WebRTC: usable, or the call fails */
+		if (c->offer.to_wr[i]) {
+			const char *why;
+
+			err = med_webrtc_answer_check(sdp, len, s, i, &wrs[i], &why);
+			if (err) {
+				med_log("media: stream %u: WebRTC answer refused: %s", i, why);
+				goto out;
+			}
 		}
 		if (sdp_media_addr(s, i)->family != med_call_fam(c, al)) {
 			err = -EAFNOSUPPORT;
@@ -319,6 +360,10 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		/* a WebRTC leg: its side and keys are what ICE and DTLS found so far */
 		if (c->offer.webrtc[i] == MED_WR_LEG)
 			err = med_webrtc_answered(st, ol);
+		if (!err && c->offer.to_wr[i]) {
+			med_webrtc_answer_take(st, al, &wrs[i]);
+			err = med_webrtc_answered(st, al);
+		}
 		if (!err)
 			err = med_srtp_update(st);
 		if (err)
@@ -327,15 +372,19 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 	/* the WebRTC offerer gets an answer of krtpd's own: ICE-lite, DTLS, its codecs */
 	for (i = 0; i < s->nmedia; i++)
 		webrtc |= c->offer.webrtc[i] != MED_WR_NONE;
-	if (webrtc) {
+	if (webrtc)
 		err = med_webrtc_answer_sdp(c, ol, sdp, len, s, out, outsz, outlen);
-		if (err)
-			goto out;
-	}
+	else if (c->offer.to_webrtc)
+		/* the plain offerer of a WebRTC callee: plain RTP, nothing of WebRTC */
+		err = med_webrtc_plain_answer_sdp(c, ol, sdp, len, s, anchors, out, outsz,
+						  outlen);
+	if (err)
+		goto out;
 	err = med_call_program(c);
 out:
 	explicit_bzero(lines, sizeof(lines));
 	explicit_bzero(legs, sizeof(legs));
+	explicit_bzero(wrs, sizeof(wrs));
 	pthread_mutex_unlock(&med_lock);
 	free(s);
 	return err;

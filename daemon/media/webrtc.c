@@ -45,6 +45,24 @@ static uint16_t med_wr_port(const struct med_webrtc *w)
 	return w->leg ? w->st->pb : w->st->pa;
 }
 
+/* The leg's state, made (and put on med_wr_legs) the first time; NULL: no memory */
+static struct med_webrtc *med_wr_get(struct med_stream *st, int leg)
+{
+	struct med_webrtc *w = st->webrtc[leg];
+
+	if (w)
+		return w;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->st = st;
+	w->leg = leg;
+	w->next = med_wr_legs;
+	med_wr_legs = w;
+	st->webrtc[leg] = w;
+	return w;
+}
+
 int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len,
 		     const struct sdp *s, unsigned int i, struct med_offer *offer,
 		     struct sdp_anchor *an)
@@ -72,19 +90,54 @@ int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len
 		return 0;
 	}
 	offer->webrtc[i] = MED_WR_LEG;
-	w = st->webrtc[leg];
-	if (!w) {
-		w = calloc(1, sizeof(*w));
-		if (!w)
-			return -ENOMEM;
-		w->st = st;
-		w->leg = leg;
-		w->next = med_wr_legs;
-		med_wr_legs = w;
-		st->webrtc[leg] = w;
-	}
+	w = med_wr_get(st, leg);
+	if (!w)
+		return -ENOMEM;
+	/* a re-offer from a leg krtpd offered WebRTC first: the DTLS roles stay */
+	if (w->offerer && w->answered && wr.setup == SDP_SETUP_ACTPASS)
+		wr.setup = w->remote.setup;
 	w->offered = wr;
 	return 0;
+}
+
+int med_webrtc_offer_to(struct med_stream *st, int leg)
+{
+	struct med_webrtc *w = med_wr_get(st, leg);
+
+	if (!w)
+		return -ENOMEM;
+	/* a leg that offered WebRTC itself before keeps its own credentials */
+	if (!w->offerer && !w->answered) {
+		w->offerer = true;
+		if (med_wr_random(w->ufrag, 8) || med_wr_random(w->pwd, 24))
+			return -EIO;
+	}
+	return 0;
+}
+
+int med_webrtc_answer_check(const char *buf, size_t len, const struct sdp *s, unsigned int i,
+			    struct sdp_webrtc *wr, const char **why)
+{
+	if (!s->media[i].dtls) {
+		*why = "answer is not UDP/TLS/RTP/SAVP(F)";
+		return -EPROTO;
+	}
+	if (sdp_webrtc_parse(buf, len, s, i, wr, why))
+		return -EPROTO;
+	/* RFC 5763 section 5: the answerer picks a role */
+	if (wr->setup != SDP_SETUP_ACTIVE && wr->setup != SDP_SETUP_PASSIVE) {
+		*why = "answer's a=setup is not active or passive";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+void med_webrtc_answer_take(struct med_stream *st, int leg, const struct sdp_webrtc *wr)
+{
+	struct med_webrtc *w = st->webrtc[leg];
+
+	if (w && w->offerer)
+		w->offered = *wr;
 }
 
 /* Bring the stream's side and SRTP keys of the leg to what ICE and DTLS found */
@@ -134,11 +187,18 @@ static int med_wr_restart(struct med_webrtc *w)
 	explicit_bzero(&w->peer, sizeof(w->peer));
 	explicit_bzero(&w->own, sizeof(w->own));
 	memset(&w->dtls_peer, 0, sizeof(w->dtls_peer));
-	if (med_wr_random(w->ufrag, 8) || med_wr_random(w->pwd, 24))
+	/* krtpd's offer carried its credentials: they stay */
+	if (!w->offerer && (med_wr_random(w->ufrag, 8) || med_wr_random(w->pwd, 24)))
 		return -EIO;
 	w->remote = w->offered;
-	/* RFC 5763 section 5: answer passive to actpass or active, active to passive */
-	w->server = w->remote.setup != SDP_SETUP_PASSIVE;
+	/*
+	 * RFC 5763 section 5: answer passive to actpass or active, active to
+	 * passive; having offered actpass, be what the answer left over
+	 */
+	if (w->offerer)
+		w->server = w->remote.setup == SDP_SETUP_ACTIVE;
+	else
+		w->server = w->remote.setup != SDP_SETUP_PASSIVE;
 	w->dtls = med_dtls_new(w->server, w->remote.fp_hash, w->remote.fp, w->remote.fp_len,
 			       med_wr_send, w);
 	return w->dtls ? 0 : -EIO;
@@ -154,7 +214,8 @@ int med_webrtc_answered(struct med_stream *st, int leg)
 	/* same ICE credentials and certificate: the session goes on (hold, codec change) */
 	if (!w->answered || strcmp(w->offered.ufrag, w->remote.ufrag) ||
 	    strcmp(w->offered.pwd, w->remote.pwd) || w->offered.fp_hash != w->remote.fp_hash ||
-	    memcmp(w->offered.fp, w->remote.fp, sizeof(w->remote.fp)))
+	    memcmp(w->offered.fp, w->remote.fp, sizeof(w->remote.fp)) ||
+	    (w->offerer && w->offered.setup != w->remote.setup))
 		err = med_wr_restart(w);
 	if (err)
 		return err;

@@ -14,7 +14,14 @@
  * handshake become the leg's SRTP keys, exactly as an SDES leg's
  * (struct med_srtp_leg), and media.c programs krtp.ko or the relay.
  *
- * All with med_lock held. Only the offerer (leg A or B) may be WebRTC.
+ * A leg becomes WebRTC in one of two ways: it offered UDP/TLS/RTP/SAVP(F)
+ * (med_webrtc_offer; krtpd answers as ICE-lite, DTLS role from the offer's
+ * a=setup), or krtpd offered it WebRTC itself, a callee registered over
+ * WebSocket (med_webrtc_offer_to; krtpd's credentials go in that offer,
+ * a=setup:actpass, and the role comes from the leg's answer, RFC 5763
+ * section 5).
+ *
+ * All with med_lock held.
  */
 #ifndef KRTPD_MEDIA_WEBRTC_H
 #define KRTPD_MEDIA_WEBRTC_H
@@ -31,6 +38,12 @@ struct med_webrtc {
 	struct sdp_webrtc offered;	/* from the latest offer, taken by the answer */
 	struct sdp_webrtc remote;	/* what the running session was made for */
 	bool answered;
+	/*
+	 * krtpd offered this leg WebRTC (it answers): krtpd's credentials were
+	 * in that offer and stay for the leg's life; offered/remote are what
+	 * the leg's answer said.
+	 */
+	bool offerer;
 	char ufrag[9], pwd[25];		/* krtpd's ICE credentials (RFC 8839: 4+ and 22+) */
 	bool server;			/* krtpd's DTLS role: a=setup:passive */
 	struct med_dtls *dtls;
@@ -54,6 +67,20 @@ struct med_webrtc {
 int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len,
 		     const struct sdp *s, unsigned int i, struct med_offer *offer,
 		     struct sdp_anchor *an);
+/*
+ * krtpd offers leg `leg` of stream st WebRTC (a callee over WebSocket):
+ * the leg's state, with krtpd's ICE credentials (made once). 0 or -errno.
+ */
+int med_webrtc_offer_to(struct med_stream *st, int leg);
+/*
+ * Stream i of the answer from a leg krtpd offered WebRTC: check and keep
+ * its WebRTC attributes (UDP/TLS/RTP/SAVP(F), a=fingerprint, ICE
+ * credentials, a=setup active or passive). -EPROTO with *why when krtpd
+ * cannot use them; nothing changes then.
+ */
+int med_webrtc_answer_check(const char *buf, size_t len, const struct sdp *s, unsigned int i,
+			    struct sdp_webrtc *wr, const char **why);
+void med_webrtc_answer_take(struct med_stream *st, int leg, const struct sdp_webrtc *wr);
 /* the answer took stream st: make the WebRTC leg's state match its offer; 0 or -errno */
 int med_webrtc_answered(struct med_stream *st, int leg);
 /*
@@ -63,6 +90,27 @@ int med_webrtc_answered(struct med_stream *st, int leg);
  */
 int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, size_t len,
 			  const struct sdp *s, char *out, size_t outsz, size_t *outlen);
+/*
+ * Write the WebRTC offer krtpd shows leg `to` (a callee over WebSocket)
+ * from the other leg's plain offer buf, parsed into s: UDP/TLS/RTP/SAVPF,
+ * ICE-lite with krtpd's credentials and one host candidate, a=fingerprint,
+ * a=setup:actpass, rtcp-mux, a=mid and BUNDLE, the offer's audio codecs;
+ * every line krtpd does not anchor as WebRTC with port 0. 0, -EIO (no
+ * certificate) or -EMSGSIZE.
+ */
+int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *o, int to,
+			 const char *buf, size_t len, const struct sdp *s, char *out, size_t outsz,
+			 size_t *outlen);
+/*
+ * Write the answer shown to the plain offerer (leg ol) of a WebRTC callee
+ * from the callee's answer buf, parsed into s: the relay's address and
+ * ports, RTP/AVP (or what an[i].proto says, with an[i].crypto), the
+ * answer's codecs and direction, a=rtcp-mux only if the offerer offered
+ * it. 0 or -EMSGSIZE.
+ */
+int med_webrtc_plain_answer_sdp(const struct med_call *c, int ol, const char *buf, size_t len,
+				const struct sdp *s, const struct sdp_anchor *an, char *out,
+				size_t outsz, size_t *outlen);
 /* Are all WebRTC legs of st addressed and keyed (true without any)? */
 bool med_webrtc_ready(const struct med_stream *st);
 /* the WebRTC leg whose RTP port is `port` (a slot of st's), or NULL */

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The SDP answer a WebRTC offerer gets (RFC 8829 section 5.3, RFC 8839,
- * RFC 5763): written afresh, not rewritten, from the plain leg's answer.
+ * The SDP krtpd writes for WebRTC legs, afresh rather than rewritten:
+ * the answer a WebRTC offerer gets, the offer a WebRTC callee gets (a
+ * contact over WebSocket, med_webrtc_offer_sdp), and the plain answer the
+ * phone calling that callee gets (med_webrtc_plain_answer_sdp).
+ *
+ * The answer a WebRTC offerer gets (RFC 8829 section 5.3, RFC 8839,
+ * RFC 5763) is written from the plain leg's answer.
  * What it takes from that answer is the codecs (the m= line's formats and
  * their a=rtpmap, a=fmtp, a=ptime, a=maxptime) and the direction; the
  * rest is krtpd's: the relay address and port, ICE-lite with krtpd's
@@ -9,7 +14,14 @@
  * a=setup, a=rtcp-mux, and the offer's a=mid and BUNDLE group. Lines
  * krtpd does not anchor (video, for now) are rejected with port 0.
  *
- * Called by MED_Answer with med_lock held.
+ * The offer to a WebRTC callee (RFC 8829 section 5.2, RFC 8842) takes the
+ * codecs of the caller's RTP audio lines, naming static payload types
+ * the caller left unnamed, and its direction; ICE-lite, krtpd's
+ * credentials and candidate, a=fingerprint, a=setup:actpass, a=rtcp-mux,
+ * a=mid on every line and BUNDLE over the anchored ones; every other
+ * line with port 0.
+ *
+ * Called by MED_OfferWebrtc and MED_Answer with med_lock held.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -165,6 +177,133 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 		/* RFC 8839 section 5.1: one host candidate, the relay port; priority 126/65535/255 */
 		wr_printf(&o, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n", relay->addr, port);
 		wr_printf(&o, "a=end-of-candidates\r\n");
+	}
+	if (o.overflow)
+		return -EMSGSIZE;
+	*outlen = o.len;
+	return 0;
+}
+
+/*
+ * a=rtpmap for the static payload types of m= line i that have none: RFC
+ * 8866 lets a plain phone leave them out, RFC 8829 section 5.2.1 has a
+ * browser's offers and answers carry one for every format
+ */
+static void wr_static_rtpmaps(struct wr_out *o, const char *buf, size_t len, const struct sdp *s,
+			      unsigned int i)
+{
+	unsigned int pts[SDP_WR_STATIC_MAX];
+	size_t n = sdp_webrtc_static_pts(buf, len, s, i, pts, SDP_WR_STATIC_MAX);
+
+	for (size_t k = 0; k < n; k++)
+		wr_printf(o, "a=rtpmap:%u %s\r\n", pts[k], sdp_static_pt_name(pts[k]));
+}
+
+/* The m= line's protocol as it was written (a line that is not RTP keeps it) */
+static void wr_proto(struct wr_out *o, const char *buf, const struct sdp_media *m, const char *rtp)
+{
+	if (m->rtp)
+		wr_printf(o, "%s", rtp);
+	else
+		wr_printf(o, "%.*s", (int)m->proto_len, buf + m->proto_off);
+}
+
+int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *of, int to,
+			 const char *buf, size_t len, const struct sdp *s, char *out, size_t outsz,
+			 size_t *outlen)
+{
+	const struct sdp_relay *relay = med_relay_txt(med_call_fam(c, to));
+	const char *ip = relay->family == AF_INET6 ? "IP6" : "IP4";
+	const char *fp = med_dtls_fingerprint();
+	struct wr_out o = { .p = out, .cap = outsz };
+	char mid[MED_MAX_STREAMS][SDP_MID_MAX + 1];
+	struct med_webrtc *first = NULL;
+	unsigned int i;
+
+	if (!fp)
+		return -EIO;
+	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
+		struct med_stream *st = c->streams[i];
+
+		/* RFC 8843 section 7.2.1: every m= line of the offer has a mid */
+		if (of->mid[i][0])
+			memcpy(mid[i], of->mid[i], sizeof(mid[i]));
+		else
+			snprintf(mid[i], sizeof(mid[i]), "%u", i);
+		if (of->to_wr[i] && st && st->webrtc[to] && !first)
+			first = st->webrtc[to];
+	}
+	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nt=0 0\r\n",
+		  c->hash >> 1, first ? ++first->sdp_version : 1, ip, relay->addr);
+	/* the anchored lines share one transport: the relay port of the first */
+	if (first) {
+		wr_printf(&o, "a=group:BUNDLE");
+		for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++)
+			if (of->to_wr[i])
+				wr_printf(&o, " %s", mid[i]);
+		wr_printf(&o, "\r\n");
+	}
+	wr_printf(&o, "a=ice-lite\r\na=msid-semantic: WMS\r\n");
+	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
+		const struct med_stream *st = c->streams[i];
+		const struct med_webrtc *w = of->to_wr[i] && st ? st->webrtc[to] : NULL;
+		uint16_t port = w ? (to ? st->pb : st->pa) : 0;
+
+		wr_printf(&o, "m=%s %u ", s->media[i].type, port);
+		wr_proto(&o, buf, &s->media[i], "UDP/TLS/RTP/SAVPF");
+		wr_codecs(&o, buf, len, s, i, false);
+		wr_printf(&o, "\r\nc=IN %s %s\r\na=mid:%s\r\n", ip, relay->addr, mid[i]);
+		if (!w)
+			continue;
+		wr_codecs(&o, buf, len, s, i, true);
+		wr_static_rtpmaps(&o, buf, len, s, i);
+		wr_printf(&o, "a=%s\r\na=rtcp-mux\r\n", wr_dir(sdp_media_dir(s, i)));
+		wr_printf(&o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", w->ufrag, w->pwd);
+		/* RFC 5763 section 5: the offerer says actpass, the answer picks the role */
+		wr_printf(&o, "a=fingerprint:%s\r\na=setup:actpass\r\n", fp);
+		wr_printf(&o, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n", relay->addr, port);
+		wr_printf(&o, "a=end-of-candidates\r\n");
+	}
+	if (o.overflow)
+		return -EMSGSIZE;
+	*outlen = o.len;
+	return 0;
+}
+
+int med_webrtc_plain_answer_sdp(const struct med_call *c, int ol, const char *buf, size_t len,
+				const struct sdp *s, const struct sdp_anchor *an, char *out,
+				size_t outsz, size_t *outlen)
+{
+	const struct sdp_relay *relay = med_relay_txt(med_call_fam(c, ol));
+	const char *ip = relay->family == AF_INET6 ? "IP6" : "IP4";
+	struct wr_out o = { .p = out, .cap = outsz };
+	struct med_webrtc *w = NULL;
+	unsigned int i;
+
+	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS && !w; i++)
+		if (c->streams[i])
+			w = c->streams[i]->webrtc[1 - ol];
+	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nc=IN %s %s\r\nt=0 0\r\n",
+		  c->hash >> 1, w ? ++w->sdp_version : 1, ip, relay->addr, ip, relay->addr);
+	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
+		const struct med_stream *st = c->streams[i];
+		bool took = c->offer.to_wr[i] && st && st->pa && s->media[i].port && s->media[i].udp;
+		const char *proto = an[i].proto ? an[i].proto :
+				    c->offer.avpf[i] ? "RTP/AVPF" : "RTP/AVP";
+
+		wr_printf(&o, "m=%s %u ", s->media[i].type, took ? (ol ? st->pb : st->pa) : 0);
+		wr_proto(&o, buf, &s->media[i], proto);
+		wr_codecs(&o, buf, len, s, i, false);
+		wr_printf(&o, "\r\n");
+		if (!took)
+			continue;
+		wr_codecs(&o, buf, len, s, i, true);
+		wr_printf(&o, "a=%s\r\n", wr_dir(sdp_media_dir(s, i)));
+		/* RFC 5761 section 5.1.1: muxed only if the offer asked; else RTCP on port + 1 */
+		if (c->offer.side[i].mux)
+			wr_printf(&o, "a=rtcp-mux\r\n");
+		if (an[i].crypto)
+			wr_printf(&o, "%s\r\n", an[i].crypto);
 	}
 	if (o.overflow)
 		return -EMSGSIZE;

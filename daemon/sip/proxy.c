@@ -109,6 +109,22 @@ static int prx_target_family(const struct prx_target *tg)
 	return 0;
 }
 
+/*
+ * Is the callee WebRTC? RFC 7118 clients are browsers (and WebRTC stacks
+ * like them): a request whose every target is a binding or dialog peer
+ * reached over WebSocket (ws or wss) gets a WebRTC offer from krtpd. With
+ * targets of mixed transports the plain offer goes to all of them.
+ */
+static int prx_targets_webrtc(const struct prx_target *tg, int nt)
+{
+	int i;
+
+	for (i = 0; i < nt; i++)
+		if (tg[i].by_name || (tg[i].dst.proto != TP_WS && tg[i].dst.proto != TP_WSS))
+			return 0;
+	return nt > 0;
+}
+
 static int prx_media_status(int err, const char **reason, const char **warning)
 {
 	*warning = NULL;
@@ -412,9 +428,10 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 		int r;
 
 		/* the callee sees the relay in the family it is reached over (first target) */
-		r = MED_OfferTo(ctx->call_id, leg, ctx->srtp, nt > 0 ? prx_target_family(&tg[0]) : 0,
-				(const void *)&src->addr, m->body.s, m->body.len, prx_sdp,
-				PRX_BUFSZ, &bodylen);
+		r = MED_OfferWebrtc(ctx->call_id, leg, ctx->srtp,
+				    nt > 0 ? prx_target_family(&tg[0]) : 0,
+				    prx_targets_webrtc(tg, nt), (const void *)&src->addr,
+				    m->body.s, m->body.len, prx_sdp, PRX_BUFSZ, &bodylen);
 		if (r) {
 			status = prx_media_status(r, &reason, &warning);
 			LOG_WARN("call %s: media offer refused (%s, srtp = %s): %d", ctx->call_id,

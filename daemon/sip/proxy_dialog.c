@@ -261,3 +261,42 @@ void PRX_EndCall(const char *call_id, const char *why)
 	prx_send_bye(d, 0);
 	DLG_Remove(d);
 }
+
+/*
+ * A 2xx whose answer media could not take (a WebRTC callee's answer
+ * without a=fingerprint): the callee's dialog is ended here, with the ACK
+ * its 2xx wants (RFC 3261 §13.2.2.4) and a BYE saying why, both sent
+ * straight to dst, where the 2xx came from. The caller gets an error
+ * response from the proxy instead of the 2xx.
+ */
+void prx_refuse_2xx(const struct tp_peer *dst, const struct sip_msg *r, const char *why)
+{
+	static const char *const methods[] = { "ACK", "BYE" };
+	char local[80], branch[64];
+	struct sip_buf b;
+	int i;
+
+	if (!r->ncontact || TP_LocalFor(dst, local, sizeof(local)))
+		return;
+	for (i = 0; i < 2; i++) {
+		snprintf(branch, sizeof(branch), PRX_BRANCH_PFX "%s.%lx", i ? "bye" : "ack",
+			 ++prx_branch_seq);
+		SB_Init(&b, prx_buf, PRX_BUFSZ);
+		SB_Addf(&b, "%s %.*s SIP/2.0\r\nVia: SIP/2.0/%s %s;branch=%s\r\n", methods[i],
+			(int)r->contact[0].uri_raw.len, r->contact[0].uri_raw.s,
+			TP_ProtoName(dst->proto), local, branch);
+		SB_Addf(&b, "Max-Forwards: 70\r\nFrom: %.*s\r\nTo: %.*s\r\nCall-ID: %.*s\r\n"
+			"CSeq: %u %s\r\n", (int)r->from.raw.len, r->from.raw.s,
+			(int)r->to.raw.len, r->to.raw.s, (int)r->call_id.len, r->call_id.s,
+			r->cseq + (unsigned int)i, methods[i]);
+		if (i)
+			SB_Addf(&b, "Reason: SIP;cause=488;text=\"%s\"\r\n", why);
+		SB_Addf(&b, "User-Agent: " SIP_SERVER "\r\nContent-Length: 0\r\n\r\n");
+		if (b.overflow)
+			return;
+		if (i)
+			TXN_ClientNew(dst, branch, SIP_M_BYE, b.p, b.len, NULL, NULL, 0);
+		else
+			prx_send_built(dst, &b);
+	}
+}

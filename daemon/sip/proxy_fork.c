@@ -327,6 +327,23 @@ static int prx_answer_sdp(struct prx_ctx *ctx, struct prx_branch *br, const stru
 	return r;
 }
 
+static void prx_webrtc_answer_refused(struct prx_ctx *ctx, struct prx_branch *br,
+				      const struct sip_msg *m)
+{
+	static const char warning[] = "Warning: 399 krtpd \"WebRTC answer needs a=fingerprint, "
+				      "a=ice-ufrag, a=ice-pwd and a=setup active or passive\"\r\n";
+	struct sip_msg *inv;
+
+	prx_refuse_2xx(&br->dst, m, "WebRTC answer without DTLS-SRTP");
+	ctx->final_sent = 1;
+	prx_cancel_all(ctx, (int)(br - ctx->br));
+	prx_call_failed(ctx, 488);
+	inv = ctx->st ? prx_ctx_msg(ctx) : NULL;
+	if (inv)
+		prx_reply(inv, &ctx->src, ctx->st, 488, NULL, warning, sizeof(warning) - 1);
+	free(inv);
+}
+
 static void prx_br_response(struct txn *t, const struct sip_msg *m)
 {
 	struct prx_ctx *ctx = t->owner;
@@ -386,6 +403,15 @@ static void prx_br_response(struct txn *t, const struct sip_msg *m)
 			if (r)
 				LOG_WARN("call %s: media answer refused (%s)", ctx->call_id,
 					 strerror(-r));
+			/*
+			 * the WebRTC callee krtpd offered DTLS-SRTP answered without
+			 * what it needs (a=fingerprint, ICE): the call fails, the
+			 * caller sees a 488 and never the callee's SDP
+			 */
+			if (r == -EPROTO && ctx->initial_invite) {
+				prx_webrtc_answer_refused(ctx, br, m);
+				return;
+			}
 		} else if (!ctx->media_offer && prx_cfg.media && prx_is_sdp(m) &&
 			   !ctx->got_2xx) {
 			/* late offer (RFC 3261 §13.2.1): the 2xx offers, the ACK answers */

@@ -184,5 +184,7 @@ int prx_dialog_leg(const struct sip_msg *m, const struct dlg *d);
 void prx_dialog_create(struct prx_ctx *ctx, struct prx_branch *br, const struct sip_msg *r);
 enum med_leg prx_in_dialog(const struct sip_msg *m, const struct tp_peer *src);
 void prx_ack_stateless(const struct sip_msg *m, const struct tp_peer *src);
+/* end the dialog a 2xx from dst made (ACK, then BYE with why) without forwarding it */
+void prx_refuse_2xx(const struct tp_peer *dst, const struct sip_msg *r, const char *why);
 
 #endif /* KRTPD_SIP_PROXY_INTERNAL_H */

@@ -11,7 +11,8 @@
  * swap their profile and a=crypto lines as srtp = bridge does, by bit 5.
  * Every stream's WebRTC attributes are read (daemon/sdp_webrtc.c), and a
  * rewritten body stripped of WebRTC-only lines must still parse, with the
- * same m= lines.
+ * same m= lines. The static payload types a WebRTC offer built from the
+ * body names (krtpd's offer to a WebRTC callee) are read for every stream.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,6 +58,19 @@ static void fuzz_webrtc(const char *buf, size_t size, const struct sdp *s, unsig
 		abort();
 }
 
+/* the static payload types a WebRTC offer must name: known ones, in bounds */
+static void fuzz_static_pts(const char *buf, size_t size, const struct sdp *s, unsigned int i)
+{
+	unsigned int pts[SDP_WR_STATIC_MAX];
+	size_t n = sdp_webrtc_static_pts(buf, size, s, i, pts, SDP_WR_STATIC_MAX);
+
+	if (n > SDP_WR_STATIC_MAX)
+		abort();
+	for (size_t k = 0; k < n; k++)
+		if (!sdp_static_pt_name(pts[k]))
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct sdp_relay relay4 = { .family = AF_INET, .addr = "203.0.113.7" };
@@ -93,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		fuzz_crypto(buf, &s, i);
 		fuzz_webrtc(buf, size, &s, i);
+		fuzz_static_pts(buf, size, &s, i);
 	}
 	/* a line grows by at most the relay address and a port; a=crypto adds a line */
 	outsz = (sel & 0x80) ? size / 2 : size * 2 + 256 + SDP_MAX_MEDIA * SDP_CRYPTO_LINE_MAX;

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krtpd's WebRTC offer to a callee over WebSocket (daemon/media/offer.c,
+ * webrtc.c, webrtc_sdp.c), in user mode: a plain phone's RTP/AVP offer
+ * becomes UDP/TLS/RTP/SAVPF with ICE-lite, krtpd's 8- and 24-character
+ * credentials, a sha-256 fingerprint, a=setup:actpass, rtcp-mux, a=mid
+ * and BUNDLE, one host candidate on the relay port, the phone's codecs
+ * with a=rtpmap named for static payload types it left unnamed, video
+ * with port 0, and none of the phone's addresses or ports. The browser's
+ * answer becomes plain RTP/AVP for the phone, with its codecs and none of
+ * its WebRTC lines, a=rtcp-mux only when the phone offered it. Answers
+ * without a=fingerprint, with a=setup:actpass or in RTP/AVP are refused
+ * with -EPROTO; a re-offer stays WebRTC with the same credentials.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "media.h"
+#include "sdp_webrtc.h"
+
+#include "check.h"
+
+#define FP "C7:07:22:B2:F6:FA:05:14:B2:46:B1:3C:A8:42:75:E3:" \
+	   "3D:D5:EA:60:62:72:8F:92:A4:62:F2:D1:4A:60:4D:C3"
+
+/* a desk phone: PCMU named, PCMA and G.722 not, DTMF, and a video line */
+static const char offer_phone[] =
+	"v=0\r\no=phone 1 1 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
+	"m=audio 7000 RTP/AVP 0 8 9 101\r\na=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n"
+	"m=video 7002 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\n";
+
+/* aiortc 1.4.0's answer to krtpd's offer, addresses made loopback */
+static const char answer_aiortc[] =
+	"v=0\r\no=- 3912 3912 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+	"a=group:BUNDLE 0\r\na=msid-semantic:WMS *\r\n"
+	"m=audio 41000 UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 127.0.0.8\r\na=sendrecv\r\n"
+	"a=mid:0\r\na=msid:4a2b 7c1d\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=rtcp-mux\r\n"
+	"a=ssrc:1234 cname:abcd\r\na=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=candidate:f957 1 udp 2130706431 127.0.0.8 41000 typ host\r\n"
+	"a=end-of-candidates\r\na=ice-ufrag:Qm7x\r\na=ice-pwd:Lp0uYh1i2WnEbA3kd9Zz0q\r\n"
+	"a=fingerprint:sha-256 " FP "\r\na=setup:active\r\n"
+	"m=video 0 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n";
+
+/* the value of the first line starting with key in text (up to CR), or "" */
+static const char *line_val(const char *text, const char *key, char *out, size_t sz)
+{
+	const char *p = strstr(text, key), *e;
+
+	out[0] = '\0';
+	if (!p)
+		return out;
+	p += strlen(key);
+	e = strstr(p, "\r\n");
+	snprintf(out, sz, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
+	return out;
+}
+
+/* text with the line starting with `drop` replaced by `with` (NULL: removed) */
+static size_t edited(const char *text, char *out, size_t sz, const char *drop, const char *with)
+{
+	const char *p = strstr(text, drop), *e = p ? strstr(p, "\r\n") + 2 : NULL;
+
+	if (!p)
+		return (size_t)snprintf(out, sz, "%s", text);
+	return (size_t)snprintf(out, sz, "%.*s%s%s", (int)(p - text), text, with ? with : "", e);
+}
+
+static void none_of(const char *what, const char *out, const char *keys)
+{
+	for (const char *k = keys; *k; k += strlen(k) + 1) {
+		if (strstr(out, k)) {
+			failed++;
+			printf("FAIL %s has %s:\n%s\n", what, k, out);
+		} else {
+			passed++;
+		}
+	}
+}
+
+static int offer(const char *key, const char *sdp, bool to_webrtc, char *out, size_t sz)
+{
+	struct sockaddr_storage sa = { 0 };
+	size_t olen = 0;
+	int r;
+
+	sa.ss_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.9", &((struct sockaddr_in *)&sa)->sin_addr);
+	r = MED_OfferWebrtc(key, MED_LEG_A, MED_SRTP_PASSTHROUGH, 0, to_webrtc,
+			    (struct sockaddr *)&sa, sdp, strlen(sdp), out, sz - 1, &olen);
+	out[r ? 0 : olen] = '\0';
+	return r;
+}
+
+static int answer(const char *key, const char *sdp, char *out, size_t sz)
+{
+	struct sockaddr_storage sa = { 0 };
+	size_t olen = 0;
+	int r;
+
+	sa.ss_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.8", &((struct sockaddr_in *)&sa)->sin_addr);
+	r = MED_Answer(key, MED_LEG_B, (struct sockaddr *)&sa, sdp, strlen(sdp), out, sz - 1,
+		       &olen);
+	out[r ? 0 : olen] = '\0';
+	return r;
+}
+
+static void test_offer(unsigned int base)
+{
+	struct med_config cfg = { .mode = MED_MODE_USER };
+	char out[4096], ans[4096], v[256], want[256], ufrag[16];
+	unsigned int pb = 0, pa = 0;
+
+	cfg.relay4.ss_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", &((struct sockaddr_in *)&cfg.relay4)->sin_addr);
+	cfg.port_min = (uint16_t)base;
+	cfg.port_max = (uint16_t)(base + 31);
+	CHECK(MED_Init(&cfg) == MED_MODE_USER);
+
+	/* the offer the browser gets */
+	CHECK_EQ(offer("wo-1", offer_phone, true, out, sizeof(out)), 0);
+	CHECK(!strncmp(out, "v=0\r\no=krtpd ", 13));
+	CHECK(strstr(out, "\r\ns=krtpd\r\nt=0 0\r\na=group:BUNDLE 0\r\na=ice-lite\r\n") != NULL);
+	CHECK(sscanf(strstr(out, "m=audio ") ? strstr(out, "m=audio ") : "",
+		     "m=audio %u UDP/TLS/RTP/SAVPF 0 8 9 101\r\n", &pb) == 1);
+	CHECK(pb >= base && pb <= base + 31 && pb % 2 == 0);
+	CHECK(strstr(out, "c=IN IP4 127.0.0.1\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\n"
+			  "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\n"
+			  "a=rtpmap:8 PCMA/8000\r\na=rtpmap:9 G722/8000\r\n"
+			  "a=sendrecv\r\na=rtcp-mux\r\n") != NULL);
+	CHECK_EQ(strlen(line_val(out, "a=ice-ufrag:", ufrag, sizeof(ufrag))), 8);
+	CHECK_EQ(strlen(line_val(out, "a=ice-pwd:", v, sizeof(v))), 24);
+	CHECK_EQ(strlen(line_val(out, "a=fingerprint:sha-256 ", v, sizeof(v))), 32 * 3 - 1);
+	CHECK_STR(line_val(out, "a=setup:", v, sizeof(v)), "actpass");
+	snprintf(want, sizeof(want), "1 1 udp 2130706431 127.0.0.1 %u typ host", pb);
+	CHECK_STR(line_val(out, "a=candidate:", v, sizeof(v)), want);
+	CHECK(strstr(out, "a=end-of-candidates\r\nm=video 0 UDP/TLS/RTP/SAVPF 97\r\n"
+			  "c=IN IP4 127.0.0.1\r\na=mid:1\r\n") != NULL);
+	none_of("the WebRTC offer", out, "127.0.0.9\0" "7000\0" "7002\0" "H264\0" "a=crypto\0");
+
+	/* the browser's answer, as the phone sees it */
+	CHECK_EQ(answer("wo-1", answer_aiortc, ans, sizeof(ans)), 0);
+	CHECK(sscanf(strstr(ans, "m=audio ") ? strstr(ans, "m=audio ") : "",
+		     "m=audio %u RTP/AVP 0 101\r\n", &pa) == 1);
+	CHECK(pa >= base && pa <= base + 31 && pa != pb);
+	snprintf(want, sizeof(want), "s=krtpd\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		 "m=audio %u RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+		 "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\nm=video 0 RTP/AVP 97\r\n", pa);
+	CHECK(strstr(ans, want) != NULL);
+	none_of("the phone's answer", ans, "a=rtcp-mux\0" "a=fingerprint\0" "a=setup\0" "a=ice-\0"
+		"a=candidate\0" "a=group\0" "a=mid\0" "a=ssrc\0" "a=msid\0" "127.0.0.8\0"
+		"41000\0" "SAVPF\0");
+	/* a re-offer from the phone, plain to krtpd's proxy: still WebRTC, same credentials */
+	CHECK_EQ(offer("wo-1", offer_phone, false, out, sizeof(out)), 0);
+	CHECK_STR(line_val(out, "a=ice-ufrag:", v, sizeof(v)), ufrag);
+	CHECK_STR(line_val(out, "a=setup:", v, sizeof(v)), "actpass");
+	snprintf(want, sizeof(want), "m=audio %u UDP/TLS/RTP/SAVPF 0 8 9 101\r\n", pb);
+	CHECK(strstr(out, want) != NULL);
+	CHECK_EQ(answer("wo-1", answer_aiortc, ans, sizeof(ans)), 0);
+	MED_Delete("wo-1");
+	CHECK_EQ(MED_Has("wo-1"), 0);
+
+	/* a phone that offers rtcp-mux gets it in the answer */
+	{
+		char muxed[1024];
+
+		edited(offer_phone, muxed, sizeof(muxed), "a=sendrecv\r\n",
+		       "a=sendrecv\r\na=rtcp-mux\r\n");
+		CHECK_EQ(offer("wo-2", muxed, true, out, sizeof(out)), 0);
+		CHECK_EQ(answer("wo-2", answer_aiortc, ans, sizeof(ans)), 0);
+		CHECK(strstr(ans, "a=sendrecv\r\na=rtcp-mux\r\n") != NULL);
+		MED_Delete("wo-2");
+	}
+
+	/* answers krtpd cannot use: refused, and the call can be deleted with nothing left */
+	{
+		static const struct {
+			const char *drop, *with;
+		} bad[] = {
+			{ "a=fingerprint:", NULL },
+			{ "a=setup:", "a=setup:actpass\r\n" },
+			{ "a=ice-pwd:", NULL },
+			{ "m=audio ", "m=audio 41000 RTP/AVP 0 101\r\n" },
+		};
+		char sdp[2048], key[16];
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(key, sizeof(key), "wo-bad-%zu", i);
+			edited(answer_aiortc, sdp, sizeof(sdp), bad[i].drop, bad[i].with);
+			CHECK_EQ(offer(key, offer_phone, true, out, sizeof(out)), 0);
+			CHECK_EQ(answer(key, sdp, ans, sizeof(ans)), -EPROTO);
+			MED_Delete(key);
+			CHECK_EQ(MED_Has(key), 0);
+		}
+	}
+
+	/* not to a WebRTC callee: the phone's offer is only rewritten */
+	CHECK_EQ(offer("wo-3", offer_phone, false, out, sizeof(out)), 0);
+	CHECK(strstr(out, "RTP/AVP 0 8 9 101\r\n") && !strstr(out, "a=ice-lite"));
+	MED_Delete("wo-3");
+	MED_Fini();
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	srand((unsigned int)(time(NULL) ^ getpid()));
+	test_offer(20000 + (unsigned int)(rand() % 400) * 100 + 32);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
