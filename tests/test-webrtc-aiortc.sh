@@ -13,15 +13,26 @@
 #   wrtcphone.py (aiortc)       SIP WS 10.0.0.1:5080              sipp :5060, RTP :7000
 #   SRTP, ICE, DTLS             UDP 10.0.0.1:5060, media = kernel plain RTP (uas-answer.xml)
 #
-# Checked: 200 OK with an ICE-lite DTLS answer; DTLS connects; two flows in
-# krtp.ko, both SRTP-keyed (in from alice, out to her), the one from her
-# passing her STUN consent checks to krtpd; alice's RTP packets
+# Checked: 200 OK with an ICE-lite DTLS answer; DTLS connects; three flows
+# in krtp.ko, SRTP-keyed (in from alice, out to her), the one from her
+# passing her STUN consent checks to krtpd, the third taking bob's RTCP
+# (he does not mux) to alice's mux port as SRTCP; alice's RTP packets
 # as aiortc counted them are what krtp.ko forwarded and what reached bob as
 # plain 172-byte PCMU; bob's 50 packets are what krtp.ko forwarded and what
 # aiortc received, and aiortc decoded audio frames from them; the BYE
 # leaves no flow, port or call. An offer without a=fingerprint gets 488 and
-# a Warning. About four minutes under emulation, most of it Python
-# starting aiortc.
+# a Warning.
+#
+# Then the other way, in the same aiortc process: bob's sipp, a plain
+# phone without rtcp-mux, calls alice, registered over WebSocket. Checked:
+# aiortc got krtpd's own WebRTC offer (ICE-lite, krtpd's fingerprint,
+# actpass, rtcp-mux, BUNDLE, a host candidate) and DTLS connects with
+# aiortc's role; three flows, SRTP-keyed both ways, the third carrying
+# bob's RTCP from his RTCP port to alice's mux port as SRTCP (5 reports
+# sent, 5 forwarded); packet counts equal between aiortc, krtp.ko and
+# bob's counter, as above; bob's BYE leaves nothing. About four minutes
+# under emulation, most of it Python starting aiortc.
+# timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
 require_sip_tools
@@ -44,6 +55,15 @@ plain_got() {
 	ip netns exec "$bob" nft -j list counter inet krtptest plain |
 		jq -r '.nftables[] | select(.counter) | .counter.packets'
 }
+# the flows of a call between alice and bob, from the snapshot (flows_snap):
+# the one to bob, and the RTP (to_alice rtp) or RTCP (to_alice rtcp) one to alice
+to_bob() {
+	echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer == $p)'
+}
+to_alice() {
+	echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" --arg r "$1" \
+		'.[] | select(.peer != $p and ((.flags | index("rtcp")) != null) == ($r == "rtcp"))'
+}
 
 krtpd_users alice alice-secret bob md5:bob-secret
 krtpd_config kernel "users_file = $KRTPD_USERS" "listen_ws = $SIP_ADDR:$WS_PORT" \
@@ -61,7 +81,7 @@ phone() {
 }
 bob_answers uas-answer.xml
 phone --talk 3 --go "$TMPD/go" --hold "$TMPD/hangup" --no-fingerprint after \
-	>"$TMPD/phone.out" 2>&1 &
+	--answer --go2 "$TMPD/go2" >"$TMPD/phone.out" 2>&1 &
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
 # DTLS done, the keyed flows in krtp.ko: only then does either side send media
@@ -69,7 +89,7 @@ dtls_up() {
 	grep -q 'DTLS-SRTP with krtpd connected' "$TMPD/phone.out"
 }
 busywait 60000 dtls_up
-wait_eq 30000 2 nflows >/dev/null
+wait_eq 30000 3 nflows >/dev/null
 touch "$TMPD/go"
 has_stats() {
 	grep -q '^stats ' "$TMPD/phone.out"
@@ -90,19 +110,20 @@ check "aiortc: DTLS connected" connected "$(stat dtls)"
 
 # the call's flows in krtp.ko, before the BYE takes them away
 flows_snap
-check "2 flows in krtp.ko (rtcp-mux, one each way)" 2 "$(echo "$FLOWS" | jq length)"
+check "3 flows in krtp.ko (alice muxes; RTP each way, bob's RTCP to alice)" 3 \
+	"$(echo "$FLOWS" | jq length)"
 check "the flow to bob decrypts what alice sends (SRTP in, plain out)" "yes" \
-	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer == $p) |
-		if .srtp.in and (.srtp.out | not) then "yes" else "srtp \(.srtp)" end')"
+	"$(to_bob | jq -r 'if .srtp.in and (.srtp.out | not) then "yes" else "srtp \(.srtp)" end')"
 check "the flow to alice encrypts for her (plain in, SRTP out)" "yes" \
-	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer != $p) |
-		if .srtp.out and (.srtp.in | not) then "yes" else "srtp \(.srtp)" end')"
+	"$(to_alice rtp | jq -r 'if .srtp.out and (.srtp.in | not) then "yes" else "srtp \(.srtp)" end')"
 check "the flow to alice goes to her caller-namespace address" "$CALLER4" \
-	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer != $p) | .peer' |
-		sed 's/:[0-9]*$//')"
+	"$(to_alice rtp | jq -r .peer | sed 's/:[0-9]*$//')"
+check "bob's RTCP goes to alice as SRTCP on her mux port, from krtpd's RTP port" \
+	"$(to_alice rtp | jq -r '"\(.peer) \(.via) true"')" \
+	"$(to_alice rtcp | jq -r '"\(.peer) \(.via) \(.srtp.out and (.srtp.in | not))"')"
 sent=$(stat packets_sent)
-to_bob_pkts=$(flow_by_peer "$CALLEE4:$BOB_RTP" stats.packets)
-to_alice_pkts=$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer != $p) | .stats.packets')
+to_bob_pkts=$(to_bob | jq .stats.packets)
+to_alice_pkts=$(to_alice rtp | jq .stats.packets)
 check_range "alice sent a tone (packets, aiortc's count; fewer on a loaded host)" 20 100000 "$sent"
 check "alice->bob: krtp.ko forwarded every packet aiortc sent" "$sent" "$to_bob_pkts"
 check "alice->bob: bob got them all as plain 172-byte PCMU RTP" "$sent" "$(plain_got)"
@@ -120,13 +141,84 @@ flows_unsnap
 
 # the BYE, then a second offer without a=fingerprint from the same phone
 touch "$TMPD/hangup"
-wait "$PHONE_PID"
-check "aiortc's phone: every step passed (BYE 200, then 488 with a Warning)" 0 "$?"
-sed 's/^/#   phone: /' "$TMPD/phone.out" | grep -v '^#   phone: # ' | head -n 20
+refused() {
+	grep -q 'offer without a=fingerprint refused with 488' "$TMPD/phone.out"
+}
+busywait 60000 refused
 check "an offer without a=fingerprint is refused with 488 and a Warning" 1 \
 	"$(grep -c '^ok - offer without a=fingerprint refused with 488' "$TMPD/phone.out")"
 sip_check "bob: call answered, BYE received" sipp_wait BOB_PID uas-answer.xml
 no_call_left "after BYE and the 488"
+
+# The other way: bob's sipp, a plain phone (RTP/AVP, RTCP on port + 1, no
+# rtcp-mux), calls alice, whose binding is over WebSocket: krtpd offers her
+# WebRTC itself, and bob gets plain RTP/AVP from her answer.
+ip netns exec "$bob" nft reset counter inet krtptest plain >/dev/null
+sipp_bg CALL2_PID "$bob" "$CALLEE4" "$BOB_RTP" uac-auth-go.xml -key caller bob -s alice \
+	-au bob -ap bob-secret -cid_str "to-alice@%s"
+call2_go() {
+	ip netns exec "$bob" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 0.2 \
+		--callid "to-alice@$CALLEE4" "$CALLEE4:$SIP_PORT" "$SIP_DIR/msg/go.sip" >/dev/null
+}
+callee_up() {
+	grep -q '^callee dtls up' "$TMPD/phone.out"
+}
+busywait 60000 callee_up
+check "aiortc got krtpd's WebRTC offer (ICE-lite, fingerprint, actpass, rtcp-mux, BUNDLE)" 1 \
+	"$(grep -c "^ok - krtpd's offer: UDP/TLS/RTP/SAVPF, ICE-lite" "$TMPD/phone.out")"
+check "aiortc as the callee: DTLS connected" 1 \
+	"$(grep -c '^ok - callee: DTLS-SRTP with krtpd connected' "$TMPD/phone.out")"
+check "the offer's fingerprint is krtpd's" "$(sed -n 's/^.*DTLS certificate made, fingerprint //p' \
+	"$KRTPD_LOG" | head -n 1)" "$(sed -n 's/^# a=fingerprint://p' "$TMPD/phone.out" | tail -n 1)"
+# rtp both ways, and bob's RTCP port to alice's mux port: three flows
+wait_eq 30000 3 nflows >/dev/null
+flows_snap
+check "3 flows in krtp.ko (RTP each way, bob's RTCP to alice)" 3 "$(echo "$FLOWS" | jq length)"
+check "the flow to bob decrypts what alice sends, passes her STUN/DTLS" "yes" \
+	"$(to_bob | jq -r 'if .srtp.in and (.srtp.out | not) and
+		(.flags | index("pass-stun-dtls")) != null then "yes" else "\(.srtp) \(.flags)" end')"
+check "the flow to alice encrypts for her" "yes" \
+	"$(to_alice rtp | jq -r 'if .srtp.out and (.srtp.in | not) then "yes" else "\(.srtp)" end')"
+check "bob's RTCP goes to alice as SRTCP on her mux port, from krtpd's RTP port" \
+	"$(to_alice rtp | jq -r '"\(.peer) \(.via) true"')" \
+	"$(to_alice rtcp | jq -r '"\(.peer) \(.via) \(.srtp.out and (.srtp.in | not))"')"
+flows_unsnap
+touch "$TMPD/go2"
+call2_go
+# five RTCP receiver reports from bob's RTCP port (RTP + 1) to the port krtpd showed him
+rtcp_to=$(flows_json | jq -r --arg p "$CALLEE4:$BOB_RTP" \
+	'.[] | select(.peer != $p and (.flags | index("rtcp")) != null) | .local' | sed 's/.*://')
+ip netns exec "$bob" /usr/bin/python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+for i in range(5):
+    s.sendto(struct.pack("!BBHI", 0x80, 201, 1, 0x4b525450), (sys.argv[3], int(sys.argv[4])))
+' "$CALLEE4" $((BOB_RTP + 1)) "$SIP_ADDR" "$rtcp_to"
+has_stats2() {
+	grep -q '^stats2 ' "$TMPD/phone.out"
+}
+busywait 60000 has_stats2
+stats=$(sed -n 's/^stats2 //p' "$TMPD/phone.out")
+flows_snap
+sent=$(stat packets_sent)
+check_range "alice sent a tone as the callee (packets, aiortc's count)" 20 100000 "$sent"
+check "alice->bob: krtp.ko forwarded every packet aiortc sent" "$sent" "$(to_bob | jq .stats.packets)"
+check "alice->bob: bob got them all as plain 172-byte PCMU RTP" "$sent" "$(plain_got)"
+check "bob->alice: krtp.ko forwarded bob's 50 packets" 50 "$(to_alice rtp | jq .stats.packets)"
+check "bob->alice: aiortc received 50 SRTP packets" 50 "$(stat packets_received)"
+check_range "bob->alice: aiortc decoded audio from them (frames)" 40 50 "$(stat frames_decoded)"
+check "bob's 5 RTCP reports went to alice as SRTCP" 5 "$(to_alice rtcp | jq .stats.rtcp_packets)"
+check "no SRTP authentication failure or replay" 0 \
+	"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
+flows_unsnap
+# bob hangs up this time
+call2_go
+sip_check "bob: called alice, BYE answered" sipp_wait CALL2_PID uac-auth-go.xml
+wait "$PHONE_PID"
+check "aiortc's phone: every step passed (both calls, the 488)" 0 "$?"
+sed 's/^/#   phone: /' "$TMPD/phone.out" | grep -v '^#   phone: # ' | head -n 30
+no_call_left "after bob's BYE"
 
 [ "$KTAP_CNT_FAIL" -gt 0 ] && krtpd_log_tail 30
 ktap_finished

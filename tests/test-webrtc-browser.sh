@@ -22,8 +22,9 @@
 #
 # Checked: REGISTER over WebSocket gets 200; the INVITE is answered 200
 # with an ICE-lite answer carrying a=fingerprint; ICE and DTLS connect; the
-# call's two flows are in krtp.ko, SRTP-keyed; bob's 250 packets are
-# forwarded in-kernel and Chromium's getStats counts them received;
+# call's three flows are in krtp.ko, SRTP-keyed (the third takes bob's
+# RTCP to alice's mux port); bob's 250 packets are forwarded in-kernel and
+# Chromium's getStats counts them received;
 # Chromium's audio is forwarded in-kernel and reaches bob as plain RTP, as
 # many as krtp.ko forwarded; the BYE leaves no flow, port or call.
 #
@@ -211,13 +212,18 @@ check_range "answer has host candidates" 1 4 "$(step answer | jq -r .candidates)
 wait_step 300000 connected failed error
 callid=$(step connected | jq -r .callid)
 check "ICE and DTLS connected" yes "$([ -n "$callid" ] && [ "$callid" != null ] && echo yes)"
-check "the call's 2 flows are in krtp.ko" 2 "$(wait_eq 30000 2 nflows)"
+# RTP each way, and bob's RTCP (he does not mux) to Chromium's mux port
+check "the call's 3 flows are in krtp.ko" 3 "$(wait_eq 30000 3 nflows)"
 flows_snap
 check "the flow to bob decrypts (SRTP in, plain out)" yes \
 	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer == $p) |
 		if .srtp.in and (.srtp.out | not) then "yes" else "srtp \(.srtp)" end')"
 check "the flow to alice encrypts (plain in, SRTP out)" yes \
-	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer != $p) |
+	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer != $p and
+		(.flags | index("rtcp")) == null) |
+		if .srtp.out and (.srtp.in | not) then "yes" else "srtp \(.srtp)" end')"
+check "bob's RTCP flow encrypts for alice (SRTCP)" yes \
+	"$(echo "$FLOWS" | jq -r '.[] | select((.flags | index("rtcp")) != null) |
 		if .srtp.out and (.srtp.in | not) then "yes" else "srtp \(.srtp)" end')"
 flows_unsnap
 
@@ -225,7 +231,8 @@ flows_unsnap
 ALICE_CALLID=$callid
 bob_go
 to_alice() {
-	flows_json | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer != $p) | .stats.packets'
+	flows_json | jq -r --arg p "$CALLEE4:$BOB_RTP" \
+		'.[] | select(.peer != $p and (.flags | index("rtcp")) == null) | .stats.packets'
 }
 check "bob->alice: krtp.ko forwarded bob's 250 packets" 250 "$(wait_eq 60000 250 to_alice)"
 touch "$WWW/hangup"

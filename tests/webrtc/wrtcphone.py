@@ -18,9 +18,16 @@ With --no-fingerprint only|after it also sends an offer without its
 a=fingerprint lines, instead of the call or after it, and expects a 488
 with a Warning.
 
+With --answer it then stays registered and takes one call: it checks
+that krtpd's offer is WebRTC (UDP/TLS/RTP/SAVPF, ICE-lite, a sha-256
+fingerprint, a=setup:actpass, rtcp-mux, BUNDLE, a host candidate), prints
+it, answers 200 with aiortc's answer, and once DTLS is connected prints
+"callee dtls up"; when the --go2 file exists it sends its tone for --talk
+seconds, prints "stats2 <json>" as above, and answers the caller's BYE.
+
 usage: wrtcphone.py --user U --password P --domain D --target URI
                     [--talk S] [--timeout S] [--go FILE] [--hold FILE]
-                    [--no-fingerprint only|after] URL
+                    [--no-fingerprint only|after] [--answer --go2 FILE] URL
 
 Each step prints "ok - what" or "not ok - what: why"; exit status 0 when
 all passed.
@@ -30,6 +37,7 @@ import array
 import asyncio
 import fractions
 import json
+import logging
 import math
 import os
 import re
@@ -182,6 +190,117 @@ async def no_fingerprint(ws, a, offer):
     step("fingerprint" in warn, "... and a Warning that says why", warn)
 
 
+def reply(req, code, reason, a, totag, body=""):
+    """a response to req: its Via, From, To (with totag), Call-ID, CSeq, Record-Route"""
+    lines = ["SIP/2.0 %d %s" % (code, reason)]
+    for n, v in headers(req)[1]:
+        if n in ("via", "v", "from", "f", "call-id", "i", "cseq", "record-route"):
+            lines.append("%s: %s" % (n, v))
+        elif n in ("to", "t"):
+            lines.append("To: " + v + (";tag=" + totag if totag and ";tag=" not in v else ""))
+    lines.append("Contact: <sip:%s@%s;transport=ws;ob>" % (a.user, HOST))
+    if body:
+        lines.append("Content-Type: application/sdp")
+    lines.append("Content-Length: %d" % len(body.encode()))
+    return "\r\n".join(lines) + "\r\n\r\n" + body
+
+
+async def incoming(ws, timeout, method):
+    """the next request of this method (skips everything else)"""
+    while True:
+        msg = await asyncio.wait_for(ws.recv(), timeout)
+        if isinstance(msg, bytes):
+            msg = msg.decode()
+        if msg.startswith(method + " "):
+            return msg
+
+
+async def wait_state(dtls, timeout):
+    t0 = time.monotonic()
+    while dtls.state not in ("connected", "failed", "closed") and \
+            time.monotonic() - t0 < timeout:
+        await asyncio.sleep(0.05)
+    return time.monotonic() - t0
+
+
+class Drops(logging.Handler):
+    """aiortc's debug messages about packets it drops (SRTP unprotect, RTP parsing)"""
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.n = {}
+
+    def emit(self, record):
+        msg = record.getMessage()
+        for k in ("unprotect failed", "parsing failed"):
+            if k in msg:
+                self.n[k] = self.n.get(k, 0) + 1
+
+
+DROPS = Drops()
+logging.getLogger("aiortc.rtcdtlstransport").addHandler(DROPS)
+logging.getLogger("aiortc.rtcdtlstransport").setLevel(logging.DEBUG)
+
+
+async def media_stats(pc, got, dtls):
+    """stop the tone, then aiortc's figures, final"""
+    await pc.getSenders()[0].stop()
+    await asyncio.sleep(0.5)
+    stats = {"frames_decoded": got["frames"], "dtls": dtls.state,
+             "dtls_rx_packets": getattr(dtls, "_RTCDtlsTransport__rx_packets", -1),
+             "dropped": dict(DROPS.n)}
+    for s in (await pc.getStats()).values():
+        if s.type == "outbound-rtp":
+            stats["packets_sent"] = s.packetsSent
+        elif s.type == "inbound-rtp":
+            stats["packets_received"] = s.packetsReceived
+    return stats
+
+
+async def answer_call(ws, a):
+    """a plain phone's call through krtpd: krtpd's WebRTC offer, aiortc's answer"""
+    inv = await incoming(ws, a.timeout, "INVITE")
+    offer = inv.split("\r\n\r\n", 1)[1]
+    print("# offer:\n# " + offer.strip().replace("\r\n", "\n# "), flush=True)
+    step(re.search(r"^m=audio [1-9]\d* UDP/TLS/RTP/SAVPF ", offer, re.M)
+         and "a=ice-lite" in offer and re.search(r"^a=fingerprint:sha-256 ", offer, re.M)
+         and "a=setup:actpass" in offer and "a=rtcp-mux" in offer
+         and re.search(r"^a=group:BUNDLE \S", offer, re.M)
+         and re.search(r"^a=candidate:\S+ 1 udp \d+ \S+ \d+ typ host", offer, re.M),
+         "krtpd's offer: UDP/TLS/RTP/SAVPF, ICE-lite, sha-256 fingerprint, setup actpass, "
+         "rtcp-mux, BUNDLE, a host candidate")
+    pc = RTCPeerConnection()
+    tone = Tone()
+    pc.addTrack(tone)
+    got = {"frames": 0}
+    tasks = []
+
+    @pc.on("track")
+    def on_track(track):
+        tasks.append(asyncio.ensure_future(count_frames(track, got)))
+
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+    await pc.setLocalDescription(await pc.createAnswer())
+    await ws.send(reply(inv, 200, "OK", a, os.urandom(4).hex(), pc.localDescription.sdp))
+    await incoming(ws, a.timeout, "ACK")
+    dtls = pc.getSenders()[0].transport
+    took = await wait_state(dtls, a.timeout)
+    step(dtls.state == "connected", "callee: DTLS-SRTP with krtpd connected (%.1f s)" % took,
+         dtls.state)
+    print("callee dtls up", flush=True)
+    t0 = time.monotonic()
+    while a.go2 and not os.path.exists(a.go2) and time.monotonic() - t0 < a.timeout:
+        await asyncio.sleep(0.1)
+    tone.go.set()
+    await asyncio.sleep(a.talk)
+    print("stats2 " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
+    bye = await incoming(ws, 3 * a.timeout, "BYE")
+    await ws.send(reply(bye, 200, "OK", a, ""))
+    step(True, "callee: the caller's BYE answered 200")
+    await pc.close()
+    for t in tasks:
+        t.cancel()
+
+
 async def count_frames(track, counter):
     try:
         while True:
@@ -204,6 +323,9 @@ async def main():
                     "or after it")
     ap.add_argument("--hold", help="after the stats line, wait for this file before the BYE")
     ap.add_argument("--go", help="once DTLS is up, wait for this file before the tone and ACK")
+    ap.add_argument("--answer", action="store_true",
+                    help="after the call, take one call to the registered contact")
+    ap.add_argument("--go2", help="as the callee, once DTLS is up, wait for this file")
     ap.add_argument("url")
     a = ap.parse_args()
 
@@ -256,12 +378,9 @@ async def main():
         invite_cseq = d.cseq
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         dtls = pc.getSenders()[0].transport
-        t0 = time.monotonic()
-        while dtls.state not in ("connected", "failed", "closed") and \
-                time.monotonic() - t0 < a.timeout:
-            await asyncio.sleep(0.05)
-        step(dtls.state == "connected", "DTLS-SRTP with krtpd connected (%.1f s)" %
-             (time.monotonic() - t0), dtls.state)
+        took = await wait_state(dtls, a.timeout)
+        step(dtls.state == "connected", "DTLS-SRTP with krtpd connected (%.1f s)" % took,
+             dtls.state)
         t0 = time.monotonic()
         while a.go and not os.path.exists(a.go) and time.monotonic() - t0 < a.timeout:
             await asyncio.sleep(0.1)
@@ -270,15 +389,7 @@ async def main():
         await asyncio.sleep(a.talk)
 
         # the tone stops before the figures are read, so they are final
-        await pc.getSenders()[0].stop()
-        await asyncio.sleep(0.5)
-        stats = {"frames_decoded": got["frames"], "dtls": dtls.state}
-        for s in (await pc.getStats()).values():
-            if s.type == "outbound-rtp":
-                stats["packets_sent"] = s.packetsSent
-            elif s.type == "inbound-rtp":
-                stats["packets_received"] = s.packetsReceived
-        print("stats " + json.dumps(stats), flush=True)
+        print("stats " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
         t0 = time.monotonic()
         while a.hold and not os.path.exists(a.hold) and time.monotonic() - t0 < a.timeout:
             await asyncio.sleep(0.1)
@@ -290,6 +401,8 @@ async def main():
             t.cancel()
         if a.no_fingerprint == "after":
             await no_fingerprint(ws, a, offer)
+        if a.answer:
+            await answer_call(ws, a)
     return 1 if wsphone.failures else 0
 
 
