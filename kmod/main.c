@@ -31,7 +31,8 @@ static int __init krtp_mod_init(void)
 		return err;
 #ifdef DEBUG
 	/* the table's self-test makes flows */
-	if (!krtp_rtcp_selftest() || !krtp_table_selftest()) {
+	if (!krtp_rtcp_selftest() || !krtp_table_selftest() ||
+	    !krtp_nl_flow_new_selftest()) {
 		krtp_flow_exit();
 		return -ENOTRECOVERABLE;
 	}

@@ -223,6 +223,131 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 }
 
 /*
+ * The policy's walk (__nla_validate_parse) was the largest part of a flow
+ * install: about 120 instructions an attribute, for its generality. The
+ * flows a relay installs have one shape, which the functions below check
+ * with the policy's own limits, read from its table; a nest of any other
+ * shape, or one they doubt, goes to the policy walk, which accepts or
+ * refuses it in the kernel's words. So they accept only what the policy
+ * accepts: every attribute of a known type, without flags other than
+ * NLA_F_NESTED on a nest, of its exact length and within its range, and no
+ * bytes left over. SRTP nests are left to the policy: their keys cost more
+ * than any walk. Debug builds check each acceptance against the policy.
+ */
+
+/* an endpoint nest: an address of either family and a port */
+static bool krtp_nl_ep_fast(const struct nlattr *nest)
+{
+	const struct nla_policy *pol = krtp_ep_nl_policy;
+	const struct nlattr *attr;
+	int rem;
+
+	if (nla_len(nest) < NLA_HDRLEN)
+		return false;
+	nla_for_each_nested(attr, nest, rem) {
+		switch (attr->nla_type) {	/* no flag bit may be set */
+		case KRTP_A_EP_IPV4:
+			if (nla_len(attr) != sizeof(__be32))
+				return false;
+			break;
+		case KRTP_A_EP_IPV6:
+			if (nla_len(attr) != sizeof(struct in6_addr))
+				return false;
+			break;
+		case KRTP_A_EP_PORT:
+			/* compared as the core does, without a byte swap */
+			if (nla_len(attr) != sizeof(__be16) ||
+			    nla_get_u16(attr) < pol[KRTP_A_EP_PORT].min)
+				return false;
+			break;
+		default:
+			return false;
+		}
+	}
+	return !rem;
+}
+
+/* a u32 within its policy's full range */
+static bool krtp_nl_u32_fast(const struct nlattr *attr, int type)
+{
+	const struct netlink_range_validation *range =
+		krtp_flow_new_input_nl_policy[type].range;
+	u32 v;
+
+	if (nla_len(attr) != sizeof(u32))
+		return false;
+	v = nla_get_u32(attr);
+	return v >= range->min && v <= range->max;
+}
+
+/* a flow nest without SRTP: fills @tb as nla_parse_nested() would */
+static bool krtp_nl_flow_fast(const struct nlattr *nest, struct nlattr **tb)
+{
+	const struct nla_policy *pol = krtp_flow_new_input_nl_policy;
+	const struct nlattr *attr;
+	int rem;
+
+	memset(tb, 0, sizeof(*tb) * (KRTP_A_FLOW_MAX + 1));
+	nla_for_each_nested(attr, nest, rem) {
+		switch (attr->nla_type) {
+		case NLA_F_NESTED | KRTP_A_FLOW_LOCAL:
+		case NLA_F_NESTED | KRTP_A_FLOW_PEER:
+		case NLA_F_NESTED | KRTP_A_FLOW_VIA:
+		case NLA_F_NESTED | KRTP_A_FLOW_SOURCE:
+			if (!krtp_nl_ep_fast(attr))
+				return false;
+			break;
+		case KRTP_A_FLOW_FLAGS:
+			if (nla_len(attr) != sizeof(u32) ||
+			    nla_get_u32(attr) & ~pol[KRTP_A_FLOW_FLAGS].mask)
+				return false;
+			break;
+		case KRTP_A_FLOW_LABEL:
+			if (nla_len(attr) > pol[KRTP_A_FLOW_LABEL].len)
+				return false;
+			break;
+		case KRTP_A_FLOW_IDLE_TIMEOUT:
+		case KRTP_A_FLOW_CLOCK_RATE:
+			if (!krtp_nl_u32_fast(attr, attr->nla_type))
+				return false;
+			break;
+		case KRTP_A_FLOW_IDLE_DELETE:
+			if (nla_len(attr))
+				return false;
+			break;
+		default:
+			return false;
+		}
+		tb[nla_type(attr)] = (struct nlattr *)attr;
+	}
+	return !rem;
+}
+
+/*
+ * Check and parse one flow nest. Strict, as the core would be, and a
+ * refusal points at the attribute, inside this nest: the op's policy
+ * leaves the nest to us (netlink-gen.c).
+ */
+static int krtp_nl_flow_nest_parse(struct nlattr *nest, struct nlattr **tb,
+				   struct netlink_ext_ack *extack)
+{
+	if (!krtp_nl_flow_fast(nest, tb))
+		return nla_parse_nested(tb, KRTP_A_FLOW_MAX, nest,
+					krtp_flow_new_input_nl_policy, extack);
+#ifdef DEBUG
+	{
+		struct nlattr *check[KRTP_A_FLOW_MAX + 1];
+
+		WARN_ON_ONCE(nla_parse_nested(check, KRTP_A_FLOW_MAX, nest,
+					      krtp_flow_new_input_nl_policy,
+					      NULL) ||
+			     memcmp(check, tb, sizeof(check)));
+	}
+#endif
+	return 0;
+}
+
+/*
  * Add the flow in one KRTP_A_FLOW nest. What the reply needs is copied out
  * under the table lock: once it is dropped, the flow may be deleted.
  */
@@ -235,13 +360,7 @@ static int krtp_nl_flow_add(struct krtp_net *kn, struct nlattr *nest,
 	struct sockaddr_storage ss;
 	int err;
 
-	/*
-	 * Checked and parsed in one walk: the op's policy leaves the nest to
-	 * us (netlink-gen.c). Strict, as the core would be, and a refusal
-	 * points at the attribute, inside this nest.
-	 */
-	err = nla_parse_nested(tb, KRTP_A_FLOW_MAX, nest,
-			       krtp_flow_new_input_nl_policy, extack);
+	err = krtp_nl_flow_nest_parse(nest, tb, extack);
 	if (err)
 		return err;
 	err = krtp_nl_flow_config_parse(nest, tb, cfg, extack);
@@ -367,3 +486,7 @@ int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
 	genlmsg_reply(msg, info);
 	return err;
 }
+
+#ifdef DEBUG
+#include "selftest/netlink-flow-new.c"
+#endif

@@ -49,5 +49,6 @@ int krtp_nl_ep_parse(struct nlattr *nest, struct krtp_ep *ep,
 		     struct netlink_ext_ack *extack);
 int krtp_nl_stats_put_common(struct sk_buff *skb, const struct krtp_stats *s);
 int krtp_nl_flow_stats_put(struct sk_buff *skb, struct krtp_flow *flow);
+bool krtp_nl_flow_new_selftest(void);
 
 #endif /* _KRTP_NETLINK_H */
