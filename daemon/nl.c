@@ -41,7 +41,6 @@
 #define NL_SOCKBUF	(16 * 1024 * 1024)
 /* largest FLOW_NEW request: 4 IPv6 endpoints, a full label, every option, 2 SRTP keys */
 #define NL_FLOW_MSG_MAX	512
-#define NL_DUMP_TRIES	8
 #define NL_TIMEOUT_MS	10000
 
 struct krtp_nl {
@@ -599,8 +598,9 @@ int krtp_nl_flow_get_local(struct krtp_nl *nl, const struct krtp_ep *local, stru
 /* ---- dump, flush, stats ---- */
 
 struct nl_dump {
-	struct krtp_flow *flows;
-	size_t n, cap;
+	int (*cb)(const struct krtp_flow *flow, void *arg);
+	void *arg;
+	struct krtp_flow flow;	/* one at a time: a million need not fit in memory */
 };
 
 static int nl_dump_cb(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg)
@@ -608,49 +608,39 @@ static int nl_dump_cb(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg)
 	struct nl_dump *d = arg;
 
 	(void)nl;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 256;
-		struct krtp_flow *p = realloc(d->flows, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		d->flows = p;
-		d->cap = cap;
-	}
-	if (nl_parse_flow(nlh, &d->flows[d->n]))
+	if (nl_parse_flow(nlh, &d->flow))
 		return -EPROTO;
-	d->n++;
-	return 0;
+	return d->cb(&d->flow, d->arg);
 }
 
 /*
- * The flows are collected first and handed to cb only from a dump the
- * kernel marked consistent: a flow added or deleted while the dump ran sets
- * NLM_F_DUMP_INTR, and then the dump starts over.
+ * Each flow goes to cb as its message is read, so a dump of a million flows
+ * holds one. The kernel sends flows in id order and resumes each part of
+ * the dump after the last id it sent; ids only increase. A dump the table
+ * changed under (NLM_F_DUMP_INTR) is therefore still whole in the way that
+ * matters: every flow that existed from its start to its end is reported
+ * exactly once; a flow added meanwhile may be missing and one deleted
+ * meanwhile may be reported, just as if the change had come right after or
+ * right before. Starting over would only move the race, at the price of
+ * another full dump each time, which at a million flows may never finish
+ * while anything changes. krtp_nl_dump_interrupted() says whether it
+ * happened, for a caller that needs a snapshot.
  */
 int krtp_nl_flow_dump(struct krtp_nl *nl, int (*cb)(const struct krtp_flow *flow, void *arg),
 		      void *arg)
 {
-	struct nl_dump d = { NULL, 0, 0 };
+	struct nl_dump d = { .cb = cb, .arg = arg };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int tries, err = 0;
-	size_t i;
+	int err;
 
-	for (tries = 0; tries < NL_DUMP_TRIES; tries++) {
-		d.n = 0;
-		err = nl_talk(nl, nl_msg(nl, buf, nl->family, KRTP_CMD_FLOW_GET, NLM_F_DUMP),
-			      nl_dump_cb, &d);
-		if (err || !nl->dump_intr)
-			break;
-	}
-	if (!err && nl->dump_intr) {
-		nl_set_errmsg(nl, "flows kept changing during the dump");
-		err = -EINTR;
-	}
-	for (i = 0; !err && i < d.n; i++)
-		err = cb(&d.flows[i], arg);
-	free(d.flows);
+	err = nl_talk(nl, nl_msg(nl, buf, nl->family, KRTP_CMD_FLOW_GET, NLM_F_DUMP),
+		      nl_dump_cb, &d);
 	return err;
+}
+
+bool krtp_nl_dump_interrupted(const struct krtp_nl *nl)
+{
+	return nl->dump_intr;
 }
 
 int krtp_nl_flush(struct krtp_nl *nl)

@@ -99,8 +99,15 @@ int krtp_nl_flow_del_id(struct krtp_nl *nl, uint32_t id);
 int krtp_nl_flow_del_local(struct krtp_nl *nl, const struct krtp_ep *local);
 int krtp_nl_flow_get_id(struct krtp_nl *nl, uint32_t id, struct krtp_flow *out);
 int krtp_nl_flow_get_local(struct krtp_nl *nl, const struct krtp_ep *local, struct krtp_flow *out);
-/* Dump all flows of the namespace; stops early and returns cb's value if cb returns non-zero */
+/*
+ * Dump all flows of the namespace, handing each to cb as it arrives (the
+ * flow is valid during the call only); stops early and returns cb's value if
+ * cb returns non-zero. Flows added or deleted while it runs may or may not
+ * be reported; every other flow is, exactly once (flows go in id order).
+ */
 int krtp_nl_flow_dump(struct krtp_nl *nl, int (*cb)(const struct krtp_flow *flow, void *arg), void *arg);
+/* The last dump saw the table change under it (NLM_F_DUMP_INTR) */
+bool krtp_nl_dump_interrupted(const struct krtp_nl *nl);
 int krtp_nl_flush(struct krtp_nl *nl);
 int krtp_nl_stats_get(struct krtp_nl *nl, struct krtp_stats *out);
 
