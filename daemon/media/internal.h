@@ -257,6 +257,7 @@ void med_kernel_del(struct med_flow *f);
 int med_kernel_stats(const struct med_flow *f, struct krtp_stats *st);
 int med_kernel_srtp_state(const struct med_flow *f, struct krtp_srtp *in, struct krtp_srtp *out);
 int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg);
+bool med_kernel_dump_interrupted(void);
 
 /* a flow from a leg behind NAT locked on src: send the leg's packets there */
 void med_learned(struct med_flow *f, const struct krtp_ep *src);

@@ -162,3 +162,8 @@ int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *ar
 {
 	return krtp_nl_flow_dump(med_nl, cb, arg);
 }
+
+bool med_kernel_dump_interrupted(void)
+{
+	return krtp_nl_dump_interrupted(med_nl);
+}

@@ -42,33 +42,6 @@ bool med_label_parse(const uint8_t *label, size_t len, uint64_t *hash, unsigned 
 	return false;
 }
 
-struct med_restore {
-	struct krtp_flow *flows;
-	size_t n, cap;
-};
-
-static int med_restore_collect(const struct krtp_flow *flow, void *arg)
-{
-	struct med_restore *r = arg;
-	uint64_t hash;
-	unsigned int idx;
-	int fi;
-
-	if (!med_label_parse(flow->label, flow->label_len, &hash, &idx, &fi))
-		return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct krtp_flow *nf = realloc(r->flows, cap * sizeof(*nf));
-
-		if (!nf)
-			return -ENOMEM;
-		r->flows = nf;
-		r->cap = cap;
-	}
-	r->flows[r->n++] = *flow;
-	return 0;
-}
-
 /* Put one kernel flow back into its call's stream */
 static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_flow *kf)
 {
@@ -108,8 +81,13 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 	from->clock_rate = kf->clock_rate;
 }
 
-/* After all flows: fill in what the flows do not say, bind the ports */
-static void med_restore_stream(struct med_call *c, struct med_stream *st)
+/*
+ * After all flows: fill in what the flows do not say, bind the ports. A
+ * port that cannot be bound (outside port_min..port_max now, or taken) is
+ * counted in *failed; the flows stay adopted: they are in the kernel and
+ * forward either way.
+ */
+static void med_restore_stream(struct med_call *c, struct med_stream *st, unsigned int *failed)
 {
 	int leg, err;
 
@@ -135,61 +113,90 @@ static void med_restore_stream(struct med_call *c, struct med_stream *st)
 			sd->rtcp_port = (uint16_t)(sd->rtp.port + 1);
 		sd->mux = st->mux;
 	}
-	err = med_ports_claim_pair(med_call_fam(c, 0), st, st->pa);
-	if (err)
-		med_log("media: cannot bind relay port %u again: %s", st->pa, strerror(-err));
-	err = med_ports_claim_pair(med_call_fam(c, 1), st, st->pb);
-	if (err)
-		med_log("media: cannot bind relay port %u again: %s", st->pb, strerror(-err));
+	for (leg = 0; leg < 2; leg++) {
+		uint16_t port = leg ? st->pb : st->pa;
+
+		err = med_ports_claim_pair(med_call_fam(c, leg), st, port);
+		if (err && !(*failed)++)
+			med_log("media: cannot bind relay port %u again: %s", port, strerror(-err));
+	}
 }
 
+struct med_restore {
+	size_t flows;		/* krtpd's, by their label */
+	int ncalls;
+};
+
+/*
+ * One flow of the dump, as it arrives: nothing is kept but what the calls
+ * keep, so re-adopting a million flows needs no second copy of them. Calls
+ * are completed (ports bound) once the dump is over, when all their flows
+ * are in.
+ */
+static int med_restore_flow_cb(const struct krtp_flow *kf, void *arg)
+{
+	struct med_restore *r = arg;
+	struct med_call *c;
+	unsigned int idx;
+	uint64_t hash;
+	int fi;
+
+	if (!med_label_parse(kf->label, kf->label_len, &hash, &idx, &fi))
+		return 0;	/* not krtpd's */
+	r->flows++;
+	c = med_call_by_hash(hash);
+	if (c && !c->restoring)
+		return 0;	/* already known to this krtpd: not ours to adopt */
+	if (!c) {
+		c = med_call_new(hash, NULL);
+		if (!c)
+			return -ENOMEM;
+		c->family = kf->local.family;
+		/* a flow arrives in its sender's family, leaves in the other leg's */
+		c->fam[fi >= MED_F_BA_RTP] = kf->local.family;
+		c->fam[fi < MED_F_BA_RTP] = kf->via.family ? kf->via.family : kf->local.family;
+		c->programmed_ms = med_now_ms();
+		c->restoring = true;
+		r->ncalls++;
+	}
+	/*
+	 * A second flow for the same slot (a flow replaced and the old one
+	 * not yet deleted when krtpd died): the first, the older, stays.
+	 */
+	if (!med_stream_get(c, idx, true) || c->streams[idx]->flow[fi].installed ||
+	    kf->local.family != med_call_fam(c, fi >= MED_F_BA_RTP))
+		return 0;
+	med_restore_flow(c->streams[idx], fi, kf);
+	if (c->nstreams <= idx)
+		c->nstreams = idx + 1;
+	return 0;
+}
+
+/*
+ * Re-adopt the calls a previous krtpd left in krtp.ko. Runs at start-up,
+ * before SIP is served: nothing of this krtpd changes flows meanwhile. What
+ * else may (an operator, the kernel's idle deletion) is harmless: a flow
+ * deleted during the dump may be adopted, and its call then finds it gone
+ * (deleting it is a no-op, the idle scan stops seeing it); a flow added
+ * during the dump may be missed, and is no call of ours, since no krtpd
+ * was running to add it. See krtp_nl_flow_dump() for why the dump is
+ * not restarted when the table changes under it.
+ */
 int MED_Restore(void)
 {
 	struct med_restore r = { 0 };
+	uint64_t t0 = med_now_ms();
+	unsigned int failed = 0;
 	size_t i;
-	int err, ncalls = 0;
+	int err;
 
 	if (!med_kernel_mode)
 		return 0;	/* userspace flows die with the process */
 	pthread_mutex_lock(&med_lock);
-	err = med_kernel_dump(med_restore_collect, &r);
-	if (err) {
-		pthread_mutex_unlock(&med_lock);
-		free(r.flows);
+	err = med_kernel_dump(med_restore_flow_cb, &r);
+	if (err)
 		med_log("media: cannot list kernel flows: %s", strerror(-err));
-		return err;
-	}
-	for (i = 0; i < r.n; i++) {
-		const struct krtp_flow *kf = &r.flows[i];
-		struct med_call *c;
-		unsigned int idx;
-		uint64_t hash;
-		int fi;
-
-		med_label_parse(kf->label, kf->label_len, &hash, &idx, &fi);
-		c = med_call_by_hash(hash);
-		if (c && !c->restoring)
-			continue;	/* already known to this krtpd: not ours to adopt */
-		if (!c) {
-			c = med_call_new(hash, NULL);
-			if (!c)
-				break;
-			c->family = kf->local.family;
-			/* a flow arrives in its sender's family, leaves in the other leg's */
-			c->fam[fi >= MED_F_BA_RTP] = kf->local.family;
-			c->fam[fi < MED_F_BA_RTP] = kf->via.family ? kf->via.family :
-								     kf->local.family;
-			c->programmed_ms = med_now_ms();
-			c->restoring = true;
-			ncalls++;
-		}
-		if (!med_stream_get(c, idx, true) || c->streams[idx]->flow[fi].installed ||
-		    kf->local.family != med_call_fam(c, fi >= MED_F_BA_RTP))
-			continue;
-		med_restore_flow(c->streams[idx], fi, kf);
-		if (c->nstreams <= idx)
-			c->nstreams = idx + 1;
-	}
+	/* even after an error, the calls begun are completed: their flows exist */
 	for (i = 0; i < MED_BUCKETS; i++) {
 		struct med_call *c;
 
@@ -198,15 +205,19 @@ int MED_Restore(void)
 				continue;
 			for (unsigned int s = 0; s < c->nstreams; s++)
 				if (c->streams[s])
-					med_restore_stream(c, c->streams[s]);
+					med_restore_stream(c, c->streams[s], &failed);
 			c->restoring = false;
 		}
 	}
 	pthread_mutex_unlock(&med_lock);
-	free(r.flows);
-	if (ncalls)
-		LOG_INFO("media: re-adopted %d call(s) from krtp.ko", ncalls);
-	return ncalls;
+	if (failed)
+		med_log("media: %u relay port pair(s) of re-adopted calls could not be bound again",
+			failed);
+	if (r.ncalls)
+		LOG_INFO("media: re-adopted %d call(s), %zu flows, from krtp.ko in %llu ms%s",
+			 r.ncalls, r.flows, (unsigned long long)(med_now_ms() - t0),
+			 med_kernel_dump_interrupted() ? " (flows changed during the dump)" : "");
+	return err ? err : r.ncalls;
 }
 
 static int med_scan_flow(const struct krtp_flow *flow, void *arg)
