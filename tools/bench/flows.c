@@ -2,7 +2,11 @@
 /*
  * flows: install many krtp flows through the batch netlink API and time it.
  *
- *   flows add COUNT [FIRST]     add flows number FIRST .. FIRST+COUNT-1
+ *   flows add COUNT [FIRST] [krtpd]
+ *                               add flows number FIRST .. FIRST+COUNT-1;
+ *                               krtpd: labelled as krtpd labels its calls'
+ *                               flows, so that a krtpd started in the
+ *                               namespace re-adopts them (below)
  *   flows one LOCAL PEER VIA [in SPEC] [out SPEC]
  *                               add the one flow the benchmark sends on;
  *                               in/out: its SRTP contexts, SPEC SUITE:HEX as
@@ -19,7 +23,11 @@
  * busy relay does (gen --table sends to the same keys). Each flow sends to
  * 10.0.2.2 port 20000 + 2 * (i % 20000) via 10.0.2.1 on the same port as
  * its key, and carries a label the size of a SIP Call-ID, as krtpd's flows
- * do.
+ * do. With "krtpd" the label is krtpd's own instead (daemon/media/restore.c):
+ * flows 2k and 2k+1 are the two directions, "ab" and "ba", of stream 0 of
+ * call k, "krtpd:<16 hex digits of k>:0:ab" (rtcp-mux: no RTCP flows). A
+ * krtpd re-adopting them finds (FIRST+COUNT)/2 - FIRST/2 calls; the ports
+ * are not in one relay address's range, so it cannot bind them again.
  *
  * "add" prints one line: added=N elapsed_ns=N busy_ns=N flows_per_s=N. The
  * time covers building the messages, the sendmsg() calls and the kernel's
@@ -47,6 +55,8 @@
 #define FLOWS_ADDRS	64
 #define FLOWS_MAX	1500000
 #define FLOWS_CHUNK	65536
+
+static bool flows_krtpd;	/* label the flows as krtpd's calls */
 
 static uint64_t flows_now_ns(void)
 {
@@ -90,8 +100,12 @@ static void flows_fill(struct krtp_flow *f, unsigned long i)
 	f->via.family = AF_INET;
 	f->via.addr.v4.s_addr = htonl(0x0a000201);			/* 10.0.2.1 */
 	f->via.port = port;
-	f->label_len = snprintf((char *)f->label, sizeof(f->label),
-				"bench-%08lx@relay.invalid", i);
+	if (flows_krtpd)
+		f->label_len = snprintf((char *)f->label, sizeof(f->label),
+					"krtpd:%016lx:0:%s", i / 2, i & 1 ? "ba" : "ab");
+	else
+		f->label_len = snprintf((char *)f->label, sizeof(f->label),
+					"bench-%08lx@relay.invalid", i);
 }
 
 static int flows_add(struct krtp_nl *nl, unsigned long count, unsigned long first)
@@ -313,11 +327,15 @@ int main(int argc, char **argv)
 
 	const char *cmd = argc > 1 ? argv[1] : "";
 
+	if (!strcmp(cmd, "add") && argc > 3 && !strcmp(argv[argc - 1], "krtpd")) {
+		flows_krtpd = true;
+		argc--;
+	}
 	if (!((!strcmp(cmd, "add") && (argc == 3 || argc == 4)) ||
 	      (!strcmp(cmd, "one") && (argc == 5 || argc == 7 || argc == 9)) || (!strcmp(cmd, "show") && argc == 3) ||
 	      (!strcmp(cmd, "count") && argc == 2) || (!strcmp(cmd, "dump") && argc == 2) ||
 	      (!strcmp(cmd, "flush") && argc == 2))) {
-		fprintf(stderr, "usage: flows add COUNT [FIRST] | one LOCAL PEER VIA [in SPEC] [out SPEC] |"
+		fprintf(stderr, "usage: flows add COUNT [FIRST] [krtpd] | one LOCAL PEER VIA [in SPEC] [out SPEC] |"
 			" show LOCAL |"
 			" count | dump | flush\n");
 		return 2;
