@@ -9,7 +9,8 @@
 #
 # Inside the guest it runs itself with --guest: the relay namespace of
 # guest.sh, krtp.ko loaded, then
-#   1. perf record -a while tools/bench/flows adds KRTP_PROFILE_FLOWS flows
+#   1. perf record -a while tools/bench/flows adds KRTP_PROFILE_FLOWS flows,
+#      and while it reads them back with a dump
 #   2. perf record -a while gen sends KRTP_PROFILE_PACKETS through one flow
 # and prints the top symbols of each (perf report --no-children, by symbol).
 # KRTP_PROFILE_SRTP=SUITE (aes80, gcm): the flow of 2. bridges SRTP, SRTP
@@ -61,6 +62,12 @@ in_r "$bin/flows" add 1000 100000 >/dev/null	# warm the allocators
 perf record -q -a -g -e cpu-clock -F 20000 -o /tmp/install.data -- \
 	ip netns exec "$NS_R" "$bin/flows" add "$FLOWS" 0 2>&1
 report /tmp/install.data 45
+
+echo
+echo "== 1b. reading the $((FLOWS + 1000)) flows back with a dump (krtpd's re-adoption)"
+perf record -q -a -g -e cpu-clock -F 20000 -o /tmp/dump.data -- \
+	ip netns exec "$NS_R" "$bin/flows" dump 2>&1
+report /tmp/dump.data 45
 
 echo
 echo "== 2. forwarding $PACKETS packets through one flow ($((FLOWS + 1000)) installed)"
