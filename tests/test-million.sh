@@ -5,7 +5,7 @@
 # 250,000; 1,000,000 takes about four minutes of an emulated guest) go in
 # through batched FLOW_NEW requests; packets to flows spread over the whole
 # table are counted exactly; a dump returns all N; the first K of them
-# (TEST_MILLION_KRTPD, default 20,000) are labelled as krtpd's calls (two
+# (TEST_MILLION_KRTPD, default 10,000) are labelled as krtpd's calls (two
 # flows a call, tools/bench/flows.c), and a krtpd started in the namespace
 # reads all N and re-adopts exactly those K/2 calls, timed, deleting nothing,
 # and is then killed (kill -9, as a crash); a flush removes them all; then N flows again and the
@@ -14,6 +14,7 @@
 # are emulated, so only the flush has a (loose) bound. The kernel memory a
 # flow takes (Slab + VmallocUsed + Percpu) is printed. run.sh checks the
 # kernel log (soft lockups, RCU stalls, warnings) afterwards.
+# timeout: 600
 #
 #   caller                    relay                       callee
 #   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
@@ -26,7 +27,7 @@ FLOWS=$TESTS_DIR/tools/flows
 ktap_print_header
 
 n=${TEST_MILLION_FLOWS:-250000}
-nk=${TEST_MILLION_KRTPD:-20000}
+nk=${TEST_MILLION_KRTPD:-10000}
 [ "$nk" -gt "$n" ] && nk=$n
 nk=$((nk / 2 * 2))
 # the flows the traffic goes to: 20 of them, spread over the whole table
