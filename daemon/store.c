@@ -212,3 +212,28 @@ int STO_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg)
 {
 	return SQL_DialogLoad(cb, arg);
 }
+
+int STO_WebrtcPut(const struct sto_webrtc *w)
+{
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
+		return -ENODEV;
+	return sto_write_end(t0, SQL_WebrtcPut(w));
+}
+
+int STO_WebrtcDel(const char *call_id)
+{
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
+		return -ENODEV;
+	return sto_write_end(t0, SQL_WebrtcDel(call_id));
+}
+
+int STO_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
+{
+	if (!sto_open)
+		return -ENODEV;
+	return SQL_WebrtcLoad(cb, arg);
+}

@@ -53,6 +53,26 @@ struct sto_dialog {
 	int64_t created;
 };
 
+/*
+ * What a restarted krtpd needs to go on answering a WebRTC leg's ICE
+ * consent checks (RFC 7675) on a call krtp.ko still carries: krtpd's own
+ * ICE credentials, the leg's ufrag, krtpd's DTLS role and the fingerprint
+ * the leg's certificate must have. No SRTP key: those stay in krtp.ko
+ * only. One row per call, stream and leg; written when krtpd answers the
+ * leg, removed with the call's dialog. SQLite only, like the dialogs.
+ */
+struct sto_webrtc {
+	const char *call_id;
+	unsigned int stream;
+	int leg;			/* 0 leg A, 1 leg B */
+	const char *ufrag, *pwd;	/* krtpd's (a secret: never logged) */
+	const char *remote_ufrag;
+	int server;			/* krtpd was a=setup:passive */
+	int fp_hash;			/* enum sdp_fp_hash */
+	const uint8_t *fp;
+	size_t fp_len;
+};
+
 /* path ":memory:" for tests. 0 or -errno (logged). */
 int STO_Init(const char *path);
 void STO_Fini(void);
@@ -95,5 +115,11 @@ int STO_BindingLoadAor(const char *aor, void (*cb)(const struct sto_binding *b, 
 int STO_DialogPut(const struct sto_dialog *d);
 int STO_DialogDel(const char *call_id);
 int STO_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg);
+
+int STO_WebrtcPut(const struct sto_webrtc *w);
+/* every row of the call (STO_DialogDel removes them too) */
+int STO_WebrtcDel(const char *call_id);
+/* the rows of calls that still have a dialog; the others are removed first */
+int STO_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg);
 
 #endif /* KRTPD_STORE_H */

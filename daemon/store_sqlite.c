@@ -19,7 +19,7 @@
 #include "store_sqlite.h"
 
 static sqlite3 *sto_db;
-static sqlite3_stmt *sto_bput, *sto_bdel, *sto_dput, *sto_ddel;
+static sqlite3_stmt *sto_bput, *sto_bdel, *sto_dput, *sto_ddel, *sto_wput, *sto_wdel;
 
 /* the checkpoint thread: its own connection; sto_ckpt_lock guards sto_ckpt_stop */
 static pthread_t sto_ckpt_thread;
@@ -78,7 +78,11 @@ static const char sto_schema[] =
 	"CREATE TABLE IF NOT EXISTS dialogs ("
 	" call_id TEXT PRIMARY KEY, a_tag TEXT, b_tag TEXT, a_from TEXT, b_to TEXT,"
 	" a_contact TEXT, b_contact TEXT, a_route TEXT, b_route TEXT, a_peer TEXT, b_peer TEXT,"
-	" a_cseq INTEGER, b_cseq INTEGER, created INTEGER) WITHOUT ROWID;";
+	" a_cseq INTEGER, b_cseq INTEGER, created INTEGER) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS webrtc ("
+	" call_id TEXT NOT NULL, stream INTEGER NOT NULL, leg INTEGER NOT NULL,"
+	" ufrag TEXT, pwd TEXT, remote_ufrag TEXT, server INTEGER, fp_hash INTEGER, fp BLOB,"
+	" PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;";
 
 static int sto_err(const char *what)
 {
@@ -148,6 +152,10 @@ int SQL_Open(const char *path)
 	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO dialogs VALUES "
 			       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_dput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "DELETE FROM dialogs WHERE call_id=?", -1, &sto_ddel,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO webrtc VALUES (?,?,?,?,?,?,?,?,?)",
+			       -1, &sto_wput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "DELETE FROM webrtc WHERE call_id=?", -1, &sto_wdel,
 			       NULL) != SQLITE_OK)
 		goto err;
 	if (strcmp(path, ":memory:")) {
@@ -182,7 +190,9 @@ void SQL_Close(void)
 	sqlite3_finalize(sto_bdel);
 	sqlite3_finalize(sto_dput);
 	sqlite3_finalize(sto_ddel);
-	sto_bput = sto_bdel = sto_dput = sto_ddel = NULL;
+	sqlite3_finalize(sto_wput);
+	sqlite3_finalize(sto_wdel);
+	sto_bput = sto_bdel = sto_dput = sto_ddel = sto_wput = sto_wdel = NULL;
 	if (sto_db) {
 		/* leave a compact file behind: everything in the database, no WAL */
 		sqlite3_wal_checkpoint_v2(sto_db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -349,7 +359,9 @@ int SQL_DialogDel(const char *call_id)
 	if (!sto_db)
 		return -ENODEV;
 	sto_text(sto_ddel, 1, call_id);
-	return sto_step(sto_ddel, "removing a dialog");
+	if (sto_step(sto_ddel, "removing a dialog"))
+		return -EIO;
+	return SQL_WebrtcDel(call_id);
 }
 
 int SQL_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg)
@@ -376,6 +388,63 @@ int SQL_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg)
 		};
 
 		cb(&d, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int SQL_WebrtcPut(const struct sto_webrtc *w)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_wput, 1, w->call_id);
+	sqlite3_bind_int(sto_wput, 2, (int)w->stream);
+	sqlite3_bind_int(sto_wput, 3, w->leg);
+	sto_text(sto_wput, 4, w->ufrag);
+	sto_text(sto_wput, 5, w->pwd);
+	sto_text(sto_wput, 6, w->remote_ufrag);
+	sqlite3_bind_int(sto_wput, 7, w->server);
+	sqlite3_bind_int(sto_wput, 8, w->fp_hash);
+	sqlite3_bind_blob(sto_wput, 9, w->fp, (int)w->fp_len, SQLITE_STATIC);
+	return sto_step(sto_wput, "saving a WebRTC leg");
+}
+
+int SQL_WebrtcDel(const char *call_id)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_wdel, 1, call_id);
+	return sto_step(sto_wdel, "removing a WebRTC leg");
+}
+
+int SQL_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!sto_db)
+		return -ENODEV;
+	/* rows a call left behind without its dialog (answered, never established) */
+	if (sto_exec("DELETE FROM webrtc WHERE call_id NOT IN (SELECT call_id FROM dialogs)"))
+		return -EIO;
+	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, stream, leg, ufrag, pwd, remote_ufrag,"
+			       " server, fp_hash, fp FROM webrtc", -1, &st, NULL) != SQLITE_OK)
+		return sto_err("loading WebRTC legs");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct sto_webrtc w = {
+			.call_id = sto_col(st, 0),
+			.stream = (unsigned int)sqlite3_column_int(st, 1),
+			.leg = sqlite3_column_int(st, 2),
+			.ufrag = sto_col(st, 3), .pwd = sto_col(st, 4),
+			.remote_ufrag = sto_col(st, 5),
+			.server = sqlite3_column_int(st, 6),
+			.fp_hash = sqlite3_column_int(st, 7),
+			.fp = sqlite3_column_blob(st, 8),
+			.fp_len = (size_t)sqlite3_column_bytes(st, 8),
+		};
+
+		cb(&w, arg);
 		n++;
 	}
 	sqlite3_finalize(st);

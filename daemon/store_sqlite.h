@@ -29,4 +29,8 @@ int SQL_DialogPut(const struct sto_dialog *d);
 int SQL_DialogDel(const char *call_id);
 int SQL_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg);
 
+int SQL_WebrtcPut(const struct sto_webrtc *w);
+int SQL_WebrtcDel(const char *call_id);
+int SQL_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg);
+
 #endif /* KRTPD_STORE_SQLITE_H */
