@@ -26,6 +26,7 @@ struct cnf {
 	unsigned int rtp_port_min, rtp_port_max;
 	enum med_mode media;
 	unsigned int media_timeout;
+	unsigned int webrtc_consent_timeout;	/* s without an ICE check: WebRTC leg gone */
 	char users_file[256];
 	char realm[128];
 	char digest_algorithms[32];	/* challenges offered, in order */

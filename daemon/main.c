@@ -46,8 +46,12 @@
  */
 struct inactive {
 	struct inactive *next;
+	enum med_end why;
 	char key[];
 };
+
+/* calls ended by media, by reason (main thread) */
+static uint64_t ended_idle, ended_consent;
 
 static pthread_mutex_t inactive_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct inactive *inactive_list;
@@ -56,7 +60,7 @@ static int sig_fd = -1;
 static struct tmr expire_timer = { .idx = -1 };
 
 /* media thread: must not touch SIP state, only queue */
-static void main_on_inactive(const char *key, void *arg)
+static void main_on_inactive(const char *key, enum med_end why, void *arg)
 {
 	size_t len = strlen(key) + 1;
 	struct inactive *i = malloc(sizeof(*i) + len);
@@ -66,6 +70,7 @@ static void main_on_inactive(const char *key, void *arg)
 	if (!i)
 		return;
 	memcpy(i->key, key, len);
+	i->why = why;
 	pthread_mutex_lock(&inactive_lock);
 	i->next = inactive_list;
 	inactive_list = i;
@@ -78,7 +83,7 @@ static void main_inactive_event(int fd, uint32_t events, void *arg)
 {
 	struct inactive *list;
 	uint64_t n;
-	char why[64];
+	char idle[64], consent[96];
 
 	(void)events;
 	(void)arg;
@@ -88,14 +93,30 @@ static void main_inactive_event(int fd, uint32_t events, void *arg)
 	list = inactive_list;
 	inactive_list = NULL;
 	pthread_mutex_unlock(&inactive_lock);
-	snprintf(why, sizeof(why), "no media for %us", CNF_Get()->media_timeout);
+	snprintf(idle, sizeof(idle), "no media for %us", CNF_Get()->media_timeout);
+	snprintf(consent, sizeof(consent), "WebRTC consent expired (no ICE check for %us)",
+		 CNF_Get()->webrtc_consent_timeout);
 	while (list) {
 		struct inactive *next = list->next;
 
-		PRX_EndCall(list->key, why);
+		if (list->why == MED_END_CONSENT)
+			ended_consent++;
+		else
+			ended_idle++;
+		PRX_EndCall(list->key, list->why == MED_END_CONSENT ? consent : idle);
 		free(list);
 		list = next;
 	}
+}
+
+static void main_emit(struct met_out *o)
+{
+	static const char help[] = "Calls krtpd ended itself because of their media, by reason.";
+
+	MET_Counter(o, "krtpd_calls_ended_total", help, MET_LABELS("reason", "media_timeout"),
+		    ended_idle);
+	MET_Counter(o, "krtpd_calls_ended_total", help, MET_LABELS("reason", "consent_expired"),
+		    ended_consent);
 }
 
 static void main_signal_event(int fd, uint32_t events, void *arg)
@@ -156,6 +177,7 @@ static int main_media_init(const struct cnf *c)
 		.port_min = c->rtp_port_min,
 		.port_max = c->rtp_port_max,
 		.inactivity_timeout = c->media_timeout,
+		.consent_timeout = c->webrtc_consent_timeout,
 		.on_inactive = main_on_inactive,
 	};
 	char r4[64];
@@ -289,6 +311,7 @@ int main(int argc, char **argv)
 		/* only arms a timer: nothing to undo but stopping it */
 		NATP_Init(&np);
 	}
+	MET_AddSource(main_emit);
 	if (DLG_Init())
 		goto out_reg;
 	if (TXN_Init())

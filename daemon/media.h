@@ -39,14 +39,22 @@ enum med_srtp {
 	MED_SRTP_REQUIRE,		/* as passthrough, but a plain offer is refused */
 };
 
+/* why media asks the SIP core to end a call */
+enum med_end {
+	MED_END_IDLE = 1,	/* no packet either way for inactivity_timeout */
+	MED_END_CONSENT,	/* a WebRTC leg's ICE consent expired (RFC 7675) */
+};
+
 struct med_config {
 	enum med_mode mode;
 	/* address written into SDP and bound for relay ports, one per family (family 0 = none) */
 	struct sockaddr_storage relay4, relay6;
 	uint16_t port_min, port_max;	/* relay port range; RTP even, RTCP odd */
 	unsigned int inactivity_timeout;	/* seconds without media before on_inactive, 0 = never */
-	/* called (from a media thread) when a call's media has been idle too long */
-	void (*on_inactive)(const char *call_key, void *arg);
+	/* seconds without an answered ICE check before a WebRTC leg's consent expires, 0 = never */
+	unsigned int consent_timeout;
+	/* called (from a media thread) when a call must end: its media idle, or consent gone */
+	void (*on_inactive)(const char *call_key, enum med_end why, void *arg);
 	void *arg;
 };
 

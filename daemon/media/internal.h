@@ -213,6 +213,8 @@ struct med_call *med_call_new(uint64_t hash, const char *key);
 /* stream i of the call, allocated if create; NULL if absent (or out of memory) */
 struct med_stream *med_stream_get(struct med_call *c, unsigned int i, bool create);
 void med_call_destroy(struct med_call *c);
+/* take an installed flow out of krtp.ko or the relay; keep_stats: into the stream's acc */
+void med_flow_remove(struct med_flow *f, bool keep_stats);
 /* install and remove flows until they match the call's streams */
 int med_call_program(struct med_call *c);
 const struct krtp_ep *med_relay_ep(int family);

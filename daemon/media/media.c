@@ -170,7 +170,7 @@ int med_flow_stats(const struct med_flow *f, struct krtp_stats *st)
 }
 
 /* Take an installed flow down; keep its counters in the stream when asked */
-static void med_flow_remove(struct med_flow *f, bool keep_stats)
+void med_flow_remove(struct med_flow *f, bool keep_stats)
 {
 	struct krtp_stats st;
 

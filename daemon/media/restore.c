@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "webrtc.h"
 
 bool med_label_parse(const uint8_t *label, size_t len, uint64_t *hash, unsigned int *idx, int *fi)
 {
@@ -206,9 +207,14 @@ int MED_Restore(void)
 			for (unsigned int s = 0; s < c->nstreams; s++)
 				if (c->streams[s])
 					med_restore_stream(c, c->streams[s], &failed);
-			c->restoring = false;
 		}
 	}
+	/* their WebRTC legs, from the store: consent checks are answered again */
+	if (r.ncalls)
+		med_webrtc_restore();
+	for (i = 0; i < MED_BUCKETS; i++)
+		for (struct med_call *c = med_calls[i]; c; c = c->next)
+			c->restoring = false;
 	pthread_mutex_unlock(&med_lock);
 	if (failed)
 		med_log("media: %u relay port pair(s) of re-adopted calls could not be bound again",

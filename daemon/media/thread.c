@@ -103,11 +103,22 @@ static void med_thread_port(uint64_t tag)
 		med_call_program(f->stream->call);
 }
 
+/* Hand the calls to end to the SIP core, without med_lock, and free their keys */
+static void med_thread_end(char **keys, size_t n, enum med_end why)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (med_cfg.on_inactive)
+			med_cfg.on_inactive(keys[k], why, med_cfg.arg);
+		free(keys[k]);
+	}
+}
+
 static void *med_thread_main(void *arg)
 {
 	struct epoll_event evs[64];
 	uint64_t last_scan = med_now_ms();
 	char *keys[64];
+	size_t nk;
 	int n, i;
 
 	(void)arg;
@@ -129,21 +140,17 @@ static void *med_thread_main(void *arg)
 		/* DTLS handshakes' retransmissions: at most 250 ms late, which RFC 6347 allows */
 		pthread_mutex_lock(&med_lock);
 		med_webrtc_tick();
+		nk = med_webrtc_expire(keys, 64);
 		pthread_mutex_unlock(&med_lock);
+		/* without the lock: the callback may well call MED_Delete */
+		med_thread_end(keys, nk, MED_END_CONSENT);
 		if ((med_cfg.inactivity_timeout || med_kernel_mode) &&
 		    med_now_ms() - last_scan >= 1000) {
-			size_t nk;
-
 			last_scan = med_now_ms();
 			pthread_mutex_lock(&med_lock);
 			nk = med_check_inactive(keys, 64);
 			pthread_mutex_unlock(&med_lock);
-			/* without the lock: the callback may well call MED_Delete */
-			for (size_t k = 0; k < nk; k++) {
-				if (med_cfg.on_inactive)
-					med_cfg.on_inactive(keys[k], med_cfg.arg);
-				free(keys[k]);
-			}
+			med_thread_end(keys, nk, MED_END_IDLE);
 		}
 	}
 	return NULL;

@@ -23,7 +23,7 @@
 #include "ice.h"
 #include "webrtc.h"
 
-static struct med_webrtc *med_wr_legs;
+struct med_webrtc *med_wr_legs;
 
 /* n random ice-chars (RFC 8839 section 5.4) from getrandom() */
 static int med_wr_random(char *out, size_t n)
@@ -61,6 +61,11 @@ static struct med_webrtc *med_wr_get(struct med_stream *st, int leg)
 	med_wr_legs = w;
 	st->webrtc[leg] = w;
 	return w;
+}
+
+struct med_webrtc *med_webrtc_new(struct med_stream *st, int leg)
+{
+	return med_wr_get(st, leg);
 }
 
 int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len,
@@ -147,7 +152,7 @@ static void med_wr_apply(struct med_webrtc *w)
 	struct med_side *sd = &st->side[w->leg];
 	struct med_srtp_leg *sl = &st->srtp[w->leg];
 
-	sd->known = w->nominated;
+	sd->known = w->nominated && !w->expired;
 	if (w->nominated)
 		med_sa_to_ep((const struct sockaddr *)&w->addr, &sd->rtp);
 	/* RFC 8842: rtcp-mux on the one 5-tuple; the source is the checked address */
@@ -183,7 +188,8 @@ static int med_wr_restart(struct med_webrtc *w)
 	med_dtls_free(w->dtls);
 	w->dtls = NULL;
 	w->nchecked = 0;
-	w->nominated = w->keyed = false;
+	w->nominated = w->keyed = w->expired = w->restored = false;
+	w->consent_ms = 0;
 	explicit_bzero(&w->peer, sizeof(w->peer));
 	explicit_bzero(&w->own, sizeof(w->own));
 	memset(&w->dtls_peer, 0, sizeof(w->dtls_peer));
@@ -221,6 +227,7 @@ int med_webrtc_answered(struct med_stream *st, int leg)
 		return err;
 	w->answered = true;
 	med_wr_apply(w);
+	med_webrtc_save(w);
 	return 0;
 }
 
@@ -310,7 +317,10 @@ static void med_wr_stun(struct med_webrtc *w, int fd, const uint8_t *buf, size_t
 		return;
 	if (!med_wr_was_checked(w, src))
 		w->checked[w->nchecked++ % MED_WR_CHECKED] = *src;
-	if (v != ICE_REPLY_NOMINATED || (w->nominated && med_wr_sa_eq(&w->addr, src)))
+	w->consent_ms = med_now_ms();
+	/* a re-adopted leg's flows are krtp.ko's as they were: it cannot move */
+	if (v != ICE_REPLY_NOMINATED || w->restored ||
+	    (w->nominated && med_wr_sa_eq(&w->addr, src)))
 		return;
 	/* nominated (again, elsewhere): media goes to and comes from there */
 	w->addr = *src;
@@ -364,6 +374,51 @@ void med_webrtc_tick(void)
 	for (struct med_webrtc *w = med_wr_legs; w; w = w->next)
 		if (w->dtls && med_dtls_tick(w->dtls, now) > 0)
 			med_wr_keyed(w);
+}
+
+bool med_webrtc_consent_lost(const struct med_webrtc *w, uint64_t now, unsigned int timeout_s)
+{
+	if (!timeout_s || !w->answered || !w->nominated || w->expired)
+		return false;
+	return now - w->consent_ms >= (uint64_t)timeout_s * 1000;
+}
+
+/* Consent expired (RFC 7675 section 5.1): stop sending to the leg at once */
+static void med_wr_expire_one(struct med_webrtc *w)
+{
+	struct med_stream *st = w->st;
+	int toward = w->leg ? MED_F_AB_RTP : MED_F_BA_RTP;
+
+	w->expired = true;
+	med_log("media: call %s: no ICE consent from its WebRTC leg for %u s, media to it stopped",
+		st->call->key ? st->call->key : "(re-adopted)", med_cfg.consent_timeout);
+	for (int fi = toward; fi <= toward + 1; fi++)
+		if (st->flow[fi].installed)
+			med_flow_remove(&st->flow[fi], true);
+	/* the side is unknown now: nothing programs those flows again */
+	if (!st->call->unkeyed)
+		med_wr_apply(w);
+}
+
+size_t med_webrtc_expire(char **keys, size_t max)
+{
+	uint64_t now = med_now_ms();
+	size_t n = 0;
+
+	for (struct med_webrtc *w = med_wr_legs; w && n < max; w = w->next) {
+		struct med_call *c = w->st->call;
+
+		if (!med_webrtc_consent_lost(w, now, med_cfg.consent_timeout))
+			continue;
+		med_wr_expire_one(w);
+		if (!c->key || c->inactive_reported)
+			continue;	/* the idle scan deletes a call nobody named */
+		c->inactive_reported = true;
+		keys[n] = strdup(c->key);
+		if (keys[n])
+			n++;
+	}
+	return n;
 }
 
 void med_webrtc_release(struct med_stream *st)

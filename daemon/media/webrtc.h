@@ -56,7 +56,23 @@ struct med_webrtc {
 	bool keyed;
 	struct sdp_crypto peer, own;	/* the leg's SRTP keys, once keyed */
 	unsigned int sdp_version;	/* o= version of the answers written for it */
+	/*
+	 * Consent freshness (RFC 7675): when krtpd last answered an
+	 * authenticated check of the leg's; once nominated, consent_timeout
+	 * without one expires it: media to it stops and the call ends.
+	 */
+	uint64_t consent_ms;
+	bool expired;
+	/*
+	 * Rebuilt by a restarted krtpd from the store (webrtc_state.c): ICE
+	 * answers go on, its flows in krtp.ko stay as they are (their keys are
+	 * krtp.ko's only), and it has no DTLS session: DTLS is dropped.
+	 */
+	bool restored;
 };
+
+/* every leg (webrtc.c's list, med_lock) */
+extern struct med_webrtc *med_wr_legs;
 
 /*
  * Stream i of an offer from leg `leg` is UDP/TLS/RTP/SAVP(F): check and
@@ -123,6 +139,20 @@ bool med_webrtc_demux(struct med_webrtc *w, int fd, const uint8_t *buf, size_t l
 		      const struct sockaddr_storage *src);
 /* retransmit DTLS flights that timed out; from the media thread */
 void med_webrtc_tick(void);
+/* st's leg `leg`, made (and put on med_wr_legs) if it has none yet; NULL: no memory */
+struct med_webrtc *med_webrtc_new(struct med_stream *st, int leg);
+/* Has the leg gone timeout_s seconds without consent by now (0: never expires)? */
+bool med_webrtc_consent_lost(const struct med_webrtc *w, uint64_t now, unsigned int timeout_s);
+/*
+ * From the media thread: expire the legs whose consent was lost, stop the
+ * media toward them, and return (strdup'ed) the keys of their calls, which
+ * the caller ends.
+ */
+size_t med_webrtc_expire(char **keys, size_t max);
+/* webrtc_state.c: store the leg's ICE and DTLS state (main thread, at the answer) */
+void med_webrtc_save(const struct med_webrtc *w);
+/* webrtc_state.c: MED_Restore's calls get their stored WebRTC legs back */
+void med_webrtc_restore(void);
 /* free the stream's WebRTC legs (their DTLS sessions and keys) */
 void med_webrtc_release(struct med_stream *st);
 

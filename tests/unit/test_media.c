@@ -35,9 +35,10 @@ static enum med_mode mode = MED_MODE_USER;
 static char inactive_key[128];
 static int inactive_calls;
 
-static void on_inactive(const char *key, void *arg)
+static void on_inactive(const char *key, enum med_end why, void *arg)
 {
 	(void)arg;
+	(void)why;
 	snprintf(inactive_key, sizeof(inactive_key), "%s", key);
 	__atomic_add_fetch(&inactive_calls, 1, __ATOMIC_SEQ_CST);
 }
