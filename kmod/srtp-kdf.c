@@ -68,13 +68,58 @@ static int krtp_srtp_kdf(struct crypto_sync_skcipher *tfm, const u8 *salt,
 }
 
 /*
+ * The CPU's SIMD implementation of @name (e.g. "ctr(aes)"): the internal
+ * algorithm "__" @name that crypto/simd.c wraps, synchronous (the mask
+ * excludes async ones). NULL when the CPU or kernel has none: the packet
+ * path then always takes the transform that works in any context.
+ */
+static struct crypto_sync_skcipher *krtp_srtp_simd_skcipher(const char *name)
+{
+	char iname[CRYPTO_MAX_ALG_NAME];
+	struct crypto_sync_skcipher *tfm;
+
+	snprintf(iname, sizeof(iname), "__%s", name);
+	tfm = crypto_alloc_sync_skcipher(iname, CRYPTO_ALG_INTERNAL,
+					 CRYPTO_ALG_INTERNAL);
+	return IS_ERR(tfm) ? NULL : tfm;
+}
+
+static struct crypto_aead *krtp_srtp_simd_aead(const char *name)
+{
+	char iname[CRYPTO_MAX_ALG_NAME];
+	struct crypto_aead *tfm;
+
+	snprintf(iname, sizeof(iname), "__%s", name);
+	tfm = crypto_alloc_aead(iname, CRYPTO_ALG_INTERNAL,
+				CRYPTO_ALG_INTERNAL | CRYPTO_ALG_ASYNC);
+	return IS_ERR(tfm) ? NULL : tfm;
+}
+
+/* @tfm keyed for GCM with a 16-byte tag, and a request for it */
+static int krtp_srtp_gcm_key(struct crypto_aead *tfm, const u8 *key,
+			     struct aead_request **req)
+{
+	int err;
+
+	err = crypto_aead_setkey(tfm, key, KRTP_SRTP_MASTER_KEY_LEN);
+	if (!err)
+		err = crypto_aead_setauthsize(tfm, KRTP_SRTP_TAG_MAX);
+	if (err)
+		return err;
+	*req = aead_request_alloc(tfm, GFP_KERNEL);
+	return *req ? 0 : -ENOMEM;
+}
+
+/*
  * Allocate @st's transforms and key them with session keys. Also what the
- * self-tests use to load the RFC's session keys directly.
+ * self-tests use to load the RFC's session keys directly. The RTP stream
+ * gets the SIMD transform too, where there is one (struct krtp_srtp_stream).
  */
 static int krtp_srtp_stream_key(struct krtp_srtp_ctx *ctx,
 				struct krtp_srtp_stream *st,
 				const struct krtp_srtp_session *keys)
 {
+	bool simd = st == &ctx->rtp;
 	int err;
 
 	if (ctx->gcm) {
@@ -85,14 +130,17 @@ static int krtp_srtp_stream_key(struct krtp_srtp_ctx *ctx,
 			st->aead = NULL;
 			return err;
 		}
-		err = crypto_aead_setkey(st->aead, keys->enc, sizeof(keys->enc));
-		if (!err)
-			err = crypto_aead_setauthsize(st->aead, KRTP_SRTP_TAG_MAX);
+		err = krtp_srtp_gcm_key(st->aead, keys->enc, &st->req);
 		if (err)
 			return err;
-		st->req = aead_request_alloc(st->aead, GFP_KERNEL);
-		if (!st->req)
-			return -ENOMEM;
+		if (simd)
+			st->aead_simd = krtp_srtp_simd_aead("gcm(aes)");
+		if (st->aead_simd) {
+			err = krtp_srtp_gcm_key(st->aead_simd, keys->enc,
+						&st->req_simd);
+			if (err)
+				return err;
+		}
 		memcpy(st->salt, keys->salt, KRTP_SRTP_GCM_MASTER_SALT_LEN);
 		return 0;
 	}
@@ -106,6 +154,14 @@ static int krtp_srtp_stream_key(struct krtp_srtp_ctx *ctx,
 	err = crypto_sync_skcipher_setkey(st->ctr, keys->enc, sizeof(keys->enc));
 	if (err)
 		return err;
+	if (simd)
+		st->ctr_simd = krtp_srtp_simd_skcipher("ctr(aes)");
+	if (st->ctr_simd) {
+		err = crypto_sync_skcipher_setkey(st->ctr_simd, keys->enc,
+						  sizeof(keys->enc));
+		if (err)
+			return err;
+	}
 	st->hmac = crypto_alloc_shash("hmac(sha1)", 0, 0);
 	if (IS_ERR(st->hmac)) {
 		err = PTR_ERR(st->hmac);
@@ -148,8 +204,11 @@ static int krtp_srtp_stream_derive(struct krtp_srtp_ctx *ctx,
 static void krtp_srtp_stream_free(struct krtp_srtp_stream *st)
 {
 	aead_request_free(st->req);	/* kfree_sensitive */
+	aead_request_free(st->req_simd);
 	crypto_free_aead(st->aead);
+	crypto_free_aead(st->aead_simd);
 	crypto_free_sync_skcipher(st->ctr);
+	crypto_free_sync_skcipher(st->ctr_simd);
 	crypto_free_shash(st->hmac);
 	bitmap_free(st->seen);
 	memzero_explicit(st->salt, sizeof(st->salt));

@@ -7,7 +7,9 @@
  * transforms work in place on a linear, private copy of the packet
  * (krtp_srtp_skb()); the tag's room is made before, with pskb_expand_head
  * when the tailroom is short. Nothing is allocated per packet: skcipher
- * and shash requests live on the stack, GCM's request was made at setup.
+ * and shash requests live on the stack, GCM's requests were made at setup.
+ * RTP takes the CPU's SIMD transforms when the FPU may be used here
+ * (crypto_simd_usable()) and the others when not (struct krtp_srtp_stream).
  *
  * Locking: each context has a spinlock, taken on the packet path (softirq
  * or BHs off) around the whole transform: it guards the index state (ROC
@@ -24,6 +26,7 @@
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
+#include <crypto/internal/simd.h>
 #include <crypto/sha1.h>
 #include <crypto/skcipher.h>
 #include <linux/bitmap.h>
@@ -34,6 +37,7 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip6_checksum.h>
+#include <asm/simd.h>
 
 #include "rtcp.h"
 #include "srtp.h"
@@ -145,7 +149,9 @@ static void krtp_srtp_sent(struct krtp_srtp_stream *st, u64 index)
 static int krtp_srtp_cm_crypt(const struct krtp_srtp_stream *st, u32 ssrc,
 			      u64 index, u8 *data, unsigned int len)
 {
-	SYNC_SKCIPHER_REQUEST_ON_STACK(req, st->ctr);
+	struct crypto_sync_skcipher *tfm =
+		st->ctr_simd && crypto_simd_usable() ? st->ctr_simd : st->ctr;
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, tfm);
 	struct scatterlist sg;
 	u8 iv[16];
 	int i, err;
@@ -160,7 +166,7 @@ static int krtp_srtp_cm_crypt(const struct krtp_srtp_stream *st, u32 ssrc,
 	for (i = 0; i < 6; i++)
 		iv[8 + i] ^= index >> (40 - 8 * i);
 	sg_init_one(&sg, data, len);
-	skcipher_request_set_sync_tfm(req, st->ctr);
+	skcipher_request_set_sync_tfm(req, tfm);
 	skcipher_request_set_callback(req, 0, NULL, NULL);
 	skcipher_request_set_crypt(req, &sg, &sg, len, iv);
 	err = crypto_skcipher_encrypt(req);
@@ -169,24 +175,18 @@ static int krtp_srtp_cm_crypt(const struct krtp_srtp_stream *st, u32 ssrc,
 }
 
 /*
- * HMAC-SHA1 over @len bytes at @data and then 4 more at @tail (SRTP's ROC;
- * SRTCP has its E flag and index in @data already and passes NULL), into
- * @mac (20 bytes).
+ * HMAC-SHA1 over @len bytes at @data into @mac (20 bytes), in one call.
+ * SRTP's ROC is authenticated after the packet: the callers write it
+ * there, in the tag's room, so that the whole input is one run of bytes.
  */
 static int krtp_srtp_hmac(const struct krtp_srtp_stream *st, const u8 *data,
-			  unsigned int len, const u8 *tail, u8 *mac)
+			  unsigned int len, u8 *mac)
 {
 	SHASH_DESC_ON_STACK(desc, st->hmac);
 	int err;
 
 	desc->tfm = st->hmac;
-	err = crypto_shash_init(desc);
-	if (!err)
-		err = crypto_shash_update(desc, data, len);
-	if (!err && tail)
-		err = crypto_shash_update(desc, tail, 4);
-	if (!err)
-		err = crypto_shash_final(desc, mac);
+	err = crypto_shash_digest(desc, data, len, mac);
 	shash_desc_zero(desc);
 	return err;
 }
@@ -202,9 +202,15 @@ static int krtp_srtp_gcm_crypt(struct krtp_srtp_stream *st, bool enc, u32 ssrc,
 			       u64 index, struct scatterlist *sg,
 			       unsigned int assoclen, unsigned int cryptlen)
 {
+	struct crypto_aead *tfm = st->aead;
 	struct aead_request *req = st->req;
 	u8 iv[12];
 	int i, err;
+
+	if (st->aead_simd && crypto_simd_usable()) {
+		tfm = st->aead_simd;
+		req = st->req_simd;
+	}
 
 	iv[0] = 0;
 	iv[1] = 0;
@@ -213,7 +219,7 @@ static int krtp_srtp_gcm_crypt(struct krtp_srtp_stream *st, bool enc, u32 ssrc,
 		iv[6 + i] = index >> (40 - 8 * i);
 	for (i = 0; i < 12; i++)
 		iv[i] ^= st->salt[i];
-	aead_request_set_tfm(req, st->aead);
+	aead_request_set_tfm(req, tfm);
 	aead_request_set_callback(req, 0, NULL, NULL);
 	aead_request_set_ad(req, assoclen);
 	aead_request_set_crypt(req, sg, sg, cryptlen, iv);
@@ -239,7 +245,7 @@ int krtp_srtp_rtp_protect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 {
 	unsigned int hlen = krtp_srtp_rtp_hdr_len(pkt, len);
 	struct krtp_srtp_stream *st = &ctx->rtp;
-	u8 mac[SHA1_DIGEST_SIZE], roc[4];
+	u8 mac[SHA1_DIGEST_SIZE];
 	struct scatterlist sg;
 	u64 index;
 	u32 ssrc;
@@ -257,9 +263,10 @@ int krtp_srtp_rtp_protect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 	} else {
 		err = krtp_srtp_cm_crypt(st, ssrc, index, pkt + hlen,
 					 len - hlen);
-		krtp_srtp_put32(roc, index >> 16);
+		/* the ROC goes where the tag will (4 <= tag_len) */
+		krtp_srtp_put32(pkt + len, index >> 16);
 		if (!err)
-			err = krtp_srtp_hmac(st, pkt, len, roc, mac);
+			err = krtp_srtp_hmac(st, pkt, len + 4, mac);
 		if (!err)
 			memcpy(pkt + len, mac, st->tag_len);
 	}
@@ -284,7 +291,7 @@ int krtp_srtp_rtp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 			    unsigned int len)
 {
 	struct krtp_srtp_stream *st = &ctx->rtp;
-	u8 mac[SHA1_DIGEST_SIZE], roc[4];
+	u8 mac[SHA1_DIGEST_SIZE], tag[KRTP_SRTP_TAG_MAX];
 	unsigned int hlen, alen;
 	struct scatterlist sg;
 	u64 index;
@@ -310,9 +317,11 @@ int krtp_srtp_rtp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 		err = krtp_srtp_gcm_crypt(st, false, ssrc, index, &sg, hlen,
 					  len - hlen);
 	} else {
-		krtp_srtp_put32(roc, index >> 16);
-		err = krtp_srtp_hmac(st, pkt, alen, roc, mac);
-		if (!err && crypto_memneq(mac, pkt + alen, st->tag_len))
+		/* the ROC in the tag's place: one run of bytes to hash */
+		memcpy(tag, pkt + alen, st->tag_len);
+		krtp_srtp_put32(pkt + alen, index >> 16);
+		err = krtp_srtp_hmac(st, pkt, alen + 4, mac);
+		if (!err && crypto_memneq(mac, tag, st->tag_len))
 			err = -EBADMSG;
 		if (!err)
 			err = krtp_srtp_cm_crypt(st, ssrc, index, pkt + hlen,
@@ -371,7 +380,7 @@ int krtp_srtp_rtcp_protect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 					 len - KRTP_RTCP_HDR_LEN);
 		krtp_srtp_put32(pkt + len, word);
 		if (!err)
-			err = krtp_srtp_hmac(st, pkt, len + 4, NULL, mac);
+			err = krtp_srtp_hmac(st, pkt, len + 4, mac);
 		if (!err)
 			memcpy(pkt + len + 4, mac, st->tag_len);
 	}
@@ -432,7 +441,7 @@ int krtp_srtp_rtcp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 						  len - tail + 4, st->tag_len);
 		}
 	} else {
-		err = krtp_srtp_hmac(st, pkt, len - st->tag_len, NULL, mac);
+		err = krtp_srtp_hmac(st, pkt, len - st->tag_len, mac);
 		if (!err && crypto_memneq(mac, pkt + len - st->tag_len,
 					  st->tag_len))
 			err = -EBADMSG;

@@ -37,12 +37,22 @@ struct krtp_srtp_config {
  * Session keys of SRTP or of SRTCP within a context, and where the receive
  * side stands in its index space. Key schedules live in the transforms,
  * allocated and keyed at setup; the packet path only uses them.
+ *
+ * The RTP stream also holds the CPU's SIMD implementation (AES-NI) where
+ * there is one: the synchronous "internal" algorithm that the crypto API
+ * otherwise reaches only through an async wrapper (crypto/simd.c). It may
+ * only run when crypto_simd_usable(); when not (a softirq that interrupted
+ * a kernel FPU section), the packet takes the other transform, which works
+ * in any context. RTCP, a packet every few seconds, only has the latter.
  */
 struct krtp_srtp_stream {
 	struct crypto_sync_skcipher *ctr;	/* AES-CM suites */
+	struct crypto_sync_skcipher *ctr_simd;	/* AES-CM, RTP: or NULL */
 	struct crypto_shash *hmac;		/* AES-CM suites, keyed */
 	struct crypto_aead *aead;		/* GCM */
 	struct aead_request *req;		/* GCM: used under the lock */
+	struct crypto_aead *aead_simd;		/* GCM, RTP: or NULL */
+	struct aead_request *req_simd;		/* for it, under the lock */
 	u8 salt[KRTP_SRTP_MASTER_SALT_LEN];	/* session salt (12 for GCM) */
 	u8 tag_len;
 	bool started;		/* @top is valid */

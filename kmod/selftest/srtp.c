@@ -5,8 +5,16 @@
  * and 17.1 (SRTCP) AEAD_AES_128_GCM packets, a round trip of every suite
  * across a ROC rollover with a reordered packet, and the refusal of
  * replayed, stale and tampered packets. Buffers are kmalloc'd: the
- * transforms see them through scatterlists.
+ * transforms see them through scatterlists. On x86 all of it runs twice:
+ * with the CPU's SIMD transforms where there are some, and inside a kernel
+ * FPU section, where the packet path must take the others.
  */
+
+#include <crypto/internal/simd.h>
+#include <asm/simd.h>
+#ifdef CONFIG_X86
+#include <asm/fpu/api.h>
+#endif
 
 /* RFC 3711 B.2 */
 static const u8 krtp_srtp_b2_key[16] __initconst = {
@@ -115,7 +123,13 @@ static const u8 krtp_srtp_gcm_srtcp[72] __initconst = {
 
 #define KRTP_SRTP_SELFTEST_BUF	256
 
-/* the packet functions expect BHs off, as on the packet path */
+/* run the packet functions where crypto_simd_usable() is false */
+static bool krtp_srtp_selftest_nosimd __initdata;
+
+/*
+ * The packet functions expect BHs off, as on the packet path; without
+ * SIMD they run as in a softirq that interrupted a kernel FPU section.
+ */
 static int __init krtp_srtp_selftest_run(int (*fn)(struct krtp_srtp_ctx *,
 						   u8 *, unsigned int),
 					 struct krtp_srtp_ctx *ctx, u8 *pkt,
@@ -124,6 +138,16 @@ static int __init krtp_srtp_selftest_run(int (*fn)(struct krtp_srtp_ctx *,
 	int ret;
 
 	local_bh_disable();
+#ifdef CONFIG_X86
+	if (krtp_srtp_selftest_nosimd) {
+		kernel_fpu_begin();
+		WARN_ON_ONCE(crypto_simd_usable());
+		ret = fn(ctx, pkt, len);
+		kernel_fpu_end();
+		local_bh_enable();
+		return ret;
+	}
+#endif
 	ret = fn(ctx, pkt, len);
 	local_bh_enable();
 	return ret;
@@ -414,6 +438,21 @@ out:
 	return ok;
 }
 
+/* every test, with or without SIMD (krtp_srtp_selftest_nosimd) */
+static bool __init krtp_srtp_selftest_all(u8 *buf)
+{
+	u32 suite;
+
+	if (!krtp_srtp_selftest_cm(buf) || !krtp_srtp_selftest_gcm(buf))
+		return false;
+	for (suite = KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80;
+	     suite <= KRTP_SRTP_SUITE_AEAD_AES_128_GCM; suite++)
+		if (!krtp_srtp_selftest_suite(suite, buf))
+			return false;
+	pr_info("srtp rollover and replay self-test: pass\n");
+	return true;
+}
+
 /**
  * krtp_srtp_selftest - run the SRTP self-tests
  *
@@ -421,22 +460,21 @@ out:
  */
 bool __init krtp_srtp_selftest(void)
 {
-	bool ok = false;
-	u32 suite;
+	bool ok;
 	u8 *buf;
 
 	buf = kzalloc(KRTP_SRTP_SELFTEST_BUF, GFP_KERNEL);
 	if (!buf)
 		return false;
-	if (!krtp_srtp_selftest_cm(buf) || !krtp_srtp_selftest_gcm(buf))
-		goto out;
-	for (suite = KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80;
-	     suite <= KRTP_SRTP_SUITE_AEAD_AES_128_GCM; suite++)
-		if (!krtp_srtp_selftest_suite(suite, buf))
-			goto out;
-	pr_info("srtp rollover and replay self-test: pass\n");
-	ok = true;
-out:
+	ok = krtp_srtp_selftest_all(buf);
+#ifdef CONFIG_X86
+	if (ok) {
+		pr_info("srtp: the same again in a kernel FPU section (no SIMD)\n");
+		krtp_srtp_selftest_nosimd = true;
+		ok = krtp_srtp_selftest_all(buf);
+		krtp_srtp_selftest_nosimd = false;
+	}
+#endif
 	kfree(buf);
 	return ok;
 }
