@@ -32,7 +32,7 @@
 # sent, 5 forwarded); packet counts equal between aiortc, krtp.ko and
 # bob's counter, as above; bob's BYE leaves nothing. About four minutes
 # under emulation, most of it Python starting aiortc.
-# timeout: 600
+# timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
 require_sip_tools
@@ -42,6 +42,9 @@ require_sip_tools
 ktap_print_header
 
 WS_PORT=5080
+# aiortc checks consent every 4 to 6 s (later when the emulated guest is
+# busy): 15 s leaves room for two missed checks
+CONSENT_S=15
 PHONE="$TESTS_DIR/webrtc/wrtcphone.py"
 
 krtp_load || skip_all "insmod $KRTP_KO failed"
@@ -67,7 +70,8 @@ to_alice() {
 
 krtpd_users alice alice-secret bob md5:bob-secret
 krtpd_config kernel "users_file = $KRTPD_USERS" "listen_ws = $SIP_ADDR:$WS_PORT" \
-	"ws_origins = https://phone.krtp.test"
+	"ws_origins = https://phone.krtp.test" "webrtc_consent_timeout = $CONSENT_S" \
+	"metrics_listen = 127.0.0.1:9090"
 krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts (media = kernel, listen_ws)"
 sip_check "bob registers" bob reg-auth.xml -au bob -ap bob-secret
@@ -219,6 +223,116 @@ wait "$PHONE_PID"
 check "aiortc's phone: every step passed (both calls, the 488)" 0 "$?"
 sed 's/^/#   phone: /' "$TMPD/phone.out" | grep -v '^#   phone: # ' | head -n 30
 no_call_left "after bob's BYE"
+
+# A third call, from a fresh aiortc process (webrtc_restart_consent): alice
+# calls bob; krtpd is killed with -9 and restarted with the call up, must
+# re-adopt it with its WebRTC leg and answer alice's consent checks again;
+# then alice vanishes (SIGKILL, a tab closed without a BYE) and after
+# webrtc_consent_timeout krtpd must end the call: BYE to bob, nothing left,
+# the log and krtpd_calls_ended_total say why.
+metric() {
+	ip netns exec "$relay" curl -s --max-time 5 http://127.0.0.1:9090/metrics |
+		awk -v m="$1" '$1 == m { print $2 }'
+}
+# STUN Binding success responses from krtpd's relay ports reaching alice
+ip netns exec "$alice" nft add counter inet krtptest consent_ok
+ip netns exec "$alice" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
+	udp sport $RELAY_MIN-$RELAY_MAX @th,64,16 0x0101 counter name consent_ok
+consent_ok() {
+	ip netns exec "$alice" nft -j list counter inet krtptest consent_ok |
+		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# descendants PID: every process under PID, deepest last
+descendants() {
+	local c
+
+	for c in $(ps -o pid= --ppid "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+# kill -9 krtpd with the call up, restart it, then alice vanishes
+webrtc_restart_consent() {
+	local ids passed ok0 t0 t1 pids from_alice="$CALLEE4:$BOB_RTP"
+
+	ids=$(flows_json | jq -c '[.[].id] | sort')
+	check_range "before the restart: alice's consent checks answered" 1 1000 "$(consent_ok)"
+	kill -9 "$KRTPD_PID"
+	busywait 5000 krtpd_gone
+	wait "$KRTPD_PID" 2>/dev/null
+	check "krtpd killed (SIGKILL)" yes "$(krtpd_gone && echo yes)"
+	ok0=$(consent_ok)
+	krtpd_start || { ktap_test_fail "krtpd restarts"; return; }
+	ktap_test_pass "krtpd restarts on the same state"
+	check "after restart: the WebRTC leg re-adopted from the store" 1 \
+		"$(grep -c 'WebRTC leg re-adopted' "$KRTPD_LOG")"
+	check "after restart: the same flows in krtp.ko, none added" "$ids" \
+		"$(flows_json | jq -c '[.[].id] | sort')"
+	passed=$(flow_by_peer "$from_alice" stats.passed)
+	# two of aiortc's checks (every 4 to 6 s) answered by the new krtpd
+	more_consent() {
+		[ "$(consent_ok)" -ge $((ok0 + 2)) ]
+	}
+	busywait 20000 more_consent
+	check_range "after restart: alice's consent checks answered again" \
+		$((ok0 + 2)) $((ok0 + 10)) "$(consent_ok)"
+	check_range "after restart: krtp.ko still passes her checks (passed counter)" \
+		$((passed + 2)) $((passed + 1000)) "$(flow_by_peer "$from_alice" stats.passed)"
+	check "after restart: aiortc keeps the call (its phone runs on)" yes \
+		"$(kill -0 "$PHONE_PID" 2>/dev/null && echo yes)"
+	check "after restart: the call's flows are still in krtp.ko" "$ids" \
+		"$(flows_json | jq -c '[.[].id] | sort')"
+
+	# the tab closes without a BYE: no more consent checks. PHONE_PID is
+	# the subshell; aiortc is the python3 under ip netns exec and timeout
+	pids="$(descendants "$PHONE_PID") $PHONE_PID"
+	kill -9 $pids 2>/dev/null
+	wait "$PHONE_PID" 2>/dev/null
+	alive() {
+		for p in $pids; do
+			kill -0 "$p" 2>/dev/null && echo "$p"
+		done
+	}
+	none_alive() {
+		[ -z "$(alive)" ]
+	}
+	busywait 5000 none_alive
+	check "alice's aiortc killed (SIGKILL): none of its processes left" "" "$(alive)"
+	t0=$(date +%s)
+	wait_eq $(((CONSENT_S + 30) * 1000)) 0 nflows >/dev/null
+	t1=$(date +%s)
+	check "consent expired: the call's flows deleted" 0 "$(nflows)"
+	# its last check may have been answered several seconds before the kill
+	check_range "consent expired: within the timeout of the kill (s)" 0 \
+		$((CONSENT_S + 30)) $((t1 - t0))
+	check "consent expired: krtpd says why" 1 \
+		"$(grep -c "WebRTC consent expired (no ICE check for ${CONSENT_S}s), tearing it down" \
+			"$KRTPD_LOG")"
+	check "consent expired: krtpd_calls_ended_total{reason=\"consent_expired\"}" 1 \
+		"$(metric 'krtpd_calls_ended_total{reason="consent_expired"}')"
+	check "consent expired: no call counted as a media timeout" 0 \
+		"$(metric 'krtpd_calls_ended_total{reason="media_timeout"}')"
+}
+
+bob_answers uas-answer.xml
+phone --talk 1 --go "$TMPD/go3" --hold "$TMPD/hangup3" --timeout 120 >"$TMPD/phone3.out" 2>&1 &
+PHONE_PID=$!
+defer "kill $PHONE_PID 2>/dev/null"
+dtls3_up() {
+	grep -q 'DTLS-SRTP with krtpd connected' "$TMPD/phone3.out"
+}
+busywait 90000 dtls3_up
+wait_eq 30000 3 nflows >/dev/null
+touch "$TMPD/go3"
+has_stats3() {
+	grep -q '^stats ' "$TMPD/phone3.out"
+}
+busywait 60000 has_stats3
+webrtc_restart_consent
+sip_check "bob: third call answered, BYE received (from krtpd)" sipp_wait BOB_PID uas-answer.xml
+no_call_left "after the consent expiry"
 
 [ "$KTAP_CNT_FAIL" -gt 0 ] && krtpd_log_tail 30
 ktap_finished
