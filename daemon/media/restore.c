@@ -48,8 +48,13 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 {
 	bool from_a = fi < MED_F_BA_RTP, rtcp = fi == MED_F_AB_RTCP || fi == MED_F_BA_RTCP;
 	struct med_side *from = &st->side[from_a ? 0 : 1], *to = &st->side[from_a ? 1 : 0];
-	uint16_t in = (uint16_t)(kf->local.port - rtcp);
-	uint16_t out = (uint16_t)((kf->via.port ? kf->via.port : kf->local.port) - rtcp);
+	/*
+	 * Relay ports come in pairs, RTP on the even one. An RTCP flow leaves
+	 * from the odd port, or from the even one when its peer muxes (a
+	 * phone's RTCP to a WebRTC leg): the pair is the even port either way.
+	 */
+	uint16_t in = (uint16_t)(kf->local.port & ~1u);
+	uint16_t out = (uint16_t)((kf->via.port ? kf->via.port : kf->local.port) & ~1u);
 	struct med_flow *f = &st->flow[fi];
 
 	f->kf = *kf;
