@@ -99,6 +99,8 @@ fi
 jobs=$(nproc)
 step build userspace make -j"$jobs" userspace
 step build test-tools make -j"$jobs" -C tests
+# make bench's tools link krtpd's media code: build them so a change there that breaks them shows here
+step build bench-tools make -j"$jobs" -C tools/bench
 if [ -f tests/api/Makefile ]; then
 	step build api-tests make -j"$jobs" -C tests/api
 fi
