@@ -35,6 +35,7 @@ static void cnf_defaults(void)
 	cnf.media = MED_MODE_AUTO;
 	cnf.media_timeout = 60;
 	cnf.webrtc_consent_timeout = 30;	/* RFC 7675 section 5.1 */
+	cnf.ws_webrtc = 1;			/* RFC 7118 clients are browsers */
 	snprintf(cnf.realm, sizeof(cnf.realm), "krtpd");
 	snprintf(cnf.digest_algorithms, sizeof(cnf.digest_algorithms), "SHA-256, MD5");
 	cnf.auth_calls = 1;

@@ -27,6 +27,7 @@ struct cnf {
 	enum med_mode media;
 	unsigned int media_timeout;
 	unsigned int webrtc_consent_timeout;	/* s without an ICE check: WebRTC leg gone */
+	int ws_webrtc;			/* offer WebRTC to callees reached only over WS/WSS */
 	char users_file[256];
 	char realm[128];
 	char digest_algorithms[32];	/* challenges offered, in order */

@@ -364,6 +364,8 @@ int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_uint(key, v, 0, 86400, &cnf.media_timeout);
 	if (!strcmp(key, "webrtc_consent_timeout"))
 		return cnf_uint(key, v, 0, 3600, &cnf.webrtc_consent_timeout);
+	if (!strcmp(key, "ws_webrtc"))
+		return cnf_bool(key, v, &cnf.ws_webrtc);
 	if (!strncmp(key, "srtp", 4)) {
 		/* srtp, srtp_domain, srtp_trunk: sip/srtp_policy.c */
 		int sr = SRP_Set(key, v);

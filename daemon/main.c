@@ -340,6 +340,7 @@ int main(int argc, char **argv)
 			.invite_timeout = c->invite_timeout,
 			.media = 1,
 			.auth_calls = c->auth_calls,
+			.ws_webrtc = c->ws_webrtc,
 		};
 
 		if (PRX_Init(&pc))

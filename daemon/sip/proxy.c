@@ -113,12 +113,15 @@ static int prx_target_family(const struct prx_target *tg)
  * Is the callee WebRTC? RFC 7118 clients are browsers (and WebRTC stacks
  * like them): a request whose every target is a binding or dialog peer
  * reached over WebSocket (ws or wss) gets a WebRTC offer from krtpd. With
- * targets of mixed transports the plain offer goes to all of them.
+ * targets of mixed transports the plain offer goes to all of them, and
+ * with ws_webrtc = no (WebSocket phones that do plain RTP) to every one.
  */
 static int prx_targets_webrtc(const struct prx_target *tg, int nt)
 {
 	int i;
 
+	if (!prx_cfg.ws_webrtc)
+		return 0;
 	for (i = 0; i < nt; i++)
 		if (tg[i].by_name || (tg[i].dst.proto != TP_WS && tg[i].dst.proto != TP_WSS))
 			return 0;

@@ -18,6 +18,7 @@ struct prx_config {
 	unsigned int invite_timeout;	/* Timer C, seconds */
 	int media;			/* anchor media (MED_* available) */
 	int auth_calls;			/* 407 for callers in our domains (with a users file) */
+	int ws_webrtc;			/* WebRTC offer to a callee reached only over WS/WSS */
 };
 
 int PRX_Init(const struct prx_config *cfg);

@@ -126,6 +126,8 @@ domain = krtp.test
 users_file = $tmp/users
 auth_calls = no
 media = user
+# alice is a WebSocket phone with plain RTP, not a browser
+ws_webrtc = no
 rtp_port_min = $rtp
 rtp_port_max = $((rtp + 19))
 state_db = $tmp/state.db
