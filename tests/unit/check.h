@@ -61,4 +61,18 @@ static inline int check_summary(void)
 	return failed ? 1 : 0;
 }
 
+/* the value of the first line starting with key in text (up to CR), or "" */
+static inline const char *line_val(const char *text, const char *key, char *out, size_t sz)
+{
+	const char *p = strstr(text, key), *e;
+
+	out[0] = '\0';
+	if (!p)
+		return out;
+	p += strlen(key);
+	e = strstr(p, "\r\n");
+	snprintf(out, sz, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
+	return out;
+}
+
 #endif /* KRTPD_TEST_CHECK_H */

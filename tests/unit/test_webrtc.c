@@ -198,20 +198,6 @@ static const char answer_bob_video[] =
 	"m=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
 	"m=video 0 RTP/AVP 97\r\n";
 
-/* the value of the first line starting with key in text (up to CR), or "" */
-static const char *line_val(const char *text, const char *key, char *out, size_t sz)
-{
-	const char *p = strstr(text, key), *e;
-
-	out[0] = '\0';
-	if (!p)
-		return out;
-	p += strlen(key);
-	e = strstr(p, "\r\n");
-	snprintf(out, sz, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
-	return out;
-}
-
 static void test_media(unsigned int base)
 {
 	struct med_config cfg = { .mode = MED_MODE_USER };

@@ -49,20 +49,6 @@ static const char answer_aiortc[] =
 	"a=fingerprint:sha-256 " FP "\r\na=setup:active\r\n"
 	"m=video 0 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n";
 
-/* the value of the first line starting with key in text (up to CR), or "" */
-static const char *line_val(const char *text, const char *key, char *out, size_t sz)
-{
-	const char *p = strstr(text, key), *e;
-
-	out[0] = '\0';
-	if (!p)
-		return out;
-	p += strlen(key);
-	e = strstr(p, "\r\n");
-	snprintf(out, sz, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
-	return out;
-}
-
 /* text with the line starting with `drop` replaced by `with` (NULL: removed) */
 static size_t edited(const char *text, char *out, size_t sz, const char *drop, const char *with)
 {

@@ -158,19 +158,6 @@ static void on_end(const char *key, enum med_end why, void *arg)
 	__atomic_add_fetch(&ended, 1, __ATOMIC_SEQ_CST);
 }
 
-static const char *line_val(const char *text, const char *key, char *out, size_t sz)
-{
-	const char *p = strstr(text, key), *e;
-
-	out[0] = '\0';
-	if (!p)
-		return out;
-	p += strlen(key);
-	e = strstr(p, "\r\n");
-	snprintf(out, sz, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
-	return out;
-}
-
 /* aiortc's check to port: USE-CANDIDATE, ICE-CONTROLLING; the response's type or -1 */
 static int check_once(int fd, uint16_t port, const char *ufrag, const char *pwd)
 {
