@@ -135,8 +135,13 @@ for meth in INVITE ACK BYE; do
 	sent=$(sipp_count sent "^$meth " $call_traces)
 	check "call: $meth received = $meth sipp sent ($sent)" "$sent" \
 		"$(d "krtpd_sip_requests_received_total{method=\"$meth\"}")"
-	check "call: $meth forwarded = $meth sipp received" "$(sipp_count received "^$meth " $call_traces)" \
-		"$(d "krtpd_sip_requests_sent_total{method=\"$meth\"}")"
+	# krtpd's count includes its own retransmissions (Timer A/E, RFC 3261
+	# 17.1.1.2 and 17.1.2.2: up to 6 within Timer B) when a UA is slow to
+	# answer on a loaded host; sipp's trace may not show one that crossed
+	# its answer
+	got=$(sipp_count received "^$meth " $call_traces)
+	check_range "call: $meth forwarded = $meth sipp received, or more by krtpd's retransmissions" \
+		"$got" $((got + 6)) "$(d "krtpd_sip_requests_sent_total{method=\"$meth\"}")"
 done
 check "call: sipp sent one INVITE and one BYE (at least)" 1 \
 	$(($(sipp_count sent '^INVITE ' $call_traces) >= 1 && $(sipp_count sent '^BYE ' $call_traces) >= 1))
