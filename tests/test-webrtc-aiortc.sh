@@ -89,16 +89,10 @@ phone --talk 3 --go "$TMPD/go" --hold "$TMPD/hangup" --no-fingerprint after \
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
 # DTLS done, the keyed flows in krtp.ko: only then does either side send media
-dtls_up() {
-	grep -q 'DTLS-SRTP with krtpd connected' "$TMPD/phone.out"
-}
-busywait 60000 dtls_up
+busywait 60000 grep -q 'DTLS-SRTP with krtpd connected' "$TMPD/phone.out"
 wait_eq 30000 3 nflows >/dev/null
 touch "$TMPD/go"
-has_stats() {
-	grep -q '^stats ' "$TMPD/phone.out"
-}
-busywait 60000 has_stats
+busywait 60000 grep -q '^stats ' "$TMPD/phone.out"
 stats=$(sed -n 's/^stats //p' "$TMPD/phone.out")
 # aiortc checks consent every 5 s (RFC 7675): those STUN requests pass
 # krtp.ko's flow to krtpd's socket (pass-stun-dtls) and are answered
@@ -145,10 +139,7 @@ flows_unsnap
 
 # the BYE, then a second offer without a=fingerprint from the same phone
 touch "$TMPD/hangup"
-refused() {
-	grep -q 'offer without a=fingerprint refused with 488' "$TMPD/phone.out"
-}
-busywait 60000 refused
+busywait 60000 grep -q 'offer without a=fingerprint refused with 488' "$TMPD/phone.out"
 check "an offer without a=fingerprint is refused with 488 and a Warning" 1 \
 	"$(grep -c '^ok - offer without a=fingerprint refused with 488' "$TMPD/phone.out")"
 sip_check "bob: call answered, BYE received" sipp_wait BOB_PID uas-answer.xml
@@ -164,10 +155,7 @@ call2_go() {
 	ip netns exec "$bob" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 0.2 \
 		--callid "to-alice@$CALLEE4" "$CALLEE4:$SIP_PORT" "$SIP_DIR/msg/go.sip" >/dev/null
 }
-callee_up() {
-	grep -q '^callee dtls up' "$TMPD/phone.out"
-}
-busywait 60000 callee_up
+busywait 60000 grep -q '^callee dtls up' "$TMPD/phone.out"
 check "aiortc got krtpd's WebRTC offer (ICE-lite, fingerprint, actpass, rtcp-mux, BUNDLE)" 1 \
 	"$(grep -c "^ok - krtpd's offer: UDP/TLS/RTP/SAVPF, ICE-lite" "$TMPD/phone.out")"
 check "aiortc as the callee: DTLS connected" 1 \
@@ -199,10 +187,7 @@ s.bind((sys.argv[1], int(sys.argv[2])))
 for i in range(5):
     s.sendto(struct.pack("!BBHI", 0x80, 201, 1, 0x4b525450), (sys.argv[3], int(sys.argv[4])))
 ' "$CALLEE4" $((BOB_RTP + 1)) "$SIP_ADDR" "$rtcp_to"
-has_stats2() {
-	grep -q '^stats2 ' "$TMPD/phone.out"
-}
-busywait 60000 has_stats2
+busywait 60000 grep -q '^stats2 ' "$TMPD/phone.out"
 stats=$(sed -n 's/^stats2 //p' "$TMPD/phone.out")
 flows_snap
 sent=$(stat packets_sent)
@@ -322,16 +307,10 @@ bob_answers uas-answer.xml
 phone --talk 1 --go "$TMPD/go3" --hold "$TMPD/hangup3" --timeout 120 >"$TMPD/phone3.out" 2>&1 &
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
-dtls3_up() {
-	grep -q 'DTLS-SRTP with krtpd connected' "$TMPD/phone3.out"
-}
-busywait 90000 dtls3_up
+busywait 90000 grep -q 'DTLS-SRTP with krtpd connected' "$TMPD/phone3.out"
 wait_eq 30000 3 nflows >/dev/null
 touch "$TMPD/go3"
-has_stats3() {
-	grep -q '^stats ' "$TMPD/phone3.out"
-}
-busywait 60000 has_stats3
+busywait 60000 grep -q '^stats ' "$TMPD/phone3.out"
 webrtc_restart_consent
 sip_check "bob: third call answered, BYE received (from krtpd)" sipp_wait BOB_PID uas-answer.xml
 no_call_left "after the consent expiry"

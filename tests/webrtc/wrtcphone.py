@@ -268,16 +268,7 @@ async def answer_call(ws, a):
          and re.search(r"^a=candidate:\S+ 1 udp \d+ \S+ \d+ typ host", offer, re.M),
          "krtpd's offer: UDP/TLS/RTP/SAVPF, ICE-lite, sha-256 fingerprint, setup actpass, "
          "rtcp-mux, BUNDLE, a host candidate")
-    pc = RTCPeerConnection()
-    tone = Tone()
-    pc.addTrack(tone)
-    got = {"frames": 0}
-    tasks = []
-
-    @pc.on("track")
-    def on_track(track):
-        tasks.append(asyncio.ensure_future(count_frames(track, got)))
-
+    pc, tone, got, tasks = new_peer()
     await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
     await pc.setLocalDescription(await pc.createAnswer())
     await ws.send(reply(inv, 200, "OK", a, os.urandom(4).hex(), pc.localDescription.sdp))
@@ -299,6 +290,21 @@ async def answer_call(ws, a):
     await pc.close()
     for t in tasks:
         t.cancel()
+
+
+def new_peer():
+    """a peer connection sending a Tone and counting the frames it decodes"""
+    pc = RTCPeerConnection()
+    tone = Tone()
+    pc.addTrack(tone)
+    got = {"frames": 0}
+    tasks = []
+
+    @pc.on("track")
+    def on_track(track):
+        tasks.append(asyncio.ensure_future(count_frames(track, got)))
+
+    return pc, tone, got, tasks
 
 
 async def count_frames(track, counter):
@@ -342,16 +348,7 @@ async def main():
                     first.split("\r\n", 1)[0]):
             return 1
 
-        pc = RTCPeerConnection()
-        tone = Tone()
-        pc.addTrack(tone)
-        got = {"frames": 0}
-        tasks = []
-
-        @pc.on("track")
-        def on_track(track):
-            tasks.append(asyncio.ensure_future(count_frames(track, got)))
-
+        pc, tone, got, tasks = new_peer()
         await pc.setLocalDescription(await pc.createOffer())
         offer = pc.localDescription.sdp
         d = Dialog(a)
