@@ -205,10 +205,19 @@ wait_eq 60000 4 both_flows >/dev/null
 long_a=$(node_flows A)
 long_b=$(node_flows B)
 check "call 2 is anchored on one node (4 flows in its namespace)" 4 $((long_a + long_b))
+# both_packets: what the two namespaces' krtp.ko forwarded since call 3 began
+both0=$(($(node_packets A) + $(node_packets B)))
+both_packets() {
+	echo $(($(node_packets A) + $(node_packets B) - both0))
+}
 bob_answers uas-answer.xml
 call_as ngcall5 uac-call.xml
 wait_eq 60000 8 both_flows >/dev/null
 check "calls are spread: 4 flows in each node's namespace" "4 4" "$(node_flows A) $(node_flows B)"
+# the flows exist from the ng answer on, before Kamailio relays the 200: the
+# go waits for the media, which both phones play only once past the ACK (a
+# go reaching alice before her 200 ends her call as unexpected)
+check "call 3: 100 packets forwarded" 100 "$(wait_eq 60000 100 both_packets)"
 alice_go
 sip_check "call 3 completes" sipp_wait ALICE_PID uac-call.xml
 sip_check "call 3: bob answered" sipp_wait BOB_PID uas-answer.xml
@@ -242,10 +251,14 @@ check "... all by the krtp.ko of node $victim's namespace" "500 0" \
 	"$(($(node_packets $victim) - vpkts0)) $(($(node_packets $other) - opkts0))"
 
 # a new call the hash would put on the dead node goes to the other
+other0=$(node_packets $other)
+other_packets() { echo $(($(node_packets $other) - other0)); }
 bob_answers uas-answer.xml
 call_as ngcall4b uac-call.xml
 new_on_other() { [ "$(node_flows $other)" = 4 ]; }
 check "a new call goes to the live node" yes "$(busywait 60000 new_on_other && echo yes)"
+check "the new call: 100 packets forwarded on node $other" 100 \
+	"$(wait_eq 60000 100 other_packets)"
 alice_go
 sip_check "the new call completes" sipp_wait ALICE_PID uac-call.xml
 sip_check "the new call: bob answered" sipp_wait BOB_PID uas-answer.xml
