@@ -210,13 +210,20 @@ static void prx_route_first(const char *route, struct sip_uri *u, char *buf, siz
 	URI_Parse(u, buf, strlen(buf));
 }
 
-static void prx_send_bye(struct dlg *d, int to_b)
+/*
+ * The BYE krtpd sends itself when the media of a call ended it (no media,
+ * a WebRTC leg's consent gone): RFC 3326's Reason says why, as cause 408
+ * and the text krtpd logs. why is krtpd's own; characters a quoted-string
+ * may not hold are dropped all the same.
+ */
+static void prx_send_bye(struct dlg *d, int to_b, const char *why)
 {
 	const char *contact = to_b ? d->b_contact : d->a_contact;
 	const char *route = to_b ? d->b_route : d->a_route;
 	struct tp_peer *hint = to_b ? &d->b_peer : &d->a_peer;
-	char routebuf[512], local[80], branch[64];
+	char routebuf[512], local[80], branch[64], text[96];
 	struct tp_peer dst;
+	size_t n = 0;
 	struct sip_uri u;
 	struct sip_buf b;
 
@@ -233,6 +240,10 @@ static void prx_send_bye(struct dlg *d, int to_b)
 	}
 	if (TP_LocalFor(&dst, local, sizeof(local)))
 		return;
+	for (; *why && n < sizeof(text) - 1; why++)
+		if (*why >= 0x20 && *why < 0x7f && *why != '"' && *why != '\\')
+			text[n++] = *why;
+	text[n] = '\0';
 	snprintf(branch, sizeof(branch), PRX_BRANCH_PFX "bye.%lx", ++prx_branch_seq);
 	SB_Init(&b, prx_buf, PRX_BUFSZ);
 	SB_Addf(&b, "BYE %s SIP/2.0\r\nVia: SIP/2.0/%s %s;branch=%s\r\n", contact,
@@ -240,10 +251,10 @@ static void prx_send_bye(struct dlg *d, int to_b)
 	if (route[0])
 		SB_Addf(&b, "Route: %s\r\n", route);
 	SB_Addf(&b, "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
-		"CSeq: %u BYE\r\nReason: SIP;cause=408;text=\"media timeout\"\r\n"
+		"CSeq: %u BYE\r\nReason: SIP;cause=408;text=\"%s\"\r\n"
 		"User-Agent: " SIP_SERVER "\r\nContent-Length: 0\r\n\r\n",
 		to_b ? d->a_from : d->b_to, to_b ? d->b_to : d->a_from, d->call_id,
-		(to_b ? d->a_cseq : d->b_cseq) + 1);
+		(to_b ? d->a_cseq : d->b_cseq) + 1, text);
 	if (!b.overflow)
 		TXN_ClientNew(&dst, branch, SIP_M_BYE, b.p, b.len, NULL, NULL, 0);
 }
@@ -257,8 +268,8 @@ void PRX_EndCall(const char *call_id, const char *why)
 		MED_Delete(call_id);
 	if (!d)
 		return;
-	prx_send_bye(d, 1);
-	prx_send_bye(d, 0);
+	prx_send_bye(d, 1, why);
+	prx_send_bye(d, 0, why);
 	DLG_Remove(d);
 }
 
