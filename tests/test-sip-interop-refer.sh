@@ -53,10 +53,6 @@ bail() {
 	exit
 }
 
-metric() {
-	ip netns exec "$relay" curl -s --max-time 5 http://127.0.0.1:9090/metrics |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
 req_in() { metric "krtpd_sip_requests_received_total{method=\"$1\"}"; }
 req_out() { metric "krtpd_sip_requests_sent_total{method=\"$1\"}"; }
 

@@ -61,12 +61,6 @@ print(ok)
 PY
 }
 
-# metric NAME: a sample of krtpd's /metrics ("name{labels}" as printed)
-metric() {
-	ip netns exec "$relay" curl -s --max-time 5 http://127.0.0.1:9090/metrics |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
-
 call_up() {
 	[ "$(ncalls)" = 1 ]
 }

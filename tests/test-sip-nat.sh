@@ -58,11 +58,6 @@ krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts with flow_timer 5, NAT pings every 5 s"
 sip_check "bob registers" register bob
 
-metric() {
-	ip netns exec "$relay" curl -s --max-time 5 http://127.0.0.1:9090/metrics |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
-
 # --- 1. STUN from behind the NAT ------------------------------------------------
 stun=$(ip netns exec "$home" /usr/bin/python3 - "$SIP_ADDR" "$SIP_PORT" <<'PY'
 import os, socket, struct, sys

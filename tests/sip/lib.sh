@@ -497,6 +497,13 @@ relay_ports_bound() {
 	ip netns exec "$relay" ss -Hunl "sport >= :$RELAY_MIN and sport <= :$RELAY_MAX" | wc -l
 }
 
+# metric NAME: one of krtpd's Prometheus metrics (metrics_listen =
+# 127.0.0.1:9090 in the relay namespace), empty if it is not there
+metric() {
+	ip netns exec "$relay" curl -s --max-time 5 http://127.0.0.1:9090/metrics |
+		awk -v m="$1" '$1 == m { print $2 }'
+}
+
 # sysfs_or0 NAME: a sysfs counter, 0 when the module is not loaded
 sysfs_or0() {
 	cat "$SYSFS/$1" 2>/dev/null || echo 0
