@@ -85,7 +85,7 @@ phone() {
 }
 bob_answers uas-answer.xml
 phone --talk 3 --go "$TMPD/go" --hold "$TMPD/hangup" --no-fingerprint after \
-	--answer --go2 "$TMPD/go2" >"$TMPD/phone.out" 2>&1 &
+	--answer --go2 "$TMPD/go2" --stats2 "$TMPD/stats2" >"$TMPD/phone.out" 2>&1 &
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
 # DTLS done, the keyed flows in krtp.ko: only then does either side send media
@@ -187,6 +187,15 @@ s.bind((sys.argv[1], int(sys.argv[2])))
 for i in range(5):
     s.sendto(struct.pack("!BBHI", 0x80, 201, 1, 0x4b525450), (sys.argv[3], int(sys.argv[4])))
 ' "$CALLEE4" $((BOB_RTP + 1)) "$SIP_ADDR" "$rtcp_to"
+# aiortc reads its counters once bob's 50 packets and 5 reports are through
+# krtp.ko (bob's sipp may start late on a loaded host)
+to_alice_sent() {
+	flows_json | jq -r --arg p "$CALLEE4:$BOB_RTP" '[.[] | select(.peer != $p)] |
+		"\(map(select(.flags | index("rtcp") | not) | .stats.packets) | add)" +
+		" \(map(select(.flags | index("rtcp")) | .stats.rtcp_packets) | add)"'
+}
+wait_eq 60000 "50 5" to_alice_sent >/dev/null
+touch "$TMPD/stats2"
 busywait 60000 grep -q '^stats2 ' "$TMPD/phone.out"
 stats=$(sed -n 's/^stats2 //p' "$TMPD/phone.out")
 flows_snap
@@ -215,10 +224,6 @@ no_call_left "after bob's BYE"
 # then alice vanishes (SIGKILL, a tab closed without a BYE) and after
 # webrtc_consent_timeout krtpd must end the call: BYE to bob, nothing left,
 # the log and krtpd_calls_ended_total say why.
-metric() {
-	ip netns exec "$relay" curl -s --max-time 5 http://127.0.0.1:9090/metrics |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
 # STUN Binding success responses from krtpd's relay ports reaching alice
 ip netns exec "$alice" nft add counter inet krtptest consent_ok
 ip netns exec "$alice" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
@@ -313,6 +318,9 @@ touch "$TMPD/go3"
 busywait 60000 grep -q '^stats ' "$TMPD/phone3.out"
 webrtc_restart_consent
 sip_check "bob: third call answered, BYE received (from krtpd)" sipp_wait BOB_PID uas-answer.xml
+check "bob's BYE from krtpd says why (RFC 3326 Reason)" yes \
+	"$(grep -q "^Reason: SIP;cause=408;text=\"WebRTC consent expired" "$BOB_PID_TRACE.msg" &&
+		echo yes)"
 no_call_left "after the consent expiry"
 
 [ "$KTAP_CNT_FAIL" -gt 0 ] && krtpd_log_tail 30

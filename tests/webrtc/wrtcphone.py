@@ -23,11 +23,12 @@ that krtpd's offer is WebRTC (UDP/TLS/RTP/SAVPF, ICE-lite, a sha-256
 fingerprint, a=setup:actpass, rtcp-mux, BUNDLE, a host candidate), prints
 it, answers 200 with aiortc's answer, and once DTLS is connected prints
 "callee dtls up"; when the --go2 file exists it sends its tone for --talk
-seconds, prints "stats2 <json>" as above, and answers the caller's BYE.
+seconds (and until the --stats2 file exists), prints "stats2 <json>" as
+above, and answers the caller's BYE.
 
 usage: wrtcphone.py --user U --password P --domain D --target URI
                     [--talk S] [--timeout S] [--go FILE] [--hold FILE]
-                    [--no-fingerprint only|after] [--answer --go2 FILE] URL
+                    [--no-fingerprint only|after] [--answer --go2 FILE [--stats2 FILE]] URL
 
 Each step prints "ok - what" or "not ok - what: why"; exit status 0 when
 all passed.
@@ -241,6 +242,13 @@ logging.getLogger("aiortc.rtcdtlstransport").addHandler(DROPS)
 logging.getLogger("aiortc.rtcdtlstransport").setLevel(logging.DEBUG)
 
 
+async def wait_file(path, timeout):
+    """until path exists (no path: at once), at most timeout seconds"""
+    t0 = time.monotonic()
+    while path and not os.path.exists(path) and time.monotonic() - t0 < timeout:
+        await asyncio.sleep(0.1)
+
+
 async def media_stats(pc, got, dtls):
     """stop the tone, then aiortc's figures, final"""
     await pc.getSenders()[0].stop()
@@ -283,6 +291,9 @@ async def answer_call(ws, a):
         await asyncio.sleep(0.1)
     tone.go.set()
     await asyncio.sleep(a.talk)
+    # the caller's media may start late on a loaded host: the test says
+    # when krtp.ko has forwarded it all
+    await wait_file(a.stats2, a.timeout)
     print("stats2 " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
     bye = await incoming(ws, 3 * a.timeout, "BYE")
     await ws.send(reply(bye, 200, "OK", a, ""))
@@ -332,6 +343,8 @@ async def main():
     ap.add_argument("--answer", action="store_true",
                     help="after the call, take one call to the registered contact")
     ap.add_argument("--go2", help="as the callee, once DTLS is up, wait for this file")
+    ap.add_argument("--stats2", help="as the callee, after talking, wait for this file "
+                    "before the stats2 line")
     ap.add_argument("url")
     a = ap.parse_args()
 
