@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -802,6 +803,92 @@ TEST_F(krtp, new_many)
 	ASSERT_LT(r.id[1], r.id[2]);
 	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
 	ASSERT_EQ(3, d.n);
+}
+
+/* a FLOW_NEW reply checked byte by byte: the local endpoints it echoes */
+struct reply_locals {
+	int n, bad;
+	char addr[2][INET6_ADDRSTRLEN];
+	uint16_t port[2];
+};
+
+static void reply_locals_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct reply_locals *r = arg;
+	const struct nlattr *attr, *a, *e;
+
+	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+		int n = 0;
+
+		/* KRTP_A_FLOW { _ID, _LOCAL { _EP_IPV4 or _EP_IPV6, _EP_PORT } } */
+		if (mnl_attr_get_type(attr) != KRTP_A_FLOW || !(attr->nla_type & NLA_F_NESTED) ||
+		    r->n >= 2) {
+			r->bad++;
+			continue;
+		}
+		mnl_attr_for_each_nested(a, attr) {
+			n++;
+			if (mnl_attr_get_type(a) == KRTP_A_FLOW_ID) {
+				r->bad += mnl_attr_validate(a, MNL_TYPE_U32) < 0;
+				continue;
+			}
+			if (mnl_attr_get_type(a) != KRTP_A_FLOW_LOCAL ||
+			    !(a->nla_type & NLA_F_NESTED)) {
+				r->bad++;
+				continue;
+			}
+			mnl_attr_for_each_nested(e, a) {
+				const uint8_t *p = mnl_attr_get_payload(e);
+
+				n++;
+				switch (e->nla_type) {
+				case KRTP_A_EP_IPV4:
+				case KRTP_A_EP_IPV6:
+					inet_ntop(e->nla_type == KRTP_A_EP_IPV4 ? AF_INET : AF_INET6,
+						  p, r->addr[r->n], sizeof(r->addr[0]));
+					r->bad += mnl_attr_get_payload_len(e) !=
+						  (e->nla_type == KRTP_A_EP_IPV4 ? 4 : 16);
+					break;
+				case KRTP_A_EP_PORT:
+					/* its padding is zero: no kernel bytes leak */
+					r->bad += e->nla_len != 6 || p[2] || p[3];
+					r->port[r->n] = ntohs(mnl_attr_get_u16(e));
+					break;
+				default:
+					r->bad++;
+				}
+			}
+			/* the nest covers exactly its address (8 or 20) and port (8) */
+			r->bad += mnl_attr_get_payload_len(a) !=
+				  (strchr(r->addr[r->n], ':') ? 28u : 16u);
+		}
+		r->bad += n != 4 || mnl_attr_get_payload_len(attr) !=
+				    8 + 4 + mnl_attr_get_payload_len(mnl_attr_get_payload(attr) + 8);
+		r->n++;
+	}
+}
+
+TEST_F(krtp, new_reply_locals)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	struct reply_locals r = {};
+	struct nlattr *nest;
+
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4000);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "fd00::1", 4002);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "fd00::2", 5002);
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(0, knl_xfer_cb(&self->k, nlh, &self->a, reply_locals_cb, &r));
+	ASSERT_EQ(2, r.n);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_STREQ("10.0.0.1", r.addr[0]);
+	EXPECT_EQ(4000, r.port[0]);
+	EXPECT_STREQ("fd00::1", r.addr[1]);
+	EXPECT_EQ(4002, r.port[1]);
 }
 
 /*
