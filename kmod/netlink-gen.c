@@ -91,6 +91,17 @@ const struct nla_policy krtp_flow_sel_input_nl_policy[KRTP_A_FLOW_MAX + 1] = {
 };
 
 /*
+ * FLOW_GET: a flow named as for DEL (do), or a label prefix (dump); the
+ * handlers refuse each in the other
+ */
+const struct nla_policy krtp_flow_get_input_nl_policy[KRTP_A_FLOW_MAX + 1] = {
+	[KRTP_A_FLOW_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KRTP_A_FLOW_LOCAL] = NLA_POLICY_NESTED(krtp_ep_nl_policy),
+	[KRTP_A_FLOW_LABEL] =
+		NLA_POLICY_RANGE(NLA_BINARY, 1, KRTP_LABEL_MAX_LEN),
+};
+
+/*
  * KRTP_CMD_FLOW_NEW - do. The core checks the top level only; the handler
  * checks each KRTP_A_FLOW nest against krtp_flow_new_input_nl_policy, as
  * strictly, while it parses it (krtp_nl_flow_add()). A batch of flows is
@@ -106,9 +117,9 @@ static const struct nla_policy krtp_flow_del_nl_policy[KRTP_A_FLOW + 1] = {
 	[KRTP_A_FLOW] = NLA_POLICY_NESTED(krtp_flow_sel_input_nl_policy),
 };
 
-/* KRTP_CMD_FLOW_GET - do and dump (the dump takes no attribute) */
+/* KRTP_CMD_FLOW_GET - do and dump (the dump: an optional label prefix) */
 static const struct nla_policy krtp_flow_get_nl_policy[KRTP_A_FLOW + 1] = {
-	[KRTP_A_FLOW] = NLA_POLICY_NESTED(krtp_flow_sel_input_nl_policy),
+	[KRTP_A_FLOW] = NLA_POLICY_NESTED(krtp_flow_get_input_nl_policy),
 };
 
 /* KRTP_CMD_FLOW_FLUSH, KRTP_CMD_STATS_GET - do: no attributes at all */

@@ -17,6 +17,7 @@ extern const struct nla_policy krtp_ep_nl_policy[KRTP_A_EP_MAX + 1];
 extern const struct nla_policy krtp_srtp_nl_policy[KRTP_A_SRTP_MAX + 1];
 extern const struct nla_policy krtp_flow_new_input_nl_policy[KRTP_A_FLOW_MAX + 1];
 extern const struct nla_policy krtp_flow_sel_input_nl_policy[KRTP_A_FLOW_MAX + 1];
+extern const struct nla_policy krtp_flow_get_input_nl_policy[KRTP_A_FLOW_MAX + 1];
 
 int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info);
 int krtp_nl_flow_del_doit(struct sk_buff *skb, struct genl_info *info);

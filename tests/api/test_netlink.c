@@ -274,6 +274,79 @@ TEST_F(krtp, dump_interrupted)
 	EXPECT_EQ(2001, self->a.replies);
 }
 
+/* Add local:port -> 192.0.2.1:5000 labelled label */
+static int flow_add_label(struct knl *k, const char *local, uint16_t port, const char *label,
+			  struct knl_ack *a)
+{
+	char buf[1024];
+	struct nlmsghdr *nlh = knl_msg(k, buf, KRTP_CMD_FLOW_NEW, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, local, port);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, strlen(label), label);
+	mnl_attr_nest_end(nlh, nest);
+	return knl_xfer(k, nlh, a);
+}
+
+/* A FLOW_GET dump with a label prefix (len bytes of prefix) */
+static int dump_label(struct knl *k, const void *prefix, size_t len, struct dump_count *d,
+		      struct knl_ack *a)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = knl_msg(k, buf, KRTP_CMD_FLOW_GET, NLM_F_DUMP);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, len, prefix);
+	mnl_attr_nest_end(nlh, nest);
+	d->n = 0;
+	d->max_id = 0;
+	d->dup = false;
+	return knl_xfer_cb(k, nlh, a, dump_count_cb, d);
+}
+
+/*
+ * A dump asks for the flows whose label starts with a prefix: a daemon
+ * reads its own flows out of a table it shares. 10,000 unlabelled flows
+ * between them make the kernel walk past many flows that do not match,
+ * letting go of the table between stretches of the walk.
+ */
+TEST_F(krtp, dump_label_prefix)
+{
+	char full[KRTP_LABEL_MAX_LEN + 1];
+	struct dump_count d = { 0 };
+	int first_err;
+
+	ASSERT_EQ(0, flow_add_label(&self->k, "10.0.0.1", 4000, "krtpd:0000000000000001:0:ab",
+				    &self->a));
+	ASSERT_EQ(0, flow_add_label(&self->k, "10.0.0.1", 4002, "other:krtpd:", &self->a));
+	ASSERT_EQ(10000, knl_flow_add_many(&self->k, 10000, &first_err));
+	ASSERT_EQ(0, flow_add_label(&self->k, "10.0.0.1", 4004, "krtp", &self->a));
+	ASSERT_EQ(0, flow_add_label(&self->k, "10.0.0.1", 4006, "krtpd:0000000000000001:0:ba",
+				    &self->a));
+	memset(full, 'k', KRTP_LABEL_MAX_LEN);
+	full[KRTP_LABEL_MAX_LEN] = '\0';
+	ASSERT_EQ(0, flow_add_label(&self->k, "10.0.0.1", 4008, full, &self->a));
+
+	d.seen_len = 16u << 20;
+	d.seen = calloc(1, d.seen_len);
+	ASSERT_TRUE(d.seen != NULL);
+	ASSERT_EQ(0, dump_label(&self->k, "krtpd:", 6, &d, &self->a));
+	EXPECT_EQ(2, d.n);
+	EXPECT_FALSE(d.dup);
+	/* a prefix as long as the label matches; "krtp" only the flows it begins */
+	ASSERT_EQ(0, dump_label(&self->k, full, KRTP_LABEL_MAX_LEN, &d, &self->a));
+	EXPECT_EQ(1, d.n);
+	ASSERT_EQ(0, dump_label(&self->k, "krtp", 4, &d, &self->a));
+	EXPECT_EQ(3, d.n);
+	ASSERT_EQ(0, dump_label(&self->k, "none", 4, &d, &self->a));
+	EXPECT_EQ(0, d.n);
+	/* without a prefix: all of them */
+	ASSERT_EQ(0, dump(&self->k, &d, &self->a));
+	EXPECT_EQ(10005, d.n);
+	free(d.seen);
+}
+
 /* ---- missing attributes ---- */
 
 TEST_F(krtp, new_missing_flow)
@@ -352,6 +425,40 @@ TEST_F(krtp, del_missing_key)
 	EXPECT_EQ(nest_off, self->a.miss_nest);
 }
 
+/*
+ * A dump is asked for by label prefix, never by id or local endpoint. The
+ * refusal ends the dump: NLMSG_DONE carries the errno and the message
+ * (the kernel puts no offset there).
+ */
+TEST_F(krtp, dump_by_id)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, NLM_F_DUMP);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+
+	ASSERT_EQ(0, knl_flow_add(&self->k, "10.0.0.1", 4000, "192.0.2.1", 5000, &self->a));
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, self->a.id);
+	mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, 6, "krtpd:");
+	mnl_attr_nest_end(nlh, nest);
+	knl_ack_init(&self->a);
+	ASSERT_EQ(-EINVAL, knl_xfer(&self->k, nlh, &self->a));
+	EXPECT_STREQ("krtp: a dump selects flows by label prefix only", self->a.msg);
+	EXPECT_EQ(0, self->a.replies);
+}
+
+/* and a get of one flow takes no label prefix */
+TEST_F(krtp, get_by_label)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	long long off = knl_tail_off(nlh);
+
+	mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, 6, "krtpd:");
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(-EINVAL, knl_xfer(&self->k, nlh, &self->a));
+	EXPECT_STREQ("krtp: a label prefix selects flows in a dump only", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+}
+
 /* ---- what the policies refuse (texts from lib/nlattr.c) ---- */
 
 TEST_F(krtp, label_too_long)
@@ -365,6 +472,20 @@ TEST_F(krtp, label_too_long)
 	mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, sizeof(label), label);
 	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
 	EXPECT_STREQ("Attribute failed policy validation", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+}
+
+/* an empty prefix would match everything: ask for no prefix instead */
+TEST_F(krtp, dump_label_empty)
+{
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, NLM_F_DUMP);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	long long off = knl_tail_off(nlh);
+
+	mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, 0, "");
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(-ERANGE, knl_xfer(&self->k, nlh, &self->a));
+	EXPECT_STREQ("binary attribute size out of range", self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
 }
 

@@ -153,7 +153,9 @@ enum {
 	KRTP_A_FLOW_SRC_MODE,		/* u8 enum krtp_src_mode (read-only) */
 	KRTP_A_FLOW_SRC_LOCKED,		/* flag: source learned and locked (read-only) */
 	KRTP_A_FLOW_FLAGS,		/* u32 enum krtp_flow_flags */
-	KRTP_A_FLOW_LABEL,		/* binary, <= KRTP_LABEL_MAX_LEN, opaque to the kernel */
+	KRTP_A_FLOW_LABEL,		/* binary, <= KRTP_LABEL_MAX_LEN, opaque to the kernel;
+					 * in a FLOW_GET dump request: 1 or more bytes, dump
+					 * only the flows whose label starts with them */
 	KRTP_A_FLOW_IDLE_TIMEOUT,	/* u32 seconds, 0 = never (default) */
 	KRTP_A_FLOW_IDLE_DELETE,	/* flag: delete (not only notify) when idle */
 	KRTP_A_FLOW_CLOCK_RATE,		/* u32 Hz for jitter, default 8000 */
@@ -226,7 +228,10 @@ enum {
 	KRTP_CMD_FLOW_NEW = 1,
 	/* delete a flow named by ID or by LOCAL */
 	KRTP_CMD_FLOW_DEL,
-	/* get one flow by ID or LOCAL (doit), or all flows (dump) */
+	/*
+	 * get one flow by ID or LOCAL (doit), or all flows (dump); a dump
+	 * request may carry a FLOW nest with LABEL only: a label prefix
+	 */
 	KRTP_CMD_FLOW_GET,
 	/* delete all flows of the namespace */
 	KRTP_CMD_FLOW_FLUSH,
