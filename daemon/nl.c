@@ -629,13 +629,28 @@ static int nl_dump_cb(struct krtp_nl *nl, const struct nlmsghdr *nlh, void *arg)
 int krtp_nl_flow_dump(struct krtp_nl *nl, int (*cb)(const struct krtp_flow *flow, void *arg),
 		      void *arg)
 {
+	return krtp_nl_flow_dump_label(nl, NULL, 0, cb, arg);
+}
+
+int krtp_nl_flow_dump_label(struct krtp_nl *nl, const void *prefix, size_t len,
+			    int (*cb)(const struct krtp_flow *flow, void *arg), void *arg)
+{
 	struct nl_dump d = { .cb = cb, .arg = arg };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int err;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
 
-	err = nl_talk(nl, nl_msg(nl, buf, nl->family, KRTP_CMD_FLOW_GET, NLM_F_DUMP),
-		      nl_dump_cb, &d);
-	return err;
+	if (prefix && (!len || len > KRTP_LABEL_MAX_LEN)) {
+		nl_set_errmsg(nl, "label prefix of 1 to 64 bytes");
+		return -EINVAL;
+	}
+	nlh = nl_msg(nl, buf, nl->family, KRTP_CMD_FLOW_GET, NLM_F_DUMP);
+	if (prefix) {
+		nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+		mnl_attr_put(nlh, KRTP_A_FLOW_LABEL, len, prefix);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	return nl_talk(nl, nlh, nl_dump_cb, &d);
 }
 
 bool krtp_nl_dump_interrupted(const struct krtp_nl *nl)

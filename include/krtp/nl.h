@@ -106,6 +106,13 @@ int krtp_nl_flow_get_local(struct krtp_nl *nl, const struct krtp_ep *local, stru
  * be reported; every other flow is, exactly once (flows go in id order).
  */
 int krtp_nl_flow_dump(struct krtp_nl *nl, int (*cb)(const struct krtp_flow *flow, void *arg), void *arg);
+/*
+ * The same for the flows whose label starts with prefix (1 to
+ * KRTP_LABEL_MAX_LEN bytes) only: krtp.ko skips the others, so a daemon
+ * reads its own flows without copying a whole shared table.
+ */
+int krtp_nl_flow_dump_label(struct krtp_nl *nl, const void *prefix, size_t len,
+			    int (*cb)(const struct krtp_flow *flow, void *arg), void *arg);
 /* The last dump saw the table change under it (NLM_F_DUMP_INTR) */
 bool krtp_nl_dump_interrupted(const struct krtp_nl *nl);
 int krtp_nl_flush(struct krtp_nl *nl);
