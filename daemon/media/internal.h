@@ -243,7 +243,8 @@ void med_ports_fini(void);
 int med_ports_alloc_pair(int family, struct med_stream *owner, uint16_t *port);
 /* bind a given pair again (re-adoption); -EADDRINUSE if taken */
 int med_ports_claim_pair(int family, struct med_stream *owner, uint16_t port);
-void med_ports_free_pair(uint16_t port);
+/* close the pair at port (even) if owner holds it; a pair owner does not hold stays */
+void med_ports_free_pair(struct med_stream *owner, uint16_t port);
 struct med_port *med_port_get(uint16_t port);
 /* epoll event data: port in the low 16 bits, generation above */
 static inline uint64_t med_port_tag(uint16_t port, uint32_t gen)

@@ -196,9 +196,9 @@ void med_stream_release(struct med_stream *st)
 	for (i = 0; i < MED_F_MAX; i++)
 		med_flow_remove(&st->flow[i], false);
 	if (st->pa)
-		med_ports_free_pair(st->pa);
+		med_ports_free_pair(st, st->pa);
 	if (st->pb)
-		med_ports_free_pair(st->pb);
+		med_ports_free_pair(st, st->pb);
 	st->pa = st->pb = 0;
 	med_webrtc_release(st);
 	med_srtp_release(st);

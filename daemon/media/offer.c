@@ -82,7 +82,7 @@ static int med_stream_ports(struct med_call *c, struct med_stream *st)
 		return err;
 	err = med_ports_alloc_pair(med_call_fam(c, 1), st, &st->pb);
 	if (err) {
-		med_ports_free_pair(st->pa);
+		med_ports_free_pair(st, st->pa);
 		st->pa = 0;
 	}
 	return err;
@@ -254,8 +254,8 @@ out:
 	if (err && c) {
 		for (i = 0; i < SDP_MAX_MEDIA; i++) {
 			if (fresh[i]) {
-				med_ports_free_pair(c->streams[i]->pa);
-				med_ports_free_pair(c->streams[i]->pb);
+				med_ports_free_pair(c->streams[i], c->streams[i]->pa);
+				med_ports_free_pair(c->streams[i], c->streams[i]->pb);
 				c->streams[i]->pa = c->streams[i]->pb = 0;
 			}
 		}

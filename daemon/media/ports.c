@@ -162,14 +162,18 @@ int med_ports_alloc_pair(int family, struct med_stream *owner, uint16_t *port)
 	return -ENOSPC;
 }
 
-void med_ports_free_pair(uint16_t port)
+/*
+ * Close the pair at port if owner bound it. A stream's pa/pb may name a
+ * pair it does not hold: one a re-adopted stream could not bind again
+ * (another stream of the same restart, or another program, has it); the
+ * pair's holder keeps it.
+ */
+void med_ports_free_pair(struct med_stream *owner, uint16_t port)
 {
-	struct med_port *p;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct med_port *p = med_port_get((uint16_t)(port + i));
 
-	p = med_port_get(port);
-	if (p)
-		med_port_close(p);
-	p = med_port_get((uint16_t)(port + 1));
-	if (p)
-		med_port_close(p);
+		if (p && p->fd >= 0 && p->owner == owner)
+			med_port_close(p);
+	}
 }
