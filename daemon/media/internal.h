@@ -5,7 +5,8 @@
  * (relay.c). Nothing outside daemon/media/ includes this.
  *
  * Locking: one mutex, med_lock, guards every call, stream, flow, port slot
- * and the netlink request socket. The SIP core's MED_* calls and the relay
+ * and the netlink request socket. The idle scan's dump alone runs without
+ * it, on a socket and a buffer only the media thread touches (restore.c). The SIP core's MED_* calls and the relay
  * thread both take it; cfg->on_inactive is always called without it, since
  * it may call MED_Delete.
  */
@@ -227,8 +228,9 @@ static inline int med_call_fam(const struct med_call *c, int leg)
 const struct sdp_relay *med_relay_txt(int family);
 /* free a stream's ports and flows (a stream the answer rejected) */
 void med_stream_release(struct med_stream *st);
-/* called by relay.c with med_lock held; returns how many keys it put in keys[] */
+/* called by the media thread WITHOUT med_lock; returns how many keys it put in keys[] */
 size_t med_check_inactive(char **keys, size_t max);
+void med_scan_fini(void);	/* after the media thread stopped */
 
 /* ports.c: one slot per port of the range */
 struct med_port {
@@ -252,14 +254,17 @@ static inline uint64_t med_port_tag(uint16_t port, uint32_t gen)
 	return ((uint64_t)gen << 16) | port;
 }
 
-/* kernel.c: all calls with med_lock held */
+/* kernel.c: all calls with med_lock held but med_kernel_scan() */
 int med_kernel_open(void);
 void med_kernel_close(void);
 int med_kernel_add(struct med_flow **flows, size_t n);
 void med_kernel_del(struct med_flow *f);
 int med_kernel_stats(const struct med_flow *f, struct krtp_stats *st);
 int med_kernel_srtp_state(const struct med_flow *f, struct krtp_srtp *in, struct krtp_srtp *out);
+/* krtpd's flows (label prefix "krtpd:"), through med_lock's socket */
 int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg);
+/* the same for the media thread's idle scan: its own socket, med_lock NOT held */
+int med_kernel_scan(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg);
 bool med_kernel_dump_interrupted(void);
 
 /* a flow from a leg behind NAT locked on src: send the leg's packets there */

@@ -2,8 +2,9 @@
 /*
  * Programming krtp.ko: the only media file that talks netlink, through the
  * client in include/krtp/nl.h. One request socket, used with med_lock held,
- * so requests from the SIP core's calls and the relay thread's scans never
- * interleave on it.
+ * so requests from the SIP core's calls never interleave on it; and one for
+ * the media thread's idle scan alone, which it uses without med_lock, so a
+ * scan's kernel round trip never holds up call setup.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,19 +12,35 @@
 
 #include "internal.h"
 
-static struct krtp_nl *med_nl;
+static struct krtp_nl *med_nl;		/* med_lock */
+static struct krtp_nl *med_scan_nl;	/* the media thread's, no lock */
+/* krtp.ko refused a label prefix in a dump (an older module): dump all */
+static bool med_kernel_dump_all;
 
 /* Returns 0, or -ENOENT when the krtp family is not registered (module not loaded) */
 int med_kernel_open(void)
 {
-	return krtp_nl_open(&med_nl);
+	int err = krtp_nl_open(&med_nl);
+
+	if (err)
+		return err;
+	err = krtp_nl_open(&med_scan_nl);
+	if (err) {
+		krtp_nl_close(med_nl);
+		med_nl = NULL;
+	}
+	med_kernel_dump_all = false;
+	return err;
 }
 
+/* After the media thread stopped: it owns med_scan_nl until then */
 void med_kernel_close(void)
 {
 	if (med_nl)
 		krtp_nl_close(med_nl);
-	med_nl = NULL;
+	if (med_scan_nl)
+		krtp_nl_close(med_scan_nl);
+	med_nl = med_scan_nl = NULL;
 }
 
 static bool med_kernel_is_srtp(const struct med_flow *f)
@@ -158,9 +175,38 @@ int med_kernel_srtp_state(const struct med_flow *f, struct krtp_srtp *in, struct
 	return 0;
 }
 
+/*
+ * krtpd's flows only: krtp.ko skips every flow whose label does not start
+ * with "krtpd:", so in a namespace shared with other programs' flows, a
+ * million of them, the dump costs what krtpd's own flows cost. A module
+ * too old for the prefix refuses it (EINVAL, before any flow): then the
+ * whole table is read, and the callers skip what is not theirs by label.
+ */
+static int med_kernel_dump_on(struct krtp_nl *nl,
+			      int (*cb)(const struct krtp_flow *flow, void *arg), void *arg)
+{
+	int err;
+
+	if (!__atomic_load_n(&med_kernel_dump_all, __ATOMIC_RELAXED)) {
+		err = krtp_nl_flow_dump_label(nl, MED_LABEL_PREFIX, sizeof(MED_LABEL_PREFIX) - 1,
+					      cb, arg);
+		if (err != -EINVAL)
+			return err;
+		LOG_WARN("media: krtp.ko dumps no label prefix (%s): reading all its flows",
+			 krtp_nl_errmsg(nl));
+		__atomic_store_n(&med_kernel_dump_all, true, __ATOMIC_RELAXED);
+	}
+	return krtp_nl_flow_dump(nl, cb, arg);
+}
+
 int med_kernel_dump(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg)
 {
-	return krtp_nl_flow_dump(med_nl, cb, arg);
+	return med_kernel_dump_on(med_nl, cb, arg);
+}
+
+int med_kernel_scan(int (*cb)(const struct krtp_flow *flow, void *arg), void *arg)
+{
+	return med_kernel_dump_on(med_scan_nl, cb, arg);
 }
 
 bool med_kernel_dump_interrupted(void)

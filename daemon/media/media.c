@@ -516,6 +516,7 @@ void MED_Fini(void)
 		return;
 	/* 1. no more relaying or idle callbacks, 2. flows and ports go, 3. sockets close */
 	med_thread_stop();
+	med_scan_fini();
 	pthread_mutex_lock(&med_lock);
 	for (i = 0; i < MED_BUCKETS; i++)
 		while (med_calls[i])

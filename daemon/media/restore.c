@@ -8,6 +8,12 @@
  * are enough to rebuild each call: the LOCAL of a flow is one of its relay
  * ports, the VIA the port facing the other leg, and the PEER the leg's
  * address. Ports are bound again so nothing else takes them.
+ *
+ * The namespace's flow table is shared: other programs' flows, and those
+ * of another krtpd on other relay addresses, may be in it by the million.
+ * Both the restart dump and the idle scan ask krtp.ko for "krtpd:" labels
+ * only, and a flow is adopted only if its ports are this krtpd's: its
+ * relay address and port range.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -231,9 +237,26 @@ int MED_Restore(void)
 	return err ? err : r.ncalls;
 }
 
+/*
+ * What the idle scan keeps of one of krtpd's flows, read without med_lock
+ * and applied with it (med_scan_apply): a flow of a call is known by its
+ * id, so a record of a flow replaced or deleted meanwhile matches nothing.
+ */
+struct med_scan_rec {
+	uint64_t hash;
+	uint32_t id;
+	uint32_t idle_msecs;
+	struct krtp_ep source;		/* family 0: not locked */
+	uint8_t idx, fi;
+};
+
+/* the media thread's alone, grown as needed and kept from scan to scan */
+static struct med_scan_rec *med_scan_recs;
+static size_t med_scan_n, med_scan_cap;
+
 static int med_scan_flow(const struct krtp_flow *flow, void *arg)
 {
-	struct med_call *c;
+	struct med_scan_rec *rec;
 	unsigned int idx;
 	uint64_t hash;
 	int fi;
@@ -241,17 +264,51 @@ static int med_scan_flow(const struct krtp_flow *flow, void *arg)
 	(void)arg;
 	if (!med_label_parse(flow->label, flow->label_len, &hash, &idx, &fi))
 		return 0;
-	c = med_call_by_hash(hash);
-	if (!c || !c->streams[idx] || !c->streams[idx]->flow[fi].installed ||
-	    c->streams[idx]->flow[fi].user || c->streams[idx]->flow[fi].kf.id != flow->id)
-		return 0;
-	/* the kernel learned where a NAT'd leg sends from */
+	if (med_scan_n == med_scan_cap) {
+		size_t cap = med_scan_cap ? 2 * med_scan_cap : 1024;
+		struct med_scan_rec *recs = realloc(med_scan_recs, cap * sizeof(*recs));
+
+		if (!recs)
+			return -ENOMEM;
+		med_scan_recs = recs;
+		med_scan_cap = cap;
+	}
+	rec = &med_scan_recs[med_scan_n++];
+	memset(rec, 0, sizeof(*rec));
+	rec->hash = hash;
+	rec->id = flow->id;
+	rec->idle_msecs = flow->stats.idle_msecs;
+	rec->idx = (uint8_t)idx;
+	rec->fi = (uint8_t)fi;
 	if (flow->src_locked && flow->source.port)
-		med_learned(&c->streams[idx]->flow[fi], &flow->source);
-	if (!c->scan_seen || flow->stats.idle_msecs < c->scan_idle_ms)
-		c->scan_idle_ms = flow->stats.idle_msecs;
-	c->scan_seen = true;
+		rec->source = flow->source;
 	return 0;
+}
+
+static void med_scan_apply(const struct med_scan_rec *rec)
+{
+	struct med_call *c = med_call_by_hash(rec->hash);
+	struct med_flow *f;
+
+	if (!c || !c->streams[rec->idx])
+		return;
+	f = &c->streams[rec->idx]->flow[rec->fi];
+	if (!f->installed || f->user || f->kf.id != rec->id)
+		return;
+	/* the kernel learned where a NAT'd leg sends from */
+	if (rec->source.family)
+		med_learned(f, &rec->source);
+	if (!c->scan_seen || rec->idle_msecs < c->scan_idle_ms)
+		c->scan_idle_ms = rec->idle_msecs;
+	c->scan_seen = true;
+}
+
+/* After the media thread stopped */
+void med_scan_fini(void)
+{
+	free(med_scan_recs);
+	med_scan_recs = NULL;
+	med_scan_n = med_scan_cap = 0;
 }
 
 static bool med_call_has_flows(const struct med_call *c)
@@ -287,35 +344,46 @@ static uint64_t med_call_idle(const struct med_call *c, uint64_t now)
 }
 
 /*
- * Called by the relay thread once a second with med_lock held. In kernel
- * mode it first reads every flow (idle times, sources learned behind NAT).
- * Returns the
- * keys (strdup'ed, for the caller to pass to on_inactive and free) of calls
- * that carried no packet in either direction for inactivity_timeout seconds;
- * each call is reported once until its flows change again. A re-adopted call
- * the SIP core never named is deleted here: nobody else could.
+ * Called by the media thread once a second, WITHOUT med_lock: in kernel
+ * mode it first reads krtpd's flows (idle times, sources learned behind
+ * NAT) through the thread's own netlink socket, and only then takes
+ * med_lock to apply what it read, so call setup never waits on a dump.
+ * Returns the keys (strdup'ed, for the caller to pass to on_inactive and
+ * free) of calls that carried no packet in either direction for
+ * inactivity_timeout seconds; each call is reported once until its flows
+ * change again. A re-adopted call the SIP core never named is deleted
+ * here: nobody else could.
  */
 size_t med_check_inactive(char **keys, size_t max)
 {
-	uint64_t now = med_now_ms(), limit = (uint64_t)med_cfg.inactivity_timeout * 1000;
+	uint64_t now, limit = (uint64_t)med_cfg.inactivity_timeout * 1000;
+	unsigned int ncalls;
 	size_t n = 0, i;
 
-	if (!med_ncalls)
+	pthread_mutex_lock(&med_lock);
+	ncalls = med_ncalls;
+	pthread_mutex_unlock(&med_lock);
+	if (!ncalls)
 		return 0;
+	if (med_kernel_mode) {
+		med_scan_n = 0;
+		if (med_kernel_scan(med_scan_flow, NULL))
+			return 0;
+	}
+	pthread_mutex_lock(&med_lock);
+	now = med_now_ms();
 	if (med_kernel_mode) {
 		for (i = 0; i < MED_BUCKETS; i++)
 			for (struct med_call *c = med_calls[i]; c; c = c->next)
 				c->scan_seen = false;
-		if (med_kernel_dump(med_scan_flow, NULL))
-			return 0;
+		for (i = 0; i < med_scan_n; i++)
+			med_scan_apply(&med_scan_recs[i]);
 		for (i = 0; i < MED_BUCKETS; i++)
 			for (struct med_call *c = med_calls[i]; c; c = c->next)
 				if (c->reprogram)
 					med_call_program(c);
 	}
-	if (!limit)
-		return 0;
-	for (i = 0; i < MED_BUCKETS && n < max; i++) {
+	for (i = 0; limit && i < MED_BUCKETS && n < max; i++) {
 		struct med_call *c = med_calls[i], *next;
 
 		for (; c && n < max; c = next) {
@@ -335,5 +403,6 @@ size_t med_check_inactive(char **keys, size_t max)
 				n++;
 		}
 	}
+	pthread_mutex_unlock(&med_lock);
 	return n;
 }

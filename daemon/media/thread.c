@@ -8,7 +8,8 @@
  * restore.c). They never call into the calls themselves.
  *
  * Locking: every event is handled with med_lock held; the idle callback
- * runs without it, since it may well call MED_Delete.
+ * runs without it, since it may well call MED_Delete. The idle scan takes
+ * med_lock only once it has read the kernel's flows (restore.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -147,9 +148,8 @@ static void *med_thread_main(void *arg)
 		if ((med_cfg.inactivity_timeout || med_kernel_mode) &&
 		    med_now_ms() - last_scan >= 1000) {
 			last_scan = med_now_ms();
-			pthread_mutex_lock(&med_lock);
+			/* takes med_lock itself, after its kernel round trip */
 			nk = med_check_inactive(keys, 64);
-			pthread_mutex_unlock(&med_lock);
 			med_thread_end(keys, nk, MED_END_IDLE);
 		}
 	}
