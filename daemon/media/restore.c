@@ -136,8 +136,21 @@ static void med_restore_stream(struct med_call *c, struct med_stream *st, unsign
 
 struct med_restore {
 	size_t flows;		/* krtpd's, by their label */
+	size_t foreign;		/* krtpd's label, but not on our relay address and ports */
 	int ncalls;
 };
+
+/* Is ep one of this krtpd's relay ports (its relay address, its range)? */
+static bool med_restore_own_ep(const struct krtp_ep *ep)
+{
+	const struct krtp_ep *relay = med_relay_ep(ep->family);
+	struct krtp_ep want = *relay;
+
+	if (!relay->family || ep->port < med_cfg.port_min || ep->port > med_cfg.port_max)
+		return false;
+	want.port = ep->port;
+	return med_ep_eq(ep, &want);
+}
 
 /*
  * One flow of the dump, as it arrives: nothing is kept but what the calls
@@ -155,6 +168,11 @@ static int med_restore_flow_cb(const struct krtp_flow *kf, void *arg)
 
 	if (!med_label_parse(kf->label, kf->label_len, &hash, &idx, &fi))
 		return 0;	/* not krtpd's */
+	/* another krtpd's, on other relay addresses or ports: not ours to take */
+	if (!med_restore_own_ep(&kf->local) || (kf->via.family && !med_restore_own_ep(&kf->via))) {
+		r->foreign++;
+		return 0;
+	}
 	r->flows++;
 	c = med_call_by_hash(hash);
 	if (c && !c->restoring)
@@ -227,6 +245,9 @@ int MED_Restore(void)
 		for (struct med_call *c = med_calls[i]; c; c = c->next)
 			c->restoring = false;
 	pthread_mutex_unlock(&med_lock);
+	if (r.foreign)
+		LOG_INFO("media: left %zu flow(s) with krtpd labels alone: not on this krtpd's relay addresses and ports %u-%u",
+			 r.foreign, med_cfg.port_min, med_cfg.port_max);
 	if (failed)
 		med_log("media: %u relay port pair(s) of re-adopted calls could not be bound again",
 			failed);
