@@ -164,6 +164,12 @@ TEST_F(ctl, add_show_list_del)
 
 	ASSERT_EQ(0, run(self->out, sizeof(self->out), NULL, 0, "flow list --json"));
 	ASSERT_EQ(0, jq(self->out, "length == 2 and (map(.id) | sort) == (map(.id) | sort | unique)"));
+	/* by label prefix: the kernel sends only the flows it begins */
+	ASSERT_EQ(0, run(self->out, sizeof(self->out), NULL, 0, "flow list label call --json"));
+	snprintf(filter, sizeof(filter), "length == 1 and .[0].id == %u", id1);
+	ASSERT_EQ(0, jq(self->out, filter));
+	ASSERT_EQ(0, run(self->out, sizeof(self->out), NULL, 0, "flow list label krtpd: --json"));
+	ASSERT_EQ(0, jq(self->out, ". == []"));
 
 	/* text: a header and one row per flow */
 	ASSERT_EQ(0, run(self->out, sizeof(self->out), NULL, 0, "flow list"));

@@ -393,18 +393,28 @@ static int flow_list_one(const struct krtp_flow *f, void *arg)
 
 static int flow_list(int argc, char **argv)
 {
+	const char *prefix = NULL;
 	struct krtp_nl *nl;
 	int ret;
 
-	(void)argv;
-	if (argc)
+	/* label PREFIX: krtp.ko sends only the flows whose label starts so */
+	if (argc == 2 && !strcmp(argv[0], "label")) {
+		prefix = argv[1];
+		if (!*prefix || strlen(prefix) > KRTP_LABEL_MAX_LEN)
+			return usage_error("flow list", "label prefix of 1 to %d bytes",
+					   KRTP_LABEL_MAX_LEN);
+	} else if (argc) {
 		return usage_error("flow list", "unexpected argument \"%s\"", argv[0]);
+	}
 	ret = nl_connect(&nl);
 	if (ret)
 		return ret;
 	open_json_array(NULL);
 	print_flow_header();
-	ret = krtp_nl_flow_dump(nl, flow_list_one, NULL);
+	if (prefix)
+		ret = krtp_nl_flow_dump_label(nl, prefix, strlen(prefix), flow_list_one, NULL);
+	else
+		ret = krtp_nl_flow_dump(nl, flow_list_one, NULL);
 	close_json_array();
 	print_json_end();
 	if (ret)
@@ -541,7 +551,7 @@ static int flow_help(int argc, char **argv)
 	       "  " FLOW_ADD_USAGE "\n"
 	       "  " FLOW_KEY_USAGE("del") "\n"
 	       "  " FLOW_KEY_USAGE("show") "\n"
-	       "  flow list\n"
+	       "  flow list [label PREFIX]\n"
 	       "  flow add-batch FILE|-   one \"flow add\" argument line per line\n", prog);
 	return 0;
 }

@@ -58,7 +58,7 @@ static void show_usage(FILE *f)
 		"           [clock-rate HZ]\n"
 		"  flow del LOCAL | id N\n"
 		"  flow show LOCAL | id N\n"
-		"  flow list\n"
+		"  flow list [label PREFIX]\n"
 		"  flow add-batch FILE|-\n"
 		"Addresses are 10.0.0.1:4000 or [fd00::1]:4000. See krtpctl(8).\n");
 }
