@@ -2,11 +2,13 @@
 /*
  * flows: install many krtp flows through the batch netlink API and time it.
  *
- *   flows add COUNT [FIRST] [krtpd]
+ *   flows add COUNT [FIRST] [krtpd|krtpd-other]
  *                               add flows number FIRST .. FIRST+COUNT-1;
- *                               krtpd: labelled as krtpd labels its calls'
- *                               flows, so that a krtpd started in the
- *                               namespace re-adopts them (below)
+ *                               krtpd: laid out and labelled as krtpd's
+ *                               calls, so that a krtpd started in the
+ *                               namespace re-adopts them (below);
+ *                               krtpd-other: another krtpd's, which it
+ *                               must leave alone
  *   flows one LOCAL PEER VIA [in SPEC] [out SPEC]
  *                               add the one flow the benchmark sends on;
  *                               in/out: its SRTP contexts, SPEC SUITE:HEX as
@@ -23,11 +25,14 @@
  * busy relay does (gen --table sends to the same keys). Each flow sends to
  * 10.0.2.2 port 20000 + 2 * (i % 20000) via 10.0.2.1 on the same port as
  * its key, and carries a label the size of a SIP Call-ID, as krtpd's flows
- * do. With "krtpd" the label is krtpd's own instead (daemon/media/restore.c):
+ * do. With "krtpd" they are a krtpd's calls (daemon/media/restore.c):
  * flows 2k and 2k+1 are the two directions, "ab" and "ba", of stream 0 of
- * call k, "krtpd:<16 hex digits of k>:0:ab" (rtcp-mux: no RTCP flows). A
- * krtpd re-adopting them finds (FIRST+COUNT)/2 - FIRST/2 calls; the ports
- * are not in one relay address's range, so it cannot bind them again.
+ * call k, "krtpd:<16 hex digits of k>:0:ab" (rtcp-mux: no RTCP flows), on
+ * the relay address 10.0.4.1: "ab" arrives on port 10000 + 4k and leaves
+ * from 10002 + 4k, "ba" the other way. A krtpd with relay_address 10.0.4.1
+ * and ports 10000 up re-adopts (FIRST+COUNT)/2 - FIRST/2 calls. With
+ * "krtpd-other" the flows have the usual keys (another krtpd's relay
+ * addresses) and the labels of calls 2^32 + k.
  *
  * "add" prints one line: added=N elapsed_ns=N busy_ns=N flows_per_s=N. The
  * time covers building the messages, the sendmsg() calls and the kernel's
@@ -56,7 +61,9 @@
 #define FLOWS_MAX	1500000
 #define FLOWS_CHUNK	65536
 
-static bool flows_krtpd;	/* label the flows as krtpd's calls */
+/* lay the flows out as krtpd's calls; as another krtpd's */
+static bool flows_krtpd, flows_krtpd_other;
+#define FLOWS_KRTPD_MAX	27000	/* ports 10000 + 4k .. 10003 + 4k stay below 65536 */
 
 static uint64_t flows_now_ns(void)
 {
@@ -100,9 +107,19 @@ static void flows_fill(struct krtp_flow *f, unsigned long i)
 	f->via.family = AF_INET;
 	f->via.addr.v4.s_addr = htonl(0x0a000201);			/* 10.0.2.1 */
 	f->via.port = port;
-	if (flows_krtpd)
+	if (flows_krtpd) {
+		uint16_t pa = 10000 + 4 * (i / 2), pb = pa + 2;
+
+		f->local.addr.v4.s_addr = htonl(0x0a000401);			/* 10.0.4.1 */
+		f->local.port = i & 1 ? pb : pa;
+		f->via.addr.v4.s_addr = htonl(0x0a000401);
+		f->via.port = i & 1 ? pa : pb;
+	}
+	if (flows_krtpd || flows_krtpd_other)
 		f->label_len = snprintf((char *)f->label, sizeof(f->label),
-					"krtpd:%016lx:0:%s", i / 2, i & 1 ? "ba" : "ab");
+					"krtpd:%016llx:0:%s",
+					(unsigned long long)(i / 2) + (flows_krtpd_other ? 1ull << 32 : 0),
+					i & 1 ? "ba" : "ab");
 	else
 		f->label_len = snprintf((char *)f->label, sizeof(f->label),
 					"bench-%08lx@relay.invalid", i);
@@ -330,12 +347,15 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "add") && argc > 3 && !strcmp(argv[argc - 1], "krtpd")) {
 		flows_krtpd = true;
 		argc--;
+	} else if (!strcmp(cmd, "add") && argc > 3 && !strcmp(argv[argc - 1], "krtpd-other")) {
+		flows_krtpd_other = true;
+		argc--;
 	}
 	if (!((!strcmp(cmd, "add") && (argc == 3 || argc == 4)) ||
 	      (!strcmp(cmd, "one") && (argc == 5 || argc == 7 || argc == 9)) || (!strcmp(cmd, "show") && argc == 3) ||
 	      (!strcmp(cmd, "count") && argc == 2) || (!strcmp(cmd, "dump") && argc == 2) ||
 	      (!strcmp(cmd, "flush") && argc == 2))) {
-		fprintf(stderr, "usage: flows add COUNT [FIRST] [krtpd] | one LOCAL PEER VIA [in SPEC] [out SPEC] |"
+		fprintf(stderr, "usage: flows add COUNT [FIRST] [krtpd|krtpd-other] | one LOCAL PEER VIA [in SPEC] [out SPEC] |"
 			" show LOCAL |"
 			" count | dump | flush\n");
 		return 2;
@@ -351,6 +371,10 @@ int main(int argc, char **argv)
 
 		if (count + first > FLOWS_MAX) {
 			fprintf(stderr, "flows: flows past number %d would reuse ports\n", FLOWS_MAX);
+			rc = 2;
+		} else if (flows_krtpd && count + first > FLOWS_KRTPD_MAX) {
+			fprintf(stderr, "flows: krtpd flows past number %d would need ports past 65535\n",
+				FLOWS_KRTPD_MAX);
 			rc = 2;
 		} else {
 			rc = flows_add(nl, count, first);
