@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -240,6 +241,36 @@ static void main_pid_unlink(const char *path)
 		unlink(path);
 }
 
+/*
+ * Every relay port is a socket, as is every TCP, TLS or WebSocket peer: a
+ * krtpd started from a shell has a soft limit of 1,024 descriptors, a
+ * port range of 10,000 needs about that many per 500 calls, and past it
+ * calls fail with "Too many open files". The soft limit is raised as far
+ * as the range and connections need (the hard limit allowing; the systemd
+ * unit sets both). Every descriptor krtpd watches goes through epoll, so
+ * none is past a select() limit.
+ */
+static void main_raise_nofile(const struct cnf *c)
+{
+	rlim_t need = (rlim_t)c->rtp_port_max - c->rtp_port_min + 1 + c->tcp_max_connections + 256;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		LOG_WARN("open files: hard limit %llu, the relay ports and connections need %llu; "
+			 "calls may fail with \"Too many open files\"",
+			 (unsigned long long)rl.rlim_max, (unsigned long long)need);
+		need = rl.rlim_max;
+	}
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		LOG_WARN("open files: cannot raise the limit to %llu: %s",
+			 (unsigned long long)need, strerror(errno));
+	else
+		LOG_DEBUG("open files: limit raised to %llu", (unsigned long long)need);
+}
+
 int main(int argc, char **argv)
 {
 	const struct cnf *c;
@@ -263,6 +294,7 @@ int main(int argc, char **argv)
 		LOG_SetSyslog(1);
 	}
 	LOG_INFO("krtpd " KRTPD_VERSION " starting");
+	main_raise_nofile(c);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
