@@ -14,6 +14,7 @@ set -eu
 PKGS=(
 	build-essential pkg-config clang libclang-rt-14-dev sparse kmod dkms
 	libmnl-dev liburcu-dev libsqlite3-dev nettle-dev libgnutls28-dev gnutls-bin
+	libssl-dev	# DTLS-SRTP of WebRTC legs (daemon/media/dtls.c); gen --srtp's AES-GCM
 	libc-ares-dev zlib1g-dev dnsmasq-base
 	qemu-system-x86 busybox-static
 	iproute2 nftables tcpdump tshark jq ethtool
@@ -31,8 +32,8 @@ PKGS=(
 	rtpengine-daemon	# what make bench-ng compares with; started by the bench itself
 	# make bench's case k: iptables and the xtables plugin for rtpengine's kernel
 	# module (the module itself is built from rtpengine-kernel-dkms by
-	# tools/bench/rtpengine-kmod.sh, which fetches it); gen --srtp's AES-GCM
-	rtpengine-iptables iptables libssl-dev
+	# tools/bench/rtpengine-kmod.sh, which fetches it)
+	rtpengine-iptables iptables
 )
 BACKPORT_PKGS=(linux-image-amd64 linux-headers-amd64)
 # Debian's nodejs comes without npm; NodeSource's has it and conflicts with
@@ -42,7 +43,7 @@ command -v npm >/dev/null || PKGS+=(npm)
 if [ "${1:-}" = --build ]; then
 	PKGS=(build-essential pkg-config kmod libmnl-dev liburcu-dev libsqlite3-dev nettle-dev
 		libc-ares-dev libgnutls28-dev gnutls-bin libmicrohttpd-dev zlib1g-dev
-		libhiredis-dev libsrtp2-dev)
+		libhiredis-dev libsrtp2-dev libssl-dev)
 	# the running kernel's headers, when Debian has them, so krtp.ko builds
 	apt-cache show "linux-headers-$(uname -r)" >/dev/null 2>&1 &&
 		PKGS+=("linux-headers-$(uname -r)")

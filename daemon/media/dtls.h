@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * DTLS-SRTP (RFC 5763, RFC 5764) with GnuTLS, for WebRTC legs (webrtc.c).
+ * DTLS-SRTP (RFC 5763, RFC 5764) with OpenSSL, for WebRTC legs (webrtc.c).
  *
- * One self-signed ECDSA P-256 certificate serves every leg; it is made on
- * first use and lives until exit, and its sha-256 fingerprint is what the
- * SDP answers show. A session runs over the leg's relay socket: webrtc.c
- * feeds it the datagrams whose first byte says DTLS (RFC 7983) and gives
- * it a send function; GnuTLS never touches the socket itself. Handshake
+ * One certificate serves every leg: the operator's (dtls_certificate), or
+ * a self-signed ECDSA P-256 one made on first use (dtls_cert.c); it lives
+ * until exit, and its sha-256 fingerprint is what the SDP answers show. A
+ * session runs over the leg's relay socket: webrtc.c feeds it the
+ * datagrams whose first byte says DTLS (RFC 7983) and gives it a send
+ * function; OpenSSL never touches the socket itself. Handshake
  * retransmissions are driven by med_dtls_tick() from the media thread.
+ *
+ * use_srtp profiles, krtpd's preference first (the server's wins):
+ * SRTP_AEAD_AES_128_GCM (RFC 7714, when krtp.ko or libsrtp2 can use it),
+ * SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32.
  *
  * The peer's certificate is accepted only if its fingerprint is the one
  * its SDP gave (RFC 8122 section 5): that is what binds the keys to the
@@ -26,6 +31,18 @@
 #include "../sdp_webrtc.h"
 
 struct med_dtls;
+struct ssl_ctx_st;
+
+/*
+ * dtls_cert.c. Load the operator's certificate and key (PEM; key NULL or
+ * "": in the certificate's file); 0, or -errno with the reason logged.
+ * Without a certificate, one is made on first use.
+ */
+int med_dtls_init(const char *cert, const char *key);
+/* the context sessions are made from (the certificate made if need be); NULL on failure */
+struct ssl_ctx_st *med_dtls_ctx(void);
+/* OpenSSL's last error, as text, and the queue cleared */
+const char *med_dtls_ssl_error(void);
 
 /* sends one datagram toward the peer; the session does not care whether it left */
 typedef void (*med_dtls_send_fn)(void *arg, const void *buf, size_t len);

@@ -107,7 +107,8 @@ static int med_srtp_sess_set(struct med_stream *st, int dir, int k, const struct
 }
 
 /*
- * libsrtp2 does AES-GCM only when built with OpenSSL (Debian's is not):
+ * libsrtp2 does AES-GCM only when built with a crypto library (Debian's is,
+ * with NSS; one built without has none):
  * a suite is usable if a session for it can be made. Tried once per suite.
  */
 bool med_srtp_suite_usable(enum sdp_srtp_suite suite)

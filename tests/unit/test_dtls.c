@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DTLS-SRTP of WebRTC legs (daemon/media/dtls.c, dtls_cert.c) over an
+ * in-memory loopback: two sessions hand each other their datagrams.
+ *
+ *   - dtls_certificate: a missing file, a file that is no certificate and
+ *     a key that is not the certificate's are refused with the reason; a
+ *     good pair loads and its fingerprint is what openssl(1) says
+ *   - krtpd to krtpd: both roles finish, SRTP_AEAD_AES_128_GCM is chosen,
+ *     and each side's write key is the other's read key
+ *   - against a peer offering only AES-CM (as aiortc and older stacks do),
+ *     as client and as server: AES_CM_128_HMAC_SHA1_80 (or _32 if that is
+ *     all it has), same keys both ways
+ *   - a peer whose certificate is not the SDP's fingerprint fails
+ *   - a lost ClientHello is sent again when the timer says so
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/ssl.h>
+
+#include "media/dtls.h"
+
+#include "check.h"
+
+#define QMAX	32
+
+/* datagrams on their way to one side */
+struct queue {
+	uint8_t buf[QMAX][2048];
+	size_t len[QMAX];
+	int n;
+	int drop;	/* drop that many before queueing */
+	int sent;
+};
+
+static void q_send(void *arg, const void *buf, size_t len)
+{
+	struct queue *q = arg;
+
+	q->sent++;
+	if (q->drop > 0) {
+		q->drop--;
+		return;
+	}
+	if (q->n < QMAX && len <= sizeof(q->buf[0])) {
+		memcpy(q->buf[q->n], buf, len);
+		q->len[q->n++] = len;
+	}
+}
+
+/* krtpd's fingerprint as bytes */
+static size_t own_fp(uint8_t *fp)
+{
+	const char *s = med_dtls_fingerprint();
+	size_t n = 0;
+
+	if (!s || strncmp(s, "sha-256 ", 8))
+		return 0;
+	for (s += 8; s[0] && s[1] && n < 32; s += s[2] == ':' ? 3 : 2)
+		fp[n++] = (uint8_t)strtoul(s, NULL, 16);
+	return n;
+}
+
+/* feed every queued datagram; the last non-zero return of med_dtls_input */
+static int drain(struct med_dtls *d, struct queue *q, uint64_t now)
+{
+	int r = 0, k;
+
+	for (int i = 0; i < q->n; i++) {
+		k = med_dtls_input(d, q->buf[i], q->len[i], now);
+		if (k)
+			r = k;
+	}
+	q->n = 0;
+	return r;
+}
+
+static void same_keys(struct med_dtls *a, struct med_dtls *b, enum sdp_srtp_suite want)
+{
+	struct sdp_crypto ap, ao, bp, bo;
+
+	CHECK_EQ(med_dtls_keys(a, &ap, &ao), 0);
+	CHECK_EQ(med_dtls_keys(b, &bp, &bo), 0);
+	CHECK_EQ(ao.suite, want);
+	CHECK_EQ(bo.suite, want);
+	CHECK_EQ(ao.key_len, sdp_srtp_key_len(want));
+	CHECK(ao.key_len == bp.key_len && !memcmp(ao.key, bp.key, ao.key_len));
+	CHECK(bo.key_len == ap.key_len && !memcmp(bo.key, ap.key, bo.key_len));
+	/* the two directions have their own keys */
+	CHECK(memcmp(ao.key, bo.key, ao.key_len));
+}
+
+/* run a client and a server until both are done or nothing moves; 1 both done */
+static int handshake(struct med_dtls *c, struct queue *toc, struct med_dtls *s,
+		     struct queue *tos, int *rc, int *rs)
+{
+	*rc = *rs = 0;
+	med_dtls_start(c, 1000);
+	for (int round = 0; round < 20 && (tos->n || toc->n); round++) {
+		int k = drain(s, tos, 1000);
+
+		if (k)
+			*rs = k;
+		k = drain(c, toc, 1000);
+		if (k)
+			*rc = k;
+	}
+	return med_dtls_done(c) && med_dtls_done(s);
+}
+
+static void test_cert_file(void)
+{
+	char dir[] = "/tmp/krtp-dtls-XXXXXX", cmd[1024], path[3][300], want[200];
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(path[0], sizeof(path[0]), "%s/cert.pem", dir);
+	snprintf(path[1], sizeof(path[1]), "%s/key.pem", dir);
+	snprintf(path[2], sizeof(path[2]), "%s/other.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		 "-nodes -keyout key.pem -out cert.pem -subj /CN=test -days 2 2>/dev/null && "
+		 "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out other.pem "
+		 "2>/dev/null && openssl x509 -in cert.pem -noout -fingerprint -sha256 > fp.txt",
+		 dir);
+	CHECK_EQ(system(cmd), 0);
+
+	CHECK_EQ(med_dtls_init("/nonexistent/cert.pem", NULL), -ENOENT);
+	/* a key is no certificate */
+	CHECK_EQ(med_dtls_init(path[1], path[1]), -EINVAL);
+	CHECK_EQ(med_dtls_init(path[0], path[2]), -EINVAL);
+	CHECK_EQ(med_dtls_init(path[0], "/nonexistent/key.pem"), -ENOENT);
+	CHECK_EQ(med_dtls_init(path[0], path[1]), 0);
+
+	snprintf(cmd, sizeof(cmd), "%s/fp.txt", dir);
+	f = fopen(cmd, "r");
+	want[0] = '\0';
+	if (f) {
+		/* "sha256 Fingerprint=AB:CD:..." */
+		if (fscanf(f, "sha256 Fingerprint=%199s", want) != 1)
+			want[0] = '\0';
+		fclose(f);
+	}
+	CHECK(want[0] && med_dtls_fingerprint() &&
+	      !strcmp(med_dtls_fingerprint() + strlen("sha-256 "), want));
+	printf("# dtls_certificate loaded, fingerprint %s\n", med_dtls_fingerprint());
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_EQ(system(cmd), 0);
+}
+
+static void test_gcm(void)
+{
+	static struct queue toc, tos;
+	struct med_dtls *c, *s;
+	uint8_t fp[32];
+	size_t n = own_fp(fp);
+	int rc, rs;
+
+	CHECK_EQ(n, 32);
+	memset(&toc, 0, sizeof(toc));
+	memset(&tos, 0, sizeof(tos));
+	c = med_dtls_new(false, SDP_FP_SHA256, fp, n, q_send, &tos);
+	s = med_dtls_new(true, SDP_FP_SHA256, fp, n, q_send, &toc);
+	CHECK(c && s);
+	if (!c || !s)
+		return;
+	CHECK_EQ(handshake(c, &toc, s, &tos, &rc, &rs), 1);
+	CHECK_EQ(rc, 1);
+	CHECK_EQ(rs, 1);
+	same_keys(c, s, SDP_SRTP_AEAD_AES_128_GCM);
+	/* after the handshake a stray record is not the end */
+	CHECK_EQ(med_dtls_input(s, (const uint8_t *)"\x17\xfe\xfd", 3, 1000), 0);
+	med_dtls_free(c);
+	med_dtls_free(s);
+}
+
+/* a peer speaking plain OpenSSL with its own profile list, as a browser would */
+struct peer {
+	SSL *ssl;
+	BIO *rd, *wr;
+};
+
+static void peer_new(struct peer *p, bool server, const char *profiles)
+{
+	p->ssl = SSL_new(med_dtls_ctx());
+	p->rd = BIO_new(BIO_s_mem());
+	p->wr = BIO_new(BIO_s_mem());
+	BIO_set_mem_eof_return(p->rd, -1);
+	SSL_set_bio(p->ssl, p->rd, p->wr);
+	SSL_set_tlsext_use_srtp(p->ssl, profiles);
+	if (server)
+		SSL_set_accept_state(p->ssl);
+	else
+		SSL_set_connect_state(p->ssl);
+}
+
+/* step the peer on what krtpd sent it; what it writes goes to krtpd as one datagram */
+static void peer_step(struct peer *p, struct queue *in, struct queue *out)
+{
+	char *data;
+	long n;
+
+	for (int i = 0; i < in->n; i++)
+		BIO_write(p->rd, in->buf[i], (int)in->len[i]);
+	in->n = 0;
+	SSL_do_handshake(p->ssl);
+	n = BIO_get_mem_data(p->wr, &data);
+	if (n > 0)
+		q_send(out, data, (size_t)n);
+	(void)BIO_reset(p->wr);
+}
+
+static void test_cm_peer(bool krtpd_server, const char *profiles, enum sdp_srtp_suite want)
+{
+	static struct queue tok, top;
+	struct sdp_crypto kp, ko;
+	struct med_dtls *k;
+	struct peer p;
+	uint8_t fp[32], mat[60];
+	size_t n = own_fp(fp);
+	int r = 0;
+
+	memset(&tok, 0, sizeof(tok));
+	memset(&top, 0, sizeof(top));
+	k = med_dtls_new(krtpd_server, SDP_FP_SHA256, fp, n, q_send, &top);
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	peer_new(&p, !krtpd_server, profiles);
+	if (krtpd_server)
+		peer_step(&p, &top, &tok);
+	else
+		med_dtls_start(k, 1000);
+	for (int round = 0; round < 20 && !med_dtls_done(k); round++) {
+		peer_step(&p, &top, &tok);
+		int x = drain(k, &tok, 1000);
+
+		if (x)
+			r = x;
+	}
+	peer_step(&p, &top, &tok);
+	CHECK_EQ(r, 1);
+	CHECK(SSL_is_init_finished(p.ssl));
+	CHECK_EQ(med_dtls_keys(k, &kp, &ko), 0);
+	CHECK_EQ(ko.suite, want);
+	CHECK_EQ(ko.key_len, 30);
+	/* the peer's own export: client key, server key, client salt, server salt */
+	CHECK_EQ(SSL_export_keying_material(p.ssl, mat, 60, "EXTRACTOR-dtls_srtp", 19,
+					    NULL, 0, 0), 1);
+	{
+		const uint8_t *ck = mat, *sk = mat + 16, *cs = mat + 32, *ss = mat + 46;
+		const uint8_t *wk = krtpd_server ? sk : ck, *ws = krtpd_server ? ss : cs;
+		const uint8_t *rk = krtpd_server ? ck : sk, *rs = krtpd_server ? cs : ss;
+
+		CHECK(!memcmp(ko.key, wk, 16) && !memcmp(ko.key + 16, ws, 14));
+		CHECK(!memcmp(kp.key, rk, 16) && !memcmp(kp.key + 16, rs, 14));
+	}
+	printf("# krtpd as %s, peer offering %s: %s\n", krtpd_server ? "server" : "client",
+	       profiles, sdp_srtp_suite_name(ko.suite));
+	SSL_free(p.ssl);
+	med_dtls_free(k);
+}
+
+static void test_bad_fingerprint(void)
+{
+	static struct queue toc, tos;
+	struct med_dtls *c, *s;
+	uint8_t fp[32];
+	size_t n = own_fp(fp);
+	int rc, rs;
+
+	memset(&toc, 0, sizeof(toc));
+	memset(&tos, 0, sizeof(tos));
+	c = med_dtls_new(false, SDP_FP_SHA256, fp, n, q_send, &tos);
+	fp[5] ^= 1;
+	s = med_dtls_new(true, SDP_FP_SHA256, fp, n, q_send, &toc);
+	CHECK(c && s);
+	if (!c || !s)
+		return;
+	handshake(c, &toc, s, &tos, &rc, &rs);
+	CHECK_EQ(rs, -1);
+	CHECK(!med_dtls_done(s));
+	CHECK_EQ(med_dtls_input(s, (const uint8_t *)"\x16\xfe\xfd", 3, 1000), -1);
+	med_dtls_free(c);
+	med_dtls_free(s);
+}
+
+static void test_retransmit(void)
+{
+	static struct queue toc, tos;
+	struct med_dtls *c, *s;
+	uint8_t fp[32];
+	size_t n = own_fp(fp);
+	int rc, rs;
+
+	memset(&toc, 0, sizeof(toc));
+	memset(&tos, 0, sizeof(tos));
+	tos.drop = 1;	/* the first ClientHello is lost */
+	c = med_dtls_new(false, SDP_FP_SHA256, fp, n, q_send, &tos);
+	s = med_dtls_new(true, SDP_FP_SHA256, fp, n, q_send, &toc);
+	CHECK(c && s);
+	if (!c || !s)
+		return;
+	med_dtls_start(c, 1000);
+	CHECK_EQ(tos.sent, 1);
+	CHECK_EQ(tos.n, 0);
+	/* not yet: the timer is a second */
+	CHECK_EQ(med_dtls_tick(c, 1100), 0);
+	CHECK_EQ(tos.sent, 1);
+	usleep(1100 * 1000);	/* OpenSSL's timer runs on the real clock */
+	CHECK_EQ(med_dtls_tick(c, 2200), 0);
+	CHECK_EQ(tos.sent, 2);
+	CHECK_EQ(handshake(c, &toc, s, &tos, &rc, &rs), 1);
+	/* the client gives up 30 s after it started when nothing answers */
+	med_dtls_free(c);
+	memset(&tos, 0, sizeof(tos));
+	tos.drop = 1000;
+	c = med_dtls_new(false, SDP_FP_SHA256, fp, n, q_send, &tos);
+	med_dtls_start(c, 1000);
+	CHECK_EQ(med_dtls_tick(c, 1000 + 30000), -1);
+	CHECK_EQ(med_dtls_tick(c, 1000 + 31000), -1);
+	med_dtls_free(c);
+	med_dtls_free(s);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_cert_file();
+	test_gcm();
+	test_cm_peer(true, "SRTP_AES128_CM_SHA1_80:SRTP_AES128_CM_SHA1_32",
+		     SDP_SRTP_AES_CM_128_HMAC_SHA1_80);
+	test_cm_peer(false, "SRTP_AES128_CM_SHA1_80", SDP_SRTP_AES_CM_128_HMAC_SHA1_80);
+	test_cm_peer(false, "SRTP_AES128_CM_SHA1_32", SDP_SRTP_AES_CM_128_HMAC_SHA1_32);
+	test_bad_fingerprint();
+	test_retransmit();
+	return check_summary();
+}
