@@ -264,6 +264,10 @@ int CNF_Init(int argc, char **argv)
 			fprintf(stderr, "krtpd: listen_wss needs tls_certificate (and tls_private_key)\n");
 			return -1;
 		}
+	if (cnf.dtls_private_key[0] && !cnf.dtls_certificate[0]) {
+		fprintf(stderr, "krtpd: dtls_private_key needs dtls_certificate\n");
+		return -1;
+	}
 	if (cnf.rtp_port_min >= cnf.rtp_port_max) {
 		fprintf(stderr, "krtpd: rtp_port_min must be below rtp_port_max\n");
 		return -1;

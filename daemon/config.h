@@ -28,6 +28,8 @@ struct cnf {
 	unsigned int media_timeout;
 	unsigned int webrtc_consent_timeout;	/* s without an ICE check: WebRTC leg gone */
 	int ws_webrtc;			/* offer WebRTC to callees reached only over WS/WSS */
+	/* PEM files of the DTLS certificate of WebRTC legs; "": one made at start */
+	char dtls_certificate[256], dtls_private_key[256];
 	char users_file[256];
 	char realm[128];
 	char digest_algorithms[32];	/* challenges offered, in order */

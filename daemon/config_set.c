@@ -364,6 +364,10 @@ int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_uint(key, v, 0, 86400, &cnf.media_timeout);
 	if (!strcmp(key, "webrtc_consent_timeout"))
 		return cnf_uint(key, v, 0, 3600, &cnf.webrtc_consent_timeout);
+	if (!strcmp(key, "dtls_certificate"))
+		return cnf_str(key, v, cnf.dtls_certificate, sizeof(cnf.dtls_certificate));
+	if (!strcmp(key, "dtls_private_key"))
+		return cnf_str(key, v, cnf.dtls_private_key, sizeof(cnf.dtls_private_key));
 	if (!strcmp(key, "ws_webrtc"))
 		return cnf_bool(key, v, &cnf.ws_webrtc);
 	if (!strncmp(key, "srtp", 4)) {

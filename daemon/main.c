@@ -179,6 +179,8 @@ static int main_media_init(const struct cnf *c)
 		.port_max = c->rtp_port_max,
 		.inactivity_timeout = c->media_timeout,
 		.consent_timeout = c->webrtc_consent_timeout,
+		.dtls_certificate = c->dtls_certificate,
+		.dtls_private_key = c->dtls_private_key,
 		.on_inactive = main_on_inactive,
 	};
 	char r4[64];

@@ -53,6 +53,8 @@ struct med_config {
 	unsigned int inactivity_timeout;	/* seconds without media before on_inactive, 0 = never */
 	/* seconds without an answered ICE check before a WebRTC leg's consent expires, 0 = never */
 	unsigned int consent_timeout;
+	/* PEM files of the DTLS certificate and key; NULL or "": one is made */
+	const char *dtls_certificate, *dtls_private_key;
 	/* called (from a media thread) when a call must end: its media idle, or consent gone */
 	void (*on_inactive)(const char *call_key, enum med_end why, void *arg);
 	void *arg;

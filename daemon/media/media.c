@@ -31,6 +31,7 @@
 
 #include "../hash.h"
 #include "internal.h"
+#include "dtls.h"
 #include "webrtc.h"
 
 pthread_mutex_t med_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -458,6 +459,9 @@ int MED_Init(const struct med_config *cfg)
 	err = med_relay_addr(&cfg->relay4, AF_INET, &med_relay_ep4, &med_relay_txt4);
 	if (!err)
 		err = med_relay_addr(&cfg->relay6, AF_INET6, &med_relay_ep6, &med_relay_txt6);
+	/* the operator's DTLS certificate: one that does not load stops krtpd here */
+	if (!err)
+		err = med_dtls_init(cfg->dtls_certificate, cfg->dtls_private_key);
 	if (err)
 		return err;
 	med_cfg = *cfg;
