@@ -114,6 +114,10 @@ check "the flow to bob decrypts what alice sends (SRTP in, plain out)" "yes" \
 	"$(to_bob | jq -r 'if .srtp.in and (.srtp.out | not) then "yes" else "srtp \(.srtp)" end')"
 check "the flow to alice encrypts for her (plain in, SRTP out)" "yes" \
 	"$(to_alice rtp | jq -r 'if .srtp.out and (.srtp.in | not) then "yes" else "srtp \(.srtp)" end')"
+# aiortc's use_srtp offers SRTP_AES128_CM_SHA1_80 only: krtpd settles on it
+check "DTLS-SRTP profile: AES-CM-80 both ways (all aiortc offers)" \
+	"AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_80" \
+	"$(to_bob | jq -r .srtp.in) $(to_alice rtp | jq -r .srtp.out)"
 check "the flow to alice goes to her caller-namespace address" "$CALLER4" \
 	"$(to_alice rtp | jq -r .peer | sed 's/:[0-9]*$//')"
 check "bob's RTCP goes to alice as SRTCP on her mux port, from krtpd's RTP port" \
