@@ -57,6 +57,7 @@ void krtp_flow_exit(void)
  */
 struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 {
+	struct krtp_flow_rtcp_peer *rtcp_peer = NULL;
 	struct krtp_srtp *srtp;
 	struct krtp_flow *flow;
 
@@ -64,12 +65,17 @@ struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 	srtp = krtp_srtp_create(&cfg->srtp_in, &cfg->srtp_out);
 	if (IS_ERR(srtp))
 		return ERR_CAST(srtp);
-	flow = kmem_cache_zalloc(krtp_flow_cache, GFP_KERNEL);
-	if (!flow) {
-		krtp_srtp_free(srtp);
-		return ERR_PTR(-ENOMEM);
+	if (cfg->rtcp_peer.family) {
+		rtcp_peer = kzalloc(sizeof(*rtcp_peer), GFP_KERNEL);
+		if (!rtcp_peer)
+			goto err_srtp;
+		rtcp_peer->ep = cfg->rtcp_peer;
 	}
+	flow = kmem_cache_zalloc(krtp_flow_cache, GFP_KERNEL);
+	if (!flow)
+		goto err_rtcp_peer;
 	flow->srtp = srtp;
+	flow->rtcp_peer = rtcp_peer;
 
 	flow->local = cfg->local;
 	flow->peer = cfg->peer;
@@ -98,6 +104,23 @@ struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 	flow->wrong_src_ntf = jiffies - HZ;
 	spin_lock_init(&flow->rtp_lock);
 	return flow;
+
+err_rtcp_peer:
+	kfree(rtcp_peer);
+err_srtp:
+	krtp_srtp_free(srtp);
+	return ERR_PTR(-ENOMEM);
+}
+
+/* drop a cached route; no reader or writer of it is left */
+static void krtp_flow_route_free(struct krtp_route __rcu **routep)
+{
+	struct krtp_route *route = rcu_dereference_protected(*routep, true);
+
+	if (route) {
+		dst_release(route->dst);
+		kfree(route);
+	}
 }
 
 /**
@@ -106,12 +129,11 @@ struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
  */
 void krtp_flow_free(struct krtp_flow *flow)
 {
-	/* no reader is left, and so no writer of @route either */
-	struct krtp_route *route = rcu_dereference_protected(flow->route, true);
-
-	if (route) {
-		dst_release(route->dst);
-		kfree(route);
+	/* no reader is left, and so no writer of a route either */
+	krtp_flow_route_free(&flow->route);
+	if (flow->rtcp_peer) {
+		krtp_flow_route_free(&flow->rtcp_peer->route);
+		kfree(flow->rtcp_peer);
 	}
 	/* keys and transforms wiped and freed; fine in an RCU callback */
 	krtp_srtp_free(flow->srtp);

@@ -38,10 +38,21 @@ struct krtp_route {
 	struct rcu_head rcu;
 };
 
+/*
+ * Where a flow's RTCP goes when that is not its peer (KRTP_A_FLOW_RTCP_PEER),
+ * with its own cached route (tx.c). Allocated with the flow and freed with
+ * it, after the readers: immutable but for @route.
+ */
+struct krtp_flow_rtcp_peer {
+	struct krtp_ep ep;
+	struct krtp_route __rcu *route;
+};
+
 /* what FLOW_NEW asked for, checked by netlink.c */
 struct krtp_flow_config {
 	struct krtp_ep local;
 	struct krtp_ep peer;
+	struct krtp_ep rtcp_peer;	/* family 0: RTCP goes to peer */
 	struct krtp_ep via;	/* family 0: use local */
 	struct krtp_ep source;	/* family 0: learn; port 0: learn the port */
 	u32 flags;
@@ -71,7 +82,6 @@ struct krtp_flow_config {
  * @route: route to @peer, NULL until the first packet (tx.c)
  * @clock_rate: RTP clock rate for jitter, Hz
  * @idle_timeout: seconds, 0 = never
- * @wrong_src_ntf: jiffies of the last wrong-source event (rate limit)
  * @rtp_lock: serialises @rtp
  * @last_seen: jiffies of the last packet (or creation)
  * @packets: RTP (and other) packets forwarded
@@ -79,9 +89,11 @@ struct krtp_flow_config {
  * @rtcp_packets: RTCP packets forwarded
  * @rtcp_bytes: their UDP payload bytes
  * @rtp: RTP analysis
+ * @rtcp_peer: where RTCP goes instead of @peer, NULL for most flows
  * @srtp: SRTP contexts (srtp.c), NULL for a plain flow
  * @drops: packets dropped, by enum krtp_drop_reason
  * @passed: STUN/DTLS left to the socket (KRTP_FLOW_F_PASS_STUN_DTLS)
+ * @wrong_src_ntf: jiffies of the last wrong-source event (rate limit)
  * @idle_seen: @last_seen when the last idle event was sent (table lock)
  * @idle_notified: an idle event was sent for @idle_seen (table lock)
  * @idle_delete: delete after @idle_timeout without packets
@@ -122,7 +134,8 @@ struct krtp_flow {
 	struct krtp_route __rcu *route;
 	u32 clock_rate;
 	u32 idle_timeout;
-	unsigned long wrong_src_ntf;
+	/* NULL unless RTCP has a peer of its own: one test per packet sent */
+	struct krtp_flow_rtcp_peer *rtcp_peer;
 
 	/* written by every packet */
 	spinlock_t rtp_lock ____cacheline_aligned_in_smp; /* @rtp; readers with BHs off */
@@ -144,8 +157,17 @@ struct krtp_flow {
 	/* written by floods of wrong packets, the idle scan, the release */
 	atomic64_t drops[KRTP_DROP_MAX] ____cacheline_aligned_in_smp;
 	atomic64_t passed;		/* STUN/DTLS, from any source */
-	unsigned long idle_seen;
-	struct rcu_head rcu;
+	unsigned long wrong_src_ntf;	/* bumped where drops are */
+	/*
+	 * The idle scan reads @idle_seen only of flows it finds in the
+	 * table, under the table lock; @rcu is written only after the flow
+	 * left the table under that lock (krtp_flow_release()), when no scan
+	 * can find it. Never both at once, so they share room.
+	 */
+	union {
+		unsigned long idle_seen;
+		struct rcu_head rcu;
+	};
 
 	u8 label[KRTP_LABEL_MAX_LEN];
 };

@@ -146,6 +146,45 @@ static int krtp_nl_srtp_parse(struct nlattr *nest, struct krtp_srtp_config *cfg,
 	return 0;
 }
 
+/*
+ * The RTCP peer: of the peer's family, since it leaves from the same via,
+ * and useless on a flow whose every packet is RTCP (its peer is the RTCP
+ * port already). Called once the flags are read.
+ */
+static int krtp_nl_rtcp_peer_parse(struct nlattr **tb,
+				   struct krtp_flow_config *cfg,
+				   struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = tb[KRTP_A_FLOW_RTCP_PEER];
+	int err;
+
+	err = krtp_nl_ep_parse(attr, &cfg->rtcp_peer, true, "rtcp peer",
+			       extack);
+	if (err)
+		return err;
+	if (cfg->rtcp_peer.family != cfg->peer.family) {
+		KRTP_NL_ERR_ATTR(extack, attr,
+				 "rtcp peer address family differs from peer");
+		return -EAFNOSUPPORT;
+	}
+	if (krtp_nl_addr_any(&cfg->rtcp_peer)) {
+		KRTP_NL_ERR_ATTR(extack, attr,
+				 "rtcp peer address must not be unspecified");
+		return -EINVAL;
+	}
+	if (!memcmp(&cfg->rtcp_peer, &cfg->local, sizeof(cfg->local))) {
+		KRTP_NL_ERR_ATTR(extack, attr,
+				 "rtcp peer is the local endpoint itself");
+		return -EINVAL;
+	}
+	if (cfg->flags & KRTP_FLOW_F_RTCP) {
+		KRTP_NL_ERR_ATTR(extack, attr,
+				 "an rtcp flow sends all to its peer: no rtcp peer");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* rules of FLOW_NEW that span attributes */
 static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 				     struct krtp_flow_config *cfg,
@@ -236,6 +275,11 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 
 	if (tb[KRTP_A_FLOW_FLAGS])
 		cfg->flags = nla_get_u32(tb[KRTP_A_FLOW_FLAGS]);
+	if (tb[KRTP_A_FLOW_RTCP_PEER]) {
+		err = krtp_nl_rtcp_peer_parse(tb, cfg, extack);
+		if (err)
+			return err;
+	}
 	if (tb[KRTP_A_FLOW_LABEL]) {
 		cfg->label_len = nla_len(tb[KRTP_A_FLOW_LABEL]);
 		nla_memcpy(cfg->label, tb[KRTP_A_FLOW_LABEL], sizeof(cfg->label));
@@ -339,6 +383,7 @@ static bool krtp_nl_flow_fast(const struct nlattr *nest, struct nlattr **tb)
 		case NLA_F_NESTED | KRTP_A_FLOW_PEER:
 		case NLA_F_NESTED | KRTP_A_FLOW_VIA:
 		case NLA_F_NESTED | KRTP_A_FLOW_SOURCE:
+		case NLA_F_NESTED | KRTP_A_FLOW_RTCP_PEER:
 			if (!krtp_nl_ep_fast(attr))
 				return false;
 			break;

@@ -149,7 +149,7 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 	unsigned int plen, verdict;
 	enum krtp_pkt_kind kind;
 	const struct udphdr *uh;
-	bool learn_late;
+	bool learn_late, to_rtcp;
 	const u8 *hdr;
 	int err;
 
@@ -224,13 +224,18 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 			krtp_stats_rtp(kn->stats, lost, dup, reord);
 	}
 
+	/*
+	 * RTCP of a flow with an RTCP peer goes there. Other flows pay one
+	 * test of a pointer on the line krtp_tx_* reads anyway.
+	 */
+	to_rtcp = unlikely(flow->rtcp_peer) && kind == KRTP_PKT_RTCP;
 	/* via is of the peer's family, on the line krtp_tx_* reads anyway */
 	if (unlikely(flow->via.family != flow->local.family))
-		err = krtp_tx_prepare_xlat(net, flow, skb, thoff);
+		err = krtp_tx_prepare_xlat(net, flow, skb, thoff, to_rtcp);
 	else if (flow->local.family == AF_INET)
-		err = krtp_tx_prepare_ipv4(net, flow, skb, thoff);
+		err = krtp_tx_prepare_ipv4(net, flow, skb, thoff, to_rtcp);
 	else
-		err = krtp_tx_prepare_ipv6(net, flow, skb, thoff);
+		err = krtp_tx_prepare_ipv6(net, flow, skb, thoff, to_rtcp);
 	if (err)
 		return krtp_rx_drop(kn, flow, err == -ENETUNREACH ?
 				    KRTP_DROP_NO_ROUTE : KRTP_DROP_OTHER);

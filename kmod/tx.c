@@ -6,7 +6,8 @@
  * peer is cached per flow, as nf_flow_table caches it per tuple: one
  * referenced dst and the cookie that validates it, in a struct krtp_route
  * published with RCU. The common case costs a pointer load and
- * dst_check(); no FIB lookup, no atomic, no per-CPU state. The packet
+ * dst_check(); no FIB lookup, no atomic, no per-CPU state. A flow with an
+ * RTCP peer caches the route to that one beside it, the same way. The packet
  * carries the dst without a reference (skb_dst_set_noref): we are inside
  * rcu_read_lock until ip_local_out() returns, a dst is freed only a grace
  * period after its last reference is dropped, and whatever queues the
@@ -47,12 +48,31 @@
 #include "tx.h"
 
 /*
+ * Where a packet goes: the flow's peer, or for RTCP its RTCP peer (an
+ * unlikely branch, taken only by flows that have one), and the route
+ * cached for that destination.
+ */
+struct krtp_tx_dest {
+	const struct krtp_ep *peer;
+	struct krtp_route __rcu **route;
+};
+
+static struct krtp_tx_dest krtp_tx_dest(struct krtp_flow *flow, bool rtcp)
+{
+	if (unlikely(rtcp))
+		return (struct krtp_tx_dest){ &flow->rtcp_peer->ep,
+					      &flow->rtcp_peer->route };
+	return (struct krtp_tx_dest){ &flow->peer, &flow->route };
+}
+
+/*
  * Give @skb the cached route, without a reference, if there is one and it
  * is still current; else the caller looks it up and krtp_tx_route_set()s.
  */
-static bool krtp_tx_route_cached(struct krtp_flow *flow, struct sk_buff *skb)
+static bool krtp_tx_route_cached(struct krtp_route __rcu **routep,
+				 struct sk_buff *skb)
 {
-	struct krtp_route *route = rcu_dereference(flow->route);
+	struct krtp_route *route = rcu_dereference(*routep);
 
 	if (unlikely(!route) || unlikely(!dst_check(route->dst, route->cookie)))
 		return false;
@@ -65,8 +85,9 @@ static bool krtp_tx_route_cached(struct krtp_flow *flow, struct sk_buff *skb)
  * reference. Two CPUs that miss at once both swap; each releases what it
  * took out. Without memory for the cache, the packet takes the reference.
  */
-static void krtp_tx_route_set(struct krtp_flow *flow, struct sk_buff *skb,
-			      struct dst_entry *dst, u32 cookie)
+static void krtp_tx_route_set(struct krtp_route __rcu **routep,
+			      struct sk_buff *skb, struct dst_entry *dst,
+			      u32 cookie)
 {
 	struct krtp_route *route, *old;
 
@@ -77,7 +98,7 @@ static void krtp_tx_route_set(struct krtp_flow *flow, struct sk_buff *skb,
 	}
 	route->dst = dst;
 	route->cookie = cookie;
-	old = unrcu_pointer(xchg(&flow->route, RCU_INITIALIZER(route)));
+	old = unrcu_pointer(xchg(routep, RCU_INITIALIZER(route)));
 	if (old) {
 		/* readers of old->dst are in RCU, as its freeing will be */
 		dst_release(old->dst);
@@ -94,51 +115,53 @@ static void krtp_tx_scrub(struct sk_buff *skb)
 	skb_clear_tstamp(skb);
 }
 
-/* Give @skb the route from @flow's via to its IPv4 peer: 0 or -ENETUNREACH. */
+/* Give @skb the route from @flow's via to an IPv4 peer: 0 or -ENETUNREACH. */
 static int krtp_tx_route_ipv4(struct net *net, struct krtp_flow *flow,
-			      struct sk_buff *skb)
+			      struct krtp_tx_dest to, struct sk_buff *skb)
 {
+	const struct krtp_ep *peer = to.peer;
 	struct rtable *rt;
 	struct flowi4 fl4;
 
-	if (likely(krtp_tx_route_cached(flow, skb)))
+	if (likely(krtp_tx_route_cached(to.route, skb)))
 		return 0;
 	fl4 = (struct flowi4){
-		.daddr = flow->peer.addr.ip4,
+		.daddr = peer->addr.ip4,
 		.saddr = flow->via.addr.ip4,
 		.flowi4_proto = IPPROTO_UDP,
 		.fl4_sport = flow->via.port,
-		.fl4_dport = flow->peer.port,
+		.fl4_dport = peer->port,
 	};
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return -ENETUNREACH;
-	krtp_tx_route_set(flow, skb, &rt->dst, 0);
+	krtp_tx_route_set(to.route, skb, &rt->dst, 0);
 	return 0;
 }
 
-/* Give @skb the route from @flow's via to its IPv6 peer: 0 or -ENETUNREACH. */
+/* Give @skb the route from @flow's via to an IPv6 peer: 0 or -ENETUNREACH. */
 static int krtp_tx_route_ipv6(struct net *net, struct krtp_flow *flow,
-			      struct sk_buff *skb)
+			      struct krtp_tx_dest to, struct sk_buff *skb)
 {
+	const struct krtp_ep *peer = to.peer;
 	struct dst_entry *dst;
 	struct flowi6 fl6;
 
-	if (likely(krtp_tx_route_cached(flow, skb)))
+	if (likely(krtp_tx_route_cached(to.route, skb)))
 		return 0;
 	fl6 = (struct flowi6){
-		.daddr = flow->peer.addr.ip6,
+		.daddr = peer->addr.ip6,
 		.saddr = flow->via.addr.ip6,
 		.flowi6_proto = IPPROTO_UDP,
 		.fl6_sport = flow->via.port,
-		.fl6_dport = flow->peer.port,
+		.fl6_dport = peer->port,
 	};
 	dst = ip6_route_output(net, NULL, &fl6);
 	if (dst->error) {
 		dst_release(dst);
 		return -ENETUNREACH;
 	}
-	krtp_tx_route_set(flow, skb, dst,
+	krtp_tx_route_set(to.route, skb, dst,
 			  rt6_get_cookie(container_of(dst, struct rt6_info, dst)));
 	return 0;
 }
@@ -149,14 +172,17 @@ static int krtp_tx_route_ipv6(struct net *net, struct krtp_flow *flow,
  * @flow: the flow it matched
  * @skb: the packet, network header at skb->data
  * @thoff: offset of the UDP header from the network header
+ * @rtcp: an RTCP packet for @flow's RTCP peer, which it has
  *
  * On success the packet is ready for ip_local_out().
  *
  * Return: 0, -ENETUNREACH without a route, or another negative errno.
  */
 int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
-			 struct sk_buff *skb, unsigned int thoff)
+			 struct sk_buff *skb, unsigned int thoff, bool rtcp)
 {
+	struct krtp_tx_dest to = krtp_tx_dest(flow, rtcp);
+	const struct krtp_ep *peer = to.peer;
 	struct udphdr *uh;
 	struct iphdr *iph;
 
@@ -169,7 +195,7 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 		return -EINVAL;
 
 	krtp_tx_scrub(skb);
-	if (krtp_tx_route_ipv4(net, flow, skb))
+	if (krtp_tx_route_ipv4(net, flow, to, skb))
 		return -ENETUNREACH;
 
 	skb_forward_csum(skb);
@@ -177,19 +203,19 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 		inet_proto_csum_replace4(&uh->check, skb, iph->saddr,
 					 flow->via.addr.ip4, true);
 		inet_proto_csum_replace4(&uh->check, skb, iph->daddr,
-					 flow->peer.addr.ip4, true);
+					 peer->addr.ip4, true);
 		inet_proto_csum_replace2(&uh->check, skb, uh->source,
 					 flow->via.port, false);
 		inet_proto_csum_replace2(&uh->check, skb, uh->dest,
-					 flow->peer.port, false);
+					 peer->port, false);
 		if (!uh->check)
 			uh->check = CSUM_MANGLED_0;
 	}
 	iph->saddr = flow->via.addr.ip4;
-	iph->daddr = flow->peer.addr.ip4;
+	iph->daddr = peer->addr.ip4;
 	iph->ttl--;
 	uh->source = flow->via.port;
-	uh->dest = flow->peer.port;
+	uh->dest = peer->port;
 
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	return 0;
@@ -201,14 +227,17 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
  * @flow: the flow it matched
  * @skb: the packet, network header at skb->data
  * @thoff: offset of the UDP header from the network header
+ * @rtcp: an RTCP packet for @flow's RTCP peer, which it has
  *
  * On success the packet is ready for ip6_local_out().
  *
  * Return: 0, -ENETUNREACH without a route, or another negative errno.
  */
 int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
-			 struct sk_buff *skb, unsigned int thoff)
+			 struct sk_buff *skb, unsigned int thoff, bool rtcp)
 {
+	struct krtp_tx_dest to = krtp_tx_dest(flow, rtcp);
+	const struct krtp_ep *peer = to.peer;
 	struct ipv6hdr *ip6h;
 	struct udphdr *uh;
 
@@ -220,25 +249,25 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 		return -EINVAL;
 
 	krtp_tx_scrub(skb);
-	if (krtp_tx_route_ipv6(net, flow, skb))
+	if (krtp_tx_route_ipv6(net, flow, to, skb))
 		return -ENETUNREACH;
 
 	skb_forward_csum(skb);
 	inet_proto_csum_replace16(&uh->check, skb, ip6h->saddr.s6_addr32,
 				  flow->via.addr.ip6.s6_addr32, true);
 	inet_proto_csum_replace16(&uh->check, skb, ip6h->daddr.s6_addr32,
-				  flow->peer.addr.ip6.s6_addr32, true);
+				  peer->addr.ip6.s6_addr32, true);
 	inet_proto_csum_replace2(&uh->check, skb, uh->source, flow->via.port,
 				 false);
-	inet_proto_csum_replace2(&uh->check, skb, uh->dest, flow->peer.port,
+	inet_proto_csum_replace2(&uh->check, skb, uh->dest, peer->port,
 				 false);
 	if (!uh->check)
 		uh->check = CSUM_MANGLED_0;
 	ip6h->saddr = flow->via.addr.ip6;
-	ip6h->daddr = flow->peer.addr.ip6;
+	ip6h->daddr = peer->addr.ip6;
 	ip6h->hop_limit--;
 	uh->source = flow->via.port;
-	uh->dest = flow->peer.port;
+	uh->dest = peer->port;
 
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 	return 0;
@@ -252,11 +281,12 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
  * open-coded: its signature differs between the kernels we build for).
  */
 static void krtp_tx_xlat_csum(struct sk_buff *skb, struct udphdr *uh,
-			      __wsum diff, const struct krtp_flow *flow)
+			      __wsum diff, const struct krtp_flow *flow,
+			      const struct krtp_ep *peer)
 {
 	inet_proto_csum_replace2(&uh->check, skb, uh->source, flow->via.port,
 				 false);
-	inet_proto_csum_replace2(&uh->check, skb, uh->dest, flow->peer.port,
+	inet_proto_csum_replace2(&uh->check, skb, uh->dest, peer->port,
 				 false);
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		uh->check = ~csum_fold(csum_add(diff, csum_unfold(uh->check)));
@@ -278,8 +308,10 @@ static int krtp_tx_xlat_room(struct sk_buff *skb, unsigned int thoff,
 
 /* IPv4 in, IPv6 out; see krtp_tx_prepare_xlat() */
 static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
-			     struct sk_buff *skb, unsigned int thoff)
+			     struct krtp_tx_dest to, struct sk_buff *skb,
+			     unsigned int thoff)
 {
+	const struct krtp_ep *peer = to.peer;
 	unsigned int len = skb->len - thoff;	/* UDP length, checked by rx */
 	struct ipv6hdr *ip6h;
 	struct udphdr *uh;
@@ -300,7 +332,7 @@ static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
 	old[1] = iph->daddr;
 
 	krtp_tx_scrub(skb);
-	if (krtp_tx_route_ipv6(net, flow, skb))
+	if (krtp_tx_route_ipv6(net, flow, to, skb))
 		return -ENETUNREACH;
 	if (krtp_tx_xlat_room(skb, thoff, sizeof(*ip6h)))
 		return -ENOMEM;
@@ -311,12 +343,12 @@ static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
 	nocsum = !uh->check && skb->ip_summed != CHECKSUM_PARTIAL;
 	if (!nocsum) {
 		diff = csum_add(csum_partial(&flow->via.addr.ip6, 16, 0),
-				csum_partial(&flow->peer.addr.ip6, 16, 0));
+				csum_partial(&peer->addr.ip6, 16, 0));
 		diff = csum_sub(diff, csum_partial(old, sizeof(old), 0));
-		krtp_tx_xlat_csum(skb, uh, diff, flow);
+		krtp_tx_xlat_csum(skb, uh, diff, flow, to.peer);
 	}
 	uh->source = flow->via.port;
-	uh->dest = flow->peer.port;
+	uh->dest = peer->port;
 
 	/* the UDP header stays where it is; the new header goes before it */
 	__skb_pull(skb, thoff);
@@ -328,7 +360,7 @@ static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
 	ip6h->nexthdr = IPPROTO_UDP;
 	ip6h->hop_limit = ttl - 1;
 	ip6h->saddr = flow->via.addr.ip6;
-	ip6h->daddr = flow->peer.addr.ip6;
+	ip6h->daddr = peer->addr.ip6;
 	skb->protocol = htons(ETH_P_IPV6);
 	skb->ignore_df = 1;
 
@@ -345,8 +377,10 @@ static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
 
 /* IPv6 in, IPv4 out; see krtp_tx_prepare_xlat() */
 static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
-			     struct sk_buff *skb, unsigned int thoff)
+			     struct krtp_tx_dest to, struct sk_buff *skb,
+			     unsigned int thoff)
 {
+	const struct krtp_ep *peer = to.peer;
 	unsigned int len = skb->len - thoff;	/* UDP length, checked by rx */
 	struct in6_addr old[2];
 	struct ipv6hdr *ip6h;
@@ -367,7 +401,7 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
 	old[1] = ip6h->daddr;
 
 	krtp_tx_scrub(skb);
-	if (krtp_tx_route_ipv4(net, flow, skb))
+	if (krtp_tx_route_ipv4(net, flow, to, skb))
 		return -ENETUNREACH;
 	if (krtp_tx_xlat_room(skb, thoff, sizeof(*iph)))
 		return -ENOMEM;
@@ -377,13 +411,13 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
 	/* a zero checksum is not valid IPv6 UDP; IPv4 reads it as "none" */
 	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL) {
 		new[0] = flow->via.addr.ip4;
-		new[1] = flow->peer.addr.ip4;
+		new[1] = peer->addr.ip4;
 		diff = csum_sub(csum_partial(new, sizeof(new), 0),
 				csum_partial(old, sizeof(old), 0));
-		krtp_tx_xlat_csum(skb, uh, diff, flow);
+		krtp_tx_xlat_csum(skb, uh, diff, flow, to.peer);
 	}
 	uh->source = flow->via.port;
-	uh->dest = flow->peer.port;
+	uh->dest = peer->port;
 
 	__skb_pull(skb, thoff);
 	iph = skb_push(skb, sizeof(*iph));
@@ -399,7 +433,7 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
 	iph->protocol = IPPROTO_UDP;
 	iph->check = 0;		/* __ip_local_out() computes it */
 	iph->saddr = flow->via.addr.ip4;
-	iph->daddr = flow->peer.addr.ip4;
+	iph->daddr = peer->addr.ip4;
 	skb->protocol = htons(ETH_P_IP);
 
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
@@ -413,6 +447,7 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
  *        family than @flow->local
  * @skb: the packet, network header at skb->data, of @flow->local's family
  * @thoff: offset of the UDP header from the network header
+ * @rtcp: an RTCP packet for @flow's RTCP peer, which it has
  *
  * On success the packet is of @flow->peer's family, ready for
  * ip_local_out() or ip6_local_out().
@@ -420,9 +455,11 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
  * Return: 0, -ENETUNREACH without a route, or another negative errno.
  */
 int krtp_tx_prepare_xlat(struct net *net, struct krtp_flow *flow,
-			 struct sk_buff *skb, unsigned int thoff)
+			 struct sk_buff *skb, unsigned int thoff, bool rtcp)
 {
+	struct krtp_tx_dest to = krtp_tx_dest(flow, rtcp);
+
 	if (flow->local.family == AF_INET)
-		return krtp_tx_xlat_4to6(net, flow, skb, thoff);
-	return krtp_tx_xlat_6to4(net, flow, skb, thoff);
+		return krtp_tx_xlat_4to6(net, flow, to, skb, thoff);
+	return krtp_tx_xlat_6to4(net, flow, to, skb, thoff);
 }

@@ -7,10 +7,10 @@
 #include "flow.h"
 
 int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
-			 struct sk_buff *skb, unsigned int thoff);
+			 struct sk_buff *skb, unsigned int thoff, bool rtcp);
 int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
-			 struct sk_buff *skb, unsigned int thoff);
+			 struct sk_buff *skb, unsigned int thoff, bool rtcp);
 int krtp_tx_prepare_xlat(struct net *net, struct krtp_flow *flow,
-			 struct sk_buff *skb, unsigned int thoff);
+			 struct sk_buff *skb, unsigned int thoff, bool rtcp);
 
 #endif /* _KRTP_TX_H */

@@ -63,6 +63,7 @@ struct krtp_flow {
 	struct krtp_ep peer;		/* required */
 	struct krtp_ep via;		/* optional egress source */
 	struct krtp_ep source;		/* optional expected source; port 0 = learn */
+	struct krtp_ep rtcp_peer;	/* optional: where RTCP goes instead of peer */
 	uint32_t flags;			/* KRTP_FLOW_F_* */
 	uint32_t idle_timeout;		/* seconds, 0 = never */
 	bool idle_delete;

@@ -17,7 +17,7 @@
 #include "print.h"
 
 #define FLOW_ADD_USAGE \
-	"flow add LOCAL to PEER [from SRC[:PORT]] [via VIA:PORT] [label TEXT] " \
+	"flow add LOCAL to PEER [from SRC[:PORT]] [via VIA:PORT] [rtcp-to RTCP_PEER] [label TEXT] " \
 	"[idle SECONDS] [idle-delete] [rtcp] [strict] [pass-stun-dtls] [clock-rate HZ]"
 #define FLOW_KEY_USAGE(verb) "flow " verb " LOCAL | id N"
 
@@ -76,7 +76,8 @@ static int parse_flow(int argc, char **argv, struct krtp_flow *f, char *err, siz
 			f->idle_delete = true;
 			continue;
 		}
-		if (!strcmp(kw, "from") || !strcmp(kw, "via") || !strcmp(kw, "label") ||
+		if (!strcmp(kw, "from") || !strcmp(kw, "via") || !strcmp(kw, "rtcp-to") ||
+		    !strcmp(kw, "label") ||
 		    !strcmp(kw, "idle") || !strcmp(kw, "clock-rate")) {
 			if (!val) {
 				snprintf(err, errlen, "\"%s\" needs a value", kw);
@@ -95,6 +96,11 @@ static int parse_flow(int argc, char **argv, struct krtp_flow *f, char *err, siz
 		} else if (!strcmp(kw, "via")) {
 			if (krtp_ep_parse(val, &f->via, true)) {
 				snprintf(err, errlen, "invalid via endpoint \"%s\"", val);
+				return -EINVAL;
+			}
+		} else if (!strcmp(kw, "rtcp-to")) {
+			if (krtp_ep_parse(val, &f->rtcp_peer, true)) {
+				snprintf(err, errlen, "invalid rtcp peer endpoint \"%s\"", val);
 				return -EINVAL;
 			}
 		} else if (!strcmp(kw, "label")) {
@@ -254,12 +260,14 @@ static void print_flow(const struct krtp_flow *f, bool table)
 	enum output_type detail = table ? PRINT_JSON : PRINT_ANY;
 	char id[16], local[KRTP_EP_STRLEN], peer[KRTP_EP_STRLEN];
 	char via[KRTP_EP_STRLEN], source[KRTP_EP_STRLEN], mode[32];
+	char rtcp_peer[KRTP_EP_STRLEN];
 
 	snprintf(id, sizeof(id), "%" PRIu32, f->id);
 	krtp_ep_str(&f->local, local, sizeof(local));
 	krtp_ep_str(&f->peer, peer, sizeof(peer));
 	krtp_ep_str(&f->via, via, sizeof(via));
 	krtp_ep_str(&f->source, source, sizeof(source));
+	krtp_ep_str(&f->rtcp_peer, rtcp_peer, sizeof(rtcp_peer));
 	snprintf(mode, sizeof(mode), "%s%s", src_mode_str(f->src_mode),
 		 f->src_locked ? ",locked" : "");
 
@@ -271,6 +279,8 @@ static void print_flow(const struct krtp_flow *f, bool table)
 	print_color_string(PRINT_ANY, COLOR_ADDR, "peer", table ? COL_EP : " peer %s", peer);
 	if (f->via.family)
 		print_color_string(detail, COLOR_ADDR, "via", " via %s", via);
+	if (f->rtcp_peer.family)
+		print_color_string(detail, COLOR_ADDR, "rtcp_peer", " rtcp-to %s", rtcp_peer);
 	print_text(table ? "" : "\n\tsource ");
 	if (f->source.family)
 		print_color_string(PRINT_ANY, COLOR_ADDR, "source", table ? COL_EP : "%s", source);

@@ -35,6 +35,12 @@
  * authenticates, and drops what is not SRTP/SRTCP until then.
  * Keys are write-only: replies, dumps and events carry only
  * KRTP_A_SRTP_SUITE inside the nest, which tells the direction.
+ *
+ * A flow whose RTCP must reach another port than its RTP (a WebRTC leg,
+ * rtcp-mux, bridged to a phone without it) names that port in
+ * KRTP_A_FLOW_RTCP_PEER: what the flow classifies as RTCP (RFC 5761 4:
+ * second byte 192-223) goes there, decrypted or encrypted as the flow's
+ * SRTP says, and counts as RTCP; everything else goes to KRTP_A_FLOW_PEER.
  */
 #ifndef _UAPI_LINUX_KRTP_H
 #define _UAPI_LINUX_KRTP_H
@@ -164,6 +170,13 @@ enum {
 	KRTP_A_FLOW_PAD,
 	KRTP_A_FLOW_SRTP_IN,		/* nest SRTP: decrypt what arrives (SRTP in) */
 	KRTP_A_FLOW_SRTP_OUT,		/* nest SRTP: encrypt what leaves (SRTP out) */
+	/*
+	 * nest EP: where the flow's RTCP goes, of PEER's family, when it
+	 * is not PEER: a muxed leg (RFC 5761) relayed to one that is not,
+	 * whose RTCP port is its own. RTP and the rest still go to PEER.
+	 * Not with KRTP_FLOW_F_RTCP, whose peer is already the RTCP port
+	 */
+	KRTP_A_FLOW_RTCP_PEER,
 
 	__KRTP_A_FLOW_MAX,
 	KRTP_A_FLOW_MAX = __KRTP_A_FLOW_MAX - 1
