@@ -4,13 +4,17 @@
 # RTCP counting: on a flow with the rtcp flag (the odd port of a non-muxed
 # pair) everything is RTCP; on an RTP flow, packets whose second byte is
 # 200/201 (SR/RR, RFC 5761 rtcp-mux) are RTCP and are counted apart from
-# RTP, and do not disturb the RTP analysis.
+# RTP, and do not disturb the RTP analysis. A flow with an RTCP peer (a
+# muxed leg relayed to one that does not mux) sends that RTCP to the RTCP
+# port and the RTP to the peer.
 #
 #   caller                    relay                       callee
 #   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
 #
 #   :6000 -> 10.0.1.1:4000 (RTP + muxed RTCP)  ==>  10.0.2.2:5000
 #   :6001 -> 10.0.1.1:4001 (rtcp flag)         ==>  10.0.2.2:5001
+#   :6002 -> 10.0.1.1:4002 (RTP + muxed RTCP)  ==>  RTP  10.0.2.2:5002
+#                          rtcp-to 10.0.2.2:5003   ==>  RTCP 10.0.2.2:5003
 . "$(dirname "$0")/lib.sh"
 require_tools
 ktap_print_header
@@ -46,14 +50,34 @@ check_stat "mux: no reordering from RTCP" "$RELAY4:4000" rtp_reordered 0
 check_stat "rtcp flow: rtcp_packets" "$RELAY4:4001" rtcp_packets 4
 check_stat "rtcp flow: rtcp_bytes" "$RELAY4:4001" rtcp_bytes 208
 check_stat "rtcp flow: RTP packets" "$RELAY4:4001" packets 0
-check_nstat "stats rtcp_packets" rtcp_packets 9
-check_nstat "stats rtcp_bytes" rtcp_bytes 428
-check_nstat "stats packets" packets 10
-check_sysfs "sysfs rtcp_packets" rtcp_packets 9
-check_sysfs "sysfs rtcp_bytes" rtcp_bytes 428
+
+# the split: RTP to the peer, muxed RTCP to the RTCP peer, each exactly
+check_ok "flow add rtcp-to" kctl flow add "$RELAY4:4002" to "$CALLEE4:5002" rtcp-to "$CALLEE4:5003"
+check "rtcp peer shown" "$CALLEE4:5003" "$(ffield "$RELAY4:4002" .rtcp_peer)"
+check "no rtcp peer on a plain flow" null "$(ffield "$RELAY4:4000" .rtcp_peer)"
+recv_start srtp "$callee" -l "$CALLEE4:5002" -n 6 -w 300 -t 60000
+recv_start srtcp "$callee" -l "$CALLEE4:5003" -n 5 -w 300 -t 60000
+send "$caller" -s "$CALLER4:6002" -d "$RELAY4:4002" -n 6 -z 172 -p 8
+send "$caller" -s "$CALLER4:6002" -d "$RELAY4:4002" -n 3 -z 52 -c 200
+send "$caller" -s "$CALLER4:6002" -d "$RELAY4:4002" -n 2 -z 32 -c 201
+recv_wait srtp
+recv_wait srtcp
+check "split: RTP port got the RTP only" "$RELAY4:4002 6" "$(recv_sources srtp)"
+check "split: RTCP port got SR and RR" "$RELAY4:4002 5" "$(recv_sources srtcp)"
+check_stat "split: RTP packets" "$RELAY4:4002" packets 6
+check_stat "split: rtcp_packets" "$RELAY4:4002" rtcp_packets 5
+check_stat "split: rtcp_bytes" "$RELAY4:4002" rtcp_bytes 220
+check_stat "split: no loss from RTCP" "$RELAY4:4002" rtp_lost 0
+check_stat "split: packets_total" "$RELAY4:4002" packets_total 11
+
+check_nstat "stats rtcp_packets" rtcp_packets 14
+check_nstat "stats rtcp_bytes" rtcp_bytes 648
+check_nstat "stats packets" packets 16
+check_sysfs "sysfs rtcp_packets" rtcp_packets 14
+check_sysfs "sysfs rtcp_bytes" rtcp_bytes 648
 # README: packets_forwarded counts RTP and RTCP; rtcp_* is the RTCP part of it
-check_sysfs "sysfs packets_forwarded (RTP + RTCP)" packets_forwarded 19
-check_sysfs "sysfs bytes_forwarded (RTP + RTCP)" bytes_forwarded 2148
+check_sysfs "sysfs packets_forwarded (RTP + RTCP)" packets_forwarded 30
+check_sysfs "sysfs bytes_forwarded (RTP + RTCP)" bytes_forwarded 3400
 
 check_unload
 ktap_finished

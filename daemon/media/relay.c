@@ -37,7 +37,7 @@
 static struct {
 	struct mmsghdr rx[MED_BATCH], tx[MED_BATCH];
 	struct iovec rxiov[MED_BATCH], txiov[MED_BATCH];
-	struct sockaddr_storage src[MED_BATCH], dst;
+	struct sockaddr_storage src[MED_BATCH], dst, rtcp_dst;
 	unsigned char data[MED_BATCH][MED_PKT_MAX + MED_SRTP_ROOM];
 	bool rtcp[MED_BATCH];
 	bool taken[MED_BATCH];		/* STUN or DTLS of a WebRTC leg: not media */
@@ -180,7 +180,7 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 	int round, n, i, ntx, sent, sl, ntaken;
 	struct med_webrtc *wr;
 	struct med_flow *f;
-	socklen_t dlen;
+	socklen_t dlen, rdlen;
 
 	*learned = NULL;
 	if (!p || p->fd < 0 || p->gen != gen)
@@ -219,6 +219,8 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 		}
 		via = med_port_get(f->kf.via.port ? f->kf.via.port : f->kf.local.port);
 		dlen = med_ep_to_sa(&f->kf.peer, &med_rb.dst);
+		/* RTCP from a muxed leg to one that does not mux: its own port */
+		rdlen = f->kf.rtcp_peer.family ? med_ep_to_sa(&f->kf.rtcp_peer, &med_rb.rtcp_dst) : 0;
 		ntx = 0;
 		for (i = 0; i < n; i++) {
 			size_t len = med_rb.rx[i].msg_len;
@@ -254,7 +256,8 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 			med_rb.txiov[ntx].iov_base = b;
 			med_rb.txiov[ntx].iov_len = len;
 			med_rb.tx[ntx].msg_hdr = (struct msghdr){
-				.msg_name = &med_rb.dst, .msg_namelen = dlen,
+				.msg_name = med_rb.rtcp[ntx] && rdlen ? &med_rb.rtcp_dst : &med_rb.dst,
+				.msg_namelen = med_rb.rtcp[ntx] && rdlen ? rdlen : dlen,
 				.msg_iov = &med_rb.txiov[ntx], .msg_iovlen = 1,
 			};
 			ntx++;
