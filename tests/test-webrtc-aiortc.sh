@@ -16,7 +16,9 @@
 # Checked: 200 OK with an ICE-lite DTLS answer; DTLS connects; three flows
 # in krtp.ko, SRTP-keyed (in from alice, out to her), the one from her
 # passing her STUN consent checks to krtpd, the third taking bob's RTCP
-# (he does not mux) to alice's mux port as SRTCP; alice's RTP packets
+# (he does not mux) to alice's mux port as SRTCP, and alice's SRTCP,
+# muxed on her side, decrypted to bob's RTCP port (RTP + 1), none of it
+# to his RTP port, as many as krtp.ko counted; alice's RTP packets
 # as aiortc counted them are what krtp.ko forwarded and what reached bob as
 # plain 172-byte PCMU; bob's 50 packets are what krtp.ko forwarded and what
 # aiortc received, and aiortc decoded audio frames from them; the BYE
@@ -29,7 +31,8 @@
 # actpass, rtcp-mux, BUNDLE, a host candidate) and DTLS connects with
 # aiortc's role; three flows, SRTP-keyed both ways, the third carrying
 # bob's RTCP from his RTCP port to alice's mux port as SRTCP (5 reports
-# sent, 5 forwarded); packet counts equal between aiortc, krtp.ko and
+# sent, 5 forwarded) and alice's reports to his RTCP port as above;
+# packet counts equal between aiortc, krtp.ko and
 # bob's counter, as above; bob's BYE leaves nothing. About four minutes
 # under emulation, most of it Python starting aiortc.
 # timeout: 900
@@ -57,6 +60,34 @@ ip netns exec "$bob" nft insert rule inet krtptest in udp dport $BOB_RTP udp len
 plain_got() {
 	ip netns exec "$bob" nft -j list counter inet krtptest plain |
 		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+# alice's RTCP, muxed on her side, as it reaches bob (who does not mux):
+# at his RTCP port, and RTCP (second byte 192-223) at his RTP port
+ip netns exec "$bob" nft add counter inet krtptest rtcp_port
+ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
+	udp dport $((BOB_RTP + 1)) @th,64,2 2 @th,72,8 192-223 counter name rtcp_port
+ip netns exec "$bob" nft add counter inet krtptest rtcp_at_rtp
+ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
+	udp dport $BOB_RTP @th,72,8 192-223 counter name rtcp_at_rtp
+counter_got() {
+	ip netns exec "$bob" nft -j list counter inet krtptest "$1" |
+		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+# alice keeps reporting (SR/RR about once a second) while the call is up:
+# what krtp.ko forwarded to bob's RTCP port lies between bob's count
+# before and after reading it
+alice_rtcp_split() {
+	local before fwd after
+
+	check "the flow to bob sends RTCP to his RTCP port (he does not mux)" \
+		"$CALLEE4:$((BOB_RTP + 1))" "$(to_bob | jq -r .rtcp_peer)"
+	before=$(counter_got rtcp_port)
+	fwd=$(FLOWS= flow_by_peer "$CALLEE4:$BOB_RTP" stats.rtcp_packets)
+	after=$(counter_got rtcp_port)
+	check_range "alice's RTCP reached bob's RTCP port ($before-$after), as krtp.ko forwarded it" \
+		"$before" "$after" "$fwd"
+	check_range "alice sent RTCP (krtp.ko's count)" 1 100000 "$fwd"
+	check "no RTCP at bob's RTP port" 0 "$(counter_got rtcp_at_rtp)"
 }
 # the flows of a call between alice and bob, from the snapshot (flows_snap):
 # the one to bob, and the RTP (to_alice rtp) or RTCP (to_alice rtcp) one to alice
@@ -130,6 +161,7 @@ check_range "alice sent a tone (packets, aiortc's count; fewer on a loaded host)
 check "alice->bob: krtp.ko forwarded every packet aiortc sent" "$sent" "$to_bob_pkts"
 check "alice->bob: bob got them all as plain 172-byte PCMU RTP" "$sent" "$(plain_got)"
 check "bob->alice: krtp.ko forwarded bob's 50 packets" 50 "$to_alice_pkts"
+alice_rtcp_split
 check "bob->alice: aiortc received 50 SRTP packets" 50 "$(stat packets_received)"
 check_range "bob->alice: aiortc decoded audio from them (frames)" 40 50 "$(stat frames_decoded)"
 check "no SRTP authentication failure or replay" 0 \
@@ -153,6 +185,8 @@ no_call_left "after BYE and the 488"
 # rtcp-mux), calls alice, whose binding is over WebSocket: krtpd offers her
 # WebRTC itself, and bob gets plain RTP/AVP from her answer.
 ip netns exec "$bob" nft reset counter inet krtptest plain >/dev/null
+ip netns exec "$bob" nft reset counter inet krtptest rtcp_port >/dev/null
+ip netns exec "$bob" nft reset counter inet krtptest rtcp_at_rtp >/dev/null
 sipp_bg CALL2_PID "$bob" "$CALLEE4" "$BOB_RTP" uac-auth-go.xml -key caller bob -s alice \
 	-au bob -ap bob-secret -cid_str "to-alice@%s"
 call2_go() {
@@ -211,6 +245,7 @@ check "bob->alice: krtp.ko forwarded bob's 50 packets" 50 "$(to_alice rtp | jq .
 check "bob->alice: aiortc received 50 SRTP packets" 50 "$(stat packets_received)"
 check_range "bob->alice: aiortc decoded audio from them (frames)" 40 50 "$(stat frames_decoded)"
 check "bob's 5 RTCP reports went to alice as SRTCP" 5 "$(to_alice rtcp | jq .stats.rtcp_packets)"
+alice_rtcp_split
 check "no SRTP authentication failure or replay" 0 \
 	"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
 flows_unsnap
