@@ -14,50 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "knl.h"
-
-FIXTURE(rtcp_peer) {
-	struct knl k;
-	char buf[8192];
-	struct knl_ack a;
-};
-
-FIXTURE_SETUP(rtcp_peer)
-{
-	int err;
-
-	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	err = knl_open(&self->k);
-	if (err == -ENOENT)
-		SKIP(return, "krtp.ko is not loaded");
-	ASSERT_EQ(0, err);
-	ASSERT_EQ(0, knl_flush(&self->k));
-}
-
-FIXTURE_TEARDOWN(rtcp_peer)
-{
-	if (self->k.sock)
-		knl_flush(&self->k);
-	knl_close(&self->k);
-}
-
-/* FLOW_NEW 10.0.0.1:4000 -> 192.0.2.1:5000 inside an open FLOW nest */
-static struct nlmsghdr *start(struct knl *k, char *buf, struct nlattr **nest)
-{
-	struct nlmsghdr *nlh = knl_msg(k, buf, KRTP_CMD_FLOW_NEW, 0);
-
-	*nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
-	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4000);
-	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
-	return nlh;
-}
-
-static int end(struct knl *k, struct nlmsghdr *nlh, struct nlattr *nest, struct knl_ack *a)
-{
-	mnl_attr_nest_end(nlh, nest);
-	return knl_xfer(k, nlh, a);
-}
+#include "flows.h"
 
 /* an SRTP-in nest: the flow then skips the fast check, the policy walks it */
 static void put_srtp_in(struct nlmsghdr *nlh)
@@ -112,16 +69,16 @@ static int get_rtcp_port(struct knl *k, uint32_t id, uint16_t *port, struct knl_
 }
 
 /* accepted on the fast path and on the policy's; GET and dump give it back */
-TEST_F(rtcp_peer, accepted_and_read_back)
+TEST_F(krtp, accepted_and_read_back)
 {
 	struct nlattr *nest;
-	struct nlmsghdr *nlh = start(&self->k, self->buf, &nest);
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
 	struct knl_ack g;
 	uint16_t port;
 	uint32_t id;
 
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
-	ASSERT_EQ(0, end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
 	id = self->a.id;
 	ASSERT_EQ(0, get_rtcp_port(&self->k, id, &port, &g));
 	EXPECT_EQ(5001, port);
@@ -133,7 +90,7 @@ TEST_F(rtcp_peer, accepted_and_read_back)
 	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.7", 6001);
 	put_srtp_in(nlh);
-	ASSERT_EQ(0, end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
 	ASSERT_EQ(0, get_rtcp_port(&self->k, self->a.id, &port, &g));
 	EXPECT_EQ(6001, port);
 
@@ -144,11 +101,11 @@ TEST_F(rtcp_peer, accepted_and_read_back)
 }
 
 /* the policy checks inside the nest on both paths: a zero port */
-TEST_F(rtcp_peer, port_zero)
+TEST_F(krtp, port_zero)
 {
 	for (int srtp = 0; srtp < 2; srtp++) {
 		struct nlattr *nest, *ep;
-		struct nlmsghdr *nlh = start(&self->k, self->buf, &nest);
+		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
 		struct in_addr a4 = { htonl(0xc0000201) };
 		long long off;
 
@@ -159,88 +116,88 @@ TEST_F(rtcp_peer, port_zero)
 		off = knl_tail_off(nlh);
 		mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, 0);
 		mnl_attr_nest_end(nlh, ep);
-		ASSERT_EQ(-ERANGE, end(&self->k, nlh, nest, &self->a));
+		ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
 		EXPECT_STREQ("integer out of range", self->a.msg);
 		EXPECT_EQ(off, self->a.offs);
 	}
 }
 
 /* an unknown attribute inside the nest */
-TEST_F(rtcp_peer, unknown_ep_attribute)
+TEST_F(krtp, unknown_ep_attribute)
 {
 	struct nlattr *nest, *ep;
-	struct nlmsghdr *nlh = start(&self->k, self->buf, &nest);
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
 	long long off;
 
 	ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_RTCP_PEER);
 	off = knl_tail_off(nlh);
 	mnl_attr_put_u32(nlh, KRTP_A_EP_MAX + 1, 1);
 	mnl_attr_nest_end(nlh, ep);
-	ASSERT_EQ(-EINVAL, end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
 	EXPECT_STREQ("Unknown attribute type", self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
 }
 
-TEST_F(rtcp_peer, missing_port)
+TEST_F(krtp, missing_port)
 {
 	struct nlattr *nest;
-	struct nlmsghdr *nlh = start(&self->k, self->buf, &nest);
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
 	long long off = knl_tail_off(nlh);
 
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 0);
-	ASSERT_EQ(-EINVAL, end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
 	EXPECT_STREQ("krtp: rtcp peer endpoint has no port", self->a.msg);
 	EXPECT_EQ(KRTP_A_EP_PORT, self->a.miss_type);
 	EXPECT_EQ(off, self->a.miss_nest);
 }
 
-TEST_F(rtcp_peer, family_differs_from_peer)
+TEST_F(krtp, family_differs_from_peer)
 {
 	struct nlattr *nest;
-	struct nlmsghdr *nlh = start(&self->k, self->buf, &nest);
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
 	long long off = knl_tail_off(nlh);
 
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "fd00::2", 5001);
-	ASSERT_EQ(-EAFNOSUPPORT, end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(-EAFNOSUPPORT, flow_new_end(&self->k, nlh, nest, &self->a));
 	EXPECT_STREQ("krtp: rtcp peer address family differs from peer", self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
 }
 
-TEST_F(rtcp_peer, unspecified)
+TEST_F(krtp, unspecified)
 {
 	struct nlattr *nest;
-	struct nlmsghdr *nlh = start(&self->k, self->buf, &nest);
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
 	long long off = knl_tail_off(nlh);
 
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "0.0.0.0", 5001);
-	ASSERT_EQ(-EINVAL, end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
 	EXPECT_STREQ("krtp: rtcp peer address must not be unspecified", self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
 }
 
-TEST_F(rtcp_peer, is_local)
+TEST_F(krtp, is_local)
 {
 	struct nlattr *nest;
-	struct nlmsghdr *nlh = start(&self->k, self->buf, &nest);
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
 	long long off = knl_tail_off(nlh);
 
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "10.0.0.1", 4000);
-	ASSERT_EQ(-EINVAL, end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
 	EXPECT_STREQ("krtp: rtcp peer is the local endpoint itself", self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
 }
 
 /* an rtcp-only flow's peer is the RTCP port already */
-TEST_F(rtcp_peer, on_rtcp_flow)
+TEST_F(krtp, on_rtcp_flow)
 {
 	struct nlattr *nest;
-	struct nlmsghdr *nlh = start(&self->k, self->buf, &nest);
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
 	long long off;
 
 	mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, KRTP_FLOW_F_RTCP);
 	off = knl_tail_off(nlh);
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
-	ASSERT_EQ(-EINVAL, end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
 	EXPECT_STREQ("krtp: an rtcp flow sends all to its peer: no rtcp peer", self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
 }

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The krtp netlink API: SRTP contexts in FLOW_NEW, keys that are never
+ * read back, and what is refused. Run as root with krtp.ko loaded; skipped
+ * when it is not. Each rejection is checked for its errno, its extack
+ * text, and where the kernel reports one, the offset of the offending
+ * attribute or the missing attribute and its nest.
+ *
+ * Texts the kernel's policy code writes (lib/nlattr.c) are matched exactly;
+ * texts krtp.ko writes carry the "krtp: " prefix of NL_SET_ERR_MSG_MOD.
+ */
+#define _GNU_SOURCE	/* unshare() */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "flows.h"
+
+/* ---- SRTP contexts ---- */
+
+static const uint8_t srtp_key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+static const uint8_t srtp_salt[14] = { 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34 };
+
+/*
+ * An SRTP_IN nest; a length of -1 leaves the attribute out. The offset of
+ * the attribute named by off_of (0: none) lands in *off.
+ */
+static void put_srtp(struct nlmsghdr *nlh, uint16_t type, uint32_t suite, int key_len,
+		     int salt_len, long long window, uint16_t off_of, long long *off)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	uint8_t big[32] = { 0 };
+
+	memcpy(big, srtp_key, sizeof(srtp_key));
+	if (off_of == KRTP_A_SRTP_SUITE)
+		*off = knl_tail_off(nlh);
+	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, suite);
+	if (off_of == KRTP_A_SRTP_MASTER_KEY)
+		*off = knl_tail_off(nlh);
+	if (key_len >= 0)
+		mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, key_len, big);
+	memcpy(big, srtp_salt, sizeof(srtp_salt));
+	if (off_of == KRTP_A_SRTP_MASTER_SALT)
+		*off = knl_tail_off(nlh);
+	if (salt_len >= 0)
+		mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, salt_len, big);
+	if (off_of == KRTP_A_SRTP_REPLAY_WINDOW)
+		*off = knl_tail_off(nlh);
+	if (window >= 0)
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_REPLAY_WINDOW, window);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* what a reply says about its flow's SRTP nests */
+struct srtp_seen {
+	uint32_t in_suite, out_suite;
+	unsigned int rocs;		/* ROC attributes, one a direction */
+	unsigned int srtcp_indexes;	/* SRTCP index attributes: OUT only */
+	unsigned int other_attrs;	/* anything else: key material */
+};
+
+static void srtp_seen_nest(const struct nlattr *nest, uint32_t *suite, struct srtp_seen *s)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == KRTP_A_SRTP_SUITE)
+			*suite = mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == KRTP_A_SRTP_ROC && !mnl_attr_get_u32(a))
+			s->rocs++;
+		else if (mnl_attr_get_type(a) == KRTP_A_SRTP_SRTCP_INDEX && !mnl_attr_get_u32(a))
+			s->srtcp_indexes++;
+		else
+			s->other_attrs++;
+	}
+}
+
+static void srtp_seen_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *top, *a;
+	struct srtp_seen *s = arg;
+
+	mnl_attr_for_each(top, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(top) != KRTP_A_FLOW)
+			continue;
+		mnl_attr_for_each_nested(a, top) {
+			if (mnl_attr_get_type(a) == KRTP_A_FLOW_SRTP_IN)
+				srtp_seen_nest(a, &s->in_suite, s);
+			else if (mnl_attr_get_type(a) == KRTP_A_FLOW_SRTP_OUT)
+				srtp_seen_nest(a, &s->out_suite, s);
+		}
+	}
+}
+
+/*
+ * keys go in; only the suites come back, in replies and in dumps, with
+ * where each context stands: ROC 0 before any packet, SRTCP index 0 (out)
+ */
+TEST_F(krtp, srtp_keys_write_only)
+{
+	struct srtp_seen seen = { 0 };
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+	uint32_t id;
+
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32, 16, 14, 64,
+		 0, &off);
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, KRTP_SRTP_SUITE_AEAD_AES_128_GCM, 16, 12, -1, 0, &off);
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
+	id = self->a.id;
+
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, id);
+	mnl_attr_nest_end(nlh, nest);
+	knl_ack_init(&self->a);
+	ASSERT_EQ(0, knl_xfer_cb(&self->k, nlh, &self->a, srtp_seen_cb, &seen));
+	EXPECT_EQ(KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32, seen.in_suite);
+	EXPECT_EQ(KRTP_SRTP_SUITE_AEAD_AES_128_GCM, seen.out_suite);
+	EXPECT_EQ(2, seen.rocs);
+	EXPECT_EQ(1, seen.srtcp_indexes);
+	EXPECT_EQ(0, seen.other_attrs);
+
+	memset(&seen, 0, sizeof(seen));
+	ASSERT_EQ(0, knl_xfer_cb(&self->k, knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET,
+						   NLM_F_DUMP), &self->a, srtp_seen_cb, &seen));
+	EXPECT_EQ(KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32, seen.in_suite);
+	EXPECT_EQ(0, seen.other_attrs);
+}
+
+TEST_F(krtp, srtp_key_wrong_len)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 15, 14, -1,
+		 KRTP_A_SRTP_MASTER_KEY, &off);
+	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("binary attribute size out of range", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+
+	nlh = flow_new_start(&self->k, self->buf, &nest);
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 32, 14, -1,
+		 KRTP_A_SRTP_MASTER_KEY, &off);
+	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+}
+
+TEST_F(krtp, srtp_salt_wrong_len)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+
+	/* within 12..14 the policy passes it; the suite decides */
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 16, 12, -1,
+		 KRTP_A_SRTP_MASTER_SALT, &off);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: srtp in master salt is 12 bytes, the suite needs 14", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+
+	nlh = flow_new_start(&self->k, self->buf, &nest);
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, KRTP_SRTP_SUITE_AEAD_AES_128_GCM, 16, 14, -1,
+		 KRTP_A_SRTP_MASTER_SALT, &off);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: srtp out master salt is 14 bytes, the suite needs 12", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+
+	nlh = flow_new_start(&self->k, self->buf, &nest);
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AEAD_AES_128_GCM, 16, 11, -1,
+		 KRTP_A_SRTP_MASTER_SALT, &off);
+	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("binary attribute size out of range", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+}
+
+TEST_F(krtp, srtp_unknown_suite)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, 4, 16, 14, -1, KRTP_A_SRTP_SUITE, &off);
+	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("integer out of range", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+
+	nlh = flow_new_start(&self->k, self->buf, &nest);
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, 0, 16, 14, -1, KRTP_A_SRTP_SUITE, &off);
+	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_EQ(off, self->a.offs);
+}
+
+TEST_F(krtp, srtp_window_out_of_range)
+{
+	static const long long bad[] = { 0, 1, KRTP_SRTP_REPLAY_WINDOW_MIN - 1,
+					 KRTP_SRTP_REPLAY_WINDOW_MAX + 1, 0xffffffffLL };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct nlattr *nest;
+		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+		long long off;
+
+		put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 16,
+			 14, bad[i], KRTP_A_SRTP_REPLAY_WINDOW, &off);
+		ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+		EXPECT_STREQ("integer out of range", self->a.msg);
+		EXPECT_EQ(off, self->a.offs);
+	}
+}
+
+TEST_F(krtp, srtp_missing_key)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, -1, 14, -1,
+		 0, &off);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: srtp in has no master key", self->a.msg);
+	EXPECT_EQ(KRTP_A_SRTP_MASTER_KEY, self->a.miss_type);
+
+	nlh = flow_new_start(&self->k, self->buf, &nest);
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 16, -1, -1,
+		 0, &off);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: srtp out has no master salt", self->a.msg);
+	EXPECT_EQ(KRTP_A_SRTP_MASTER_SALT, self->a.miss_type);
+}
+
+TEST_HARNESS_MAIN
