@@ -21,20 +21,24 @@ static int __init krtp_mod_init(void)
 {
 	int err;
 
+	/* the crypto algorithms keyed flows use, looked up once */
+	krtp_srtp_init();
 #ifdef DEBUG
-	/* RFC vectors and round trips; needs nothing of ours set up */
-	if (!krtp_srtp_selftest())
-		return -ENOTRECOVERABLE;
+	/* RFC vectors and round trips; needs only the algorithms */
+	if (!krtp_srtp_selftest()) {
+		err = -ENOTRECOVERABLE;
+		goto err_srtp;
+	}
 #endif
 	err = krtp_flow_init();
 	if (err)
-		return err;
+		goto err_srtp;
 #ifdef DEBUG
 	/* the table's self-test makes flows */
 	if (!krtp_rtcp_selftest() || !krtp_table_selftest() ||
 	    !krtp_nl_flow_new_selftest()) {
-		krtp_flow_exit();
-		return -ENOTRECOVERABLE;
+		err = -ENOTRECOVERABLE;
+		goto err_flow;
 	}
 #endif
 	err = krtp_sysfs_init();
@@ -56,6 +60,8 @@ err_sysfs:
 	rcu_barrier();
 err_flow:
 	krtp_flow_exit();
+err_srtp:
+	krtp_srtp_exit();
 	return err;
 }
 
@@ -73,6 +79,7 @@ static void __exit krtp_mod_exit(void)
 	krtp_sysfs_exit();
 	rcu_barrier();
 	krtp_flow_exit();
+	krtp_srtp_exit();
 }
 
 module_init(krtp_mod_init);

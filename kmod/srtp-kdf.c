@@ -68,29 +68,63 @@ static int krtp_srtp_kdf(struct crypto_sync_skcipher *tfm, const u8 *salt,
 }
 
 /*
- * The CPU's SIMD implementation of @name (e.g. "ctr(aes)"): the internal
- * algorithm "__" @name that crypto/simd.c wraps, synchronous (the mask
- * excludes async ones). NULL when the CPU or kernel has none: the packet
- * path then always takes the transform that works in any context.
+ * The algorithms, resolved once at load (krtp_srtp_init) and held until
+ * unload. A lookup by name that finds no registered algorithm costs a
+ * crypto larval: request_module() (a usermode modprobe) and a template
+ * instantiation with its self-test. When the CPU or kernel has no SIMD
+ * algorithm, that happened on every keyed flow: seconds per flow under
+ * emulation. Held transforms keep their algorithms and template instances
+ * registered (and their modules loaded), so each flow's allocation by the
+ * exact driver name finds them at once, and an absent SIMD algorithm is
+ * known absent without asking again. A SIMD module loaded after krtp.ko
+ * is not used until krtp.ko is reloaded.
  */
-static struct crypto_sync_skcipher *krtp_srtp_simd_skcipher(const char *name)
-{
-	char iname[CRYPTO_MAX_ALG_NAME];
-	struct crypto_sync_skcipher *tfm;
+static struct {
+	struct crypto_sync_skcipher *ctr;	/* KDF and AES-CM, or NULL */
+	struct crypto_sync_skcipher *ctr_simd;	/* or NULL: none */
+	struct crypto_aead *gcm;		/* or NULL */
+	struct crypto_aead *gcm_simd;		/* or NULL: none */
+	struct crypto_shash *hmac;		/* or NULL */
+	/*
+	 * What flows allocate by: the held algorithms' driver names, or,
+	 * for one the load could not allocate, the generic name, looked up
+	 * again (and failing, as at load, unless it appeared since)
+	 */
+	const char *ctr_name;
+	const char *gcm_name;
+	const char *hmac_name;
+} krtp_srtp_algs = {
+	.ctr_name = "ctr(aes)",
+	.gcm_name = "gcm(aes)",
+	.hmac_name = "hmac(sha1)",
+};
 
-	snprintf(iname, sizeof(iname), "__%s", name);
-	tfm = crypto_alloc_sync_skcipher(iname, CRYPTO_ALG_INTERNAL,
+/*
+ * The CPU's SIMD implementations: the internal algorithms "__ctr(aes)" and
+ * "__gcm(aes)" that crypto/simd.c wraps, synchronous (the mask excludes
+ * async ones). NULL when the CPU or kernel has none: the packet path then
+ * always takes the transform that works in any context.
+ */
+static struct crypto_sync_skcipher *krtp_srtp_simd_skcipher(void)
+{
+	struct crypto_sync_skcipher *tfm, *held = krtp_srtp_algs.ctr_simd;
+
+	if (!held)
+		return NULL;
+	tfm = crypto_alloc_sync_skcipher(crypto_skcipher_driver_name(&held->base),
+					 CRYPTO_ALG_INTERNAL,
 					 CRYPTO_ALG_INTERNAL);
 	return IS_ERR(tfm) ? NULL : tfm;
 }
 
-static struct crypto_aead *krtp_srtp_simd_aead(const char *name)
+static struct crypto_aead *krtp_srtp_simd_aead(void)
 {
-	char iname[CRYPTO_MAX_ALG_NAME];
-	struct crypto_aead *tfm;
+	struct crypto_aead *tfm, *held = krtp_srtp_algs.gcm_simd;
 
-	snprintf(iname, sizeof(iname), "__%s", name);
-	tfm = crypto_alloc_aead(iname, CRYPTO_ALG_INTERNAL,
+	if (!held)
+		return NULL;
+	tfm = crypto_alloc_aead(crypto_aead_driver_name(held),
+				CRYPTO_ALG_INTERNAL,
 				CRYPTO_ALG_INTERNAL | CRYPTO_ALG_ASYNC);
 	return IS_ERR(tfm) ? NULL : tfm;
 }
@@ -124,7 +158,8 @@ static int krtp_srtp_stream_key(struct krtp_srtp_ctx *ctx,
 
 	if (ctx->gcm) {
 		/* the mask asks for a synchronous implementation: softirq */
-		st->aead = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+		st->aead = crypto_alloc_aead(krtp_srtp_algs.gcm_name, 0,
+					     CRYPTO_ALG_ASYNC);
 		if (IS_ERR(st->aead)) {
 			err = PTR_ERR(st->aead);
 			st->aead = NULL;
@@ -134,7 +169,7 @@ static int krtp_srtp_stream_key(struct krtp_srtp_ctx *ctx,
 		if (err)
 			return err;
 		if (simd)
-			st->aead_simd = krtp_srtp_simd_aead("gcm(aes)");
+			st->aead_simd = krtp_srtp_simd_aead();
 		if (st->aead_simd) {
 			err = krtp_srtp_gcm_key(st->aead_simd, keys->enc,
 						&st->req_simd);
@@ -145,7 +180,7 @@ static int krtp_srtp_stream_key(struct krtp_srtp_ctx *ctx,
 		return 0;
 	}
 
-	st->ctr = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
+	st->ctr = crypto_alloc_sync_skcipher(krtp_srtp_algs.ctr_name, 0, 0);
 	if (IS_ERR(st->ctr)) {
 		err = PTR_ERR(st->ctr);
 		st->ctr = NULL;
@@ -155,14 +190,14 @@ static int krtp_srtp_stream_key(struct krtp_srtp_ctx *ctx,
 	if (err)
 		return err;
 	if (simd)
-		st->ctr_simd = krtp_srtp_simd_skcipher("ctr(aes)");
+		st->ctr_simd = krtp_srtp_simd_skcipher();
 	if (st->ctr_simd) {
 		err = crypto_sync_skcipher_setkey(st->ctr_simd, keys->enc,
 						  sizeof(keys->enc));
 		if (err)
 			return err;
 	}
-	st->hmac = crypto_alloc_shash("hmac(sha1)", 0, 0);
+	st->hmac = crypto_alloc_shash(krtp_srtp_algs.hmac_name, 0, 0);
 	if (IS_ERR(st->hmac)) {
 		err = PTR_ERR(st->hmac);
 		st->hmac = NULL;
@@ -281,7 +316,7 @@ struct krtp_srtp_ctx *krtp_srtp_ctx_create(const struct krtp_srtp_config *cfg,
 	ctx->roc = cfg->roc;
 	ctx->srtcp_index = cfg->srtcp_index;
 
-	kdf = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
+	kdf = crypto_alloc_sync_skcipher(krtp_srtp_algs.ctr_name, 0, 0);
 	if (IS_ERR(kdf)) {
 		err = PTR_ERR(kdf);
 		goto err_free;
@@ -380,6 +415,75 @@ void krtp_srtp_free(struct krtp_srtp *srtp)
 	krtp_srtp_ctx_free(srtp->in);
 	krtp_srtp_ctx_free(srtp->out);
 	kfree(srtp);
+}
+
+/**
+ * krtp_srtp_init - resolve the SRTP algorithms, once
+ *
+ * Allocates one transform of each algorithm flows use and holds it until
+ * krtp_srtp_exit(), so that no flow's setup looks an algorithm up through
+ * a larval (krtp_srtp_algs above). An algorithm the kernel lacks is
+ * not an error here: only keyed flows need it, and they fail with -ENOENT
+ * as before. The SIMD lookups skip the modprobe for the algorithm's name
+ * (CRYPTO_NOLOAD), which would fail: no module is named after an internal
+ * algorithm, and the one that registers it (aesni_intel) is loaded for the
+ * CPU's modalias or for "aes".
+ */
+void __init krtp_srtp_init(void)
+{
+	struct crypto_sync_skcipher *ctr;
+	struct crypto_shash *hmac;
+	struct crypto_aead *gcm;
+
+	/* the masks are those of the flows' allocations (krtp_srtp_stream_key) */
+	ctr = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
+	if (!IS_ERR(ctr)) {
+		krtp_srtp_algs.ctr = ctr;
+		krtp_srtp_algs.ctr_name = crypto_skcipher_driver_name(&ctr->base);
+	}
+	gcm = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+	if (!IS_ERR(gcm)) {
+		krtp_srtp_algs.gcm = gcm;
+		krtp_srtp_algs.gcm_name = crypto_aead_driver_name(gcm);
+	}
+	hmac = crypto_alloc_shash("hmac(sha1)", 0, 0);
+	if (!IS_ERR(hmac)) {
+		krtp_srtp_algs.hmac = hmac;
+		krtp_srtp_algs.hmac_name =
+			crypto_tfm_alg_driver_name(crypto_shash_tfm(hmac));
+	}
+	ctr = crypto_alloc_sync_skcipher("__ctr(aes)", CRYPTO_ALG_INTERNAL,
+					 CRYPTO_ALG_INTERNAL | CRYPTO_NOLOAD);
+	if (!IS_ERR(ctr))
+		krtp_srtp_algs.ctr_simd = ctr;
+	gcm = crypto_alloc_aead("__gcm(aes)", CRYPTO_ALG_INTERNAL,
+				CRYPTO_ALG_INTERNAL | CRYPTO_ALG_ASYNC |
+				CRYPTO_NOLOAD);
+	if (!IS_ERR(gcm))
+		krtp_srtp_algs.gcm_simd = gcm;
+	pr_debug("srtp algorithms: %s%s%s, %s%s%s, %s\n",
+		 krtp_srtp_algs.ctr_name, krtp_srtp_algs.ctr_simd ? " + " : "",
+		 krtp_srtp_algs.ctr_simd ?
+		 crypto_skcipher_driver_name(&krtp_srtp_algs.ctr_simd->base) : "",
+		 krtp_srtp_algs.gcm_name, krtp_srtp_algs.gcm_simd ? " + " : "",
+		 krtp_srtp_algs.gcm_simd ?
+		 crypto_aead_driver_name(krtp_srtp_algs.gcm_simd) : "",
+		 krtp_srtp_algs.hmac_name);
+}
+
+/**
+ * krtp_srtp_exit - release what krtp_srtp_init() holds
+ *
+ * After the last flow is freed (the flows' transforms hold their own
+ * references, so the order is for tidiness, not safety).
+ */
+void krtp_srtp_exit(void)
+{
+	crypto_free_aead(krtp_srtp_algs.gcm_simd);
+	crypto_free_sync_skcipher(krtp_srtp_algs.ctr_simd);
+	crypto_free_shash(krtp_srtp_algs.hmac);
+	crypto_free_aead(krtp_srtp_algs.gcm);
+	crypto_free_sync_skcipher(krtp_srtp_algs.ctr);
 }
 
 #ifdef DEBUG

@@ -122,6 +122,8 @@ int krtp_srtp_rtcp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 			     unsigned int len);
 int krtp_srtp_skb(struct krtp_srtp *srtp, struct sk_buff *skb,
 		  unsigned int thoff, bool rtcp);
+void krtp_srtp_init(void);
+void krtp_srtp_exit(void);
 bool krtp_srtp_selftest(void);
 
 #endif /* _KRTP_SRTP_H */
