@@ -28,7 +28,7 @@ cd "$repo" || exit 1
 say() { printf 'run: %s\n' "$*" >&2; }
 
 # --- 1: build ------------------------------------------------------------------
-if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls libmicrohttpd libcares zlib 2>/dev/null ||
+if ! pkg-config --exists libmnl liburcu sqlite3 nettle gnutls libmicrohttpd libcares zlib openssl libsrtp2 hiredis 2>/dev/null ||
 	! command -v cc >/dev/null || [ ! -e /usr/include/wslay/wslay.h ]; then	# wslay has no .pc
 	if [ "$(id -u)" = 0 ]; then
 		say "installing the build dependencies (tools/install-deps.sh --build)"
