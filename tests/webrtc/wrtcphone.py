@@ -286,9 +286,7 @@ async def answer_call(ws, a):
     step(dtls.state == "connected", "callee: DTLS-SRTP with krtpd connected (%.1f s)" % took,
          dtls.state)
     print("callee dtls up", flush=True)
-    t0 = time.monotonic()
-    while a.go2 and not os.path.exists(a.go2) and time.monotonic() - t0 < a.timeout:
-        await asyncio.sleep(0.1)
+    await wait_file(a.go2, a.timeout)
     tone.go.set()
     await asyncio.sleep(a.talk)
     # the caller's media may start late on a loaded host: the test says
@@ -391,18 +389,14 @@ async def main():
         took = await wait_state(dtls, a.timeout)
         step(dtls.state == "connected", "DTLS-SRTP with krtpd connected (%.1f s)" % took,
              dtls.state)
-        t0 = time.monotonic()
-        while a.go and not os.path.exists(a.go) and time.monotonic() - t0 < a.timeout:
-            await asyncio.sleep(0.1)
+        await wait_file(a.go, a.timeout)
         tone.go.set()
         await ws.send(d.request("ACK", cseq=invite_cseq))
         await asyncio.sleep(a.talk)
 
         # the tone stops before the figures are read, so they are final
         print("stats " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
-        t0 = time.monotonic()
-        while a.hold and not os.path.exists(a.hold) and time.monotonic() - t0 < a.timeout:
-            await asyncio.sleep(0.1)
+        await wait_file(a.hold, a.timeout)
         await ws.send(d.request("BYE"))
         code, _ = await final(ws, a.timeout, "BYE")
         step(code == 200, "BYE answered 200", str(code))
