@@ -14,49 +14,8 @@
 #include "media.h"
 #include "sip/proxy.h"
 #include "check.h"
+#include "lophone.h"
 #include "proxyua.h"
-
-static int udp_sock(uint16_t *port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		return -1;
-	getsockname(fd, (struct sockaddr *)&sin, &sl);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-/* n RTP packets of 172 bytes from fd to 127.0.0.1:port */
-static void send_rtp(int fd, uint16_t port, int n, uint16_t seq)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	unsigned char b[172] = { 0x80, 0 };
-	int i;
-
-	for (i = 0; i < n; i++) {
-		b[2] = (unsigned char)((seq + i) >> 8);
-		b[3] = (unsigned char)(seq + i);
-		b[11] = 0x42;
-		sendto(fd, b, sizeof(b), 0, (struct sockaddr *)&to, sizeof(to));
-	}
-}
-
-/* packets fd receives within 2 s (until `expect` came, then 200 ms for extras) */
-static int count_rx(int fd, int expect)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	unsigned char b[2048];
-	int n = 0;
-
-	while (poll(&pfd, 1, n < expect ? 2000 : 200) > 0)
-		if (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
-			n++;
-	return n;
-}
 
 /* the port of the first m= line of the SDP in s, and that its c= is 127.0.0.1 */
 static int sdp_port(const struct sent *s)
@@ -93,10 +52,10 @@ static void test_media_methods(void)
 	CHECK_EQ(MED_Init(&mc), MED_MODE_USER);
 	PRX_Fini();
 	PRX_Init(&mpc);
-	a1 = udp_sock(&ap1);
-	a2 = udp_sock(&ap2);
-	d1 = udp_sock(&dp1);
-	d2 = udp_sock(&dp2);
+	a1 = udp_sock(AF_INET, &ap1);
+	a2 = udp_sock(AF_INET, &ap2);
+	d1 = udp_sock(AF_INET, &dp1);
+	d2 = udp_sock(AF_INET, &dp2);
 	CHECK(a1 >= 0 && a2 >= 0 && d1 >= 0 && d2 >= 0);
 
 	/* INVITE with an offer and Require: 100rel; 183 with the answer, reliable */
@@ -122,10 +81,10 @@ static void test_media_methods(void)
 	pa = sdp_port(s);
 	CHECK(pa >= base && pa < base + 64 && pa != pb);
 	/* early media flows both ways through the relay once the 183 was seen */
-	send_rtp(a1, (uint16_t)pa, 10, 1);
-	CHECK_EQ(count_rx(d1, 10), 10);
-	send_rtp(d1, (uint16_t)pb, 5, 1);
-	CHECK_EQ(count_rx(a1, 5), 5);
+	send_rtp(a1, AF_INET, (uint16_t)pa, 10, 172, 1, -1);
+	CHECK_EQ(drain(d1, 0, NULL, NULL, 10), 10);
+	send_rtp(d1, AF_INET, (uint16_t)pb, 5, 172, 1, -1);
+	CHECK_EQ(drain(a1, 0, NULL, NULL, 5), 5);
 	nsent = 0;
 	feed(5070, "PRACK sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmd2", "md-call", "2 PRACK")
 	     "%sMax-Forwards: 70\r\n" DLG_A "RAck: 1 1 INVITE\r\nContent-Length: 0\r\n\r\n",
@@ -169,12 +128,12 @@ static void test_media_methods(void)
 	CHECK_EQ(st.port_a, pa2);
 	CHECK_EQ(st.port_b, pb2);
 	/* media now goes between the new ports, and not to the old ones */
-	send_rtp(a2, (uint16_t)pa2, 20, 100);
-	CHECK_EQ(count_rx(d2, 20), 20);
-	CHECK_EQ(count_rx(d1, 0), 0);
-	send_rtp(d2, (uint16_t)pb2, 15, 100);
-	CHECK_EQ(count_rx(a2, 15), 15);
-	CHECK_EQ(count_rx(a1, 0), 0);
+	send_rtp(a2, AF_INET, (uint16_t)pa2, 20, 172, 100, -1);
+	CHECK_EQ(drain(d2, 0, NULL, NULL, 20), 20);
+	CHECK_EQ(drain(d1, 0, NULL, NULL, 0), 0);
+	send_rtp(d2, AF_INET, (uint16_t)pb2, 15, 172, 100, -1);
+	CHECK_EQ(drain(a2, 0, NULL, NULL, 15), 15);
+	CHECK_EQ(drain(a1, 0, NULL, NULL, 0), 0);
 
 	nsent = 0;
 	feed(5070, "BYE sip:bob@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKmd5", "md-call", "4 BYE")
@@ -224,9 +183,9 @@ static void test_media_early_update_callee(void)
 	CHECK_EQ(MED_Init(&mc), MED_MODE_USER);
 	PRX_Fini();
 	PRX_Init(&mpc);
-	a1 = udp_sock(&ap1);
-	d1 = udp_sock(&dp1);
-	d2 = udp_sock(&dp2);
+	a1 = udp_sock(AF_INET, &ap1);
+	d1 = udp_sock(AF_INET, &dp1);
+	d2 = udp_sock(AF_INET, &dp2);
 	CHECK(a1 >= 0 && d1 >= 0 && d2 >= 0);
 
 	/* INVITE, reliable 183 with the answer, PRACK and its 200 */
@@ -274,11 +233,11 @@ static void test_media_early_update_callee(void)
 		 strlen(sdp), sdp);
 	respond(5070, &c, 200, NULL, hdr);
 	CHECK_EQ(sdp_port(find(5100, 200, "UPDATE")), pb);	/* where dave sends already */
-	send_rtp(a1, (uint16_t)pa, 10, 1);
-	CHECK_EQ(count_rx(d2, 10), 10);
-	CHECK_EQ(count_rx(d1, 0), 0);
-	send_rtp(d2, (uint16_t)pb, 5, 1);
-	CHECK_EQ(count_rx(a1, 5), 5);
+	send_rtp(a1, AF_INET, (uint16_t)pa, 10, 172, 1, -1);
+	CHECK_EQ(drain(d2, 0, NULL, NULL, 10), 10);
+	CHECK_EQ(drain(d1, 0, NULL, NULL, 0), 0);
+	send_rtp(d2, AF_INET, (uint16_t)pb, 5, 172, 1, -1);
+	CHECK_EQ(drain(a1, 0, NULL, NULL, 5), 5);
 
 	/*
 	 * The INVITE's 200 repeats dave's current SDP, as RFC 3261 §13.2.1 and
@@ -296,10 +255,10 @@ static void test_media_early_update_callee(void)
 	snprintf(hdr, sizeof(hdr), "m=audio %u ", dp2);
 	CHECK(s && !has(s, hdr));
 	/* and the media path is as it was */
-	send_rtp(a1, (uint16_t)pa, 4, 20);
-	CHECK_EQ(count_rx(d2, 4), 4);
-	send_rtp(d2, (uint16_t)pb, 3, 20);
-	CHECK_EQ(count_rx(a1, 3), 3);
+	send_rtp(a1, AF_INET, (uint16_t)pa, 4, 172, 20, -1);
+	CHECK_EQ(drain(d2, 0, NULL, NULL, 4), 4);
+	send_rtp(d2, AF_INET, (uint16_t)pb, 3, 172, 20, -1);
+	CHECK_EQ(drain(a1, 0, NULL, NULL, 3), 3);
 	feed(5070, "ACK sip:dave@127.0.0.1:5100 SIP/2.0\r\n" HDRS("z9hG4bKme4", "me-call", "1 ACK")
 	     "%sMax-Forwards: 70\r\n" DLG_A "Content-Length: 0\r\n\r\n", 5070, route);
 	nsent = 0;

@@ -30,6 +30,7 @@
 #include "sip/srtp_policy.h"
 
 #include "check.h"
+#include "lophone.h"
 
 static unsigned int base_port;
 
@@ -132,49 +133,6 @@ static void test_format(void)
 }
 
 /* ---- a call over loopback ---- */
-
-static int udp_sock(uint16_t port, uint16_t *got)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		return -1;
-	getsockname(fd, (struct sockaddr *)&sin, &sl);
-	*got = ntohs(sin.sin_port);
-	return fd;
-}
-
-/* an RTP (even) and RTCP socket pair */
-static void udp_pair(int fd[2], uint16_t *port)
-{
-	for (int tries = 0; tries < 200; tries++) {
-		uint16_t p, q;
-
-		fd[0] = udp_sock(0, &p);
-		if (!(p & 1)) {
-			fd[1] = udp_sock((uint16_t)(p + 1), &q);
-			if (fd[1] >= 0) {
-				*port = p;
-				return;
-			}
-		}
-		close(fd[0]);
-	}
-	fprintf(stderr, "no free port pair\n");
-	exit(2);
-}
-
-static void send_to(int fd, uint16_t port, const void *b, size_t len)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-
-	if (sendto(fd, b, len, 0, (struct sockaddr *)&sin, sizeof(sin)) != (ssize_t)len)
-		perror("sendto");
-}
 
 /* one datagram within 1 s, or -1 */
 static int recv_one(int fd, unsigned char *b, size_t sz)
@@ -293,13 +251,13 @@ static int media_both_ways(int a[2], int b[2], uint16_t pa, uint16_t pb, const c
 		memcpy(want, pkt, (size_t)len);
 		if (srtp_protect(enc, pkt, &len) != srtp_err_status_ok)
 			break;
-		send_to(a[0], pa, pkt, (size_t)len);
+		send_to(a[0], AF_INET, pa, pkt, (size_t)len);
 		n = recv_one(b[0], got, sizeof(got));
 		ok += n == 172 && !memcmp(got, want, 172);
 
 		len = (int)mk_rtp(pkt, (uint16_t)(seq + 100 + i), 0xb0b);
 		memcpy(want, pkt, (size_t)len);
-		send_to(b[0], pb, pkt, (size_t)len);
+		send_to(b[0], AF_INET, pb, pkt, (size_t)len);
 		n = recv_one(a[0], got, sizeof(got));
 		ok += n == 172 + 10 && memcmp(got + 12, want + 12, 160) &&
 		      srtp_unprotect(dec, got, &n) == srtp_err_status_ok && n == 172 &&
@@ -324,8 +282,8 @@ static void test_bridge(void)
 
 	((struct sockaddr_in *)&sa)->sin_family = AF_INET;
 	((struct sockaddr_in *)&sa)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	udp_pair(a, &ap);
-	udp_pair(b, &bp);
+	udp_pair(AF_INET, a, &ap);
+	udp_pair(AF_INET, b, &bp);
 	CHECK_EQ(init(), MED_MODE_USER);
 
 	/* alice offers SRTP, her first line unsupported: bob sees plain RTP/AVP */
@@ -351,11 +309,11 @@ static void test_bridge(void)
 	/* a stranger's forged packet first: dropped, and it does not lock the flow on it */
 	{
 		uint16_t xp;
-		int x = udp_sock(0, &xp);
+		int x = udp_sock(AF_INET, &xp);
 
 		len = (int)mk_rtp(pkt, 999, 0xbad);
 		memset(pkt + len, 0x5a, 10);
-		send_to(x, pa, pkt, (size_t)len + 10);
+		send_to(x, AF_INET, pa, pkt, (size_t)len + 10);
 		CHECK(quiet(b[0]));
 		close(x);
 	}
@@ -364,7 +322,7 @@ static void test_bridge(void)
 	/* a forged packet from alice's address: dropped, counted, bob sees nothing */
 	len = (int)mk_rtp(pkt, 2000, 0xa11ce);
 	memset(pkt + len, 0x5a, 10);
-	send_to(a[0], pa, pkt, (size_t)len + 10);
+	send_to(a[0], AF_INET, pa, pkt, (size_t)len + 10);
 	CHECK(quiet(b[0]));
 	CHECK(!MED_Stats("c1", &st));
 	CHECK_EQ(st.packets_a_to_b, 5);
@@ -379,7 +337,7 @@ static void test_bridge(void)
 		int rl = 28;
 
 		CHECK(enc && srtp_protect_rtcp(enc, sr, &rl) == srtp_err_status_ok);
-		send_to(a[1], (uint16_t)(pa + 1), sr, (size_t)rl);
+		send_to(a[1], AF_INET, (uint16_t)(pa + 1), sr, (size_t)rl);
 		CHECK_EQ(recv_one(b[1], pkt, sizeof(pkt)), 28);
 		CHECK_EQ(pkt[1], 200);
 		if (enc)
