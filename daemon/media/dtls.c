@@ -125,14 +125,14 @@ static const char *med_dtls_profiles(void)
 	return "SRTP_AES128_CM_SHA1_80:SRTP_AES128_CM_SHA1_32";
 }
 
-struct med_dtls *med_dtls_new(bool server, enum sdp_fp_hash fp_hash, const uint8_t *fp,
-			      size_t fp_len, med_dtls_send_fn send, void *arg)
+struct med_dtls *med_dtls_new(const struct med_dtls_cert *cert, bool server,
+			      enum sdp_fp_hash fp_hash, const uint8_t *fp, size_t fp_len,
+			      med_dtls_send_fn send, void *arg)
 {
-	SSL_CTX *ctx = med_dtls_ctx();
 	struct med_dtls *d;
 	BIO *b;
 
-	if (!ctx || fp_len > SDP_FP_MAX)
+	if (!cert || fp_len > SDP_FP_MAX)
 		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -143,7 +143,8 @@ struct med_dtls *med_dtls_new(bool server, enum sdp_fp_hash fp_hash, const uint8
 	d->fp_len = fp_len;
 	d->send = send;
 	d->arg = arg;
-	d->ssl = SSL_new(ctx);
+	/* SSL_new takes its own reference: a reload cannot free the context under us */
+	d->ssl = SSL_new(cert->ctx);
 	b = d->ssl ? med_dtls_bio(d) : NULL;
 	/* SSL_set_tlsext_use_srtp returns 0 on success */
 	if (!b || SSL_set_tlsext_use_srtp(d->ssl, med_dtls_profiles())) {

@@ -2,9 +2,10 @@
 /*
  * DTLS-SRTP (RFC 5763, RFC 5764) with OpenSSL, for WebRTC legs (webrtc.c).
  *
- * One certificate serves every leg: the operator's (dtls_certificate), or
- * a self-signed ECDSA P-256 one made on first use (dtls_cert.c); it lives
- * until exit, and its sha-256 fingerprint is what the SDP answers show. A
+ * One certificate serves every new call: the operator's (dtls_certificate),
+ * or a self-signed ECDSA P-256 one made on first use (dtls_cert.c). A call keeps the certificate its
+ * first WebRTC leg was shown for its life (struct med_call), and its
+ * sha-256 fingerprint is what the call's offers and answers show. A
  * session runs over the leg's relay socket: webrtc.c feeds it the
  * datagrams whose first byte says DTLS (RFC 7983) and gives it a send
  * function; OpenSSL never touches the socket itself. Handshake
@@ -33,29 +34,40 @@
 struct med_dtls;
 struct ssl_ctx_st;
 
+/* a certificate and the context sessions are made from, counted (med_lock) */
+struct med_dtls_cert {
+	unsigned int refs;
+	struct ssl_ctx_st *ctx;
+	char fp[8 + 32 * 3];	/* "sha-256 AB:CD:..." */
+};
+
 /*
  * dtls_cert.c. Load the operator's certificate and key (PEM; key NULL or
  * "": in the certificate's file); 0, or -errno with the reason logged.
  * Without a certificate, one is made on first use.
  */
 int med_dtls_init(const char *cert, const char *key);
-/* the context sessions are made from (the certificate made if need be); NULL on failure */
-struct ssl_ctx_st *med_dtls_ctx(void);
+/* the current certificate (made if need be), with a reference; NULL on failure */
+struct med_dtls_cert *med_dtls_cert_get(void);
+/* drop a reference; the last frees it (sessions keep their context alive) */
+void med_dtls_cert_put(struct med_dtls_cert *c);
 /* OpenSSL's last error, as text, and the queue cleared */
 const char *med_dtls_ssl_error(void);
 
 /* sends one datagram toward the peer; the session does not care whether it left */
 typedef void (*med_dtls_send_fn)(void *arg, const void *buf, size_t len);
 
-/* "sha-256 AB:CD:..." of krtpd's certificate (made on the first call); NULL on failure */
+/* "sha-256 AB:CD:..." of the current certificate (made if need be); NULL on failure */
 const char *med_dtls_fingerprint(void);
 /*
- * A session. server: krtpd waits for the ClientHello (its SDP said
- * a=setup:passive), else it sends one on med_dtls_start(). The peer must
- * show a certificate whose fp_hash digest is fp.
+ * A session with cert's context (SSL_new takes a reference on it, so the
+ * session outlives the certificate). server: krtpd waits for the ClientHello (its
+ * SDP said a=setup:passive), else it sends one on med_dtls_start(). The
+ * peer must show a certificate whose fp_hash digest is fp.
  */
-struct med_dtls *med_dtls_new(bool server, enum sdp_fp_hash fp_hash, const uint8_t *fp,
-			      size_t fp_len, med_dtls_send_fn send, void *arg);
+struct med_dtls *med_dtls_new(const struct med_dtls_cert *cert, bool server,
+			      enum sdp_fp_hash fp_hash, const uint8_t *fp, size_t fp_len,
+			      med_dtls_send_fn send, void *arg);
 void med_dtls_free(struct med_dtls *d);
 /* client: send the ClientHello (once); a server ignores it */
 void med_dtls_start(struct med_dtls *d, uint64_t now_ms);

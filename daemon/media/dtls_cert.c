@@ -10,11 +10,17 @@
  * restart do not mind (their DTLS session is not rebuilt, webrtc_state.c),
  * but a browser that kept the old fingerprint does not reconnect to it.
  *
- * Lifetime: made once, under med_lock, and kept until exit (every session
- * refers to the context).
+ * Lifetime, all under med_lock: med_dtls_cur holds one reference to the
+ * current certificate, and each call that has a WebRTC leg holds one to
+ * the certificate it was first shown (media.c drops it with the call), so
+ * a new current one never changes the fingerprint a call's offers,
+ * answers and sessions use. The last reference frees the struct and drops its
+ * SSL_CTX; OpenSSL counts those too (SSL_new takes a reference, SSL_free
+ * drops it), so a context outlives every session made from it.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -26,8 +32,7 @@
 #include "internal.h"
 #include "dtls.h"
 
-static SSL_CTX *med_dtls_ctx_;
-static char med_dtls_fp[8 + 32 * 3];
+static struct med_dtls_cert *med_dtls_cur;
 
 /* OpenSSL's reason for the last failure, for a log line */
 const char *med_dtls_ssl_error(void)
@@ -131,74 +136,115 @@ static int med_dtls_load(const char *cert, const char *key, X509 **crt, EVP_PKEY
 	return 0;
 }
 
-/* make the context of crt and key and note the fingerprint; 0 or -EIO */
-static int med_dtls_ctx_make(X509 *crt, EVP_PKEY *key, const char *from)
+/* the certificate of crt and key, with one reference; NULL with the reason logged */
+static struct med_dtls_cert *med_dtls_cert_make(X509 *crt, EVP_PKEY *key, const char *from)
 {
 	uint8_t fp[EVP_MAX_MD_SIZE];
 	unsigned int fplen = 0;
+	struct med_dtls_cert *c;
 	SSL_CTX *ctx;
 	int n;
 
-	ctx = SSL_CTX_new(DTLS_method());
+	c = calloc(1, sizeof(*c));
+	ctx = c ? SSL_CTX_new(DTLS_method()) : NULL;
 	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) ||
 	    !SSL_CTX_use_certificate(ctx, crt) || !SSL_CTX_use_PrivateKey(ctx, key) ||
 	    !SSL_CTX_check_private_key(ctx) || !X509_digest(crt, EVP_sha256(), fp, &fplen)) {
-		med_log("media: cannot set up DTLS with %s: %s", from, med_dtls_ssl_error());
+		LOG_ERR("media: cannot set up DTLS with the certificate %s: %s", from,
+			med_dtls_ssl_error());
 		SSL_CTX_free(ctx);
-		return -EIO;
+		free(c);
+		return NULL;
 	}
 	/* ask for the client's certificate, whose fingerprint the SDP gave */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 			   med_dtls_verify);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-	n = snprintf(med_dtls_fp, sizeof(med_dtls_fp), "sha-256 ");
+	n = snprintf(c->fp, sizeof(c->fp), "sha-256 ");
 	for (unsigned int i = 0; i < fplen; i++)
-		n += snprintf(med_dtls_fp + n, sizeof(med_dtls_fp) - (size_t)n, "%s%02X",
-			      i ? ":" : "", fp[i]);
-	med_dtls_ctx_ = ctx;
-	LOG_INFO("media: DTLS certificate %s, fingerprint %s", from, med_dtls_fp);
-	return 0;
+		n += snprintf(c->fp + n, sizeof(c->fp) - (size_t)n, "%s%02X", i ? ":" : "", fp[i]);
+	c->ctx = ctx;
+	c->refs = 1;
+	return c;
 }
 
-int med_dtls_init(const char *cert, const char *key)
+/*
+ * *out: the certificate of the operator's files, with one reference. 0, or
+ * -errno with the reason logged (naming the file) and *out NULL.
+ */
+static int med_dtls_cert_load(const char *cert, const char *key, const char *what,
+			      struct med_dtls_cert **out)
 {
-	X509 *crt = NULL;
 	EVP_PKEY *pkey = NULL;
+	X509 *crt = NULL;
 	char from[300];
 	int err;
 
-	if (med_dtls_ctx_ || !cert || !cert[0])
-		return 0;	/* a generated one, made on first use */
+	*out = NULL;
 	err = med_dtls_load(cert, key && key[0] ? key : cert, &crt, &pkey);
 	if (!err) {
-		snprintf(from, sizeof(from), "from %s", cert);
-		err = med_dtls_ctx_make(crt, pkey, from);
+		snprintf(from, sizeof(from), "%s %s", what, cert);
+		*out = med_dtls_cert_make(crt, pkey, from);
+		if (*out)
+			LOG_INFO("media: DTLS certificate %s, fingerprint %s", from, (*out)->fp);
+		else
+			err = -EIO;
 	}
 	X509_free(crt);
 	EVP_PKEY_free(pkey);
 	return err;
 }
 
-SSL_CTX *med_dtls_ctx(void)
+int med_dtls_init(const char *cert, const char *key)
+{
+	if (med_dtls_cur || !cert || !cert[0])
+		return 0;	/* a generated one, made on first use */
+	return med_dtls_cert_load(cert, key, "from", &med_dtls_cur);
+}
+
+/* the current certificate, made if there is none yet; no reference taken */
+static struct med_dtls_cert *med_dtls_current(void)
 {
 	EVP_PKEY *key;
 	X509 *crt = NULL;
 
-	if (med_dtls_ctx_)
-		return med_dtls_ctx_;
+	if (med_dtls_cur)
+		return med_dtls_cur;
 	key = EVP_EC_gen("P-256");
 	if (key)
 		crt = med_dtls_self_signed(key);
 	if (!crt)
-		med_log("media: cannot make the DTLS certificate: %s", med_dtls_ssl_error());
+		LOG_ERR("media: cannot make the DTLS certificate: %s", med_dtls_ssl_error());
 	else
-		med_dtls_ctx_make(crt, key, "made");
+		med_dtls_cur = med_dtls_cert_make(crt, key, "made");
+	if (med_dtls_cur)
+		LOG_INFO("media: DTLS certificate made, fingerprint %s", med_dtls_cur->fp);
 	X509_free(crt);
 	EVP_PKEY_free(key);
-	return med_dtls_ctx_;
+	return med_dtls_cur;
+}
+
+struct med_dtls_cert *med_dtls_cert_get(void)
+{
+	struct med_dtls_cert *c = med_dtls_current();
+
+	if (c)
+		c->refs++;
+	return c;
+}
+
+void med_dtls_cert_put(struct med_dtls_cert *c)
+{
+	if (!c || --c->refs)
+		return;
+	/* sessions made from it hold their own reference to the context */
+	SSL_CTX_free(c->ctx);
+	free(c);
 }
 
 const char *med_dtls_fingerprint(void)
 {
-	return med_dtls_ctx() ? med_dtls_fp : NULL;
+	struct med_dtls_cert *c = med_dtls_current();
+
+	return c ? c->fp : NULL;
 }

@@ -189,6 +189,12 @@ struct med_call {
 	uint64_t scan_idle_ms;		/* kernel mode: least idle_msecs of its flows, last scan */
 	bool scan_seen;
 	uint64_t dropped;		/* packets that reached a relay socket with no flow */
+	/*
+	 * The DTLS certificate of its WebRTC legs, a reference taken with the
+	 * first one (webrtc.c) and dropped with the call: a SIGHUP reload
+	 * leaves the fingerprint its offers, answers and sessions use as it was.
+	 */
+	struct med_dtls_cert *dtls_cert;
 };
 
 /* media.c */

@@ -225,6 +225,8 @@ void med_call_destroy(struct med_call *c)
 	if (*pp)
 		*pp = c->next;
 	med_ncalls--;
+	/* its sessions, freed above, held their own references to the context */
+	med_dtls_cert_put(c->dtls_cert);
 	free(c->key);
 	explicit_bzero(c, sizeof(*c));	/* the offer may hold keys */
 	free(c);

@@ -50,6 +50,9 @@ static struct med_webrtc *med_wr_get(struct med_stream *st, int leg)
 {
 	struct med_webrtc *w = st->webrtc[leg];
 
+	/* the call's certificate from now on; without one its SDP and sessions fail (-EIO) */
+	if (!st->call->dtls_cert)
+		st->call->dtls_cert = med_dtls_cert_get();
 	if (w)
 		return w;
 	w = calloc(1, sizeof(*w));
@@ -205,8 +208,9 @@ static int med_wr_restart(struct med_webrtc *w)
 		w->server = w->remote.setup == SDP_SETUP_ACTIVE;
 	else
 		w->server = w->remote.setup != SDP_SETUP_PASSIVE;
-	w->dtls = med_dtls_new(w->server, w->remote.fp_hash, w->remote.fp, w->remote.fp_len,
-			       med_wr_send, w);
+	/* the call's certificate, whose fingerprint its SDP showed (struct med_call) */
+	w->dtls = med_dtls_new(w->st->call->dtls_cert, w->server, w->remote.fp_hash, w->remote.fp,
+			       w->remote.fp_len, med_wr_send, w);
 	return w->dtls ? 0 : -EIO;
 }
 

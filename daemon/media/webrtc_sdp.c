@@ -10,7 +10,8 @@
  * What it takes from that answer is the codecs (the m= line's formats and
  * their a=rtpmap, a=fmtp, a=ptime, a=maxptime) and the direction; the
  * rest is krtpd's: the relay address and port, ICE-lite with krtpd's
- * credentials and one host candidate, a=fingerprint of its certificate,
+ * credentials and one host candidate, a=fingerprint of the call's
+ * certificate (a reload leaves a call's as it was: struct med_call),
  * a=setup, a=rtcp-mux, and the offer's a=mid and BUNDLE group. Lines
  * krtpd does not anchor (video, for now) are rejected with port 0.
  *
@@ -127,7 +128,7 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 {
 	const struct sdp_relay *relay = med_relay_txt(c->family);
 	const char *ip = relay->family == AF_INET6 ? "IP6" : "IP4";
-	const char *fp = med_dtls_fingerprint();
+	const char *fp = c->dtls_cert ? c->dtls_cert->fp : NULL;
 	struct wr_out o = { .p = out, .cap = outsz };
 	struct med_webrtc *first = NULL;
 	bool took[MED_MAX_STREAMS] = { 0 }, group = false;
@@ -214,7 +215,7 @@ int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *of, i
 {
 	const struct sdp_relay *relay = med_relay_txt(med_call_fam(c, to));
 	const char *ip = relay->family == AF_INET6 ? "IP6" : "IP4";
-	const char *fp = med_dtls_fingerprint();
+	const char *fp = c->dtls_cert ? c->dtls_cert->fp : NULL;
 	struct wr_out o = { .p = out, .cap = outsz };
 	char mid[MED_MAX_STREAMS][SDP_MID_MAX + 1];
 	struct med_webrtc *first = NULL;

@@ -51,10 +51,13 @@ static void q_send(void *arg, const void *buf, size_t len)
 	}
 }
 
-/* krtpd's fingerprint as bytes */
-static size_t own_fp(uint8_t *fp)
+/* the certificate the tests before the reload use */
+static struct med_dtls_cert *cert;
+
+/* a certificate's fingerprint as bytes */
+static size_t own_fp(const struct med_dtls_cert *c, uint8_t *fp)
 {
-	const char *s = med_dtls_fingerprint();
+	const char *s = c ? c->fp : NULL;
 	size_t n = 0;
 
 	if (!s || strncmp(s, "sha-256 ", 8))
@@ -111,6 +114,45 @@ static int handshake(struct med_dtls *c, struct queue *toc, struct med_dtls *s,
 	return med_dtls_done(c) && med_dtls_done(s);
 }
 
+/* a client and a server, each sending to the other's queue */
+struct pair {
+	struct queue toc, tos;	/* to the client, to the server */
+	struct med_dtls *c, *s;
+};
+
+/*
+ * A client with certificate cc and a server with sc, each expecting the
+ * other's fingerprint; bad: the server expects one a bit off. false (a
+ * failed check) unless both were made.
+ */
+static bool pair_new(struct pair *p, const struct med_dtls_cert *cc,
+		     const struct med_dtls_cert *sc, bool bad)
+{
+	uint8_t cfp[32], sfp[32];
+	size_t cn = own_fp(cc, cfp), sn = own_fp(sc, sfp);
+
+	memset(p, 0, sizeof(*p));
+	CHECK(cn == 32 && sn == 32);
+	if (bad)
+		cfp[5] ^= 1;
+	p->c = med_dtls_new(cc, false, SDP_FP_SHA256, sfp, sn, q_send, &p->tos);
+	p->s = med_dtls_new(sc, true, SDP_FP_SHA256, cfp, cn, q_send, &p->toc);
+	CHECK(p->c && p->s);
+	return p->c && p->s;
+}
+
+static void pair_free(struct pair *p)
+{
+	med_dtls_free(p->c);
+	med_dtls_free(p->s);
+	p->c = p->s = NULL;
+}
+
+static int pair_handshake(struct pair *p, int *rc, int *rs)
+{
+	return handshake(p->c, &p->toc, p->s, &p->tos, rc, rs);
+}
+
 static void test_cert_file(void)
 {
 	char dir[] = "/tmp/krtp-dtls-XXXXXX", cmd[1024], path[3][300], want[200];
@@ -156,28 +198,19 @@ static void test_cert_file(void)
 
 static void test_gcm(void)
 {
-	static struct queue toc, tos;
-	struct med_dtls *c, *s;
-	uint8_t fp[32];
-	size_t n = own_fp(fp);
+	static struct pair p;
 	int rc, rs;
 
-	CHECK_EQ(n, 32);
-	memset(&toc, 0, sizeof(toc));
-	memset(&tos, 0, sizeof(tos));
-	c = med_dtls_new(false, SDP_FP_SHA256, fp, n, q_send, &tos);
-	s = med_dtls_new(true, SDP_FP_SHA256, fp, n, q_send, &toc);
-	CHECK(c && s);
-	if (!c || !s)
-		return;
-	CHECK_EQ(handshake(c, &toc, s, &tos, &rc, &rs), 1);
+	if (!pair_new(&p, cert, cert, false))
+		goto out;
+	CHECK_EQ(pair_handshake(&p, &rc, &rs), 1);
 	CHECK_EQ(rc, 1);
 	CHECK_EQ(rs, 1);
-	same_keys(c, s, SDP_SRTP_AEAD_AES_128_GCM);
+	same_keys(p.c, p.s, SDP_SRTP_AEAD_AES_128_GCM);
 	/* after the handshake a stray record is not the end */
-	CHECK_EQ(med_dtls_input(s, (const uint8_t *)"\x17\xfe\xfd", 3, 1000), 0);
-	med_dtls_free(c);
-	med_dtls_free(s);
+	CHECK_EQ(med_dtls_input(p.s, (const uint8_t *)"\x17\xfe\xfd", 3, 1000), 0);
+out:
+	pair_free(&p);
 }
 
 /* a peer speaking plain OpenSSL with its own profile list, as a browser would */
@@ -188,7 +221,7 @@ struct peer {
 
 static void peer_new(struct peer *p, bool server, const char *profiles)
 {
-	p->ssl = SSL_new(med_dtls_ctx());
+	p->ssl = SSL_new(cert->ctx);
 	p->rd = BIO_new(BIO_s_mem());
 	p->wr = BIO_new(BIO_s_mem());
 	BIO_set_mem_eof_return(p->rd, -1);
@@ -223,12 +256,12 @@ static void test_cm_peer(bool krtpd_server, const char *profiles, enum sdp_srtp_
 	struct med_dtls *k;
 	struct peer p;
 	uint8_t fp[32], mat[60];
-	size_t n = own_fp(fp);
+	size_t n = own_fp(cert, fp);
 	int r = 0;
 
 	memset(&tok, 0, sizeof(tok));
 	memset(&top, 0, sizeof(top));
-	k = med_dtls_new(krtpd_server, SDP_FP_SHA256, fp, n, q_send, &top);
+	k = med_dtls_new(cert, krtpd_server, SDP_FP_SHA256, fp, n, q_send, &top);
 	CHECK(k != NULL);
 	if (!k)
 		return;
@@ -269,70 +302,56 @@ static void test_cm_peer(bool krtpd_server, const char *profiles, enum sdp_srtp_
 
 static void test_bad_fingerprint(void)
 {
-	static struct queue toc, tos;
-	struct med_dtls *c, *s;
-	uint8_t fp[32];
-	size_t n = own_fp(fp);
+	static struct pair p;
 	int rc, rs;
 
-	memset(&toc, 0, sizeof(toc));
-	memset(&tos, 0, sizeof(tos));
-	c = med_dtls_new(false, SDP_FP_SHA256, fp, n, q_send, &tos);
-	fp[5] ^= 1;
-	s = med_dtls_new(true, SDP_FP_SHA256, fp, n, q_send, &toc);
-	CHECK(c && s);
-	if (!c || !s)
-		return;
-	handshake(c, &toc, s, &tos, &rc, &rs);
+	if (!pair_new(&p, cert, cert, true))
+		goto out;
+	pair_handshake(&p, &rc, &rs);
 	CHECK_EQ(rs, -1);
-	CHECK(!med_dtls_done(s));
-	CHECK_EQ(med_dtls_input(s, (const uint8_t *)"\x16\xfe\xfd", 3, 1000), -1);
-	med_dtls_free(c);
-	med_dtls_free(s);
+	CHECK(!med_dtls_done(p.s));
+	CHECK_EQ(med_dtls_input(p.s, (const uint8_t *)"\x16\xfe\xfd", 3, 1000), -1);
+out:
+	pair_free(&p);
 }
 
 static void test_retransmit(void)
 {
-	static struct queue toc, tos;
-	struct med_dtls *c, *s;
+	static struct pair p;
 	uint8_t fp[32];
-	size_t n = own_fp(fp);
+	size_t n = own_fp(cert, fp);
 	int rc, rs;
 
-	memset(&toc, 0, sizeof(toc));
-	memset(&tos, 0, sizeof(tos));
-	tos.drop = 1;	/* the first ClientHello is lost */
-	c = med_dtls_new(false, SDP_FP_SHA256, fp, n, q_send, &tos);
-	s = med_dtls_new(true, SDP_FP_SHA256, fp, n, q_send, &toc);
-	CHECK(c && s);
-	if (!c || !s)
-		return;
-	med_dtls_start(c, 1000);
-	CHECK_EQ(tos.sent, 1);
-	CHECK_EQ(tos.n, 0);
+	if (!pair_new(&p, cert, cert, false))
+		goto out;
+	p.tos.drop = 1;	/* the first ClientHello is lost */
+	med_dtls_start(p.c, 1000);
+	CHECK_EQ(p.tos.sent, 1);
+	CHECK_EQ(p.tos.n, 0);
 	/* not yet: the timer is a second */
-	CHECK_EQ(med_dtls_tick(c, 1100), 0);
-	CHECK_EQ(tos.sent, 1);
+	CHECK_EQ(med_dtls_tick(p.c, 1100), 0);
+	CHECK_EQ(p.tos.sent, 1);
 	usleep(1100 * 1000);	/* OpenSSL's timer runs on the real clock */
-	CHECK_EQ(med_dtls_tick(c, 2200), 0);
-	CHECK_EQ(tos.sent, 2);
-	CHECK_EQ(handshake(c, &toc, s, &tos, &rc, &rs), 1);
+	CHECK_EQ(med_dtls_tick(p.c, 2200), 0);
+	CHECK_EQ(p.tos.sent, 2);
+	CHECK_EQ(pair_handshake(&p, &rc, &rs), 1);
 	/* the client gives up 30 s after it started when nothing answers */
-	med_dtls_free(c);
-	memset(&tos, 0, sizeof(tos));
-	tos.drop = 1000;
-	c = med_dtls_new(false, SDP_FP_SHA256, fp, n, q_send, &tos);
-	med_dtls_start(c, 1000);
-	CHECK_EQ(med_dtls_tick(c, 1000 + 30000), -1);
-	CHECK_EQ(med_dtls_tick(c, 1000 + 31000), -1);
-	med_dtls_free(c);
-	med_dtls_free(s);
+	med_dtls_free(p.c);
+	memset(&p.tos, 0, sizeof(p.tos));
+	p.tos.drop = 1000;
+	p.c = med_dtls_new(cert, false, SDP_FP_SHA256, fp, n, q_send, &p.tos);
+	med_dtls_start(p.c, 1000);
+	CHECK_EQ(med_dtls_tick(p.c, 1000 + 30000), -1);
+	CHECK_EQ(med_dtls_tick(p.c, 1000 + 31000), -1);
+out:
+	pair_free(&p);
 }
 
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_cert_file();
+	cert = med_dtls_cert_get();
 	test_gcm();
 	test_cm_peer(true, "SRTP_AES128_CM_SHA1_80:SRTP_AES128_CM_SHA1_32",
 		     SDP_SRTP_AES_CM_128_HMAC_SHA1_80);
@@ -340,5 +359,6 @@ int main(void)
 	test_cm_peer(false, "SRTP_AES128_CM_SHA1_32", SDP_SRTP_AES_CM_128_HMAC_SHA1_32);
 	test_bad_fingerprint();
 	test_retransmit();
+	med_dtls_cert_put(cert);
 	return check_summary();
 }
