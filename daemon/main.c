@@ -120,6 +120,38 @@ static void main_emit(struct met_out *o)
 		    ended_consent);
 }
 
+/*
+ * SIGHUP: the files the configuration names are read again (the
+ * configuration itself is not), each keeping what it had when its new
+ * file does not load, and the local addresses are looked up again. The
+ * line says which files; each module logs how it went.
+ */
+static void main_reload(void)
+{
+	const struct cnf *c = CNF_Get();
+	const char *what[3];
+	char list[128] = "";
+	size_t n = 0, len = 0;
+
+	if (c->users_file[0])
+		what[n++] = "the users file";
+	if (c->tls_certificate[0])
+		what[n++] = "the TLS certificate";
+	if (c->dtls_certificate[0])
+		what[n++] = "the DTLS certificate";
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					!i ? "" : i + 1 < n ? ", " : " and ", what[i]);
+	if (n)
+		LOG_INFO("SIGHUP: reloading %s", list);
+	else
+		LOG_INFO("SIGHUP: no users_file, tls_certificate or dtls_certificate to reload");
+	AUTH_Reload();
+	TLS_Reload();
+	MED_DtlsReload();
+	TP_RefreshLocal();
+}
+
 static void main_signal_event(int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
@@ -129,10 +161,7 @@ static void main_signal_event(int fd, uint32_t events, void *arg)
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			LOG_INFO("SIGHUP: reloading the users file and the TLS certificate");
-			AUTH_Reload();
-			TLS_Reload();
-			TP_RefreshLocal();
+			main_reload();
 			break;
 		case SIGTERM:
 		case SIGINT:

@@ -65,6 +65,15 @@ int MED_Init(const struct med_config *cfg);
 /* Stop: deletes every flow media created and closes its ports. */
 void MED_Fini(void);
 /*
+ * SIGHUP: load dtls_certificate and dtls_private_key again. Calls that
+ * start from now on get the new certificate; calls already up keep theirs
+ * (their offers, answers and DTLS sessions) until they end. Without
+ * dtls_certificate the generated certificate stays. 0, or -errno when the
+ * files do not load: the reason is logged, naming the file, and the
+ * certificate in use stays.
+ */
+int MED_DtlsReload(void);
+/*
  * Re-adopt calls after a restart: find krtpd's flows in the kernel (by their
  * labels) and rebind their ports. Returns the number of calls adopted.
  */

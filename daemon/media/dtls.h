@@ -2,8 +2,9 @@
 /*
  * DTLS-SRTP (RFC 5763, RFC 5764) with OpenSSL, for WebRTC legs (webrtc.c).
  *
- * One certificate serves every new call: the operator's (dtls_certificate),
- * or a self-signed ECDSA P-256 one made on first use (dtls_cert.c). A call keeps the certificate its
+ * One certificate serves every new call: the operator's (dtls_certificate,
+ * loaded again on SIGHUP), or a self-signed ECDSA P-256 one made on first
+ * use and kept until exit (dtls_cert.c). A call keeps the certificate its
  * first WebRTC leg was shown for its life (struct med_call), and its
  * sha-256 fingerprint is what the call's offers and answers show. A
  * session runs over the leg's relay socket: webrtc.c feeds it the
@@ -47,6 +48,12 @@ struct med_dtls_cert {
  * Without a certificate, one is made on first use.
  */
 int med_dtls_init(const char *cert, const char *key);
+/*
+ * Load them again (SIGHUP): the certificate new calls get. 0; 1 without a
+ * certificate (the generated one stays); -errno with the reason logged,
+ * naming the file, and the certificate in use stays.
+ */
+int med_dtls_reload(const char *cert, const char *key);
 /* the current certificate (made if need be), with a reference; NULL on failure */
 struct med_dtls_cert *med_dtls_cert_get(void);
 /* drop a reference; the last frees it (sessions keep their context alive) */
@@ -61,7 +68,7 @@ typedef void (*med_dtls_send_fn)(void *arg, const void *buf, size_t len);
 const char *med_dtls_fingerprint(void);
 /*
  * A session with cert's context (SSL_new takes a reference on it, so the
- * session outlives the certificate). server: krtpd waits for the ClientHello (its
+ * session outlives a reload). server: krtpd waits for the ClientHello (its
  * SDP said a=setup:passive), else it sends one on med_dtls_start(). The
  * peer must show a certificate whose fp_hash digest is fp.
  */

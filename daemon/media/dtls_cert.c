@@ -10,11 +10,16 @@
  * restart do not mind (their DTLS session is not rebuilt, webrtc_state.c),
  * but a browser that kept the old fingerprint does not reconnect to it.
  *
+ * SIGHUP (MED_DtlsReload) loads the operator's files again. Files that do
+ * not load leave the certificate in use, with the reason logged; krtpd
+ * goes on. A generated certificate is kept as it is: a new one would only
+ * give new calls another fingerprint than the calls already up.
+ *
  * Lifetime, all under med_lock: med_dtls_cur holds one reference to the
  * current certificate, and each call that has a WebRTC leg holds one to
  * the certificate it was first shown (media.c drops it with the call), so
- * a new current one never changes the fingerprint a call's offers,
- * answers and sessions use. The last reference frees the struct and drops its
+ * a reload never changes the fingerprint a call's offers, answers and
+ * sessions use. The last reference frees the struct and drops its
  * SSL_CTX; OpenSSL counts those too (SSL_new takes a reference, SSL_free
  * drops it), so a context outlives every session made from it.
  */
@@ -200,6 +205,39 @@ int med_dtls_init(const char *cert, const char *key)
 	if (med_dtls_cur || !cert || !cert[0])
 		return 0;	/* a generated one, made on first use */
 	return med_dtls_cert_load(cert, key, "from", &med_dtls_cur);
+}
+
+int med_dtls_reload(const char *cert, const char *key)
+{
+	struct med_dtls_cert *c;
+	int err;
+
+	if (!cert || !cert[0]) {
+		LOG_DEBUG("media: no dtls_certificate: the generated DTLS certificate stays");
+		return 1;
+	}
+	err = med_dtls_cert_load(cert, key, "reloaded from", &c);
+	if (err) {
+		if (med_dtls_cur)
+			LOG_ERR("media: dtls_certificate %s not reloaded, the one in use stays: fingerprint %s",
+				cert, med_dtls_cur->fp);
+		return err;
+	}
+	/* calls up keep theirs: this drops only the reference of "current" */
+	med_dtls_cert_put(med_dtls_cur);
+	med_dtls_cur = c;
+	return 0;
+}
+
+int MED_DtlsReload(void)
+{
+	int r = -ENODEV;
+
+	pthread_mutex_lock(&med_lock);
+	if (med_running())
+		r = med_dtls_reload(med_cfg.dtls_certificate, med_cfg.dtls_private_key);
+	pthread_mutex_unlock(&med_lock);
+	return r < 0 ? r : 0;
 }
 
 /* the current certificate, made if there is none yet; no reference taken */

@@ -13,13 +13,21 @@
  *     all it has), same keys both ways
  *   - a peer whose certificate is not the SDP's fingerprint fails
  *   - a lost ClientHello is sent again when the timer says so
+ *   - reload (SIGHUP): a new pair is what sessions made from then on show,
+ *     logged with openssl(1)'s fingerprint; a handshake begun before it
+ *     completes with the old certificate, freed by then but for the
+ *     sessions' own references (ASan); a missing file, a file that is no
+ *     PEM and a key that is not the certificate's are refused with the
+ *     reason, naming the file, and the fingerprint stays
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "media/dtls.h"
 
@@ -347,8 +355,193 @@ out:
 	pair_free(&p);
 }
 
+/* a folder for the reload tests' files */
+static char rdir[] = "/tmp/krtp-dtls-reload-XXXXXX";
+
+static const char *rpath(const char *name, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s/%s", rdir, name);
+	return buf;
+}
+
+/* NAME.pem and NAME.key, a new P-256 pair made by openssl(1); want: its fingerprint */
+static int mkcert(const char *name, char *want, size_t sz)
+{
+	char cmd[1024], fpf[300];
+	FILE *f;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		 "-nodes -keyout %s.key -out %s.pem -subj /CN=%s -days 2 2>/dev/null && "
+		 "openssl x509 -in %s.pem -noout -fingerprint -sha256 > %s.fp",
+		 rdir, name, name, name, name, name);
+	if (system(cmd))
+		return -1;
+	snprintf(fpf, sizeof(fpf), "%s/%s.fp", rdir, name);
+	f = fopen(fpf, "r");
+	if (!f)
+		return -1;
+	/* "sha256 Fingerprint=AB:CD:..." */
+	ok = fscanf(f, "sha256 Fingerprint=%199s", want) == 1;
+	fclose(f);
+	return ok && strlen(want) < sz ? 0 : -1;
+}
+
+/* med_dtls_reload with krtpd's log lines (stderr) caught in log */
+static int reload_logged(const char *crt, const char *key, char *log, size_t sz)
+{
+	FILE *f = tmpfile();
+	int saved = dup(2), r;
+	size_t n = 0;
+
+	fflush(stderr);
+	if (f)
+		dup2(fileno(f), 2);
+	r = med_dtls_reload(crt, key);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	if (f) {
+		rewind(f);
+		n = fread(log, 1, sz - 1, f);
+		fclose(f);
+	}
+	log[n] = '\0';
+	return r;
+}
+
+/* a line of the log is "krtpd LEVEL: TEXT", perhaps with more after it */
+static bool logged(const char *log, const char *level, const char *text)
+{
+	char want[1024];
+
+	snprintf(want, sizeof(want), "krtpd %s: %s", level, text);
+	return strstr(log, want) != NULL;
+}
+
+/* show what krtpd logged, as comments */
+static void show_log(const char *log)
+{
+	for (const char *p = log, *nl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p) - 1;
+		printf("# %.*s\n", (int)(nl - p), p);
+	}
+}
+
+static void test_reload(void)
+{
+	static struct pair before, after;
+	struct med_dtls_cert *old = med_dtls_cert_get(), *cur;
+	char want[200], log[4096], line[1024], crt[300], key[300];
+	int rc, rs;
+
+	if (!old || mkcert("new", want, sizeof(want))) {
+		CHECK(0);
+		med_dtls_cert_put(old);
+		return;
+	}
+	/* a handshake begun with the old certificate: the server's flight is on its way */
+	if (!pair_new(&before, old, old, false))
+		goto out;
+	med_dtls_start(before.c, 1000);
+	CHECK_EQ(drain(before.s, &before.tos, 1000), 0);
+	CHECK(before.toc.n > 0);
+
+	CHECK_EQ(reload_logged(rpath("new.pem", crt, sizeof(crt)),
+			       rpath("new.key", key, sizeof(key)), log, sizeof(log)), 0);
+	show_log(log);
+	snprintf(line, sizeof(line), "media: DTLS certificate reloaded from %s, fingerprint sha-256 %s",
+		 crt, want);
+	CHECK(logged(log, "info", line));
+	cur = med_dtls_cert_get();
+	CHECK(cur && cur != old && strcmp(cur->fp, old->fp));
+	CHECK(cur && !strcmp(cur->fp + strlen("sha-256 "), want));
+	CHECK_STR(med_dtls_fingerprint(), cur ? cur->fp : "");
+
+	/* a session made now shows the new one: the client checks it is the new fingerprint */
+	if (pair_new(&after, old, cur, false)) {
+		CHECK_EQ(pair_handshake(&after, &rc, &rs), 1);
+		same_keys(after.c, after.s, SDP_SRTP_AEAD_AES_128_GCM);
+	}
+	pair_free(&after);
+
+	/*
+	 * The last reference to the old certificate goes (as when its call
+	 * ends): only the sessions' own references keep its context, and the
+	 * handshake begun before the reload completes with it
+	 */
+	med_dtls_cert_put(old);
+	old = NULL;
+	CHECK_EQ(pair_handshake(&before, &rc, &rs), 1);
+	CHECK_EQ(rc, 1);
+	CHECK_EQ(rs, 1);
+	same_keys(before.c, before.s, SDP_SRTP_AEAD_AES_128_GCM);
+	med_dtls_cert_put(cur);
+out:
+	pair_free(&before);
+	med_dtls_cert_put(old);
+}
+
+/* a reload that fails: the reason, naming the file, and the fingerprint stays */
+static void reload_bad(const char *crt, const char *key, int err, const char *why)
+{
+	const char *fp = med_dtls_fingerprint();
+	char before[sizeof(((struct med_dtls_cert *)0)->fp)], log[4096], line[1024];
+
+	snprintf(before, sizeof(before), "%s", fp ? fp : "");
+	CHECK_EQ(reload_logged(crt, key, log, sizeof(log)), err);
+	show_log(log);
+	CHECK(logged(log, "error", why));
+	snprintf(line, sizeof(line),
+		 "media: dtls_certificate %s not reloaded, the one in use stays: fingerprint %s",
+		 crt, before);
+	CHECK(logged(log, "error", line));
+	CHECK_STR(med_dtls_fingerprint(), before);
+}
+
+static void test_reload_bad(void)
+{
+	char want[200], line[1024], crt[300], key[300], other[300], bad[300];
+	const char *fp = med_dtls_fingerprint();
+	char before[sizeof(((struct med_dtls_cert *)0)->fp)];
+	FILE *f;
+
+	snprintf(before, sizeof(before), "%s", fp ? fp : "");
+	if (mkcert("valid", want, sizeof(want)) || mkcert("other", want, sizeof(want))) {
+		CHECK(0);
+		return;
+	}
+	rpath("valid.pem", crt, sizeof(crt));
+	rpath("other.key", other, sizeof(other));
+	rpath("garbage.pem", bad, sizeof(bad));
+	f = fopen(bad, "w");
+	if (f) {
+		fputs("not a certificate\n", f);
+		fclose(f);
+	}
+	reload_bad("/nonexistent/cert.pem", NULL, -ENOENT,
+		   "media: dtls_certificate /nonexistent/cert.pem: No such file or directory");
+	rpath("missing.key", key, sizeof(key));
+	snprintf(line, sizeof(line), "media: dtls_private_key %s: No such file or directory", key);
+	reload_bad(crt, key, -ENOENT, line);
+	snprintf(line, sizeof(line), "media: dtls_certificate %s: not a PEM certificate", bad);
+	reload_bad(bad, NULL, -EINVAL, line);
+	snprintf(line, sizeof(line), "media: dtls_private_key %s is not the key of dtls_certificate %s",
+		 other, crt);
+	reload_bad(crt, other, -EINVAL, line);
+	/* no dtls_certificate (a generated one): nothing is loaded, nothing changes */
+	CHECK_EQ(med_dtls_reload("", NULL), 1);
+	CHECK_EQ(med_dtls_reload(NULL, NULL), 1);
+	CHECK_STR(med_dtls_fingerprint(), before);
+}
+
 int main(void)
 {
+	char cmd[300];
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_cert_file();
 	cert = med_dtls_cert_get();
@@ -360,5 +553,13 @@ int main(void)
 	test_bad_fingerprint();
 	test_retransmit();
 	med_dtls_cert_put(cert);
+	if (mkdtemp(rdir)) {
+		test_reload();
+		test_reload_bad();
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", rdir);
+		CHECK_EQ(system(cmd), 0);
+	} else {
+		CHECK(0);
+	}
 	return check_summary();
 }

@@ -11,6 +11,12 @@
  * its WebRTC lines, a=rtcp-mux only when the phone offered it. Answers
  * without a=fingerprint, with a=setup:actpass or in RTP/AVP are refused
  * with -EPROTO; a re-offer stays WebRTC with the same credentials.
+ *
+ * A reload of dtls_certificate (MED_DtlsReload, SIGHUP) between krtpd's
+ * offer and the browser's answer: the call keeps the fingerprint it
+ * showed, in its re-offers too, while a new call shows openssl(1)'s
+ * fingerprint of the new certificate; a file that is no certificate is
+ * refused and new calls keep that one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -195,10 +201,94 @@ static void test_offer(unsigned int base)
 	MED_Fini();
 }
 
+/* NAME.pem and NAME.key in dir, a P-256 pair made by openssl(1); fp: its fingerprint */
+static int mkcert(const char *dir, const char *name, char *fp, size_t sz)
+{
+	char cmd[1024];
+	FILE *f;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		 "-nodes -keyout %s.key -out %s.pem -subj /CN=%s -days 2 2>/dev/null && "
+		 "openssl x509 -in %s.pem -noout -fingerprint -sha256",
+		 dir, name, name, name, name);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	/* "sha256 Fingerprint=AB:CD:..." */
+	ok = fscanf(f, "sha256 Fingerprint=%127s", fp) == 1 && sz > 127;
+	return pclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* cp dir/FROM.pem and .key over dir/cert.pem and key.pem */
+static int use_cert(const char *dir, const char *from)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "cd %s && cp %s.pem cert.pem && cp %s.key key.pem", dir, from,
+		 from);
+	return system(cmd);
+}
+
+static void test_reload(unsigned int base)
+{
+	struct med_config cfg = { .mode = MED_MODE_USER };
+	char dir[] = "/tmp/krtp-wo-XXXXXX", crt[300], key[300], cmd[400];
+	char out[4096], ans[4096], v[256], fp1[128], fp2[128];
+	FILE *f;
+
+	if (!mkdtemp(dir) || mkcert(dir, "one", fp1, sizeof(fp1)) ||
+	    mkcert(dir, "two", fp2, sizeof(fp2)) || use_cert(dir, "one")) {
+		CHECK(0);
+		return;
+	}
+	snprintf(crt, sizeof(crt), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	cfg.relay4.ss_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", &((struct sockaddr_in *)&cfg.relay4)->sin_addr);
+	cfg.port_min = (uint16_t)base;
+	cfg.port_max = (uint16_t)(base + 31);
+	cfg.dtls_certificate = crt;
+	cfg.dtls_private_key = key;
+	CHECK(MED_Init(&cfg) == MED_MODE_USER);
+
+	CHECK_EQ(offer("wr-1", offer_phone, true, out, sizeof(out)), 0);
+	CHECK_STR(line_val(out, "a=fingerprint:sha-256 ", v, sizeof(v)), fp1);
+	/* the browser has that offer when the certificate changes */
+	CHECK_EQ(use_cert(dir, "two"), 0);
+	CHECK_EQ(MED_DtlsReload(), 0);
+	CHECK_EQ(answer("wr-1", answer_aiortc, ans, sizeof(ans)), 0);
+	CHECK_EQ(offer("wr-1", offer_phone, false, out, sizeof(out)), 0);
+	CHECK_STR(line_val(out, "a=fingerprint:sha-256 ", v, sizeof(v)), fp1);
+	/* a call set up after the reload shows the new one */
+	CHECK_EQ(offer("wr-2", offer_phone, true, out, sizeof(out)), 0);
+	CHECK_STR(line_val(out, "a=fingerprint:sha-256 ", v, sizeof(v)), fp2);
+	/* the old certificate goes with its last call */
+	MED_Delete("wr-1");
+
+	/* a file that is no certificate: refused, the one in use stays */
+	f = fopen(crt, "w");
+	if (f) {
+		fputs("not a certificate\n", f);
+		fclose(f);
+	}
+	CHECK_EQ(MED_DtlsReload(), -EINVAL);
+	CHECK_EQ(offer("wr-3", offer_phone, true, out, sizeof(out)), 0);
+	CHECK_STR(line_val(out, "a=fingerprint:sha-256 ", v, sizeof(v)), fp2);
+	MED_Delete("wr-2");
+	MED_Delete("wr-3");
+	MED_Fini();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_EQ(system(cmd), 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	srand((unsigned int)(time(NULL) ^ getpid()));
+	/* first: MED_Init loads dtls_certificate only if no certificate was made before */
+	test_reload(20000 + (unsigned int)(rand() % 400) * 100);
 	test_offer(20000 + (unsigned int)(rand() % 400) * 100 + 32);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
