@@ -15,6 +15,12 @@
 # krtpd holds no call, /metrics counted the handshakes, and an Upgrade
 # without the sip subprotocol is refused with 400.
 #
+# Last, SIGHUP and the DTLS certificate (two pairs made with openssl):
+# krtpd logs the first one's fingerprint at start; with the second pair
+# copied over the files, SIGHUP logs the reload with openssl's fingerprint
+# of the new certificate; with a file that is no certificate, it logs the
+# error naming the file, keeps that fingerprint and goes on running.
+#
 #   tests/ws/ws.sh [KRTPD]      (default daemon/krtpd); last line "N passed, N failed"
 set -u
 
@@ -64,7 +70,7 @@ finish() {
 	exit
 }
 
-for t in "$krtpd" "$krtpctl" sipp certtool curl; do
+for t in "$krtpd" "$krtpctl" sipp certtool curl openssl; do
 	command -v "$t" >/dev/null || { echo "# missing: $t"; result 1 "tools present"; finish; }
 done
 "$py" -c 'import websockets' 2>/dev/null ||
@@ -113,6 +119,17 @@ certtool --generate-certificate --load-privkey "$pki/krtpd.key" \
 	--template "$pki/krtpd.tmpl" --outfile "$pki/krtpd.pem" >/dev/null 2>&1
 result $? "test CA and krtpd certificate made with certtool"
 
+# two DTLS certificates: krtpd starts with the first, SIGHUP loads the second
+dtls=$tmp/dtls
+mkdir -p "$dtls"
+for n in 1 2; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$dtls/key$n.pem" -out "$dtls/cert$n.pem" -subj "/CN=krtpd $n" \
+		-days 2 >/dev/null 2>&1 || break
+done
+cp "$dtls/cert1.pem" "$dtls/cert.pem" && cp "$dtls/key1.pem" "$dtls/key.pem"
+result $? "two DTLS certificates made with openssl"
+
 echo "alice:alice-secret" >"$tmp/users"
 chmod 600 "$tmp/users"
 cat >"$tmp/krtpd.conf" <<EOF
@@ -133,6 +150,8 @@ rtp_port_max = $((rtp + 19))
 state_db = $tmp/state.db
 control_socket = $tmp/ctl.sock
 metrics_listen = 127.0.0.1:$met
+dtls_certificate = $dtls/cert.pem
+dtls_private_key = $dtls/key.pem
 EOF
 "$krtpd" -f -c "$tmp/krtpd.conf" >"$tmp/krtpd.log" 2>&1 &
 pids+=($!)
@@ -200,6 +219,43 @@ check "an Upgrade without subprotocol sip is refused: $refused" \
 	test "$refused" = "HTTP/1.1 400 Bad Request"
 check "krtpd_ws_handshake_failures_total{reason=\"bad_request\"} is 1" \
 	test "$(metric 'krtpd_ws_handshake_failures_total{reason="bad_request"}')" = 1
+# SHA-256 fingerprint of a PEM certificate, as openssl prints it (AB:CD:...)
+fp_of() {
+	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^.*=//'
+}
+
+# wait_log PATTERN: until krtpd's log has a line matching PATTERN (5 s at most)
+wait_log() {
+	local i
+
+	for i in $(seq 50); do
+		grep -q -- "$1" "$tmp/krtpd.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+fp1=$(fp_of "$dtls/cert1.pem")
+fp2=$(fp_of "$dtls/cert2.pem")
+check "DTLS certificate at start: the log has openssl's fingerprint $fp1" \
+	grep -q "DTLS certificate from $dtls/cert.pem, fingerprint sha-256 $fp1\$" "$tmp/krtpd.log"
+cp "$dtls/cert2.pem" "$dtls/cert.pem" && cp "$dtls/key2.pem" "$dtls/key.pem"
+kill -HUP "${pids[0]}"
+wait_log "DTLS certificate reloaded from"
+check "SIGHUP names what it reloads" grep -q \
+	"SIGHUP: reloading the users file, the TLS certificate and the DTLS certificate\$" \
+	"$tmp/krtpd.log"
+got=$(sed -n 's/.*DTLS certificate reloaded from .*, fingerprint sha-256 //p' "$tmp/krtpd.log")
+check "SIGHUP reloads the DTLS certificate: fingerprint $got is openssl's of the new one" \
+	test -n "$got" -a "$got" = "$fp2" -a "$got" != "$fp1"
+echo "not a certificate" >"$dtls/cert.pem"
+kill -HUP "${pids[0]}"
+wait_log "not reloaded, the one in use stays"
+check "a DTLS certificate that is no PEM: the error names the file" grep -q \
+	"krtpd error: media: dtls_certificate $dtls/cert.pem: not a PEM certificate" "$tmp/krtpd.log"
+check "and the certificate in use stays" grep -q \
+	"krtpd error: media: dtls_certificate $dtls/cert.pem not reloaded, the one in use stays: fingerprint sha-256 $fp2\$" \
+	"$tmp/krtpd.log"
 kill -0 "${pids[0]}" 2>/dev/null
 check "krtpd still running" test $? = 0
 [ "$fail" = 0 ] || sed 's/^/#   krtpd: /' "$tmp/krtpd.log" | tail -n 30
