@@ -144,8 +144,9 @@ static void cnf_usage(void)
 	       "  -V, --version            print the version\n\n"
 	       "Without --foreground krtpd detaches and logs to syslog.\n"
 	       "Signals: SIGTERM/SIGINT stop (media flows are deleted), SIGHUP re-reads the\n"
-	       "users file and the TLS certificate. See krtpd(8) and krtpd.conf.example for\n"
-	       "every setting.\n");
+	       "users file, the TLS certificate and the DTLS certificate (calls up keep\n"
+	       "theirs; a file that does not load is logged and the old one stays). See\n"
+	       "krtpd(8) and krtpd.conf.example for every setting.\n");
 }
 
 int CNF_Init(int argc, char **argv)
