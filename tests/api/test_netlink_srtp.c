@@ -138,87 +138,58 @@ TEST_F(krtp, srtp_keys_write_only)
 	EXPECT_EQ(0, seen.other_attrs);
 }
 
+/*
+ * FLOW_NEW with one SRTP nest (put_srtp's arguments) must fail with err,
+ * the extack text (NULL: not checked) and its offset at attribute bad
+ */
+#define REFUSED(dir, suite, key_len, salt_len, window, bad, err, text) do {		\
+	struct nlattr *_nest;								\
+	struct nlmsghdr *_nlh = flow_new_start(&self->k, self->buf, &_nest);		\
+	long long _off;									\
+											\
+	put_srtp(_nlh, dir, suite, key_len, salt_len, window, bad, &_off);		\
+	ASSERT_EQ(err, flow_new_end(&self->k, _nlh, _nest, &self->a));			\
+	if (text)									\
+		EXPECT_STREQ((const char *)(text), self->a.msg);			\
+	EXPECT_EQ(_off, self->a.offs);							\
+} while (0)
+
+#define CM80 KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80
+#define GCM KRTP_SRTP_SUITE_AEAD_AES_128_GCM
+
 TEST_F(krtp, srtp_key_wrong_len)
 {
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off;
-
-	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 15, 14, -1,
-		 KRTP_A_SRTP_MASTER_KEY, &off);
-	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("binary attribute size out of range", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
-
-	nlh = flow_new_start(&self->k, self->buf, &nest);
-	put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 32, 14, -1,
-		 KRTP_A_SRTP_MASTER_KEY, &off);
-	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_EQ(off, self->a.offs);
+	REFUSED(KRTP_A_FLOW_SRTP_IN, CM80, 15, 14, -1, KRTP_A_SRTP_MASTER_KEY, -ERANGE,
+		"binary attribute size out of range");
+	REFUSED(KRTP_A_FLOW_SRTP_OUT, CM80, 32, 14, -1, KRTP_A_SRTP_MASTER_KEY, -ERANGE, NULL);
 }
 
 TEST_F(krtp, srtp_salt_wrong_len)
 {
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off;
-
 	/* within 12..14 the policy passes it; the suite decides */
-	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 16, 12, -1,
-		 KRTP_A_SRTP_MASTER_SALT, &off);
-	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: srtp in master salt is 12 bytes, the suite needs 14", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
-
-	nlh = flow_new_start(&self->k, self->buf, &nest);
-	put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, KRTP_SRTP_SUITE_AEAD_AES_128_GCM, 16, 14, -1,
-		 KRTP_A_SRTP_MASTER_SALT, &off);
-	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: srtp out master salt is 14 bytes, the suite needs 12", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
-
-	nlh = flow_new_start(&self->k, self->buf, &nest);
-	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AEAD_AES_128_GCM, 16, 11, -1,
-		 KRTP_A_SRTP_MASTER_SALT, &off);
-	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("binary attribute size out of range", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
+	REFUSED(KRTP_A_FLOW_SRTP_IN, CM80, 16, 12, -1, KRTP_A_SRTP_MASTER_SALT, -EINVAL,
+		"krtp: srtp in master salt is 12 bytes, the suite needs 14");
+	REFUSED(KRTP_A_FLOW_SRTP_OUT, GCM, 16, 14, -1, KRTP_A_SRTP_MASTER_SALT, -EINVAL,
+		"krtp: srtp out master salt is 14 bytes, the suite needs 12");
+	REFUSED(KRTP_A_FLOW_SRTP_IN, GCM, 16, 11, -1, KRTP_A_SRTP_MASTER_SALT, -ERANGE,
+		"binary attribute size out of range");
 }
 
 TEST_F(krtp, srtp_unknown_suite)
 {
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off;
-
-	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, 4, 16, 14, -1, KRTP_A_SRTP_SUITE, &off);
-	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("integer out of range", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
-
-	nlh = flow_new_start(&self->k, self->buf, &nest);
-	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, 0, 16, 14, -1, KRTP_A_SRTP_SUITE, &off);
-	ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_EQ(off, self->a.offs);
+	REFUSED(KRTP_A_FLOW_SRTP_IN, 4, 16, 14, -1, KRTP_A_SRTP_SUITE, -ERANGE,
+		"integer out of range");
+	REFUSED(KRTP_A_FLOW_SRTP_IN, 0, 16, 14, -1, KRTP_A_SRTP_SUITE, -ERANGE, NULL);
 }
 
 TEST_F(krtp, srtp_window_out_of_range)
 {
 	static const long long bad[] = { 0, 1, KRTP_SRTP_REPLAY_WINDOW_MIN - 1,
 					 KRTP_SRTP_REPLAY_WINDOW_MAX + 1, 0xffffffffLL };
-	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct nlattr *nest;
-		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-		long long off;
-
-		put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80, 16,
-			 14, bad[i], KRTP_A_SRTP_REPLAY_WINDOW, &off);
-		ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
-		EXPECT_STREQ("integer out of range", self->a.msg);
-		EXPECT_EQ(off, self->a.offs);
-	}
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		REFUSED(KRTP_A_FLOW_SRTP_IN, CM80, 16, 14, bad[i], KRTP_A_SRTP_REPLAY_WINDOW,
+			-ERANGE, "integer out of range");
 }
 
 TEST_F(krtp, srtp_missing_key)
