@@ -20,6 +20,14 @@
 # Prints the guest console (the command's output) and exits with the
 # command's status; 124 if it timed out, 125 if the guest did not boot or
 # died before the command finished.
+#
+# QEMU: qemu-system-x86_64 from PATH, or KRTP_QEMU=/path/to/qemu-system-x86_64
+# (e.g. a newer QEMU unpacked into a prefix of its own, whose TCG emulates
+# more of the CPU: QEMU 10's -cpu max has the SHA extensions, 7.2's not).
+# Its firmware (qboot.rom) and option ROMs come from KRTP_QEMU_DATADIR,
+# by default PREFIX/share/qemu beside PREFIX/bin of KRTP_QEMU when that
+# holds a qboot.rom, else /usr/share/qemu. Both are passed to the guest
+# like any KRTP_* variable.
 set -u
 
 usage() {
@@ -89,11 +97,20 @@ if [ "$icount" = 1 ]; then
 	accel=(-accel tcg,thread=single -cpu max -smp 1 -icount shift=0,sleep=off)
 fi
 
+qemu_bin=${KRTP_QEMU:-qemu-system-x86_64}
+qemu_data=${KRTP_QEMU_DATADIR:-}
+if [ -z "$qemu_data" ] && [ -n "${KRTP_QEMU:-}" ]; then
+	qemu_data=$(cd "$(dirname "$KRTP_QEMU")/../share/qemu" 2>/dev/null && pwd)
+	[ -r "$qemu_data/qboot.rom" ] || qemu_data=
+fi
+firmware=(-bios "${qemu_data:-/usr/share/qemu}/qboot.rom")
+[ -z "$qemu_data" ] || firmware=(-L "$qemu_data" "${firmware[@]}")
+
 # Serial console on stdio; the guest writes CRLF, the caller wants lines.
 fs="security_model=none,multidevs=remap"
-qemu=(qemu-system-x86_64 "${accel[@]}" -m "$mem" -nographic -no-reboot
+qemu=("$qemu_bin" "${accel[@]}" -m "$mem" -nographic -no-reboot
 	-nodefaults -serial stdio -monitor none -vga none
-	-bios /usr/share/qemu/qboot.rom
+	"${firmware[@]}"
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 quiet loglevel=3 log_buf_len=4M panic=-1 no_timer_check krtp.out=$KRTP_OUT krtp.repo=$repo krtp.cache=${KRTP_VM_CACHE:-loose}"
 	-fsdev "local,id=root,path=/,readonly=on,$fs"
