@@ -62,6 +62,11 @@ NOTES=()
 KRTP_LOADED=0
 
 log() { echo "bench: $*" >&2; }
+# the CPU flags the crypto drivers choose by (QEMU's TCG emulates some of them)
+cpu_crypto_flags() {
+	grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' |
+		grep -xE 'aes|pclmulqdq|ssse3|avx|avx2|sha_ni|vaes|vpclmulqdq|avx512f' | tr '\n' ' '
+}
 # grp N: 100000 -> 100,000
 grp() { echo "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
 in_c() { ip netns exec "$NS_C" "$@"; }
@@ -592,6 +597,7 @@ print_table() {
 	a=$(relay_ns a)
 	echo
 	echo "krtp media-plane benchmark: $(uname -r), one vCPU, QEMU icount (1 instruction = 1 ns of guest time)"
+	echo "${KRTP_BENCH_QEMU:-QEMU (version unknown)}, -cpu max; crypto features: $(cpu_crypto_flags)"
 	echo "200-byte RTP packets; per case $WARMUP warm-up, then $PACKETS measured at $RATE pkt/s in bursts of $BURST"
 	printf 'relay cost = busy guest time per packet minus the generator-only case (%s us/pkt)\n' \
 		"$(awk -v b="$BASE_NS" 'BEGIN { printf "%.2f", b / 1000 }')"

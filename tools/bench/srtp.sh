@@ -98,6 +98,18 @@ srtp_crypto() {
 	log "crypto drivers: $(awk '/^driver/ { print $3 }' /proc/crypto | grep -E 'aes|sha1|ghash|gcm' | sort -u | tr '\n' ' ')"
 }
 
+# what krtp.ko's transforms resolved to: it holds one of each algorithm
+# from its load on (kmod/srtp-kdf.c), so the instances of ctr(aes),
+# gcm(aes) and hmac(sha1) in use (refcnt > 1) are its, before any other
+# module keys anything
+SRTP_USED=
+srtp_used() {
+	SRTP_USED=$(awk '/^name/ { n = $3 } /^driver/ { d = $3 } /^refcnt/ { r = $3 }
+		/^$/ { if ((n == "ctr(aes)" || n == "gcm(aes)" || n == "hmac(sha1)") && r > 1) print d; n = "" }' \
+		/proc/crypto | sort -u | tr '\n' ' ')
+	log "krtp.ko's transforms: $SRTP_USED"
+}
+
 # the generator's own cost with prebuilt SRTP, per suite; run before any
 # module is loaded, as case base
 srtp_bases() {
@@ -147,6 +159,7 @@ case_s() {
 	[ ${#SRTP_BASES[@]} -gt 0 ] || srtp_bases
 	srtp_crypto
 	krtp_load || { record s "(s) krtp.ko SRTP" "" 0 0 "FAILED (module not loaded)"; return 1; }
+	srtp_used
 	krtp_srtp_row s-plain "(s) krtp.ko plain RTP, 1 flow" aes80 "" ""
 	for suite in aes80 gcm; do
 		krtp_srtp_row "s-dec-$suite" "(s) krtp.ko $suite decrypt" $suite "$SRTP_KEY_A" ""
@@ -326,6 +339,7 @@ srtp_report() {
 			srtp_cmp "(s) brg-gcm / (k) brg-aes80->gcm" s-brg-gcm k-brg-aes80-gcm
 		fi
 	fi
+	[ -z "$SRTP_USED" ] || echo "  krtp.ko's transforms (/proc/crypto): $SRTP_USED"
 	echo
 	echo "targets (SRTP):"
 	srtp_cmp "(s) krtp.ko plain RTP / (a) <= 1.10" s-plain a 1.10
