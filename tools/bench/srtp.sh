@@ -101,11 +101,13 @@ srtp_crypto() {
 # what krtp.ko's transforms resolved to: it holds one of each algorithm
 # from its load on (kmod/srtp-kdf.c), so the instances of ctr(aes),
 # gcm(aes) and hmac(sha1) in use (refcnt > 1) are its, before any other
-# module keys anything
+# module keys anything: the synchronous ones for any context, and the
+# SIMD drivers' internal __ctr(aes) and __gcm(aes) that its packet path
+# takes where the FPU is usable
 SRTP_USED=
 srtp_used() {
 	SRTP_USED=$(awk '/^name/ { n = $3 } /^driver/ { d = $3 } /^refcnt/ { r = $3 }
-		/^$/ { if ((n == "ctr(aes)" || n == "gcm(aes)" || n == "hmac(sha1)") && r > 1) print d; n = "" }' \
+		/^$/ { if (n ~ /^(__)?(ctr\(aes\)|gcm\(aes\))$|^hmac\(sha1\)$/ && r > 1) print d; n = "" }' \
 		/proc/crypto | sort -u | tr '\n' ' ')
 	log "krtp.ko's transforms: $SRTP_USED"
 }
