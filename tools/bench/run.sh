@@ -19,6 +19,17 @@
 # KRTP_BENCH_RATE (20000 pkt/s), KRTP_BENCH_BURST (8), KRTP_BENCH_CASES
 # ("base a b d e k s c m"), KRTP_BENCH_FLOWS_MAX (100000), KRTP_BENCH_FLOWS_BIG
 # (1000000, case m).
+#
+# QEMU: the system's, or KRTP_QEMU (tools/vm/run.sh). Debian 12's QEMU 7.2
+# emulates no SHA extensions, so the guest's HMAC-SHA1 runs as sha1-avx2;
+# tools/bench/qemu.sh unpacks bookworm-backports' QEMU 10, which has them
+# (the kernel's sha1-ni, as on Intel since Ice Lake and AMD Zen), without
+# touching the system's:
+#
+#   KRTP_QEMU=$(tools/bench/qemu.sh) tools/bench/run.sh
+#
+# The report names the QEMU, the guest's crypto CPU flags and the drivers
+# krtp.ko's SRTP transforms resolved to.
 set -u
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
