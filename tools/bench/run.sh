@@ -74,8 +74,8 @@ fi
 # the SRTP cases s and k (each row a fresh topology, k a fresh rtpengine)
 # took 35 more on a busy one; the timeout leaves room for a host busy with
 # other work (guest figures do not change with host load, only the wall
-# time does).
-# which QEMU measured (tools/vm/run.sh: KRTP_QEMU or PATH's), for the report
+# time does). KRTP_BENCH_QEMU: which QEMU measured (tools/vm/run.sh's:
+# KRTP_QEMU or PATH's), for the report.
 KRTP_BENCH_QEMU=$("${KRTP_QEMU:-qemu-system-x86_64}" --version | head -n1)
 export KRTP_BENCH_QEMU
 tools/vm/run.sh -k "$kver" --icount --mem 2048 --timeout 7200 -- tools/bench/guest.sh |
