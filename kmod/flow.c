@@ -70,6 +70,8 @@ struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 		if (!rtcp_peer)
 			goto err_srtp;
 		rtcp_peer->ep = cfg->rtcp_peer;
+		rtcp_peer->has_via = cfg->rtcp_via.family;
+		rtcp_peer->via = cfg->rtcp_via;
 	}
 	flow = kmem_cache_zalloc(krtp_flow_cache, GFP_KERNEL);
 	if (!flow)
@@ -81,6 +83,8 @@ struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 	flow->peer = cfg->peer;
 	flow->has_via = cfg->via.family;
 	flow->via = flow->has_via ? cfg->via : cfg->local;
+	if (rtcp_peer && !rtcp_peer->has_via)
+		rtcp_peer->via = flow->via;
 	flow->flags = cfg->flags;
 	flow->idle_timeout = cfg->idle_timeout;
 	flow->idle_delete = cfg->idle_delete;

@@ -40,12 +40,16 @@ struct krtp_route {
 
 /*
  * Where a flow's RTCP goes when that is not its peer (KRTP_A_FLOW_RTCP_PEER),
- * with its own cached route (tx.c). Allocated with the flow and freed with
- * it, after the readers: immutable but for @route.
+ * the source it leaves from (KRTP_A_FLOW_RTCP_VIA, else the flow's via), and
+ * its own cached route (tx.c). Allocated with the flow and freed with it,
+ * after the readers: immutable but for @route. Here rather than in struct
+ * krtp_flow, so flows without an RTCP peer pay no room for its source.
  */
 struct krtp_flow_rtcp_peer {
 	struct krtp_ep ep;
+	struct krtp_ep via;
 	struct krtp_route __rcu *route;
+	bool has_via;		/* @via was given, for dumps */
 };
 
 /* what FLOW_NEW asked for, checked by netlink.c */
@@ -53,6 +57,7 @@ struct krtp_flow_config {
 	struct krtp_ep local;
 	struct krtp_ep peer;
 	struct krtp_ep rtcp_peer;	/* family 0: RTCP goes to peer */
+	struct krtp_ep rtcp_via;	/* family 0: RTCP leaves from via */
 	struct krtp_ep via;	/* family 0: use local */
 	struct krtp_ep source;	/* family 0: learn; port 0: learn the port */
 	u32 flags;

@@ -147,9 +147,37 @@ static int krtp_nl_srtp_parse(struct nlattr *nest, struct krtp_srtp_config *cfg,
 }
 
 /*
- * The RTCP peer: of the peer's family, since it leaves from the same via,
- * and useless on a flow whose every packet is RTCP (its peer is the RTCP
- * port already). Called once the flags are read.
+ * The RTCP source (KRTP_A_FLOW_RTCP_VIA), as the via: of the peer's family,
+ * a unicast address and a port.
+ */
+static int krtp_nl_rtcp_via_parse(struct nlattr *attr,
+				  struct krtp_flow_config *cfg,
+				  struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = krtp_nl_ep_parse(attr, &cfg->rtcp_via, true, "rtcp via", extack);
+	if (err)
+		return err;
+	if (cfg->rtcp_via.family != cfg->peer.family) {
+		KRTP_NL_ERR_ATTR(extack, attr,
+				 "rtcp via address family differs from peer");
+		return -EAFNOSUPPORT;
+	}
+	if (krtp_nl_addr_any(&cfg->rtcp_via) ||
+	    krtp_nl_addr_multicast(&cfg->rtcp_via)) {
+		KRTP_NL_ERR_ATTR(extack, attr,
+				 "rtcp via address must be a unicast address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The RTCP peer: of the peer's family, since it leaves from the via or the
+ * RTCP via, both of that family, and useless on a flow whose every packet
+ * is RTCP (its peer is the RTCP port already). Called once the flags are
+ * read.
  */
 static int krtp_nl_rtcp_peer_parse(struct nlattr **tb,
 				   struct krtp_flow_config *cfg,
@@ -182,6 +210,9 @@ static int krtp_nl_rtcp_peer_parse(struct nlattr **tb,
 				 "an rtcp flow sends all to its peer: no rtcp peer");
 		return -EINVAL;
 	}
+	if (tb[KRTP_A_FLOW_RTCP_VIA])
+		return krtp_nl_rtcp_via_parse(tb[KRTP_A_FLOW_RTCP_VIA], cfg,
+					      extack);
 	return 0;
 }
 
@@ -279,6 +310,10 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 		err = krtp_nl_rtcp_peer_parse(tb, cfg, extack);
 		if (err)
 			return err;
+	} else if (tb[KRTP_A_FLOW_RTCP_VIA]) {
+		KRTP_NL_ERR_ATTR(extack, tb[KRTP_A_FLOW_RTCP_VIA],
+				 "rtcp via without an rtcp peer");
+		return -EINVAL;
 	}
 	if (tb[KRTP_A_FLOW_LABEL]) {
 		cfg->label_len = nla_len(tb[KRTP_A_FLOW_LABEL]);
@@ -384,6 +419,7 @@ static bool krtp_nl_flow_fast(const struct nlattr *nest, struct nlattr **tb)
 		case NLA_F_NESTED | KRTP_A_FLOW_VIA:
 		case NLA_F_NESTED | KRTP_A_FLOW_SOURCE:
 		case NLA_F_NESTED | KRTP_A_FLOW_RTCP_PEER:
+		case NLA_F_NESTED | KRTP_A_FLOW_RTCP_VIA:
 			if (!krtp_nl_ep_fast(attr))
 				return false;
 			break;

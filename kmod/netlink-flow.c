@@ -44,7 +44,7 @@ static size_t krtp_nl_flow_size(const struct krtp_nl_fill_extra *extra)
 
 	size = nla_total_size(0) +		/* KRTP_A_FLOW */
 		nla_total_size(sizeof(u32)) +		/* _ID */
-		5 * krtp_nl_ep_size() +	/* _LOCAL _PEER _VIA _SOURCE _RTCP_PEER */
+		6 * krtp_nl_ep_size() +	/* _LOCAL _PEER _VIA _SOURCE _RTCP_PEER _RTCP_VIA */
 		nla_total_size(sizeof(u8)) +		/* _SRC_MODE */
 		nla_total_size(0) +			/* _SRC_LOCKED */
 		nla_total_size(sizeof(u32)) +		/* _FLAGS */
@@ -130,6 +130,8 @@ static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
 	     krtp_nl_ep_put(skb, KRTP_A_FLOW_VIA, &flow->via)) ||
 	    (flow->rtcp_peer &&
 	     krtp_nl_ep_put(skb, KRTP_A_FLOW_RTCP_PEER, &flow->rtcp_peer->ep)) ||
+	    (flow->rtcp_peer && flow->rtcp_peer->has_via &&
+	     krtp_nl_ep_put(skb, KRTP_A_FLOW_RTCP_VIA, &flow->rtcp_peer->via)) ||
 	    (known && krtp_nl_ep_put(skb, KRTP_A_FLOW_SOURCE, &source)) ||
 	    nla_put_u8(skb, KRTP_A_FLOW_SRC_MODE, flow->src_mode) ||
 	    (locked && nla_put_flag(skb, KRTP_A_FLOW_SRC_LOCKED)) ||

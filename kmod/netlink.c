@@ -77,7 +77,7 @@ bool krtp_nl_has_listeners(struct net *net)
 /**
  * krtp_nl_ep_put - put an endpoint nest
  * @skb: the message
- * @type: KRTP_A_FLOW_LOCAL, _PEER, _VIA or _SOURCE
+ * @type: KRTP_A_FLOW_LOCAL, _PEER, _VIA, _SOURCE, _RTCP_PEER or _RTCP_VIA
  * @ep: the endpoint
  *
  * Return: 0 or -EMSGSIZE.
@@ -108,7 +108,7 @@ err_cancel:
 
 /**
  * krtp_nl_ep_parse - parse a validated endpoint nest
- * @nest: KRTP_A_FLOW_LOCAL, _PEER, _VIA or _SOURCE
+ * @nest: KRTP_A_FLOW_LOCAL, _PEER, _VIA, _SOURCE, _RTCP_PEER or _RTCP_VIA
  * @ep: filled in
  * @port_required: a missing port is an error
  * @name: which endpoint, for messages

@@ -48,12 +48,15 @@
 #include "tx.h"
 
 /*
- * Where a packet goes: the flow's peer, or for RTCP its RTCP peer (an
- * unlikely branch, taken only by flows that have one), and the route
- * cached for that destination.
+ * Where a packet goes and what it leaves from: the flow's peer and via, or
+ * for RTCP its RTCP peer and RTCP via (an unlikely branch, taken only by
+ * flows that have one), and the route cached for that destination. The
+ * RTCP via is of the via's family; its address may differ, so its route
+ * is looked up from it, not borrowed from the peer's.
  */
 struct krtp_tx_dest {
 	const struct krtp_ep *peer;
+	const struct krtp_ep *via;
 	struct krtp_route __rcu **route;
 };
 
@@ -61,8 +64,9 @@ static struct krtp_tx_dest krtp_tx_dest(struct krtp_flow *flow, bool rtcp)
 {
 	if (unlikely(rtcp))
 		return (struct krtp_tx_dest){ &flow->rtcp_peer->ep,
+					      &flow->rtcp_peer->via,
 					      &flow->rtcp_peer->route };
-	return (struct krtp_tx_dest){ &flow->peer, &flow->route };
+	return (struct krtp_tx_dest){ &flow->peer, &flow->via, &flow->route };
 }
 
 /*
@@ -115,11 +119,11 @@ static void krtp_tx_scrub(struct sk_buff *skb)
 	skb_clear_tstamp(skb);
 }
 
-/* Give @skb the route from @flow's via to an IPv4 peer: 0 or -ENETUNREACH. */
-static int krtp_tx_route_ipv4(struct net *net, struct krtp_flow *flow,
-			      struct krtp_tx_dest to, struct sk_buff *skb)
+/* Give @skb the route from @to's via to its IPv4 peer: 0 or -ENETUNREACH. */
+static int krtp_tx_route_ipv4(struct net *net, struct krtp_tx_dest to,
+			      struct sk_buff *skb)
 {
-	const struct krtp_ep *peer = to.peer;
+	const struct krtp_ep *peer = to.peer, *via = to.via;
 	struct rtable *rt;
 	struct flowi4 fl4;
 
@@ -127,9 +131,9 @@ static int krtp_tx_route_ipv4(struct net *net, struct krtp_flow *flow,
 		return 0;
 	fl4 = (struct flowi4){
 		.daddr = peer->addr.ip4,
-		.saddr = flow->via.addr.ip4,
+		.saddr = via->addr.ip4,
 		.flowi4_proto = IPPROTO_UDP,
-		.fl4_sport = flow->via.port,
+		.fl4_sport = via->port,
 		.fl4_dport = peer->port,
 	};
 	rt = ip_route_output_key(net, &fl4);
@@ -139,11 +143,11 @@ static int krtp_tx_route_ipv4(struct net *net, struct krtp_flow *flow,
 	return 0;
 }
 
-/* Give @skb the route from @flow's via to an IPv6 peer: 0 or -ENETUNREACH. */
-static int krtp_tx_route_ipv6(struct net *net, struct krtp_flow *flow,
-			      struct krtp_tx_dest to, struct sk_buff *skb)
+/* Give @skb the route from @to's via to its IPv6 peer: 0 or -ENETUNREACH. */
+static int krtp_tx_route_ipv6(struct net *net, struct krtp_tx_dest to,
+			      struct sk_buff *skb)
 {
-	const struct krtp_ep *peer = to.peer;
+	const struct krtp_ep *peer = to.peer, *via = to.via;
 	struct dst_entry *dst;
 	struct flowi6 fl6;
 
@@ -151,9 +155,9 @@ static int krtp_tx_route_ipv6(struct net *net, struct krtp_flow *flow,
 		return 0;
 	fl6 = (struct flowi6){
 		.daddr = peer->addr.ip6,
-		.saddr = flow->via.addr.ip6,
+		.saddr = via->addr.ip6,
 		.flowi6_proto = IPPROTO_UDP,
-		.fl6_sport = flow->via.port,
+		.fl6_sport = via->port,
 		.fl6_dport = peer->port,
 	};
 	dst = ip6_route_output(net, NULL, &fl6);
@@ -172,7 +176,7 @@ static int krtp_tx_route_ipv6(struct net *net, struct krtp_flow *flow,
  * @flow: the flow it matched
  * @skb: the packet, network header at skb->data
  * @thoff: offset of the UDP header from the network header
- * @rtcp: an RTCP packet for @flow's RTCP peer, which it has
+ * @rtcp: an RTCP packet for @flow's RTCP peer (from its RTCP via), which it has
  *
  * On success the packet is ready for ip_local_out().
  *
@@ -182,7 +186,7 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 			 struct sk_buff *skb, unsigned int thoff, bool rtcp)
 {
 	struct krtp_tx_dest to = krtp_tx_dest(flow, rtcp);
-	const struct krtp_ep *peer = to.peer;
+	const struct krtp_ep *peer = to.peer, *via = to.via;
 	struct udphdr *uh;
 	struct iphdr *iph;
 
@@ -195,26 +199,26 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
 		return -EINVAL;
 
 	krtp_tx_scrub(skb);
-	if (krtp_tx_route_ipv4(net, flow, to, skb))
+	if (krtp_tx_route_ipv4(net, to, skb))
 		return -ENETUNREACH;
 
 	skb_forward_csum(skb);
 	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL) {
 		inet_proto_csum_replace4(&uh->check, skb, iph->saddr,
-					 flow->via.addr.ip4, true);
+					 via->addr.ip4, true);
 		inet_proto_csum_replace4(&uh->check, skb, iph->daddr,
 					 peer->addr.ip4, true);
 		inet_proto_csum_replace2(&uh->check, skb, uh->source,
-					 flow->via.port, false);
+					 via->port, false);
 		inet_proto_csum_replace2(&uh->check, skb, uh->dest,
 					 peer->port, false);
 		if (!uh->check)
 			uh->check = CSUM_MANGLED_0;
 	}
-	iph->saddr = flow->via.addr.ip4;
+	iph->saddr = via->addr.ip4;
 	iph->daddr = peer->addr.ip4;
 	iph->ttl--;
-	uh->source = flow->via.port;
+	uh->source = via->port;
 	uh->dest = peer->port;
 
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
@@ -227,7 +231,7 @@ int krtp_tx_prepare_ipv4(struct net *net, struct krtp_flow *flow,
  * @flow: the flow it matched
  * @skb: the packet, network header at skb->data
  * @thoff: offset of the UDP header from the network header
- * @rtcp: an RTCP packet for @flow's RTCP peer, which it has
+ * @rtcp: an RTCP packet for @flow's RTCP peer (from its RTCP via), which it has
  *
  * On success the packet is ready for ip6_local_out().
  *
@@ -237,7 +241,7 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 			 struct sk_buff *skb, unsigned int thoff, bool rtcp)
 {
 	struct krtp_tx_dest to = krtp_tx_dest(flow, rtcp);
-	const struct krtp_ep *peer = to.peer;
+	const struct krtp_ep *peer = to.peer, *via = to.via;
 	struct ipv6hdr *ip6h;
 	struct udphdr *uh;
 
@@ -249,24 +253,24 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
 		return -EINVAL;
 
 	krtp_tx_scrub(skb);
-	if (krtp_tx_route_ipv6(net, flow, to, skb))
+	if (krtp_tx_route_ipv6(net, to, skb))
 		return -ENETUNREACH;
 
 	skb_forward_csum(skb);
 	inet_proto_csum_replace16(&uh->check, skb, ip6h->saddr.s6_addr32,
-				  flow->via.addr.ip6.s6_addr32, true);
+				  via->addr.ip6.s6_addr32, true);
 	inet_proto_csum_replace16(&uh->check, skb, ip6h->daddr.s6_addr32,
 				  peer->addr.ip6.s6_addr32, true);
-	inet_proto_csum_replace2(&uh->check, skb, uh->source, flow->via.port,
+	inet_proto_csum_replace2(&uh->check, skb, uh->source, via->port,
 				 false);
 	inet_proto_csum_replace2(&uh->check, skb, uh->dest, peer->port,
 				 false);
 	if (!uh->check)
 		uh->check = CSUM_MANGLED_0;
-	ip6h->saddr = flow->via.addr.ip6;
+	ip6h->saddr = via->addr.ip6;
 	ip6h->daddr = peer->addr.ip6;
 	ip6h->hop_limit--;
-	uh->source = flow->via.port;
+	uh->source = via->port;
 	uh->dest = peer->port;
 
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
@@ -281,12 +285,11 @@ int krtp_tx_prepare_ipv6(struct net *net, struct krtp_flow *flow,
  * open-coded: its signature differs between the kernels we build for).
  */
 static void krtp_tx_xlat_csum(struct sk_buff *skb, struct udphdr *uh,
-			      __wsum diff, const struct krtp_flow *flow,
-			      const struct krtp_ep *peer)
+			      __wsum diff, struct krtp_tx_dest to)
 {
-	inet_proto_csum_replace2(&uh->check, skb, uh->source, flow->via.port,
+	inet_proto_csum_replace2(&uh->check, skb, uh->source, to.via->port,
 				 false);
-	inet_proto_csum_replace2(&uh->check, skb, uh->dest, peer->port,
+	inet_proto_csum_replace2(&uh->check, skb, uh->dest, to.peer->port,
 				 false);
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		uh->check = ~csum_fold(csum_add(diff, csum_unfold(uh->check)));
@@ -311,7 +314,7 @@ static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
 			     struct krtp_tx_dest to, struct sk_buff *skb,
 			     unsigned int thoff)
 {
-	const struct krtp_ep *peer = to.peer;
+	const struct krtp_ep *peer = to.peer, *via = to.via;
 	unsigned int len = skb->len - thoff;	/* UDP length, checked by rx */
 	struct ipv6hdr *ip6h;
 	struct udphdr *uh;
@@ -332,7 +335,7 @@ static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
 	old[1] = iph->daddr;
 
 	krtp_tx_scrub(skb);
-	if (krtp_tx_route_ipv6(net, flow, to, skb))
+	if (krtp_tx_route_ipv6(net, to, skb))
 		return -ENETUNREACH;
 	if (krtp_tx_xlat_room(skb, thoff, sizeof(*ip6h)))
 		return -ENOMEM;
@@ -342,12 +345,12 @@ static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
 	/* IPv4 may omit the checksum, IPv6 may not: compute it below */
 	nocsum = !uh->check && skb->ip_summed != CHECKSUM_PARTIAL;
 	if (!nocsum) {
-		diff = csum_add(csum_partial(&flow->via.addr.ip6, 16, 0),
+		diff = csum_add(csum_partial(&via->addr.ip6, 16, 0),
 				csum_partial(&peer->addr.ip6, 16, 0));
 		diff = csum_sub(diff, csum_partial(old, sizeof(old), 0));
-		krtp_tx_xlat_csum(skb, uh, diff, flow, to.peer);
+		krtp_tx_xlat_csum(skb, uh, diff, to);
 	}
-	uh->source = flow->via.port;
+	uh->source = via->port;
 	uh->dest = peer->port;
 
 	/* the UDP header stays where it is; the new header goes before it */
@@ -359,7 +362,7 @@ static int krtp_tx_xlat_4to6(struct net *net, struct krtp_flow *flow,
 	ip6h->payload_len = htons(len);
 	ip6h->nexthdr = IPPROTO_UDP;
 	ip6h->hop_limit = ttl - 1;
-	ip6h->saddr = flow->via.addr.ip6;
+	ip6h->saddr = via->addr.ip6;
 	ip6h->daddr = peer->addr.ip6;
 	skb->protocol = htons(ETH_P_IPV6);
 	skb->ignore_df = 1;
@@ -380,7 +383,7 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
 			     struct krtp_tx_dest to, struct sk_buff *skb,
 			     unsigned int thoff)
 {
-	const struct krtp_ep *peer = to.peer;
+	const struct krtp_ep *peer = to.peer, *via = to.via;
 	unsigned int len = skb->len - thoff;	/* UDP length, checked by rx */
 	struct in6_addr old[2];
 	struct ipv6hdr *ip6h;
@@ -401,7 +404,7 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
 	old[1] = ip6h->daddr;
 
 	krtp_tx_scrub(skb);
-	if (krtp_tx_route_ipv4(net, flow, to, skb))
+	if (krtp_tx_route_ipv4(net, to, skb))
 		return -ENETUNREACH;
 	if (krtp_tx_xlat_room(skb, thoff, sizeof(*iph)))
 		return -ENOMEM;
@@ -410,13 +413,13 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
 	uh = (struct udphdr *)(skb_network_header(skb) + thoff);
 	/* a zero checksum is not valid IPv6 UDP; IPv4 reads it as "none" */
 	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL) {
-		new[0] = flow->via.addr.ip4;
+		new[0] = via->addr.ip4;
 		new[1] = peer->addr.ip4;
 		diff = csum_sub(csum_partial(new, sizeof(new), 0),
 				csum_partial(old, sizeof(old), 0));
-		krtp_tx_xlat_csum(skb, uh, diff, flow, to.peer);
+		krtp_tx_xlat_csum(skb, uh, diff, to);
 	}
-	uh->source = flow->via.port;
+	uh->source = via->port;
 	uh->dest = peer->port;
 
 	__skb_pull(skb, thoff);
@@ -432,7 +435,7 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
 	iph->ttl = hops - 1;
 	iph->protocol = IPPROTO_UDP;
 	iph->check = 0;		/* __ip_local_out() computes it */
-	iph->saddr = flow->via.addr.ip4;
+	iph->saddr = via->addr.ip4;
 	iph->daddr = peer->addr.ip4;
 	skb->protocol = htons(ETH_P_IP);
 
@@ -447,7 +450,7 @@ static int krtp_tx_xlat_6to4(struct net *net, struct krtp_flow *flow,
  *        family than @flow->local
  * @skb: the packet, network header at skb->data, of @flow->local's family
  * @thoff: offset of the UDP header from the network header
- * @rtcp: an RTCP packet for @flow's RTCP peer, which it has
+ * @rtcp: an RTCP packet for @flow's RTCP peer (from its RTCP via), which it has
  *
  * On success the packet is of @flow->peer's family, ready for
  * ip_local_out() or ip6_local_out().

@@ -29,6 +29,11 @@ static int __init krtp_nl_new_selftest_nest(struct sk_buff *skb)
 	    nla_put_be16(skb, KRTP_A_EP_PORT, htons(5001)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, ep);
+	ep = nla_nest_start(skb, KRTP_A_FLOW_RTCP_VIA);
+	if (!ep || nla_put_in6_addr(skb, KRTP_A_EP_IPV6, &ip6) ||
+	    nla_put_be16(skb, KRTP_A_EP_PORT, htons(6001)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, ep);
 	ep = nla_nest_start(skb, KRTP_A_FLOW_SOURCE);
 	if (!ep || nla_put_in_addr(skb, KRTP_A_EP_IPV4, htonl(0x0a000002)))
 		return -EMSGSIZE;

@@ -41,6 +41,9 @@
  * KRTP_A_FLOW_RTCP_PEER: what the flow classifies as RTCP (RFC 5761 4:
  * second byte 192-223) goes there, decrypted or encrypted as the flow's
  * SRTP says, and counts as RTCP; everything else goes to KRTP_A_FLOW_PEER.
+ * It leaves from KRTP_A_FLOW_RTCP_VIA when given (the relay's RTCP port,
+ * which that leg sends its own RTCP to and may latch or filter on), else
+ * from the flow's via.
  */
 #ifndef _UAPI_LINUX_KRTP_H
 #define _UAPI_LINUX_KRTP_H
@@ -177,6 +180,13 @@ enum {
 	 * Not with KRTP_FLOW_F_RTCP, whose peer is already the RTCP port
 	 */
 	KRTP_A_FLOW_RTCP_PEER,
+	/*
+	 * nest EP: the source of what goes to RTCP_PEER, of PEER's family,
+	 * address and port required; default VIA. The port the other leg
+	 * sends its RTCP to (symmetric RTCP, RFC 4961), where VIA is the
+	 * RTP port. Only with RTCP_PEER
+	 */
+	KRTP_A_FLOW_RTCP_VIA,
 
 	__KRTP_A_FLOW_MAX,
 	KRTP_A_FLOW_MAX = __KRTP_A_FLOW_MAX - 1
