@@ -123,6 +123,8 @@ void nl_put_flow(struct nlmsghdr *nlh, const struct krtp_flow *f)
 		nl_put_ep(nlh, KRTP_A_FLOW_SOURCE, &f->source);
 	if (f->rtcp_peer.family)
 		nl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, &f->rtcp_peer);
+	if (f->rtcp_via.family)
+		nl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, &f->rtcp_via);
 	if (f->flags)
 		nl_attr_put(nlh, KRTP_A_FLOW_FLAGS, sizeof(f->flags), &f->flags);
 	if (f->label_len)
@@ -246,6 +248,7 @@ int nl_parse_flow(const struct nlmsghdr *nlh, struct krtp_flow *f)
 	    (tb[KRTP_A_FLOW_VIA] && nl_parse_ep(tb[KRTP_A_FLOW_VIA], &f->via)) ||
 	    (tb[KRTP_A_FLOW_SOURCE] && nl_parse_ep(tb[KRTP_A_FLOW_SOURCE], &f->source)) ||
 	    (tb[KRTP_A_FLOW_RTCP_PEER] && nl_parse_ep(tb[KRTP_A_FLOW_RTCP_PEER], &f->rtcp_peer)) ||
+	    (tb[KRTP_A_FLOW_RTCP_VIA] && nl_parse_ep(tb[KRTP_A_FLOW_RTCP_VIA], &f->rtcp_via)) ||
 	    (tb[KRTP_A_FLOW_STATS] && nl_parse_stats(tb[KRTP_A_FLOW_STATS], &f->stats)))
 		return -EPROTO;
 	if (nl_has(tb[KRTP_A_FLOW_SRC_MODE], sizeof(uint8_t)))

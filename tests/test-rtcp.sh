@@ -6,7 +6,9 @@
 # 200/201 (SR/RR, RFC 5761 rtcp-mux) are RTCP and are counted apart from
 # RTP, and do not disturb the RTP analysis. A flow with an RTCP peer (a
 # muxed leg relayed to one that does not mux) sends that RTCP to the RTCP
-# port and the RTP to the peer.
+# port and the RTP to the peer; with an RTCP via, that RTCP leaves from the
+# relay's RTCP port facing the callee (symmetric RTCP, RFC 4961), the RTP
+# from its via.
 #
 #   caller                    relay                       callee
 #   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
@@ -15,6 +17,8 @@
 #   :6001 -> 10.0.1.1:4001 (rtcp flag)         ==>  10.0.2.2:5001
 #   :6002 -> 10.0.1.1:4002 (RTP + muxed RTCP)  ==>  RTP  10.0.2.2:5002
 #                          rtcp-to 10.0.2.2:5003   ==>  RTCP 10.0.2.2:5003
+#   :6004 -> 10.0.1.1:4004 (RTP + muxed RTCP)  ==>  RTP  10.0.2.2:5004 from 10.0.2.1:4010
+#                          rtcp-to 10.0.2.2:5005   ==>  RTCP 10.0.2.2:5005 from 10.0.2.1:4011
 . "$(dirname "$0")/lib.sh"
 require_tools
 ktap_print_header
@@ -70,14 +74,35 @@ check_stat "split: rtcp_bytes" "$RELAY4:4002" rtcp_bytes 220
 check_stat "split: no loss from RTCP" "$RELAY4:4002" rtp_lost 0
 check_stat "split: packets_total" "$RELAY4:4002" packets_total 11
 
-check_nstat "stats rtcp_packets" rtcp_packets 14
-check_nstat "stats rtcp_bytes" rtcp_bytes 648
-check_nstat "stats packets" packets 16
-check_sysfs "sysfs rtcp_packets" rtcp_packets 14
-check_sysfs "sysfs rtcp_bytes" rtcp_bytes 648
+# the split from the RTCP port: the callee's RTCP socket sees the relay's
+# RTCP port as the sender, its RTP socket the via
+check_ok "flow add rtcp-via" kctl flow add "$RELAY4:4004" to "$CALLEE4:5004" \
+	via "$RELAY4B:4010" rtcp-to "$CALLEE4:5005" rtcp-via "$RELAY4B:4011"
+check "rtcp via shown" "$RELAY4B:4011" "$(ffield "$RELAY4:4004" .rtcp_via)"
+check "no rtcp via without one" null "$(ffield "$RELAY4:4002" .rtcp_via)"
+check "rtcp via in the text" 1 \
+	"$(kctl flow show "$RELAY4:4004" | grep -c "rtcp-to $CALLEE4:5005 rtcp-via $RELAY4B:4011")"
+recv_start vrtp "$callee" -l "$CALLEE4:5004" -n 6 -w 300 -t 60000
+recv_start vrtcp "$callee" -l "$CALLEE4:5005" -n 5 -w 300 -t 60000
+send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 6 -z 172 -p 8
+send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 3 -z 52 -c 200
+send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 2 -z 32 -c 201
+recv_wait vrtp
+recv_wait vrtcp
+check "rtcp via: RTP from the via" "$RELAY4B:4010 6" "$(recv_sources vrtp)"
+check "rtcp via: RTCP from the RTCP via" "$RELAY4B:4011 5" "$(recv_sources vrtcp)"
+check_stat "rtcp via: RTP packets" "$RELAY4:4004" packets 6
+check_stat "rtcp via: rtcp_packets" "$RELAY4:4004" rtcp_packets 5
+check_stat "rtcp via: rtcp_bytes" "$RELAY4:4004" rtcp_bytes 220
+
+check_nstat "stats rtcp_packets" rtcp_packets 19
+check_nstat "stats rtcp_bytes" rtcp_bytes 868
+check_nstat "stats packets" packets 22
+check_sysfs "sysfs rtcp_packets" rtcp_packets 19
+check_sysfs "sysfs rtcp_bytes" rtcp_bytes 868
 # README: packets_forwarded counts RTP and RTCP; rtcp_* is the RTCP part of it
-check_sysfs "sysfs packets_forwarded (RTP + RTCP)" packets_forwarded 30
-check_sysfs "sysfs bytes_forwarded (RTP + RTCP)" bytes_forwarded 3400
+check_sysfs "sysfs packets_forwarded (RTP + RTCP)" packets_forwarded 41
+check_sysfs "sysfs bytes_forwarded (RTP + RTCP)" bytes_forwarded 4652
 
 check_unload
 ktap_finished

@@ -64,6 +64,7 @@ struct krtp_flow {
 	struct krtp_ep via;		/* optional egress source */
 	struct krtp_ep source;		/* optional expected source; port 0 = learn */
 	struct krtp_ep rtcp_peer;	/* optional: where RTCP goes instead of peer */
+	struct krtp_ep rtcp_via;	/* optional: its source, default via */
 	uint32_t flags;			/* KRTP_FLOW_F_* */
 	uint32_t idle_timeout;		/* seconds, 0 = never */
 	bool idle_delete;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KRTP_A_FLOW_RTCP_PEER in FLOW_NEW: accepted, read back by GET and dump,
- * and every bad value refused with its errno, extack text and offset,
- * both where FLOW_NEW's fast check would take the nest and where the
- * policy walk does (an SRTP nest sends the whole flow that way).
+ * KRTP_A_FLOW_RTCP_PEER and KRTP_A_FLOW_RTCP_VIA in FLOW_NEW: accepted,
+ * read back by GET and dump, and every bad value refused with its errno,
+ * extack text and offset, both where FLOW_NEW's fast check would take the
+ * nest and where the policy walk does (an SRTP nest sends the whole flow
+ * that way).
  * Run as root with krtp.ko loaded; skipped when it is not.
  */
 #define _GNU_SOURCE	/* unshare() */
@@ -29,7 +30,15 @@ static void put_srtp_in(struct nlmsghdr *nlh)
 	mnl_attr_nest_end(nlh, n);
 }
 
-/* the RTCP peer's port as a GET reply or dump entry carries it; 0: none */
+/*
+ * The RTCP peer's and RTCP via's ports as a GET reply or dump entry
+ * carries them (0: none), and in a dump how many flows had an RTCP via
+ */
+struct rtcp_ports {
+	uint16_t peer, via;
+	unsigned int nvia;
+};
+
 static int ep_port_cb(const struct nlattr *attr, void *data)
 {
 	if (mnl_attr_get_type(attr) == KRTP_A_EP_PORT && mnl_attr_get_payload_len(attr) == 2)
@@ -39,8 +48,14 @@ static int ep_port_cb(const struct nlattr *attr, void *data)
 
 static int flow_cb(const struct nlattr *attr, void *data)
 {
+	struct rtcp_ports *p = data;
+
 	if (mnl_attr_get_type(attr) == KRTP_A_FLOW_RTCP_PEER)
-		mnl_attr_parse_nested(attr, ep_port_cb, data);
+		mnl_attr_parse_nested(attr, ep_port_cb, &p->peer);
+	if (mnl_attr_get_type(attr) == KRTP_A_FLOW_RTCP_VIA) {
+		mnl_attr_parse_nested(attr, ep_port_cb, &p->via);
+		p->nvia++;
+	}
 	return MNL_CB_OK;
 }
 
@@ -56,7 +71,7 @@ static void rtcp_port_msg(const struct nlmsghdr *nlh, void *arg)
 	mnl_attr_parse(nlh, GENL_HDRLEN, top_cb, arg);
 }
 
-static int get_rtcp_port(struct knl *k, uint32_t id, uint16_t *port, struct knl_ack *a)
+static int get_rtcp_ports(struct knl *k, uint32_t id, struct rtcp_ports *p, struct knl_ack *a)
 {
 	char buf[512];
 	struct nlmsghdr *nlh = knl_msg(k, buf, KRTP_CMD_FLOW_GET, 0);
@@ -64,8 +79,17 @@ static int get_rtcp_port(struct knl *k, uint32_t id, uint16_t *port, struct knl_
 
 	mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, id);
 	mnl_attr_nest_end(nlh, nest);
-	*port = 0;
-	return knl_xfer_cb(k, nlh, a, rtcp_port_msg, port);
+	memset(p, 0, sizeof(*p));
+	return knl_xfer_cb(k, nlh, a, rtcp_port_msg, p);
+}
+
+static int get_rtcp_port(struct knl *k, uint32_t id, uint16_t *port, struct knl_ack *a)
+{
+	struct rtcp_ports p;
+	int err = get_rtcp_ports(k, id, &p, a);
+
+	*port = p.peer;
+	return err;
 }
 
 /* accepted on the fast path and on the policy's; GET and dump give it back */
@@ -200,6 +224,161 @@ TEST_F(krtp, on_rtcp_flow)
 	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
 	EXPECT_STREQ("krtp: an rtcp flow sends all to its peer: no rtcp peer", self->a.msg);
 	EXPECT_EQ(off, self->a.offs);
+}
+
+/*
+ * KRTP_A_FLOW_RTCP_VIA: the source of what goes to the RTCP peer. Read
+ * back by GET and dump on both paths; absent where it was not given.
+ */
+TEST_F(krtp, rtcp_via_read_back)
+{
+	struct rtcp_ports p, d;
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	struct knl_ack g;
+
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "10.0.0.1", 4001);
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(0, get_rtcp_ports(&self->k, self->a.id, &p, &g));
+	EXPECT_EQ(5001, p.peer);
+	EXPECT_EQ(4001, p.via);
+
+	/* the policy's walk */
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4002);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	knl_put_ep(nlh, KRTP_A_FLOW_VIA, "10.0.0.2", 4010);
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.7", 6001);
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "10.0.0.2", 4011);
+	put_srtp_in(nlh);
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(0, get_rtcp_ports(&self->k, self->a.id, &p, &g));
+	EXPECT_EQ(6001, p.peer);
+	EXPECT_EQ(4011, p.via);
+
+	/* an RTCP peer without one: RTCP leaves from via, and none is reported */
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4004);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
+	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
+	ASSERT_EQ(0, get_rtcp_ports(&self->k, self->a.id, &p, &g));
+	EXPECT_EQ(5001, p.peer);
+	EXPECT_EQ(0, p.via);
+	EXPECT_EQ(0, p.nvia);
+
+	/* a dump carries it for the two flows that have one */
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, NLM_F_DUMP);
+	memset(&d, 0, sizeof(d));
+	ASSERT_EQ(0, knl_xfer_cb(&self->k, nlh, &g, rtcp_port_msg, &d));
+	EXPECT_EQ(2, d.nvia);
+}
+
+/* the policy checks inside the nest on both paths: a zero port */
+TEST_F(krtp, rtcp_via_port_zero)
+{
+	for (int srtp = 0; srtp < 2; srtp++) {
+		struct nlattr *nest, *ep;
+		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+		struct in_addr a4 = { htonl(0x0a000001) };
+		long long off;
+
+		if (srtp)
+			put_srtp_in(nlh);
+		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
+		ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_RTCP_VIA);
+		mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(a4), &a4);
+		off = knl_tail_off(nlh);
+		mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, 0);
+		mnl_attr_nest_end(nlh, ep);
+		ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
+		EXPECT_STREQ("integer out of range", self->a.msg);
+		EXPECT_EQ(off, self->a.offs);
+	}
+}
+
+TEST_F(krtp, rtcp_via_unknown_ep_attribute)
+{
+	struct nlattr *nest, *ep;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
+	ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_RTCP_VIA);
+	off = knl_tail_off(nlh);
+	mnl_attr_put_u32(nlh, KRTP_A_EP_MAX + 1, 1);
+	mnl_attr_nest_end(nlh, ep);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("Unknown attribute type", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+}
+
+/* a source for RTCP that goes nowhere else */
+TEST_F(krtp, rtcp_via_without_rtcp_peer)
+{
+	for (int srtp = 0; srtp < 2; srtp++) {
+		struct nlattr *nest;
+		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+		long long off;
+
+		if (srtp)
+			put_srtp_in(nlh);
+		off = knl_tail_off(nlh);
+		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "10.0.0.1", 4001);
+		ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+		EXPECT_STREQ("krtp: rtcp via without an rtcp peer", self->a.msg);
+		EXPECT_EQ(off, self->a.offs);
+	}
+}
+
+TEST_F(krtp, rtcp_via_missing_port)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
+	off = knl_tail_off(nlh);
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "10.0.0.1", 0);
+	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: rtcp via endpoint has no port", self->a.msg);
+	EXPECT_EQ(KRTP_A_EP_PORT, self->a.miss_type);
+	EXPECT_EQ(off, self->a.miss_nest);
+}
+
+TEST_F(krtp, rtcp_via_family_differs_from_peer)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
+	off = knl_tail_off(nlh);
+	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "fd00::1", 4001);
+	ASSERT_EQ(-EAFNOSUPPORT, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ("krtp: rtcp via address family differs from peer", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+}
+
+TEST_F(krtp, rtcp_via_not_unicast)
+{
+	static const char *const bad[] = { "0.0.0.0", "224.0.0.1", "255.255.255.255" };
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct nlattr *nest;
+		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+		long long off;
+
+		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
+		off = knl_tail_off(nlh);
+		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, bad[i], 4001);
+		ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
+		EXPECT_STREQ("krtp: rtcp via address must be a unicast address", self->a.msg);
+		EXPECT_EQ(off, self->a.offs);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -17,7 +17,8 @@
 #include "print.h"
 
 #define FLOW_ADD_USAGE \
-	"flow add LOCAL to PEER [from SRC[:PORT]] [via VIA:PORT] [rtcp-to RTCP_PEER] [label TEXT] " \
+	"flow add LOCAL to PEER [from SRC[:PORT]] [via VIA:PORT] [rtcp-to RTCP_PEER] " \
+	"[rtcp-via RTCP_VIA:PORT] [label TEXT] " \
 	"[idle SECONDS] [idle-delete] [rtcp] [strict] [pass-stun-dtls] [clock-rate HZ]"
 #define FLOW_KEY_USAGE(verb) "flow " verb " LOCAL | id N"
 
@@ -77,7 +78,7 @@ static int parse_flow(int argc, char **argv, struct krtp_flow *f, char *err, siz
 			continue;
 		}
 		if (!strcmp(kw, "from") || !strcmp(kw, "via") || !strcmp(kw, "rtcp-to") ||
-		    !strcmp(kw, "label") ||
+		    !strcmp(kw, "rtcp-via") || !strcmp(kw, "label") ||
 		    !strcmp(kw, "idle") || !strcmp(kw, "clock-rate")) {
 			if (!val) {
 				snprintf(err, errlen, "\"%s\" needs a value", kw);
@@ -101,6 +102,11 @@ static int parse_flow(int argc, char **argv, struct krtp_flow *f, char *err, siz
 		} else if (!strcmp(kw, "rtcp-to")) {
 			if (krtp_ep_parse(val, &f->rtcp_peer, true)) {
 				snprintf(err, errlen, "invalid rtcp peer endpoint \"%s\"", val);
+				return -EINVAL;
+			}
+		} else if (!strcmp(kw, "rtcp-via")) {
+			if (krtp_ep_parse(val, &f->rtcp_via, true)) {
+				snprintf(err, errlen, "invalid rtcp via endpoint \"%s\"", val);
 				return -EINVAL;
 			}
 		} else if (!strcmp(kw, "label")) {
@@ -260,7 +266,7 @@ static void print_flow(const struct krtp_flow *f, bool table)
 	enum output_type detail = table ? PRINT_JSON : PRINT_ANY;
 	char id[16], local[KRTP_EP_STRLEN], peer[KRTP_EP_STRLEN];
 	char via[KRTP_EP_STRLEN], source[KRTP_EP_STRLEN], mode[32];
-	char rtcp_peer[KRTP_EP_STRLEN];
+	char rtcp_peer[KRTP_EP_STRLEN], rtcp_via[KRTP_EP_STRLEN];
 
 	snprintf(id, sizeof(id), "%" PRIu32, f->id);
 	krtp_ep_str(&f->local, local, sizeof(local));
@@ -268,6 +274,7 @@ static void print_flow(const struct krtp_flow *f, bool table)
 	krtp_ep_str(&f->via, via, sizeof(via));
 	krtp_ep_str(&f->source, source, sizeof(source));
 	krtp_ep_str(&f->rtcp_peer, rtcp_peer, sizeof(rtcp_peer));
+	krtp_ep_str(&f->rtcp_via, rtcp_via, sizeof(rtcp_via));
 	snprintf(mode, sizeof(mode), "%s%s", src_mode_str(f->src_mode),
 		 f->src_locked ? ",locked" : "");
 
@@ -281,6 +288,8 @@ static void print_flow(const struct krtp_flow *f, bool table)
 		print_color_string(detail, COLOR_ADDR, "via", " via %s", via);
 	if (f->rtcp_peer.family)
 		print_color_string(detail, COLOR_ADDR, "rtcp_peer", " rtcp-to %s", rtcp_peer);
+	if (f->rtcp_via.family)
+		print_color_string(detail, COLOR_ADDR, "rtcp_via", " rtcp-via %s", rtcp_via);
 	print_text(table ? "" : "\n\tsource ");
 	if (f->source.family)
 		print_color_string(PRINT_ANY, COLOR_ADDR, "source", table ? COL_EP : "%s", source);
