@@ -62,9 +62,11 @@ plain_got() {
 		jq -r '.nftables[] | select(.counter) | .counter.packets'
 }
 # alice's RTCP, muxed on her side, as it reaches bob (who does not mux):
-# at his RTCP port, and RTCP (second byte 192-223) at his RTP port
+# at his RTCP port from a relay RTCP port (odd: symmetric RTCP, RFC 4961),
+# and RTCP (second byte 192-223) at his RTP port
 ip netns exec "$bob" nft add counter inet krtptest rtcp_port
 ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
+	udp sport $RELAY_MIN-$RELAY_MAX udp sport \& 1 == 1 \
 	udp dport $((BOB_RTP + 1)) @th,64,2 2 @th,72,8 192-223 counter name rtcp_port
 ip netns exec "$bob" nft add counter inet krtptest rtcp_at_rtp
 ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
@@ -81,6 +83,9 @@ alice_rtcp_split() {
 
 	check "the flow to bob sends RTCP to his RTCP port (he does not mux)" \
 		"$CALLEE4:$((BOB_RTP + 1))" "$(to_bob | jq -r .rtcp_peer)"
+	check "... from krtpd's RTCP port facing him, the one after its via" \
+		"$(to_bob | jq -r '.via | sub(":[0-9]+$"; ":") + ((split(":") | last | tonumber) + 1 | tostring)')" \
+		"$(to_bob | jq -r .rtcp_via)"
 	before=$(counter_got rtcp_port)
 	fwd=$(FLOWS= flow_by_peer "$CALLEE4:$BOB_RTP" stats.rtcp_packets)
 	after=$(counter_got rtcp_port)

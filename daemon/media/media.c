@@ -301,13 +301,17 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 		kf->peer = to->learned[rtcp];
 	/*
 	 * From a leg that muxes to one that does not (a browser calling a
-	 * plain phone): what arrives muxed is split, RTCP to the RTCP port.
+	 * plain phone): what arrives muxed is split, RTCP to the RTCP port,
+	 * from krtpd's RTCP port facing that leg: the one the phone sends its
+	 * RTCP to and, with symmetric RTCP (RFC 4961), expects it from.
 	 */
 	if (!rtcp && st->rtp && med_leg_mux(st, !from_a) && !med_leg_mux(st, from_a)) {
 		kf->rtcp_peer = to->rtcp_addr.family == kf->peer.family ? to->rtcp_addr : to->rtp;
 		kf->rtcp_peer.port = to->rtcp_port;
 		if (to->nat && to->learned[1].family == kf->rtcp_peer.family)
 			kf->rtcp_peer = to->learned[1];
+		kf->rtcp_via = kf->via;
+		kf->rtcp_via.port = (uint16_t)(out + 1);
 	}
 	/* RTP Bleed: accept the signalled address only, unless the sender is behind NAT */
 	if (!from->nat && !med_side_addr_any(from)) {
@@ -332,7 +336,7 @@ static bool med_kf_same(const struct krtp_flow *a, const struct krtp_flow *b)
 {
 	return med_ep_eq(&a->local, &b->local) && med_ep_eq(&a->peer, &b->peer) &&
 	       med_ep_eq(&a->via, &b->via) && med_ep_eq(&a->source, &b->source) &&
-	       med_ep_eq(&a->rtcp_peer, &b->rtcp_peer) &&
+	       med_ep_eq(&a->rtcp_peer, &b->rtcp_peer) && med_ep_eq(&a->rtcp_via, &b->rtcp_via) &&
 	       a->flags == b->flags && a->clock_rate == b->clock_rate &&
 	       med_srtp_same_key(&a->srtp_in, &b->srtp_in) &&
 	       med_srtp_same_key(&a->srtp_out, &b->srtp_out);

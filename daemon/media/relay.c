@@ -8,7 +8,8 @@
  * LOCAL it is; packets are read with recvmmsg(), checked against the flow's
  * source rule exactly as krtp.ko does (learn, or address only, then lock;
  * anything else dropped and counted), counted with the same counters, and
- * sent on with one sendmmsg() per batch from the flow's VIA port.
+ * sent on with one sendmmsg() per batch from the flow's VIA port (RTCP split
+ * off to an RTCP peer leaves from the RTCP_VIA port, one sendmmsg() a run).
  *
  * In kernel mode krtp.ko takes the packets of programmed flows before the
  * sockets see them; what still arrives here (a held direction, a flow not yet
@@ -40,6 +41,7 @@ static struct {
 	struct sockaddr_storage src[MED_BATCH], dst, rtcp_dst;
 	unsigned char data[MED_BATCH][MED_PKT_MAX + MED_SRTP_ROOM];
 	bool rtcp[MED_BATCH];
+	bool split[MED_BATCH];		/* RTCP to the flow's RTCP peer, from its RTCP via */
 	bool taken[MED_BATCH];		/* STUN or DTLS of a WebRTC leg: not media */
 } med_rb;
 
@@ -173,11 +175,11 @@ static bool med_is_rtcp(const unsigned char *b, size_t len)
 
 bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src)
 {
-	struct med_port *p = med_port_get((uint16_t)(tag & 0xffff)), *via;
+	struct med_port *p = med_port_get((uint16_t)(tag & 0xffff)), *via, *rvia, *out;
 	uint32_t gen = (uint32_t)(tag >> 16);
 	struct timespec ts;
 	uint64_t now_us;
-	int round, n, i, ntx, sent, sl, ntaken;
+	int round, n, i, ntx, sent, sl, ntaken, run;
 	struct med_webrtc *wr;
 	struct med_flow *f;
 	socklen_t dlen, rdlen;
@@ -219,8 +221,12 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 		}
 		via = med_port_get(f->kf.via.port ? f->kf.via.port : f->kf.local.port);
 		dlen = med_ep_to_sa(&f->kf.peer, &med_rb.dst);
-		/* RTCP from a muxed leg to one that does not mux: its own port */
+		/*
+		 * RTCP from a muxed leg to one that does not mux: its own port,
+		 * from krtpd's RTCP port facing it (symmetric RTCP, RFC 4961)
+		 */
 		rdlen = f->kf.rtcp_peer.family ? med_ep_to_sa(&f->kf.rtcp_peer, &med_rb.rtcp_dst) : 0;
+		rvia = f->kf.rtcp_via.port ? med_port_get(f->kf.rtcp_via.port) : via;
 		ntx = 0;
 		for (i = 0; i < n; i++) {
 			size_t len = med_rb.rx[i].msg_len;
@@ -255,17 +261,21 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 			len = (size_t)sl;
 			med_rb.txiov[ntx].iov_base = b;
 			med_rb.txiov[ntx].iov_len = len;
+			med_rb.split[ntx] = med_rb.rtcp[ntx] && rdlen;
 			med_rb.tx[ntx].msg_hdr = (struct msghdr){
-				.msg_name = med_rb.rtcp[ntx] && rdlen ? &med_rb.rtcp_dst : &med_rb.dst,
-				.msg_namelen = med_rb.rtcp[ntx] && rdlen ? rdlen : dlen,
+				.msg_name = med_rb.split[ntx] ? &med_rb.rtcp_dst : &med_rb.dst,
+				.msg_namelen = med_rb.split[ntx] ? rdlen : dlen,
 				.msg_iov = &med_rb.txiov[ntx], .msg_iovlen = 1,
 			};
 			ntx++;
 		}
 		for (i = 0; i < ntx; i += sent > 0 ? sent : 1) {
-			if (via && via->fd >= 0) {
-				sent = sendmmsg(via->fd, med_rb.tx + i, (unsigned int)(ntx - i),
-						MSG_DONTWAIT);
+			/* a run of packets that leave from the same port */
+			for (run = 1; i + run < ntx && med_rb.split[i + run] == med_rb.split[i]; run++)
+				;
+			out = med_rb.split[i] ? rvia : via;
+			if (out && out->fd >= 0) {
+				sent = sendmmsg(out->fd, med_rb.tx + i, (unsigned int)run, MSG_DONTWAIT);
 			} else {
 				sent = -1;
 				errno = EBADF;
