@@ -7,7 +7,9 @@
  * keep forwarding. Their labels, "krtpd:<16 hex hash>:<stream>:<ab|abc|ba|bac>",
  * are enough to rebuild each call: the LOCAL of a flow is one of its relay
  * ports, the VIA the port facing the other leg, and the PEER the leg's
- * address. Ports are bound again so nothing else takes them.
+ * address; an RTCP_PEER (and its RTCP_VIA) is the RTCP port of a leg that
+ * does not mux, fed from one that does. Ports are bound again so nothing
+ * else takes them.
  *
  * The namespace's flow table is shared: other programs' flows, and those
  * of another krtpd on other relay addresses, may be in it by the million.
@@ -87,6 +89,13 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 		to->rtp = kf->peer;
 		to->clock_rate = kf->clock_rate;
 		to->dir = SDP_DIR_SENDRECV;
+		/* RTCP split off to a leg that does not mux: its own RTCP port */
+		if (kf->rtcp_peer.family) {
+			st->rtp = true;
+			to->rtcp_port = kf->rtcp_peer.port;
+			to->rtcp_addr = kf->rtcp_peer;
+			to->rtcp_addr.port = 0;
+		}
 	}
 	from->known = true;
 	from->nat = !kf->source.family;
@@ -110,6 +119,13 @@ static void med_restore_stream(struct med_call *c, struct med_stream *st, unsign
 		struct med_side *sd = &st->side[leg];
 		const struct med_flow *toward = &st->flow[leg ? MED_F_AB_RTP : MED_F_BA_RTP];
 		const struct med_flow *rtcp = &st->flow[leg ? MED_F_AB_RTCP : MED_F_BA_RTCP];
+		/*
+		 * An RTCP flow toward a leg that muxes (a WebRTC leg, fed by a
+		 * phone that does not) leaves from the even port and goes to
+		 * the leg's one port, RTP and RTCP alike.
+		 */
+		bool muxes = rtcp->installed &&
+			     !((rtcp->kf.via.port ? rtcp->kf.via.port : rtcp->kf.local.port) & 1);
 
 		if (!sd->known)
 			continue;
@@ -118,12 +134,12 @@ static void med_restore_stream(struct med_call *c, struct med_stream *st, unsign
 			sd->dir = SDP_DIR_SENDONLY;
 			if (rtcp->installed) {
 				sd->rtp = rtcp->kf.peer;
-				sd->rtp.port = (uint16_t)(rtcp->kf.peer.port - 1);
+				sd->rtp.port = (uint16_t)(rtcp->kf.peer.port - !muxes);
 			}
 		}
 		if (!sd->rtcp_port)
 			sd->rtcp_port = (uint16_t)(sd->rtp.port + 1);
-		sd->mux = st->mux;
+		sd->mux = st->mux || muxes;
 	}
 	for (leg = 0; leg < 2; leg++) {
 		uint16_t port = leg ? st->pb : st->pa;
@@ -169,7 +185,8 @@ static int med_restore_flow_cb(const struct krtp_flow *kf, void *arg)
 	if (!med_label_parse(kf->label, kf->label_len, &hash, &idx, &fi))
 		return 0;	/* not krtpd's */
 	/* another krtpd's, on other relay addresses or ports: not ours to take */
-	if (!med_restore_own_ep(&kf->local) || (kf->via.family && !med_restore_own_ep(&kf->via))) {
+	if (!med_restore_own_ep(&kf->local) || (kf->via.family && !med_restore_own_ep(&kf->via)) ||
+	    (kf->rtcp_via.family && !med_restore_own_ep(&kf->rtcp_via))) {
 		r->foreign++;
 		return 0;
 	}

@@ -14,6 +14,10 @@
  * and the CPU time MED_Restore takes for 10 times as many calls is
  * compared: re-adoption must stay linear in krtpd's own flows.
  * The relay ports are bound for real on 127.0.0.1.
+ *
+ * Then a table of one call's flows, as krtpd made them, and the state
+ * rebuilt from it: a browser (rtcp-mux) on hold with a phone that does not
+ * mux, whose RTCP port is its own (a=rtcp).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +31,7 @@
 
 #include <krtp/nl.h>
 #include "media.h"
+#include "media/internal.h"
 
 #include "check.h"
 
@@ -36,6 +41,8 @@ static unsigned long fake_dumped;	/* flows the last dump handed to krtpd */
 static int fake_token;
 static pthread_t fake_main;	/* MED_Restore's thread; the media thread scans too */
 static char fake_prefix[KRTP_LABEL_MAX_LEN + 1];
+static const struct krtp_flow *fake_table;	/* if set, the dump gives these */
+static unsigned long fake_table_n;
 
 int __wrap_krtp_nl_open(struct krtp_nl **nlp)
 {
@@ -124,8 +131,11 @@ int __wrap_krtp_nl_flow_dump_label(struct krtp_nl *nl, const void *prefix, size_
 		snprintf(fake_prefix, sizeof(fake_prefix), "%.*s", (int)len,
 			 prefix ? (const char *)prefix : "");
 	}
-	for (i = 0; i < n; i++) {
-		fake_flow(i, &f);
+	for (i = 0; i < (fake_table ? fake_table_n : n); i++) {
+		if (fake_table)
+			f = fake_table[i];
+		else
+			fake_flow(i, &f);
 		if (len && (f.label_len < len || memcmp(f.label, prefix, len)))
 			continue;
 		if (pthread_equal(pthread_self(), fake_main))
@@ -193,6 +203,73 @@ static uint64_t restore(unsigned long own, unsigned long other, unsigned long fo
 	return cpu_us(&r1) - cpu_us(&r0);
 }
 
+/*
+ * A browser B (rtcp-mux, 127.0.0.8:21000) and a phone A without it
+ * (127.0.0.9:20000, a=rtcp 20011); B put on hold (no RTP toward it). The
+ * flows: B->A RTP (RTCP split to A's RTCP port, from krtpd's RTCP port
+ * facing A) and A's RTCP to B, which leaves from the RTP port facing B
+ * since B muxes. Re-adopted, each leg must have its own ports back.
+ */
+static void restore_hold(void)
+{
+	struct med_config cfg = { .mode = MED_MODE_KERNEL };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg.relay4;
+	uint16_t pa = (uint16_t)(fake_base + 400), pb = (uint16_t)(pa + 2);
+	const uint64_t hash = 0x4242;
+	struct krtp_flow t[2];
+	struct med_stream *st;
+	struct med_call *c;
+
+	memset(t, 0, sizeof(t));
+	fake_ep(&t[0].local, "127.0.0.1", pb);
+	fake_ep(&t[0].via, "127.0.0.1", pa);
+	fake_ep(&t[0].peer, "127.0.0.9", 20000);
+	fake_ep(&t[0].rtcp_peer, "127.0.0.9", 20011);
+	fake_ep(&t[0].rtcp_via, "127.0.0.1", (uint16_t)(pa + 1));
+	t[0].clock_rate = 8000;
+	t[0].label_len = (size_t)snprintf((char *)t[0].label, sizeof(t[0].label),
+					  "krtpd:%016llx:0:ba", (unsigned long long)hash);
+	fake_ep(&t[1].local, "127.0.0.1", (uint16_t)(pa + 1));
+	fake_ep(&t[1].via, "127.0.0.1", pb);
+	fake_ep(&t[1].peer, "127.0.0.8", 21000);
+	t[1].flags = KRTP_FLOW_F_RTCP;
+	t[1].clock_rate = 8000;
+	t[1].label_len = (size_t)snprintf((char *)t[1].label, sizeof(t[1].label),
+					  "krtpd:%016llx:0:abc", (unsigned long long)hash);
+	fake_table = t;
+	fake_table_n = 2;
+
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cfg.port_min = pa;
+	cfg.port_max = (uint16_t)(pb + 1);
+	CHECK_EQ(MED_Init(&cfg), MED_MODE_KERNEL);
+	CHECK_EQ(MED_Restore(), 1);
+	pthread_mutex_lock(&med_lock);
+	c = med_call_by_hash(hash);
+	CHECK(c && c->nstreams == 1 && c->streams[0]);
+	if (c && c->streams[0]) {
+		st = c->streams[0];
+		CHECK_EQ(st->pa, pa);
+		CHECK_EQ(st->pb, pb);
+		/* the muxing leg on hold: RTP and RTCP on the port its RTCP flow sends to */
+		CHECK_EQ(st->side[1].rtp.port, 21000);
+		CHECK_EQ(st->side[1].rtcp_port, 21000);
+		CHECK(st->side[1].mux);
+		/* the phone: its RTCP port from the split, not RTP + 1 */
+		CHECK_EQ(st->side[0].rtp.port, 20000);
+		CHECK_EQ(st->side[0].rtcp_port, 20011);
+		CHECK(!st->side[0].mux);
+		CHECK(st->rtp);
+		/* the RTCP source is kept as the kernel has it */
+		CHECK_EQ(st->flow[MED_F_BA_RTP].kf.rtcp_via.port, pa + 1);
+	}
+	pthread_mutex_unlock(&med_lock);
+	MED_Fini();
+	fake_table = NULL;
+	fake_table_n = 0;
+}
+
 int main(void)
 {
 	struct rlimit rl;
@@ -215,6 +292,7 @@ int main(void)
 	big = restore(8000, 0, 100000);
 	printf("# 10x the calls: %.1fx the CPU time\n", (double)big / (double)(small ? small : 1));
 	CHECK(big < 25 * small + 50000);
+	restore_hold();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
