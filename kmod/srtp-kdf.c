@@ -16,6 +16,7 @@
 #include <crypto/hash.h>
 #include <crypto/skcipher.h>
 #include <linux/bitmap.h>
+#include <linux/kmod.h>
 #include <linux/log2.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -76,8 +77,10 @@ static int krtp_srtp_kdf(struct crypto_sync_skcipher *tfm, const u8 *salt,
  * emulation. Held transforms keep their algorithms and template instances
  * registered (and their modules loaded), so each flow's allocation by the
  * exact driver name finds them at once, and an absent SIMD algorithm is
- * known absent without asking again. A SIMD module loaded after krtp.ko
- * is not used until krtp.ko is reloaded.
+ * known absent without asking again. krtp_srtp_init() first asks for the
+ * CPU's implementations by the aliases they answer to, so that a krtp.ko
+ * loaded before udev has loaded them (early in boot, from modules-load.d)
+ * does not hold the generic ones until it is reloaded.
  */
 static struct {
 	struct crypto_sync_skcipher *ctr;	/* KDF and AES-CM, or NULL */
@@ -428,12 +431,23 @@ void krtp_srtp_free(struct krtp_srtp *srtp)
  * (CRYPTO_NOLOAD), which would fail: no module is named after an internal
  * algorithm, and the one that registers it (aesni_intel) is loaded for the
  * CPU's modalias or for "aes".
+ *
+ * Which is why the load asks for "aes" and "sha1" first: udev loads the
+ * CPU's modules (aesni_intel, sha1_ssse3) for its modalias, but a krtp.ko
+ * loaded before that would resolve and hold the generic algorithms for as
+ * long as it stays loaded (SHA-1 alone is over twice the cost of a
+ * forwarded packet in software). modprobe loads every module the alias
+ * names; a module already loaded, or a kernel that has them built in,
+ * costs one modprobe run each, at load only.
  */
 void __init krtp_srtp_init(void)
 {
 	struct crypto_sync_skcipher *ctr;
 	struct crypto_shash *hmac;
 	struct crypto_aead *gcm;
+
+	request_module("crypto-aes");
+	request_module("crypto-sha1");
 
 	/* the masks are those of the flows' allocations (krtp_srtp_stream_key) */
 	ctr = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
