@@ -7,10 +7,10 @@
  *
  * Each worker (default 3, each its own socket) builds well-formed requests
  * of every command krtp.ko takes: FLOW_NEW batches of one to four flows
- * with every flow attribute (both families, VIA, SOURCE, RTCP_PEER, flags,
- * labels, idle timeouts, SRTP in and out with each suite), FLOW_DEL and
- * FLOW_GET by id or by endpoint, dumps with and without a label filter,
- * STATS_GET and now and then FLOW_FLUSH. Nine in ten are then mutated: bits
+ * with every flow attribute (both families, VIA, SOURCE, RTCP_PEER and
+ * RTCP_VIA, flags, labels, idle timeouts, SRTP in and out with each
+ * suite), FLOW_DEL and FLOW_GET by id or by endpoint, dumps with and
+ * without a label filter, STATS_GET and now and then FLOW_FLUSH. Nine in ten are then mutated: bits
  * flipped, 16-bit fields (attribute lengths and types among them) set to
  * edge values, the message cut short or grown with random bytes, a piece
  * repeated, the command byte changed. The netlink header stays right (its
@@ -111,8 +111,11 @@ static void put_flow(struct nlmsghdr *nlh)
 		put_ep(nlh, KRTP_A_FLOW_VIA, pv6, 0x21, (uint16_t)(20000 + below(nports)));
 	if (!below(4))
 		put_ep(nlh, KRTP_A_FLOW_SOURCE, v6, 0x12, (uint16_t)(6000 + below(4)));
-	if (!below(4))
+	if (!below(4)) {
 		put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, pv6, 0x22, (uint16_t)(30001 + 2 * below(32)));
+		if (below(2))
+			put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, pv6, 0x21, (uint16_t)(20001 + 2 * below(32)));
+	}
 	if (!below(2))
 		mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, below(8));
 	if (!below(2)) {
