@@ -92,6 +92,64 @@ static int get_rtcp_port(struct knl *k, uint32_t id, uint16_t *port, struct knl_
 	return err;
 }
 
+/*
+ * A FLOW_NEW refused for one endpoint nest: flow_new_start()'s flow, an
+ * SRTP-in nest when srtp (the policy walks the flow instead of the fast
+ * check), the RTCP peer 192.0.2.1:5001 first when the nest under test is
+ * the RTCP via (with_peer), then the nest: knl_put_ep()'s, or with raw set
+ * a nest holding an IPv4 address and the raw attribute (type, u16 or u32
+ * value) instead. err and text must come back, and the error points at the
+ * nest (a missing port: the nest is the missing attribute's) or, with raw,
+ * at the raw attribute.
+ */
+struct ep_case {
+	bool srtp, with_peer;
+	uint16_t type;
+	const char *addr;
+	uint16_t port;
+	uint16_t raw;		/* 0: none */
+	bool raw_u32;
+	int err;
+	const char *text;
+};
+
+#define EP_REFUSED(...) ep_refused(_metadata, self, &(const struct ep_case){ __VA_ARGS__ })
+
+static void ep_refused(struct __test_metadata *_metadata, FIXTURE_DATA(krtp) *self,
+		       const struct ep_case *c)
+{
+	struct in_addr a4 = { htonl(0xc0000207) };
+	struct nlattr *nest, *ep;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+	long long off;
+
+	if (c->srtp)
+		put_srtp_in(nlh);
+	if (c->with_peer)
+		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
+	off = knl_tail_off(nlh);
+	if (c->raw) {
+		ep = mnl_attr_nest_start(nlh, c->type);
+		mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(a4), &a4);
+		off = knl_tail_off(nlh);
+		if (c->raw_u32)
+			mnl_attr_put_u32(nlh, c->raw, 1);
+		else
+			mnl_attr_put_u16(nlh, c->raw, 0);
+		mnl_attr_nest_end(nlh, ep);
+	} else {
+		knl_put_ep(nlh, c->type, c->addr, c->port);
+	}
+	ASSERT_EQ(c->err, flow_new_end(&self->k, nlh, nest, &self->a));
+	EXPECT_STREQ(c->text, self->a.msg);
+	if (!c->raw && !c->port) {
+		EXPECT_EQ(KRTP_A_EP_PORT, self->a.miss_type);
+		EXPECT_EQ(off, self->a.miss_nest);
+	} else {
+		EXPECT_EQ(off, self->a.offs);
+	}
+}
+
 /* accepted on the fast path and on the policy's; GET and dump give it back */
 TEST_F(krtp, accepted_and_read_back)
 {
@@ -124,91 +182,31 @@ TEST_F(krtp, accepted_and_read_back)
 	EXPECT_EQ(0, port);
 }
 
-/* the policy checks inside the nest on both paths: a zero port */
+/* the policy checks inside the nest on both paths: a zero port, an unknown attribute */
 TEST_F(krtp, port_zero)
 {
-	for (int srtp = 0; srtp < 2; srtp++) {
-		struct nlattr *nest, *ep;
-		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-		struct in_addr a4 = { htonl(0xc0000201) };
-		long long off;
-
-		if (srtp)
-			put_srtp_in(nlh);
-		ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_RTCP_PEER);
-		mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(a4), &a4);
-		off = knl_tail_off(nlh);
-		mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, 0);
-		mnl_attr_nest_end(nlh, ep);
-		ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
-		EXPECT_STREQ("integer out of range", self->a.msg);
-		EXPECT_EQ(off, self->a.offs);
-	}
+	for (int srtp = 0; srtp < 2; srtp++)
+		EP_REFUSED(.srtp = srtp, .type = KRTP_A_FLOW_RTCP_PEER, .raw = KRTP_A_EP_PORT,
+			   .err = -ERANGE, .text = "integer out of range");
 }
 
-/* an unknown attribute inside the nest */
 TEST_F(krtp, unknown_ep_attribute)
 {
-	struct nlattr *nest, *ep;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off;
-
-	ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_RTCP_PEER);
-	off = knl_tail_off(nlh);
-	mnl_attr_put_u32(nlh, KRTP_A_EP_MAX + 1, 1);
-	mnl_attr_nest_end(nlh, ep);
-	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("Unknown attribute type", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
+	EP_REFUSED(.type = KRTP_A_FLOW_RTCP_PEER, .raw = KRTP_A_EP_MAX + 1, .raw_u32 = true,
+		   .err = -EINVAL, .text = "Unknown attribute type");
 }
 
-TEST_F(krtp, missing_port)
+/* what spans attributes: krtp.ko's own checks */
+TEST_F(krtp, refused)
 {
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off = knl_tail_off(nlh);
-
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 0);
-	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: rtcp peer endpoint has no port", self->a.msg);
-	EXPECT_EQ(KRTP_A_EP_PORT, self->a.miss_type);
-	EXPECT_EQ(off, self->a.miss_nest);
-}
-
-TEST_F(krtp, family_differs_from_peer)
-{
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off = knl_tail_off(nlh);
-
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "fd00::2", 5001);
-	ASSERT_EQ(-EAFNOSUPPORT, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: rtcp peer address family differs from peer", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
-}
-
-TEST_F(krtp, unspecified)
-{
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off = knl_tail_off(nlh);
-
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "0.0.0.0", 5001);
-	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: rtcp peer address must not be unspecified", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
-}
-
-TEST_F(krtp, is_local)
-{
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off = knl_tail_off(nlh);
-
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "10.0.0.1", 4000);
-	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: rtcp peer is the local endpoint itself", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
+	EP_REFUSED(.type = KRTP_A_FLOW_RTCP_PEER, .addr = "192.0.2.1", .port = 0,
+		   .err = -EINVAL, .text = "krtp: rtcp peer endpoint has no port");
+	EP_REFUSED(.type = KRTP_A_FLOW_RTCP_PEER, .addr = "fd00::2", .port = 5001,
+		   .err = -EAFNOSUPPORT, .text = "krtp: rtcp peer address family differs from peer");
+	EP_REFUSED(.type = KRTP_A_FLOW_RTCP_PEER, .addr = "0.0.0.0", .port = 5001,
+		   .err = -EINVAL, .text = "krtp: rtcp peer address must not be unspecified");
+	EP_REFUSED(.type = KRTP_A_FLOW_RTCP_PEER, .addr = "10.0.0.1", .port = 4000,
+		   .err = -EINVAL, .text = "krtp: rtcp peer is the local endpoint itself");
 }
 
 /* an rtcp-only flow's peer is the RTCP port already */
@@ -277,108 +275,28 @@ TEST_F(krtp, rtcp_via_read_back)
 	EXPECT_EQ(2, d.nvia);
 }
 
-/* the policy checks inside the nest on both paths: a zero port */
-TEST_F(krtp, rtcp_via_port_zero)
+/* the policy checks inside the nest on both paths; krtp.ko's own checks */
+TEST_F(krtp, rtcp_via_refused)
 {
+	static const char *const not_unicast[] = { "0.0.0.0", "224.0.0.1", "255.255.255.255" };
+
 	for (int srtp = 0; srtp < 2; srtp++) {
-		struct nlattr *nest, *ep;
-		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-		struct in_addr a4 = { htonl(0x0a000001) };
-		long long off;
-
-		if (srtp)
-			put_srtp_in(nlh);
-		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
-		ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_RTCP_VIA);
-		mnl_attr_put(nlh, KRTP_A_EP_IPV4, sizeof(a4), &a4);
-		off = knl_tail_off(nlh);
-		mnl_attr_put_u16(nlh, KRTP_A_EP_PORT, 0);
-		mnl_attr_nest_end(nlh, ep);
-		ASSERT_EQ(-ERANGE, flow_new_end(&self->k, nlh, nest, &self->a));
-		EXPECT_STREQ("integer out of range", self->a.msg);
-		EXPECT_EQ(off, self->a.offs);
+		EP_REFUSED(.srtp = srtp, .with_peer = true, .type = KRTP_A_FLOW_RTCP_VIA,
+			   .raw = KRTP_A_EP_PORT, .err = -ERANGE, .text = "integer out of range");
+		EP_REFUSED(.srtp = srtp, .type = KRTP_A_FLOW_RTCP_VIA, .addr = "10.0.0.1",
+			   .port = 4001, .err = -EINVAL, .text = "krtp: rtcp via without an rtcp peer");
 	}
-}
-
-TEST_F(krtp, rtcp_via_unknown_ep_attribute)
-{
-	struct nlattr *nest, *ep;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off;
-
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
-	ep = mnl_attr_nest_start(nlh, KRTP_A_FLOW_RTCP_VIA);
-	off = knl_tail_off(nlh);
-	mnl_attr_put_u32(nlh, KRTP_A_EP_MAX + 1, 1);
-	mnl_attr_nest_end(nlh, ep);
-	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("Unknown attribute type", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
-}
-
-/* a source for RTCP that goes nowhere else */
-TEST_F(krtp, rtcp_via_without_rtcp_peer)
-{
-	for (int srtp = 0; srtp < 2; srtp++) {
-		struct nlattr *nest;
-		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-		long long off;
-
-		if (srtp)
-			put_srtp_in(nlh);
-		off = knl_tail_off(nlh);
-		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "10.0.0.1", 4001);
-		ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-		EXPECT_STREQ("krtp: rtcp via without an rtcp peer", self->a.msg);
-		EXPECT_EQ(off, self->a.offs);
-	}
-}
-
-TEST_F(krtp, rtcp_via_missing_port)
-{
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off;
-
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
-	off = knl_tail_off(nlh);
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "10.0.0.1", 0);
-	ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: rtcp via endpoint has no port", self->a.msg);
-	EXPECT_EQ(KRTP_A_EP_PORT, self->a.miss_type);
-	EXPECT_EQ(off, self->a.miss_nest);
-}
-
-TEST_F(krtp, rtcp_via_family_differs_from_peer)
-{
-	struct nlattr *nest;
-	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-	long long off;
-
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
-	off = knl_tail_off(nlh);
-	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "fd00::1", 4001);
-	ASSERT_EQ(-EAFNOSUPPORT, flow_new_end(&self->k, nlh, nest, &self->a));
-	EXPECT_STREQ("krtp: rtcp via address family differs from peer", self->a.msg);
-	EXPECT_EQ(off, self->a.offs);
-}
-
-TEST_F(krtp, rtcp_via_not_unicast)
-{
-	static const char *const bad[] = { "0.0.0.0", "224.0.0.1", "255.255.255.255" };
-
-	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct nlattr *nest;
-		struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
-		long long off;
-
-		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
-		off = knl_tail_off(nlh);
-		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, bad[i], 4001);
-		ASSERT_EQ(-EINVAL, flow_new_end(&self->k, nlh, nest, &self->a));
-		EXPECT_STREQ("krtp: rtcp via address must be a unicast address", self->a.msg);
-		EXPECT_EQ(off, self->a.offs);
-	}
+	EP_REFUSED(.with_peer = true, .type = KRTP_A_FLOW_RTCP_VIA, .raw = KRTP_A_EP_MAX + 1,
+		   .raw_u32 = true, .err = -EINVAL, .text = "Unknown attribute type");
+	EP_REFUSED(.with_peer = true, .type = KRTP_A_FLOW_RTCP_VIA, .addr = "10.0.0.1",
+		   .port = 0, .err = -EINVAL, .text = "krtp: rtcp via endpoint has no port");
+	EP_REFUSED(.with_peer = true, .type = KRTP_A_FLOW_RTCP_VIA, .addr = "fd00::1",
+		   .port = 4001, .err = -EAFNOSUPPORT,
+		   .text = "krtp: rtcp via address family differs from peer");
+	for (unsigned int i = 0; i < sizeof(not_unicast) / sizeof(not_unicast[0]); i++)
+		EP_REFUSED(.with_peer = true, .type = KRTP_A_FLOW_RTCP_VIA, .addr = not_unicast[i],
+			   .port = 4001, .err = -EINVAL,
+			   .text = "krtp: rtcp via address must be a unicast address");
 }
 
 TEST_HARNESS_MAIN
