@@ -55,22 +55,34 @@ check_stat "rtcp flow: rtcp_packets" "$RELAY4:4001" rtcp_packets 4
 check_stat "rtcp flow: rtcp_bytes" "$RELAY4:4001" rtcp_bytes 208
 check_stat "rtcp flow: RTP packets" "$RELAY4:4001" packets 0
 
+# split_run TAG LOCAL RTP_PORT RTCP_PORT FROM: receivers on the callee's
+# RTP and RTCP ports (TAGrtp, TAGrtcp), then 6 RTP packets (172 bytes), 3
+# SR (52) and 2 RR (32) to LOCAL from the caller's port FROM; waits for both
+split_run() {
+	recv_start "$1rtp" "$callee" -l "$CALLEE4:$3" -n 6 -w 300 -t 60000
+	recv_start "$1rtcp" "$callee" -l "$CALLEE4:$4" -n 5 -w 300 -t 60000
+	send "$caller" -s "$CALLER4:$5" -d "$2" -n 6 -z 172 -p 8
+	send "$caller" -s "$CALLER4:$5" -d "$2" -n 3 -z 52 -c 200
+	send "$caller" -s "$CALLER4:$5" -d "$2" -n 2 -z 32 -c 201
+	recv_wait "$1rtp"
+	recv_wait "$1rtcp"
+}
+
+# split_stats NAME LOCAL: the flow counted split_run's packets exactly
+split_stats() {
+	check_stat "$1: RTP packets" "$2" packets 6
+	check_stat "$1: rtcp_packets" "$2" rtcp_packets 5
+	check_stat "$1: rtcp_bytes" "$2" rtcp_bytes 220
+}
+
 # the split: RTP to the peer, muxed RTCP to the RTCP peer, each exactly
 check_ok "flow add rtcp-to" kctl flow add "$RELAY4:4002" to "$CALLEE4:5002" rtcp-to "$CALLEE4:5003"
 check "rtcp peer shown" "$CALLEE4:5003" "$(ffield "$RELAY4:4002" .rtcp_peer)"
 check "no rtcp peer on a plain flow" null "$(ffield "$RELAY4:4000" .rtcp_peer)"
-recv_start srtp "$callee" -l "$CALLEE4:5002" -n 6 -w 300 -t 60000
-recv_start srtcp "$callee" -l "$CALLEE4:5003" -n 5 -w 300 -t 60000
-send "$caller" -s "$CALLER4:6002" -d "$RELAY4:4002" -n 6 -z 172 -p 8
-send "$caller" -s "$CALLER4:6002" -d "$RELAY4:4002" -n 3 -z 52 -c 200
-send "$caller" -s "$CALLER4:6002" -d "$RELAY4:4002" -n 2 -z 32 -c 201
-recv_wait srtp
-recv_wait srtcp
+split_run s "$RELAY4:4002" 5002 5003 6002
 check "split: RTP port got the RTP only" "$RELAY4:4002 6" "$(recv_sources srtp)"
 check "split: RTCP port got SR and RR" "$RELAY4:4002 5" "$(recv_sources srtcp)"
-check_stat "split: RTP packets" "$RELAY4:4002" packets 6
-check_stat "split: rtcp_packets" "$RELAY4:4002" rtcp_packets 5
-check_stat "split: rtcp_bytes" "$RELAY4:4002" rtcp_bytes 220
+split_stats split "$RELAY4:4002"
 check_stat "split: no loss from RTCP" "$RELAY4:4002" rtp_lost 0
 check_stat "split: packets_total" "$RELAY4:4002" packets_total 11
 
@@ -82,18 +94,10 @@ check "rtcp via shown" "$RELAY4B:4011" "$(ffield "$RELAY4:4004" .rtcp_via)"
 check "no rtcp via without one" null "$(ffield "$RELAY4:4002" .rtcp_via)"
 check "rtcp via in the text" 1 \
 	"$(kctl flow show "$RELAY4:4004" | grep -c "rtcp-to $CALLEE4:5005 rtcp-via $RELAY4B:4011")"
-recv_start vrtp "$callee" -l "$CALLEE4:5004" -n 6 -w 300 -t 60000
-recv_start vrtcp "$callee" -l "$CALLEE4:5005" -n 5 -w 300 -t 60000
-send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 6 -z 172 -p 8
-send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 3 -z 52 -c 200
-send "$caller" -s "$CALLER4:6004" -d "$RELAY4:4004" -n 2 -z 32 -c 201
-recv_wait vrtp
-recv_wait vrtcp
+split_run v "$RELAY4:4004" 5004 5005 6004
 check "rtcp via: RTP from the via" "$RELAY4B:4010 6" "$(recv_sources vrtp)"
 check "rtcp via: RTCP from the RTCP via" "$RELAY4B:4011 5" "$(recv_sources vrtcp)"
-check_stat "rtcp via: RTP packets" "$RELAY4:4004" packets 6
-check_stat "rtcp via: rtcp_packets" "$RELAY4:4004" rtcp_packets 5
-check_stat "rtcp via: rtcp_bytes" "$RELAY4:4004" rtcp_bytes 220
+split_stats "rtcp via" "$RELAY4:4004"
 
 check_nstat "stats rtcp_packets" rtcp_packets 19
 check_nstat "stats rtcp_bytes" rtcp_bytes 868
