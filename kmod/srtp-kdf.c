@@ -486,6 +486,39 @@ void __init krtp_srtp_init(void)
 }
 
 /**
+ * krtp_srtp_alg_driver - the driver of an algorithm krtp.ko holds
+ * @alg: which one
+ *
+ * For /sys/kernel/krtp/srtp/: an operator sees whether SRTP runs on the
+ * CPU's AES-NI and SHA extensions or on the generic C code.
+ *
+ * Return: the driver name, or NULL when the load found none (no SIMD
+ * implementation, or a kernel without the algorithm).
+ */
+const char *krtp_srtp_alg_driver(enum krtp_srtp_alg alg)
+{
+	switch (alg) {
+	case KRTP_SRTP_ALG_AES_CM:
+		return krtp_srtp_algs.ctr ?
+		       crypto_skcipher_driver_name(&krtp_srtp_algs.ctr->base) : NULL;
+	case KRTP_SRTP_ALG_AES_CM_SIMD:
+		return krtp_srtp_algs.ctr_simd ?
+		       crypto_skcipher_driver_name(&krtp_srtp_algs.ctr_simd->base) : NULL;
+	case KRTP_SRTP_ALG_GCM:
+		return krtp_srtp_algs.gcm ?
+		       crypto_aead_driver_name(krtp_srtp_algs.gcm) : NULL;
+	case KRTP_SRTP_ALG_GCM_SIMD:
+		return krtp_srtp_algs.gcm_simd ?
+		       crypto_aead_driver_name(krtp_srtp_algs.gcm_simd) : NULL;
+	case KRTP_SRTP_ALG_HMAC_SHA1:
+		return krtp_srtp_algs.hmac ?
+		       crypto_tfm_alg_driver_name(crypto_shash_tfm(krtp_srtp_algs.hmac)) :
+		       NULL;
+	}
+	return NULL;
+}
+
+/**
  * krtp_srtp_exit - release what krtp_srtp_init() holds
  *
  * After the last flow is freed (the flows' transforms hold their own

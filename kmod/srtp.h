@@ -124,6 +124,16 @@ int krtp_srtp_skb(struct krtp_srtp *srtp, struct sk_buff *skb,
 		  unsigned int thoff, bool rtcp);
 void krtp_srtp_init(void);
 void krtp_srtp_exit(void);
+
+/* the algorithms krtp_srtp_init() holds, by what they do */
+enum krtp_srtp_alg {
+	KRTP_SRTP_ALG_AES_CM,		/* ctr(aes): KDF, AES-CM, SRTCP */
+	KRTP_SRTP_ALG_AES_CM_SIMD,	/* __ctr(aes): AES-CM RTP, FPU usable */
+	KRTP_SRTP_ALG_GCM,		/* gcm(aes): SRTCP, FPU not usable */
+	KRTP_SRTP_ALG_GCM_SIMD,		/* __gcm(aes): GCM RTP, FPU usable */
+	KRTP_SRTP_ALG_HMAC_SHA1,	/* hmac(sha1): AES-CM's authentication */
+};
+const char *krtp_srtp_alg_driver(enum krtp_srtp_alg alg);
 bool krtp_srtp_selftest(void);
 
 #endif /* _KRTP_SRTP_H */

@@ -10,12 +10,17 @@
  * files and of srtp_auth_fail and srtp_replay, which mean what the
  * KRTP_A_STATS_DROP_* and KRTP_A_STATS_SRTP_* attributes mean;
  * packets_passed counts STUN and DTLS left to the socket (KRTP_A_STATS_PASSED).
+ *
+ * srtp/ names the crypto drivers SRTP runs on, one file per algorithm
+ * (aes_cm, aes_cm_simd, gcm, gcm_simd, hmac_sha1), "none" where the load
+ * found none: fixed from load to unload (srtp-kdf.c).
  */
 
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 
 #include "netns.h"
+#include "srtp.h"
 #include "sysfs.h"
 
 static struct kobject *krtp_sysfs_kobj;
@@ -100,6 +105,44 @@ static const struct attribute_group krtp_sysfs_group = {
 	.attrs = krtp_sysfs_attrs,
 };
 
+#define KRTP_SYSFS_SRTP(_name, _alg)					\
+static ssize_t krtp_sysfs_srtp_##_name##_show(struct kobject *kobj,	\
+					      struct kobj_attribute *attr, \
+					      char *buf)		\
+{									\
+	const char *drv = krtp_srtp_alg_driver(_alg);			\
+									\
+	return sysfs_emit(buf, "%s\n", drv ?: "none");			\
+}									\
+static struct kobj_attribute krtp_sysfs_srtp_##_name =			\
+	__ATTR(_name, 0444, krtp_sysfs_srtp_##_name##_show, NULL)
+
+KRTP_SYSFS_SRTP(aes_cm, KRTP_SRTP_ALG_AES_CM);
+KRTP_SYSFS_SRTP(aes_cm_simd, KRTP_SRTP_ALG_AES_CM_SIMD);
+KRTP_SYSFS_SRTP(gcm, KRTP_SRTP_ALG_GCM);
+KRTP_SYSFS_SRTP(gcm_simd, KRTP_SRTP_ALG_GCM_SIMD);
+KRTP_SYSFS_SRTP(hmac_sha1, KRTP_SRTP_ALG_HMAC_SHA1);
+
+static struct attribute *krtp_sysfs_srtp_attrs[] = {
+	&krtp_sysfs_srtp_aes_cm.attr,
+	&krtp_sysfs_srtp_aes_cm_simd.attr,
+	&krtp_sysfs_srtp_gcm.attr,
+	&krtp_sysfs_srtp_gcm_simd.attr,
+	&krtp_sysfs_srtp_hmac_sha1.attr,
+	NULL,
+};
+
+static const struct attribute_group krtp_sysfs_srtp_group = {
+	.name = "srtp",
+	.attrs = krtp_sysfs_srtp_attrs,
+};
+
+static const struct attribute_group *krtp_sysfs_groups[] = {
+	&krtp_sysfs_group,
+	&krtp_sysfs_srtp_group,
+	NULL,
+};
+
 /**
  * krtp_sysfs_init - create /sys/kernel/krtp/
  *
@@ -112,7 +155,7 @@ int __init krtp_sysfs_init(void)
 	krtp_sysfs_kobj = kobject_create_and_add("krtp", kernel_kobj);
 	if (!krtp_sysfs_kobj)
 		return -ENOMEM;
-	err = sysfs_create_group(krtp_sysfs_kobj, &krtp_sysfs_group);
+	err = sysfs_create_groups(krtp_sysfs_kobj, krtp_sysfs_groups);
 	if (err)
 		kobject_put(krtp_sysfs_kobj);
 	return err;
@@ -123,6 +166,6 @@ int __init krtp_sysfs_init(void)
  */
 void krtp_sysfs_exit(void)
 {
-	sysfs_remove_group(krtp_sysfs_kobj, &krtp_sysfs_group);
+	sysfs_remove_groups(krtp_sysfs_kobj, krtp_sysfs_groups);
 	kobject_put(krtp_sysfs_kobj);
 }

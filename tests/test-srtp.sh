@@ -10,7 +10,8 @@
 # a forged first packet from another port does not become the source.
 # Dumps report each context's ROC (1 past seq 65535) and the SRTCP index
 # sent; the bridge flow, re-created from them with the same keys, keeps
-# libsrtp's streams decrypting.
+# libsrtp's streams decrypting. /sys/kernel/krtp/srtp/ names the crypto
+# drivers in use, each one /proc/crypto lists.
 #
 #   caller                    relay                       callee
 #   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
@@ -56,5 +57,22 @@ check_stat "krtpctl: decrypt flow srtp_auth_fail" "$RELAY4:4200" srtp_auth_fail 
 check_stat "krtpctl: decrypt flow srtp_replay" "$RELAY4:4200" srtp_replay 1
 check_nstat "krtpctl stats: srtp_auth_fail (3 suites)" srtp_auth_fail 6
 check "decrypt flow learned the real sender, not the forger" "$CALLER4:14200" "$(ffield "$RELAY4:4200" .source)"
+
+# /sys/kernel/krtp/srtp/: the drivers the transforms above came from, each
+# one the kernel has registered; the CPU's (AES-NI) ones where it has them
+drv() { cat "/sys/kernel/krtp/srtp/$1" 2>/dev/null; }
+registered() { grep -qx "driver *: $1" /proc/crypto && echo yes; }
+for f in aes_cm gcm hmac_sha1; do
+	check "sysfs srtp/$f names a registered driver ($(drv $f))" yes "$(registered "$(drv $f)")"
+done
+check "sysfs srtp/aes_cm is a ctr(aes)" yes "$(case "$(drv aes_cm)" in ctr*aes*) echo yes ;; esac)"
+check "sysfs srtp/hmac_sha1 is an hmac(sha1)" yes "$(case "$(drv hmac_sha1)" in hmac\(sha1*) echo yes ;; esac)"
+if grep -qw aes /proc/cpuinfo && grep -q '^aesni_intel ' /proc/modules; then
+	for f in aes_cm_simd gcm_simd; do
+		check "sysfs srtp/$f: the CPU's ($(drv $f))" yes "$(registered "$(drv $f)")"
+	done
+else
+	check "sysfs srtp/aes_cm_simd: none without AES-NI" none "$(drv aes_cm_simd)"
+fi
 check_unload
 ktap_finished
