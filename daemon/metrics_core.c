@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,10 +27,10 @@
 
 static time_t met_started;
 
-/* One sysfs value; -1 when the file cannot be read (module not loaded) */
-static int met_sysfs(const char *name, uint64_t *v)
+/* One sysfs line into buf, without its newline; -1 when it cannot be read */
+static int met_sysfs_str(const char *name, char *buf, size_t size)
 {
-	char path[96], buf[32];
+	char path[96];
 	ssize_t n;
 	int fd;
 
@@ -37,13 +38,45 @@ static int met_sysfs(const char *name, uint64_t *v)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* One sysfs value; -1 when the file cannot be read (module not loaded) */
+static int met_sysfs(const char *name, uint64_t *v)
+{
+	char buf[32];
+
+	if (met_sysfs_str(name, buf, sizeof(buf)))
+		return -1;
 	*v = strtoull(buf, NULL, 10);
 	return 0;
+}
+
+/*
+ * The crypto drivers krtp.ko's SRTP runs on (sysfs srtp/), as an info
+ * metric: krtpd_kernel_srtp_driver{alg="hmac_sha1",driver="hmac(sha1-ni)"} 1.
+ * Five samples at most, fixed while the module stays loaded.
+ */
+static void met_kernel_srtp_emit(struct met_out *o)
+{
+	static const char *const algs[] = { "aes_cm", "aes_cm_simd", "gcm", "gcm_simd",
+					    "hmac_sha1" };
+	static const char help[] =
+		"The crypto driver krtp.ko's SRTP uses for each algorithm (none: not found at load).";
+	char file[32], drv[128];
+
+	for (unsigned int i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		snprintf(file, sizeof(file), "srtp/%s", algs[i]);
+		if (!met_sysfs_str(file, drv, sizeof(drv)))
+			MET_Gauge(o, "krtpd_kernel_srtp_driver", help,
+				  MET_LABELS("alg", algs[i], "driver", drv), 1);
+	}
 }
 
 static void met_kernel_emit(struct met_out *o)
@@ -65,8 +98,15 @@ static void met_kernel_emit(struct met_out *o)
 		  "RTCP payload bytes krtp.ko forwarded.", 0 },
 		{ "events_dropped", "krtpd_kernel_events_dropped_total",
 		  "Flow events krtp.ko could not queue.", 0 },
+		{ "packets_passed", "krtpd_kernel_packets_passed_total",
+		  "STUN and DTLS krtp.ko left to krtpd's sockets (WebRTC flows).", 0 },
 	};
-	static const char *const drops[] = { "wrong_source", "no_route", "not_rtp", "other" };
+	/* reason label, sysfs file */
+	static const char *const drops[][2] = {
+		{ "wrong_source", "drop_wrong_source" }, { "no_route", "drop_no_route" },
+		{ "not_rtp", "drop_not_rtp" }, { "other", "drop_other" },
+		{ "srtp_auth_fail", "srtp_auth_fail" }, { "srtp_replay", "srtp_replay" },
+	};
 	static const char drop_help[] = "Packets krtp.ko dropped, by reason.";
 	uint64_t v;
 	unsigned int i;
@@ -85,13 +125,11 @@ static void met_kernel_emit(struct met_out *o)
 			MET_Counter(o, simple[i].name, simple[i].help, NULL, v);
 	}
 	for (i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
-		char file[32];
-
-		snprintf(file, sizeof(file), "drop_%s", drops[i]);
-		if (!met_sysfs(file, &v))
+		if (!met_sysfs(drops[i][1], &v))
 			MET_Counter(o, "krtpd_kernel_packets_dropped_total", drop_help,
-				    MET_LABELS("reason", drops[i]), v);
+				    MET_LABELS("reason", drops[i][0]), v);
 	}
+	met_kernel_srtp_emit(o);
 }
 
 static void met_media_emit(struct met_out *o)

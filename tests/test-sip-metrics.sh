@@ -84,6 +84,18 @@ check "no kernel flow yet" 0 "$(m 'krtpd_media_flows_active{mode="kernel"}')"
 check "the store committed the registrations" 1 \
 	$(($(m krtpd_store_commit_seconds_count) >= 2))
 check "krtp.ko's counters are read" 1 "$(m krtpd_kernel_module_loaded)"
+# SRTP's drops and the STUN/DTLS krtp.ko passes are there, as sysfs has them
+for r in srtp_auth_fail srtp_replay; do
+	check "krtp.ko's $r drops (sysfs $r)" "$(cat /sys/kernel/krtp/$r)" \
+		"$(m "krtpd_kernel_packets_dropped_total{reason=\"$r\"}")"
+done
+check "krtp.ko's passed STUN/DTLS (sysfs packets_passed)" "$(cat /sys/kernel/krtp/packets_passed)" \
+	"$(m krtpd_kernel_packets_passed_total)"
+# the crypto drivers of krtp.ko's SRTP, one info sample each, as sysfs names them
+for a in aes_cm aes_cm_simd gcm gcm_simd hmac_sha1; do
+	check "krtp.ko's SRTP driver for $a ($(cat /sys/kernel/krtp/srtp/$a))" 1 \
+		"$(m "krtpd_kernel_srtp_driver{alg=\"$a\",driver=\"$(cat /sys/kernel/krtp/srtp/$a)\"}")"
+done
 
 before=$M
 # v0 SERIES: a value of the scrape taken before the call
