@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Hostile netlink: tests/tools/nlfuzz sends TEST_NLFUZZ_COUNT (default
-# 50,000) requests of every krtp command, nine in ten of them mutated (bits
+# 20,000) requests of every krtp command, nine in ten of them mutated (bits
 # flipped, attribute lengths and types set to edge values, messages cut
 # short or grown, commands swapped), from three processes at once, while
 # packets arrive on the ports its flows come and go on. Every request must
@@ -27,7 +27,7 @@ NLFUZZ=$TESTS_DIR/tools/nlfuzz
 [ -x "$NLFUZZ" ] || skip_all "tests/tools/nlfuzz not built (make -C tests)"
 ktap_print_header
 
-n=${TEST_NLFUZZ_COUNT:-50000}
+n=${TEST_NLFUZZ_COUNT:-20000}
 secs=${TEST_NLFUZZ_SECONDS:-150}
 seed=${TEST_NLFUZZ_SEED:-$(date +%s)}
 kv() { sed -n "s/.*\<$1=\([0-9]*\).*/\1/p"; }

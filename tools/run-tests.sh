@@ -22,7 +22,7 @@
 #
 # Environment: KVERS (kernels to test, default every installed 6.1 and
 # 6.12), TEST_ONLY (names of VM tests to run), VM_TIMEOUT (seconds per VM
-# run, default 3600), VM_PARALLEL=0 (boot the kernels one after the other),
+# run, default 4500), VM_PARALLEL=0 (boot the kernels one after the other),
 # SKIP_DEPS=1 (do not run install-deps.sh), FUZZ_SECONDS (seconds for every
 # fuzz target instead of tests/fuzz/Makefile's FUZZ_BUDGET).
 set -u
@@ -133,7 +133,7 @@ vm_start() {
 
 	echo "== vm-$k: tests/run.sh in QEMU (full output: build/results/$k.ktap)"
 	# 2 GiB: test-million's million flows take 420 MB of the guest's kernel
-	tools/vm/run.sh -k "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-3600}" -- tests/run.sh </dev/null >"$out" 2>&1 &
+	tools/vm/run.sh -k "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-4500}" -- tests/run.sh </dev/null >"$out" 2>&1 &
 	VM_PID[$k]=$!
 	# show the per-test results as they come
 	tail -n +1 --pid=$! -f "$out" 2>/dev/null |
