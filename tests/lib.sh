@@ -217,6 +217,27 @@ krtp_load() {
 	defer "krtp_loaded && rmmod krtp"
 }
 
+# krtp_load_quiet [PARAM=VALUE...]: (re)load krtp.ko without its pr_debug
+# lines, for tests that make flows by the thousand (a "flow N created" line
+# each would overrun the kernel log), and unload it at exit
+krtp_load_quiet() {
+	krtp_loaded && rmmod krtp
+	insmod "$KRTP_KO" "$@" || return 1
+	defer "krtp_loaded && rmmod krtp"
+}
+
+# check_slab_gone OWN: after rmmod, the flows' slab cache is gone (every
+# flow freed, RCU callbacks included), if it had a line of its own in
+# /proc/slabinfo while loaded (OWN "yes"): SLUB may merge it with a cache
+# of its size
+check_slab_gone() {
+	if [ "$1" = yes ]; then
+		check "slab cache krtp_flow gone" 0 "$(grep -c '^krtp_flow ' /proc/slabinfo)"
+	else
+		ktap_test_skip "slab cache krtp_flow gone (merged with another cache)"
+	fi
+}
+
 # dmesg_since_load: kernel log lines since the last krtp_load
 dmesg_since_load() {
 	dmesg | awk -v m="$KRTP_MARK" 'found { print } index($0, m) { found = 1 }'
