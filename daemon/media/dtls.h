@@ -64,8 +64,6 @@ const char *med_dtls_ssl_error(void);
 /* sends one datagram toward the peer; the session does not care whether it left */
 typedef void (*med_dtls_send_fn)(void *arg, const void *buf, size_t len);
 
-/* "sha-256 AB:CD:..." of the current certificate (made if need be); NULL on failure */
-const char *med_dtls_fingerprint(void);
 /*
  * A session with cert's context (SSL_new takes a reference on it, so the
  * session outlives a reload). server: krtpd waits for the ClientHello (its

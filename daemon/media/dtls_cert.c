@@ -280,9 +280,3 @@ void med_dtls_cert_put(struct med_dtls_cert *c)
 	free(c);
 }
 
-const char *med_dtls_fingerprint(void)
-{
-	struct med_dtls_cert *c = med_dtls_current();
-
-	return c ? c->fp : NULL;
-}
