@@ -443,6 +443,7 @@ void krtp_srtp_free(struct krtp_srtp *srtp)
 void __init krtp_srtp_init(void)
 {
 	struct crypto_sync_skcipher *ctr;
+	const char *ctr_simd, *gcm_simd;
 	struct crypto_shash *hmac;
 	struct crypto_aead *gcm;
 
@@ -475,13 +476,11 @@ void __init krtp_srtp_init(void)
 				CRYPTO_NOLOAD);
 	if (!IS_ERR(gcm))
 		krtp_srtp_algs.gcm_simd = gcm;
+	ctr_simd = krtp_srtp_alg_driver(KRTP_SRTP_ALG_AES_CM_SIMD);
+	gcm_simd = krtp_srtp_alg_driver(KRTP_SRTP_ALG_GCM_SIMD);
 	pr_debug("srtp algorithms: %s%s%s, %s%s%s, %s\n",
-		 krtp_srtp_algs.ctr_name, krtp_srtp_algs.ctr_simd ? " + " : "",
-		 krtp_srtp_algs.ctr_simd ?
-		 crypto_skcipher_driver_name(&krtp_srtp_algs.ctr_simd->base) : "",
-		 krtp_srtp_algs.gcm_name, krtp_srtp_algs.gcm_simd ? " + " : "",
-		 krtp_srtp_algs.gcm_simd ?
-		 crypto_aead_driver_name(krtp_srtp_algs.gcm_simd) : "",
+		 krtp_srtp_algs.ctr_name, ctr_simd ? " + " : "", ctr_simd ?: "",
+		 krtp_srtp_algs.gcm_name, gcm_simd ? " + " : "", gcm_simd ?: "",
 		 krtp_srtp_algs.hmac_name);
 }
 
@@ -497,23 +496,20 @@ void __init krtp_srtp_init(void)
  */
 const char *krtp_srtp_alg_driver(enum krtp_srtp_alg alg)
 {
+	/* the held ones' driver names are what flows allocate by (krtp_srtp_algs) */
 	switch (alg) {
 	case KRTP_SRTP_ALG_AES_CM:
-		return krtp_srtp_algs.ctr ?
-		       crypto_skcipher_driver_name(&krtp_srtp_algs.ctr->base) : NULL;
+		return krtp_srtp_algs.ctr ? krtp_srtp_algs.ctr_name : NULL;
 	case KRTP_SRTP_ALG_AES_CM_SIMD:
 		return krtp_srtp_algs.ctr_simd ?
 		       crypto_skcipher_driver_name(&krtp_srtp_algs.ctr_simd->base) : NULL;
 	case KRTP_SRTP_ALG_GCM:
-		return krtp_srtp_algs.gcm ?
-		       crypto_aead_driver_name(krtp_srtp_algs.gcm) : NULL;
+		return krtp_srtp_algs.gcm ? krtp_srtp_algs.gcm_name : NULL;
 	case KRTP_SRTP_ALG_GCM_SIMD:
 		return krtp_srtp_algs.gcm_simd ?
 		       crypto_aead_driver_name(krtp_srtp_algs.gcm_simd) : NULL;
 	case KRTP_SRTP_ALG_HMAC_SHA1:
-		return krtp_srtp_algs.hmac ?
-		       crypto_tfm_alg_driver_name(crypto_shash_tfm(krtp_srtp_algs.hmac)) :
-		       NULL;
+		return krtp_srtp_algs.hmac ? krtp_srtp_algs.hmac_name : NULL;
 	}
 	return NULL;
 }
