@@ -222,6 +222,8 @@ struct med_stream *med_stream_get(struct med_call *c, unsigned int i, bool creat
 void med_call_destroy(struct med_call *c);
 /* take an installed flow out of krtp.ko or the relay; keep_stats: into the stream's acc */
 void med_flow_remove(struct med_flow *f, bool keep_stats);
+/* where flow fi's sender says it sends from (its SDP): a flow moves with it */
+void med_flow_sender(const struct med_stream *st, int fi, struct krtp_ep *sender);
 /* install and remove flows until they match the call's streams */
 int med_call_program(struct med_call *c);
 const struct krtp_ep *med_relay_ep(int family);

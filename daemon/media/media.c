@@ -264,6 +264,15 @@ static bool med_leg_mux(const struct med_stream *st, int leg)
 }
 
 /* The flow fi of stream st should be; false if it should not exist */
+void med_flow_sender(const struct med_stream *st, int fi, struct krtp_ep *sender)
+{
+	const struct med_side *from = &st->side[fi < MED_F_BA_RTP ? 0 : 1];
+	bool rtcp = fi == MED_F_AB_RTCP || fi == MED_F_BA_RTCP;
+
+	*sender = rtcp && from->rtcp_addr.family ? from->rtcp_addr : from->rtp;
+	sender->port = rtcp ? from->rtcp_port : from->rtp.port;
+}
+
 static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flow *kf,
 			    struct krtp_ep *sender)
 {
@@ -324,8 +333,7 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 		kf->flags |= KRTP_FLOW_F_PASS_STUN_DTLS;
 	kf->clock_rate = from->clock_rate;
 	med_srtp_flow_keys(st, fi, kf);
-	*sender = rtcp && from->rtcp_addr.family ? from->rtcp_addr : from->rtp;
-	sender->port = rtcp ? from->rtcp_port : from->rtp.port;
+	med_flow_sender(st, fi, sender);
 	n = snprintf((char *)kf->label, sizeof(kf->label), MED_LABEL_PREFIX "%016llx:%u:%s",
 		     (unsigned long long)c->hash, st->idx, med_flow_names[fi]);
 	kf->label_len = (size_t)n;

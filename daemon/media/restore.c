@@ -67,6 +67,15 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 
 	f->kf = *kf;
 	memset(&f->kf.stats, 0, sizeof(f->kf.stats));
+	/*
+	 * The source krtpd asked for, not the one the flow learned since: a
+	 * flow from a leg behind NAT (no source given) reports the address
+	 * and port it locked on, one given an address only the port it took.
+	 */
+	if (kf->src_mode == KRTP_SRC_MODE_LEARN)
+		memset(&f->kf.source, 0, sizeof(f->kf.source));
+	else if (kf->src_mode == KRTP_SRC_MODE_ADDR)
+		f->kf.source.port = 0;
 	f->installed = true;
 	if (kf->srtp_in.suite || kf->srtp_out.suite)
 		st->call->unkeyed = true;
@@ -98,7 +107,7 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 		}
 	}
 	from->known = true;
-	from->nat = !kf->source.family;
+	from->nat = !f->kf.source.family;
 	from->clock_rate = kf->clock_rate;
 }
 
@@ -141,6 +150,13 @@ static void med_restore_stream(struct med_call *c, struct med_stream *st, unsign
 			sd->rtcp_port = (uint16_t)(sd->rtp.port + 1);
 		sd->mux = st->mux || muxes;
 	}
+	/*
+	 * Where each flow's sender sends from, as med_call_program puts it: an
+	 * offer that leaves the sender where it was leaves its flows alone.
+	 */
+	for (int fi = 0; fi < MED_F_MAX; fi++)
+		if (st->flow[fi].installed)
+			med_flow_sender(st, fi, &st->flow[fi].sender);
 	for (leg = 0; leg < 2; leg++) {
 		uint16_t port = leg ? st->pb : st->pa;
 
