@@ -237,3 +237,28 @@ int STO_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 		return -ENODEV;
 	return SQL_WebrtcLoad(cb, arg);
 }
+
+int STO_SrtpPut(const struct sto_srtp *k)
+{
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
+		return -ENODEV;
+	return sto_write_end(t0, SQL_SrtpPut(k));
+}
+
+int STO_SrtpDelLeg(const char *call_id, unsigned int stream, int leg)
+{
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
+		return -ENODEV;
+	return sto_write_end(t0, SQL_SrtpDelLeg(call_id, stream, leg));
+}
+
+int STO_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
+{
+	if (!sto_open)
+		return -ENODEV;
+	return SQL_SrtpLoad(cb, arg);
+}

@@ -57,8 +57,8 @@ struct sto_dialog {
  * What a restarted krtpd needs to go on answering a WebRTC leg's ICE
  * consent checks (RFC 7675) on a call krtp.ko still carries: krtpd's own
  * ICE credentials, the leg's ufrag, krtpd's DTLS role and the fingerprint
- * the leg's certificate must have. No SRTP key: those stay in krtp.ko
- * only. One row per call, stream and leg; written when krtpd answers the
+ * the leg's certificate must have. No SRTP key: those DTLS gave stay in
+ * krtp.ko only. One row per call, stream and leg; written when krtpd answers the
  * leg, removed with the call's dialog. SQLite only, like the dialogs.
  */
 struct sto_webrtc {
@@ -71,6 +71,27 @@ struct sto_webrtc {
 	int fp_hash;			/* enum sdp_fp_hash */
 	const uint8_t *fp;
 	size_t fp_len;
+};
+
+/*
+ * The SDES keys of one leg of a stream krtpd bridges (srtp = bridge), so
+ * a restarted krtpd holds the keys krtp.ko is still using: the leg's
+ * (peer: decrypts what it sends) and krtpd's own toward it (own). A
+ * session refresh (re-INVITE, UPDATE; RFC 4028 session timers) then gets
+ * the answer it got before instead of a 488 that would end the call at
+ * the session's expiry. Secrets: the store is mode 0600, deleted rows are
+ * overwritten (secure_delete), nothing of them is logged. Written at each
+ * answer that keys the leg, removed with the call's dialog. SQLite only.
+ */
+struct sto_srtp {
+	const char *call_id;
+	unsigned int stream;
+	int leg;			/* 0 leg A, 1 leg B */
+	int suite;			/* enum sdp_srtp_suite, both keys' */
+	uint32_t peer_tag, own_tag;	/* a=crypto tags */
+	const uint8_t *peer, *own;	/* master key || master salt */
+	size_t peer_len, own_len;
+	uint64_t peer_lifetime, own_lifetime;	/* packets, 0: not given */
 };
 
 /* path ":memory:" for tests. 0 or -errno (logged). */
@@ -121,5 +142,11 @@ int STO_WebrtcPut(const struct sto_webrtc *w);
 int STO_WebrtcDel(const char *call_id);
 /* the rows of calls that still have a dialog; the others are removed first */
 int STO_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg);
+
+int STO_SrtpPut(const struct sto_srtp *k);
+/* one leg of one stream (it is no longer SRTP) */
+int STO_SrtpDelLeg(const char *call_id, unsigned int stream, int leg);
+/* the rows of calls that still have a dialog (STO_DialogDel removes the rest) */
+int STO_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg);
 
 #endif /* KRTPD_STORE_H */

@@ -20,6 +20,7 @@
 
 static sqlite3 *sto_db;
 static sqlite3_stmt *sto_bput, *sto_bdel, *sto_dput, *sto_ddel, *sto_wput, *sto_wdel;
+static sqlite3_stmt *sto_sput, *sto_sdel, *sto_sdel_leg;
 
 /* the checkpoint thread: its own connection; sto_ckpt_lock guards sto_ckpt_stop */
 static pthread_t sto_ckpt_thread;
@@ -63,13 +64,16 @@ static void *sto_ckpt_main(void *arg)
  * WAL with synchronous=NORMAL: a commit is a write() into the WAL, which
  * survives kill -9; fsync happens only at checkpoints, and those run in a
  * thread of their own (sto_ckpt_main) so the SIP loop never waits on the
- * disk. WITHOUT ROWID tables touch one b-tree per write.
+ * disk. WITHOUT ROWID tables touch one b-tree per write. The srtp table
+ * holds keys: what is deleted is overwritten (secure_delete), and the
+ * file is the owner's alone (SQL_Open).
  */
 static const char sto_schema[] =
 	"PRAGMA page_size=1024;"
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA wal_autocheckpoint=0;"
 	"PRAGMA synchronous=NORMAL;"
+	"PRAGMA secure_delete=ON;"
 	"CREATE TABLE IF NOT EXISTS registrations ("
 	" aor TEXT NOT NULL, domain TEXT, contact TEXT NOT NULL, expires INTEGER NOT NULL,"
 	" call_id TEXT, cseq INTEGER, source TEXT, proto INTEGER,"
@@ -82,6 +86,11 @@ static const char sto_schema[] =
 	"CREATE TABLE IF NOT EXISTS webrtc ("
 	" call_id TEXT NOT NULL, stream INTEGER NOT NULL, leg INTEGER NOT NULL,"
 	" ufrag TEXT, pwd TEXT, remote_ufrag TEXT, server INTEGER, fp_hash INTEGER, fp BLOB,"
+	" PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS srtp ("
+	" call_id TEXT NOT NULL, stream INTEGER NOT NULL, leg INTEGER NOT NULL, suite INTEGER,"
+	" peer_tag INTEGER, peer BLOB, peer_lifetime INTEGER,"
+	" own_tag INTEGER, own BLOB, own_lifetime INTEGER,"
 	" PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;";
 
 static int sto_err(const char *what)
@@ -131,6 +140,19 @@ static int sto_migrate(void)
 			    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+static void sto_owner_only(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char p[PATH_MAX + 8];
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		if (chmod(p, 0600) && (!i || errno != ENOENT))
+			LOG_WARN("state store %s: cannot make it mode 0600: %s", p,
+				 strerror(errno));
+	}
+}
+
 int SQL_Open(const char *path)
 {
 	if (strcmp(path, ":memory:"))
@@ -142,6 +164,13 @@ int SQL_Open(const char *path)
 		return -EIO;
 	}
 	sqlite3_busy_timeout(sto_db, 1000);
+	/*
+	 * It holds SRTP keys and ICE passwords: the owner's only, whatever
+	 * the umask or the directory. SQLite gives its WAL and shared-memory
+	 * files the database file's mode.
+	 */
+	if (strcmp(path, ":memory:"))
+		sto_owner_only(path);
 	if (sqlite3_exec(sto_db, sto_schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sto_migrate())
 		goto err;
@@ -156,7 +185,13 @@ int SQL_Open(const char *path)
 	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO webrtc VALUES (?,?,?,?,?,?,?,?,?)",
 			       -1, &sto_wput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "DELETE FROM webrtc WHERE call_id=?", -1, &sto_wdel,
-			       NULL) != SQLITE_OK)
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO srtp VALUES (?,?,?,?,?,?,?,?,?,?)",
+			       -1, &sto_sput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "DELETE FROM srtp WHERE call_id=?", -1, &sto_sdel,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sto_db, "DELETE FROM srtp WHERE call_id=? AND stream=? AND leg=?",
+			       -1, &sto_sdel_leg, NULL) != SQLITE_OK)
 		goto err;
 	if (strcmp(path, ":memory:")) {
 		snprintf(sto_path, sizeof(sto_path), "%s", path);
@@ -192,7 +227,11 @@ void SQL_Close(void)
 	sqlite3_finalize(sto_ddel);
 	sqlite3_finalize(sto_wput);
 	sqlite3_finalize(sto_wdel);
+	sqlite3_finalize(sto_sput);
+	sqlite3_finalize(sto_sdel);
+	sqlite3_finalize(sto_sdel_leg);
 	sto_bput = sto_bdel = sto_dput = sto_ddel = sto_wput = sto_wdel = NULL;
+	sto_sput = sto_sdel = sto_sdel_leg = NULL;
 	if (sto_db) {
 		/* leave a compact file behind: everything in the database, no WAL */
 		sqlite3_wal_checkpoint_v2(sto_db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -359,9 +398,10 @@ int SQL_DialogDel(const char *call_id)
 	if (!sto_db)
 		return -ENODEV;
 	sto_text(sto_ddel, 1, call_id);
-	if (sto_step(sto_ddel, "removing a dialog"))
+	if (sto_step(sto_ddel, "removing a dialog") || SQL_WebrtcDel(call_id))
 		return -EIO;
-	return SQL_WebrtcDel(call_id);
+	sto_text(sto_sdel, 1, call_id);
+	return sto_step(sto_sdel, "removing a call's SRTP keys");
 }
 
 int SQL_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg)
@@ -445,6 +485,70 @@ int SQL_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 		};
 
 		cb(&w, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int SQL_SrtpPut(const struct sto_srtp *k)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_sput, 1, k->call_id);
+	sqlite3_bind_int(sto_sput, 2, (int)k->stream);
+	sqlite3_bind_int(sto_sput, 3, k->leg);
+	sqlite3_bind_int(sto_sput, 4, k->suite);
+	sqlite3_bind_int64(sto_sput, 5, k->peer_tag);
+	sqlite3_bind_blob(sto_sput, 6, k->peer, (int)k->peer_len, SQLITE_STATIC);
+	sqlite3_bind_int64(sto_sput, 7, (sqlite3_int64)k->peer_lifetime);
+	sqlite3_bind_int64(sto_sput, 8, k->own_tag);
+	sqlite3_bind_blob(sto_sput, 9, k->own, (int)k->own_len, SQLITE_STATIC);
+	sqlite3_bind_int64(sto_sput, 10, (sqlite3_int64)k->own_lifetime);
+	return sto_step(sto_sput, "saving a leg's SRTP keys");
+}
+
+int SQL_SrtpDelLeg(const char *call_id, unsigned int stream, int leg)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_sdel_leg, 1, call_id);
+	sqlite3_bind_int(sto_sdel_leg, 2, (int)stream);
+	sqlite3_bind_int(sto_sdel_leg, 3, leg);
+	return sto_step(sto_sdel_leg, "removing a leg's SRTP keys");
+}
+
+int SQL_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!sto_db)
+		return -ENODEV;
+	/* keys a call left behind without its dialog (answered, never established) */
+	if (sto_exec("DELETE FROM srtp WHERE call_id NOT IN (SELECT call_id FROM dialogs)"))
+		return -EIO;
+	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, stream, leg, suite, peer_tag, peer,"
+			       " peer_lifetime, own_tag, own, own_lifetime FROM srtp", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sto_err("loading SRTP keys");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct sto_srtp k = {
+			.call_id = sto_col(st, 0),
+			.stream = (unsigned int)sqlite3_column_int(st, 1),
+			.leg = sqlite3_column_int(st, 2),
+			.suite = sqlite3_column_int(st, 3),
+			.peer_tag = (uint32_t)sqlite3_column_int64(st, 4),
+			.peer = sqlite3_column_blob(st, 5),
+			.peer_len = (size_t)sqlite3_column_bytes(st, 5),
+			.peer_lifetime = (uint64_t)sqlite3_column_int64(st, 6),
+			.own_tag = (uint32_t)sqlite3_column_int64(st, 7),
+			.own = sqlite3_column_blob(st, 8),
+			.own_len = (size_t)sqlite3_column_bytes(st, 8),
+			.own_lifetime = (uint64_t)sqlite3_column_int64(st, 9),
+		};
+
+		cb(&k, arg);
 		n++;
 	}
 	sqlite3_finalize(st);

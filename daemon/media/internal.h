@@ -180,8 +180,9 @@ struct med_call {
 	bool inactive_reported;
 	bool restoring;			/* being rebuilt by MED_Restore */
 	/*
-	 * Re-adopted with SRTP flows: krtp.ko keeps their keys and krtpd cannot
-	 * read them back, so the flows are left as they are and offers refused.
+	 * Re-adopted with SRTP flows whose keys the store did not give back
+	 * (srtp_state.c): krtp.ko keeps them and krtpd cannot read them, so
+	 * the flows are left as they are and offers refused.
 	 */
 	bool unkeyed;
 	bool reprogram;			/* a NAT source was learned: flows need med_call_program */
@@ -298,6 +299,12 @@ bool med_srtp_same_key(const struct krtp_srtp *a, const struct krtp_srtp *b);
 void med_srtp_carry(const struct med_flow *f, struct krtp_flow *want);
 /* transform one packet of f in place (buffer of cap bytes): its new length, or -1 to drop */
 int med_srtp_apply(struct med_flow *f, unsigned char *b, int len, int cap, bool rtcp);
+
+/* srtp_state.c: SDES keys across a restart, med_lock held, main thread */
+/* after an answer set st's legs; was[leg]: the leg was SRTP before it */
+void med_srtp_save(const struct med_call *c, const struct med_stream *st, const bool was[2]);
+/* MED_Restore: give the re-adopted calls their stored keys back */
+void med_srtp_restore(void);
 
 /* sdes.c: the SDP side of srtp = bridge and require, med_lock held */
 int med_sdes_require(const struct sdp *s);

@@ -275,7 +275,7 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 	static struct sdp_webrtc wrs[SDP_MAX_MEDIA];	/* under med_lock */
 	struct sdp_anchor anchors[SDP_MAX_MEDIA] = { 0 };
 	struct med_side side[SDP_MAX_MEDIA];
-	bool accepted[SDP_MAX_MEDIA] = { 0 }, webrtc = false;
+	bool accepted[SDP_MAX_MEDIA] = { 0 }, webrtc = false, was[2];
 	struct med_call *c;
 	struct sdp *s;
 	unsigned int i;
@@ -356,6 +356,8 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		st->rtp = s->media[i].rtp;
 		/* RFC 5761 section 5.1.1: muxed only if the answer accepted it */
 		st->mux = st->side[ol].mux && st->side[al].mux;
+		was[0] = st->srtp[0].on;
+		was[1] = st->srtp[1].on;
 		memcpy(st->srtp, legs[i], sizeof(st->srtp));
 		/* a WebRTC leg: its side and keys are what ICE and DTLS found so far */
 		if (c->offer.webrtc[i] == MED_WR_LEG)
@@ -368,6 +370,7 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 			err = med_srtp_update(st);
 		if (err)
 			goto out;
+		med_srtp_save(c, st, was);
 	}
 	/* the WebRTC offerer gets an answer of krtpd's own: ICE-lite, DTLS, its codecs */
 	for (i = 0; i < s->nmedia; i++)

@@ -272,8 +272,11 @@ int MED_Restore(void)
 		}
 	}
 	/* their WebRTC legs, from the store: consent checks are answered again */
-	if (r.ncalls)
+	if (r.ncalls) {
 		med_webrtc_restore();
+		/* and their SDES keys: offers are answered as before the restart */
+		med_srtp_restore();
+	}
 	for (i = 0; i < MED_BUCKETS; i++)
 		for (struct med_call *c = med_calls[i]; c; c = c->next)
 			c->restoring = false;

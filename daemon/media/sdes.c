@@ -20,8 +20,10 @@
  * streams are not all SRTP (RTP/SAVP(F) with a=crypto, or DTLS-SRTP) is
  * refused.
  *
- * After a restart, a call whose flows krtp.ko carries with SRTP keys is
- * re-adopted without them (keys are never stored, and krtp.ko never gives
+ * After a restart, a call whose flows krtp.ko carries with SRTP keys gets
+ * its legs' keys back from the state store (srtp_state.c), and its offers
+ * and answers go on as before. One whose keys the store does not have (a
+ * WebRTC leg's DTLS keys) is re-adopted without them (krtp.ko never gives
  * them back): its media goes on in the kernel as it was, and any later
  * offer is refused (-ENOKEY, 488), which leaves the session as it is
  * (RFC 3261 section 14.1), until the BYE.

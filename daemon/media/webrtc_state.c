@@ -9,9 +9,9 @@
  * consent checks, passed by the flow's pass-stun-dtls to the relay port,
  * are answered and the browser keeps the call.
  *
- * The SRTP keys are not stored: they stay in krtp.ko only, as an SDES
- * call's do (restore.c: the call is unkeyed, its flows are left as they
- * are and offers get 488). The DTLS session is not rebuilt either: the
+ * The SRTP keys DTLS gave are not stored (an SDES leg's are, see
+ * srtp_state.c): they stay in krtp.ko only (restore.c: the call is
+ * unkeyed, its flows are left as they are and offers get 488). The DTLS session is not rebuilt either: the
  * restored leg drops DTLS records, so a DTLS alert or close_notify from
  * the browser cannot end the call; consent expiry or a BYE does.
  *

@@ -4,7 +4,11 @@
 for sipp's play_pcap_audio.  The tests count these packets exactly, so the
 file holds exactly COUNT packets and nothing else.
 
-usage: mkpcap.py OUT.pcap COUNT [SSRC]
+usage: mkpcap.py OUT.pcap COUNT [SSRC [FIRST]]
+
+FIRST (default 0) is the first packet's index: sequence number 1000 +
+FIRST, timestamps and capture times to match, so a second file carries on
+the stream of a first one (SRTP receivers refuse a replayed index).
 """
 import struct
 import sys
@@ -34,10 +38,11 @@ def udp_ip_eth(payload, sport=6000, dport=6000):
 def main():
     out, count = sys.argv[1], int(sys.argv[2])
     ssrc = int(sys.argv[3], 0) if len(sys.argv) > 3 else 0x4b525450
+    first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     with open(out, "wb") as f:
         # pcap global header: LINKTYPE_ETHERNET, microsecond timestamps
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for i in range(count):
+        for i in range(first, first + count):
             frame = udp_ip_eth(rtp(1000 + i, 8000 + 160 * i, ssrc))
             usec = i * 20000
             f.write(struct.pack("<IIII", 1700000000 + usec // 1000000,

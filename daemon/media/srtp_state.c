@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SDES keys of a bridged call across a krtpd restart.
+ *
+ * krtp.ko never gives a key back, so a restarted krtpd that only had the
+ * flows could not answer the next offer of an SRTP leg: it refused it
+ * with 488, and a phone or trunk refreshing its session (RFC 4028) ended
+ * the call when the session expired. Offering the leg a fresh key does
+ * not work either: phones such as baresip keep the key of the call's
+ * first answer, and the call goes one-way. So, as rtpengine keeps a
+ * call's keys in its Redis, each answer that keys an SDES leg stores the
+ * leg's key and krtpd's own toward it (store.h, struct sto_srtp), and
+ * MED_Restore gives them back to the re-adopted call. Its offers and
+ * answers are then what they were before the restart: the same key keeps
+ * its flows as they are, a new key re-keys as in any call.
+ *
+ * Keys are adopted only if they are the keys of every SRTP flow krtp.ko
+ * holds for the call, suite for suite in each direction; otherwise (a
+ * WebRTC leg, whose DTLS keys are not stored; a store older than the
+ * flows) the call stays unkeyed (restore.c) and refuses offers as before.
+ *
+ * Main thread, med_lock held (MED_Answer, MED_Restore): the store is the
+ * main thread's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../log.h"
+#include "../store.h"
+#include "internal.h"
+
+/*
+ * After an answer set the stream's legs: store the SDES legs, forget the
+ * ones that are no longer SRTP (was[]: on before the answer). A WebRTC
+ * leg's keys come from DTLS and are not stored.
+ */
+void med_srtp_save(const struct med_call *c, const struct med_stream *st, const bool was[2])
+{
+	for (int leg = 0; leg < 2 && c->key; leg++) {
+		const struct med_srtp_leg *sl = &st->srtp[leg];
+		struct sto_srtp k = {
+			.call_id = c->key, .stream = st->idx, .leg = leg,
+			.suite = (int)sl->peer.suite,
+			.peer_tag = sl->peer.tag, .peer = sl->peer.key, .peer_len = sl->peer.key_len,
+			.peer_lifetime = sl->peer.lifetime,
+			.own_tag = sl->own.tag, .own = sl->own.key, .own_len = sl->own.key_len,
+			.own_lifetime = sl->own.lifetime,
+		};
+		int err = 0;
+
+		if (sl->on && !st->webrtc[leg])
+			err = STO_SrtpPut(&k);
+		else if (was[leg])
+			err = STO_SrtpDelLeg(c->key, st->idx, leg);
+		/* -ENODEV: no store (tests); the call works, it just will not survive a restart */
+		if (err && err != -ENODEV)
+			med_log("media: call %s: cannot store its SRTP keys: %s", c->key,
+				strerror(-err));
+	}
+}
+
+static bool med_srtp_key_load(struct sdp_crypto *k, int suite, uint32_t tag, const uint8_t *key,
+			      size_t len, uint64_t lifetime)
+{
+	if (!key || len != sdp_srtp_key_len((enum sdp_srtp_suite)suite) || len > sizeof(k->key))
+		return false;
+	k->suite = (enum sdp_srtp_suite)suite;
+	k->tag = tag;
+	memcpy(k->key, key, len);
+	k->key_len = len;
+	k->lifetime = lifetime;
+	return true;
+}
+
+static void med_srtp_restore_one(const struct sto_srtp *r, void *arg)
+{
+	struct med_call *c = med_call_by_hash(med_key_hash(r->call_id));
+	struct med_srtp_leg sl = { .on = true };
+	struct med_stream *st;
+
+	(void)arg;
+	if (!c || !c->restoring || !c->unkeyed || r->stream >= MED_MAX_STREAMS ||
+	    (r->leg != 0 && r->leg != 1))
+		return;
+	if (c->key && strcmp(c->key, r->call_id))
+		return;		/* a hash collision */
+	st = c->streams[r->stream];
+	if (!st || st->webrtc[r->leg] ||
+	    !med_srtp_key_load(&sl.peer, r->suite, r->peer_tag, r->peer, r->peer_len,
+			       r->peer_lifetime) ||
+	    !med_srtp_key_load(&sl.own, r->suite, r->own_tag, r->own, r->own_len,
+			       r->own_lifetime)) {
+		explicit_bzero(&sl, sizeof(sl));
+		return;
+	}
+	if (!c->key) {
+		c->key = strdup(r->call_id);
+		if (!c->key) {
+			explicit_bzero(&sl, sizeof(sl));
+			return;
+		}
+	}
+	st->srtp[r->leg] = sl;
+	explicit_bzero(&sl, sizeof(sl));
+}
+
+/* do the stored legs key exactly the SRTP flows krtp.ko holds for the call? */
+static bool med_srtp_restored_match(const struct med_call *c)
+{
+	bool any = false;
+
+	for (unsigned int s = 0; s < c->nstreams; s++) {
+		const struct med_stream *st = c->streams[s];
+
+		for (int fi = 0; st && fi < MED_F_MAX; fi++) {
+			const struct med_flow *f = &st->flow[fi];
+			struct krtp_flow want = { 0 };
+
+			if (!f->installed)
+				continue;
+			med_srtp_flow_keys(st, fi, &want);
+			if (want.srtp_in.suite != f->kf.srtp_in.suite ||
+			    want.srtp_out.suite != f->kf.srtp_out.suite) {
+				explicit_bzero(&want, sizeof(want));
+				return false;
+			}
+			any |= want.srtp_in.suite || want.srtp_out.suite;
+			explicit_bzero(&want, sizeof(want));
+		}
+	}
+	return any;
+}
+
+/*
+ * The flows' own keys, as krtpd would program them: they compare equal
+ * with what the next answer wants, so an unchanged key leaves them alone.
+ * The ROC and SRTCP index stay as krtp.ko reported them.
+ */
+static void med_srtp_restored_keys(struct med_call *c)
+{
+	for (unsigned int s = 0; s < c->nstreams; s++) {
+		struct med_stream *st = c->streams[s];
+
+		for (int fi = 0; st && fi < MED_F_MAX; fi++) {
+			struct med_flow *f = &st->flow[fi];
+			struct krtp_flow want = { 0 };
+
+			if (!f->installed)
+				continue;
+			med_srtp_flow_keys(st, fi, &want);
+			memcpy(f->kf.srtp_in.key, want.srtp_in.key, sizeof(want.srtp_in.key));
+			memcpy(f->kf.srtp_in.salt, want.srtp_in.salt, sizeof(want.srtp_in.salt));
+			f->kf.srtp_in.salt_len = want.srtp_in.salt_len;
+			memcpy(f->kf.srtp_out.key, want.srtp_out.key, sizeof(want.srtp_out.key));
+			memcpy(f->kf.srtp_out.salt, want.srtp_out.salt, sizeof(want.srtp_out.salt));
+			f->kf.srtp_out.salt_len = want.srtp_out.salt_len;
+			explicit_bzero(&want, sizeof(want));
+		}
+	}
+}
+
+static void med_srtp_restore_call(struct med_call *c)
+{
+	bool stored = false;
+
+	for (unsigned int s = 0; s < c->nstreams; s++)
+		if (c->streams[s])
+			stored |= c->streams[s]->srtp[0].on || c->streams[s]->srtp[1].on;
+	if (!stored)
+		return;
+	if (!med_srtp_restored_match(c)) {
+		med_log("media: call %s: its stored SRTP keys are not those of its flows in krtp.ko: offers get 488",
+			c->key);
+		for (unsigned int s = 0; s < c->nstreams; s++)
+			if (c->streams[s])
+				explicit_bzero(c->streams[s]->srtp, sizeof(c->streams[s]->srtp));
+		return;
+	}
+	med_srtp_restored_keys(c);
+	c->unkeyed = false;
+	/* only srtp = bridge terminates SRTP: the call was made under it */
+	c->srtp = MED_SRTP_BRIDGE;
+	LOG_INFO("media: call %s: SDES keys re-adopted from the store", c->key);
+}
+
+void med_srtp_restore(void)
+{
+	int n = STO_SrtpLoad(med_srtp_restore_one, NULL);
+
+	if (n < 0 && n != -ENODEV)
+		med_log("media: cannot load the stored SRTP keys: %s", strerror(-n));
+	for (size_t i = 0; i < MED_BUCKETS; i++)
+		for (struct med_call *c = med_calls[i]; c; c = c->next)
+			if (c->restoring && c->unkeyed)
+				med_srtp_restore_call(c);
+}
