@@ -24,11 +24,14 @@ fingerprint, a=setup:actpass, rtcp-mux, BUNDLE, a host candidate), prints
 it, answers 200 with aiortc's answer, and once DTLS is connected prints
 "callee dtls up"; when the --go2 file exists it sends its tone for --talk
 seconds (and until the --stats2 file exists), prints "stats2 <json>" as
-above, and answers the caller's BYE.
+above, and answers the caller's BYE. With --answer-only it places no call:
+it registers and takes that one call.
 
 usage: wrtcphone.py --user U --password P --domain D --target URI
                     [--talk S] [--timeout S] [--go FILE] [--hold FILE]
                     [--no-fingerprint only|after] [--answer --go2 FILE [--stats2 FILE]] URL
+       wrtcphone.py --user U --password P --domain D --answer-only --go2 FILE
+                    [--stats2 FILE] [--talk S] [--timeout S] URL
 
 Each step prints "ok - what" or "not ok - what: why"; exit status 0 when
 all passed.
@@ -330,7 +333,7 @@ async def main():
     ap.add_argument("--user", required=True)
     ap.add_argument("--password", required=True)
     ap.add_argument("--domain", required=True)
-    ap.add_argument("--target", required=True)
+    ap.add_argument("--target")
     ap.add_argument("--talk", type=float, default=5)
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--no-fingerprint", choices=("only", "after"),
@@ -340,11 +343,15 @@ async def main():
     ap.add_argument("--go", help="once DTLS is up, wait for this file before the tone and ACK")
     ap.add_argument("--answer", action="store_true",
                     help="after the call, take one call to the registered contact")
+    ap.add_argument("--answer-only", action="store_true",
+                    help="place no call: register and take one call")
     ap.add_argument("--go2", help="as the callee, once DTLS is up, wait for this file")
     ap.add_argument("--stats2", help="as the callee, after talking, wait for this file "
                     "before the stats2 line")
     ap.add_argument("url")
     a = ap.parse_args()
+    if not a.target and not a.answer_only:
+        ap.error("--target is required unless --answer-only")
 
     async with websockets.connect(a.url, subprotocols=["sip"],
                                   origin="https://phone.krtp.test") as ws:
@@ -358,6 +365,9 @@ async def main():
         if not step(first.startswith("SIP/2.0 200 "), "REGISTER over WebSocket answered 200",
                     first.split("\r\n", 1)[0]):
             return 1
+        if a.answer_only:
+            await answer_call(ws, a)
+            return 1 if wsphone.failures else 0
 
         pc, tone, got, tasks = new_peer()
         await pc.setLocalDescription(await pc.createOffer())
