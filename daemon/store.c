@@ -256,6 +256,15 @@ int STO_SrtpDelLeg(const char *call_id, unsigned int stream, int leg)
 	return sto_write_end(t0, SQL_SrtpDelLeg(call_id, stream, leg));
 }
 
+int STO_SrtpDel(const char *call_id)
+{
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
+		return -ENODEV;
+	return sto_write_end(t0, SQL_SrtpDel(call_id));
+}
+
 int STO_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
 {
 	if (!sto_open)

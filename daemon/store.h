@@ -81,7 +81,9 @@ struct sto_webrtc {
  * the answer it got before instead of a 488 that would end the call at
  * the session's expiry. Secrets: the store is mode 0600, deleted rows are
  * overwritten (secure_delete), nothing of them is logged. Written at each
- * answer that keys the leg, removed with the call's dialog. SQLite only.
+ * answer that keys the leg, removed with the call (its media, or its
+ * dialog), or at the next start if krtp.ko no longer carries it. Calls
+ * the ng protocol drives have keys here too, and no dialog. SQLite only.
  */
 struct sto_srtp {
 	const char *call_id;
@@ -146,7 +148,8 @@ int STO_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 int STO_SrtpPut(const struct sto_srtp *k);
 /* one leg of one stream (it is no longer SRTP) */
 int STO_SrtpDelLeg(const char *call_id, unsigned int stream, int leg);
-/* the rows of calls that still have a dialog (STO_DialogDel removes the rest) */
+/* every row of the call (STO_DialogDel removes them too) */
+int STO_SrtpDel(const char *call_id);
 int STO_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg);
 
 #endif /* KRTPD_STORE_H */

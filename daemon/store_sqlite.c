@@ -400,8 +400,7 @@ int SQL_DialogDel(const char *call_id)
 	sto_text(sto_ddel, 1, call_id);
 	if (sto_step(sto_ddel, "removing a dialog") || SQL_WebrtcDel(call_id))
 		return -EIO;
-	sto_text(sto_sdel, 1, call_id);
-	return sto_step(sto_sdel, "removing a call's SRTP keys");
+	return SQL_SrtpDel(call_id);
 }
 
 int SQL_DialogLoad(void (*cb)(const struct sto_dialog *d, void *arg), void *arg)
@@ -508,6 +507,14 @@ int SQL_SrtpPut(const struct sto_srtp *k)
 	return sto_step(sto_sput, "saving a leg's SRTP keys");
 }
 
+int SQL_SrtpDel(const char *call_id)
+{
+	if (!sto_db)
+		return -ENODEV;
+	sto_text(sto_sdel, 1, call_id);
+	return sto_step(sto_sdel, "removing a call's SRTP keys");
+}
+
 int SQL_SrtpDelLeg(const char *call_id, unsigned int stream, int leg)
 {
 	if (!sto_db)
@@ -525,11 +532,10 @@ int SQL_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
 
 	if (!sto_db)
 		return -ENODEV;
-	/* keys a call left behind without its dialog (answered, never established) */
-	if (sto_exec("DELETE FROM srtp WHERE call_id NOT IN (SELECT call_id FROM dialogs)"))
-		return -EIO;
+	/* a call's rows one after the other: the caller removes what it does not take */
 	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, stream, leg, suite, peer_tag, peer,"
-			       " peer_lifetime, own_tag, own, own_lifetime FROM srtp", -1, &st,
+			       " peer_lifetime, own_tag, own, own_lifetime FROM srtp"
+			       " ORDER BY call_id", -1, &st,
 			       NULL) != SQLITE_OK)
 		return sto_err("loading SRTP keys");
 	while (sqlite3_step(st) == SQLITE_ROW) {

@@ -35,6 +35,7 @@ int SQL_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 
 int SQL_SrtpPut(const struct sto_srtp *k);
 int SQL_SrtpDelLeg(const char *call_id, unsigned int stream, int leg);
+int SQL_SrtpDel(const char *call_id);
 int SQL_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg);
 
 #endif /* KRTPD_STORE_SQLITE_H */

@@ -196,6 +196,7 @@ struct med_call {
 	 * leaves the fingerprint its offers, answers and sessions use as it was.
 	 */
 	struct med_dtls_cert *dtls_cert;
+	bool keys_stored;		/* srtp_state.c put its SDES keys in the store */
 };
 
 /* media.c */
@@ -302,9 +303,11 @@ int med_srtp_apply(struct med_flow *f, unsigned char *b, int len, int cap, bool 
 
 /* srtp_state.c: SDES keys across a restart, med_lock held, main thread */
 /* after an answer set st's legs; was[leg]: the leg was SRTP before it */
-void med_srtp_save(const struct med_call *c, const struct med_stream *st, const bool was[2]);
+void med_srtp_save(struct med_call *c, const struct med_stream *st, const bool was[2]);
 /* MED_Restore: give the re-adopted calls their stored keys back */
 void med_srtp_restore(void);
+/* the call ended: its stored keys go (MED_Delete, the SIP core's thread) */
+void med_srtp_forget(struct med_call *c);
 
 /* sdes.c: the SDP side of srtp = bridge and require, med_lock held */
 int med_sdes_require(const struct sdp *s);

@@ -435,8 +435,10 @@ void MED_Delete(const char *call_key)
 		return;
 	pthread_mutex_lock(&med_lock);
 	c = med_up ? med_call_find(call_key) : NULL;
-	if (c)
+	if (c) {
+		med_srtp_forget(c);
 		med_call_destroy(c);
+	}
 	pthread_mutex_unlock(&med_lock);
 }
 

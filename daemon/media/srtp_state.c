@@ -19,8 +19,12 @@
  * WebRTC leg, whose DTLS keys are not stored; a store older than the
  * flows) the call stays unkeyed (restore.c) and refuses offers as before.
  *
- * Main thread, med_lock held (MED_Answer, MED_Restore): the store is the
- * main thread's.
+ * Keys go with the call: MED_Delete removes them (the SIP core's BYE, or
+ * the ng protocol's delete), the dialog's removal too; a restart removes
+ * those of calls krtp.ko no longer carries.
+ *
+ * Main thread, med_lock held (MED_Answer, MED_Delete, MED_Restore): the
+ * store is the main thread's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,7 +39,7 @@
  * ones that are no longer SRTP (was[]: on before the answer). A WebRTC
  * leg's keys come from DTLS and are not stored.
  */
-void med_srtp_save(const struct med_call *c, const struct med_stream *st, const bool was[2])
+void med_srtp_save(struct med_call *c, const struct med_stream *st, const bool was[2])
 {
 	for (int leg = 0; leg < 2 && c->key; leg++) {
 		const struct med_srtp_leg *sl = &st->srtp[leg];
@@ -49,9 +53,10 @@ void med_srtp_save(const struct med_call *c, const struct med_stream *st, const 
 		};
 		int err = 0;
 
-		if (sl->on && !st->webrtc[leg])
+		if (sl->on && !st->webrtc[leg]) {
 			err = STO_SrtpPut(&k);
-		else if (was[leg])
+			c->keys_stored |= !err;
+		} else if (was[leg])
 			err = STO_SrtpDelLeg(c->key, st->idx, leg);
 		/* -ENODEV: no store (tests); the call works, it just will not survive a restart */
 		if (err && err != -ENODEV)
@@ -73,18 +78,55 @@ static bool med_srtp_key_load(struct sdp_crypto *k, int suite, uint32_t tag, con
 	return true;
 }
 
+void med_srtp_forget(struct med_call *c)
+{
+	int err;
+
+	if (!c->keys_stored || !c->key)
+		return;
+	err = STO_SrtpDel(c->key);
+	if (err && err != -ENODEV)
+		med_log("media: call %s: cannot remove its stored SRTP keys: %s", c->key,
+			strerror(-err));
+	c->keys_stored = false;
+}
+
+/* the Call-IDs of stored keys no re-adopted call takes, removed after the load */
+struct med_srtp_stale {
+	char **ids;
+	size_t n, cap;
+};
+
+static void med_srtp_stale_add(struct med_srtp_stale *s, const char *id)
+{
+	if (s->n && !strcmp(s->ids[s->n - 1], id))
+		return;		/* a call's rows come one after the other */
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char **ids = realloc(s->ids, cap * sizeof(*ids));
+
+		if (!ids)
+			return;
+		s->ids = ids;
+		s->cap = cap;
+	}
+	s->ids[s->n] = strdup(id);
+	if (s->ids[s->n])
+		s->n++;
+}
+
 static void med_srtp_restore_one(const struct sto_srtp *r, void *arg)
 {
 	struct med_call *c = med_call_by_hash(med_key_hash(r->call_id));
 	struct med_srtp_leg sl = { .on = true };
 	struct med_stream *st;
 
-	(void)arg;
 	if (!c || !c->restoring || !c->unkeyed || r->stream >= MED_MAX_STREAMS ||
-	    (r->leg != 0 && r->leg != 1))
+	    (r->leg != 0 && r->leg != 1) || (c->key && strcmp(c->key, r->call_id))) {
+		/* not a call krtp.ko still carries with SRTP (or a hash collision) */
+		med_srtp_stale_add(arg, r->call_id);
 		return;
-	if (c->key && strcmp(c->key, r->call_id))
-		return;		/* a hash collision */
+	}
 	st = c->streams[r->stream];
 	if (!st || st->webrtc[r->leg] ||
 	    !med_srtp_key_load(&sl.peer, r->suite, r->peer_tag, r->peer, r->peer_len,
@@ -92,6 +134,7 @@ static void med_srtp_restore_one(const struct sto_srtp *r, void *arg)
 	    !med_srtp_key_load(&sl.own, r->suite, r->own_tag, r->own, r->own_len,
 			       r->own_lifetime)) {
 		explicit_bzero(&sl, sizeof(sl));
+		med_srtp_stale_add(arg, r->call_id);	/* and the call stays unkeyed */
 		return;
 	}
 	if (!c->key) {
@@ -102,6 +145,7 @@ static void med_srtp_restore_one(const struct sto_srtp *r, void *arg)
 		}
 	}
 	st->srtp[r->leg] = sl;
+	c->keys_stored = true;
 	explicit_bzero(&sl, sizeof(sl));
 }
 
@@ -175,6 +219,7 @@ static void med_srtp_restore_call(struct med_call *c)
 		for (unsigned int s = 0; s < c->nstreams; s++)
 			if (c->streams[s])
 				explicit_bzero(c->streams[s]->srtp, sizeof(c->streams[s]->srtp));
+		med_srtp_forget(c);
 		return;
 	}
 	med_srtp_restored_keys(c);
@@ -186,10 +231,16 @@ static void med_srtp_restore_call(struct med_call *c)
 
 void med_srtp_restore(void)
 {
-	int n = STO_SrtpLoad(med_srtp_restore_one, NULL);
+	struct med_srtp_stale stale = { 0 };
+	int n = STO_SrtpLoad(med_srtp_restore_one, &stale);
 
 	if (n < 0 && n != -ENODEV)
 		med_log("media: cannot load the stored SRTP keys: %s", strerror(-n));
+	for (size_t i = 0; i < stale.n; i++) {
+		STO_SrtpDel(stale.ids[i]);
+		free(stale.ids[i]);
+	}
+	free(stale.ids);
 	for (size_t i = 0; i < MED_BUCKETS; i++)
 		for (struct med_call *c = med_calls[i]; c; c = c->next)
 			if (c->restoring && c->unkeyed)

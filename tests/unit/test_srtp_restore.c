@@ -11,8 +11,9 @@
  * phone's key of before leaves the flows as they are; a refresh that
  * moves a leg replaces the flows with the same keys from krtp.ko's ROC; a
  * new key from the phone re-keys. A call whose stored keys are not its
- * flows' stays as it was (offers refused). A call's keys go with its
- * dialog, and the store file is its owner's only.
+ * flows' stays as it was (offers refused). A call's keys go with the call
+ * (its media or its dialog), those of a call krtp.ko no longer carries at
+ * a restart, and the store file is its owner's only.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -397,16 +398,28 @@ static void test_refresh_after_restart(void)
 	CHECK(row_peer.key_len == 30 && !memcmp(row_peer.key, kb.key, 30));
 
 	/* and again after a second restart: the new keys are the ones kept */
+	{
+		/* keys of a call krtp.ko no longer carries (it ended while krtpd was down) */
+		struct sto_srtp gone = { .call_id = "gone", .suite = SDP_SRTP_AES_CM_128_HMAC_SHA1_80,
+					 .peer = ka.key, .peer_len = 30, .own = kb.key,
+					 .own_len = 30 };
+
+		CHECK_EQ(STO_SrtpPut(&gone), 0);
+		CHECK_EQ(stored("gone"), 1);
+	}
 	CHECK_EQ(restart(), 1);
+	CHECK_EQ(stored("gone"), 0);
 	pthread_mutex_lock(&med_lock);
 	c = med_call_find("s1");
 	CHECK(c && !c->unkeyed && c->streams[0] &&
 	      !memcmp(c->streams[0]->srtp[0].peer.key, kb.key, 30));
 	pthread_mutex_unlock(&med_lock);
 
-	/* the BYE: the dialog goes, its keys with it */
-	CHECK_EQ(STO_DialogDel("s1"), 0);
+	/* the BYE: the call's media goes, its keys with it, before the dialog */
+	CHECK_EQ(stored("s1"), 1);
+	MED_Delete("s1");
 	CHECK_EQ(stored("s1"), 0);
+	CHECK_EQ(STO_DialogDel("s1"), 0);
 	MED_Fini();
 }
 
@@ -439,6 +452,13 @@ static void test_mismatch(void)
 	n = mk_sdp(in, sizeof(in), "bob", 2, 21200, "");
 	CHECK_EQ(MED_OfferSrtp("s2", MED_LEG_B, MED_SRTP_BRIDGE, (struct sockaddr *)&sig, in, n,
 			       out, sizeof(out), &olen), -ENOKEY);
+	/* keys that key nothing are not kept */
+	CHECK_EQ(stored("s2"), 0);
+	/* the dialog alone takes a call's keys too */
+	call("s3", 20400, 21400, KEY_B, kkey);
+	CHECK_EQ(stored("s3"), 1);
+	CHECK_EQ(STO_DialogDel("s3"), 0);
+	CHECK_EQ(stored("s3"), 0);
 	CHECK_EQ(STO_DialogDel("s2"), 0);
 	MED_Fini();
 }
