@@ -206,27 +206,7 @@ sleep 1	# the last SIP reaches the capture
 # what baresip offered and was answered
 alice_sip=$(python3 "$SIP_DIR/srtp-pcap.py" "$SIP_ADDR" alice="$TMPD/alice.pcap" |
 	sed -n 's/^alice sip: //p')
-offer_a=$(echo "$alice_sip" | grep -m1 '^INVITE ')
-answer_a=$(echo "$alice_sip" | grep -m1 '^SIP/2.0 200 ')
-check "baresip offered RTP/SAVP with a=crypto" yes \
-	"$(echo "$offer_a" | grep -q 'm=audio [0-9]* RTP/SAVP .*a=crypto:' && echo yes)"
-check "baresip got RTP/SAVP in the answer" yes \
-	"$(echo "$answer_a" | grep -q 'm=audio [0-9]* RTP/SAVP ' && echo yes)"
-check "baresip got the relay's address" yes \
-	"$(echo "$answer_a" | grep -q "c=IN IP4 $SIP_ADDR" && echo yes)"
-check "baresip got one a=crypto, AES_CM_128_HMAC_SHA1_80" 1 \
-	"$(echo "$answer_a" | grep -o 'a=crypto:[0-9]* AES_CM_128_HMAC_SHA1_80 inline:' | wc -l)"
-kkey=$(echo "$answer_a" | grep -o 'inline:[A-Za-z0-9+/=]*' | head -1)
-okeys=$(echo "$offer_a" | grep -o 'inline:[A-Za-z0-9+/=]*')
-check "krtpd's key is its own, not baresip's, not empty" yes \
-	"$([ ${#kkey} -gt 20 ] && ! echo "$okeys" | grep -qxF "$kkey" && echo yes)"
-leaks=0
-for k in $kkey $okeys; do
-	k=${k#inline:}
-	grep -qF "$k" "$KRTPD_LOG" && leaks=$((leaks + 1))
-	echo "$calls_out" | grep -qF "$k" && leaks=$((leaks + 1))
-done
-check "no key in krtpd's log or krtpctl's output" 0 "$leaks"
+sdes_wire_checks "$alice_sip" "$calls_out"
 
 if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
 	sed 's/^/#   phone: /' "$TMPD/phone.out" | grep -v '^#   phone: # ' | head -n 30

@@ -300,6 +300,36 @@ baresip_quit() {
 	wait "$BS_PID"
 }
 
+# sdes_wire_checks ALICE_SIP CTL_OUT: baresip's SDES call as alice saw it
+# (srtp-pcap.py's "alice sip:" lines): she offered RTP/SAVP with a=crypto,
+# and krtpd's 200 gave her RTP/SAVP at the relay with one
+# AES_CM_128_HMAC_SHA1_80 key of krtpd's own; neither key is in krtpd's log
+# or in CTL_OUT (krtpctl's output). krtpd's key, "inline:...", into KKEY
+sdes_wire_checks() {
+	local offer answer okeys k leaks=0
+
+	offer=$(echo "$1" | grep -m1 '^INVITE ')
+	answer=$(echo "$1" | grep -m1 '^SIP/2.0 200 ')
+	check "baresip offered RTP/SAVP with a=crypto" yes \
+		"$(echo "$offer" | grep -q 'm=audio [0-9]* RTP/SAVP .*a=crypto:' && echo yes)"
+	check "baresip got RTP/SAVP in the answer" yes \
+		"$(echo "$answer" | grep -q 'm=audio [0-9]* RTP/SAVP ' && echo yes)"
+	check "baresip got the relay's address" yes \
+		"$(echo "$answer" | grep -q "c=IN IP4 $SIP_ADDR" && echo yes)"
+	check "baresip got one a=crypto, AES_CM_128_HMAC_SHA1_80" 1 \
+		"$(echo "$answer" | grep -o 'a=crypto:[0-9]* AES_CM_128_HMAC_SHA1_80 inline:' | wc -l)"
+	KKEY=$(echo "$answer" | grep -o 'inline:[A-Za-z0-9+/=]*' | head -1)
+	okeys=$(echo "$offer" | grep -o 'inline:[A-Za-z0-9+/=]*')
+	check "krtpd's key is its own, not baresip's, not empty" yes \
+		"$([ ${#KKEY} -gt 20 ] && ! echo "$okeys" | grep -qxF "$KKEY" && echo yes)"
+	for k in $KKEY $okeys; do
+		k=${k#inline:}
+		grep -qF "$k" "$KRTPD_LOG" && leaks=$((leaks + 1))
+		echo "$2" | grep -qF "$k" && leaks=$((leaks + 1))
+	done
+	check "no key in krtpd's log or krtpctl's output" 0 "$leaks"
+}
+
 # ---- sipp -----------------------------------------------------------------
 
 # sipp_defaults SIPP_ARGS...: -key contact_port and -key expires unless the

@@ -38,40 +38,16 @@
 static unsigned long fake_own, fake_other, fake_foreign;
 static uint16_t fake_base;
 static unsigned long fake_dumped;	/* flows the last dump handed to krtpd */
-static int fake_token;
 static pthread_t fake_main;	/* MED_Restore's thread; the media thread scans too */
 static char fake_prefix[KRTP_LABEL_MAX_LEN + 1];
 static const struct krtp_flow *fake_table;	/* if set, the dump gives these */
 static unsigned long fake_table_n;
-
-int __wrap_krtp_nl_open(struct krtp_nl **nlp)
-{
-	*nlp = (struct krtp_nl *)&fake_token;
-	return 0;
-}
-
-void __wrap_krtp_nl_close(struct krtp_nl *nl)
-{
-	(void)nl;
-}
-
-int __wrap_krtp_nl_events_open(struct krtp_nl **nlp)
-{
-	(void)nlp;
-	return -ENOENT;
-}
 
 int __wrap_krtp_nl_flow_del_id(struct krtp_nl *nl, uint32_t id)
 {
 	(void)nl;
 	(void)id;
 	return 0;
-}
-
-bool __wrap_krtp_nl_dump_interrupted(const struct krtp_nl *nl)
-{
-	(void)nl;
-	return false;
 }
 
 static void fake_ep(struct krtp_ep *ep, const char *addr, uint16_t port)

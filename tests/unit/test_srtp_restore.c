@@ -43,30 +43,6 @@ static uint32_t fake_next_id = 1;
 static unsigned int fake_adds, fake_dels;
 static bool fake_killed;	/* krtpd "killed": its flows stay */
 static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
-static int fake_token;
-
-int __wrap_krtp_nl_open(struct krtp_nl **nlp)
-{
-	*nlp = (struct krtp_nl *)&fake_token;
-	return 0;
-}
-
-void __wrap_krtp_nl_close(struct krtp_nl *nl)
-{
-	(void)nl;
-}
-
-int __wrap_krtp_nl_events_open(struct krtp_nl **nlp)
-{
-	(void)nlp;
-	return -ENOENT;
-}
-
-bool __wrap_krtp_nl_dump_interrupted(const struct krtp_nl *nl)
-{
-	(void)nl;
-	return false;
-}
 
 int __wrap_krtp_nl_flow_add_batch(struct krtp_nl *nl, struct krtp_flow *flows, size_t n,
 				  size_t *done)
