@@ -57,9 +57,11 @@ struct sto_dialog {
  * What a restarted krtpd needs to go on answering a WebRTC leg's ICE
  * consent checks (RFC 7675) on a call krtp.ko still carries: krtpd's own
  * ICE credentials, the leg's ufrag, krtpd's DTLS role and the fingerprint
- * the leg's certificate must have. No SRTP key: those DTLS gave stay in
- * krtp.ko only. One row per call, stream and leg; written when krtpd answers the
- * leg, removed with the call's dialog. SQLite only, like the dialogs.
+ * the leg's certificate must have; and the fingerprint of krtpd's own
+ * certificate the leg was shown, without which its SRTP keys (table srtp,
+ * struct sto_srtp) are not taken back. One row per call, stream and leg;
+ * written when krtpd answers the leg, removed with the call's dialog.
+ * SQLite only, like the dialogs.
  */
 struct sto_webrtc {
 	const char *call_id;
@@ -71,19 +73,22 @@ struct sto_webrtc {
 	int fp_hash;			/* enum sdp_fp_hash */
 	const uint8_t *fp;
 	size_t fp_len;
+	const char *own_fp;		/* krtpd's certificate's, "sha-256 AB:..."; "" if unknown */
 };
 
 /*
- * The SDES keys of one leg of a stream krtpd bridges (srtp = bridge), so
- * a restarted krtpd holds the keys krtp.ko is still using: the leg's
+ * The SRTP keys of one leg of a stream krtpd terminates, so a restarted
+ * krtpd holds the keys krtp.ko is still using: an SDES leg's (srtp =
+ * bridge) or a WebRTC leg's, which DTLS-SRTP gave (RFC 5764): the leg's
  * (peer: decrypts what it sends) and krtpd's own toward it (own). A
  * session refresh (re-INVITE, UPDATE; RFC 4028 session timers) then gets
  * the answer it got before instead of a 488 that would end the call at
  * the session's expiry. Secrets: the store is mode 0600, deleted rows are
  * overwritten (secure_delete), nothing of them is logged. Written at each
- * answer that keys the leg, removed with the call (its media, or its
- * dialog), or at the next start if krtp.ko no longer carries it. Calls
- * the ng protocol drives have keys here too, and no dialog. SQLite only.
+ * answer that keys the leg (a WebRTC leg: when its DTLS handshake ends),
+ * removed with the call (its media, or its dialog), or at the next start
+ * if krtp.ko no longer carries it. Calls the ng protocol drives have keys
+ * here too, and no dialog. SQLite only.
  */
 struct sto_srtp {
 	const char *call_id;
@@ -94,6 +99,7 @@ struct sto_srtp {
 	const uint8_t *peer, *own;	/* master key || master salt */
 	size_t peer_len, own_len;
 	uint64_t peer_lifetime, own_lifetime;	/* packets, 0: not given */
+	int dtls;			/* a WebRTC leg's, from DTLS-SRTP; 0: SDES */
 };
 
 /* path ":memory:" for tests. 0 or -errno (logged). */

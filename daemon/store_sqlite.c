@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -86,11 +87,12 @@ static const char sto_schema[] =
 	"CREATE TABLE IF NOT EXISTS webrtc ("
 	" call_id TEXT NOT NULL, stream INTEGER NOT NULL, leg INTEGER NOT NULL,"
 	" ufrag TEXT, pwd TEXT, remote_ufrag TEXT, server INTEGER, fp_hash INTEGER, fp BLOB,"
+	" own_fp TEXT,"
 	" PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS srtp ("
 	" call_id TEXT NOT NULL, stream INTEGER NOT NULL, leg INTEGER NOT NULL, suite INTEGER,"
 	" peer_tag INTEGER, peer BLOB, peer_lifetime INTEGER,"
-	" own_tag INTEGER, own BLOB, own_lifetime INTEGER,"
+	" own_tag INTEGER, own BLOB, own_lifetime INTEGER, dtls INTEGER,"
 	" PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;";
 
 static int sto_err(const char *what)
@@ -120,24 +122,49 @@ static void sto_mkdirs(const char *path)
 	mkdir(d, 0700);
 }
 
+/* does table have column col? */
+static bool sto_has_column(const char *table, const char *col)
+{
+	char q[128];
+	sqlite3_stmt *st;
+
+	snprintf(q, sizeof(q), "SELECT %s FROM %s LIMIT 0", col, table);
+	if (sqlite3_prepare_v2(sto_db, q, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_finalize(st);
+	return true;
+}
+
 /*
  * A store written before outbound and Path support lacks their columns:
- * add them (the bindings it holds have neither).
+ * add them (the bindings it holds have neither). One written before
+ * krtpd kept WebRTC legs' keys lacks webrtc.own_fp and srtp.dtls: its
+ * legs have no fingerprint (a restart does not re-key their calls) and
+ * its keys are SDES ones.
  */
 static int sto_migrate(void)
 {
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(sto_db, "SELECT path FROM registrations LIMIT 0", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_finalize(st);
-		return 0;
+	if (!sto_has_column("registrations", "path")) {
+		LOG_INFO("state store: adding outbound and Path columns to registrations");
+		if (sqlite3_exec(sto_db, "ALTER TABLE registrations ADD COLUMN instance TEXT;"
+				 "ALTER TABLE registrations ADD COLUMN reg_id INTEGER;"
+				 "ALTER TABLE registrations ADD COLUMN path TEXT;",
+				 NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
 	}
-	LOG_INFO("state store: adding outbound and Path columns to registrations");
-	return sqlite3_exec(sto_db, "ALTER TABLE registrations ADD COLUMN instance TEXT;"
-			    "ALTER TABLE registrations ADD COLUMN reg_id INTEGER;"
-			    "ALTER TABLE registrations ADD COLUMN path TEXT;",
-			    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	if (!sto_has_column("webrtc", "own_fp")) {
+		LOG_INFO("state store: adding the DTLS fingerprint column to webrtc");
+		if (sqlite3_exec(sto_db, "ALTER TABLE webrtc ADD COLUMN own_fp TEXT;",
+				 NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+	}
+	if (!sto_has_column("srtp", "dtls")) {
+		LOG_INFO("state store: adding the DTLS column to srtp");
+		if (sqlite3_exec(sto_db, "ALTER TABLE srtp ADD COLUMN dtls INTEGER;",
+				 NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+	}
+	return 0;
 }
 
 static void sto_owner_only(const char *path)
@@ -182,11 +209,11 @@ int SQL_Open(const char *path)
 			       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_dput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "DELETE FROM dialogs WHERE call_id=?", -1, &sto_ddel,
 			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO webrtc VALUES (?,?,?,?,?,?,?,?,?)",
+	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO webrtc VALUES (?,?,?,?,?,?,?,?,?,?)",
 			       -1, &sto_wput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "DELETE FROM webrtc WHERE call_id=?", -1, &sto_wdel,
 			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO srtp VALUES (?,?,?,?,?,?,?,?,?,?)",
+	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO srtp VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &sto_sput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "DELETE FROM srtp WHERE call_id=?", -1, &sto_sdel,
 			       NULL) != SQLITE_OK ||
@@ -446,6 +473,7 @@ int SQL_WebrtcPut(const struct sto_webrtc *w)
 	sqlite3_bind_int(sto_wput, 7, w->server);
 	sqlite3_bind_int(sto_wput, 8, w->fp_hash);
 	sqlite3_bind_blob(sto_wput, 9, w->fp, (int)w->fp_len, SQLITE_STATIC);
+	sto_text(sto_wput, 10, w->own_fp);
 	return sto_step(sto_wput, "saving a WebRTC leg");
 }
 
@@ -468,7 +496,7 @@ int SQL_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 	if (sto_exec("DELETE FROM webrtc WHERE call_id NOT IN (SELECT call_id FROM dialogs)"))
 		return -EIO;
 	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, stream, leg, ufrag, pwd, remote_ufrag,"
-			       " server, fp_hash, fp FROM webrtc", -1, &st, NULL) != SQLITE_OK)
+			       " server, fp_hash, fp, own_fp FROM webrtc", -1, &st, NULL) != SQLITE_OK)
 		return sto_err("loading WebRTC legs");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct sto_webrtc w = {
@@ -481,6 +509,7 @@ int SQL_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 			.fp_hash = sqlite3_column_int(st, 7),
 			.fp = sqlite3_column_blob(st, 8),
 			.fp_len = (size_t)sqlite3_column_bytes(st, 8),
+			.own_fp = sto_col(st, 9),
 		};
 
 		cb(&w, arg);
@@ -504,6 +533,7 @@ int SQL_SrtpPut(const struct sto_srtp *k)
 	sqlite3_bind_int64(sto_sput, 8, k->own_tag);
 	sqlite3_bind_blob(sto_sput, 9, k->own, (int)k->own_len, SQLITE_STATIC);
 	sqlite3_bind_int64(sto_sput, 10, (sqlite3_int64)k->own_lifetime);
+	sqlite3_bind_int(sto_sput, 11, k->dtls);
 	return sto_step(sto_sput, "saving a leg's SRTP keys");
 }
 
@@ -534,7 +564,7 @@ int SQL_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
 		return -ENODEV;
 	/* a call's rows one after the other: the caller removes what it does not take */
 	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, stream, leg, suite, peer_tag, peer,"
-			       " peer_lifetime, own_tag, own, own_lifetime FROM srtp"
+			       " peer_lifetime, own_tag, own, own_lifetime, dtls FROM srtp"
 			       " ORDER BY call_id", -1, &st,
 			       NULL) != SQLITE_OK)
 		return sto_err("loading SRTP keys");
@@ -552,6 +582,7 @@ int SQL_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
 			.own = sqlite3_column_blob(st, 8),
 			.own_len = (size_t)sqlite3_column_bytes(st, 8),
 			.own_lifetime = (uint64_t)sqlite3_column_int64(st, 9),
+			.dtls = sqlite3_column_int(st, 10),
 		};
 
 		cb(&k, arg);

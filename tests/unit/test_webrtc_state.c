@@ -3,7 +3,8 @@
  * A WebRTC leg's state across a restart, and its consent (RFC 7675):
  *   - the store's WebRTC rows (store_sqlite.c): written and read back
  *     field by field, replaced, removed with their dialog, and dropped at
- *     load when their call has no dialog;
+ *     load when their call has no dialog; a store written before the
+ *     fingerprint krtpd showed the leg was kept gets its column;
  *   - med_webrtc_consent_lost(), the timer: not before the timeout, at it,
  *     never with 0, nor before nomination, nor twice;
  *   - end to end in user mode: the answer to aiortc's offer stores krtpd's
@@ -31,7 +32,7 @@
 
 struct row {
 	int n;
-	char call_id[64], ufrag[16], pwd[32], remote_ufrag[16];
+	char call_id[64], ufrag[16], pwd[32], remote_ufrag[16], own_fp[128];
 	unsigned int stream;
 	int leg, server, fp_hash;
 	uint8_t fp[64];
@@ -47,6 +48,7 @@ static void load_one(const struct sto_webrtc *w, void *arg)
 	snprintf(r->ufrag, sizeof(r->ufrag), "%s", w->ufrag);
 	snprintf(r->pwd, sizeof(r->pwd), "%s", w->pwd);
 	snprintf(r->remote_ufrag, sizeof(r->remote_ufrag), "%s", w->remote_ufrag);
+	snprintf(r->own_fp, sizeof(r->own_fp), "%s", w->own_fp);
 	r->stream = w->stream;
 	r->leg = w->leg;
 	r->server = w->server;
@@ -73,6 +75,7 @@ static void test_store(void)
 		.call_id = "c1", .stream = 0, .leg = 0, .ufrag = "AbCd1234",
 		.pwd = "0123456789abcdefghijklmn", .remote_ufrag = "ymEa", .server = 1,
 		.fp_hash = SDP_FP_SHA256, .fp = fp, .fp_len = sizeof(fp),
+		.own_fp = "sha-256 AB:CD",
 	};
 	struct row r = { 0 };
 
@@ -92,6 +95,7 @@ static void test_store(void)
 	CHECK_EQ(r.fp_hash, SDP_FP_SHA256);
 	CHECK_EQ(r.fp_len, 32);
 	CHECK(!memcmp(r.fp, fp, sizeof(fp)));
+	CHECK_STR(r.own_fp, "sha-256 AB:CD");
 
 	/* an ICE restart writes the leg again: one row, the new credentials */
 	w.ufrag = "NewUfrag";
@@ -114,6 +118,57 @@ static void test_store(void)
 	memset(&r, 0, sizeof(r));
 	CHECK_EQ(STO_WebrtcLoad(load_one, &r), 0);
 	CHECK_EQ(r.n, 0);
+}
+
+/*
+ * A store written before krtpd kept WebRTC legs' keys: its webrtc and
+ * srtp tables get their new columns, its rows read back without them.
+ */
+static void test_migrate(void)
+{
+	char dir[] = "/tmp/krtpd-migrate-XXXXXX", path[64], cmd[1024];
+	struct sto_webrtc w = {
+		.call_id = "m2", .ufrag = "AbCd1234", .pwd = "0123456789abcdefghijklmn",
+		.remote_ufrag = "ymEa", .fp_hash = SDP_FP_SHA256, .fp = (const uint8_t *)"x",
+		.fp_len = 1, .own_fp = "sha-256 01:02",
+	};
+	struct row r = { 0 };
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 %s \"CREATE TABLE webrtc (call_id TEXT NOT NULL, stream INTEGER NOT NULL,"
+		 " leg INTEGER NOT NULL, ufrag TEXT, pwd TEXT, remote_ufrag TEXT, server INTEGER,"
+		 " fp_hash INTEGER, fp BLOB, PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;"
+		 " CREATE TABLE srtp (call_id TEXT NOT NULL, stream INTEGER NOT NULL,"
+		 " leg INTEGER NOT NULL, suite INTEGER, peer_tag INTEGER, peer BLOB,"
+		 " peer_lifetime INTEGER, own_tag INTEGER, own BLOB, own_lifetime INTEGER,"
+		 " PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;"
+		 " CREATE TABLE dialogs (call_id TEXT PRIMARY KEY, a_tag TEXT, b_tag TEXT,"
+		 " a_from TEXT, b_to TEXT, a_contact TEXT, b_contact TEXT, a_route TEXT,"
+		 " b_route TEXT, a_peer TEXT, b_peer TEXT, a_cseq INTEGER, b_cseq INTEGER,"
+		 " created INTEGER) WITHOUT ROWID;"
+		 " INSERT INTO dialogs (call_id) VALUES ('m1'), ('m2');"
+		 " INSERT INTO webrtc VALUES ('m1', 0, 0, 'u', 'p', 'r', 1, 1, x'00');\"",
+		 path);
+	if (system(cmd)) {
+		printf("# no sqlite3 program: the migration is not tested\n");
+		rmdir(dir);
+		return;
+	}
+	STO_Fini();
+	CHECK_EQ(STO_Init(path), 0);
+	CHECK_EQ(STO_WebrtcLoad(load_one, &r), 1);
+	CHECK_STR(r.call_id, "m1");
+	CHECK_STR(r.own_fp, "");	/* unknown: its keys are never taken back */
+	CHECK_EQ(STO_WebrtcPut(&w), 0);
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ(STO_WebrtcLoad(load_one, &r), 2);
+	CHECK_STR(r.own_fp, "sha-256 01:02");
+	STO_Fini();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_EQ(system(cmd), 0);
+	CHECK_EQ(STO_Init(":memory:"), 0);
 }
 
 static void test_timer(void)
@@ -270,6 +325,7 @@ int main(void)
 		return 1;
 	}
 	test_store();
+	test_migrate();
 	test_timer();
 	test_consent(20000 + (unsigned int)(rand() % 400) * 100 + 32);
 	STO_Fini();
