@@ -43,7 +43,9 @@
 
 /*
  * Calls whose media went idle: the media thread appends their keys under
- * inactive_lock and kicks inactive_fd; the main loop takes them all.
+ * inactive_lock and kicks inactive_fd; the main loop takes them all. It
+ * kicks it too when WebRTC legs were keyed (keys_pending), to have their
+ * keys stored.
  */
 struct inactive {
 	struct inactive *next;
@@ -80,6 +82,19 @@ static void main_on_inactive(const char *key, enum med_end why, void *arg)
 		return;
 }
 
+/* media thread: a WebRTC leg was keyed; the main thread stores its keys */
+static int keys_pending;
+
+static void main_on_keys(void *arg)
+{
+	uint64_t one = 1;
+
+	(void)arg;
+	__atomic_store_n(&keys_pending, 1, __ATOMIC_SEQ_CST);
+	if (write(inactive_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
 static void main_inactive_event(int fd, uint32_t events, void *arg)
 {
 	struct inactive *list;
@@ -90,6 +105,8 @@ static void main_inactive_event(int fd, uint32_t events, void *arg)
 	(void)arg;
 	if (read(fd, &n, sizeof(n)) < 0)
 		return;
+	if (__atomic_exchange_n(&keys_pending, 0, __ATOMIC_SEQ_CST))
+		MED_StoreKeys();
 	pthread_mutex_lock(&inactive_lock);
 	list = inactive_list;
 	inactive_list = NULL;
@@ -211,6 +228,7 @@ static int main_media_init(const struct cnf *c)
 		.dtls_certificate = c->dtls_certificate,
 		.dtls_private_key = c->dtls_private_key,
 		.on_inactive = main_on_inactive,
+		.on_keys = main_on_keys,
 	};
 	char r4[64];
 	int mode;

@@ -57,6 +57,12 @@ struct med_config {
 	const char *dtls_certificate, *dtls_private_key;
 	/* called (from a media thread) when a call must end: its media idle, or consent gone */
 	void (*on_inactive)(const char *call_key, enum med_end why, void *arg);
+	/*
+	 * called (from a media thread, without media's lock) when a WebRTC
+	 * leg's DTLS handshake gave it SRTP keys: the main thread is to call
+	 * MED_StoreKeys() soon, so that a restart finds them
+	 */
+	void (*on_keys)(void *arg);
 	void *arg;
 };
 
@@ -78,6 +84,11 @@ int MED_DtlsReload(void);
  * labels) and rebind their ports. Returns the number of calls adopted.
  */
 int MED_Restore(void);
+/*
+ * Main thread: store the SRTP keys DTLS gave WebRTC legs since the last
+ * call (cfg->on_keys asked for it), with the call's other keys.
+ */
+void MED_StoreKeys(void);
 
 /*
  * An SDP offer from leg `from` (initial INVITE or re-INVITE; from may be B for

@@ -48,6 +48,8 @@ struct med_dtls_cert {
  * Without a certificate, one is made on first use.
  */
 int med_dtls_init(const char *cert, const char *key);
+/* MED_Fini: drop the current certificate; the next MED_Init loads or makes one anew */
+void med_dtls_fini(void);
 /*
  * Load them again (SIGHUP): the certificate new calls get. 0; 1 without a
  * certificate (the generated one stays); -errno with the reason logged,

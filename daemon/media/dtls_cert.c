@@ -207,6 +207,13 @@ int med_dtls_init(const char *cert, const char *key)
 	return med_dtls_cert_load(cert, key, "from", &med_dtls_cur);
 }
 
+void med_dtls_fini(void)
+{
+	/* calls still up keep theirs; MED_Fini destroyed them all */
+	med_dtls_cert_put(med_dtls_cur);
+	med_dtls_cur = NULL;
+}
+
 int med_dtls_reload(const char *cert, const char *key)
 {
 	struct med_dtls_cert *c;

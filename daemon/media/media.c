@@ -555,6 +555,7 @@ void MED_Fini(void)
 	med_ports_fini();
 	med_events_close();
 	med_kernel_close();
+	med_dtls_fini();
 	med_up = false;
 	pthread_mutex_unlock(&med_lock);
 	med_thread_fini();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The SDES keys of a bridged call across a krtpd restart.
+ * The SRTP keys of a call krtpd terminates SRTP for, across a restart:
+ * an SDES leg's (srtp = bridge) and a WebRTC leg's, from DTLS-SRTP.
  *
  * krtp.ko never gives a key back, so a restarted krtpd that only had the
  * flows could not answer the next offer of an SRTP leg: it refused it
@@ -14,17 +15,25 @@
  * answers are then what they were before the restart: the same key keeps
  * its flows as they are, a new key re-keys as in any call.
  *
+ * A WebRTC leg's keys come from its DTLS handshake, after the answer, on
+ * the media thread: the main thread stores them when asked to
+ * (MED_StoreKeys). A restored WebRTC leg has no DTLS session, so its keys
+ * are taken back only if krtpd's certificate now is the one the leg was
+ * shown (webrtc_state.c, cert_kept): the browser's unchanged re-offer is
+ * then answered with that fingerprint and the flows stay. A generated
+ * certificate is new at each start, so such calls stay unkeyed.
+ *
  * Keys are adopted only if they are the keys of every SRTP flow krtp.ko
  * holds for the call, suite for suite in each direction; otherwise (a
- * WebRTC leg, whose DTLS keys are not stored; a store older than the
- * flows) the call stays unkeyed (restore.c) and refuses offers as before.
+ * WebRTC leg shown another certificate, a store older than the flows) the
+ * call stays unkeyed (restore.c) and refuses offers as before.
  *
  * Keys go with the call: MED_Delete removes them (the SIP core's BYE, or
  * the ng protocol's delete), the dialog's removal too; a restart removes
  * those of calls krtp.ko no longer carries.
  *
- * Main thread, med_lock held (MED_Answer, MED_Delete, MED_Restore): the
- * store is the main thread's.
+ * Main thread, med_lock held (MED_Answer, MED_Delete, MED_Restore,
+ * MED_StoreKeys): the store is the main thread's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,36 +42,66 @@
 #include "../log.h"
 #include "../store.h"
 #include "internal.h"
+#include "webrtc.h"
+
+/* store one leg's keys (a failure is logged: the call goes on, unstored) */
+static void med_srtp_put(struct med_call *c, unsigned int stream, int leg,
+			 const struct med_srtp_leg *sl, bool dtls)
+{
+	struct sto_srtp k = {
+		.call_id = c->key, .stream = stream, .leg = leg,
+		.suite = (int)sl->peer.suite,
+		.peer_tag = sl->peer.tag, .peer = sl->peer.key, .peer_len = sl->peer.key_len,
+		.peer_lifetime = sl->peer.lifetime,
+		.own_tag = sl->own.tag, .own = sl->own.key, .own_len = sl->own.key_len,
+		.own_lifetime = sl->own.lifetime, .dtls = dtls,
+	};
+	int err = STO_SrtpPut(&k);
+
+	c->keys_stored |= !err;
+	/* -ENODEV: no store (tests); the call works, it just will not survive a restart */
+	if (err && err != -ENODEV)
+		med_log("media: call %s: cannot store its SRTP keys: %s", c->key, strerror(-err));
+}
 
 /*
- * After an answer set the stream's legs: store the SDES legs, forget the
- * ones that are no longer SRTP (was[]: on before the answer). A WebRTC
- * leg's keys come from DTLS and are not stored.
+ * After an answer set the stream's legs: store the SRTP legs (a WebRTC
+ * leg once DTLS keyed it), forget the ones that are no longer SRTP (was[]:
+ * on before the answer; a WebRTC leg's ICE restart drops its keys).
  */
 void med_srtp_save(struct med_call *c, const struct med_stream *st, const bool was[2])
 {
 	for (int leg = 0; leg < 2 && c->key; leg++) {
-		const struct med_srtp_leg *sl = &st->srtp[leg];
-		struct sto_srtp k = {
-			.call_id = c->key, .stream = st->idx, .leg = leg,
-			.suite = (int)sl->peer.suite,
-			.peer_tag = sl->peer.tag, .peer = sl->peer.key, .peer_len = sl->peer.key_len,
-			.peer_lifetime = sl->peer.lifetime,
-			.own_tag = sl->own.tag, .own = sl->own.key, .own_len = sl->own.key_len,
-			.own_lifetime = sl->own.lifetime,
-		};
 		int err = 0;
 
-		if (sl->on && !st->webrtc[leg]) {
-			err = STO_SrtpPut(&k);
-			c->keys_stored |= !err;
-		} else if (was[leg])
+		if (st->srtp[leg].on)
+			med_srtp_put(c, st->idx, leg, &st->srtp[leg], st->webrtc[leg] != NULL);
+		else if (was[leg])
 			err = STO_SrtpDelLeg(c->key, st->idx, leg);
-		/* -ENODEV: no store (tests); the call works, it just will not survive a restart */
 		if (err && err != -ENODEV)
-			med_log("media: call %s: cannot store its SRTP keys: %s", c->key,
+			med_log("media: call %s: cannot remove a leg's SRTP keys: %s", c->key,
 				strerror(-err));
 	}
+}
+
+void MED_StoreKeys(void)
+{
+	pthread_mutex_lock(&med_lock);
+	for (struct med_webrtc *w = med_wr_legs; w; w = w->next) {
+		struct med_call *c = w->st->call;
+		struct med_srtp_leg sl = { .on = true };
+
+		if (!w->keys_unsaved)
+			continue;
+		w->keys_unsaved = false;
+		if (!w->keyed || !c->key)
+			continue;
+		sl.peer = w->peer;
+		sl.own = w->own;
+		med_srtp_put(c, w->st->idx, w->leg, &sl, true);
+		explicit_bzero(&sl, sizeof(sl));
+	}
+	pthread_mutex_unlock(&med_lock);
 }
 
 static bool med_srtp_key_load(struct sdp_crypto *k, int suite, uint32_t tag, const uint8_t *key,
@@ -115,10 +154,31 @@ static void med_srtp_stale_add(struct med_srtp_stale *s, const char *id)
 		s->n++;
 }
 
+/*
+ * Can the restored WebRTC leg w take its keys back: is krtpd's certificate
+ * the one it was shown? Said once per call when not.
+ */
+static bool med_srtp_cert_kept(const char *call_id, const struct med_webrtc *w,
+			       const struct med_srtp_stale *s)
+{
+	if (w->restored && w->cert_kept)
+		return true;
+	if (s->n && !strcmp(s->ids[s->n - 1], call_id))
+		return false;	/* already said */
+	if (!med_cfg.dtls_certificate || !med_cfg.dtls_certificate[0])
+		med_log("media: call %s: its WebRTC leg was shown a generated DTLS certificate, gone with the restart: offers get 488 (dtls_certificate would keep such calls re-keyable)",
+			call_id);
+	else
+		med_log("media: call %s: its WebRTC leg was shown another DTLS certificate than dtls_certificate's now: offers get 488",
+			call_id);
+	return false;
+}
+
 static void med_srtp_restore_one(const struct sto_srtp *r, void *arg)
 {
 	struct med_call *c = med_call_by_hash(med_key_hash(r->call_id));
 	struct med_srtp_leg sl = { .on = true };
+	struct med_webrtc *w;
 	struct med_stream *st;
 
 	if (!c || !c->restoring || !c->unkeyed || r->stream >= MED_MAX_STREAMS ||
@@ -128,7 +188,8 @@ static void med_srtp_restore_one(const struct sto_srtp *r, void *arg)
 		return;
 	}
 	st = c->streams[r->stream];
-	if (!st || st->webrtc[r->leg] ||
+	w = st ? st->webrtc[r->leg] : NULL;
+	if (!st || !r->dtls != !w || (w && !med_srtp_cert_kept(r->call_id, w, arg)) ||
 	    !med_srtp_key_load(&sl.peer, r->suite, r->peer_tag, r->peer, r->peer_len,
 			       r->peer_lifetime) ||
 	    !med_srtp_key_load(&sl.own, r->suite, r->own_tag, r->own, r->own_len,
@@ -145,6 +206,12 @@ static void med_srtp_restore_one(const struct sto_srtp *r, void *arg)
 		}
 	}
 	st->srtp[r->leg] = sl;
+	if (w) {
+		/* as DTLS keyed it (med_wr_apply copies these) */
+		w->peer = sl.peer;
+		w->own = sl.own;
+		w->keyed = true;
+	}
 	c->keys_stored = true;
 	explicit_bzero(&sl, sizeof(sl));
 }
@@ -204,29 +271,52 @@ static void med_srtp_restored_keys(struct med_call *c)
 	}
 }
 
+/* the stream's keys go: the leg's and, for a WebRTC leg, its DTLS ones */
+static void med_srtp_unkey(struct med_stream *st)
+{
+	explicit_bzero(st->srtp, sizeof(st->srtp));
+	for (int leg = 0; leg < 2; leg++) {
+		struct med_webrtc *w = st->webrtc[leg];
+
+		if (!w)
+			continue;
+		w->keyed = false;
+		explicit_bzero(&w->peer, sizeof(w->peer));
+		explicit_bzero(&w->own, sizeof(w->own));
+	}
+}
+
 static void med_srtp_restore_call(struct med_call *c)
 {
-	bool stored = false;
+	bool sdes = false, webrtc = false;
 
 	for (unsigned int s = 0; s < c->nstreams; s++)
-		if (c->streams[s])
-			stored |= c->streams[s]->srtp[0].on || c->streams[s]->srtp[1].on;
-	if (!stored)
+		for (int leg = 0; leg < 2 && c->streams[s]; leg++) {
+			if (!c->streams[s]->srtp[leg].on)
+				continue;
+			if (c->streams[s]->webrtc[leg])
+				webrtc = true;
+			else
+				sdes = true;
+		}
+	if (!sdes && !webrtc)
 		return;
 	if (!med_srtp_restored_match(c)) {
 		med_log("media: call %s: its stored SRTP keys are not those of its flows in krtp.ko: offers get 488",
 			c->key);
 		for (unsigned int s = 0; s < c->nstreams; s++)
 			if (c->streams[s])
-				explicit_bzero(c->streams[s]->srtp, sizeof(c->streams[s]->srtp));
+				med_srtp_unkey(c->streams[s]);
 		med_srtp_forget(c);
 		return;
 	}
 	med_srtp_restored_keys(c);
 	c->unkeyed = false;
-	/* only srtp = bridge terminates SRTP: the call was made under it */
-	c->srtp = MED_SRTP_BRIDGE;
-	LOG_INFO("media: call %s: SDES keys re-adopted from the store", c->key);
+	/* only srtp = bridge terminates SDES: the call was made under it */
+	if (sdes)
+		c->srtp = MED_SRTP_BRIDGE;
+	LOG_INFO("media: call %s: %s keys re-adopted from the store", c->key,
+		 sdes ? (webrtc ? "SDES and DTLS-SRTP" : "SDES") : "DTLS-SRTP");
 }
 
 void med_srtp_restore(void)

@@ -119,6 +119,7 @@ static void *med_thread_main(void *arg)
 	struct epoll_event evs[64];
 	uint64_t last_scan = med_now_ms();
 	char *keys[64];
+	bool keyed;
 	size_t nk;
 	int n, i;
 
@@ -142,7 +143,12 @@ static void *med_thread_main(void *arg)
 		pthread_mutex_lock(&med_lock);
 		med_webrtc_tick();
 		nk = med_webrtc_expire(keys, 64);
+		keyed = med_wr_keys_pending;
+		med_wr_keys_pending = false;
 		pthread_mutex_unlock(&med_lock);
+		/* legs DTLS keyed: the main thread stores their keys (MED_StoreKeys) */
+		if (keyed && med_cfg.on_keys)
+			med_cfg.on_keys(med_cfg.arg);
 		/* without the lock: the callback may well call MED_Delete */
 		med_thread_end(keys, nk, MED_END_CONSENT);
 		if ((med_cfg.inactivity_timeout || med_kernel_mode) &&

@@ -24,6 +24,7 @@
 #include "webrtc.h"
 
 struct med_webrtc *med_wr_legs;
+bool med_wr_keys_pending;
 
 /* n random ice-chars (RFC 8839 section 5.4) from getrandom() */
 static int med_wr_random(char *out, size_t n)
@@ -221,9 +222,14 @@ int med_webrtc_answered(struct med_stream *st, int leg)
 
 	if (!w)
 		return -EINVAL;
-	/* same ICE credentials and certificate: the session goes on (hold, codec change) */
+	/*
+	 * same ICE credentials and certificate: the session goes on (hold,
+	 * codec change). A restored leg's password is not stored (krtpd, ICE
+	 * lite, never checks with it): its ufrag says whether ICE restarted.
+	 */
 	if (!w->answered || strcmp(w->offered.ufrag, w->remote.ufrag) ||
-	    strcmp(w->offered.pwd, w->remote.pwd) || w->offered.fp_hash != w->remote.fp_hash ||
+	    (strcmp(w->offered.pwd, w->remote.pwd) && !(w->restored && !w->remote.pwd[0])) ||
+	    w->offered.fp_hash != w->remote.fp_hash ||
 	    memcmp(w->offered.fp, w->remote.fp, sizeof(w->remote.fp)) ||
 	    (w->offerer && w->offered.setup != w->remote.setup))
 		err = med_wr_restart(w);
@@ -287,6 +293,17 @@ static void med_wr_changed(struct med_webrtc *w)
 		med_log("media: WebRTC leg: programming its flows failed: %s", strerror(-err));
 }
 
+void med_webrtc_keys_taken(struct med_webrtc *w)
+{
+	w->keyed = true;
+	/* the store is the main thread's: it is asked to write them (MED_StoreKeys) */
+	w->keys_unsaved = med_wr_keys_pending = true;
+	LOG_INFO("media: WebRTC leg keyed by DTLS-SRTP (%s)", sdp_srtp_suite_name(w->own.suite));
+	if (w->nominated)
+		med_wr_changed(w);
+	LOG_DEBUG("media: WebRTC leg: flows programmed after DTLS");
+}
+
 /* DTLS finished: take the SRTP keys */
 static void med_wr_keyed(struct med_webrtc *w)
 {
@@ -294,11 +311,7 @@ static void med_wr_keyed(struct med_webrtc *w)
 		med_log("media: WebRTC leg: DTLS gave no SRTP keys (no use_srtp profile agreed)");
 		return;
 	}
-	w->keyed = true;
-	LOG_INFO("media: WebRTC leg keyed by DTLS-SRTP (%s)", sdp_srtp_suite_name(w->own.suite));
-	if (w->nominated)
-		med_wr_changed(w);
-	LOG_DEBUG("media: WebRTC leg: flows programmed after DTLS");
+	med_webrtc_keys_taken(w);
 }
 
 static void med_wr_stun(struct med_webrtc *w, int fd, const uint8_t *buf, size_t len,

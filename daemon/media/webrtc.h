@@ -65,11 +65,19 @@ struct med_webrtc {
 	bool expired;
 	/*
 	 * Rebuilt by a restarted krtpd from the store (webrtc_state.c): ICE
-	 * answers go on, its flows in krtp.ko stay as they are (their keys are
-	 * krtp.ko's only), and it has no DTLS session: DTLS is dropped.
+	 * answers go on, its flows in krtp.ko stay as they are, and it has no
+	 * DTLS session: DTLS is dropped. cert_kept: the call's certificate now
+	 * is the one the leg was shown, so its stored keys may be taken back
+	 * (srtp_state.c) and an unchanged re-offer answered as before.
 	 */
 	bool restored;
+	bool cert_kept;
+	/* keyed since the main thread last stored keys (MED_StoreKeys) */
+	bool keys_unsaved;
 };
+
+/* a leg was keyed since the main thread last stored keys (med_lock) */
+extern bool med_wr_keys_pending;
 
 /* every leg (webrtc.c's list, med_lock) */
 extern struct med_webrtc *med_wr_legs;
@@ -137,6 +145,11 @@ struct med_webrtc *med_webrtc_of_port(const struct med_stream *st, uint16_t port
  */
 bool med_webrtc_demux(struct med_webrtc *w, int fd, const uint8_t *buf, size_t len,
 		      const struct sockaddr_storage *src);
+/*
+ * The leg's DTLS handshake gave it w->peer and w->own: use them (its
+ * flows are programmed once it is nominated too), and have them stored.
+ */
+void med_webrtc_keys_taken(struct med_webrtc *w);
 /* retransmit DTLS flights that timed out; from the media thread */
 void med_webrtc_tick(void);
 /* st's leg `leg`, made (and put on med_wr_legs) if it has none yet; NULL: no memory */

@@ -3,17 +3,22 @@
  * A WebRTC leg across a krtpd restart. At the answer, what the leg's ICE
  * consent checks and DTLS need from krtpd (its ICE credentials, the leg's
  * ufrag, the DTLS role, the fingerprint the leg's certificate must have)
- * goes to the store (store.h, struct sto_webrtc). After kill -9, krtp.ko
- * keeps forwarding the call; MED_Restore rebuilds it from the flows and
+ * and the fingerprint of krtpd's certificate the leg was shown go to the
+ * store (store.h, struct sto_webrtc). After kill -9, krtp.ko keeps
+ * forwarding the call; MED_Restore rebuilds it from the flows and
  * med_webrtc_restore() gives it its WebRTC leg back, so the browser's
  * consent checks, passed by the flow's pass-stun-dtls to the relay port,
  * are answered and the browser keeps the call.
  *
- * The SRTP keys DTLS gave are not stored (an SDES leg's are, see
- * srtp_state.c): they stay in krtp.ko only (restore.c: the call is
- * unkeyed, its flows are left as they are and offers get 488). The DTLS session is not rebuilt either: the
- * restored leg drops DTLS records, so a DTLS alert or close_notify from
- * the browser cannot end the call; consent expiry or a BYE does.
+ * The SRTP keys DTLS gave are stored too (srtp_state.c), and taken back
+ * only if krtpd's certificate now (dtls_certificate) has the fingerprint
+ * the leg was shown (cert_kept): the browser's unchanged re-offer is then
+ * answered as before and the flows stay. With a generated certificate,
+ * new at each start, the call stays unkeyed (restore.c: its flows are
+ * left as they are and offers get 488). The DTLS session is not rebuilt
+ * either way: the restored leg drops DTLS records, so a DTLS alert or
+ * close_notify from the browser cannot end the call; consent expiry or a
+ * BYE does.
  *
  * Main thread, med_lock held (MED_Answer, MED_Restore): the store is the
  * main thread's.
@@ -23,6 +28,7 @@
 #include <stdlib.h>
 
 #include "../store.h"
+#include "dtls.h"
 #include "webrtc.h"
 
 void med_webrtc_save(const struct med_webrtc *w)
@@ -33,6 +39,7 @@ void med_webrtc_save(const struct med_webrtc *w)
 		.ufrag = w->ufrag, .pwd = w->pwd, .remote_ufrag = w->remote.ufrag,
 		.server = w->server, .fp_hash = w->remote.fp_hash,
 		.fp = w->remote.fp, .fp_len = w->remote.fp_len,
+		.own_fp = c->dtls_cert ? c->dtls_cert->fp : "",
 	};
 	int err;
 
@@ -90,6 +97,9 @@ static void med_wr_restore_one(const struct sto_webrtc *r, void *arg)
 	w->offered = w->remote;
 	w->server = r->server;
 	w->answered = w->nominated = w->restored = true;
+	/* the call's certificate (med_webrtc_new took krtpd's current one) is the leg's */
+	w->cert_kept = r->own_fp && r->own_fp[0] && c->dtls_cert &&
+		       !strcmp(r->own_fp, c->dtls_cert->fp);
 	/* the leg's address is where krtp.ko sends to it */
 	med_ep_to_sa(&st->side[r->leg].rtp, &w->addr);
 	w->checked[0] = w->addr;

@@ -14,6 +14,13 @@
  * flows' stays as it was (offers refused). A call's keys go with the call
  * (its media or its dialog), those of a call krtp.ko no longer carries at
  * a restart, and the store file is its owner's only.
+ *
+ * A browser's WebRTC leg (keyed by DTLS-SRTP, here by hand) to a plain
+ * phone: its keys are stored once DTLS gave them, and after a restart
+ * with the same dtls_certificate the browser's unchanged re-offer is
+ * answered with the same fingerprint and ICE credentials and leaves the
+ * flows alone; an ICE restart replaces the stored keys. With a generated
+ * certificate the call stays unkeyed (488) and its keys are dropped.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +34,7 @@
 #include <krtp/nl.h>
 #include "media.h"
 #include "media/internal.h"
+#include "media/webrtc.h"
 #include "sdp_crypto.h"
 #include "store.h"
 
@@ -212,9 +220,11 @@ static bool flow_key_is(const struct krtp_srtp *k, const char *b64)
 	       !memcmp(k->key, c.key, 16) && !memcmp(k->salt, c.key + 16, 14);
 }
 
+static const char *dtls_cert;	/* dtls_certificate, NULL: a generated one */
+
 static int start(void)
 {
-	struct med_config cfg = { .mode = MED_MODE_KERNEL };
+	struct med_config cfg = { .mode = MED_MODE_KERNEL, .dtls_certificate = dtls_cert };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg.relay4;
 
 	sin->sin_family = AF_INET;
@@ -257,7 +267,7 @@ static void call(const char *id, uint16_t ap, uint16_t bp, const char *key, char
 	CHECK_EQ(STO_DialogPut(&d), 0);
 }
 
-static int rows;
+static int rows, row_dtls;
 static struct sdp_crypto row_peer;
 
 static void count_row(const struct sto_srtp *k, void *arg)
@@ -265,6 +275,7 @@ static void count_row(const struct sto_srtp *k, void *arg)
 	if (strcmp(k->call_id, (const char *)arg))
 		return;
 	rows++;
+	row_dtls = k->dtls;
 	memset(&row_peer, 0, sizeof(row_peer));
 	if (k->peer_len <= sizeof(row_peer.key))
 		memcpy(row_peer.key, k->peer, k->peer_len);
@@ -439,6 +450,182 @@ static void test_mismatch(void)
 	MED_Fini();
 }
 
+#define WR_FP "C7:07:22:B2:F6:FA:05:14:B2:46:B1:3C:A8:42:75:E3:" \
+	      "3D:D5:EA:60:62:72:8F:92:A4:62:F2:D1:4A:60:4D:C3"
+
+/* a browser's offer (aiortc's), version ver, ICE credentials ufrag and pwd */
+static size_t wr_offer(char *buf, size_t sz, int ver, const char *ufrag, const char *pwd)
+{
+	return (size_t)snprintf(buf, sz,
+		"v=0\r\no=- 4005508014 %d IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+		"a=group:BUNDLE 0\r\n"
+		"m=audio 47088 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 127.0.0.1\r\na=sendrecv\r\n"
+		"a=mid:0\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n"
+		"a=candidate:f957a233 1 udp 2130706431 127.0.0.1 47088 typ host\r\n"
+		"a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
+		"a=fingerprint:sha-256 " WR_FP "\r\na=setup:actpass\r\n", ver, ufrag, pwd);
+}
+
+/* the value of the first line starting with what in sdp, up to its end */
+static void sdp_line(const char *sdp, const char *what, char *out, size_t sz)
+{
+	const char *l = strstr(sdp, what);
+	size_t n = l ? strcspn(l, "\r\n") : 0;
+
+	if (n >= sz)
+		n = sz - 1;
+	memcpy(out, l ? l : "", n);
+	out[n] = '\0';
+}
+
+/* DTLS "finished" on the call's WebRTC leg A, nominated at 127.0.0.1:47088 */
+static void wr_keyed(const char *id, const char *peer, const char *own)
+{
+	struct sockaddr_in *a;
+	struct med_webrtc *w;
+	struct med_call *c;
+
+	pthread_mutex_lock(&med_lock);
+	c = med_call_find(id);
+	w = c && c->streams[0] ? c->streams[0]->webrtc[0] : NULL;
+	CHECK(w != NULL);
+	if (w) {
+		a = (struct sockaddr_in *)&w->addr;
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->sin_port = htons(47088);
+		w->nominated = true;
+		key_bytes(peer, &w->peer);
+		key_bytes(own, &w->own);
+		med_webrtc_keys_taken(w);
+	}
+	pthread_mutex_unlock(&med_lock);
+	/* what the main thread does when the media thread asks it to */
+	MED_StoreKeys();
+}
+
+/* the browser's unchanged re-offer after the restart, the phone's answer */
+static int wr_reoffer(const char *id, int ver, char *out, size_t outsz)
+{
+	char in[1024];
+	size_t n, olen = 0;
+	int err;
+
+	n = wr_offer(in, sizeof(in), ver, "ymEa", "0IidtAvso31TqAJxJRNtq1");
+	err = MED_OfferSrtp(id, MED_LEG_A, MED_SRTP_PASSTHROUGH, (struct sockaddr *)&sig, in, n,
+			    out, outsz, &olen);
+	if (err)
+		return err;
+	n = mk_sdp(in, sizeof(in), "bob", ver, 21600, "");
+	err = MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, in, n, out, outsz - 1, &olen);
+	out[err ? 0 : olen] = '\0';
+	return err;
+}
+
+/*
+ * A browser (WebRTC, keyed by DTLS-SRTP) calls a plain phone; krtpd is
+ * killed and restarted. With the same certificate (configured) the keys
+ * come back and the unchanged re-offer is answered with the fingerprint
+ * of before, the flows untouched; with a generated one the call stays
+ * unkeyed and the re-offer gets 488 (-ENOKEY), as before keys were kept.
+ */
+static void test_webrtc(const char *id, const char *cert)
+{
+	char in[1024], out[4096], fp[128], ufrag[64], fp2[128], ufrag2[64];
+	struct sto_dialog d = { .call_id = id };
+	struct sdp_crypto ka, kb;
+	unsigned int adds, dels;
+	uint32_t ab = 0, ba = 0;
+	struct med_call *c;
+	size_t n, olen = 0;
+
+	dtls_cert = cert;
+	key_bytes(KEY_A, &ka);
+	key_bytes(KEY_B, &kb);
+	CHECK_EQ(start(), MED_MODE_KERNEL);
+	n = wr_offer(in, sizeof(in), 1, "ymEa", "0IidtAvso31TqAJxJRNtq1");
+	CHECK_EQ(MED_OfferSrtp(id, MED_LEG_A, MED_SRTP_PASSTHROUGH, (struct sockaddr *)&sig, in, n,
+			       out, sizeof(out), &olen), 0);
+	n = mk_sdp(in, sizeof(in), "bob", 1, 21600, "");
+	CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, in, n, out, sizeof(out) - 1,
+			    &olen), 0);
+	out[olen] = '\0';
+	sdp_line(out, "a=fingerprint:", fp, sizeof(fp));
+	sdp_line(out, "a=ice-ufrag:", ufrag, sizeof(ufrag));
+	CHECK(strlen(fp) > 20 && strlen(ufrag) > 12);
+	CHECK_EQ(STO_DialogPut(&d), 0);
+	/* answered, not keyed yet: nothing stored */
+	CHECK_EQ(stored(id), 0);
+	wr_keyed(id, KEY_A, KEY_B);
+	CHECK_EQ(stored(id), 1);
+	CHECK_EQ(row_dtls, 1);
+	CHECK(row_peer.key_len == 30 && !memcmp(row_peer.key, ka.key, 30));
+	pthread_mutex_lock(&med_lock);
+	c = med_call_find(id);
+	if (c) {
+		ab = fake_find(c, "ab");
+		ba = fake_find(c, "ba");
+	}
+	pthread_mutex_unlock(&med_lock);
+	CHECK(ab && ba);
+	CHECK(ab && flow_key_is(&fake_flows[ab].srtp_in, KEY_A));
+	CHECK(ba && flow_key_is(&fake_flows[ba].srtp_out, KEY_B));
+
+	CHECK_EQ(restart(), 1);
+	pthread_mutex_lock(&med_lock);
+	c = med_call_find(id);
+	CHECK(c && c->streams[0] && c->streams[0]->webrtc[0]);
+	if (c && c->streams[0] && c->streams[0]->webrtc[0]) {
+		const struct med_webrtc *w = c->streams[0]->webrtc[0];
+
+		CHECK_EQ(c->unkeyed, !cert);
+		CHECK_EQ(w->keyed, !!cert);
+		CHECK_EQ(c->streams[0]->srtp[0].on, !!cert);
+		CHECK(!cert || !memcmp(w->peer.key, ka.key, 30));
+		CHECK(!cert || !memcmp(c->streams[0]->srtp[0].own.key, kb.key, 30));
+	}
+	pthread_mutex_unlock(&med_lock);
+	adds = fake_adds;
+	dels = fake_dels;
+	if (!cert) {
+		/* keys that can key nothing are not kept */
+		CHECK_EQ(stored(id), 0);
+		CHECK_EQ(wr_reoffer(id, 2, out, sizeof(out)), -ENOKEY);
+	} else {
+		CHECK_EQ(stored(id), 1);
+		CHECK_EQ(wr_reoffer(id, 2, out, sizeof(out)), 0);
+		/* the same fingerprint and ICE credentials as before: the browser goes on */
+		sdp_line(out, "a=fingerprint:", fp2, sizeof(fp2));
+		sdp_line(out, "a=ice-ufrag:", ufrag2, sizeof(ufrag2));
+		CHECK_STR(fp2, fp);
+		CHECK_STR(ufrag2, ufrag);
+		CHECK(strstr(out, "a=setup:passive") != NULL);
+		/* and nothing in krtp.ko changed */
+		CHECK_EQ(fake_adds, adds);
+		CHECK_EQ(fake_dels, dels);
+		CHECK(fake_live[ab] && fake_live[ba]);
+
+		/* an ICE restart: its keys go, DTLS's new ones are stored */
+		n = wr_offer(in, sizeof(in), 3, "nEwU", "AnotherPasswordOf22chr");
+		CHECK_EQ(MED_OfferSrtp(id, MED_LEG_A, MED_SRTP_PASSTHROUGH,
+				       (struct sockaddr *)&sig, in, n, out, sizeof(out), &olen), 0);
+		n = mk_sdp(in, sizeof(in), "bob", 3, 21600, "");
+		CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, in, n, out,
+				    sizeof(out) - 1, &olen), 0);
+		CHECK_EQ(stored(id), 0);
+		CHECK(!fake_live[ab] && !fake_live[ba]);
+		wr_keyed(id, KEY_B, KEY_A);
+		CHECK_EQ(stored(id), 1);
+		CHECK(row_peer.key_len == 30 && !memcmp(row_peer.key, kb.key, 30));
+	}
+	/* the BYE: its keys go with its media */
+	MED_Delete(id);
+	CHECK_EQ(stored(id), 0);
+	CHECK_EQ(STO_DialogDel(id), 0);
+	MED_Fini();
+	dtls_cert = NULL;
+}
+
 /* the state file holds keys: its owner's only, and its WAL too */
 static void test_file_mode(void)
 {
@@ -475,6 +662,21 @@ int main(void)
 	}
 	test_refresh_after_restart();
 	test_mismatch();
+	{
+		char dir[] = "/tmp/krtpd-wrcert-XXXXXX", cmd[512], cert[64];
+
+		CHECK(mkdtemp(dir) != NULL);
+		snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+			 "-nodes -keyout cert.pem -out cert.pem -subj /CN=test -days 2 2>/dev/null",
+			 dir);
+		CHECK_EQ(system(cmd), 0);
+		test_webrtc("w1", cert);
+		test_webrtc("w2", NULL);
+		unlink(cert);
+		rmdir(dir);
+	}
 	test_file_mode();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
