@@ -262,10 +262,12 @@ check "aiortc's phone: every step passed (both calls, the 488)" 0 "$?"
 sed 's/^/#   phone: /' "$TMPD/phone.out" | grep -v '^#   phone: # ' | head -n 30
 no_call_left "after bob's BYE"
 
-# A third call, from a fresh aiortc process (webrtc_restart_consent): alice
-# calls bob; krtpd is killed with -9 and restarted with the call up, must
-# re-adopt it with its WebRTC leg and answer alice's consent checks again;
-# then alice vanishes (SIGKILL, a tab closed without a BYE) and after
+# A third call, from a fresh aiortc process (webrtc_restart_consent), with
+# krtpd now using a dtls_certificate: alice calls bob; krtpd is killed with
+# -9 and restarted with the call up, must re-adopt it with its WebRTC leg
+# and its DTLS-SRTP keys and answer alice's consent checks again; alice's
+# unchanged re-offer then gets 200 and leaves the flows alone
+# (webrtc_restart_reinvite); then alice vanishes (SIGKILL, a tab closed without a BYE) and after
 # webrtc_consent_timeout krtpd must end the call: BYE to bob, nothing left,
 # the log and krtpd_calls_ended_total say why.
 # STUN Binding success responses from krtpd's relay ports reaching alice
@@ -285,6 +287,46 @@ descendants() {
 		echo "$c"
 		descendants "$c"
 	done
+}
+
+# after the restart, alice refreshes her session as a browser would: her
+# unchanged offer again, over a new WebSocket (hers died with krtpd). With
+# dtls_certificate the restarted krtpd has the call's keys back: 200 with
+# the fingerprint and ICE credentials of before, the flows untouched, and
+# bob's next 50 packets (sent at the re-INVITE's ACK) reach her.
+webrtc_restart_reinvite() {
+	local fp
+
+	check "after restart: the call's DTLS-SRTP keys re-adopted from the store" 1 \
+		"$(grep -c 'call .*: DTLS-SRTP keys re-adopted from the store' "$KRTPD_LOG")"
+	touch "$TMPD/reinvite3"
+	busywait 60000 grep -q '^reinvite ' "$TMPD/phone3.out"
+	check "after restart: alice's unchanged re-offer answered 200" "reinvite 200" \
+		"$(grep '^reinvite ' "$TMPD/phone3.out")"
+	check "... with the fingerprint, ICE credentials and DTLS role of before" 4 \
+		"$(grep -c "^ok - \.\.\. the answer's a=" "$TMPD/phone3.out")"
+	fp=$(sed -n 's/^.*DTLS certificate from .*, fingerprint //p' "$KRTPD_LOG" | tail -n 1)
+	check "... dtls_certificate's fingerprint, in both answers" "sha-256 ${fp#sha-256 }" \
+		"$(sed -n 's/^# a=fingerprint://p' "$TMPD/phone3.out" | sort -u)"
+	check "after the re-INVITE: the same flows in krtp.ko, none added" "$ids" \
+		"$(flows_json | jq -c '[.[].id] | sort')"
+	to_alice_pkts() {
+		FLOWS=$(flows_json) to_alice rtp | jq .stats.packets
+	}
+	wait_eq 60000 100 to_alice_pkts >/dev/null
+	touch "$TMPD/stats3"
+	busywait 60000 grep -q '^stats3 ' "$TMPD/phone3.out"
+	stats=$(sed -n 's/^stats3 //p' "$TMPD/phone3.out")
+	flows_snap
+	check "alice->bob: krtp.ko forwarded every packet aiortc sent, across the restart" \
+		"$(stat packets_sent)" "$(to_bob | jq .stats.packets)"
+	check "bob->alice: krtp.ko forwarded bob's 100 packets (50 after the re-INVITE)" 100 \
+		"$(to_alice rtp | jq .stats.packets)"
+	check "bob->alice: aiortc received and decrypted all 100" "100 {}" \
+		"$(stat packets_received) $(echo "$stats" | jq -c .dropped)"
+	check "no SRTP authentication failure or replay" 0 \
+		"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
+	flows_unsnap
 }
 
 # kill -9 krtpd with the call up, restart it, then alice vanishes
@@ -320,6 +362,7 @@ webrtc_restart_consent() {
 		"$(kill -0 "$PHONE_PID" 2>/dev/null && echo yes)"
 	check "after restart: the call's flows are still in krtp.ko" "$ids" \
 		"$(flows_json | jq -c '[.[].id] | sort')"
+	webrtc_restart_reinvite
 
 	# the tab closes without a BYE: no more consent checks. PHONE_PID is
 	# the subshell; aiortc is the python3 under ip netns exec and timeout
@@ -352,8 +395,16 @@ webrtc_restart_consent() {
 		"$(metric 'krtpd_calls_ended_total{reason="media_timeout"}')"
 }
 
-bob_answers uas-answer.xml
-phone --talk 1 --go "$TMPD/go3" --hold "$TMPD/hangup3" --timeout 120 >"$TMPD/phone3.out" 2>&1 &
+# a certificate of the operator's (a generated one is new at every start:
+# the restarted krtpd could not show alice the one she was shown)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=krtpd \
+	-days 2 -keyout "$TMPD/dtls.pem" -out "$TMPD/dtls.pem" 2>/dev/null
+echo "dtls_certificate = $TMPD/dtls.pem" >>"$KRTPD_CONF"
+krtpd_stop
+krtpd_start || { ktap_test_fail "krtpd starts with dtls_certificate"; ktap_finished; exit; }
+bob_answers uas-reinvite.xml
+phone --talk 1 --go "$TMPD/go3" --hold "$TMPD/hangup3" --timeout 120 \
+	--reinvite "$TMPD/reinvite3" --stats3 "$TMPD/stats3" >"$TMPD/phone3.out" 2>&1 &
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
 busywait 90000 grep -q 'DTLS-SRTP with krtpd connected' "$TMPD/phone3.out"
@@ -361,7 +412,8 @@ wait_eq 30000 3 nflows >/dev/null
 touch "$TMPD/go3"
 busywait 60000 grep -q '^stats ' "$TMPD/phone3.out"
 webrtc_restart_consent
-sip_check "bob: third call answered, BYE received (from krtpd)" sipp_wait BOB_PID uas-answer.xml
+sip_check "bob: third call answered, re-INVITE answered, BYE received (from krtpd)" \
+	sipp_wait BOB_PID uas-reinvite.xml
 check "bob's BYE from krtpd says why (RFC 3326 Reason)" yes \
 	"$(grep -q "^Reason: SIP;cause=408;text=\"WebRTC consent expired" "$BOB_PID_TRACE.msg" &&
 		echo yes)"

@@ -18,6 +18,15 @@ With --no-fingerprint only|after it also sends an offer without its
 a=fingerprint lines, instead of the call or after it, and expects a 488
 with a Warning.
 
+With --reinvite FILE (a call that outlives krtpd: killed and restarted)
+the tone goes on after the stats line; once FILE exists it connects and
+registers again (the old WebSocket died with krtpd), sends a re-INVITE
+with its unchanged offer, as a browser refreshing its session, expects
+200 with krtpd's fingerprint and ICE credentials of before, prints
+"reinvite <code>", ACKs, talks --talk seconds more, and once the
+--stats3 file exists prints "stats3 <json>" (counted from the call's
+start).
+
 With --answer it then stays registered and takes one call: it checks
 that krtpd's offer is WebRTC (UDP/TLS/RTP/SAVPF, ICE-lite, a sha-256
 fingerprint, a=setup:actpass, rtcp-mux, BUNDLE, a host candidate), prints
@@ -29,7 +38,8 @@ it registers and takes that one call.
 
 usage: wrtcphone.py --user U --password P --domain D --target URI
                     [--talk S] [--timeout S] [--go FILE] [--hold FILE]
-                    [--no-fingerprint only|after] [--answer --go2 FILE [--stats2 FILE]] URL
+                    [--no-fingerprint only|after] [--answer --go2 FILE [--stats2 FILE]]
+                    [--reinvite FILE --stats3 FILE] URL
        wrtcphone.py --user U --password P --domain D --answer-only --go2 FILE
                     [--stats2 FILE] [--talk S] [--timeout S] URL
 
@@ -252,10 +262,11 @@ async def wait_file(path, timeout):
         await asyncio.sleep(0.1)
 
 
-async def media_stats(pc, got, dtls):
-    """stop the tone, then aiortc's figures, final"""
-    await pc.getSenders()[0].stop()
-    await asyncio.sleep(0.5)
+async def media_stats(pc, got, dtls, stop=True):
+    """stop the tone, then aiortc's figures, final (stop False: as they are now)"""
+    if stop:
+        await pc.getSenders()[0].stop()
+        await asyncio.sleep(0.5)
     stats = {"frames_decoded": got["frames"], "dtls": dtls.state,
              "dtls_rx_packets": getattr(dtls, "_RTCDtlsTransport__rx_packets", -1),
              "dropped": dict(DROPS.n)}
@@ -304,6 +315,56 @@ async def answer_call(ws, a):
         t.cancel()
 
 
+async def connect(a):
+    """a WebSocket to krtpd with a registration over it, or None"""
+    ws = await websockets.connect(a.url, subprotocols=["sip"], origin="https://phone.krtp.test")
+    callid, tag = os.urandom(8).hex(), os.urandom(4).hex()
+    await ws.send(register(a, 1, callid, tag))
+    first = await asyncio.wait_for(ws.recv(), a.timeout)
+    chal = hdr(first, "www-authenticate")
+    if chal:
+        await ws.send(register(a, 2, callid, tag, wsphone.digest(a, chal[0])))
+        first = await asyncio.wait_for(ws.recv(), a.timeout)
+    if not step(first.startswith("SIP/2.0 200 "), "REGISTER over WebSocket answered 200",
+                first.split("\r\n", 1)[0]):
+        await ws.close()
+        return None
+    return ws
+
+
+def sdp_lines(sdp, prefix):
+    return re.findall(r"^%s.*$" % prefix, sdp, re.M)
+
+
+async def reinvite(a, d, offer, answer):
+    """after krtpd's restart: a new connection, the unchanged offer in the dialog"""
+    ws = await connect(a)
+    if not ws:
+        return
+    branch = "z9hG4bK" + os.urandom(6).hex()
+    await ws.send(d.request("INVITE", offer, branch=branch))
+    code, resp = await final(ws, a.timeout)
+    if code == 407:
+        await ws.send(ack_non2xx(d, branch, d.cseq, resp))
+        chal = hdr(resp, "proxy-authenticate")[0]
+        branch = "z9hG4bK" + os.urandom(6).hex()
+        await ws.send(d.request("INVITE", offer, auth=digest(a, chal, "INVITE", d.contact),
+                                branch=branch))
+        code, resp = await final(ws, a.timeout)
+    print("reinvite %d" % code, flush=True)
+    if code >= 300:
+        await ws.send(ack_non2xx(d, branch, d.cseq, resp))
+    again = resp.split("\r\n\r\n", 1)[1] if code == 200 else ""
+    print("# re-answer:\n# " + again.strip().replace("\r\n", "\n# "), flush=True)
+    step(code == 200, "re-INVITE with the unchanged offer answered 200", str(code))
+    for what in ("a=fingerprint:", "a=ice-ufrag:", "a=ice-pwd:", "a=setup:"):
+        step(sdp_lines(answer, what) and sdp_lines(again, what) == sdp_lines(answer, what),
+             "... the answer's %s as before" % what, " ".join(sdp_lines(again, what)))
+    if code == 200:
+        await ws.send(d.request("ACK", cseq=d.cseq))
+    return ws
+
+
 def new_peer():
     """a peer connection sending a Tone and counting the frames it decodes"""
     pc = RTCPeerConnection()
@@ -348,23 +409,19 @@ async def main():
     ap.add_argument("--go2", help="as the callee, once DTLS is up, wait for this file")
     ap.add_argument("--stats2", help="as the callee, after talking, wait for this file "
                     "before the stats2 line")
+    ap.add_argument("--reinvite", help="the tone goes on; once this file exists, connect "
+                    "again and send a re-INVITE with the unchanged offer")
+    ap.add_argument("--stats3", help="after the re-INVITE, wait for this file before the "
+                    "stats3 line")
     ap.add_argument("url")
     a = ap.parse_args()
     if not a.target and not a.answer_only:
         ap.error("--target is required unless --answer-only")
 
-    async with websockets.connect(a.url, subprotocols=["sip"],
-                                  origin="https://phone.krtp.test") as ws:
-        callid, tag = os.urandom(8).hex(), os.urandom(4).hex()
-        await ws.send(register(a, 1, callid, tag))
-        first = await asyncio.wait_for(ws.recv(), a.timeout)
-        chal = hdr(first, "www-authenticate")
-        if chal:
-            await ws.send(register(a, 2, callid, tag, wsphone.digest(a, chal[0])))
-            first = await asyncio.wait_for(ws.recv(), a.timeout)
-        if not step(first.startswith("SIP/2.0 200 "), "REGISTER over WebSocket answered 200",
-                    first.split("\r\n", 1)[0]):
-            return 1
+    ws = await connect(a)
+    if not ws:
+        return 1
+    try:
         if a.answer_only:
             await answer_call(ws, a)
             return 1 if wsphone.failures else 0
@@ -404,8 +461,17 @@ async def main():
         await ws.send(d.request("ACK", cseq=invite_cseq))
         await asyncio.sleep(a.talk)
 
-        # the tone stops before the figures are read, so they are final
-        print("stats " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
+        if a.reinvite:
+            # the tone goes on across krtpd's restart and the re-INVITE
+            print("stats " + json.dumps(await media_stats(pc, got, dtls, False)), flush=True)
+            await wait_file(a.reinvite, a.timeout)
+            ws = await reinvite(a, d, offer, answer) or ws
+            await asyncio.sleep(a.talk)
+            await wait_file(a.stats3, a.timeout)
+            print("stats3 " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
+        else:
+            # the tone stops before the figures are read, so they are final
+            print("stats " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
         await wait_file(a.hold, a.timeout)
         await ws.send(d.request("BYE"))
         code, _ = await final(ws, a.timeout, "BYE")
@@ -417,6 +483,8 @@ async def main():
             await no_fingerprint(ws, a, offer)
         if a.answer:
             await answer_call(ws, a)
+    finally:
+        await ws.close()
     return 1 if wsphone.failures else 0
 
 
