@@ -74,6 +74,7 @@ struct sto_webrtc {
 	const uint8_t *fp;
 	size_t fp_len;
 	const char *own_fp;		/* krtpd's certificate's, "sha-256 AB:..."; "" if unknown */
+	int offerer;			/* krtpd offered the leg WebRTC (a callee) */
 };
 
 /*

@@ -87,7 +87,7 @@ static const char sto_schema[] =
 	"CREATE TABLE IF NOT EXISTS webrtc ("
 	" call_id TEXT NOT NULL, stream INTEGER NOT NULL, leg INTEGER NOT NULL,"
 	" ufrag TEXT, pwd TEXT, remote_ufrag TEXT, server INTEGER, fp_hash INTEGER, fp BLOB,"
-	" own_fp TEXT,"
+	" own_fp TEXT, offerer INTEGER,"
 	" PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS srtp ("
 	" call_id TEXT NOT NULL, stream INTEGER NOT NULL, leg INTEGER NOT NULL, suite INTEGER,"
@@ -138,9 +138,9 @@ static bool sto_has_column(const char *table, const char *col)
 /*
  * A store written before outbound and Path support lacks their columns:
  * add them (the bindings it holds have neither). One written before
- * krtpd kept WebRTC legs' keys lacks webrtc.own_fp and srtp.dtls: its
- * legs have no fingerprint (a restart does not re-key their calls) and
- * its keys are SDES ones.
+ * krtpd kept WebRTC legs' keys lacks webrtc.own_fp, webrtc.offerer and
+ * srtp.dtls: its legs have no fingerprint (a restart does not re-key
+ * their calls) and its keys are SDES ones.
  */
 static int sto_migrate(void)
 {
@@ -153,8 +153,9 @@ static int sto_migrate(void)
 			return -1;
 	}
 	if (!sto_has_column("webrtc", "own_fp")) {
-		LOG_INFO("state store: adding the DTLS fingerprint column to webrtc");
-		if (sqlite3_exec(sto_db, "ALTER TABLE webrtc ADD COLUMN own_fp TEXT;",
+		LOG_INFO("state store: adding the DTLS fingerprint and offerer columns to webrtc");
+		if (sqlite3_exec(sto_db, "ALTER TABLE webrtc ADD COLUMN own_fp TEXT;"
+				 "ALTER TABLE webrtc ADD COLUMN offerer INTEGER;",
 				 NULL, NULL, NULL) != SQLITE_OK)
 			return -1;
 	}
@@ -209,7 +210,7 @@ int SQL_Open(const char *path)
 			       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sto_dput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "DELETE FROM dialogs WHERE call_id=?", -1, &sto_ddel,
 			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO webrtc VALUES (?,?,?,?,?,?,?,?,?,?)",
+	    sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO webrtc VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &sto_wput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sto_db, "DELETE FROM webrtc WHERE call_id=?", -1, &sto_wdel,
 			       NULL) != SQLITE_OK ||
@@ -474,6 +475,7 @@ int SQL_WebrtcPut(const struct sto_webrtc *w)
 	sqlite3_bind_int(sto_wput, 8, w->fp_hash);
 	sqlite3_bind_blob(sto_wput, 9, w->fp, (int)w->fp_len, SQLITE_STATIC);
 	sto_text(sto_wput, 10, w->own_fp);
+	sqlite3_bind_int(sto_wput, 11, w->offerer);
 	return sto_step(sto_wput, "saving a WebRTC leg");
 }
 
@@ -496,7 +498,7 @@ int SQL_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 	if (sto_exec("DELETE FROM webrtc WHERE call_id NOT IN (SELECT call_id FROM dialogs)"))
 		return -EIO;
 	if (sqlite3_prepare_v2(sto_db, "SELECT call_id, stream, leg, ufrag, pwd, remote_ufrag,"
-			       " server, fp_hash, fp, own_fp FROM webrtc", -1, &st, NULL) != SQLITE_OK)
+			       " server, fp_hash, fp, own_fp, offerer FROM webrtc", -1, &st, NULL) != SQLITE_OK)
 		return sto_err("loading WebRTC legs");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct sto_webrtc w = {
@@ -510,6 +512,7 @@ int SQL_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 			.fp = sqlite3_column_blob(st, 8),
 			.fp_len = (size_t)sqlite3_column_bytes(st, 8),
 			.own_fp = sto_col(st, 9),
+			.offerer = sqlite3_column_int(st, 10),
 		};
 
 		cb(&w, arg);

@@ -40,6 +40,7 @@ void med_webrtc_save(const struct med_webrtc *w)
 		.server = w->server, .fp_hash = w->remote.fp_hash,
 		.fp = w->remote.fp, .fp_len = w->remote.fp_len,
 		.own_fp = c->dtls_cert ? c->dtls_cert->fp : "",
+		.offerer = w->offerer,
 	};
 	int err;
 
@@ -96,9 +97,15 @@ static void med_wr_restore_one(const struct sto_webrtc *r, void *arg)
 	w->remote.fp_len = r->fp_len;
 	w->offered = w->remote;
 	w->server = r->server;
+	w->offerer = r->offerer;
 	w->answered = w->nominated = w->restored = true;
-	/* the call's certificate (med_webrtc_new took krtpd's current one) is the leg's */
-	w->cert_kept = r->own_fp && r->own_fp[0] && c->dtls_cert &&
+	/*
+	 * the call's certificate (med_webrtc_new took krtpd's current one) is
+	 * the leg's. A callee's leg (krtpd's own offer) is not re-keyed: its
+	 * DTLS role and the setup of its answer are not stored, and that call
+	 * is untested across a restart; it stays unkeyed (488) as before.
+	 */
+	w->cert_kept = !w->offerer && r->own_fp && r->own_fp[0] && c->dtls_cert &&
 		       !strcmp(r->own_fp, c->dtls_cert->fp);
 	/* the leg's address is where krtp.ko sends to it */
 	med_ep_to_sa(&st->side[r->leg].rtp, &w->addr);

@@ -34,7 +34,7 @@ struct row {
 	int n;
 	char call_id[64], ufrag[16], pwd[32], remote_ufrag[16], own_fp[128];
 	unsigned int stream;
-	int leg, server, fp_hash;
+	int leg, server, fp_hash, offerer;
 	uint8_t fp[64];
 	size_t fp_len;
 };
@@ -52,6 +52,7 @@ static void load_one(const struct sto_webrtc *w, void *arg)
 	r->stream = w->stream;
 	r->leg = w->leg;
 	r->server = w->server;
+	r->offerer = w->offerer;
 	r->fp_hash = w->fp_hash;
 	r->fp_len = w->fp_len < sizeof(r->fp) ? w->fp_len : sizeof(r->fp);
 	memcpy(r->fp, w->fp, r->fp_len);
@@ -75,7 +76,7 @@ static void test_store(void)
 		.call_id = "c1", .stream = 0, .leg = 0, .ufrag = "AbCd1234",
 		.pwd = "0123456789abcdefghijklmn", .remote_ufrag = "ymEa", .server = 1,
 		.fp_hash = SDP_FP_SHA256, .fp = fp, .fp_len = sizeof(fp),
-		.own_fp = "sha-256 AB:CD",
+		.own_fp = "sha-256 AB:CD", .offerer = 1,
 	};
 	struct row r = { 0 };
 
@@ -96,6 +97,7 @@ static void test_store(void)
 	CHECK_EQ(r.fp_len, 32);
 	CHECK(!memcmp(r.fp, fp, sizeof(fp)));
 	CHECK_STR(r.own_fp, "sha-256 AB:CD");
+	CHECK_EQ(r.offerer, 1);
 
 	/* an ICE restart writes the leg again: one row, the new credentials */
 	w.ufrag = "NewUfrag";
