@@ -33,7 +33,7 @@
 # bob's RTCP from his RTCP port to alice's mux port as SRTCP (5 reports
 # sent, 5 forwarded) and alice's reports to his RTCP port as above;
 # packet counts equal between aiortc, krtp.ko and
-# bob's counter, as above; bob's BYE leaves nothing. About four minutes
+# bob's counter, as above; bob's BYE leaves nothing. About five minutes
 # under emulation, most of it Python starting aiortc.
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
