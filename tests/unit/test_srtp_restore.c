@@ -20,7 +20,8 @@
  * with the same dtls_certificate the browser's unchanged re-offer is
  * answered with the same fingerprint and ICE credentials and leaves the
  * flows alone; an ICE restart replaces the stored keys. With a generated
- * certificate the call stays unkeyed (488) and its keys are dropped.
+ * certificate the call stays unkeyed (488) and its keys are dropped; so
+ * does a WebRTC callee's (krtpd's own offer), whatever the certificate.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -478,8 +479,8 @@ static void sdp_line(const char *sdp, const char *what, char *out, size_t sz)
 	out[n] = '\0';
 }
 
-/* DTLS "finished" on the call's WebRTC leg A, nominated at 127.0.0.1:47088 */
-static void wr_keyed(const char *id, const char *peer, const char *own)
+/* DTLS "finished" on the call's WebRTC leg (0 A, 1 B), nominated at 127.0.0.1:47088 */
+static void wr_keyed_leg(const char *id, int leg, const char *peer, const char *own)
 {
 	struct sockaddr_in *a;
 	struct med_webrtc *w;
@@ -487,7 +488,7 @@ static void wr_keyed(const char *id, const char *peer, const char *own)
 
 	pthread_mutex_lock(&med_lock);
 	c = med_call_find(id);
-	w = c && c->streams[0] ? c->streams[0]->webrtc[0] : NULL;
+	w = c && c->streams[0] ? c->streams[0]->webrtc[leg] : NULL;
 	CHECK(w != NULL);
 	if (w) {
 		a = (struct sockaddr_in *)&w->addr;
@@ -502,6 +503,11 @@ static void wr_keyed(const char *id, const char *peer, const char *own)
 	pthread_mutex_unlock(&med_lock);
 	/* what the main thread does when the media thread asks it to */
 	MED_StoreKeys();
+}
+
+static void wr_keyed(const char *id, const char *peer, const char *own)
+{
+	wr_keyed_leg(id, 0, peer, own);
 }
 
 /* the browser's unchanged re-offer after the restart, the phone's answer */
@@ -626,6 +632,50 @@ static void test_webrtc(const char *id, const char *cert)
 	dtls_cert = NULL;
 }
 
+/*
+ * A plain phone calls a WebRTC callee (krtpd's own offer): its keys are
+ * stored, but not taken back after a restart even with the same
+ * certificate: the call stays unkeyed and the phone's re-offer gets 488.
+ */
+static void test_webrtc_callee(const char *id, const char *cert)
+{
+	static const char answer[] =
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+		"m=audio 47088 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 127.0.0.1\r\na=sendrecv\r\n"
+		"a=mid:0\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n"
+		"a=ice-ufrag:cAll\r\na=ice-pwd:0IidtAvso31TqAJxJRNtq2\r\n"
+		"a=fingerprint:sha-256 " WR_FP "\r\na=setup:active\r\n";
+	char in[1024], out[4096];
+	struct sto_dialog d = { .call_id = id };
+	struct med_call *c;
+	size_t n, olen = 0;
+
+	dtls_cert = cert;
+	CHECK_EQ(start(), MED_MODE_KERNEL);
+	n = mk_sdp(in, sizeof(in), "alice", 1, 20800, "");
+	CHECK_EQ(MED_OfferWebrtc(id, MED_LEG_A, MED_SRTP_PASSTHROUGH, 0, true,
+				 (struct sockaddr *)&sig, in, n, out, sizeof(out), &olen), 0);
+	CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, answer, strlen(answer), out,
+			    sizeof(out), &olen), 0);
+	CHECK_EQ(STO_DialogPut(&d), 0);
+	wr_keyed_leg(id, 1, KEY_A, KEY_B);
+	CHECK_EQ(stored(id), 1);
+	CHECK_EQ(restart(), 1);
+	pthread_mutex_lock(&med_lock);
+	c = med_call_find(id);
+	CHECK(c && c->unkeyed && c->streams[0] && c->streams[0]->webrtc[1] &&
+	      c->streams[0]->webrtc[1]->offerer && !c->streams[0]->webrtc[1]->keyed);
+	pthread_mutex_unlock(&med_lock);
+	CHECK_EQ(stored(id), 0);
+	n = mk_sdp(in, sizeof(in), "alice", 2, 20800, "");
+	CHECK_EQ(MED_OfferWebrtc(id, MED_LEG_A, MED_SRTP_PASSTHROUGH, 0, true,
+				 (struct sockaddr *)&sig, in, n, out, sizeof(out), &olen), -ENOKEY);
+	MED_Delete(id);
+	CHECK_EQ(STO_DialogDel(id), 0);
+	MED_Fini();
+	dtls_cert = NULL;
+}
+
 /* the state file holds keys: its owner's only, and its WAL too */
 static void test_file_mode(void)
 {
@@ -674,6 +724,7 @@ int main(void)
 		CHECK_EQ(system(cmd), 0);
 		test_webrtc("w1", cert);
 		test_webrtc("w2", NULL);
+		test_webrtc_callee("w3", cert);
 		unlink(cert);
 		rmdir(dir);
 	}
