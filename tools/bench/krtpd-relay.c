@@ -52,6 +52,34 @@ int STO_WebrtcLoad(void (*cb)(const struct sto_webrtc *w, void *arg), void *arg)
 	return 0;
 }
 
+/* nor SRTP keys (media/srtp_state.c): -ENODEV, as the store says when it is not open */
+int STO_SrtpPut(const struct sto_srtp *k)
+{
+	(void)k;
+	return -ENODEV;
+}
+
+int STO_SrtpDelLeg(const char *call_id, unsigned int stream, int leg)
+{
+	(void)call_id;
+	(void)stream;
+	(void)leg;
+	return -ENODEV;
+}
+
+int STO_SrtpDel(const char *call_id)
+{
+	(void)call_id;
+	return -ENODEV;
+}
+
+int STO_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
+{
+	(void)cb;
+	(void)arg;
+	return -ENODEV;
+}
+
 void LOG_Message(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
