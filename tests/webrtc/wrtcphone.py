@@ -178,8 +178,9 @@ def ack_non2xx(d, invite_branch, cseq, resp):
     return ack
 
 
-async def invite(ws, a, d, sdp):
-    """INVITE with the offer, answering a 407 once; the final response"""
+async def invite(ws, a, d, sdp, uri=None):
+    """INVITE (to uri: the target, or in the dialog its contact) with the
+    offer, answering a 407 once; the final response"""
     branch = "z9hG4bK" + os.urandom(6).hex()
     await ws.send(d.request("INVITE", sdp, branch=branch))
     code, resp = await final(ws, a.timeout)
@@ -187,7 +188,7 @@ async def invite(ws, a, d, sdp):
         await ws.send(ack_non2xx(d, branch, d.cseq, resp))
         chal = hdr(resp, "proxy-authenticate")[0]
         branch = "z9hG4bK" + os.urandom(6).hex()
-        await ws.send(d.request("INVITE", sdp, auth=digest(a, chal, "INVITE", a.target),
+        await ws.send(d.request("INVITE", sdp, auth=digest(a, chal, "INVITE", uri or a.target),
                                 branch=branch))
         code, resp = await final(ws, a.timeout)
     if code >= 300:
@@ -341,19 +342,8 @@ async def reinvite(a, d, offer, answer):
     ws = await connect(a)
     if not ws:
         return
-    branch = "z9hG4bK" + os.urandom(6).hex()
-    await ws.send(d.request("INVITE", offer, branch=branch))
-    code, resp = await final(ws, a.timeout)
-    if code == 407:
-        await ws.send(ack_non2xx(d, branch, d.cseq, resp))
-        chal = hdr(resp, "proxy-authenticate")[0]
-        branch = "z9hG4bK" + os.urandom(6).hex()
-        await ws.send(d.request("INVITE", offer, auth=digest(a, chal, "INVITE", d.contact),
-                                branch=branch))
-        code, resp = await final(ws, a.timeout)
+    code, resp = await invite(ws, a, d, offer, d.contact)
     print("reinvite %d" % code, flush=True)
-    if code >= 300:
-        await ws.send(ack_non2xx(d, branch, d.cseq, resp))
     again = resp.split("\r\n\r\n", 1)[1] if code == 200 else ""
     print("# re-answer:\n# " + again.strip().replace("\r\n", "\n# "), flush=True)
     step(code == 200, "re-INVITE with the unchanged offer answered 200", str(code))
