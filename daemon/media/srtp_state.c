@@ -219,59 +219,45 @@ static void med_srtp_restore_one(const struct sto_srtp *r, void *arg)
 	explicit_bzero(&sl, sizeof(sl));
 }
 
-/* do the stored legs key exactly the SRTP flows krtp.ko holds for the call? */
-static bool med_srtp_restored_match(const struct med_call *c)
+/*
+ * Do the stored legs key exactly the SRTP flows krtp.ko holds for the
+ * call, suite for suite? With take, the flows get the keys as krtpd would
+ * program them, so the next answer's flows compare equal and an unchanged
+ * key leaves them alone; their ROC and SRTCP index stay as krtp.ko
+ * reported them. Asked first without take: all the flows match, or none
+ * is touched.
+ */
+static bool med_srtp_restored_flows(struct med_call *c, bool take)
 {
 	bool any = false;
 
 	for (unsigned int s = 0; s < c->nstreams; s++) {
-		const struct med_stream *st = c->streams[s];
-
-		for (int fi = 0; st && fi < MED_F_MAX; fi++) {
-			const struct med_flow *f = &st->flow[fi];
-			struct krtp_flow want = { 0 };
-
-			if (!f->installed)
-				continue;
-			med_srtp_flow_keys(st, fi, &want);
-			if (want.srtp_in.suite != f->kf.srtp_in.suite ||
-			    want.srtp_out.suite != f->kf.srtp_out.suite) {
-				explicit_bzero(&want, sizeof(want));
-				return false;
-			}
-			any |= want.srtp_in.suite || want.srtp_out.suite;
-			explicit_bzero(&want, sizeof(want));
-		}
-	}
-	return any;
-}
-
-/*
- * The flows' own keys, as krtpd would program them: they compare equal
- * with what the next answer wants, so an unchanged key leaves them alone.
- * The ROC and SRTCP index stay as krtp.ko reported them.
- */
-static void med_srtp_restored_keys(struct med_call *c)
-{
-	for (unsigned int s = 0; s < c->nstreams; s++) {
 		struct med_stream *st = c->streams[s];
 
 		for (int fi = 0; st && fi < MED_F_MAX; fi++) {
-			struct med_flow *f = &st->flow[fi];
+			struct krtp_srtp *in = &st->flow[fi].kf.srtp_in, *out = &st->flow[fi].kf.srtp_out;
 			struct krtp_flow want = { 0 };
+			bool same;
 
-			if (!f->installed)
+			if (!st->flow[fi].installed)
 				continue;
 			med_srtp_flow_keys(st, fi, &want);
-			memcpy(f->kf.srtp_in.key, want.srtp_in.key, sizeof(want.srtp_in.key));
-			memcpy(f->kf.srtp_in.salt, want.srtp_in.salt, sizeof(want.srtp_in.salt));
-			f->kf.srtp_in.salt_len = want.srtp_in.salt_len;
-			memcpy(f->kf.srtp_out.key, want.srtp_out.key, sizeof(want.srtp_out.key));
-			memcpy(f->kf.srtp_out.salt, want.srtp_out.salt, sizeof(want.srtp_out.salt));
-			f->kf.srtp_out.salt_len = want.srtp_out.salt_len;
+			same = want.srtp_in.suite == in->suite && want.srtp_out.suite == out->suite;
+			any |= want.srtp_in.suite || want.srtp_out.suite;
+			if (same && take) {
+				want.srtp_in.roc = in->roc;
+				want.srtp_in.srtcp_index = in->srtcp_index;
+				want.srtp_out.roc = out->roc;
+				want.srtp_out.srtcp_index = out->srtcp_index;
+				*in = want.srtp_in;
+				*out = want.srtp_out;
+			}
 			explicit_bzero(&want, sizeof(want));
+			if (!same)
+				return false;
 		}
 	}
+	return any;
 }
 
 /* the stream's keys go: the leg's and, for a WebRTC leg, its DTLS ones */
@@ -304,7 +290,7 @@ static void med_srtp_restore_call(struct med_call *c)
 		}
 	if (!sdes && !webrtc)
 		return;
-	if (!med_srtp_restored_match(c)) {
+	if (!med_srtp_restored_flows(c, false)) {
 		med_log("media: call %s: its stored SRTP keys are not those of its flows in krtp.ko: offers get 488",
 			c->key);
 		for (unsigned int s = 0; s < c->nstreams; s++)
@@ -313,7 +299,7 @@ static void med_srtp_restore_call(struct med_call *c)
 		med_srtp_forget(c);
 		return;
 	}
-	med_srtp_restored_keys(c);
+	med_srtp_restored_flows(c, true);
 	c->unkeyed = false;
 	/* only srtp = bridge terminates SDES: the call was made under it */
 	if (sdes)
