@@ -136,33 +136,36 @@ static bool sto_has_column(const char *table, const char *col)
 }
 
 /*
- * A store written before outbound and Path support lacks their columns:
- * add them (the bindings it holds have neither). One written before
- * krtpd kept WebRTC legs' keys lacks webrtc.own_fp, webrtc.offerer and
- * srtp.dtls: its legs have no fingerprint (a restart does not re-key
- * their calls) and its keys are SDES ones.
+ * Columns a store written by an older krtpd lacks, added when it is
+ * opened. Before outbound and Path support: registrations' (the bindings
+ * it holds have none of them). Before krtpd kept WebRTC legs' keys:
+ * webrtc.own_fp, webrtc.offerer and srtp.dtls (its legs have no
+ * fingerprint, so a restart does not re-key their calls, and its keys are
+ * SDES ones).
  */
+static const struct {
+	const char *table, *col;	/* the first column it adds */
+	const char *what;
+	const char *sql;
+} sto_migrations[] = {
+	{ "registrations", "path", "outbound and Path columns to registrations",
+	  "ALTER TABLE registrations ADD COLUMN instance TEXT;"
+	  "ALTER TABLE registrations ADD COLUMN reg_id INTEGER;"
+	  "ALTER TABLE registrations ADD COLUMN path TEXT;" },
+	{ "webrtc", "own_fp", "the DTLS fingerprint and offerer columns to webrtc",
+	  "ALTER TABLE webrtc ADD COLUMN own_fp TEXT;"
+	  "ALTER TABLE webrtc ADD COLUMN offerer INTEGER;" },
+	{ "srtp", "dtls", "the DTLS column to srtp",
+	  "ALTER TABLE srtp ADD COLUMN dtls INTEGER;" },
+};
+
 static int sto_migrate(void)
 {
-	if (!sto_has_column("registrations", "path")) {
-		LOG_INFO("state store: adding outbound and Path columns to registrations");
-		if (sqlite3_exec(sto_db, "ALTER TABLE registrations ADD COLUMN instance TEXT;"
-				 "ALTER TABLE registrations ADD COLUMN reg_id INTEGER;"
-				 "ALTER TABLE registrations ADD COLUMN path TEXT;",
-				 NULL, NULL, NULL) != SQLITE_OK)
-			return -1;
-	}
-	if (!sto_has_column("webrtc", "own_fp")) {
-		LOG_INFO("state store: adding the DTLS fingerprint and offerer columns to webrtc");
-		if (sqlite3_exec(sto_db, "ALTER TABLE webrtc ADD COLUMN own_fp TEXT;"
-				 "ALTER TABLE webrtc ADD COLUMN offerer INTEGER;",
-				 NULL, NULL, NULL) != SQLITE_OK)
-			return -1;
-	}
-	if (!sto_has_column("srtp", "dtls")) {
-		LOG_INFO("state store: adding the DTLS column to srtp");
-		if (sqlite3_exec(sto_db, "ALTER TABLE srtp ADD COLUMN dtls INTEGER;",
-				 NULL, NULL, NULL) != SQLITE_OK)
+	for (size_t i = 0; i < sizeof(sto_migrations) / sizeof(sto_migrations[0]); i++) {
+		if (sto_has_column(sto_migrations[i].table, sto_migrations[i].col))
+			continue;
+		LOG_INFO("state store: adding %s", sto_migrations[i].what);
+		if (sqlite3_exec(sto_db, sto_migrations[i].sql, NULL, NULL, NULL) != SQLITE_OK)
 			return -1;
 	}
 	return 0;
