@@ -196,7 +196,7 @@ struct med_call {
 	 * leaves the fingerprint its offers, answers and sessions use as it was.
 	 */
 	struct med_dtls_cert *dtls_cert;
-	bool keys_stored;		/* srtp_state.c put its SDES keys in the store */
+	bool keys_stored;		/* srtp_state.c put SRTP keys of it in the store */
 };
 
 /* media.c */
@@ -301,7 +301,7 @@ void med_srtp_carry(const struct med_flow *f, struct krtp_flow *want);
 /* transform one packet of f in place (buffer of cap bytes): its new length, or -1 to drop */
 int med_srtp_apply(struct med_flow *f, unsigned char *b, int len, int cap, bool rtcp);
 
-/* srtp_state.c: SDES keys across a restart, med_lock held, main thread */
+/* srtp_state.c: SDES and DTLS-SRTP keys across a restart, med_lock held, main thread */
 /* after an answer set st's legs; was[leg]: the leg was SRTP before it */
 void med_srtp_save(struct med_call *c, const struct med_stream *st, const bool was[2]);
 /* MED_Restore: give the re-adopted calls their stored keys back */

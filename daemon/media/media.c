@@ -263,7 +263,6 @@ static bool med_leg_mux(const struct med_stream *st, int leg)
 	return st->mux;
 }
 
-/* The flow fi of stream st should be; false if it should not exist */
 void med_flow_sender(const struct med_stream *st, int fi, struct krtp_ep *sender)
 {
 	const struct med_side *from = &st->side[fi < MED_F_BA_RTP ? 0 : 1];
@@ -273,6 +272,7 @@ void med_flow_sender(const struct med_stream *st, int fi, struct krtp_ep *sender
 	sender->port = rtcp ? from->rtcp_port : from->rtp.port;
 }
 
+/* The flow fi of stream st should be; false if it should not exist */
 static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flow *kf,
 			    struct krtp_ep *sender)
 {
