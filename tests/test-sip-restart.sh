@@ -35,9 +35,7 @@ check "bob got the ACK through krtpd" yes "$(grep -q '^ACK ' "$BOB_PID_TRACE.msg
 ids_before=$(flows_json | jq -c '[.[].id] | sort')
 ports_before=$(relay_ports_bound)
 call_id=$(calls_json | jq -r '.[0].call_id')
-kill -9 "$KRTPD_PID"
-busywait 5000 krtpd_gone
-wait "$KRTPD_PID" 2>/dev/null
+krtpd_kill9
 check "krtpd killed (SIGKILL)" yes "$(krtpd_gone && echo yes)"
 
 # the media flows while krtpd is dead: krtp.ko alone carries it

@@ -69,9 +69,7 @@ check "before the restart: bob's 50 packets forwarded to baresip" 50 "$(to_alice
 ids_before=$(flows_json | jq -c '[.[].id] | sort')
 ALICE_CALLID=$(calls_json | jq -r '.[0].call_id')
 
-kill -9 "$KRTPD_PID"
-busywait 5000 krtpd_gone
-wait "$KRTPD_PID" 2>/dev/null
+krtpd_kill9
 krtpd_start || { ktap_test_fail "krtpd restarts"; ktap_finished; exit; }
 ktap_test_pass "krtpd restarts on the same state"
 check "after restart: the call and its SDES keys re-adopted" 1 \

@@ -335,9 +335,7 @@ webrtc_restart_consent() {
 
 	ids=$(flows_json | jq -c '[.[].id] | sort')
 	check_range "before the restart: alice's consent checks answered" 1 1000 "$(consent_ok)"
-	kill -9 "$KRTPD_PID"
-	busywait 5000 krtpd_gone
-	wait "$KRTPD_PID" 2>/dev/null
+	krtpd_kill9
 	check "krtpd killed (SIGKILL)" yes "$(krtpd_gone && echo yes)"
 	# both counts at the same moment, with no krtpd to answer: every check
 	# answered from here on has passed krtp.ko after this sample

@@ -172,6 +172,14 @@ krtpd_stop() {
 	KRTPD_PID=
 }
 
+# krtpd_kill9: SIGKILL, as a crash, and wait until it is gone (KRTPD_PID
+# stays, for krtpd_gone; krtpd_start sets a new one)
+krtpd_kill9() {
+	kill -9 "$KRTPD_PID"
+	busywait 5000 krtpd_gone
+	wait "$KRTPD_PID" 2>/dev/null
+}
+
 krtpd_alive() {
 	[ -n "$KRTPD_PID" ] && kill -0 "$KRTPD_PID" 2>/dev/null
 }
