@@ -169,12 +169,7 @@ krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts (media = kernel, listen_ws)"
 # UDP datagrams the relay namespace dropped at a full socket buffer: krtpd's
 # relay socket, while its media thread waits for the kernel to key the flows
-udp_rcvbuf_errors() {
-	ip netns exec "$relay" awk '$1 == "Udp:" {
-		if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 }
-		else print $col["RcvbufErrors"] }' /proc/net/snmp
-}
-RCVBUF0=$(udp_rcvbuf_errors)
+RCVBUF0=$(udp_rcvbuf_errors "$relay")
 sip_check "bob registers" bob reg-auth.xml -au bob -ap bob-secret
 
 # the page: in the guest, served in alice's namespace on 127.0.0.1 (a
@@ -267,7 +262,7 @@ to_bob=$(flow_by_peer "$CALLEE4:$BOB_RTP" stats.packets)
 # the kernel keys its first SRTP flows under emulation) is counted there,
 # or, when krtpd was busy keying them, dropped at the socket's full buffer
 early=$(calls_json | jq -r '.[0].media.dropped // empty')
-overflow=$(($(udp_rcvbuf_errors) - RCVBUF0))
+overflow=$(($(udp_rcvbuf_errors "$relay") - RCVBUF0))
 check "bob->alice: Chromium's getStats received 250" 250 \
 	"$(step stats | jq -r .inbound.packetsReceived)"
 check_range "alice->bob: Chromium sent audio (packetsSent)" 20 100000 "$sent"

@@ -23,9 +23,11 @@
 # what krtp.ko forwarded to baresip and what reached it as 182-byte SRTP,
 # its muxed SRTCP went to baresip's RTCP port; neither aiortc nor baresip
 # failed to decrypt any of it, krtp.ko counted no authentication failure
-# or replay; no key in krtpd's log or krtpctl's output; baresip's BYE
-# leaves no flow, port or call. One to two minutes under emulation, most
-# of it Python starting aiortc.
+# or replay; no key in krtpd's log or krtpctl's output; then aiortc, the
+# callee, hangs up: its BYE, over the WebSocket and through krtpd to
+# baresip's UDP contact, ends baresip's call and leaves no flow, port or
+# call. One to two minutes under emulation, most of it Python starting
+# aiortc.
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
@@ -91,10 +93,11 @@ krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts (media = kernel, srtp = bridge, listen_ws)"
 
 # bob: aiortc, registered over WebSocket, takes one call; talks when
-# $TMPD/go exists, reports when $TMPD/stats exists, answers the BYE
+# $TMPD/go exists, reports when $TMPD/stats exists, hangs up when
+# $TMPD/hangup exists
 ip netns exec "$bob" timeout -k 5 300 /usr/bin/python3 "$TESTS_DIR/webrtc/wrtcphone.py" \
 	--user bob --password none --domain "$SIP_DOMAIN" --answer-only --talk 3 \
-	--go2 "$TMPD/go" --stats2 "$TMPD/stats" --timeout 90 \
+	--go2 "$TMPD/go" --stats2 "$TMPD/stats" --hangup --hold "$TMPD/hangup" --timeout 90 \
 	"ws://$SIP_ADDR:$WS_PORT/" >"$TMPD/phone.out" 2>&1 &
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
@@ -142,6 +145,9 @@ to_bob_pkts() {
 	flows_json | jq --argjson id "$to_bob_id" '.[] | select(.id == $id) | .stats.packets'
 }
 
+# what bob's kernel drops at aiortc's full socket buffer (Python on a
+# loaded host) is not krtp.ko's to answer for, but is counted
+BOB_RCVBUF0=$(udp_rcvbuf_errors "$bob")
 touch "$TMPD/go"
 sleep 3
 # freeze baresip, let its last packets land, then aiortc reports
@@ -162,8 +168,11 @@ out=$(nft_got out)
 sent=$(stat packets_sent)
 check_range "baresip->aiortc: baresip sent SRTP once the flows were in (packets)" 50 100000 "$out"
 check "baresip->aiortc: krtp.ko forwarded every one" "$out" "$(to_bob rtp | jq .stats.packets)"
-check "baresip->aiortc: aiortc received them all" "$out" "$(stat packets_received)"
-check_range "baresip->aiortc: aiortc decoded audio from them (frames)" $((out * 4 / 5)) "$out" \
+lost=$(($(udp_rcvbuf_errors "$bob") - BOB_RCVBUF0))
+[ "$lost" -gt 0 ] && ktap_print_msg "bob's kernel dropped $lost datagrams at aiortc's full socket buffer"
+check_range "baresip->aiortc: aiortc received them all (but what its socket buffer dropped)" \
+	$((out - lost)) "$out" "$(stat packets_received)"
+check_range "baresip->aiortc: aiortc decoded audio from them (frames)" $(((out - lost) * 4 / 5)) "$out" \
 	"$(stat frames_decoded)"
 check "aiortc dropped nothing (SRTP and SRTCP unprotect, RTP parsing)" "{}" "$(echo "$stats" | jq -c .dropped)"
 check_range "aiortc->baresip: aiortc sent a tone (packets)" 50 100000 "$sent"
@@ -190,13 +199,19 @@ $(ctl calls; ctl calls --json)"
 flows_unsnap
 kill -CONT "$bp"
 
-baresip_quit
-check "baresip ended the call and exited" 0 "$?"
+# aiortc, the WebRTC callee, hangs up: its BYE goes over the WebSocket
+# through krtpd's Record-Route to baresip's UDP contact
+touch "$TMPD/hangup"
 wait "$PHONE_PID"
-check "aiortc's phone: every step passed (the offer, DTLS, the BYE answered)" 0 "$?"
-check "aiortc answered the BYE" 1 \
-	"$(grep -c "^ok - callee: the caller's BYE answered 200" "$TMPD/phone.out")"
-no_call_left "after baresip's BYE"
+check "aiortc's phone: every step passed (the offer, DTLS, its BYE answered 200)" 0 "$?"
+check "aiortc's BYE answered 200 (by baresip, through krtpd)" 1 \
+	"$(grep -c "^ok - callee: its BYE answered 200" "$TMPD/phone.out")"
+busywait 10000 grep -q 'Call with sip:bob@.* terminated' "$TMPD/alice.out"
+check "baresip: the call ended by bob's BYE" 1 \
+	"$(grep -c 'Call with sip:bob@.* terminated' "$TMPD/alice.out")"
+no_call_left "after aiortc's BYE"
+baresip_quit
+check "baresip exited" 0 "$?"
 check "baresip: SRTP with krtpd's suite" yes \
 	"$(grep -q 'SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)' "$TMPD/alice.out" && echo yes)"
 check "baresip: every packet from krtpd decrypted" 0 \

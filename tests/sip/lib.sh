@@ -542,6 +542,14 @@ metric() {
 		awk -v m="$1" '$1 == m { print $2 }'
 }
 
+# udp_rcvbuf_errors NS: UDP datagrams namespace NS's kernel dropped at a
+# full socket buffer (a program too slow to read them), from /proc/net/snmp
+udp_rcvbuf_errors() {
+	ip netns exec "$1" awk '$1 == "Udp:" {
+		if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 }
+		else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
 # sysfs_or0 NAME: a sysfs counter, 0 when the module is not loaded
 sysfs_or0() {
 	cat "$SYSFS/$1" 2>/dev/null || echo 0

@@ -220,6 +220,29 @@ def reply(req, code, reason, a, totag, body=""):
     return "\r\n".join(lines) + "\r\n\r\n" + body
 
 
+def callee_bye(inv, totag):
+    """the callee's BYE in the dialog INVITE inv made: to the caller's Contact,
+    through the INVITE's Record-Route in its order (RFC 3261 12.1.1), From and
+    To swapped, the callee's own CSeq"""
+    def one(name, short):
+        return (hdr(inv, name) + hdr(inv, short))[0]
+    contact = one("contact", "m")
+    m = re.search(r"<([^>]+)>", contact)
+    target = m.group(1) if m else contact.split(";")[0].strip()
+    lines = [
+        "BYE %s SIP/2.0" % target,
+        "Via: SIP/2.0/WS %s;branch=z9hG4bK%s" % (HOST, os.urandom(6).hex()),
+        "Max-Forwards: 69",
+        "From: %s;tag=%s" % (one("to", "t"), totag),
+        "To: " + one("from", "f"),
+        "Call-ID: " + one("call-id", "i"),
+        "CSeq: 1 BYE",
+    ]
+    lines += ["Route: " + r.strip() for v in hdr(inv, "record-route") for r in v.split(",")]
+    lines.append("Content-Length: 0")
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
 async def incoming(ws, timeout, method):
     """the next request of this method (skips everything else)"""
     while True:
@@ -294,7 +317,8 @@ async def answer_call(ws, a):
     pc, tone, got, tasks = new_peer()
     await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
     await pc.setLocalDescription(await pc.createAnswer())
-    await ws.send(reply(inv, 200, "OK", a, os.urandom(4).hex(), pc.localDescription.sdp))
+    totag = os.urandom(4).hex()
+    await ws.send(reply(inv, 200, "OK", a, totag, pc.localDescription.sdp))
     await incoming(ws, a.timeout, "ACK")
     dtls = pc.getSenders()[0].transport
     took = await wait_state(dtls, a.timeout)
@@ -308,9 +332,15 @@ async def answer_call(ws, a):
     # when krtp.ko has forwarded it all
     await wait_file(a.stats2, a.timeout)
     print("stats2 " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
-    bye = await incoming(ws, 3 * a.timeout, "BYE")
-    await ws.send(reply(bye, 200, "OK", a, ""))
-    step(True, "callee: the caller's BYE answered 200")
+    if a.hangup:
+        await wait_file(a.hold, a.timeout)
+        await ws.send(callee_bye(inv, totag))
+        code, _ = await final(ws, a.timeout, "BYE")
+        step(code == 200, "callee: its BYE answered 200", str(code))
+    else:
+        bye = await incoming(ws, 3 * a.timeout, "BYE")
+        await ws.send(reply(bye, 200, "OK", a, ""))
+        step(True, "callee: the caller's BYE answered 200")
     await pc.close()
     for t in tasks:
         t.cancel()
@@ -390,7 +420,8 @@ async def main():
     ap.add_argument("--no-fingerprint", choices=("only", "after"),
                     help="offer without a=fingerprint (expect 488) instead of the call, "
                     "or after it")
-    ap.add_argument("--hold", help="after the stats line, wait for this file before the BYE")
+    ap.add_argument("--hold", help="after the stats (as the callee: stats2) line, wait for this file "
+                    "before the BYE")
     ap.add_argument("--go", help="once DTLS is up, wait for this file before the tone and ACK")
     ap.add_argument("--answer", action="store_true",
                     help="after the call, take one call to the registered contact")
@@ -399,6 +430,8 @@ async def main():
     ap.add_argument("--go2", help="as the callee, once DTLS is up, wait for this file")
     ap.add_argument("--stats2", help="as the callee, after talking, wait for this file "
                     "before the stats2 line")
+    ap.add_argument("--hangup", action="store_true",
+                    help="as the callee, send the BYE after the stats2 line (and --hold)")
     ap.add_argument("--reinvite", help="the tone goes on; once this file exists, connect "
                     "again and send a re-INVITE with the unchanged offer")
     ap.add_argument("--stats3", help="after the re-INVITE, wait for this file before the "
