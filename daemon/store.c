@@ -271,3 +271,20 @@ int STO_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
 		return -ENODEV;
 	return SQL_SrtpLoad(cb, arg);
 }
+
+int STO_DtlsCertPut(const char *cert_pem, const char *key_pem)
+{
+	double t0 = sto_batching ? 0 : sto_clock();
+
+	if (!sto_open)
+		return -ENODEV;
+	return sto_write_end(t0, SQL_DtlsCertPut(cert_pem, key_pem));
+}
+
+int STO_DtlsCertGet(char **cert_pem, char **key_pem)
+{
+	*cert_pem = *key_pem = NULL;
+	if (!sto_open)
+		return -ENODEV;
+	return SQL_DtlsCertGet(cert_pem, key_pem);
+}

@@ -159,4 +159,14 @@ int STO_SrtpDelLeg(const char *call_id, unsigned int stream, int leg);
 int STO_SrtpDel(const char *call_id);
 int STO_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg);
 
+/*
+ * krtpd's generated DTLS certificate and its private key, PEM
+ * (media/dtls_cert.c): kept so that a restarted krtpd shows browsers the
+ * fingerprint it showed them before, and restarted WebRTC calls can take
+ * their keys back. One row, replaced when a new one is made. SQLite only.
+ */
+int STO_DtlsCertPut(const char *cert_pem, const char *key_pem);
+/* malloc'd strings for the caller to free; -ENOENT: none stored */
+int STO_DtlsCertGet(char **cert_pem, char **key_pem);
+
 #endif /* KRTPD_STORE_H */

@@ -65,9 +65,9 @@ static void *sto_ckpt_main(void *arg)
  * WAL with synchronous=NORMAL: a commit is a write() into the WAL, which
  * survives kill -9; fsync happens only at checkpoints, and those run in a
  * thread of their own (sto_ckpt_main) so the SIP loop never waits on the
- * disk. WITHOUT ROWID tables touch one b-tree per write. The srtp table
- * holds keys: what is deleted is overwritten (secure_delete), and the
- * file is the owner's alone (SQL_Open).
+ * disk. WITHOUT ROWID tables touch one b-tree per write. The srtp and
+ * dtls_cert tables hold keys: what is deleted is overwritten
+ * (secure_delete), and the file is the owner's alone (SQL_Open).
  */
 static const char sto_schema[] =
 	"PRAGMA page_size=1024;"
@@ -93,7 +93,9 @@ static const char sto_schema[] =
 	" call_id TEXT NOT NULL, stream INTEGER NOT NULL, leg INTEGER NOT NULL, suite INTEGER,"
 	" peer_tag INTEGER, peer BLOB, peer_lifetime INTEGER,"
 	" own_tag INTEGER, own BLOB, own_lifetime INTEGER, dtls INTEGER,"
-	" PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;";
+	" PRIMARY KEY (call_id, stream, leg)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS dtls_cert ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1), cert TEXT NOT NULL, key TEXT NOT NULL);";
 
 static int sto_err(const char *what)
 {
@@ -596,4 +598,47 @@ int SQL_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
 	}
 	sqlite3_finalize(st);
 	return n;
+}
+
+/* written once a start at most: prepared here, not kept */
+int SQL_DtlsCertPut(const char *cert, const char *key)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if (!sto_db)
+		return -ENODEV;
+	if (sqlite3_prepare_v2(sto_db, "INSERT OR REPLACE INTO dtls_cert (id, cert, key)"
+			       " VALUES (1, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return sto_err("storing the DTLS certificate");
+	sto_text(st, 1, cert);
+	sto_text(st, 2, key);
+	err = sto_step(st, "storing the DTLS certificate");
+	sqlite3_finalize(st);
+	return err;
+}
+
+int SQL_DtlsCertGet(char **cert, char **key)
+{
+	sqlite3_stmt *st;
+	int err = -ENOENT;
+
+	*cert = *key = NULL;
+	if (!sto_db)
+		return -ENODEV;
+	if (sqlite3_prepare_v2(sto_db, "SELECT cert, key FROM dtls_cert WHERE id = 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sto_err("loading the DTLS certificate");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*cert = strdup(sto_col(st, 0));
+		*key = strdup(sto_col(st, 1));
+		err = *cert && *key ? 0 : -ENOMEM;
+		if (err) {
+			free(*cert);
+			free(*key);
+			*cert = *key = NULL;
+		}
+	}
+	sqlite3_finalize(st);
+	return err;
 }

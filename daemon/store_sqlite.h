@@ -38,4 +38,7 @@ int SQL_SrtpDelLeg(const char *call_id, unsigned int stream, int leg);
 int SQL_SrtpDel(const char *call_id);
 int SQL_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg);
 
+int SQL_DtlsCertPut(const char *cert, const char *key);
+int SQL_DtlsCertGet(char **cert, char **key);
+
 #endif /* KRTPD_STORE_SQLITE_H */

@@ -5,10 +5,12 @@
  *
  * The certificate is the operator's (dtls_certificate, dtls_private_key;
  * loaded by MED_Init, a file that does not load stops krtpd) or else a
- * self-signed ECDSA P-256 one made on first use. A generated one is new
- * at every start, and so is its fingerprint: calls re-adopted after a
- * restart do not mind (their DTLS session is not rebuilt, webrtc_state.c),
- * but a browser that kept the old fingerprint does not reconnect to it.
+ * self-signed ECDSA P-256 one made on first use and kept, with its key, in
+ * the state store (mode 0600, like the SRTP keys there): the next start
+ * takes it back, so browsers see the same fingerprint and restarted WebRTC
+ * calls can take their keys back (webrtc_state.c). It is made anew when
+ * there is no store, when the kept one does not load, or when it has less
+ * than 30 days to run (a year when made).
  *
  * SIGHUP (MED_DtlsReload) loads the operator's files again. Files that do
  * not load leave the certificate in use, with the reason logged; krtpd
@@ -26,6 +28,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -34,6 +38,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "../store.h"
 #include "internal.h"
 #include "dtls.h"
 
@@ -247,25 +252,110 @@ int MED_DtlsReload(void)
 	return r < 0 ? r : 0;
 }
 
-/* the current certificate, made if there is none yet; no reference taken */
-static struct med_dtls_cert *med_dtls_current(void)
+/* keep a generated certificate and its key in the state store; 0 or -errno */
+static int med_dtls_keep(X509 *crt, EVP_PKEY *key)
 {
+	BIO *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
+	char *cert = NULL, *pkey = NULL;
+	long cn = 0, kn = 0;
+	int err = -ENOMEM;
+
+	if (cb && kb && PEM_write_bio_X509(cb, crt) &&
+	    PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) &&
+	    BIO_write(cb, "", 1) == 1 && BIO_write(kb, "", 1) == 1) {
+		cn = BIO_get_mem_data(cb, &cert);
+		kn = BIO_get_mem_data(kb, &pkey);
+	}
+	if (cn > 0 && kn > 0)
+		err = STO_DtlsCertPut(cert, pkey);
+	if (kn > 0)
+		OPENSSL_cleanse(pkey, (size_t)kn);
+	BIO_free(cb);
+	BIO_free(kb);
+	return err;
+}
+
+/*
+ * The generated certificate a previous start kept, if it loads, its key is
+ * its own and it is good for another 30 days; else NULL.
+ */
+static struct med_dtls_cert *med_dtls_kept(void)
+{
+	char *cert, *pkey;
+	BIO *cb = NULL, *kb = NULL;
+	X509 *crt = NULL;
+	EVP_PKEY *key = NULL;
+	struct med_dtls_cert *c = NULL;
+	time_t soon = time(NULL) + 30L * 86400;
+	int err = STO_DtlsCertGet(&cert, &pkey);
+
+	if (err) {
+		if (err != -ENOENT && err != -ENODEV)
+			LOG_ERR("media: cannot read the kept DTLS certificate: %s", strerror(-err));
+		return NULL;
+	}
+	cb = BIO_new_mem_buf(cert, -1);
+	kb = BIO_new_mem_buf(pkey, -1);
+	if (cb && kb) {
+		crt = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+		key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
+	}
+	if (!crt || !key || X509_check_private_key(crt, key) != 1)
+		LOG_WARN("media: the DTLS certificate in the state store does not load: a new one is made");
+	else if (X509_cmp_time(X509_get0_notAfter(crt), &soon) <= 0)
+		LOG_INFO("media: the DTLS certificate in the state store expires within 30 days: a new one is made");
+	else
+		c = med_dtls_cert_make(crt, key, "from the state store");
+	if (c)
+		LOG_INFO("media: DTLS certificate from the state store, fingerprint %s", c->fp);
+	BIO_free(cb);
+	BIO_free(kb);
+	X509_free(crt);
+	EVP_PKEY_free(key);
+	OPENSSL_cleanse(pkey, strlen(pkey));
+	free(pkey);
+	free(cert);
+	return c;
+}
+
+/* a new self-signed certificate, kept in the state store when there is one */
+static struct med_dtls_cert *med_dtls_generate(void)
+{
+	struct med_dtls_cert *c = NULL;
 	EVP_PKEY *key;
 	X509 *crt = NULL;
+	int err;
 
-	if (med_dtls_cur)
-		return med_dtls_cur;
 	key = EVP_EC_gen("P-256");
 	if (key)
 		crt = med_dtls_self_signed(key);
 	if (!crt)
 		LOG_ERR("media: cannot make the DTLS certificate: %s", med_dtls_ssl_error());
 	else
-		med_dtls_cur = med_dtls_cert_make(crt, key, "made");
-	if (med_dtls_cur)
-		LOG_INFO("media: DTLS certificate made, fingerprint %s", med_dtls_cur->fp);
+		c = med_dtls_cert_make(crt, key, "made");
+	if (c) {
+		LOG_INFO("media: DTLS certificate made, fingerprint %s", c->fp);
+		err = med_dtls_keep(crt, key);
+		if (err && err != -ENODEV)
+			LOG_WARN("media: cannot keep the DTLS certificate in the state store (%s): after a restart browsers see a new fingerprint",
+				 strerror(-err));
+	}
 	X509_free(crt);
 	EVP_PKEY_free(key);
+	return c;
+}
+
+/*
+ * The current certificate; no reference taken. Without dtls_certificate,
+ * the one a previous start made and kept in the state store, else a new
+ * one (kept there). Made on first use, not at start: only WebRTC needs it.
+ */
+static struct med_dtls_cert *med_dtls_current(void)
+{
+	if (!med_dtls_cur)
+		med_dtls_cur = med_dtls_kept();
+	if (!med_dtls_cur)
+		med_dtls_cur = med_dtls_generate();
 	return med_dtls_cur;
 }
 

@@ -168,11 +168,8 @@ static bool med_srtp_cert_kept(const char *call_id, const struct med_webrtc *w,
 	if (w->offerer)
 		med_log("media: call %s: its WebRTC leg is a callee krtpd offered WebRTC, whose keys are not taken back after a restart: offers get 488",
 			call_id);
-	else if (!med_cfg.dtls_certificate || !med_cfg.dtls_certificate[0])
-		med_log("media: call %s: its WebRTC leg was shown a generated DTLS certificate, gone with the restart: offers get 488 (dtls_certificate would keep such calls re-keyable)",
-			call_id);
 	else
-		med_log("media: call %s: its WebRTC leg was shown another DTLS certificate than dtls_certificate's now: offers get 488",
+		med_log("media: call %s: its WebRTC leg was shown another DTLS certificate than krtpd's now: offers get 488",
 			call_id);
 	return false;
 }

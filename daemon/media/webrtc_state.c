@@ -11,11 +11,12 @@
  * are answered and the browser keeps the call.
  *
  * The SRTP keys DTLS gave are stored too (srtp_state.c), and taken back
- * only if krtpd's certificate now (dtls_certificate) has the fingerprint
- * the leg was shown (cert_kept): the browser's unchanged re-offer is then
- * answered as before and the flows stay. With a generated certificate,
- * new at each start, the call stays unkeyed (restore.c: its flows are
- * left as they are and offers get 488). The DTLS session is not rebuilt
+ * only if krtpd's certificate now (dtls_certificate's, or the generated
+ * one kept in the store: dtls_cert.c) has the fingerprint the leg was
+ * shown (cert_kept): the browser's unchanged re-offer is then answered as
+ * before and the flows stay. With another certificate the call stays
+ * unkeyed (restore.c: its flows are left as they are and offers get
+ * 488). The DTLS session is not rebuilt
  * either way: the restored leg drops DTLS records, so a DTLS alert or
  * close_notify from the browser cannot end the call; consent expiry or a
  * BYE does.

@@ -19,9 +19,11 @@
  * phone: its keys are stored once DTLS gave them, and after a restart
  * with the same dtls_certificate the browser's unchanged re-offer is
  * answered with the same fingerprint and ICE credentials and leaves the
- * flows alone; an ICE restart replaces the stored keys. With a generated
- * certificate the call stays unkeyed (488) and its keys are dropped; so
- * does a WebRTC callee's (krtpd's own offer), whatever the certificate.
+ * flows alone; an ICE restart replaces the stored keys. So with a
+ * generated certificate, which the store keeps across the restart. When
+ * the kept one is lost (here: damaged), a new one is made, the call stays
+ * unkeyed (488) and its keys are dropped; so does a WebRTC callee's
+ * (krtpd's own offer), whatever the certificate.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -35,6 +37,7 @@
 #include <krtp/nl.h>
 #include "media.h"
 #include "media/internal.h"
+#include "media/dtls.h"
 #include "media/webrtc.h"
 #include "sdp_crypto.h"
 #include "store.h"
@@ -522,13 +525,15 @@ static int wr_reoffer(const char *id, int ver, char *out, size_t outsz)
 
 /*
  * A browser (WebRTC, keyed by DTLS-SRTP) calls a plain phone; krtpd is
- * killed and restarted. With the same certificate (configured) the keys
- * come back and the unchanged re-offer is answered with the fingerprint
- * of before, the flows untouched; with a generated one the call stays
- * unkeyed and the re-offer gets 488 (-ENOKEY), as before keys were kept.
+ * killed and restarted. With the same certificate (configured, or
+ * generated and kept in the store) the keys come back and the unchanged
+ * re-offer is answered with the fingerprint of before, the flows
+ * untouched; with another one (@lose: the kept one is damaged before the
+ * restart) the call stays unkeyed and the re-offer gets 488 (-ENOKEY).
  */
-static void test_webrtc(const char *id, const char *cert)
+static void test_webrtc(const char *id, const char *cert, bool lose)
 {
+	bool same = !lose;
 	char in[1024], out[4096], fp[128], ufrag[64], fp2[128], ufrag2[64];
 	struct sto_dialog d = { .call_id = id };
 	struct sdp_crypto ka, kb;
@@ -564,6 +569,8 @@ static void test_webrtc(const char *id, const char *cert)
 	CHECK(ab && flow_key_is(&fake_flows[ab].srtp_in, KEY_A));
 	CHECK(ba && flow_key_is(&fake_flows[ba].srtp_out, KEY_B));
 
+	if (lose)
+		CHECK_EQ(STO_DtlsCertPut("damaged", "damaged"), 0);
 	CHECK_EQ(restart(), 1);
 	pthread_mutex_lock(&med_lock);
 	c = med_call_find(id);
@@ -571,16 +578,18 @@ static void test_webrtc(const char *id, const char *cert)
 	if (c && c->streams[0] && c->streams[0]->webrtc[0]) {
 		const struct med_webrtc *w = c->streams[0]->webrtc[0];
 
-		CHECK_EQ(c->unkeyed, !cert);
-		CHECK_EQ(w->keyed, !!cert);
-		CHECK_EQ(c->streams[0]->srtp[0].on, !!cert);
-		CHECK(!cert || !memcmp(w->peer.key, ka.key, 30));
-		CHECK(!cert || !memcmp(c->streams[0]->srtp[0].own.key, kb.key, 30));
+		CHECK_EQ(c->unkeyed, !same);
+		CHECK_EQ(w->keyed, same);
+		CHECK_EQ(c->streams[0]->srtp[0].on, same);
+		CHECK(!same || !memcmp(w->peer.key, ka.key, 30));
+		CHECK(!same || !memcmp(c->streams[0]->srtp[0].own.key, kb.key, 30));
+		/* a new certificate was made in place of the damaged one */
+		CHECK(c->dtls_cert && !strcmp(c->dtls_cert->fp, fp + strlen("a=fingerprint:")) == same);
 	}
 	pthread_mutex_unlock(&med_lock);
 	adds = fake_adds;
 	dels = fake_dels;
-	if (!cert) {
+	if (!same) {
 		/* keys that can key nothing are not kept */
 		CHECK_EQ(stored(id), 0);
 		CHECK_EQ(wr_reoffer(id, 2, out, sizeof(out)), -ENOKEY);
@@ -709,8 +718,9 @@ int main(void)
 			 "-nodes -keyout cert.pem -out cert.pem -subj /CN=test -days 2 2>/dev/null",
 			 dir);
 		CHECK_EQ(system(cmd), 0);
-		test_webrtc("w1", cert);
-		test_webrtc("w2", NULL);
+		test_webrtc("w1", cert, false);
+		test_webrtc("w2", NULL, false);
+		test_webrtc("w4", NULL, true);
 		test_webrtc_callee("w3", cert);
 		unlink(cert);
 		rmdir(dir);

@@ -80,6 +80,20 @@ int STO_SrtpLoad(void (*cb)(const struct sto_srtp *k, void *arg), void *arg)
 	return -ENODEV;
 }
 
+/* nor a generated DTLS certificate (media/dtls_cert.c) */
+int STO_DtlsCertPut(const char *cert_pem, const char *key_pem)
+{
+	(void)cert_pem;
+	(void)key_pem;
+	return -ENODEV;
+}
+
+int STO_DtlsCertGet(char **cert_pem, char **key_pem)
+{
+	*cert_pem = *key_pem = NULL;
+	return -ENODEV;
+}
+
 void LOG_Message(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
