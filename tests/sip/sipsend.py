@@ -4,7 +4,7 @@
 malformed-message batch and for liveness probes (OPTIONS).
 
 usage: sipsend.py [--expect CODE|none] [--timeout S] [--bind ADDR] [--tcp] [--callid ID]
-                  [--truncate N] HOST:PORT FILE
+                  [--truncate N] [--probe FILE] HOST:PORT FILE
        sipsend.py [--tcp] --mutate N [--seed S] [--rate R] HOST:PORT FILE...
 
 FILE is a message template with LF line ends (sent as CRLF). Placeholders:
@@ -24,7 +24,9 @@ pieces and then closed, one in four with a reset (a server drops a stream
 after garbage, so one connection would carry only the first). The first
 reply's start line goes to
 stdout, the whole reply with --verbose (1xx replies are skipped: the
-final one counts).  Exit status: 0 when the reply's
+final one counts). --probe FILE then sends FILE (an OPTIONS: is the
+server still up?) over UDP from a fresh socket, up to three tries of a
+second, and prints "probe: " and its reply's start line.  Exit status: 0 when the reply's
 status code is CODE (or, with "none", when nothing comes back within the
 timeout), 1 otherwise.
 """
@@ -106,6 +108,36 @@ def send_tcp_mutated(host, port, fam, a, msgs, rnd):
     return 0
 
 
+def exchange(s, msg):
+    """send msg, return the final reply's text; None: no reply, "": closed"""
+    try:
+        s.sendall(msg)
+        reply = s.recv(65535)
+        # provisional answers (100 Trying) come first: wait for the final one
+        while re.match(rb"SIP/2\.0 1\d\d ", reply):
+            reply = s.recv(65535)
+    except (socket.timeout, ConnectionError):
+        # silence, ICMP port unreachable or a closed connection
+        return None
+    return reply.decode("latin-1")
+
+
+def probe(host, port, fam, a):
+    """--probe: the probe message over UDP from a fresh socket, up to three
+    tries of a second; the start line of its reply, or (no reply)"""
+    for _ in range(3):
+        p = socket.socket(fam, socket.SOCK_DGRAM)
+        p.bind((a.bind, 0))
+        p.settimeout(1.0)
+        p.connect((host, port))
+        with open(a.probe, encoding="latin-1") as f:
+            text = exchange(p, render(f.read(), p, a.dest))
+        p.close()
+        if text:
+            return text.split("\r\n", 1)[0]
+    return "(no reply)"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--expect", default=None)
@@ -118,6 +150,7 @@ def main():
     ap.add_argument("--mutate", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rate", type=float, default=0)
+    ap.add_argument("--probe", default=None)
     ap.add_argument("dest")
     ap.add_argument("file", nargs="+")
     a = ap.parse_args()
@@ -159,24 +192,15 @@ def main():
                     pass
         print("sent %d damaged copies" % i)
         return 0
-    msg = msgs[0]
-    try:
-        s.sendall(msg)
-        reply = s.recv(65535)
-        # provisional answers (100 Trying) come first: wait for the final one
-        while re.match(rb"SIP/2\.0 1\d\d ", reply):
-            reply = s.recv(65535)
-    except (socket.timeout, ConnectionError):
-        # silence, ICMP port unreachable or a closed connection
-        print("(no reply)")
-        return 0 if a.expect == "none" else 1
-    if not reply:
-        print("(connection closed)")
-        return 0 if a.expect == "none" else 1
-    text = reply.decode("latin-1")
-    print(text.split("\r\n", 1)[0])
-    if a.verbose:
+    text = exchange(s, msgs[0])
+    print(text.split("\r\n", 1)[0] if text else "(no reply)" if text is None else
+          "(connection closed)")
+    if text and a.verbose:
         sys.stdout.write(text)
+    if a.probe:
+        print("probe: " + probe(host, int(port), fam, a))
+    if not text:
+        return 0 if a.expect == "none" else 1
     if a.expect is None:
         return 0
     m = re.match(r"SIP/2\.0 (\d{3}) ", text)
