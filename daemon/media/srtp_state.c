@@ -165,12 +165,8 @@ static bool med_srtp_cert_kept(const char *call_id, const struct med_webrtc *w,
 		return true;
 	if (s->n && !strcmp(s->ids[s->n - 1], call_id))
 		return false;	/* already said */
-	if (w->offerer)
-		med_log("media: call %s: its WebRTC leg is a callee krtpd offered WebRTC, whose keys are not taken back after a restart: offers get 488",
-			call_id);
-	else
-		med_log("media: call %s: its WebRTC leg was shown another DTLS certificate than krtpd's now: offers get 488",
-			call_id);
+	med_log("media: call %s: its WebRTC leg was shown another DTLS certificate than krtpd's now: offers get 488",
+		call_id);
 	return false;
 }
 

@@ -96,17 +96,22 @@ static void med_wr_restore_one(const struct sto_webrtc *r, void *arg)
 	w->remote.fp_hash = (enum sdp_fp_hash)r->fp_hash;
 	memcpy(w->remote.fp, r->fp, r->fp_len);
 	w->remote.fp_len = r->fp_len;
-	w->offered = w->remote;
 	w->server = r->server;
 	w->offerer = r->offerer;
-	w->answered = w->nominated = w->restored = true;
 	/*
-	 * the call's certificate (med_webrtc_new took krtpd's current one) is
-	 * the leg's. A callee's leg (krtpd's own offer) is not re-keyed: its
-	 * DTLS role and the setup of its answer are not stored, and that call
-	 * is untested across a restart; it stays unkeyed (488) as before.
+	 * the leg's a=setup, from the DTLS role it left krtpd (med_wr_restart):
+	 * a callee's answer said active (krtpd the server) or passive, and its
+	 * next answer must say the same for the session to go on; an offerer
+	 * said actpass, or passive when krtpd is the client
 	 */
-	w->cert_kept = !w->offerer && r->own_fp && r->own_fp[0] && c->dtls_cert &&
+	if (w->offerer)
+		w->remote.setup = w->server ? SDP_SETUP_ACTIVE : SDP_SETUP_PASSIVE;
+	else
+		w->remote.setup = w->server ? SDP_SETUP_ACTPASS : SDP_SETUP_PASSIVE;
+	w->offered = w->remote;
+	w->answered = w->nominated = w->restored = true;
+	/* the call's certificate (med_webrtc_new took krtpd's current one) is the leg's */
+	w->cert_kept = r->own_fp && r->own_fp[0] && c->dtls_cert &&
 		       !strcmp(r->own_fp, c->dtls_cert->fp);
 	/* the leg's address is where krtp.ko sends to it */
 	med_ep_to_sa(&st->side[r->leg].rtp, &w->addr);

@@ -22,8 +22,9 @@
  * flows alone; an ICE restart replaces the stored keys. So with a
  * generated certificate, which the store keeps across the restart. When
  * the kept one is lost (here: damaged), a new one is made, the call stays
- * unkeyed (488) and its keys are dropped; so does a WebRTC callee's
- * (krtpd's own offer), whatever the certificate.
+ * unkeyed (488) and its keys are dropped. A WebRTC callee's keys (krtpd
+ * made the offer) come back too: the phone's re-offer, turned into
+ * krtpd's offer to the browser, keeps the session.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -629,9 +630,13 @@ static void test_webrtc(const char *id, const char *cert, bool lose)
 }
 
 /*
- * A plain phone calls a WebRTC callee (krtpd's own offer): its keys are
- * stored, but not taken back after a restart even with the same
- * certificate: the call stays unkeyed and the phone's re-offer gets 488.
+ * A plain phone calls a WebRTC callee (krtpd's own offer); krtpd is killed
+ * and restarted. The callee's keys come back with the certificate: the
+ * phone's unchanged re-offer becomes an offer to the browser with krtpd's
+ * fingerprint and ICE credentials of before, the browser's unchanged
+ * answer (setup:active, krtpd stays the DTLS server) keeps the session,
+ * and nothing in krtp.ko changes. An answer that flips the DTLS role is a
+ * new association: the old keys go.
  */
 static void test_webrtc_callee(const char *id, const char *cert)
 {
@@ -640,32 +645,79 @@ static void test_webrtc_callee(const char *id, const char *cert)
 		"m=audio 47088 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 127.0.0.1\r\na=sendrecv\r\n"
 		"a=mid:0\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n"
 		"a=ice-ufrag:cAll\r\na=ice-pwd:0IidtAvso31TqAJxJRNtq2\r\n"
-		"a=fingerprint:sha-256 " WR_FP "\r\na=setup:active\r\n";
-	char in[1024], out[4096];
+		"a=fingerprint:sha-256 " WR_FP "\r\na=setup:%s\r\n";
+	char in[1024], out[4096], ans[1024], fp[128], ufrag[64], fp2[128], ufrag2[64];
 	struct sto_dialog d = { .call_id = id };
+	struct sdp_crypto ka, kb;
+	unsigned int adds, dels;
 	struct med_call *c;
+	uint32_t ab, ba;
 	size_t n, olen = 0;
+	int an;
 
 	dtls_cert = cert;
+	key_bytes(KEY_A, &ka);
+	key_bytes(KEY_B, &kb);
 	CHECK_EQ(start(), MED_MODE_KERNEL);
 	n = mk_sdp(in, sizeof(in), "alice", 1, 20800, "");
 	CHECK_EQ(MED_OfferWebrtc(id, MED_LEG_A, MED_SRTP_PASSTHROUGH, 0, true,
-				 (struct sockaddr *)&sig, in, n, out, sizeof(out), &olen), 0);
-	CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, answer, strlen(answer), out,
+				 (struct sockaddr *)&sig, in, n, out, sizeof(out) - 1, &olen), 0);
+	out[olen] = '\0';
+	sdp_line(out, "a=fingerprint:", fp, sizeof(fp));
+	sdp_line(out, "a=ice-ufrag:", ufrag, sizeof(ufrag));
+	CHECK(strlen(fp) > 20 && strlen(ufrag) > 12);
+	an = snprintf(ans, sizeof(ans), answer, "active");
+	CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, ans, (size_t)an, out,
 			    sizeof(out), &olen), 0);
 	CHECK_EQ(STO_DialogPut(&d), 0);
 	wr_keyed_leg(id, 1, KEY_A, KEY_B);
 	CHECK_EQ(stored(id), 1);
+	ab = fake_find(id, "ab");
+	ba = fake_find(id, "ba");
+	CHECK(ab && ba);
+
 	CHECK_EQ(restart(), 1);
 	pthread_mutex_lock(&med_lock);
 	c = med_call_find(id);
-	CHECK(c && c->unkeyed && c->streams[0] && c->streams[0]->webrtc[1] &&
-	      c->streams[0]->webrtc[1]->offerer && !c->streams[0]->webrtc[1]->keyed);
+	CHECK(c && c->streams[0] && c->streams[0]->webrtc[1]);
+	if (c && c->streams[0] && c->streams[0]->webrtc[1]) {
+		const struct med_webrtc *w = c->streams[0]->webrtc[1];
+
+		CHECK(!c->unkeyed && w->offerer && w->keyed && w->server);
+		CHECK(!memcmp(w->peer.key, ka.key, 30));
+		CHECK(!memcmp(c->streams[0]->srtp[1].own.key, kb.key, 30));
+	}
 	pthread_mutex_unlock(&med_lock);
-	CHECK_EQ(stored(id), 0);
+	CHECK_EQ(stored(id), 1);
+	adds = fake_adds;
+	dels = fake_dels;
+
+	/* the phone refreshes: the browser is offered what it was before */
 	n = mk_sdp(in, sizeof(in), "alice", 2, 20800, "");
 	CHECK_EQ(MED_OfferWebrtc(id, MED_LEG_A, MED_SRTP_PASSTHROUGH, 0, true,
-				 (struct sockaddr *)&sig, in, n, out, sizeof(out), &olen), -ENOKEY);
+				 (struct sockaddr *)&sig, in, n, out, sizeof(out) - 1, &olen), 0);
+	out[olen] = '\0';
+	sdp_line(out, "a=fingerprint:", fp2, sizeof(fp2));
+	sdp_line(out, "a=ice-ufrag:", ufrag2, sizeof(ufrag2));
+	CHECK_STR(fp2, fp);
+	CHECK_STR(ufrag2, ufrag);
+	CHECK(strstr(out, "a=setup:actpass") != NULL);
+	CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, ans, (size_t)an, out,
+			    sizeof(out), &olen), 0);
+	CHECK_EQ(fake_adds, adds);
+	CHECK_EQ(fake_dels, dels);
+	CHECK(fake_live[ab] && fake_live[ba]);
+	CHECK_EQ(stored(id), 1);
+
+	/* the browser turns DTLS client to server: a new association, the old keys go */
+	n = mk_sdp(in, sizeof(in), "alice", 3, 20800, "");
+	CHECK_EQ(MED_OfferWebrtc(id, MED_LEG_A, MED_SRTP_PASSTHROUGH, 0, true,
+				 (struct sockaddr *)&sig, in, n, out, sizeof(out), &olen), 0);
+	an = snprintf(ans, sizeof(ans), answer, "passive");
+	CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, ans, (size_t)an, out,
+			    sizeof(out), &olen), 0);
+	CHECK_EQ(stored(id), 0);
+	CHECK(!fake_live[ab] && !fake_live[ba]);
 	MED_Delete(id);
 	CHECK_EQ(STO_DialogDel(id), 0);
 	MED_Fini();
