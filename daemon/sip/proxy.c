@@ -225,12 +225,14 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 		/* a UA behind NAT is reached where its dialog's requests came from */
 		d = DLG_Find(m->call_id.s, m->call_id.len);
 		if (d && !strncmp(d->a_contact, m->ruri_raw.s, m->ruri_raw.len) &&
-		    strlen(d->a_contact) == m->ruri_raw.len && d->a_peer.proto)
+		    strlen(d->a_contact) == m->ruri_raw.len && d->a_peer.proto) {
 			REG_ContactTarget(&m->ruri, &d->a_peer, &tg[0].dst);
-		else if (d && !strncmp(d->b_contact, m->ruri_raw.s, m->ruri_raw.len) &&
-			 strlen(d->b_contact) == m->ruri_raw.len && d->b_peer.proto)
+			prx_dialog_flow(&tg[0].dst, d->a_from, &m->ruri);
+		} else if (d && !strncmp(d->b_contact, m->ruri_raw.s, m->ruri_raw.len) &&
+			   strlen(d->b_contact) == m->ruri_raw.len && d->b_peer.proto) {
 			REG_ContactTarget(&m->ruri, &d->b_peer, &tg[0].dst);
-		else if (trunk && !prx_trunk_target(m, &tg[0], 1))
+			prx_dialog_flow(&tg[0].dst, d->b_to, &m->ruri);
+		} else if (trunk && !prx_trunk_target(m, &tg[0], 1))
 			;
 		else if (REG_ContactTarget(&m->ruri, NULL, &tg[0].dst))
 			prx_target_name(&tg[0], &m->ruri);	/* RFC 3263 */

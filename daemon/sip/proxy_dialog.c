@@ -211,6 +211,24 @@ static void prx_route_first(const char *route, struct sip_uri *u, char *buf, siz
 }
 
 /*
+ * A dialog's UA on a stream (TCP, TLS, WS, WSS) whose connection is gone,
+ * or unknown after a restart (conn 0), that connected and registered
+ * again: its requests take the new flow of its binding. A browser does so
+ * after a network change and after krtpd restarted; without this, the
+ * other side's BYE or re-INVITE to it would fail. aor: the header (From
+ * or To) that names the UA's address of record.
+ */
+void prx_dialog_flow(struct tp_peer *dst, const char *aor, const struct sip_uri *contact)
+{
+	struct sip_naddr na;
+
+	if (!TP_IsStream(dst->proto) || (dst->conn && TP_ConnOpen(dst->conn)) || !aor ||
+	    MSG_ParseNaddr(&na, aor, strlen(aor)))
+		return;
+	REG_ContactFlow(na.uri.user, contact, time(NULL), dst);
+}
+
+/*
  * The BYE krtpd sends itself when the media of a call ended it (no media,
  * a WebRTC leg's consent gone): RFC 3326's Reason says why, as cause 408
  * and the text krtpd logs. why is krtpd's own; characters a quoted-string
@@ -237,6 +255,7 @@ static void prx_send_bye(struct dlg *d, int to_b, const char *why)
 		if (URI_Parse(&u, contact, strlen(contact)) ||
 		    REG_ContactTarget(&u, hint->proto ? hint : NULL, &dst))
 			return;
+		prx_dialog_flow(&dst, to_b ? d->b_to : d->a_from, &u);
 	}
 	if (TP_LocalFor(&dst, local, sizeof(local)))
 		return;

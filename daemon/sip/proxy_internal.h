@@ -181,6 +181,8 @@ void prx_dns_free(struct prx_dns *d);
 
 /* proxy_dialog.c: dialogs and in-dialog requests */
 int prx_dialog_leg(const struct sip_msg *m, const struct dlg *d);
+/* a dialog UA's request target: its re-registered flow when its connection is gone */
+void prx_dialog_flow(struct tp_peer *dst, const char *aor, const struct sip_uri *contact);
 void prx_dialog_create(struct prx_ctx *ctx, struct prx_branch *br, const struct sip_msg *r);
 enum med_leg prx_in_dialog(const struct sip_msg *m, const struct tp_peer *src);
 void prx_ack_stateless(const struct sip_msg *m, const struct tp_peer *src);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../hash.h"
@@ -407,6 +408,35 @@ int REG_Lookup(struct sip_str user, int64_t now, struct reg_target *out, int max
 			n++;
 	}
 	return n;
+}
+
+/* same user part and host (case-insensitive): the same UA, whatever its parameters */
+static int reg_same_ua(const struct sip_uri *a, const struct sip_uri *b)
+{
+	return a->user.len == b->user.len && !memcmp(a->user.s, b->user.s, a->user.len) &&
+	       a->host.len == b->host.len && !strncasecmp(a->host.s, b->host.s, a->host.len);
+}
+
+int REG_ContactFlow(struct sip_str user, const struct sip_uri *contact, int64_t now,
+		    struct tp_peer *dst)
+{
+	struct reg_aor *a = reg_find(user);
+	int64_t best = -1;
+	struct reg_target t;
+	struct sip_uri u;
+	int i;
+
+	for (i = 0; a && i < a->n; i++) {
+		const struct reg_binding *b = &a->b[i];
+
+		if (b->expires <= now || b->updated < best ||
+		    URI_Parse(&u, b->contact, strlen(b->contact)) || !reg_same_ua(&u, contact) ||
+		    reg_binding_target(b, &t))
+			continue;
+		*dst = t.dst;
+		best = b->updated;
+	}
+	return best < 0 ? -ENOENT : 0;
 }
 
 int REG_Known(struct sip_str user)

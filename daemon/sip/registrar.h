@@ -74,6 +74,14 @@ void REG_ForEach(void (*cb)(const char *user, const char *domain, const struct r
 			    void *arg), void *arg);
 unsigned long REG_Count(void);
 
+/*
+ * Where requests to a dialog's contact go once the connection the dialog
+ * knew is gone (a WebSocket or TCP phone that connected and registered
+ * again, e.g. after krtpd restarted): the reachable flow of the newest of
+ * user's bindings with the contact's user part and host. 0, or -ENOENT.
+ */
+int REG_ContactFlow(struct sip_str user, const struct sip_uri *contact, int64_t now,
+		    struct tp_peer *dst);
 /* Where to send to a contact URI given how the UA reached us (NAT-aware). */
 int REG_ContactTarget(const struct sip_uri *uri, const struct tp_peer *src, struct tp_peer *dst);
 

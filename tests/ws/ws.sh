@@ -41,7 +41,7 @@ cleanup() {
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
-	rm -rf "$tmp"
+	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -169,15 +169,19 @@ metric() {
 	curl -s "http://127.0.0.1:$met/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
 
-# call SCHEME PORT TRANSPORT: alice registers over SCHEME, bob calls her
+# call SCHEME PORT TRANSPORT [reconnect]: alice registers over SCHEME, bob
+# calls her; with reconnect she drops her WebSocket after the ACK, connects
+# and registers again, and bob's BYE (3 s after the ACK) must reach her
+# there: her dialog's connection is gone, her binding names the new one
 call() {
-	local scheme=$1 port=$2 tp=$3 phone i
+	local scheme=$1 port=$2 tp=$3 again=${4:-} phone i name=$1 pause=500
 
-	phone=$tmp/phone-$scheme.out
+	[ -n "$again" ] && name=$scheme-$again pause=3000
+	phone=$tmp/phone-$name.out
 
 	"$py" "$here/wsphone.py" --user alice --password alice-secret --domain krtp.test \
-		--cafile "$pki/ca.pem" --transport "$scheme" "$scheme://127.0.0.1:$port/" \
-		>"$phone" 2>&1 &
+		--cafile "$pki/ca.pem" --transport "$scheme" ${again:+--reconnect} \
+		"$scheme://127.0.0.1:$port/" >"$phone" 2>&1 &
 	local ph=$!
 	pids+=("$ph")
 	for i in $(seq 200); do
@@ -190,25 +194,26 @@ call() {
 		bash -c "ctl() { '$krtpctl' --socket '$tmp/ctl.sock' \"\$@\"; }; \
 			ctl registrations | grep -q 'sip:alice@krtp.test .* $tp\$'"
 	timeout -k 5 40 sipp -sf "$here/uac-ws.xml" -i 127.0.0.1 -p "$uac" -mi 127.0.0.1 \
-		-mp "$media" -s alice -key domain krtp.test -m 1 -nostdin -timeout 30s \
-		-recv_timeout 15000 -trace_err -error_file "$tmp/sipp-$scheme.err" \
-		"127.0.0.1:$sip" >"$tmp/sipp-$scheme.out" 2>&1
-	check "$scheme: bob's call over UDP reaches alice, 200, ACK, BYE (sipp)" test $? = 0
+		-mp "$media" -s alice -key domain krtp.test -m 1 -nostdin -timeout 30s -d "$pause" \
+		-recv_timeout 15000 -trace_err -error_file "$tmp/sipp-$name.err" \
+		"127.0.0.1:$sip" >"$tmp/sipp-$name.out" 2>&1
+	check "$name: bob's call over UDP reaches alice, 200, ACK, BYE (sipp)" test $? = 0
 	wait "$ph"
-	check "$scheme: alice saw it all over her WebSocket and krtpd answered her close" \
+	check "$name: alice saw it all over her WebSocket${again:+s} and krtpd answered her close" \
 		test $? = 0
 	sed 's/^/#   /' "$phone"
-	[ -s "$tmp/sipp-$scheme.err" ] && sed 's/^/#   sipp: /' "$tmp/sipp-$scheme.err" | head -n 20
+	[ -s "$tmp/sipp-$name.err" ] && sed 's/^/#   sipp: /' "$tmp/sipp-$name.err" | head -n 20
 }
 
 call ws "$ws" WS
 call wss "$wss" WSS
+call ws "$ws" WS reconnect
 
 # after both calls: nothing left, and the counters say what happened
 calls=$(ctl --json calls | tr -d ' \n')
 check "no call left in krtpd: $calls" test "$calls" = "[]"
-check "krtpd_ws_handshakes_total is 2" test "$(metric krtpd_ws_handshakes_total)" = 2
-check "krtpd_ws_closes_total is 2" test "$(metric krtpd_ws_closes_total)" = 2
+check "krtpd_ws_handshakes_total is 4" test "$(metric krtpd_ws_handshakes_total)" = 4
+check "krtpd_ws_closes_total is 4" test "$(metric krtpd_ws_closes_total)" = 4
 refused=$(printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' |
 	timeout 5 "$py" -c '
 import socket, sys

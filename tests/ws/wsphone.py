@@ -116,6 +116,28 @@ async def next_request(ws, method, timeout):
             return msg
 
 
+async def connect_registered(a, ctx):
+    """a WebSocket to krtpd with alice registered over it (digest), or None"""
+    ws = await websockets.connect(a.url, subprotocols=["sip"], ssl=ctx,
+                                  origin="https://phone.krtp.test")
+    step(ws.subprotocol == "sip", "WebSocket open with subprotocol sip", str(ws.subprotocol))
+    callid, tag = os.urandom(8).hex(), os.urandom(4).hex()
+    await ws.send(register(a, 1, callid, tag))
+    first = await asyncio.wait_for(ws.recv(), a.timeout)
+    chal = hdr(first, "www-authenticate")
+    if not step(first.startswith("SIP/2.0 401 ") and chal, "REGISTER challenged (401)",
+                first.split("\r\n", 1)[0]):
+        return None
+    await ws.send(register(a, 2, callid, tag, digest(a, chal[0])))
+    ok = await asyncio.wait_for(ws.recv(), a.timeout)
+    contact = " ".join(hdr(ok, "contact"))
+    if not step(ok.startswith("SIP/2.0 200 ") and "transport=ws" in contact,
+                "REGISTER with digest answered 200 over the WebSocket",
+                ok.split("\r\n", 1)[0] + " " + contact):
+        return None
+    return ws
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--user", required=True)
@@ -124,53 +146,51 @@ async def main():
     ap.add_argument("--cafile")
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--transport", default="ws", help="what krtpd's Via and Record-Route name")
+    ap.add_argument("--reconnect", action="store_true",
+                    help="after the ACK, drop the WebSocket, connect and register again "
+                    "(a browser tab's network change) and take the BYE there")
     ap.add_argument("url")
     a = ap.parse_args()
 
     ctx = None
     if a.url.startswith("wss:"):
         ctx = ssl.create_default_context(cafile=a.cafile)
-    async with websockets.connect(a.url, subprotocols=["sip"], ssl=ctx,
-                                  origin="https://phone.krtp.test") as ws:
-        step(ws.subprotocol == "sip", "WebSocket open with subprotocol sip",
-             str(ws.subprotocol))
-        callid, tag = os.urandom(8).hex(), os.urandom(4).hex()
-        await ws.send(register(a, 1, callid, tag))
-        first = await asyncio.wait_for(ws.recv(), a.timeout)
-        chal = hdr(first, "www-authenticate")
-        if not step(first.startswith("SIP/2.0 401 ") and chal, "REGISTER challenged (401)",
-                    first.split("\r\n", 1)[0]):
-            return 1
-        await ws.send(register(a, 2, callid, tag, digest(a, chal[0])))
-        ok = await asyncio.wait_for(ws.recv(), a.timeout)
-        contact = " ".join(hdr(ok, "contact"))
-        if not step(ok.startswith("SIP/2.0 200 ") and "transport=ws" in contact,
-                    "REGISTER with digest answered 200 over the WebSocket",
-                    ok.split("\r\n", 1)[0] + " " + contact):
-            return 1
-        print("registered", flush=True)
+    ws = await connect_registered(a, ctx)
+    if not ws:
+        return 1
+    print("registered", flush=True)
 
-        inv = await next_request(ws, "INVITE", a.timeout)
-        via = hdr(inv, "via")[0] if hdr(inv, "via") else ""
-        rr = " ".join(hdr(inv, "record-route"))
-        tp = a.transport.lower()
-        step(via.startswith("SIP/2.0/%s " % tp.upper()),
-             "INVITE arrives with our Via SIP/2.0/" + tp.upper(), via)
-        step(re.search(r";transport=%s>" % tp, rr) is not None,
-             "Record-Route has transport=%s on the WebSocket leg" % tp, rr)
-        m = re.search(r"^c=IN IP4 (\S+)", inv, re.M)
-        ip = m.group(1) if m else "127.0.0.1"
-        sdp = ("v=0\r\no=alice 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-               "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n" % (ip, ip))
-        totag = os.urandom(4).hex()
-        await ws.send(response(inv, 180, "Ringing", totag))
-        await ws.send(response(inv, 200, "OK", totag, sdp))
-        ack = await next_request(ws, "ACK", a.timeout)
-        step(bool(ack), "ACK for the 200 arrives over the WebSocket")
-        bye = await next_request(ws, "BYE", a.timeout)
-        await ws.send(response(bye, 200, "OK", totag))
-        step(True, "BYE arrives over the WebSocket, answered 200")
-        await asyncio.sleep(0.3)	# the 200 leaves before the close
+    inv = await next_request(ws, "INVITE", a.timeout)
+    via = hdr(inv, "via")[0] if hdr(inv, "via") else ""
+    rr = " ".join(hdr(inv, "record-route"))
+    tp = a.transport.lower()
+    step(via.startswith("SIP/2.0/%s " % tp.upper()),
+         "INVITE arrives with our Via SIP/2.0/" + tp.upper(), via)
+    step(re.search(r";transport=%s>" % tp, rr) is not None,
+         "Record-Route has transport=%s on the WebSocket leg" % tp, rr)
+    m = re.search(r"^c=IN IP4 (\S+)", inv, re.M)
+    ip = m.group(1) if m else "127.0.0.1"
+    sdp = ("v=0\r\no=alice 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+           "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n" % (ip, ip))
+    totag = os.urandom(4).hex()
+    await ws.send(response(inv, 180, "Ringing", totag))
+    await ws.send(response(inv, 200, "OK", totag, sdp))
+    ack = await next_request(ws, "ACK", a.timeout)
+    step(bool(ack), "ACK for the 200 arrives over the WebSocket")
+    if a.reconnect:
+        await ws.close()
+        step(ws.close_code == 1000, "first WebSocket closed by us, krtpd answered (1000)",
+             str(ws.close_code))
+        ws = await connect_registered(a, ctx)
+        if not ws:
+            return 1
+        print("reconnected", flush=True)
+    bye = await next_request(ws, "BYE", a.timeout)
+    await ws.send(response(bye, 200, "OK", totag))
+    step(True, "BYE arrives over the WebSocket%s, answered 200" %
+         (" it connected since" if a.reconnect else ""))
+    await asyncio.sleep(0.3)	# the 200 leaves before the close
+    await ws.close()
     step(ws.close_code == 1000, "close answered by krtpd (1000)", str(ws.close_code))
     return 1 if failures else 0
 
