@@ -33,8 +33,15 @@
 # bob's RTCP from his RTCP port to alice's mux port as SRTCP (5 reports
 # sent, 5 forwarded) and alice's reports to his RTCP port as above;
 # packet counts equal between aiortc, krtp.ko and
-# bob's counter, as above; bob's BYE leaves nothing. About five minutes
-# under emulation, most of it Python starting aiortc.
+# bob's counter, as above. Then krtpd is killed (-9) and restarted with
+# that call up: it re-adopts the call with alice's keys, alice connects
+# and registers again, bob's unchanged re-INVITE reaches her over her new
+# WebSocket as krtpd's offer with the fingerprint, ICE credentials and
+# actpass of before, her unchanged answer keeps DTLS and the flows, and
+# bob's next 50 packets reach her decrypted; bob's BYE (over her new
+# WebSocket too) leaves nothing. A third call restarts krtpd under alice
+# as the caller (webrtc_restart_consent, below). About five minutes under
+# emulation, most of it Python starting aiortc.
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
@@ -121,7 +128,8 @@ phone() {
 }
 bob_answers uas-answer.xml
 phone --talk 3 --go "$TMPD/go" --hold "$TMPD/hangup" --no-fingerprint after \
-	--answer --go2 "$TMPD/go2" --stats2 "$TMPD/stats2" >"$TMPD/phone.out" 2>&1 &
+	--answer --go2 "$TMPD/go2" --stats2 "$TMPD/stats2" --reregister "$TMPD/rereg2" \
+	--stats3 "$TMPD/stats2b" >"$TMPD/phone.out" 2>&1 &
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
 # DTLS done, the keyed flows in krtp.ko: only then does either side send media
@@ -192,7 +200,7 @@ no_call_left "after BYE and the 488"
 ip netns exec "$bob" nft reset counter inet krtptest plain >/dev/null
 ip netns exec "$bob" nft reset counter inet krtptest rtcp_port >/dev/null
 ip netns exec "$bob" nft reset counter inet krtptest rtcp_at_rtp >/dev/null
-sipp_bg CALL2_PID "$bob" "$CALLEE4" "$BOB_RTP" uac-auth-go.xml -key caller bob -s alice \
+sipp_bg CALL2_PID "$bob" "$CALLEE4" "$BOB_RTP" uac-auth-reinvite.xml -key caller bob -s alice \
 	-au bob -ap bob-secret -cid_str "to-alice@%s"
 call2_go() {
 	ip netns exec "$bob" /usr/bin/python3 "$SIP_DIR/sipsend.py" --timeout 0.2 \
@@ -254,9 +262,47 @@ alice_rtcp_split
 check "no SRTP authentication failure or replay" 0 \
 	"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
 flows_unsnap
-# bob hangs up this time
+
+# krtpd killed (-9) and restarted with the call up, alice its WebRTC
+# callee: the call is re-adopted with her DTLS-SRTP keys; she connects and
+# registers again (her WebSocket died with krtpd) and bob refreshes the
+# session with his unchanged offer, which must reach her over the new
+# WebSocket as krtpd's offer with the fingerprint, ICE credentials and
+# actpass of before; her unchanged answer keeps her DTLS session and
+# krtp.ko's flows, and bob's next 50 packets reach her, decrypted
+ids=$(flows_json | jq -c '[.[].id] | sort')
+krtpd_kill9
+krtpd_start || { ktap_test_fail "krtpd restarts under alice's call as the callee"; ktap_finished; exit; }
+check "callee, after restart: the call's DTLS-SRTP keys re-adopted from the store" 1 \
+	"$(grep -c 'call to-alice@.*: DTLS-SRTP keys re-adopted from the store' "$KRTPD_LOG")"
+touch "$TMPD/rereg2"
+busywait 60000 grep -q '^reconnected' "$TMPD/phone.out"
 call2_go
-sip_check "bob: called alice, BYE answered" sipp_wait CALL2_PID uac-auth-go.xml
+busywait 60000 grep -q '^reinvite 200' "$TMPD/phone.out"
+check "callee, after restart: bob's re-INVITE reached alice over her new WebSocket, 200" 1 \
+	"$(grep -c '^reinvite 200' "$TMPD/phone.out")"
+check "... as krtpd's offer with the fingerprint, ICE credentials and actpass of before" 4 \
+	"$(grep -c "^ok - callee: the re-offer" "$TMPD/phone.out")"
+check "callee, after the re-INVITE: the same flows in krtp.ko, none added" "$ids" \
+	"$(flows_json | jq -c '[.[].id] | sort')"
+to_alice_rtp() {
+	FLOWS=$(flows_json) to_alice rtp | jq .stats.packets
+}
+wait_eq 60000 100 to_alice_rtp >/dev/null
+touch "$TMPD/stats2b"
+busywait 60000 grep -q '^stats3 ' "$TMPD/phone.out"
+stats=$(sed -n 's/^stats3 //p' "$TMPD/phone.out")
+flows_snap
+check "bob->alice: krtp.ko forwarded bob's 100 packets (50 after the restart)" 100 \
+	"$(to_alice rtp | jq .stats.packets)"
+check "bob->alice: aiortc received and decrypted all 100" "100 {}" \
+	"$(stat packets_received) $(echo "$stats" | jq -c .dropped)"
+check "no SRTP authentication failure or replay" 0 \
+	"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
+flows_unsnap
+# bob hangs up this time: over alice's new WebSocket too
+call2_go
+sip_check "bob: called alice, BYE answered" sipp_wait CALL2_PID uac-auth-reinvite.xml
 wait "$PHONE_PID"
 check "aiortc's phone: every step passed (both calls, the 488)" 0 "$?"
 sed 's/^/#   phone: /' "$TMPD/phone.out" | grep -v '^#   phone: # ' | head -n 30
@@ -299,7 +345,8 @@ webrtc_restart_reinvite() {
 	local fp
 
 	check "after restart: the call's DTLS-SRTP keys re-adopted from the store" 1 \
-		"$(grep -c 'call .*: DTLS-SRTP keys re-adopted from the store' "$KRTPD_LOG")"
+		"$(tail -n +$((LOG0 + 1)) "$KRTPD_LOG" |
+			grep -c 'call .*: DTLS-SRTP keys re-adopted from the store')"
 	touch "$TMPD/reinvite3"
 	busywait 60000 grep -q '^reinvite ' "$TMPD/phone3.out"
 	check "after restart: alice's unchanged re-offer answered 200" "reinvite 200" \
@@ -339,6 +386,7 @@ webrtc_restart_consent() {
 
 	ids=$(flows_json | jq -c '[.[].id] | sort')
 	check_range "before the restart: alice's consent checks answered" 1 1000 "$(consent_ok)"
+	LOG0=$(wc -l <"$KRTPD_LOG")
 	krtpd_kill9
 	check "krtpd killed (SIGKILL)" yes "$(krtpd_gone && echo yes)"
 	# both counts at the same moment, with no krtpd to answer: every check
@@ -348,7 +396,7 @@ webrtc_restart_consent() {
 	krtpd_start || { ktap_test_fail "krtpd restarts"; return; }
 	ktap_test_pass "krtpd restarts on the same state"
 	check "after restart: the WebRTC leg re-adopted from the store" 1 \
-		"$(grep -c 'WebRTC leg re-adopted' "$KRTPD_LOG")"
+		"$(tail -n +$((LOG0 + 1)) "$KRTPD_LOG" | grep -c 'WebRTC leg re-adopted')"
 	check "after restart: the same flows in krtp.ko, none added" "$ids" \
 		"$(flows_json | jq -c '[.[].id] | sort')"
 	# two of aiortc's checks (every 4 to 6 s) answered by the new krtpd

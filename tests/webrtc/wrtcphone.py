@@ -34,14 +34,21 @@ it, answers 200 with aiortc's answer, and once DTLS is connected prints
 "callee dtls up"; when the --go2 file exists it sends its tone for --talk
 seconds (and until the --stats2 file exists), prints "stats2 <json>" as
 above, and answers the caller's BYE. With --answer-only it places no call:
-it registers and takes that one call.
+it registers and takes that one call. As the callee, with --reregister
+FILE, once FILE exists after the stats2 line it connects and registers
+again (krtpd restarted) and answers the caller's re-INVITE, which must
+carry krtpd's fingerprint, ICE credentials and actpass of before, with
+its unchanged answer ("reinvite 200"), then prints "stats3 <json>" once
+the --stats3 file exists; with --hangup it sends the BYE itself (after
+the --hold file, if given) instead of waiting for the caller's.
 
 usage: wrtcphone.py --user U --password P --domain D --target URI
                     [--talk S] [--timeout S] [--go FILE] [--hold FILE]
                     [--no-fingerprint only|after] [--answer --go2 FILE [--stats2 FILE]]
                     [--reinvite FILE --stats3 FILE] URL
        wrtcphone.py --user U --password P --domain D --answer-only --go2 FILE
-                    [--stats2 FILE] [--talk S] [--timeout S] URL
+                    [--stats2 FILE] [--talk S] [--timeout S] [--hangup [--hold FILE]]
+                    [--reregister FILE --stats3 FILE] URL
 
 Each step prints "ok - what" or "not ok - what: why"; exit status 0 when
 all passed.
@@ -332,6 +339,12 @@ async def answer_call(ws, a):
     # when krtp.ko has forwarded it all
     await wait_file(a.stats2, a.timeout)
     print("stats2 " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
+    if a.reregister:
+        ws = await answer_refresh(ws, a, offer, pc, totag)
+        if not ws:
+            return
+        await wait_file(a.stats3, a.timeout)
+        print("stats3 " + json.dumps(await media_stats(pc, got, dtls, False)), flush=True)
     if a.hangup:
         await wait_file(a.hold, a.timeout)
         await ws.send(callee_bye(inv, totag))
@@ -344,6 +357,31 @@ async def answer_call(ws, a):
     await pc.close()
     for t in tasks:
         t.cancel()
+
+
+async def answer_refresh(ws, a, offer, pc, totag):
+    """as the callee, once a.reregister exists: connect and register again
+    (krtpd restarted, the WebSocket died with it), then answer the caller's
+    re-INVITE, which must bring krtpd's fingerprint, ICE credentials and
+    actpass of before, with the same answer: aiortc keeps its DTLS session.
+    The new WebSocket, or None."""
+    await wait_file(a.reregister, 3 * a.timeout)
+    await ws.close()
+    ws = await connect(a)
+    if not ws:
+        return None
+    print("reconnected", flush=True)
+    inv = await incoming(ws, 3 * a.timeout, "INVITE")
+    reoffer = inv.split("\r\n\r\n", 1)[1]
+    print("# re-offer:\n# " + reoffer.strip().replace("\r\n", "\n# "), flush=True)
+    for p in ("a=fingerprint:", "a=ice-ufrag:", "a=ice-pwd:"):
+        step(sdp_lines(reoffer, p) == sdp_lines(offer, p),
+             "callee: the re-offer's %s is the first offer's" % p, " ".join(sdp_lines(reoffer, p)))
+    step("a=setup:actpass" in reoffer, "callee: the re-offer says a=setup:actpass")
+    await ws.send(reply(inv, 200, "OK", a, totag, pc.localDescription.sdp))
+    await incoming(ws, a.timeout, "ACK")
+    print("reinvite 200", flush=True)
+    return ws
 
 
 async def connect(a):
@@ -430,6 +468,8 @@ async def main():
     ap.add_argument("--go2", help="as the callee, once DTLS is up, wait for this file")
     ap.add_argument("--stats2", help="as the callee, after talking, wait for this file "
                     "before the stats2 line")
+    ap.add_argument("--reregister", help="as the callee, after the stats2 line, wait for this "
+                    "file, connect and register again, and answer a re-INVITE unchanged")
     ap.add_argument("--hangup", action="store_true",
                     help="as the callee, send the BYE after the stats2 line (and --hold)")
     ap.add_argument("--reinvite", help="the tone goes on; once this file exists, connect "
