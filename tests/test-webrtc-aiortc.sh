@@ -263,6 +263,30 @@ check "no SRTP authentication failure or replay" 0 \
 	"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
 flows_unsnap
 
+# refreshed_media OUT GO WHAT: after a restart and the re-INVITE, krtp.ko
+# holds the call's flows $ids and none more; bob's next 50 packets reach
+# alice, and once GO exists her phone (output OUT) says in "stats3" that
+# it received and decrypted all 100; no SRTP drop. Leaves the flows
+# snapshot (flows_snap) and $stats for more checks.
+refreshed_media() {
+	check "$3: the same flows in krtp.ko, none added" "$ids" \
+		"$(flows_json | jq -c '[.[].id] | sort')"
+	to_alice_rtp() {
+		FLOWS=$(flows_json) to_alice rtp | jq .stats.packets
+	}
+	wait_eq 60000 100 to_alice_rtp >/dev/null
+	touch "$2"
+	busywait 60000 grep -q '^stats3 ' "$1"
+	stats=$(sed -n 's/^stats3 //p' "$1")
+	flows_snap
+	check "bob->alice: krtp.ko forwarded bob's 100 packets (50 after the re-INVITE)" 100 \
+		"$(to_alice rtp | jq .stats.packets)"
+	check "bob->alice: aiortc received and decrypted all 100" "100 {}" \
+		"$(stat packets_received) $(echo "$stats" | jq -c .dropped)"
+	check "no SRTP authentication failure or replay" 0 \
+		"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
+}
+
 # krtpd killed (-9) and restarted with the call up, alice its WebRTC
 # callee: the call is re-adopted with her DTLS-SRTP keys; she connects and
 # registers again (her WebSocket died with krtpd) and bob refreshes the
@@ -283,22 +307,7 @@ check "callee, after restart: bob's re-INVITE reached alice over her new WebSock
 	"$(grep -c '^reinvite 200' "$TMPD/phone.out")"
 check "... as krtpd's offer with the fingerprint, ICE credentials and actpass of before" 4 \
 	"$(grep -c "^ok - callee: the re-offer" "$TMPD/phone.out")"
-check "callee, after the re-INVITE: the same flows in krtp.ko, none added" "$ids" \
-	"$(flows_json | jq -c '[.[].id] | sort')"
-to_alice_rtp() {
-	FLOWS=$(flows_json) to_alice rtp | jq .stats.packets
-}
-wait_eq 60000 100 to_alice_rtp >/dev/null
-touch "$TMPD/stats2b"
-busywait 60000 grep -q '^stats3 ' "$TMPD/phone.out"
-stats=$(sed -n 's/^stats3 //p' "$TMPD/phone.out")
-flows_snap
-check "bob->alice: krtp.ko forwarded bob's 100 packets (50 after the restart)" 100 \
-	"$(to_alice rtp | jq .stats.packets)"
-check "bob->alice: aiortc received and decrypted all 100" "100 {}" \
-	"$(stat packets_received) $(echo "$stats" | jq -c .dropped)"
-check "no SRTP authentication failure or replay" 0 \
-	"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
+refreshed_media "$TMPD/phone.out" "$TMPD/stats2b" "callee, after the re-INVITE"
 flows_unsnap
 # bob hangs up this time: over alice's new WebSocket too
 call2_go
@@ -359,24 +368,9 @@ webrtc_restart_reinvite() {
 		"$(sed -n 's/^.*DTLS certificate made, fingerprint //p' "$KRTPD_LOG" | head -n 1)" "$fp"
 	check "... its fingerprint in both answers" "sha-256 ${fp#sha-256 }" \
 		"$(sed -n 's/^# a=fingerprint://p' "$TMPD/phone3.out" | sort -u)"
-	check "after the re-INVITE: the same flows in krtp.ko, none added" "$ids" \
-		"$(flows_json | jq -c '[.[].id] | sort')"
-	to_alice_pkts() {
-		FLOWS=$(flows_json) to_alice rtp | jq .stats.packets
-	}
-	wait_eq 60000 100 to_alice_pkts >/dev/null
-	touch "$TMPD/stats3"
-	busywait 60000 grep -q '^stats3 ' "$TMPD/phone3.out"
-	stats=$(sed -n 's/^stats3 //p' "$TMPD/phone3.out")
-	flows_snap
+	refreshed_media "$TMPD/phone3.out" "$TMPD/stats3" "after the re-INVITE"
 	check "alice->bob: krtp.ko forwarded every packet aiortc sent, across the restart" \
 		"$(stat packets_sent)" "$(to_bob | jq .stats.packets)"
-	check "bob->alice: krtp.ko forwarded bob's 100 packets (50 after the re-INVITE)" 100 \
-		"$(to_alice rtp | jq .stats.packets)"
-	check "bob->alice: aiortc received and decrypted all 100" "100 {}" \
-		"$(stat packets_received) $(echo "$stats" | jq -c .dropped)"
-	check "no SRTP authentication failure or replay" 0 \
-		"$(echo "$FLOWS" | jq '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
 	flows_unsnap
 }
 
