@@ -47,6 +47,7 @@
 #define NG_COOKIE_MAX	64
 #define NG_SDP_MAX	(NG_MAX_DGRAM - 1024)
 #define NG_BRANCHES	8		/* via-branches remembered per call */
+#define NG_DGRAM_ANY	NG_MAX_DGRAM	/* ng_arg: a string of any length */
 
 struct ng_call {
 	struct cds_lfht_node node;
@@ -96,6 +97,7 @@ static void ng_call_drop(struct ng_call *c)
 {
 	cds_lfht_del(ng_ht, &c->node);
 	RCU_Call(&c->rcu, ng_call_free_rcu);
+	ng_stats.calls--;
 }
 
 static struct ng_call *ng_call_find(const struct bnc_node *id)
@@ -131,6 +133,7 @@ static struct ng_call *ng_call_new(const struct bnc_node *id)
 	c->created = c->last_signal = time(NULL);
 	cds_lfht_node_init(&c->node);
 	cds_lfht_add(ng_ht, HASH_Fnv(id->s, id->len), &c->node);
+	ng_stats.calls++;
 	return c;
 }
 
@@ -171,6 +174,37 @@ static void ng_error(struct bnc_out *o, const char *reason)
 	BNC_KeyStr(o, "error-reason", reason);
 	BNC_End(o);
 	ng_stats.errors++;
+}
+
+/*
+ * Call-IDs and tags become C strings: media's key of the call, log lines,
+ * the state file. A NUL would cut one short into another call's name (so
+ * "a\0x" could delete call "a"), and a control character would forge log
+ * lines. SIP allows neither (RFC 3261 §25.1: word, token), nor spaces.
+ */
+static int ng_printable(const struct bnc_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->len; i++)
+		if ((unsigned char)n->s[i] <= ' ' || n->s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* the name of the first Call-ID or tag argument that is not printable, or NULL */
+static const char *ng_unprintable(const struct bnc_node *req)
+{
+	static const char *const keys[] = { "call-id", "from-tag", "to-tag", "via-branch" };
+	const struct bnc_node *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = BNC_Get(&ng_doc, req, keys[i]);
+		if (v && v->type == BNC_STR && !ng_printable(v))
+			return keys[i];
+	}
+	return NULL;
 }
 
 /* a string argument of 1..max bytes, or NULL */
@@ -309,6 +343,9 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 		LOG_INFO("ng: %s for call %s failed: %s", answer ? "answer" : "offer", c->call_id,
 			 ng_media_error(r));
 		ng_error(o, ng_media_error(r));
+		/* media has no such call (a first offer that failed): nor may ng keep it */
+		if (!MED_Has(c->call_id))
+			ng_call_drop(c);
 		return;
 	}
 	c->last_signal = time(NULL);
@@ -338,9 +375,14 @@ enum ng_del {
  */
 static enum ng_del ng_delete_what(struct ng_call *c, const struct bnc_node *req)
 {
-	const struct bnc_node *ft = ng_arg(req, "from-tag", 127);
-	const struct bnc_node *tt = ng_arg(req, "to-tag", 127);
-	const struct bnc_node *vb = ng_arg(req, "via-branch", 63);
+	/*
+	 * Any length: a tag longer than the call's can be none of them, so
+	 * it must narrow the delete to nothing, not be ignored and let it
+	 * widen to the whole call.
+	 */
+	const struct bnc_node *ft = ng_arg(req, "from-tag", NG_DGRAM_ANY);
+	const struct bnc_node *tt = ng_arg(req, "to-tag", NG_DGRAM_ANY);
+	const struct bnc_node *vb = ng_arg(req, "via-branch", NG_DGRAM_ANY);
 	int i;
 
 	if (ft && !ng_tag_known(c, ft))
@@ -451,10 +493,14 @@ static void ng_list(const struct bnc_node *req, struct bnc_out *o)
 	RCU_HashForEach(ng_ht, &it, n) {
 		struct ng_call *c = caa_container_of(n, struct ng_call, node);
 
+		/* a call whose media went is forgotten here, and takes no room in the limit */
+		if (!MED_Has(c->call_id)) {
+			ng_call_drop(c);
+			continue;
+		}
 		if (max-- <= 0)
 			break;
-		if (MED_Has(c->call_id))
-			BNC_Cstr(o, c->call_id);
+		BNC_Cstr(o, c->call_id);
 	}
 	BNC_End(o);
 	BNC_End(o);
@@ -514,7 +560,7 @@ size_t NG_Handle(const char *req, size_t len, const struct sockaddr *from, char 
 	const char *sp = memchr(req, ' ', len);
 	const struct bnc_node *root, *cmd;
 	struct bnc_out o;
-	const char *err;
+	const char *err, *bad;
 	size_t clen;
 	unsigned int i;
 
@@ -544,7 +590,8 @@ size_t NG_Handle(const char *req, size_t len, const struct sockaddr *from, char 
 	}
 	root = &ng_doc.n[0];
 	cmd = BNC_Get(&ng_doc, root, "command");
-	if (cmd && cmd->type == BNC_STR) {
+	bad = ng_unprintable(root);
+	if (cmd && cmd->type == BNC_STR && ng_printable(cmd) && !bad) {
 		const struct bnc_node *id = BNC_Get(&ng_doc, root, "call-id");
 
 		LOG_DEBUG("ng: %.*s %.*s", (int)(cmd->len < 16 ? cmd->len : 16), cmd->s,
@@ -557,6 +604,11 @@ size_t NG_Handle(const char *req, size_t len, const struct sockaddr *from, char 
 		BNC_Dict(&o);
 		BNC_KeyStr(&o, "result", "pong");
 		BNC_End(&o);
+	} else if (bad) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "Invalid %s: control character or space", bad);
+		ng_error(&o, why);
 	} else if (BNC_Is(cmd, "offer"))
 		ng_offer_answer(root, 0, &o);
 	else if (BNC_Is(cmd, "answer"))

@@ -34,6 +34,7 @@ size_t NG_Handle(const char *req, size_t len, const struct sockaddr *from, char 
 struct ng_stats {
 	unsigned long requests, errors, dropped, retransmits;
 	unsigned long offers, answers, deletes;
+	unsigned long calls;		/* calls whose tags are remembered now */
 };
 void NG_GetStats(struct ng_stats *s);
 

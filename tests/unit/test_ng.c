@@ -11,6 +11,10 @@
  * (ports freed); errors with error-reason for what is missing or unknown;
  * delete narrowed by from-tag, to-tag and via-branch deletes only a leg or
  * branch of the call (one that is not the call's deletes nothing).
+ * Hostile ids: a Call-ID or tag with a NUL or a control character is
+ * refused (it would name another call, or forge a log line); offers that
+ * fail leave nothing remembered; list skips and forgets calls whose media
+ * went; a delete's over-long from-tag deletes nothing.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -394,6 +398,82 @@ static void test_delete_leg(void)
 	CHECK(!MED_Has("call-h"));
 }
 
+/* ng() for a request that may hold NULs: dict is len bytes */
+static size_t ng_raw(const char *cookie, const char *dict, size_t len)
+{
+	char req[8192];
+	const char *err;
+	size_t n, cl = strlen(cookie);
+
+	memcpy(req, cookie, cl);
+	req[cl] = ' ';
+	memcpy(req + cl + 1, dict, len);
+	n = NG_Handle(req, cl + 1 + len, (struct sockaddr *)&module_addr, reply, sizeof(reply) - 1);
+	reply[n] = '\0';
+	if (n <= cl + 1 || BNC_Parse(&doc, reply + cl + 1, n - cl - 1, &err))
+		return 0;
+	return n;
+}
+
+static void test_hostile(void)
+{
+	static const char nul_id[] = "d7:command5:offer7:call-id5:abc\0x8:from-tag1:a3:sdp";
+	char req[8192], cookie[32], tag[201];
+	struct ng_stats st, st0;
+	size_t l;
+	int i;
+
+	/* "abc\0x" would be media's call "abc": refused, nothing made */
+	l = sizeof(nul_id) - 1;
+	memcpy(req, nul_id, l);
+	l += (size_t)snprintf(req + l, sizeof(req) - l, "%se", bstr(SDP(46000, "")));
+	CHECK(ng_raw("h1", req, l) > 0);
+	CHECK(reason_has("Invalid call-id"));
+	CHECK(!MED_Has("abc"));
+	/* a newline in a tag would forge a log line */
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id1:n8:from-tag%s3:sdp%se",
+		 bstr("a\ninfo: forged"), bstr(SDP(46000, "")));
+	CHECK(ng("h2", req) > 0);
+	CHECK(reason_has("Invalid from-tag"));
+	CHECK(!MED_Has("n"));
+	CHECK(ng("h3", "d7:command6:delete7:call-id3:a\tbe") > 0);
+	CHECK(reason_has("Invalid call-id"));
+
+	/* offers that fail, each a new Call-ID: nothing is left remembered */
+	NG_GetStats(&st0);
+	for (i = 0; i < 100; i++) {
+		snprintf(cookie, sizeof(cookie), "f%d", i);
+		snprintf(tag, sizeof(tag), "fail-%d", i);
+		snprintf(req, sizeof(req), "d7:command5:offer7:call-id%s8:from-tag1:a"
+			 "3:sdp7:garbagee", bstr(tag));
+		CHECK(ng(cookie, req) > 0);
+		CHECK(reason_has("Failed to parse SDP"));
+	}
+	NG_GetStats(&st);
+	CHECK_EQ(st.calls, st0.calls);
+
+	/* media ended a call (its timeout): list neither shows nor keeps it */
+	call_offer("call-t", NULL);
+	NG_GetStats(&st);
+	CHECK_EQ(st.calls, st0.calls + 1);
+	MED_Delete("call-t");
+	CHECK(ng("h4", "d7:command4:liste") > 0);
+	CHECK(BNC_First(&doc, BNC_Get(&doc, &doc.n[0], "calls")) == NULL);
+	NG_GetStats(&st);
+	CHECK_EQ(st.calls, st0.calls);
+
+	/* a from-tag longer than any the call can have deletes nothing */
+	call_offer("call-l", NULL);
+	call_answer("call-l", "tag-b");
+	memset(tag, 'q', sizeof(tag) - 1);
+	tag[sizeof(tag) - 1] = '\0';
+	snprintf(req, sizeof(req), "7:call-id6:call-l8:from-tag%zu:%s", strlen(tag), tag);
+	CHECK_EQ(del(req), 2);
+	CHECK(MED_Has("call-l"));
+	CHECK_EQ(del("7:call-id6:call-l"), 1);
+	CHECK(!MED_Has("call-l"));
+}
+
 int main(void)
 {
 	struct med_config mc = { .mode = MED_MODE_USER, .port_min = 45000, .port_max = 45099 };
@@ -410,6 +490,7 @@ int main(void)
 	RCU_ReadLock();
 	test_commands();
 	test_delete_leg();
+	test_hostile();
 	RCU_ReadUnlock();
 	NG_Fini();
 	MED_Fini();
