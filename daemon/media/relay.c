@@ -235,13 +235,19 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 			if (med_rb.taken[i])
 				continue;
 			f->u.st.packets_total++;
+			if (!med_relay_check_source(f, &med_rb.src[i])) {
+				f->u.st.drop_wrong_source++;
+				continue;
+			}
+			/*
+			 * Only a packet the source rule lets in is life in the
+			 * call, as krtp.ko's krtp_flow_touch(): anyone can send
+			 * to a relay port, and would keep a dead call and its
+			 * ports past inactivity_timeout forever.
+			 */
 			f->u.last_rx_ms = now_us / 1000;
 			if (med_rb.rx[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				f->u.st.drop_other++;
-				continue;
-			}
-			if (!med_relay_check_source(f, &med_rb.src[i])) {
-				f->u.st.drop_wrong_source++;
 				continue;
 			}
 			med_rb.rtcp[ntx] = (f->kf.flags & KRTP_FLOW_F_RTCP) || med_is_rtcp(b, len);

@@ -10,7 +10,8 @@
  * validation (a third socket is dropped and counted), hold and resume by
  * re-INVITE, rtcp-mux, rejected streams freeing their ports, -ENOSPC,
  * symmetric RTP for a leg behind NAT, IPv6, an IPv6 leg with an IPv4 one,
- * the inactivity callback, and MED_Delete closing the ports.
+ * the inactivity callback (which packets from a wrong source do not put
+ * off), and MED_Delete closing the ports.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -508,8 +509,9 @@ static void test_inactive(void)
 {
 	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
 	char in[1024], out[1024];
-	uint16_t ap, bp, pa;
-	int a[2], b[2];
+	struct med_call_stats st;
+	uint16_t ap, bp, pa, xp;
+	int a[2], b[2], x;
 	size_t n, olen;
 
 	__atomic_store_n(&inactive_calls, 0, __ATOMIC_SEQ_CST);
@@ -526,10 +528,20 @@ static void test_inactive(void)
 		usleep(500000);
 	}
 	CHECK_EQ(__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST), 0);
-	for (int i = 0; i < 50 && !__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST); i++)
+	/*
+	 * alice falls silent, but a stranger keeps sending to her relay
+	 * port: dropped as from the wrong source, and no life in the call
+	 */
+	x = udp_sock(AF_INET, &xp);
+	for (int i = 0; i < 50 && !__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST); i++) {
+		send_rtp(x, AF_INET, pa, 1, 100, (uint16_t)i, -1);
 		usleep(100000);
+	}
 	CHECK_EQ(__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST), 1);
 	CHECK(!strcmp(inactive_key, "idle-call"));
+	CHECK_EQ(MED_Stats("idle-call", &st), 0);
+	CHECK(st.dropped >= 10);
+	close(x);
 	/* reported once only */
 	usleep(1500000);
 	CHECK_EQ(__atomic_load_n(&inactive_calls, __ATOMIC_SEQ_CST), 1);
