@@ -21,6 +21,11 @@
  * Before the answer, a branch (each via-branch the caller offered with)
  * is deleted alone while others remain, and the last one ends the call.
  *
+ * A call offered and never answered holds its relay ports, and media never
+ * times it out (it has no flows to be idle): if the module's delete is
+ * lost, nothing else would free them. As rtpengine's offer-timeout does,
+ * such a call is deleted NG_OFFER_TIMEOUT seconds after its last offer.
+ *
  * Lifetime of a reply: built in the caller's buffer; a copy goes to the
  * retransmission cache (a ring of NG_CACHE entries, oldest replaced).
  */
@@ -39,6 +44,7 @@
 #include "../media.h"
 #include "../metrics.h"
 #include "../rcu.h"
+#include "../timer.h"
 #include "bencode.h"
 #include "ng.h"
 
@@ -48,6 +54,8 @@
 #define NG_SDP_MAX	(NG_MAX_DGRAM - 1024)
 #define NG_BRANCHES	8		/* via-branches remembered per call */
 #define NG_DGRAM_ANY	NG_MAX_DGRAM	/* ng_arg: a string of any length */
+#define NG_OFFER_TIMEOUT 3600		/* s, as rtpengine's offer-timeout default */
+#define NG_SWEEP_MS	60000		/* how often unanswered calls are looked at */
 
 struct ng_call {
 	struct cds_lfht_node node;
@@ -58,11 +66,13 @@ struct ng_call {
 	char branch[NG_BRANCHES][64];
 	int branches;
 	enum med_leg last_offer;
+	int answered;
 	time_t created, last_signal;
 };
 
 static int ng_fd = -1;
 static struct loop_fd *ng_h;
+static struct tmr ng_timer = { .idx = -1 };
 static struct cds_lfht *ng_ht;
 static struct ng_stats ng_stats;
 static struct bnc_doc ng_doc;			/* one request at a time */
@@ -314,6 +324,8 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 			ng_tag_set(c->b_tag, sizeof(c->b_tag), tt);
 		r = MED_Answer(c->call_id, leg, src, sdp->s, sdp->len, ng_sdp, sizeof(ng_sdp),
 			       &outlen);
+		if (!r)
+			c->answered = 1;
 		ng_stats.answers++;
 	} else {
 		if (!c) {
@@ -667,6 +679,34 @@ static void ng_read(int fd, uint32_t events, void *arg)
 	}
 }
 
+void NG_Expire(time_t now)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+
+	RCU_HashForEach(ng_ht, &it, n) {
+		struct ng_call *c = caa_container_of(n, struct ng_call, node);
+		int alive = MED_Has(c->call_id);
+
+		if (alive && (c->answered || now - c->last_signal < NG_OFFER_TIMEOUT))
+			continue;
+		if (alive) {
+			LOG_INFO("ng: call %s offered %lds ago and never answered, deleted",
+				 c->call_id, (long)(now - c->last_signal));
+			MED_Delete(c->call_id);
+			ng_stats.expired++;
+		}
+		/* gone from media, or just deleted: forgotten either way */
+		ng_call_drop(c);
+	}
+}
+
+static void ng_sweep(struct tmr *t)
+{
+	NG_Expire(time(NULL));
+	TMR_Start(t, NG_SWEEP_MS);
+}
+
 void NG_GetStats(struct ng_stats *s)
 {
 	*s = ng_stats;
@@ -689,6 +729,9 @@ static void ng_emit(struct met_out *o)
 		    MET_LABELS("command", "answer"), ng_stats.answers);
 	MET_Counter(o, "krtpd_ng_commands_total", "ng offer, answer and delete commands.",
 		    MET_LABELS("command", "delete"), ng_stats.deletes);
+	MET_Counter(o, "krtpd_ng_offers_expired_total",
+		    "ng calls offered, never answered nor deleted, deleted after an hour.", NULL,
+		    ng_stats.expired);
 }
 
 int NG_Init(const struct sockaddr_storage *addr)
@@ -721,6 +764,8 @@ int NG_Init(const struct sockaddr_storage *addr)
 		ng_fd = -1;
 		return -ENOMEM;
 	}
+	TMR_Setup(&ng_timer, ng_sweep);
+	TMR_Start(&ng_timer, NG_SWEEP_MS);
 	return 0;
 }
 
@@ -730,6 +775,7 @@ void NG_Fini(void)
 	struct cds_lfht_node *n;
 	unsigned int i;
 
+	TMR_Stop(&ng_timer);
 	if (ng_h)
 		LOOP_Del(ng_h);
 	ng_h = NULL;

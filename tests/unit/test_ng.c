@@ -14,7 +14,8 @@
  * Hostile ids: a Call-ID or tag with a NUL or a control character is
  * refused (it would name another call, or forge a log line); offers that
  * fail leave nothing remembered; list skips and forgets calls whose media
- * went; a delete's over-long from-tag deletes nothing.
+ * went; a delete's over-long from-tag deletes nothing. A call offered and
+ * never answered is deleted by NG_Expire an hour later.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -474,6 +476,39 @@ static void test_hostile(void)
 	CHECK(!MED_Has("call-l"));
 }
 
+/*
+ * Offered and never answered, nor deleted (the module's delete lost):
+ * gone an hour after the last offer, its ports with it; an answered call
+ * stays. An offer whose every m= line has port 0 holds no port but is a
+ * call all the same, and goes the same way.
+ */
+static void test_offer_timeout(void)
+{
+	char req[8192];
+	struct ng_stats st0, st;
+	time_t now = time(NULL);
+
+	NG_GetStats(&st0);
+	call_offer("call-u", NULL);
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id6:call-z8:from-tag1:a3:sdp%se",
+		 bstr(SDP(0, "")));
+	CHECK(ng("u1", req) > 0);
+	CHECK(result_is("ok"));
+	call_offer("call-v", NULL);
+	call_answer("call-v", "tag-b");
+	CHECK(MED_Has("call-u") && MED_Has("call-z") && MED_Has("call-v"));
+	NG_Expire(now + 3500);
+	CHECK(MED_Has("call-u") && MED_Has("call-z") && MED_Has("call-v"));
+	NG_Expire(now + 3700);
+	CHECK(!MED_Has("call-u"));
+	CHECK(!MED_Has("call-z"));
+	CHECK(MED_Has("call-v"));
+	NG_GetStats(&st);
+	CHECK_EQ(st.expired, st0.expired + 2);
+	CHECK_EQ(st.calls, st0.calls + 1);
+	CHECK_EQ(del("7:call-id6:call-v"), 1);
+}
+
 int main(void)
 {
 	struct med_config mc = { .mode = MED_MODE_USER, .port_min = 45000, .port_max = 45099 };
@@ -491,6 +526,7 @@ int main(void)
 	test_commands();
 	test_delete_leg();
 	test_hostile();
+	test_offer_timeout();
 	RCU_ReadUnlock();
 	NG_Fini();
 	MED_Fini();
