@@ -5,6 +5,7 @@
  * connections are open at once, so a stuck client cannot stall krtpd.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -317,12 +318,17 @@ int CTL_Command(const char *line, char **out, size_t *outlen)
 	char fmt[8], cmd[32], arg[300];
 	struct ctl_out o = { 0 };
 	struct ctl_walk w = { .o = &o };
-	int n;
+	int n, end = 0;
 
 	arg[0] = '\0';
-	n = sscanf(line, "%7s %31s %299s", fmt, cmd, arg);
+	n = sscanf(line, "%7s %31s %299s%n", fmt, cmd, arg, &end);
 	if (n < 2 || (strcmp(fmt, "text") && strcmp(fmt, "json"))) {
 		out_addf(&o, "ERR bad request: want \"<text|json> <command> [arg]\"\n");
+		goto done;
+	}
+	/* cut short, it would name another call, or none: "no call" would be a lie */
+	if (n == 3 && line[end] && !isspace((unsigned char)line[end])) {
+		out_addf(&o, "ERR argument longer than %zu bytes\n", sizeof(arg) - 1);
 		goto done;
 	}
 	o.json = !strcmp(fmt, "json");
@@ -388,9 +394,19 @@ static void ctl_client_close(struct ctl_client *c)
 	free(c);
 }
 
+/* a malloc'ed copy of s, its length in *len; NULL without memory */
+static char *ctl_strdup_len(const char *s, size_t *len)
+{
+	char *p = strdup(s);
+
+	*len = p ? strlen(p) : 0;
+	return p;
+}
+
 static void ctl_client_event(int fd, uint32_t events, void *arg)
 {
 	struct ctl_client *c = arg;
+	char *nl;
 	ssize_t n;
 
 	(void)fd;
@@ -418,13 +434,23 @@ static void ctl_client_event(int fd, uint32_t events, void *arg)
 	}
 	c->inlen += n;
 	c->in[c->inlen] = '\0';
-	if (!strchr(c->in, '\n')) {
-		if (c->inlen == sizeof(c->in) - 1)
-			ctl_client_close(c);
+	nl = memchr(c->in, '\n', c->inlen);
+	if (!nl && c->inlen < sizeof(c->in) - 1)
 		return;
+	/*
+	 * A line too long, or with a NUL in it, is answered with why
+	 * rather than closed on: krtpctl would only see the connection go.
+	 */
+	if (!nl)
+		c->out = ctl_strdup_len("ERR request longer than 510 bytes\n", &c->outlen);
+	else if (memchr(c->in, '\0', nl - c->in))
+		c->out = ctl_strdup_len("ERR bad request: a NUL byte in it\n", &c->outlen);
+	else {
+		*nl = '\0';
+		if (CTL_Command(c->in, &c->out, &c->outlen))
+			c->out = NULL;
 	}
-	*strchr(c->in, '\n') = '\0';
-	if (CTL_Command(c->in, &c->out, &c->outlen)) {
+	if (!c->out) {
 		ctl_client_close(c);
 		return;
 	}
