@@ -429,14 +429,24 @@ static int ws_pump(struct ws_sess *w)
 
 static int ws_frames(struct ws_sess *w, const char *buf, size_t len)
 {
+	int r;
+
 	w->in = buf;
 	w->inlen = len;
-	if (wslay_event_recv(w->ctx)) {
+	r = wslay_event_recv(w->ctx);
+	w->in = NULL;
+	w->inlen = 0;
+	/*
+	 * A control frame over 125 bytes or fragmented (RFC 6455 §5.5):
+	 * wslay stops reading and queues a close, as for other bad frames,
+	 * but then fails instead of returning 0. ws_pump sends that close
+	 * (§7.1.7) and counts the error like the others, rather than the
+	 * connection being dropped without a word.
+	 */
+	if (r && (wslay_event_get_read_enabled(w->ctx) || wslay_event_get_close_sent(w->ctx))) {
 		w->why = "WebSocket read failed";
 		return -EIO;
 	}
-	w->in = NULL;
-	w->inlen = 0;
 	return ws_pump(w);
 }
 

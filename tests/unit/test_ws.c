@@ -16,6 +16,7 @@
  *   - a ping is answered with a pong carrying the same data;
  *   - an unmasked frame is a protocol error: close 1002, connection closed;
  *     a message over max_message_size: close 1009, connection closed;
+ *     a ping over 125 bytes: a close, connection closed, counted;
  *   - a close frame is answered with a close and the connection closed,
  *     and then an INVITE to the user no longer goes anywhere (the flow is
  *     dead): the caller gets an error;
@@ -447,6 +448,22 @@ int main(void)
 	CHECK(closed(fd));
 	close(fd);
 
+	/* a ping of 126 bytes, over a control frame's 125: a close, connection closed */
+	fd = ws_open();
+	CHECK(fd >= 0);
+	{
+		static char big[126];
+
+		memset(big, 'p', sizeof(big));
+		ws_frame(fd, 1, 9, big, sizeof(big), 1);
+	}
+	run_for(100);
+	n = drain(fd, buf, sizeof(buf));
+	off = 0;
+	CHECK_EQ(ws_parse(buf, n, &off, msg, sizeof(msg)), 8);
+	CHECK(closed(fd));
+	close(fd);
+
 	/* idle: a ping at half the idle timeout; the pong keeps the connection */
 	TP_Fini();
 	lim.idle_timeout = 5;
@@ -479,8 +496,8 @@ int main(void)
 
 	WS_GetStats(&st);
 	CHECK(st.pings >= 1);		/* and maybe a second after the pong */
-	CHECK_EQ(st.handshakes, 4);		/* since WS_Init: the four connections above */
-	CHECK_EQ(st.protocol_errors, 2);		/* unmasked, too big */
+	CHECK_EQ(st.handshakes, 5);		/* since WS_Init: the five connections above */
+	CHECK_EQ(st.protocol_errors, 3);		/* unmasked, too big, big ping */
 	CHECK_EQ(st.closes, 1);
 	CHECK_EQ(st.rx, 3);			/* REGISTER, 200, REGISTER; not the unmasked one */
 	close(ufd);
