@@ -24,7 +24,9 @@
  * A call offered and never answered holds its relay ports, and media never
  * times it out (it has no flows to be idle): if the module's delete is
  * lost, nothing else would free them. As rtpengine's offer-timeout does,
- * such a call is deleted NG_OFFER_TIMEOUT seconds after its last offer.
+ * such a call is deleted NG_OFFER_TIMEOUT seconds after its last offer;
+ * so is an answered one that anchors no stream (every m= line port 0),
+ * which has no flows either, an hour after its last offer or answer.
  *
  * Lifetime of a reply: built in the caller's buffer; a copy goes to the
  * retransmission cache (a ring of NG_CACHE entries, oldest replaced).
@@ -687,12 +689,17 @@ void NG_Expire(time_t now)
 	RCU_HashForEach(ng_ht, &it, n) {
 		struct ng_call *c = caa_container_of(n, struct ng_call, node);
 		int alive = MED_Has(c->call_id);
+		struct med_call_stats st;
 
-		if (alive && (c->answered || now - c->last_signal < NG_OFFER_TIMEOUT))
+		/* answered, with a stream: its flows, so media's timeout, end it */
+		if (alive && c->answered && !MED_Stats(c->call_id, &st) && st.streams)
+			continue;
+		if (alive && now - c->last_signal < NG_OFFER_TIMEOUT)
 			continue;
 		if (alive) {
-			LOG_INFO("ng: call %s offered %lds ago and never answered, deleted",
-				 c->call_id, (long)(now - c->last_signal));
+			LOG_INFO("ng: call %s %s %lds ago, no media stream since, deleted",
+				 c->call_id, c->answered ? "answered" : "offered",
+				 (long)(now - c->last_signal));
 			MED_Delete(c->call_id);
 			ng_stats.expired++;
 		}
@@ -730,7 +737,7 @@ static void ng_emit(struct met_out *o)
 	MET_Counter(o, "krtpd_ng_commands_total", "ng offer, answer and delete commands.",
 		    MET_LABELS("command", "delete"), ng_stats.deletes);
 	MET_Counter(o, "krtpd_ng_offers_expired_total",
-		    "ng calls offered, never answered nor deleted, deleted after an hour.", NULL,
+		    "ng calls left without an answer or a media stream, deleted after an hour.", NULL,
 		    ng_stats.expired);
 }
 

@@ -36,13 +36,14 @@ struct ng_stats {
 	unsigned long requests, errors, dropped, retransmits;
 	unsigned long offers, answers, deletes;
 	unsigned long calls;		/* calls whose tags are remembered now */
-	unsigned long expired;		/* offered, never answered, deleted by NG_Expire */
+	unsigned long expired;		/* deleted by NG_Expire */
 };
 void NG_GetStats(struct ng_stats *s);
 /*
- * Delete the calls offered more than an hour before now and never
- * answered, and forget those whose media went. A timer calls it every
- * minute; tests call it with a time of their own.
+ * Delete the calls last offered more than an hour before now and never
+ * answered, or answered without a media stream, and forget those whose
+ * media went. A timer calls it every minute; tests call it with a time
+ * of their own.
  */
 void NG_Expire(time_t now);
 

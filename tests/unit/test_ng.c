@@ -480,7 +480,7 @@ static void test_hostile(void)
  * Offered and never answered, nor deleted (the module's delete lost):
  * gone an hour after the last offer, its ports with it; an answered call
  * stays. An offer whose every m= line has port 0 holds no port but is a
- * call all the same, and goes the same way.
+ * call all the same, and goes the same way, answered or not.
  */
 static void test_offer_timeout(void)
 {
@@ -496,6 +496,11 @@ static void test_offer_timeout(void)
 	CHECK(result_is("ok"));
 	call_offer("call-v", NULL);
 	call_answer("call-v", "tag-b");
+	/* answered, but every m= line refused: no stream, no flow, no timeout of media's */
+	snprintf(req, sizeof(req), "d7:command6:answer7:call-id6:call-z8:from-tag1:a6:to-tag1:b"
+		 "3:sdp%se", bstr(SDP(0, "")));
+	CHECK(ng("u2", req) > 0);
+	CHECK(result_is("ok"));
 	CHECK(MED_Has("call-u") && MED_Has("call-z") && MED_Has("call-v"));
 	NG_Expire(now + 3500);
 	CHECK(MED_Has("call-u") && MED_Has("call-z") && MED_Has("call-v"));
