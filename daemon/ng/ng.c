@@ -10,7 +10,8 @@
  * lock; an entry whose media is gone (deleted, timed out) is dropped when
  * next looked at. After a restart the table is empty: a call re-adopted by
  * media is still found by MED_Has, and its next offer's From tag is taken
- * as leg A.
+ * as leg A. The table, and the sweep of calls left without an answer or a
+ * media stream, are call.c's.
  *
  * delete names a call by its Call-ID and, as Kamailio's module sends it,
  * may narrow it to a leg (from-tag, to-tag) or a branch (via-branch), and
@@ -20,13 +21,6 @@
  * answered) deletes nothing: the reply is "ok" with rtpengine's warning.
  * Before the answer, a branch (each via-branch the caller offered with)
  * is deleted alone while others remain, and the last one ends the call.
- *
- * A call offered and never answered holds its relay ports, and media never
- * times it out (it has no flows to be idle): if the module's delete is
- * lost, nothing else would free them. As rtpengine's offer-timeout does,
- * such a call is deleted NG_OFFER_TIMEOUT seconds after its last offer;
- * so is an answered one that anchors no stream (every m= line port 0),
- * which has no flows either, an hour after its last offer or answer.
  *
  * Lifetime of a reply: built in the caller's buffer; a copy goes to the
  * retransmission cache (a ring of NG_CACHE entries, oldest replaced).
@@ -40,42 +34,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../hash.h"
 #include "../log.h"
 #include "../loop.h"
 #include "../media.h"
 #include "../metrics.h"
 #include "../rcu.h"
-#include "../timer.h"
 #include "bencode.h"
+#include "call.h"
 #include "ng.h"
 
 #define NG_MAX_DGRAM	65535
 #define NG_CACHE	128		/* replies kept for retransmitted cookies */
 #define NG_COOKIE_MAX	64
 #define NG_SDP_MAX	(NG_MAX_DGRAM - 1024)
-#define NG_BRANCHES	8		/* via-branches remembered per call */
 #define NG_DGRAM_ANY	NG_MAX_DGRAM	/* ng_arg: a string of any length */
-#define NG_OFFER_TIMEOUT 3600		/* s, as rtpengine's offer-timeout default */
-#define NG_SWEEP_MS	60000		/* how often unanswered calls are looked at */
-
-struct ng_call {
-	struct cds_lfht_node node;
-	struct rcu_head rcu;
-	char *call_id;
-	char a_tag[128], b_tag[128];
-	/* the via-branches of the caller's offers (a forked INVITE), until answered */
-	char branch[NG_BRANCHES][64];
-	int branches;
-	enum med_leg last_offer;
-	int answered;
-	time_t created, last_signal;
-};
 
 static int ng_fd = -1;
 static struct loop_fd *ng_h;
-static struct tmr ng_timer = { .idx = -1 };
-static struct cds_lfht *ng_ht;
 static struct ng_stats ng_stats;
 static struct bnc_doc ng_doc;			/* one request at a time */
 static char ng_sdp[NG_SDP_MAX];
@@ -86,95 +61,6 @@ static struct {
 	size_t len;
 } ng_cache[NG_CACHE];
 static unsigned int ng_cache_next;
-
-/* ---- calls ---- */
-
-static int ng_match(struct cds_lfht_node *node, const void *key)
-{
-	const struct bnc_node *k = key;
-	struct ng_call *c = caa_container_of(node, struct ng_call, node);
-
-	return strlen(c->call_id) == k->len && !memcmp(c->call_id, k->s, k->len);
-}
-
-static void ng_call_free_rcu(struct rcu_head *head)
-{
-	struct ng_call *c = caa_container_of(head, struct ng_call, rcu);
-
-	free(c->call_id);
-	free(c);
-}
-
-static void ng_call_drop(struct ng_call *c)
-{
-	cds_lfht_del(ng_ht, &c->node);
-	RCU_Call(&c->rcu, ng_call_free_rcu);
-	ng_stats.calls--;
-}
-
-static struct ng_call *ng_call_find(const struct bnc_node *id)
-{
-	struct cds_lfht_iter it;
-	struct cds_lfht_node *node;
-	struct ng_call *c;
-
-	cds_lfht_lookup(ng_ht, HASH_Fnv(id->s, id->len), ng_match, id, &it);
-	node = cds_lfht_iter_get_node(&it);
-	if (!node)
-		return NULL;
-	c = caa_container_of(node, struct ng_call, node);
-	if (!MED_Has(c->call_id)) {
-		/* its media went (timeout, a BYE seen by krtpd's proxy): forget it */
-		ng_call_drop(c);
-		return NULL;
-	}
-	return c;
-}
-
-static struct ng_call *ng_call_new(const struct bnc_node *id)
-{
-	struct ng_call *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->call_id = strndup(id->s, id->len);
-	if (!c->call_id) {
-		free(c);
-		return NULL;
-	}
-	c->created = c->last_signal = time(NULL);
-	cds_lfht_node_init(&c->node);
-	cds_lfht_add(ng_ht, HASH_Fnv(id->s, id->len), &c->node);
-	ng_stats.calls++;
-	return c;
-}
-
-static int ng_tag_is(const char *tag, const struct bnc_node *n)
-{
-	return n && strlen(tag) == n->len && !memcmp(tag, n->s, n->len);
-}
-
-static void ng_tag_set(char *tag, size_t sz, const struct bnc_node *n)
-{
-	snprintf(tag, sz, "%.*s", (int)n->len, n->s);
-}
-
-/* the index of via-branch n among the call's, or -1 */
-static int ng_branch_find(const struct ng_call *c, const struct bnc_node *n)
-{
-	int i;
-
-	for (i = 0; n && i < c->branches; i++)
-		if (ng_tag_is(c->branch[i], n))
-			return i;
-	return -1;
-}
-
-static void ng_branch_add(struct ng_call *c, const struct bnc_node *n)
-{
-	if (n && ng_branch_find(c, n) < 0 && c->branches < NG_BRANCHES)
-		ng_tag_set(c->branch[c->branches++], sizeof(c->branch[0]), n);
-}
 
 /* ---- replies ---- */
 
@@ -681,42 +567,11 @@ static void ng_read(int fd, uint32_t events, void *arg)
 	}
 }
 
-void NG_Expire(time_t now)
-{
-	struct cds_lfht_iter it;
-	struct cds_lfht_node *n;
-
-	RCU_HashForEach(ng_ht, &it, n) {
-		struct ng_call *c = caa_container_of(n, struct ng_call, node);
-		int alive = MED_Has(c->call_id);
-		struct med_call_stats st;
-
-		/* answered, with a stream: its flows, so media's timeout, end it */
-		if (alive && c->answered && !MED_Stats(c->call_id, &st) && st.streams)
-			continue;
-		if (alive && now - c->last_signal < NG_OFFER_TIMEOUT)
-			continue;
-		if (alive) {
-			LOG_INFO("ng: call %s %s %lds ago, no media stream since, deleted",
-				 c->call_id, c->answered ? "answered" : "offered",
-				 (long)(now - c->last_signal));
-			MED_Delete(c->call_id);
-			ng_stats.expired++;
-		}
-		/* gone from media, or just deleted: forgotten either way */
-		ng_call_drop(c);
-	}
-}
-
-static void ng_sweep(struct tmr *t)
-{
-	NG_Expire(time(NULL));
-	TMR_Start(t, NG_SWEEP_MS);
-}
-
 void NG_GetStats(struct ng_stats *s)
 {
 	*s = ng_stats;
+	s->calls = ng_calls;
+	s->expired = ng_expired;
 }
 
 static void ng_emit(struct met_out *o)
@@ -738,7 +593,7 @@ static void ng_emit(struct met_out *o)
 		    MET_LABELS("command", "delete"), ng_stats.deletes);
 	MET_Counter(o, "krtpd_ng_offers_expired_total",
 		    "ng calls left without an answer or a media stream, deleted after an hour.", NULL,
-		    ng_stats.expired);
+		    ng_expired);
 }
 
 int NG_Init(const struct sockaddr_storage *addr)
@@ -748,8 +603,7 @@ int NG_Init(const struct sockaddr_storage *addr)
 	int one = 1;
 
 	memset(&ng_stats, 0, sizeof(ng_stats));
-	ng_ht = RCU_HashNew();
-	if (!ng_ht)
+	if (ng_calls_init())
 		return -ENOMEM;
 	MET_AddSource(ng_emit);
 	if (!addr->ss_family)
@@ -771,18 +625,14 @@ int NG_Init(const struct sockaddr_storage *addr)
 		ng_fd = -1;
 		return -ENOMEM;
 	}
-	TMR_Setup(&ng_timer, ng_sweep);
-	TMR_Start(&ng_timer, NG_SWEEP_MS);
+	ng_calls_sweep();
 	return 0;
 }
 
 void NG_Fini(void)
 {
-	struct cds_lfht_iter it;
-	struct cds_lfht_node *n;
 	unsigned int i;
 
-	TMR_Stop(&ng_timer);
 	if (ng_h)
 		LOOP_Del(ng_h);
 	ng_h = NULL;
@@ -793,13 +643,5 @@ void NG_Fini(void)
 		free(ng_cache[i].reply);
 		ng_cache[i].reply = NULL;
 	}
-	if (!ng_ht)
-		return;
-	RCU_ReadLock();
-	RCU_HashForEach(ng_ht, &it, n)
-		ng_call_drop(caa_container_of(n, struct ng_call, node));
-	RCU_ReadUnlock();
-	RCU_Barrier();
-	RCU_HashFree(ng_ht);
-	ng_ht = NULL;
+	ng_calls_fini();
 }
