@@ -72,6 +72,12 @@ grp() { echo "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
 in_c() { ip netns exec "$NS_C" "$@"; }
 in_r() { ip netns exec "$NS_R" "$@"; }
 in_e() { ip netns exec "$NS_E" "$@"; }
+# A program started in the background runs as "ip netns exec "$NS_R" PROG &",
+# not "in_r PROG &": that would make $! a subshell running the function,
+# and kill $! would leave PROG running (in the deleted namespace, its
+# sockets and rtpengine's kernel table still held, its timers still
+# waking in later rows' timed windows). ip netns exec execs PROG, so $!
+# is PROG itself.
 
 topo_down() {
 	local ns
@@ -219,7 +225,7 @@ case_d() {
 
 	topo_up || return 1
 	rx_filters e0 "$NS_E" 10.0.2.1 4000 10.0.2.2 5000
-	in_r "$bin/udp-relay" 10.0.1.1:4000 10.0.2.1:4000 10.0.2.2:5000 >"$out/udp-relay.txt" 2>&1 &
+	ip netns exec "$NS_R" "$bin/udp-relay" 10.0.1.1:4000 10.0.2.1:4000 10.0.2.2:5000 >"$out/udp-relay.txt" 2>&1 &
 	pid=$!
 	busywait 60 grep -q ready "$out/udp-relay.txt" || { record d "(d) userspace recvmmsg/sendmmsg relay" "" 0 0 "FAILED (relay did not start)"; kill "$pid"; topo_down; return 1; }
 	measure d "(d) userspace recvmmsg/sendmmsg relay" 10.0.1.1:4000 e0 "$NS_E"
@@ -239,7 +245,7 @@ case_e() {
 		return 0
 	fi
 	topo_up || return 1
-	in_r "$bin/krtpd-relay" 10.0.1.1 10.0.1.2:6000 10.0.2.2:5000 >"$out/krtpd-relay.txt" 2>&1 &
+	ip netns exec "$NS_R" "$bin/krtpd-relay" 10.0.1.1 10.0.1.2:6000 10.0.2.2:5000 >"$out/krtpd-relay.txt" 2>&1 &
 	pid=$!
 	if ! busywait 60 grep -q ready "$out/krtpd-relay.txt"; then
 		record e "$label" "" 0 0 "FAILED (relay did not start)"
@@ -284,7 +290,7 @@ case_r() {
 		return 0
 	fi
 	topo_up || return 1
-	in_r rtpengine --config-file=none --foreground --log-stderr --table=-1 \
+	ip netns exec "$NS_R" rtpengine --config-file=none --foreground --log-stderr --table=-1 \
 		--timeout=86400 --silent-timeout=86400 --offer-timeout=86400 \
 		--interface=10.0.1.1 --listen-ng=127.0.0.1:2223 --port-min=30000 --port-max=30999 \
 		--log-level=4 --delete-delay=0 --pidfile="$out/rtpengine.pid" >"$out/rtpengine.txt" 2>&1 &
@@ -329,7 +335,7 @@ case_n() {
 	log_level = warning
 	media_timeout = 0
 	EOF
-	in_r "$repo/daemon/krtpd" -c "$d/krtpd.conf" -f >"$out/krtpd-ng.txt" 2>&1 &
+	ip netns exec "$NS_R" "$repo/daemon/krtpd" -c "$d/krtpd.conf" -f >"$out/krtpd-ng.txt" 2>&1 &
 	pid=$!
 	if ! ng_wait 2223 || ! line=$(ng_call 2223); then
 		record n "$label" "" 0 0 "FAILED (ng call)"

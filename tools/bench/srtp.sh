@@ -209,7 +209,7 @@ rtpe_row() {
 	# no RTP timeout: the guest clock jumps ahead while programs load over
 	# 9p on a busy host, and rtpengine's default (60 s without media) closed
 	# calls before their first packet (the rows that "forwarded nothing")
-	in_r rtpengine --config-file=none --foreground --log-stderr --table="$RTPE_TABLE" --no-fallback \
+	ip netns exec "$NS_R" rtpengine --config-file=none --foreground --log-stderr --table="$RTPE_TABLE" --no-fallback \
 		--timeout=86400 --silent-timeout=86400 --offer-timeout=86400 \
 		--interface=10.0.1.1 --listen-ng=127.0.0.1:2223 --port-min=30000 --port-max=30999 \
 		--log-level="${KRTP_BENCH_RTPE_LOG:-5}" --delete-delay=0 --pidfile="$out/rtpengine.pid" >"$out/rtpengine-$name.txt" 2>&1 &
