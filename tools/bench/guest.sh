@@ -268,9 +268,11 @@ case_e() {
 # Kamailio's rtpengine module would (offer from the caller 10.0.1.2:6000,
 # answer from the callee 10.0.2.2:5000); prints "addr_a=.. port_a=.. ..."
 # A node's first call loads code over 9p: on a busy host that is slow,
-# hence the long timeouts (guest time runs on while the guest waits)
+# and guest time runs through its timer deadlines while the guest waits,
+# hence the long timeouts and a request sent again (same cookie) if one
+# still expires (ng-client.py --tries)
 ng_call() {
-	in_r /usr/bin/python3 "$repo/tools/bench/ng-client.py" --timeout 60 "$1" call benchcall \
+	in_r /usr/bin/python3 "$repo/tools/bench/ng-client.py" --timeout 60 --tries 10 "$1" call benchcall \
 		10.0.1.2:6000 10.0.2.2:5000
 }
 

@@ -228,7 +228,7 @@ rtpe_row() {
 	brg|pass) ng=(--a-crypto "$(sdes "$suite" "$SRTP_KEY_A")" --to-b RTP/SAVP --to-a RTP/SAVP
 		 --b-crypto "$(sdes "$sb" "$SRTP_KEY_B")") ;;
 	esac
-	if ! ng_wait 2223 || ! line=$(in_r /usr/bin/python3 "$repo/tools/bench/ng-client.py" --timeout 60 \
+	if ! ng_wait 2223 || ! line=$(in_r /usr/bin/python3 "$repo/tools/bench/ng-client.py" --timeout 60 --tries 10 \
 			2223 call "bench$name" 10.0.1.2:6000 10.0.2.2:5000 "${ng[@]}"); then
 		record "$name" "$label" "" 0 0 "FAILED (ng call)"
 		log "rtpengine: $(tail -n 5 "$out/rtpengine-$name.txt" | tr '\n' ' ')"
