@@ -205,7 +205,11 @@ rtpe_cipher() {
 # pass (SUITE both sides: rtpengine hands each side's key to the other)
 rtpe_row() {
 	local name=$1 label=$2 suite=$3 mode=$4 sb=${5:-$3} pid line pa pb ng=() gb k0 k1 ipt=iptables
-	local list
+	# its log on the guest's tmpfs, copied to the output folder when the
+	# row is done: a write to the 9p folder waits on the host, and the
+	# guest's clock jumps meanwhile (an offer that logged "Creating new
+	# call" there took longer than ng-client's 60 s of guest time)
+	local list rlog=/tmp/rtpengine-$name.txt
 
 	RTPE_TABLE=$((RTPE_TABLE + 1))
 	topo_up || return 1
@@ -220,7 +224,7 @@ rtpe_row() {
 	ip netns exec "$NS_R" rtpengine --config-file=none --foreground --log-stderr --table="$RTPE_TABLE" --no-fallback \
 		--timeout=86400 --silent-timeout=86400 --offer-timeout=86400 \
 		--interface=10.0.1.1 --listen-ng=127.0.0.1:2223 --port-min=30000 --port-max=30999 \
-		--log-level="${KRTP_BENCH_RTPE_LOG:-5}" --delete-delay=0 --pidfile="$out/rtpengine.pid" >"$out/rtpengine-$name.txt" 2>&1 &
+		--log-level="${KRTP_BENCH_RTPE_LOG:-5}" --delete-delay=0 --pidfile=/tmp/rtpengine.pid >"$rlog" 2>&1 &
 	pid=$!
 	case "$mode" in
 	dec) ng=(--a-crypto "$(sdes "$suite" "$SRTP_KEY_A")" --to-a RTP/SAVP) ;;
@@ -231,8 +235,9 @@ rtpe_row() {
 	if ! ng_wait 2223 || ! line=$(in_r /usr/bin/python3 "$repo/tools/bench/ng-client.py" --timeout 60 --tries 10 \
 			2223 call "bench$name" 10.0.1.2:6000 10.0.2.2:5000 "${ng[@]}"); then
 		record "$name" "$label" "" 0 0 "FAILED (ng call)"
-		log "rtpengine: $(tail -n 5 "$out/rtpengine-$name.txt" | tr '\n' ' ')"
+		log "rtpengine: $(tail -n 5 "$rlog" | tr '\n' ' ')"
 		kill "$pid"; wait "$pid"
+		cp "$rlog" "$out/"
 		topo_down
 		return 1
 	fi
@@ -257,7 +262,7 @@ rtpe_row() {
 	gen_run "10.0.1.1:$pa" 50 "$SEQ" >/dev/null
 	SEQ=$((SEQ + 50))
 	busywait 60 rtpe_kernelized "$pa" ||
-		log "rtpengine: no kernel target for 10.0.1.1:$pa after 60 s: $(grep -E 'Confirmed|ernel' "$out/rtpengine-$name.txt" | tail -n 5 | tr '\n' ' ')"
+		log "rtpengine: no kernel target for 10.0.1.1:$pa after 60 s: $(grep -E 'Confirmed|ernel' "$rlog" | tail -n 5 | tr '\n' ' ')"
 	k0=$(rtpe_kernel_packets)
 	measure "$name" "$label" "10.0.1.1:$pa" e0 "$NS_E"
 	k1=$(rtpe_kernel_packets)
@@ -266,7 +271,7 @@ rtpe_row() {
 	list=$(tr -s ' \n' ' ' <"/proc/rtpengine/$RTPE_TABLE/list" 2>/dev/null)
 	log "rtpengine kernel table $RTPE_TABLE during $name: $((k1 - k0)) packets; $list"
 	if [ "$(echo "${RESULTS[-1]}" | cut -d'|' -f6)" != ok ]; then
-		log "rtpengine: $(tail -n 8 "$out/rtpengine-$name.txt" | tr '\n' ' ')"
+		log "rtpengine: $(tail -n 8 "$rlog" | tr '\n' ' ')"
 		log "rtpengine rule: $(in_r $ipt -L INPUT -v -n -x | tr -s ' \n' ' ')"
 		log "udp sockets: $(in_r ss -uan | tr -s ' \n' ' ')"
 	fi
@@ -290,6 +295,7 @@ rtpe_row() {
 	pass:*) srtp_fail "FAILED (re-keyed, not passed through)" ;;
 	esac
 	kill "$pid"; wait "$pid"
+	cp "$rlog" "$out/"
 	topo_down
 }
 
