@@ -7,15 +7,18 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "ctl.h"
 #include "log.h"
@@ -36,7 +39,15 @@ struct ctl_client {
 	size_t inlen;
 	char *out;
 	size_t outlen, outoff;
-	uint64_t started;
+	/*
+	 * when it connected or its answer last moved: a client that sends no
+	 * request, or stops reading, for CTL_TIMEOUT_MS is closed; one that
+	 * reads a long answer slowly (krtpctl calls | less) is not. A Unix
+	 * socket is writable again only once most of what it holds was read,
+	 * so the sweep also looks at what is still queued (SIOCOUTQ).
+	 */
+	uint64_t progress;
+	int queued;
 };
 
 static int ctl_fd = -1;
@@ -417,8 +428,10 @@ static void ctl_client_event(int fd, uint32_t events, void *arg)
 				ctl_client_close(c);
 				return;
 			}
-			if (n > 0)
+			if (n > 0) {
 				c->outoff += n;
+				c->progress = TMR_Now();
+			}
 			if (c->outoff == c->outlen)
 				ctl_client_close(c);
 		} else if (events & (EPOLLHUP | EPOLLERR)) {
@@ -475,7 +488,8 @@ static void ctl_accept(int fd, uint32_t events, void *arg)
 		return;
 	}
 	c->fd = cfd;
-	c->started = TMR_Now();
+	c->progress = TMR_Now();
+	c->queued = INT_MAX;
 	c->h = LOOP_Add(cfd, EPOLLIN, ctl_client_event, c);
 	if (!c->h) {
 		close(cfd);
@@ -488,11 +502,22 @@ static void ctl_accept(int fd, uint32_t events, void *arg)
 static void ctl_sweep(struct tmr *t)
 {
 	uint64_t now = TMR_Now();
-	int i;
+	struct ctl_client *c;
+	int i, q;
 
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (ctl_clients[i] && now - ctl_clients[i]->started > CTL_TIMEOUT_MS)
-			ctl_client_close(ctl_clients[i]);
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		c = ctl_clients[i];
+		if (!c)
+			continue;
+		/* the client read some of its answer since the last sweep */
+		if (c->out && !ioctl(c->fd, SIOCOUTQ, &q)) {
+			if (q < c->queued)
+				c->progress = now;
+			c->queued = q;
+		}
+		if (now - c->progress > CTL_TIMEOUT_MS)
+			ctl_client_close(c);
+	}
 	TMR_Start(t, 1000);
 }
 

@@ -5,7 +5,9 @@
  * than the server reads, a NUL inside a line, and an argument longer than
  * a Call-ID the server keeps are each answered "ERR" and why (krtpctl
  * prints it), not closed on without a word; a client that never sends its
- * newline is closed by the sweep, and the socket still answers after.
+ * newline is closed by the sweep, and the socket still answers after; a
+ * client that reads a long answer (3,000 calls) slowly, for longer than
+ * the sweep's 2 s, gets all of it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include "loop.h"
 #include "rcu.h"
 #include "sip/dialog.h"
+#include "store.h"
 #include "timer.h"
 
 #include "check.h"
@@ -63,6 +66,55 @@ static size_t ask(const char *req, size_t len, char *out, size_t outsz)
 	return have;
 }
 
+/*
+ * 3,000 calls make an answer several times what the socket buffers: read
+ * it 16 KB every 300 ms, past the 2 s in which a client must move
+ */
+static void slow_reader(void)
+{
+	static char buf[2 << 20];
+	char id[32], tag[16];
+	size_t have = 0;
+	int fd, i, rounds = 0;
+	ssize_t n;
+
+	for (i = 0; i < 3000; i++) {
+		struct dlg_init in = { .call_id = id, .a_tag = tag, .b_tag = tag,
+				       .a_from = "<sip:alice@krtp.test>", .b_to = "<sip:bob@krtp.test>",
+				       .a_contact = "sip:alice@192.0.2.1", .b_contact = "sip:bob@192.0.2.2",
+				       .a_route = "", .b_route = "" };
+
+		snprintf(id, sizeof(id), "slow-%04d@krtp.test", i);
+		snprintf(tag, sizeof(tag), "t%d", i);
+		if (DLG_Create(&in)) {
+			CHECK(!"DLG_Create");
+			return;
+		}
+	}
+	fd = client();
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK_EQ(send(fd, "json calls\n", 11, MSG_NOSIGNAL), 11);
+	for (;;) {
+		run_for(300);
+		n = recv(fd, buf + have, have + 16384 < sizeof(buf) ? 16384 : sizeof(buf) - have - 1,
+			 MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN) || ++rounds > 200)
+			break;
+		if (n > 0)
+			have += (size_t)n;
+	}
+	buf[have] = '\0';
+	close(fd);
+	printf("# slow reader: %zu bytes in %d rounds of 300 ms\n", have, rounds);
+	CHECK(rounds > 8);	/* it took longer than the sweep's 2 s */
+	CHECK(have > 300000);
+	CHECK(!strncmp(buf, "OK\n[", 4));
+	CHECK(have > 3 && !strcmp(buf + have - 2, "]\n"));
+	CHECK(strstr(buf, "slow-2999@krtp.test") != NULL);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -78,6 +130,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/krtpd.sock", dir);
 	CHECK_EQ(TMR_Init(), 0);
 	CHECK_EQ(LOOP_Init(), 0);
+	CHECK_EQ(STO_Init(":memory:"), 0);	/* dialogs are stored as they are made */
 	CHECK_EQ(DLG_Init(), 0);	/* "call" looks in the (empty) dialog table */
 	CHECK_EQ(CTL_Init(path), 0);
 
@@ -115,8 +168,11 @@ int main(void)
 	ask("json transport\n", 15, out, sizeof(out));
 	CHECK(!strncmp(out, "OK\n", 3));
 
+	slow_reader();
+
 	CTL_Fini();
 	DLG_Fini();
+	STO_Fini();
 	LOOP_Fini();
 	TMR_Fini();
 	RCU_Barrier();
