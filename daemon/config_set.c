@@ -231,6 +231,8 @@ static int cnf_set_limit(const char *key, const char *v)
 		return cnf_uint(key, v, 1, 7 * 86400, &l->ban_time);
 	if (!strcmp(key, "tcp_max_connections_per_source"))
 		return cnf_uint(key, v, 0, 65535, &l->conns_per_source);
+	if (!strcmp(key, "limit_calls_per_source"))
+		return cnf_uint(key, v, 0, 1000000, &l->calls_per_source);
 	if (!strcmp(key, "max_transactions"))
 		return cnf_uint(key, v, 0, 100000000, &l->max_transactions);
 	fprintf(stderr, "krtpd: unknown setting \"%s\"\n", key);

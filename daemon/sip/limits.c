@@ -25,9 +25,15 @@
  * Bans end at their time: LIM_Check notices on the source's next message,
  * and a one-second sweep (armed only while bans are in force) notices the
  * rest, so every ban gets its expiry logged.
+ *
+ * Calls being set up are counted per source apart from the table, exactly
+ * (an evicted entry must not forget them): a node per source with such
+ * calls, hashed with the table's key, freed when its count is back to 0.
+ * There are at most as many as INVITE transactions (max_transactions).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +68,14 @@ static uint64_t lim_seed[2];
 static struct lim_stats lim_stats;
 static struct tmr lim_sweep = { .idx = -1 };
 
+struct lim_calls {
+	struct lim_calls *next;
+	uint8_t key[16];
+	uint32_t n;		/* the source's INVITEs LIM_CallBegin counted */
+	bool said;		/* its refusals logged, until it is under the cap again */
+};
+static struct lim_calls **lim_calls_tab;	/* lim_mask + 1 chains */
+
 void LIM_Defaults(struct lim_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -71,6 +85,7 @@ void LIM_Defaults(struct lim_config *cfg)
 	cfg->ban_window = 60;
 	cfg->ban_time = 600;
 	cfg->conns_per_source = 32;
+	cfg->calls_per_source = 100;
 	cfg->max_transactions = 200000;
 	cfg->table_size = 65536;
 	LIM_CidrParse("127.0.0.1", &cfg->exempt[0]);
@@ -393,6 +408,73 @@ int LIM_TxnAllowed(const struct sockaddr_storage *addr, unsigned long count)
 	return 0;
 }
 
+static struct lim_calls **lim_calls_slot(const uint8_t key[16])
+{
+	struct lim_calls **p;
+	uint64_t a, b;
+
+	memcpy(&a, key, 8);
+	memcpy(&b, key + 8, 8);
+	p = &lim_calls_tab[lim_mix(lim_mix(a ^ lim_seed[1]) ^ b ^ lim_seed[0]) & lim_mask];
+	while (*p && memcmp((*p)->key, key, 16))
+		p = &(*p)->next;
+	return p;
+}
+
+int LIM_CallBegin(const struct sockaddr_storage *addr)
+{
+	struct lim_calls **p, *c;
+	uint8_t key[16];
+	char who[64];
+
+	if (!lim_calls_tab || !lim_cfg.calls_per_source || LIM_Exempt(addr) ||
+	    (addr->ss_family != AF_INET && addr->ss_family != AF_INET6))
+		return 0;
+	lim_key(addr, key);
+	p = lim_calls_slot(key);
+	c = *p;
+	if (c && c->n >= lim_cfg.calls_per_source) {
+		lim_stats.calls_refused++;
+		if (!c->said) {
+			lim_key_str(key, who, sizeof(who));
+			LOG_WARN("%s: %u calls being set up, more get 503 until some end", who,
+				 c->n);
+			c->said = true;
+		}
+		return -EBUSY;
+	}
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return 0;	/* not counted: no worse than no cap */
+		memcpy(c->key, key, 16);
+		*p = c;
+	}
+	c->n++;
+	return 1;
+}
+
+void LIM_CallEnd(const struct sockaddr_storage *addr)
+{
+	struct lim_calls **p, *c;
+	uint8_t key[16];
+
+	if (!lim_calls_tab)
+		return;
+	lim_key(addr, key);
+	p = lim_calls_slot(key);
+	c = *p;
+	if (!c)
+		return;
+	c->n--;
+	if (c->n < lim_cfg.calls_per_source)
+		c->said = false;
+	if (!c->n) {
+		*p = c->next;
+		free(c);
+	}
+}
+
 int LIM_Banned(const struct sockaddr_storage *addr)
 {
 	struct lim_entry *e;
@@ -434,6 +516,8 @@ static void lim_emit(struct met_out *o)
 		    lim_stats.conns_refused);
 	MET_Counter(o, "krtpd_limits_refused_total", refused, MET_LABELS("what", "transaction"),
 		    lim_stats.txn_refused);
+	MET_Counter(o, "krtpd_limits_refused_total", refused, MET_LABELS("what", "call"),
+		    lim_stats.calls_refused);
 	MET_Counter(o, "krtpd_limits_auth_failures_total",
 		    "Failed digest attempts (403 for wrong credentials).", NULL,
 		    lim_stats.auth_failures);
@@ -465,8 +549,11 @@ int LIM_Init(const struct lim_config *cfg)
 	while (buckets * LIM_WAYS < lim_cfg.table_size && buckets < (1u << 24))
 		buckets <<= 1;
 	lim_tab = calloc((size_t)buckets * LIM_WAYS, sizeof(*lim_tab));
-	if (!lim_tab)
+	lim_calls_tab = calloc(buckets, sizeof(*lim_calls_tab));
+	if (!lim_tab || !lim_calls_tab) {
+		LIM_Fini();
 		return -ENOMEM;
+	}
 	lim_mask = buckets - 1;
 	if (getrandom(lim_seed, sizeof(lim_seed), GRND_NONBLOCK) != sizeof(lim_seed)) {
 		lim_seed[0] = (uintptr_t)lim_tab ^ TMR_Now();
@@ -478,7 +565,17 @@ int LIM_Init(const struct lim_config *cfg)
 
 void LIM_Fini(void)
 {
+	struct lim_calls *c;
+	uint32_t i;
+
 	TMR_Stop(&lim_sweep);
+	for (i = 0; lim_calls_tab && i <= lim_mask; i++)
+		while ((c = lim_calls_tab[i])) {
+			lim_calls_tab[i] = c->next;
+			free(c);
+		}
+	free(lim_calls_tab);
+	lim_calls_tab = NULL;
 	free(lim_tab);
 	lim_tab = NULL;
 	memset(&lim_stats, 0, sizeof(lim_stats));

@@ -33,6 +33,7 @@ struct lim_config {
 	unsigned int ban_window;	/* seconds the failures must fall within */
 	unsigned int ban_time;		/* seconds a ban lasts */
 	unsigned int conns_per_source;	/* TCP/TLS connections per source, 0 = no cap */
+	unsigned int calls_per_source;	/* calls being set up per source, 0 = no cap */
 	unsigned int max_transactions;	/* transactions in memory, 0 = no cap */
 	unsigned int table_size;	/* sources tracked (rounded up to a power of two) */
 	struct lim_cidr exempt[LIM_MAX_EXEMPT];
@@ -66,6 +67,17 @@ void LIM_AuthFailed(const struct sockaddr_storage *addr);
 int LIM_ConnAllowed(const struct sockaddr_storage *addr, unsigned int open);
 /* May a new transaction be created for a request from addr, with `count` in memory? */
 int LIM_TxnAllowed(const struct sockaddr_storage *addr, unsigned long count);
+/*
+ * A new call (INVITE without To tag) from addr: 1 if it counts as one of
+ * the source's calls being set up, until LIM_CallEnd; 0 if allowed and not
+ * counted (exempt, no cap); -EBUSY over calls_per_source (counted): answer
+ * 503. Each call anchors its media on relay ports from the moment of its
+ * INVITE, so without this one source could take them all with INVITEs to a
+ * phone that never answers.
+ */
+int LIM_CallBegin(const struct sockaddr_storage *addr);
+/* the INVITE LIM_CallBegin counted (returned 1) is done */
+void LIM_CallEnd(const struct sockaddr_storage *addr);
 /* Seconds for Retry-After in the 503 of a refused transaction. */
 #define LIM_RETRY_AFTER_S	"5"
 
@@ -77,6 +89,7 @@ int LIM_Tracked(const struct sockaddr_storage *addr);
 
 struct lim_stats {
 	unsigned long rate_dropped;	/* requests dropped over the rate */
+	unsigned long calls_refused;	/* INVITEs over calls_per_source */
 	unsigned long ban_dropped;	/* messages from banned sources dropped */
 	unsigned long auth_failures;	/* failed digest attempts seen */
 	unsigned long bans;		/* bans started */

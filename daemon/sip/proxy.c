@@ -425,6 +425,20 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 	}
 	ctx->req_leg = leg;
 	ctx->srtp = SRP_Policy(m, nt > 0 && tg[0].trunk);
+	/* before its media takes relay ports: the source's calls being set up */
+	if (ctx->initial_invite) {
+		int r = LIM_CallBegin(&src->addr);
+
+		if (r < 0) {
+			static const char ra[] = "Retry-After: " LIM_RETRY_AFTER_S "\r\n";
+
+			ctx->final_sent = 1;
+			prx_reply(m, src, st, 503, "Too Many Calls", ra, sizeof(ra) - 1);
+			prx_ctx_put(ctx);
+			return;
+		}
+		ctx->lim_counted = r;
+	}
 
 	/* an UPDATE offers like a re-INVITE (RFC 3311), for a call media anchors */
 	if (prx_cfg.media && prx_is_sdp(m) && (m->method_id == SIP_M_INVITE ||

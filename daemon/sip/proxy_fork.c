@@ -28,6 +28,7 @@
 #include "auth.h"
 #include "build.h"
 #include "dialog.h"
+#include "limits.h"
 #include "proxy_internal.h"
 #include "registrar.h"
 #include "txn.h"
@@ -131,6 +132,8 @@ void prx_ctx_put(struct prx_ctx *ctx)
 
 	if (--ctx->refs)
 		return;
+	if (ctx->lim_counted)
+		LIM_CallEnd(&ctx->src.addr);
 	if (ctx->next) {
 		ctx->prev->next = ctx->next;
 		ctx->next->prev = ctx->prev;

@@ -77,6 +77,7 @@ struct prx_ctx {
 	struct tp_peer src;
 	char call_id[256];
 	int initial_invite;		/* INVITE without To tag */
+	int lim_counted;		/* one of its source's calls being set up (limits.h) */
 	int media_offer;		/* MED_Offer was called for this request */
 	enum med_srtp srtp;		/* the SRTP policy a new call gets (srtp_policy.h) */
 	enum med_leg answer_leg;	/* who answers the offer */

@@ -8,7 +8,9 @@
  * digest attempts within the window, its drops, its expiry by the sweep;
  * the per-source connection cap. Then through the proxy: a 403 for a wrong
  * password counts toward the ban, and over max_transactions a new request
- * is answered 503 with Retry-After while an in-dialog BYE still passes.
+ * is answered 503 with Retry-After while an in-dialog BYE still passes;
+ * over limit_calls_per_source a new INVITE from that source is answered
+ * 503 Too Many Calls until its calls being set up end.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -426,6 +428,74 @@ static void test_proxy(void)
 	LIM_Fini();
 }
 
+#define INV_FMT "INVITE sip:bob@krtp.test SIP/2.0\r\n" \
+	"Via: SIP/2.0/UDP %s;branch=z9hG4bKi%d;rport\r\n" \
+	"Call-ID: inv-%d\r\nCSeq: 1 INVITE\r\nFrom: <sip:x@example.net>;tag=i%d\r\n" \
+	"To: <sip:bob@krtp.test>\r\nContact: <sip:x@%s>\r\nMax-Forwards: 70\r\n" \
+	"Content-Length: 0\r\n\r\n"
+
+/* an INVITE from a to bob, who is registered and never answers: what came out */
+static void invite(const char *a, int n)
+{
+	feed(a, INV_FMT, a, n, n, n, a);
+}
+
+/*
+ * Calls being set up per source: INVITEs to a phone that never answers,
+ * each of which would hold relay ports, from one source: the cap's worth
+ * are forwarded, the next gets 503 Too Many Calls with Retry-After and is
+ * counted; another source, and an exempt one over the cap, are not
+ * affected; once the first ones end (Timer B and C, 408), the source may
+ * call again.
+ */
+static void test_calls(void)
+{
+	struct lim_stats st;
+	struct lim_config c;
+	int i;
+
+	base(&c);
+	c.rate = 1000;
+	c.burst = 1000;
+	c.calls_per_source = 3;
+	CHECK_EQ(LIM_CidrParse("192.0.2.90", &c.exempt[0]), 0);
+	c.nexempt = 1;
+	CHECK_EQ(LIM_Init(&c), 0);
+	feed("192.0.2.62:5080", "REGISTER sip:krtp.test SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 192.0.2.62:5080;branch=z9hG4bKrb;rport\r\n"
+	     "Call-ID: reg-bob\r\nCSeq: 1 REGISTER\r\nFrom: <sip:bob@krtp.test>;tag=r\r\n"
+	     "To: <sip:bob@krtp.test>\r\nContact: <sip:bob@192.0.2.62:5080>\r\n"
+	     "Content-Length: 0\r\n\r\n");
+	CHECK(!strncmp(last, "SIP/2.0 200 ", 12));
+
+	for (i = 0; i < 3; i++) {
+		invite("192.0.2.70:5070", i);
+		CHECK(!strncmp(last, "INVITE sip:bob@192.0.2.62:5080 ", 31));
+	}
+	invite("192.0.2.70:5070", 3);
+	CHECK(!strncmp(last, "SIP/2.0 503 Too Many Calls\r\n", 28));
+	CHECK(strstr(last, "\r\nRetry-After: 5\r\n") != NULL);
+	CHECK_EQ(last_dport, 5070);
+	/* the same /32 from another port is the same source */
+	invite("192.0.2.70:5071", 4);
+	CHECK(!strncmp(last, "SIP/2.0 503 ", 12));
+	/* others are not held back by it, nor is an exempt source by the cap */
+	invite("192.0.2.71:5070", 10);
+	CHECK(!strncmp(last, "INVITE sip:bob@", 15));
+	for (i = 0; i < 5; i++) {
+		invite("192.0.2.90:5070", 20 + i);
+		CHECK(!strncmp(last, "INVITE sip:bob@", 15));
+	}
+	LIM_GetStats(&st);
+	CHECK_EQ(st.calls_refused, 2);
+	/* bob never answers: the INVITEs time out and end, and the source may call again */
+	advance(200000);
+	invite("192.0.2.70:5070", 30);
+	CHECK(!strncmp(last, "INVITE sip:bob@", 15));
+	advance(200000);
+	LIM_Fini();
+}
+
 int main(void)
 {
 	char *argv[] = { "krtpd", "-c", "/dev/null", "-D", "krtp.test", "-f", NULL };
@@ -458,6 +528,7 @@ int main(void)
 	CHECK_EQ(TP_Init(&l, 1, &lim, PRX_Receive), 0);
 	TP_SetSendHook(capture);
 	test_proxy();
+	test_calls();
 	TP_Fini();
 	PRX_Fini();
 	TXN_Fini();
