@@ -113,6 +113,31 @@ static const struct bnc_node *ng_arg(const struct bnc_node *dict, const char *ke
 	return v && v->type == BNC_STR && v->len && v->len <= max ? v : NULL;
 }
 
+/*
+ * A required string argument of 1 to max bytes. NULL when it is not, and
+ * then *why, unless an earlier argument set it, says which and how: the
+ * error-reason Kamailio logs.
+ */
+static const struct bnc_node *ng_need(const struct bnc_node *dict, const char *key, size_t max,
+				      const char **why)
+{
+	static char buf[96];
+	const struct bnc_node *v = BNC_Get(&ng_doc, dict, key);
+
+	if (v && v->type == BNC_STR && v->len && v->len <= max)
+		return v;
+	if (*why)
+		return NULL;
+	if (!v || (v->type == BNC_STR && !v->len))
+		snprintf(buf, sizeof(buf), "Missing %s", key);
+	else if (v->type != BNC_STR)
+		snprintf(buf, sizeof(buf), "Invalid %s: not a string", key);
+	else
+		snprintf(buf, sizeof(buf), "Invalid %s: longer than %zu bytes", key, max);
+	*why = buf;
+	return NULL;
+}
+
 /* does list (of strings) hold s? */
 static int ng_has_flag(const struct bnc_node *list, const char *s)
 {
@@ -178,9 +203,11 @@ static const char *ng_unsupported(const struct bnc_node *req)
 
 static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_out *o)
 {
-	const struct bnc_node *id = ng_arg(req, "call-id", 255);
-	const struct bnc_node *ft = ng_arg(req, "from-tag", 127);
-	const struct bnc_node *tt = ng_arg(req, "to-tag", 127);
+	const char *bad = NULL;
+	const struct bnc_node *id = ng_need(req, "call-id", 255, &bad);
+	const struct bnc_node *ft = ng_need(req, "from-tag", 127, &bad);
+	const struct bnc_node *tt = answer ? ng_need(req, "to-tag", 127, &bad) :
+					     ng_arg(req, "to-tag", 127);
 	const struct bnc_node *sdp = BNC_Get(&ng_doc, req, "sdp");
 	const char *why = ng_unsupported(req);
 	struct sockaddr_storage ss;
@@ -190,9 +217,8 @@ static void ng_offer_answer(const struct bnc_node *req, int answer, struct bnc_o
 	size_t outlen;
 	int r;
 
-	if (!id || !ft || !sdp || sdp->type != BNC_STR || (answer && !tt)) {
-		ng_error(o, answer ? "Missing call-id, from-tag, to-tag or sdp" :
-				     "Missing call-id, from-tag or sdp");
+	if (bad || !sdp || sdp->type != BNC_STR) {
+		ng_error(o, bad ? bad : !sdp ? "Missing sdp" : "Invalid sdp: not a string");
 		return;
 	}
 	if (why) {
@@ -318,14 +344,15 @@ static void ng_totals(struct bnc_out *o, const struct med_call_stats *st)
 
 static void ng_query_delete(const struct bnc_node *req, int del, struct bnc_out *o)
 {
-	const struct bnc_node *id = ng_arg(req, "call-id", 255);
+	const char *bad = NULL;
+	const struct bnc_node *id = ng_need(req, "call-id", 255, &bad);
 	struct med_call_stats st;
 	enum ng_del what;
 	struct ng_call *c;
 	char cid[256];
 
 	if (!id) {
-		ng_error(o, "Missing call-id");
+		ng_error(o, bad);
 		return;
 	}
 	snprintf(cid, sizeof(cid), "%.*s", (int)id->len, id->s);

@@ -275,7 +275,23 @@ static void test_commands(void)
 
 	/* errors a module can cause */
 	CHECK(ng("9", "d7:command5:offer7:call-id1:xe") > 0);
-	CHECK(reason_has("Missing"));
+	CHECK(reason_has("Missing from-tag"));
+	/* each says which argument and what is wrong with it */
+	{
+		char longid[300];
+
+		memset(longid, 'i', sizeof(longid));
+		snprintf(req, sizeof(req), "d7:command6:delete7:call-id300:%.300s8:from-tag1:ae",
+			 longid);
+		CHECK(ng("9b", req) > 0);
+		CHECK(reason_has("Invalid call-id: longer than 255 bytes"));
+	}
+	CHECK(ng("9c", "d7:command5:offer7:call-id1:x8:from-tag1:ae") > 0);
+	CHECK(reason_has("Missing sdp"));
+	CHECK(ng("9d", "d7:command6:answer7:call-id1:x8:from-tag1:a3:sdp1:xe") > 0);
+	CHECK(reason_has("Missing to-tag"));
+	CHECK(ng("9e", "d7:command5:offer7:call-idi5e8:from-tag1:a3:sdp1:xe") > 0);
+	CHECK(reason_has("Invalid call-id: not a string"));
 	snprintf(req, sizeof(req), "d7:command6:answer7:call-id4:none8:from-tag1:a6:to-tag1:b"
 		 "3:sdp%se", bstr(sdp_b));
 	CHECK(ng("10", req) > 0);
