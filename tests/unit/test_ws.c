@@ -206,6 +206,33 @@ static size_t answer(const char *req, char *out, size_t sz)
 	return n;
 }
 
+/*
+ * One final frame of opcode op carrying len bytes on a new connection (len
+ * 0: an unmasked text frame): the code of the close krtpd answers with (0:
+ * a close without one), -1 for no close. The connection must be closed
+ * after it.
+ */
+static int ws_close_for(int op, size_t len)
+{
+	static char data[8192], buf[8192], msg[8192];
+	size_t n, off = 0;
+	int fd = ws_open(), code = -1;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return -1;
+	memset(data, 'x', sizeof(data));
+	ws_frame(fd, 1, op, data, len ? len : 64, len != 0);
+	run_for(100);
+	n = drain(fd, buf, sizeof(buf));
+	/* a close's payload starts with its code; it may have none (0) */
+	if (ws_parse(buf, n, &off, msg, sizeof(msg)) == 8)
+		code = off >= 4 ? (uint8_t)msg[0] << 8 | (uint8_t)msg[1] : 0;
+	CHECK(closed(fd));
+	close(fd);
+	return code;
+}
+
 static void test_handshake_parser(void)
 {
 	char accept[29], resp[512];
@@ -419,50 +446,12 @@ int main(void)
 	CHECK(strstr(buf, "SIP/2.0 4") != NULL || strstr(buf, "SIP/2.0 5") != NULL);
 	CHECK(strstr(buf, "Call-ID: ws-inv-2\r\n") != NULL);
 
-	/* an unmasked frame from a client: close 1002, connection closed */
-	fd = ws_open();
-	CHECK(fd >= 0);
-	ws_frame(fd, 1, 1, REGISTER("3"), strlen(REGISTER("3")), 0);
-	run_for(100);
-	n = drain(fd, buf, sizeof(buf));
-	off = 0;
-	CHECK_EQ(ws_parse(buf, n, &off, msg, sizeof(msg)), 8);
-	CHECK(!memcmp(msg, "\x03\xea", 2));		/* 1002, protocol error */
-	CHECK(closed(fd));
-	close(fd);
-
+	/* an unmasked frame from a client: close 1002, protocol error */
+	CHECK_EQ(ws_close_for(1, 0), 1002);
 	/* a message over max_message_size (4096 here): close 1009, too big */
-	fd = ws_open();
-	CHECK(fd >= 0);
-	{
-		static char huge[5000];
-
-		memset(huge, 'x', sizeof(huge));
-		ws_frame(fd, 1, 1, huge, sizeof(huge), 1);
-	}
-	run_for(100);
-	n = drain(fd, buf, sizeof(buf));
-	off = 0;
-	CHECK_EQ(ws_parse(buf, n, &off, msg, sizeof(msg)), 8);
-	CHECK(!memcmp(msg, "\x03\xf1", 2));		/* 1009, message too big */
-	CHECK(closed(fd));
-	close(fd);
-
-	/* a ping of 126 bytes, over a control frame's 125: a close, connection closed */
-	fd = ws_open();
-	CHECK(fd >= 0);
-	{
-		static char big[126];
-
-		memset(big, 'p', sizeof(big));
-		ws_frame(fd, 1, 9, big, sizeof(big), 1);
-	}
-	run_for(100);
-	n = drain(fd, buf, sizeof(buf));
-	off = 0;
-	CHECK_EQ(ws_parse(buf, n, &off, msg, sizeof(msg)), 8);
-	CHECK(closed(fd));
-	close(fd);
+	CHECK_EQ(ws_close_for(1, 5000), 1009);
+	/* a ping of 126 bytes, over a control frame's 125: a close (wslay gives no code) */
+	CHECK_EQ(ws_close_for(9, 126), 0);
 
 	/* idle: a ping at half the idle timeout; the pong keeps the connection */
 	TP_Fini();
