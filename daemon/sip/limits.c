@@ -187,14 +187,19 @@ static uint64_t lim_mix(uint64_t h)
 	return h;
 }
 
-static struct lim_entry *lim_bucket(const uint8_t key[16])
+/* the bucket of a key, in the table and in the chains of calls being set up */
+static uint32_t lim_hash(const uint8_t key[16])
 {
 	uint64_t a, b;
 
 	memcpy(&a, key, 8);
 	memcpy(&b, key + 8, 8);
-	return &lim_tab[(lim_mix(lim_mix(a ^ lim_seed[0]) ^ b ^ lim_seed[1]) & lim_mask) *
-			LIM_WAYS];
+	return lim_mix(lim_mix(a ^ lim_seed[0]) ^ b ^ lim_seed[1]) & lim_mask;
+}
+
+static struct lim_entry *lim_bucket(const uint8_t key[16])
+{
+	return &lim_tab[lim_hash(key) * LIM_WAYS];
 }
 
 static struct lim_entry *lim_find(const uint8_t key[16])
@@ -410,12 +415,8 @@ int LIM_TxnAllowed(const struct sockaddr_storage *addr, unsigned long count)
 
 static struct lim_calls **lim_calls_slot(const uint8_t key[16])
 {
-	struct lim_calls **p;
-	uint64_t a, b;
+	struct lim_calls **p = &lim_calls_tab[lim_hash(key)];
 
-	memcpy(&a, key, 8);
-	memcpy(&b, key + 8, 8);
-	p = &lim_calls_tab[lim_mix(lim_mix(a ^ lim_seed[1]) ^ b ^ lim_seed[0]) & lim_mask];
 	while (*p && memcmp((*p)->key, key, 16))
 		p = &(*p)->next;
 	return p;
