@@ -333,6 +333,9 @@ int prx_route(const struct sip_msg *m, const struct tp_peer *src, struct txn *st
 
 /* ---- requests ---- */
 
+/* the 503s of the caps (limits.h): when to try again */
+static const char prx_retry_after[] = "Retry-After: " LIM_RETRY_AFTER_S "\r\n";
+
 static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 {
 	struct prx_target tg[REG_MAX_BINDINGS];
@@ -368,9 +371,8 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 	}
 	/* over max_transactions, new requests wait; in-dialog ones (BYE) must pass */
 	if (!m->to.tag.len && !LIM_TxnAllowed(&src->addr, TXN_Count())) {
-		static const char ra[] = "Retry-After: " LIM_RETRY_AFTER_S "\r\n";
-
-		prx_reply(m, src, NULL, 503, "Too Many Transactions", ra, sizeof(ra) - 1);
+		prx_reply(m, src, NULL, 503, "Too Many Transactions", prx_retry_after,
+			  sizeof(prx_retry_after) - 1);
 		return;
 	}
 	st = TXN_ServerNew(m, src);
@@ -430,10 +432,9 @@ static void prx_request(const struct sip_msg *m, const struct tp_peer *src)
 		int r = LIM_CallBegin(&src->addr);
 
 		if (r < 0) {
-			static const char ra[] = "Retry-After: " LIM_RETRY_AFTER_S "\r\n";
-
 			ctx->final_sent = 1;
-			prx_reply(m, src, st, 503, "Too Many Calls", ra, sizeof(ra) - 1);
+			prx_reply(m, src, st, 503, "Too Many Calls", prx_retry_after,
+				  sizeof(prx_retry_after) - 1);
 			prx_ctx_put(ctx);
 			return;
 		}
