@@ -122,12 +122,11 @@ static const struct bnc_node *ng_need(const struct bnc_node *dict, const char *k
 				      const char **why)
 {
 	static char buf[96];
-	const struct bnc_node *v = BNC_Get(&ng_doc, dict, key);
+	const struct bnc_node *v = ng_arg(dict, key, max);
 
-	if (v && v->type == BNC_STR && v->len && v->len <= max)
+	if (v || *why)
 		return v;
-	if (*why)
-		return NULL;
+	v = BNC_Get(&ng_doc, dict, key);
 	if (!v || (v->type == BNC_STR && !v->len))
 		snprintf(buf, sizeof(buf), "Missing %s", key);
 	else if (v->type != BNC_STR)
