@@ -34,26 +34,36 @@ mkdir -p "$results"
 start=$(date +%s)
 
 suites=()
-declare -A S_PASS S_FAIL S_SKIP S_NOTE
+declare -A S_PASS S_FAIL S_SKIP S_NOTE S_SECS
 
 # record SUITE PASSED FAILED SKIPPED [NOTE]
 record() {
-	[ -n "${S_PASS[$1]+x}" ] || { suites+=("$1"); S_PASS[$1]=0; S_FAIL[$1]=0; S_SKIP[$1]=0; S_NOTE[$1]=; }
+	[ -n "${S_PASS[$1]+x}" ] || { suites+=("$1"); S_PASS[$1]=0; S_FAIL[$1]=0; S_SKIP[$1]=0; S_NOTE[$1]=; S_SECS[$1]=0; }
 	S_PASS[$1]=$((S_PASS[$1] + $2))
 	S_FAIL[$1]=$((S_FAIL[$1] + $3))
 	S_SKIP[$1]=$((S_SKIP[$1] + $4))
 	[ -z "${5:-}" ] || S_NOTE[$1]="${S_NOTE[$1]:+${S_NOTE[$1]}; }$5"
 }
 
+# took SUITE SINCE: add the wall time since SINCE ($SECONDS then) to SUITE's
+# time in the summary (where CI's minutes go)
+took() {
+	record "$1" 0 0 0
+	S_SECS[$1]=$((S_SECS[$1] + SECONDS - $2))
+}
+
 # step SUITE NAME CMD...: one pass/fail result from a command's status; the
 # output goes to build/results/NAME.log and is shown on failure
 step() {
-	local suite=$1 name=$2 log
+	local suite=$1 name=$2 log t0=$SECONDS rc
 
 	shift 2
 	log=$results/$name.log
 	echo "== $name"
-	if "$@" >"$log" 2>&1; then
+	"$@" >"$log" 2>&1
+	rc=$?
+	took "$suite" "$t0"
+	if [ "$rc" = 0 ]; then
 		record "$suite" 1 0 0
 	else
 		tail -n 40 "$log"
@@ -109,8 +119,10 @@ fi
 for s in unit fuzz soak redis ws; do
 	[ -f "tests/$s/Makefile" ] || { echo "== tests/$s: not present"; continue; }
 	echo "== tests/$s"
+	t0=$SECONDS
 	make -C "tests/$s" run >"$results/$s.log" 2>&1
 	rc=$?
+	took "$s" "$t0"
 	tail -n 5 "$results/$s.log"
 	totals "$s" "$results/$s.log"
 	if [ "$rc" != 0 ] && [ "${S_FAIL[$s]}" = 0 ]; then
@@ -135,6 +147,7 @@ vm_start() {
 	# 2 GiB: test-million's million flows take 420 MB of the guest's kernel
 	tools/vm/run.sh -k "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-4500}" -- tests/run.sh </dev/null >"$out" 2>&1 &
 	VM_PID[$k]=$!
+	VM_T0[$k]=$SECONDS
 	# show the per-test results as they come
 	tail -n +1 --pid=$! -f "$out" 2>/dev/null |
 		sed -u -n -E "s/^((not )?ok [0-9]+ .*)/   [$k] \1/p" &
@@ -145,9 +158,13 @@ vm_finish() {
 
 	wait "${VM_PID[$k]}"
 	rc=$?
+	took "$suite" "${VM_T0[$k]}"
 	sleep 0.5
 	echo "== vm-$k finished (exit $rc)"
 	grep -E '^# +not ok [0-9]+ ' "$out" | sed 's/^/   /' | head -n 60
+	# the slowest tests, for whoever has to keep CI inside its time
+	echo "   slowest: $(sed -n -E 's/^ok [0-9]+ selftests: krtp: ([^ ]+) # ([0-9]+)s$/\2 \1/p' "$out" |
+		sort -rn | head -n 8 | awk '{ printf "%s%s %ss", (NR > 1 ? ", " : ""), $2, $1 }')"
 	totals "$suite" "$out"
 	case "$rc" in
 	0) ;;
@@ -157,7 +174,7 @@ vm_finish() {
 	esac
 }
 
-declare -A VM_PID
+declare -A VM_PID VM_T0
 for k in $kvers; do
 	vm_start "$k"
 	[ "${VM_PARALLEL:-1}" = 1 ] || vm_finish "$k"
@@ -175,8 +192,10 @@ if [ -z "${TEST_ONLY:-}" ] || [[ "$TEST_ONLY" == *webrtc-browser* ]]; then
 	for k in $kvers; do
 		out=$results/browser-$k.ktap
 		echo "== browser-$k: Chromium + JsSIP through krtpd in QEMU (build/results/browser-$k.ktap)"
+		t0=$SECONDS
 		tests/webrtc/browser.sh "$k" 900 </dev/null >"$out" 2>&1
 		rc=$?
+		took "browser-$k" "$t0"
 		grep -E '^# +not ok [0-9]+ ' "$out" | sed 's/^/   /'
 		totals "browser-$k" "$out"
 		if [ "$rc" != 0 ] && [ "${S_FAIL[browser-$k]}" = 0 ]; then
@@ -190,9 +209,9 @@ fi
 total_p=0 total_f=0 total_s=0
 echo
 echo "== summary ($(($(date +%s) - start)) s)"
-printf '   %-28s %6s %6s %7s\n' suite passed failed skipped
+printf '   %-28s %6s %6s %7s %6s\n' suite passed failed skipped secs
 for s in "${suites[@]}"; do
-	printf '   %-28s %6d %6d %7d  %s\n' "$s" "${S_PASS[$s]}" "${S_FAIL[$s]}" "${S_SKIP[$s]}" "${S_NOTE[$s]}"
+	printf '   %-28s %6d %6d %7d %6d  %s\n' "$s" "${S_PASS[$s]}" "${S_FAIL[$s]}" "${S_SKIP[$s]}" "${S_SECS[$s]}" "${S_NOTE[$s]}"
 	total_p=$((total_p + S_PASS[$s]))
 	total_f=$((total_f + S_FAIL[$s]))
 	total_s=$((total_s + S_SKIP[$s]))
