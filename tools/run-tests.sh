@@ -14,8 +14,9 @@
 #      self-tests, and the W=1 + sparse check (tools/vm/build-module.sh)
 #   5. for each test kernel: boot it under QEMU and run tests/run.sh inside;
 #      the KTAP output goes to build/results/KVER.ktap
-#   6. for each test kernel: the browser test, Chromium on the host and krtpd
-#      with krtp.ko in the guest behind a tap NIC (tests/webrtc/browser.sh)
+#   6. for each test kernel, once its suite is done (the other kernel's may
+#      still run): the browser test, Chromium on the host and krtpd with
+#      krtp.ko in the guest behind a tap NIC (tests/webrtc/browser.sh)
 #
 # Prints a summary per suite and ends with one line "N passed, N failed"
 # (", N skipped"); exits non-zero if anything failed or a VM did not finish.
@@ -137,30 +138,58 @@ for k in $kvers; do
 	step "module-$k" "check-W1-$k" tools/vm/build-module.sh "$k" check
 done
 
-# 5. the VM suites, one VM per kernel. They run side by side (VM_PARALLEL=0:
-# one after the other): much of a suite's time is spent waiting for
-# timers and packets, which overlaps well.
-vm_start() {
-	local k=$1 out=$results/$1.ktap
+# 5. per kernel, one chain in the background: the VM suite (tests/run.sh in
+# QEMU), then the browser test (Chromium runs here on the host, as under
+# emulation it needs minutes per page; krtpd and krtp.ko in the guest behind
+# a tap NIC: tests/webrtc/browser.sh; in the suite it skips). The kernels'
+# chains run side by side (VM_PARALLEL=0: one after the other): a guest is
+# one emulated CPU, so each chain keeps one core busy, and a kernel whose
+# suite ends first goes on to its browser test while the other still runs.
+# Each step leaves "STATUS SECONDS" in build/results/NAME.rc.
+browser=0
+if [ -z "${TEST_ONLY:-}" ] || [[ "$TEST_ONLY" == *webrtc-browser* ]]; then
+	browser=1
+fi
+
+kernel_chain() {
+	local k=$1 t0=$SECONDS
 
 	echo "== vm-$k: tests/run.sh in QEMU (full output: build/results/$k.ktap)"
 	# 2 GiB: test-million's million flows take 420 MB of the guest's kernel
-	tools/vm/run.sh -k "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-4500}" -- tests/run.sh </dev/null >"$out" 2>&1 &
-	VM_PID[$k]=$!
-	VM_T0[$k]=$SECONDS
-	# show the per-test results as they come
-	tail -n +1 --pid=$! -f "$out" 2>/dev/null |
+	tools/vm/run.sh -k "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-4500}" -- \
+		tests/run.sh </dev/null >"$results/$k.ktap" 2>&1
+	echo "$? $((SECONDS - t0))" >"$results/$k.rc"
+	echo "== vm-$k finished"
+	[ "$browser" = 1 ] || return 0
+	t0=$SECONDS
+	echo "== browser-$k: Chromium + JsSIP through krtpd in QEMU (build/results/browser-$k.ktap)"
+	tests/webrtc/browser.sh "$k" 900 </dev/null >"$results/browser-$k.ktap" 2>&1
+	echo "$? $((SECONDS - t0))" >"$results/browser-$k.rc"
+}
+
+chain_start() {
+	local k=$1
+
+	rm -f "$results/$k.rc" "$results/browser-$k.rc" "$results/$k.ktap"
+	kernel_chain "$k" &
+	CHAIN_PID[$k]=$!
+	# show the suite's per-test results as they come
+	tail -n +1 --pid="${CHAIN_PID[$k]}" -F "$results/$k.ktap" 2>/dev/null |
 		sed -u -n -E "s/^((not )?ok [0-9]+ .*)/   [$k] \1/p" &
 }
 
-vm_finish() {
-	local k=$1 suite=vm-$1 out=$results/$1.ktap rc
+# rc_of NAME: "STATUS SECONDS" of a chain's step, "125 0" if it left none
+rc_of() {
+	cat "$results/$1.rc" 2>/dev/null || echo "125 0"
+}
 
-	wait "${VM_PID[$k]}"
-	rc=$?
-	took "$suite" "${VM_T0[$k]}"
-	sleep 0.5
-	echo "== vm-$k finished (exit $rc)"
+vm_finish() {
+	local k=$1 suite=vm-$1 out=$results/$1.ktap rc secs
+
+	read -r rc secs <<<"$(rc_of "$k")"
+	record "$suite" 0 0 0
+	S_SECS[$suite]=$((S_SECS[$suite] + secs))
+	echo "== vm-$k (exit $rc, ${secs}s)"
 	grep -E '^# +not ok [0-9]+ ' "$out" | sed 's/^/   /' | head -n 60
 	# the slowest tests, for whoever has to keep CI inside its time
 	echo "   slowest: $(sed -n -E 's/^ok [0-9]+ selftests: krtp: ([^ ]+) # ([0-9]+)s$/\2 \1/p' "$out" |
@@ -174,36 +203,34 @@ vm_finish() {
 	esac
 }
 
-declare -A VM_PID VM_T0
-for k in $kvers; do
-	vm_start "$k"
-	[ "${VM_PARALLEL:-1}" = 1 ] || vm_finish "$k"
-done
-if [ "${VM_PARALLEL:-1}" = 1 ]; then
-	for k in $kvers; do
-		vm_finish "$k"
-	done
-fi
+browser_finish() {
+	local k=$1 suite=browser-$1 out=$results/browser-$1.ktap rc secs
 
-# 6. the browser test, per kernel: Chromium runs here on the host (under
-# emulation it needs minutes per page), krtpd and krtp.ko in the guest
-# behind a tap NIC (tests/webrtc/browser.sh); in the suites above it skips
-if [ -z "${TEST_ONLY:-}" ] || [[ "$TEST_ONLY" == *webrtc-browser* ]]; then
-	for k in $kvers; do
-		out=$results/browser-$k.ktap
-		echo "== browser-$k: Chromium + JsSIP through krtpd in QEMU (build/results/browser-$k.ktap)"
-		t0=$SECONDS
-		tests/webrtc/browser.sh "$k" 900 </dev/null >"$out" 2>&1
-		rc=$?
-		took "browser-$k" "$t0"
-		grep -E '^# +not ok [0-9]+ ' "$out" | sed 's/^/   /'
-		totals "browser-$k" "$out"
-		if [ "$rc" != 0 ] && [ "${S_FAIL[browser-$k]}" = 0 ]; then
-			record "browser-$k" 0 1 0 "exit $rc"
-			tail -n 30 "$out"
-		fi
-	done
-fi
+	read -r rc secs <<<"$(rc_of "browser-$k")"
+	record "$suite" 0 0 0
+	S_SECS[$suite]=$((S_SECS[$suite] + secs))
+	echo "== browser-$k (exit $rc, ${secs}s)"
+	grep -E '^# +not ok [0-9]+ ' "$out" 2>/dev/null | sed 's/^/   /'
+	totals "$suite" "$out"
+	if [ "$rc" != 0 ] && [ "${S_FAIL[$suite]}" = 0 ]; then
+		record "$suite" 0 1 0 "exit $rc"
+		tail -n 30 "$out" 2>/dev/null
+	fi
+}
+
+declare -A CHAIN_PID
+for k in $kvers; do
+	chain_start "$k"
+	[ "${VM_PARALLEL:-1}" = 1 ] || wait "${CHAIN_PID[$k]}"
+done
+for k in $kvers; do
+	wait "${CHAIN_PID[$k]}"
+done
+sleep 0.5
+for k in $kvers; do
+	vm_finish "$k"
+	[ "$browser" = 0 ] || browser_finish "$k"
+done
 
 # summary
 total_p=0 total_f=0 total_s=0
