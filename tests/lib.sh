@@ -140,7 +140,7 @@ setup_ns() {
 	local var name
 
 	for var in "$@"; do
-		name=$var-$(mktemp -u XXXXXX)
+		printf -v name '%s-%04x%04x' "$var" "$RANDOM" "$RANDOM"
 		ip netns add "$name" || return 1
 		defer ip netns del "$name"
 		ip -n "$name" link set lo up
@@ -159,23 +159,33 @@ in_ns() {
 
 # veth_pair NS_A DEV_A ADDR4_A ADDR6_A NS_B DEV_B ADDR4_B ADDR6_B: a veth
 # pair with /24 and /64 addresses and permanent neighbour entries both ways
-# (no ARP/ND, so the first packets are not held back)
+# (no ARP/ND, so the first packets are not held back). The MAC addresses
+# are chosen here (locally administered), so that nothing has to be read
+# back, and each side is set up by one ip -batch: every process costs a
+# good part of a second in an emulated guest, and every test makes these.
 veth_pair() {
 	local na=$1 da=$2 a4=$3 a6=$4 nb=$5 db=$6 b4=$7 b6=$8 ma mb
 
-	ip link add "$da" netns "$na" type veth peer name "$db" netns "$nb" || return 1
-	ip -n "$na" addr add "$a4/24" dev "$da"
-	ip -n "$na" addr add "$a6/64" dev "$da" nodad
-	ip -n "$nb" addr add "$b4/24" dev "$db"
-	ip -n "$nb" addr add "$b6/64" dev "$db" nodad
-	ip -n "$na" link set "$da" up
-	ip -n "$nb" link set "$db" up
-	ma=$(ip -n "$na" -j link show "$da" | jq -r '.[0].address')
-	mb=$(ip -n "$nb" -j link show "$db" | jq -r '.[0].address')
-	ip -n "$na" neigh replace "$b4" lladdr "$mb" dev "$da" nud permanent
-	ip -n "$na" neigh replace "$b6" lladdr "$mb" dev "$da" nud permanent
-	ip -n "$nb" neigh replace "$a4" lladdr "$ma" dev "$db" nud permanent
-	ip -n "$nb" neigh replace "$a6" lladdr "$ma" dev "$db" nud permanent
+	printf -v ma '02:%02x:%02x:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) \
+		$((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256))
+	printf -v mb '02:%02x:%02x:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) \
+		$((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256))
+	ip link add "$da" address "$ma" netns "$na" type veth \
+		peer name "$db" address "$mb" netns "$nb" || return 1
+	ip -n "$na" -batch - <<EOF || return 1
+addr add $a4/24 dev $da
+addr add $a6/64 dev $da nodad
+link set $da up
+neigh replace $b4 lladdr $mb dev $da nud permanent
+neigh replace $b6 lladdr $mb dev $da nud permanent
+EOF
+	ip -n "$nb" -batch - <<EOF || return 1
+addr add $b4/24 dev $db
+addr add $b6/64 dev $db nodad
+link set $db up
+neigh replace $a4 lladdr $ma dev $db nud permanent
+neigh replace $a6 lladdr $ma dev $db nud permanent
+EOF
 }
 
 # setup_topology: the three namespaces every test uses
@@ -190,10 +200,10 @@ setup_topology() {
 	setup_ns caller relay callee || return 1
 	veth_pair "$caller" c0 "$CALLER4" "$CALLER6" "$relay" r1 "$RELAY4" "$RELAY6" || return 1
 	veth_pair "$callee" e0 "$CALLEE4" "$CALLEE6" "$relay" r2 "$RELAY4B" "$RELAY6B" || return 1
-	ip -n "$caller" route add default via "$RELAY4"
-	ip -n "$caller" -6 route add default via "$RELAY6"
-	ip -n "$callee" route add default via "$RELAY4B"
-	ip -n "$callee" -6 route add default via "$RELAY6B"
+	printf 'route add default via %s\nroute add ::/0 via %s\n' "$RELAY4" "$RELAY6" |
+		ip -n "$caller" -batch - || return 1
+	printf 'route add default via %s\nroute add ::/0 via %s\n' "$RELAY4B" "$RELAY6B" |
+		ip -n "$callee" -batch -
 }
 
 # ---- krtp.ko --------------------------------------------------------------
