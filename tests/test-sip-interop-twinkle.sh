@@ -116,8 +116,12 @@ check "retrieve: RTP through krtp.ko both ways again" yes \
 	"$(busywait 90000 eval '[ $(iop_sent "$CALLEE4" rtp) -ge $((a + 10)) ] &&
 		[ $(iop_sent "$CALLER4" rtp) -ge $((b + 10)) ]' && echo yes)"
 # (it failed once in CI on 6.12 and passed on a rerun: say which way stalled)
-[ "$KTAP_CNT_FAIL" -gt 0 ] &&
+if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
 	ktap_print_msg "retrieve: RTP to baresip $a -> $(iop_sent "$CALLEE4" rtp), to twinkle $b -> $(iop_sent "$CALLER4" rtp); flows: $(flows_json | jq -c '[.[] | {peer, flags, packets: .stats.packets, src: .source}]')"
+	iop_tail tw 30
+	iop_tail bs1 80
+	krtpd_log_tail 40
+fi
 iop_cmd tw bye
 check "twinkle->baresip: twinkle hangs up (BYE from the caller)" yes \
 	"$(iop_wait tw "call ended" 30000 && echo yes)"
