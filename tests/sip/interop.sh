@@ -63,7 +63,7 @@ iop_users() {
 # and RTCP (stats.packets leaves RTCP out, rtcp_packets has it), or only
 # the RTP of the RTP flows
 iop_sent() {
-	flows_json | jq --arg a "$1:" --arg only "${2:-}" '[.[] | select(.peer | startswith($a)) |
+	flows_json | $KJQ --arg a "$1:" --arg only "${2:-}" '[.[] | select(.peer | startswith($a)) |
 		if $only == "rtp" then select(.flags | index("rtcp") | not) | .stats.packets
 		else .stats.packets + (.stats.rtcp_packets // 0) end] | add // 0'
 }
@@ -142,14 +142,14 @@ iop_tail() {
 # iop_registered USER ADDR TRANSPORT: krtpd has USER bound at ADDR over
 # TRANSPORT
 iop_registered() {
-	regs_json | jq -e --arg u "$1" --arg a "@$2" --arg t "$3" \
+	regs_json | $KJQ -e --arg u "$1" --arg a "@$2" --arg t "$3" \
 		'[.[] | select(.user == $u and (.contact | contains($a)) and .transport == $t)] | length == 1' \
 		>/dev/null 2>&1
 }
 
 # iop_call_state: the state of krtpd's one call ("none" without one)
 iop_call_state() {
-	calls_json | jq -r 'if length == 1 then .[0].state else "calls: \(length)" end' 2>/dev/null
+	calls_json | $KJQ -r 'if length == 1 then .[0].state else "calls: \(length)" end' 2>/dev/null
 }
 
 # ---- linphone ---------------------------------------------------------------

@@ -73,7 +73,7 @@ EOF
 # rtp_received NS: datagrams counted by rtp_counter_setup so far
 rtp_received() {
 	ip netns exec "$1" nft -j list counter inet krtptest rtp |
-		jq -r '.nftables[] | select(.counter) | .counter.packets'
+		$KJQ -r '.nftables[] | select(.counter) | .counter.packets'
 }
 
 # sip_check NAME CMD...: CMD succeeds; runs in this shell (not a subshell,
@@ -269,7 +269,7 @@ EOF
 # relay_media_got NS: datagrams relay_media_counter counted so far
 relay_media_got() {
 	ip netns exec "$1" nft -j list counter inet krtprelay media |
-		jq -r '.nftables[] | select(.counter) | .counter.packets'
+		$KJQ -r '.nftables[] | select(.counter) | .counter.packets'
 }
 
 # ---- baresip ----------------------------------------------------------------
@@ -473,7 +473,7 @@ flows_json() {
 }
 
 nflows() {
-	flows_json | jq length
+	flows_json | $KJQ length
 }
 
 # bob_go: the same for bob's sipp (the callee of alice's call)
@@ -499,7 +499,7 @@ flow_by_peer() {
 	local json=${FLOWS:-}
 
 	[ -n "$json" ] || json=$(flows_json)
-	echo "$json" | jq -r --arg p "$1" "[.[] | select(.peer == \$p)] | if length == 1 then .[0].$2 else \"flows to \(\$p): \(length)\" end"
+	echo "$json" | $KJQ -r --arg p "$1" "[.[] | select(.peer == \$p)] | if length == 1 then .[0].$2 else \"flows to \(\$p): \(length)\" end"
 }
 
 # calls_json / regs_json: krtpd's tables over the control socket
@@ -513,13 +513,13 @@ regs_json() {
 
 # ncalls: calls krtpd reports (the JSON is an array, or an object holding one)
 ncalls() {
-	calls_json | jq 'if type == "array" then length else ([.[] | arrays] | first // [] | length) end'
+	calls_json | $KJQ 'if type == "array" then length else ([.[] | arrays] | first // [] | length) end'
 }
 
 # call_counter NAME: the sum of a named counter over krtpd's calls (e.g.
 # packets_a_to_b), wherever it sits in the JSON
 call_counter() {
-	calls_json | jq --arg k "$1" '[.. | objects | to_entries[] | select(.key == $k) | .value | numbers] | add // 0'
+	calls_json | $KJQ --arg k "$1" '[.. | objects | to_entries[] | select(.key == $k) | .value | numbers] | add // 0'
 }
 
 # bindings USER: the registered contacts of USER, one URI per line, sorted
