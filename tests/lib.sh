@@ -179,19 +179,18 @@ veth_pair() {
 		$((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256))
 	ip link add "$da" address "$ma" netns "$na" type veth \
 		peer name "$db" address "$mb" netns "$nb" || return 1
-	ip -n "$na" -batch - <<EOF || return 1
-addr add $a4/24 dev $da
-addr add $a6/64 dev $da nodad
-link set $da up
-neigh replace $b4 lladdr $mb dev $da nud permanent
-neigh replace $b6 lladdr $mb dev $da nud permanent
-EOF
-	ip -n "$nb" -batch - <<EOF || return 1
-addr add $b4/24 dev $db
-addr add $b6/64 dev $db nodad
-link set $db up
-neigh replace $a4 lladdr $ma dev $db nud permanent
-neigh replace $a6 lladdr $ma dev $db nud permanent
+	veth_side "$na" "$da" "$a4" "$a6" "$b4" "$b6" "$mb" &&
+		veth_side "$nb" "$db" "$b4" "$b6" "$a4" "$a6" "$ma"
+}
+
+# veth_side NS DEV ADDR4 ADDR6 PEER4 PEER6 PEER_MAC: one end of veth_pair
+veth_side() {
+	ip -n "$1" -batch - <<EOF
+addr add $3/24 dev $2
+addr add $4/64 dev $2 nodad
+link set $2 up
+neigh replace $5 lladdr $7 dev $2 nud permanent
+neigh replace $6 lladdr $7 dev $2 nud permanent
 EOF
 }
 
