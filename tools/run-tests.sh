@@ -142,9 +142,10 @@ done
 # QEMU), then the browser test (Chromium runs here on the host, as under
 # emulation it needs minutes per page; krtpd and krtp.ko in the guest behind
 # a tap NIC: tests/webrtc/browser.sh; in the suite it skips). The kernels'
-# chains run side by side (VM_PARALLEL=0: one after the other): a guest is
-# one emulated CPU, so each chain keeps one core busy, and a kernel whose
-# suite ends first goes on to its browser test while the other still runs.
+# chains run side by side (VM_PARALLEL=0: one after the other): two guests
+# keep both cores busy, one alone mostly not (its tests run one program at
+# a time), so a kernel whose suite ends first goes on to its browser test
+# while the other's suite still runs.
 # Each step leaves "STATUS SECONDS" in build/results/NAME.rc.
 browser=0
 if [ -z "${TEST_ONLY:-}" ] || [[ "$TEST_ONLY" == *webrtc-browser* ]]; then
