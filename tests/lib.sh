@@ -173,14 +173,18 @@ in_ns() {
 veth_pair() {
 	local na=$1 da=$2 a4=$3 a6=$4 nb=$5 db=$6 b4=$7 b6=$8 ma mb
 
-	printf -v ma '02:%02x:%02x:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) \
-		$((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256))
-	printf -v mb '02:%02x:%02x:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) \
-		$((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256))
+	random_mac ma
+	random_mac mb
 	ip link add "$da" address "$ma" netns "$na" type veth \
 		peer name "$db" address "$mb" netns "$nb" || return 1
 	veth_side "$na" "$da" "$a4" "$a6" "$b4" "$b6" "$mb" &&
 		veth_side "$nb" "$db" "$b4" "$b6" "$a4" "$a6" "$ma"
+}
+
+# random_mac VAR: a random locally administered unicast MAC address in VAR
+random_mac() {
+	printf -v "$1" '02:%02x:%02x:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) \
+		$((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256))
 }
 
 # veth_side NS DEV ADDR4 ADDR6 PEER4 PEER6 PEER_MAC: one end of veth_pair
@@ -206,10 +210,14 @@ setup_topology() {
 	setup_ns caller relay callee || return 1
 	veth_pair "$caller" c0 "$CALLER4" "$CALLER6" "$relay" r1 "$RELAY4" "$RELAY6" || return 1
 	veth_pair "$callee" e0 "$CALLEE4" "$CALLEE6" "$relay" r2 "$RELAY4B" "$RELAY6B" || return 1
-	printf 'route add default via %s\nroute add ::/0 via %s\n' "$RELAY4" "$RELAY6" |
-		ip -n "$caller" -batch - || return 1
-	printf 'route add default via %s\nroute add ::/0 via %s\n' "$RELAY4B" "$RELAY6B" |
-		ip -n "$callee" -batch -
+	default_routes "$caller" "$RELAY4" "$RELAY6" &&
+		default_routes "$callee" "$RELAY4B" "$RELAY6B"
+}
+
+# default_routes NS GW4 GW6: NS routes everything through GW4 and GW6
+default_routes() {
+	printf 'route add default via %s\nroute add ::/0 via %s\n' "$2" "$3" |
+		ip -n "$1" -batch -
 }
 
 # ---- krtp.ko --------------------------------------------------------------
