@@ -45,11 +45,17 @@ krtpd_config kernel "users_file = $KRTPD_USERS"
 krtpd_start || { ktap_test_fail "krtpd starts with users and media = kernel"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts with users and media = kernel"
 
-bail() {
+# show_all [LINES]: the phones' last output (baresip's -s has its SIP
+# trace) and krtpd's log
+show_all() {
 	for n in tw bs1 bs2; do
-		iop_tail "$n"
+		iop_tail "$n" "${1:-15}"
 	done
 	krtpd_log_tail 40
+}
+
+bail() {
+	show_all
 	ktap_finished
 	exit
 }
@@ -118,9 +124,7 @@ check "retrieve: RTP through krtp.ko both ways again" yes \
 # (it failed once in CI on 6.12 and passed on a rerun: say which way stalled)
 if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
 	ktap_print_msg "retrieve: RTP to baresip $a -> $(iop_sent "$CALLEE4" rtp), to twinkle $b -> $(iop_sent "$CALLER4" rtp); flows: $(flows_json | jq -c '[.[] | {peer, flags, packets: .stats.packets, src: .source}]')"
-	iop_tail tw 30
-	iop_tail bs1 80
-	krtpd_log_tail 40
+	show_all 80
 fi
 iop_cmd tw bye
 check "twinkle->baresip: twinkle hangs up (BYE from the caller)" yes \
