@@ -46,11 +46,11 @@ record() {
 	[ -z "${5:-}" ] || S_NOTE[$1]="${S_NOTE[$1]:+${S_NOTE[$1]}; }$5"
 }
 
-# took SUITE SINCE: add the wall time since SINCE ($SECONDS then) to SUITE's
-# time in the summary (where CI's minutes go)
+# took SUITE SECS: add SECS of wall time to SUITE's time in the summary
+# (where CI's minutes go)
 took() {
 	record "$1" 0 0 0
-	S_SECS[$1]=$((S_SECS[$1] + SECONDS - $2))
+	S_SECS[$1]=$((S_SECS[$1] + $2))
 }
 
 # step SUITE NAME CMD...: one pass/fail result from a command's status; the
@@ -63,7 +63,7 @@ step() {
 	echo "== $name"
 	"$@" >"$log" 2>&1
 	rc=$?
-	took "$suite" "$t0"
+	took "$suite" $((SECONDS - t0))
 	if [ "$rc" = 0 ]; then
 		record "$suite" 1 0 0
 	else
@@ -123,7 +123,7 @@ for s in unit fuzz soak redis ws; do
 	t0=$SECONDS
 	make -C "tests/$s" run >"$results/$s.log" 2>&1
 	rc=$?
-	took "$s" "$t0"
+	took "$s" $((SECONDS - t0))
 	tail -n 5 "$results/$s.log"
 	totals "$s" "$results/$s.log"
 	if [ "$rc" != 0 ] && [ "${S_FAIL[$s]}" = 0 ]; then
@@ -188,8 +188,7 @@ vm_finish() {
 	local k=$1 suite=vm-$1 out=$results/$1.ktap rc secs
 
 	read -r rc secs <<<"$(rc_of "$k")"
-	record "$suite" 0 0 0
-	S_SECS[$suite]=$((S_SECS[$suite] + secs))
+	took "$suite" "$secs"
 	echo "== vm-$k (exit $rc, ${secs}s)"
 	grep -E '^# +not ok [0-9]+ ' "$out" | sed 's/^/   /' | head -n 60
 	# the slowest tests, for whoever has to keep CI inside its time
@@ -208,8 +207,7 @@ browser_finish() {
 	local k=$1 suite=browser-$1 out=$results/browser-$1.ktap rc secs
 
 	read -r rc secs <<<"$(rc_of "browser-$k")"
-	record "$suite" 0 0 0
-	S_SECS[$suite]=$((S_SECS[$suite] + secs))
+	took "$suite" "$secs"
 	echo "== browser-$k (exit $rc, ${secs}s)"
 	grep -E '^# +not ok [0-9]+ ' "$out" 2>/dev/null | sed 's/^/   /'
 	totals "$suite" "$out"
