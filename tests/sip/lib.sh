@@ -251,24 +251,31 @@ tls_cert() {
 }
 
 # relay_media_counter NS [ADDR6]: count what reaches NS from the relay's
-# media ports (RTP and RTCP), without dropping it; from the relay's IPv6
-# address ADDR6 too if given
+# media ports (RTP and RTCP), and what NS sends to them, without dropping
+# either; from and to the relay's IPv6 address ADDR6 too if given
 relay_media_counter() {
 	ip netns exec "$1" nft -f - <<EOF
 table inet krtprelay {
 	counter media { }
+	counter sent { }
 	chain in {
 		type filter hook input priority 0; policy accept;
 		ip saddr $SIP_ADDR udp sport $RELAY_MIN-$RELAY_MAX counter name media
 		${2:+ip6 saddr $2 udp sport $RELAY_MIN-$RELAY_MAX counter name media}
 	}
+	chain out {
+		type filter hook output priority 0; policy accept;
+		ip daddr $SIP_ADDR udp dport $RELAY_MIN-$RELAY_MAX counter name sent
+		${2:+ip6 daddr $2 udp dport $RELAY_MIN-$RELAY_MAX counter name sent}
+	}
 }
 EOF
 }
 
-# relay_media_got NS: datagrams relay_media_counter counted so far
+# relay_media_got NS [COUNTER]: datagrams relay_media_counter counted so
+# far, received from the relay's media ports (or COUNTER "sent": sent to them)
 relay_media_got() {
-	ip netns exec "$1" nft -j list counter inet krtprelay media |
+	ip netns exec "$1" nft -j list counter inet krtprelay "${2:-media}" |
 		$KJQ -r '.nftables[] | select(.counter) | .counter.packets'
 }
 
