@@ -420,6 +420,30 @@ void krtp_srtp_free(struct krtp_srtp *srtp)
 	kfree(srtp);
 }
 
+/*
+ * Load the modules of the CPU's AES and SHA-1 unless they are registered:
+ * for AES, the internal SIMD algorithm aesni_intel registers (asked for
+ * with CRYPTO_NOLOAD, as below); for SHA-1, a "sha1" better than the
+ * generic C code (the highest priority answers the name). The SHA-1 asked
+ * for here is dropped at once; only its module stays.
+ */
+static void __init krtp_srtp_cpu_algs(void)
+{
+	struct crypto_shash *sha1;
+	bool generic = true;
+
+	if (!crypto_has_skcipher("__ctr(aes)", CRYPTO_ALG_INTERNAL,
+				 CRYPTO_ALG_INTERNAL | CRYPTO_NOLOAD))
+		request_module("crypto-aes");
+	sha1 = crypto_alloc_shash("sha1", 0, CRYPTO_NOLOAD);
+	if (!IS_ERR(sha1)) {
+		generic = !strcmp(crypto_shash_driver_name(sha1), "sha1-generic");
+		crypto_free_shash(sha1);
+	}
+	if (generic)
+		request_module("crypto-sha1");
+}
+
 /**
  * krtp_srtp_init - resolve the SRTP algorithms, once
  *
@@ -437,8 +461,10 @@ void krtp_srtp_free(struct krtp_srtp *srtp)
  * loaded before that would resolve and hold the generic algorithms for as
  * long as it stays loaded (SHA-1 alone is over twice the cost of a
  * forwarded packet in software). modprobe loads every module the alias
- * names; a module already loaded, or a kernel that has them built in,
- * costs one modprobe run each, at load only.
+ * names. It is asked only when the CPU's implementation is not registered
+ * yet (krtp_srtp_cpu_algs()): a usermode modprobe is a process started
+ * and waited for, which a reload, or a machine that loads krtp.ko after
+ * udev, need not pay.
  */
 void __init krtp_srtp_init(void)
 {
@@ -447,8 +473,7 @@ void __init krtp_srtp_init(void)
 	struct crypto_shash *hmac;
 	struct crypto_aead *gcm;
 
-	request_module("crypto-aes");
-	request_module("crypto-sha1");
+	krtp_srtp_cpu_algs();
 
 	/* the masks are those of the flows' allocations (krtp_srtp_stream_key) */
 	ctr = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
