@@ -364,6 +364,14 @@ int cnf_set(const char *key, const char *v, int from_file)
 		return cnf_media(v);
 	if (!strcmp(key, "media_timeout"))
 		return cnf_uint(key, v, 0, 86400, &cnf.media_timeout);
+	if (!strcmp(key, "nat_media_source")) {
+		if (strcmp(v, "signalling") && strcmp(v, "any")) {
+			fprintf(stderr, "krtpd: nat_media_source must be signalling or any, not \"%s\"\n", v);
+			return -1;
+		}
+		cnf.nat_media_any = !strcmp(v, "any");
+		return 0;
+	}
 	if (!strcmp(key, "webrtc_consent_timeout"))
 		return cnf_uint(key, v, 0, 3600, &cnf.webrtc_consent_timeout);
 	if (!strcmp(key, "dtls_certificate"))

@@ -51,6 +51,11 @@ struct med_config {
 	struct sockaddr_storage relay4, relay6;
 	uint16_t port_min, port_max;	/* relay port range; RTP even, RTCP odd */
 	unsigned int inactivity_timeout;	/* seconds without media before on_inactive, 0 = never */
+	/*
+	 * A leg behind NAT: accept its media from any address (the first
+	 * packet's), not only from the address its signalling came from
+	 */
+	bool nat_any_source;
 	/* seconds without an answered ICE check before a WebRTC leg's consent expires, 0 = never */
 	unsigned int consent_timeout;
 	/* PEM files of the DTLS certificate and key; NULL or "": one is made */

@@ -12,7 +12,9 @@
 #      baresip send STUN keep-alives, krtpd answers them; bob (sipp) calls
 #      alice, the INVITE reaches baresip through the NAT over its flow, it
 #      answers; its RTP reaches bob through krtp.ko, which learns the NAT's
-#      address from it, and then 250 packets from bob reach baresip.
+#      port from it (the flow takes only the NAT's address, the one its SIP
+#      came from: a stranger's packets are dropped as wrong source), and
+#      then 250 packets from bob reach baresip.
 #   3. baresip over TCP with outbound: its CRLF pings are answered.
 #   4. A UDP phone (sipp, carol) behind the NAT, without outbound: krtpd pings it
 #      with OPTIONS every 5 s; it answers two, then goes away; after three
@@ -126,6 +128,18 @@ check "alice->bob: baresip's stream reached bob through krtp.ko" yes \
 	"$(busywait 90000 a2b_ok && echo yes)"
 check "the flows toward alice point at the NAT (source learned)" yes \
 	"$(busywait 10000 learned && echo yes)"
+# RTP Bleed: the flow from alice takes her NAT's address only, on the port
+# her first packet came from; a stranger's packets to it are dropped
+from_alice() {
+	flows_json | jq -r --arg p "$CALLEE4:$BOB_RTP" ".[] | select(.peer == \$p) | $1"
+}
+check "the flow from alice accepts her NAT's address only (RTP Bleed)" "addr $CALLER4" \
+	"$(from_alice '"\(.src_mode) \(.source | sub(":[0-9]+$"; ""))"')"
+la=$(from_alice .local)
+d0=$(fstat "$la" drop_wrong_source)
+send "$bob" -d "$la" -s "$CALLEE4:40000" -n 5
+check "a stranger's RTP to alice's relay port: dropped, counted as wrong source" $((d0 + 5)) \
+	"$(wait_eq 10000 $((d0 + 5)) fstat "$la" drop_wrong_source)"
 bob_go
 bob_sent() { [ "$(b2a)" = 250 ]; }
 check "bob->alice: 250 packets through krtp.ko to the NAT" yes \

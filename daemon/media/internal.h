@@ -84,6 +84,12 @@ struct med_side {
 	enum sdp_dir dir;
 	bool nat;			/* signalled from another address: learn the source */
 	/*
+	 * Behind NAT, the address its signalling came from (port 0), when of
+	 * the SDP's family: its NAT's, the only one its media is accepted
+	 * from (unless nat_any_source). Family 0: none.
+	 */
+	struct krtp_ep sig;
+	/*
 	 * Behind NAT the SDP address is not reachable: once the leg's packets
 	 * have shown where it really sends from ([0] RTP, [1] RTCP), the relay
 	 * sends to that (symmetric RTP, RFC 4961) instead.

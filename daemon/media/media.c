@@ -322,10 +322,19 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 		kf->rtcp_via = kf->via;
 		kf->rtcp_via.port = (uint16_t)(out + 1);
 	}
-	/* RTP Bleed: accept the signalled address only, unless the sender is behind NAT */
+	/*
+	 * RTP Bleed: accept the signalled address only. A sender behind NAT
+	 * does not know its address: its NAT's, the one its signalling came
+	 * from, and the port learned from its first packet (krtp.ko's address
+	 * mode); so a stranger's packets neither reach the other leg nor take
+	 * the media toward this one. Any address only when configured so, or
+	 * when the signalling came over the other family.
+	 */
 	if (!from->nat && !med_side_addr_any(from)) {
 		kf->source = rtcp && from->rtcp_addr.family ? from->rtcp_addr : from->rtp;
 		kf->source.port = 0;
+	} else if (from->nat && from->sig.family && !med_cfg.nat_any_source) {
+		kf->source = from->sig;
 	}
 	kf->flags = rtcp ? KRTP_FLOW_F_RTCP : 0;
 	/* from a WebRTC leg, STUN (consent, RFC 7675) and DTLS still reach krtpd's socket */

@@ -47,6 +47,10 @@ static void med_side_from_sdp(struct med_side *sd, const struct sdp *s, unsigned
 	if (sig_src) {
 		med_sa_to_ep(sig_src, &sig);
 		sd->nat = sig.family != a->family || !med_addr_eq(a->family, &sig.addr, &a->v6);
+		if (sd->nat && sig.family == a->family) {
+			sd->sig = sig;
+			sd->sig.port = 0;
+		}
 	}
 }
 

@@ -112,6 +112,29 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 }
 
 /*
+ * A leg behind NAT whose flow out accepts its NAT's address only (address
+ * mode, as media.c makes it): until the leg's first packet pointed the
+ * flows toward it at where it sends from, the RTP flow toward it still
+ * sends to its SDP's address, which is not its NAT's. Then it is behind NAT and learns as
+ * before the restart. One that had sent already is restored as a leg at
+ * the address it was learned at, which is where its media goes and comes
+ * from either way.
+ */
+static void med_restore_nat(struct med_side *sd, const struct med_flow *out)
+{
+	const struct krtp_ep *src = &out->kf.source;
+
+	if (sd->nat || !out->installed || src->family != sd->rtp.family ||
+	    out->kf.src_mode != KRTP_SRC_MODE_ADDR)
+		return;
+	if (src->family == AF_INET ? src->addr.v4.s_addr == sd->rtp.addr.v4.s_addr :
+	    !memcmp(&src->addr.v6, &sd->rtp.addr.v6, sizeof(src->addr.v6)))
+		return;
+	sd->nat = true;
+	sd->sig = *src;
+}
+
+/*
  * After all flows: fill in what the flows do not say, bind the ports. A
  * port that cannot be bound (outside port_min..port_max now, or taken) is
  * counted in *failed; the flows stay adopted: they are in the kernel and
@@ -149,6 +172,8 @@ static void med_restore_stream(struct med_call *c, struct med_stream *st, unsign
 		if (!sd->rtcp_port)
 			sd->rtcp_port = (uint16_t)(sd->rtp.port + 1);
 		sd->mux = st->mux || muxes;
+		if (toward->installed)
+			med_restore_nat(sd, &st->flow[leg ? MED_F_BA_RTP : MED_F_AB_RTP]);
 	}
 	/*
 	 * Where each flow's sender sends from, as med_call_program puts it: an

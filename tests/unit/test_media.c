@@ -9,7 +9,8 @@
  * from which relay port, and what MED_Stats reports. Also: source
  * validation (a third socket is dropped and counted), hold and resume by
  * re-INVITE, rtcp-mux, rejected streams freeing their ports, -ENOSPC,
- * symmetric RTP for a leg behind NAT, IPv6, an IPv6 leg with an IPv4 one,
+ * symmetric RTP for a leg behind NAT (and a stranger's packets before its
+ * first, dropped: RTP Bleed), IPv6, an IPv6 leg with an IPv4 one,
  * the inactivity callback (which packets from a wrong source do not put
  * off), and MED_Delete closing the ports.
  */
@@ -330,6 +331,53 @@ static void test_rtcp_addr(void)
 	CHECK_EQ(drain(b[1], (uint16_t)(pb + 1), NULL, NULL, 2), 2);
 	MED_Delete("call-rtcp");
 	close(artcp);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+/*
+ * RTP Bleed on a leg behind NAT: before alice (SDP 10.9.8.7, SIP from
+ * 127.0.0.1) sends, a stranger at 127.0.0.2 sprays her relay port. Its
+ * packets are dropped, not learned: bob gets none, and nothing bob sends
+ * goes to the stranger; alice's first packets are learned after it.
+ */
+static void test_nat_bleed(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	struct sockaddr_in xa = { .sin_family = AF_INET };
+	char in[1024], out[1024];
+	struct med_call_stats st;
+	uint16_t ap, bp, pa, pb;
+	int a[2], b[2], x;
+	size_t n, olen;
+
+	udp_pair(AF_INET, a, &ap);
+	udp_pair(AF_INET, b, &bp);
+	x = socket(AF_INET, SOCK_DGRAM, 0);
+	inet_pton(AF_INET, "127.0.0.2", &xa.sin_addr);
+	CHECK(x >= 0 && bind(x, (struct sockaddr *)&xa, sizeof(xa)) == 0);
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "10.9.8.7", 4000, "", "");
+	CHECK(MED_Offer("call-bleed", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pb = shown_port(out, olen, 0, "127.0.0.1");
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
+	CHECK(MED_Answer("call-bleed", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pa = shown_port(out, olen, 0, "127.0.0.1");
+	send_rtp(x, AF_INET, pa, 4, 100, 1, -1);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 0), 0);
+	send_rtp(a[0], AF_INET, pa, 5, 100, 5, -1);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 5), 5);
+	if (mode == MED_MODE_KERNEL)
+		usleep(300000);
+	send_rtp(b[0], AF_INET, pb, 6, 100, 1, -1);
+	CHECK_EQ(drain(a[0], pa, NULL, NULL, 6), 6);
+	CHECK_EQ(drain(x, pa, NULL, NULL, 0), 0);
+	CHECK(MED_Stats("call-bleed", &st) == 0);
+	CHECK_EQ(st.packets_a_to_b, 5);
+	CHECK_EQ(st.dropped, 4);
+	MED_Delete("call-bleed");
+	close(x);
 	for (int i = 0; i < 2; i++) {
 		close(a[i]);
 		close(b[i]);
@@ -659,6 +707,7 @@ static void run_suite(void)
 	test_mux_and_late_offer();
 	test_rtcp_addr();
 	test_nat();
+	test_nat_bleed();
 	test_ipv6();
 	test_cross_family(AF_INET6);
 	test_cross_family(AF_INET);

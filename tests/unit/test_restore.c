@@ -17,7 +17,8 @@
  *
  * Then a table of one call's flows, as krtpd made them, and the state
  * rebuilt from it: a browser (rtcp-mux) on hold with a phone that does not
- * mux, whose RTCP port is its own (a=rtcp).
+ * mux, whose RTCP port is its own (a=rtcp); a leg behind NAT, before and
+ * after its first packet.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -180,6 +181,40 @@ static uint64_t restore(unsigned long own, unsigned long other, unsigned long fo
 }
 
 /*
+ * Re-adopt the one call of the n flows of t, on relay ports pa..pb + 1, and
+ * return its one stream (NULL, counted as failed, if it is not so), with
+ * med_lock held until restore_one_end()
+ */
+static struct med_stream *restore_one(struct krtp_flow *t, size_t n, uint16_t pa, uint16_t pb,
+				      uint64_t hash)
+{
+	struct med_config cfg = { .mode = MED_MODE_KERNEL };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg.relay4;
+	struct med_call *c;
+
+	fake_table = t;
+	fake_table_n = n;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cfg.port_min = pa;
+	cfg.port_max = (uint16_t)(pb + 1);
+	CHECK_EQ(MED_Init(&cfg), MED_MODE_KERNEL);
+	CHECK_EQ(MED_Restore(), 1);
+	pthread_mutex_lock(&med_lock);
+	c = med_call_by_hash(hash);
+	CHECK(c && c->nstreams == 1 && c->streams[0]);
+	return c && c->nstreams == 1 ? c->streams[0] : NULL;
+}
+
+static void restore_one_end(void)
+{
+	pthread_mutex_unlock(&med_lock);
+	MED_Fini();
+	fake_table = NULL;
+	fake_table_n = 0;
+}
+
+/*
  * A browser B (rtcp-mux, 127.0.0.8:21000) and a phone A without it
  * (127.0.0.9:20000, a=rtcp 20011); B put on hold (no RTP toward it). The
  * flows: B->A RTP (RTCP split to A's RTCP port, from krtpd's RTCP port
@@ -188,13 +223,10 @@ static uint64_t restore(unsigned long own, unsigned long other, unsigned long fo
  */
 static void restore_hold(void)
 {
-	struct med_config cfg = { .mode = MED_MODE_KERNEL };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg.relay4;
 	uint16_t pa = (uint16_t)(fake_base + 400), pb = (uint16_t)(pa + 2);
 	const uint64_t hash = 0x4242;
 	struct krtp_flow t[2];
 	struct med_stream *st;
-	struct med_call *c;
 
 	memset(t, 0, sizeof(t));
 	fake_ep(&t[0].local, "127.0.0.1", pb);
@@ -212,20 +244,8 @@ static void restore_hold(void)
 	t[1].clock_rate = 8000;
 	t[1].label_len = (size_t)snprintf((char *)t[1].label, sizeof(t[1].label),
 					  "krtpd:%016llx:0:abc", (unsigned long long)hash);
-	fake_table = t;
-	fake_table_n = 2;
-
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cfg.port_min = pa;
-	cfg.port_max = (uint16_t)(pb + 1);
-	CHECK_EQ(MED_Init(&cfg), MED_MODE_KERNEL);
-	CHECK_EQ(MED_Restore(), 1);
-	pthread_mutex_lock(&med_lock);
-	c = med_call_by_hash(hash);
-	CHECK(c && c->nstreams == 1 && c->streams[0]);
-	if (c && c->streams[0]) {
-		st = c->streams[0];
+	st = restore_one(t, 2, pa, pb, hash);
+	if (st) {
 		CHECK_EQ(st->pa, pa);
 		CHECK_EQ(st->pb, pb);
 		/* the muxing leg on hold: RTP and RTCP on the port its RTCP flow sends to */
@@ -240,10 +260,55 @@ static void restore_hold(void)
 		/* the RTCP source is kept as the kernel has it */
 		CHECK_EQ(st->flow[MED_F_BA_RTP].kf.rtcp_via.port, pa + 1);
 	}
-	pthread_mutex_unlock(&med_lock);
-	MED_Fini();
-	fake_table = NULL;
-	fake_table_n = 0;
+	restore_one_end();
+}
+
+/*
+ * A leg A behind NAT (SDP 10.9.8.7:4000, SIP from 127.0.0.5): its flow out
+ * takes 127.0.0.5 only (address mode). Re-adopted before its first packet
+ * (the flow toward it still goes to the SDP's address), it is behind NAT
+ * again, and learns; after it (the flow toward it goes to 127.0.0.5:40000),
+ * it is a leg at that address. The phone B (127.0.0.9) is neither.
+ */
+static void restore_nat(bool learned)
+{
+	uint16_t pa = (uint16_t)(fake_base + 408), pb = (uint16_t)(pa + 2);
+	const uint64_t hash = 0x4343;
+	struct krtp_flow t[2];
+	struct med_stream *st;
+
+	memset(t, 0, sizeof(t));
+	fake_ep(&t[0].local, "127.0.0.1", pa);
+	fake_ep(&t[0].via, "127.0.0.1", pb);
+	fake_ep(&t[0].peer, "127.0.0.9", 20000);
+	fake_ep(&t[0].source, "127.0.0.5", 40000);
+	t[0].src_mode = KRTP_SRC_MODE_ADDR;
+	t[0].src_locked = true;
+	t[0].label_len = (size_t)snprintf((char *)t[0].label, sizeof(t[0].label),
+					  "krtpd:%016llx:0:ab", (unsigned long long)hash);
+	fake_ep(&t[1].local, "127.0.0.1", pb);
+	fake_ep(&t[1].via, "127.0.0.1", pa);
+	if (learned)
+		fake_ep(&t[1].peer, "127.0.0.5", 40000);
+	else
+		fake_ep(&t[1].peer, "10.9.8.7", 4000);
+	fake_ep(&t[1].source, "127.0.0.9", 0);
+	t[1].src_mode = KRTP_SRC_MODE_ADDR;
+	t[1].label_len = (size_t)snprintf((char *)t[1].label, sizeof(t[1].label),
+					  "krtpd:%016llx:0:ba", (unsigned long long)hash);
+	for (int i = 0; i < 2; i++)
+		t[i].clock_rate = 8000;
+	st = restore_one(t, 2, pa, pb, hash);
+	if (st) {
+		CHECK_EQ(st->side[0].nat, !learned);
+		CHECK_EQ(st->side[0].sig.family, learned ? 0 : AF_INET);
+		CHECK_EQ(st->side[0].sig.addr.v4.s_addr, learned ? 0 : htonl(0x7f000005));
+		CHECK_EQ(st->side[0].sig.port, 0);
+		CHECK(!st->side[1].nat);
+		/* the flow from A kept as krtpd asked for it: 127.0.0.5, any port */
+		CHECK_EQ(st->flow[MED_F_AB_RTP].kf.source.port, 0);
+	}
+	restore_one_end();
 }
 
 int main(void)
@@ -269,6 +334,8 @@ int main(void)
 	printf("# 10x the calls: %.1fx the CPU time\n", (double)big / (double)(small ? small : 1));
 	CHECK(big < 25 * small + 50000);
 	restore_hold();
+	restore_nat(false);
+	restore_nat(true);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
