@@ -26,7 +26,7 @@ struct cnf {
 	unsigned int rtp_port_min, rtp_port_max;
 	enum med_mode media;
 	unsigned int media_timeout;
-	int nat_media_any;		/* nat_media_source = any: a NATed leg's media from anywhere */
+	int nat_media_signalling;	/* nat_media_source = signalling (default any) */
 	unsigned int webrtc_consent_timeout;	/* s without an ICE check: WebRTC leg gone */
 	int ws_webrtc;			/* offer WebRTC to callees reached only over WS/WSS */
 	/* PEM files of the DTLS certificate of WebRTC legs; "": one made at start */

@@ -369,7 +369,7 @@ int cnf_set(const char *key, const char *v, int from_file)
 			fprintf(stderr, "krtpd: nat_media_source must be signalling or any, not \"%s\"\n", v);
 			return -1;
 		}
-		cnf.nat_media_any = !strcmp(v, "any");
+		cnf.nat_media_signalling = !strcmp(v, "signalling");
 		return 0;
 	}
 	if (!strcmp(key, "webrtc_consent_timeout"))

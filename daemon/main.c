@@ -224,7 +224,7 @@ static int main_media_init(const struct cnf *c)
 		.port_min = c->rtp_port_min,
 		.port_max = c->rtp_port_max,
 		.inactivity_timeout = c->media_timeout,
-		.nat_any_source = c->nat_media_any,
+		.nat_source_signalling = c->nat_media_signalling,
 		.consent_timeout = c->webrtc_consent_timeout,
 		.dtls_certificate = c->dtls_certificate,
 		.dtls_private_key = c->dtls_private_key,

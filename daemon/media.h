@@ -52,10 +52,11 @@ struct med_config {
 	uint16_t port_min, port_max;	/* relay port range; RTP even, RTCP odd */
 	unsigned int inactivity_timeout;	/* seconds without media before on_inactive, 0 = never */
 	/*
-	 * A leg behind NAT: accept its media from any address (the first
-	 * packet's), not only from the address its signalling came from
+	 * A leg behind NAT whose SDP names a private address: accept its
+	 * media from the address its signalling came from only (the port
+	 * learned), not from whichever address sends first
 	 */
-	bool nat_any_source;
+	bool nat_source_signalling;
 	/* seconds without an answered ICE check before a WebRTC leg's consent expires, 0 = never */
 	unsigned int consent_timeout;
 	/* PEM files of the DTLS certificate and key; NULL or "": one is made */

@@ -12,8 +12,9 @@
 #      baresip send STUN keep-alives, krtpd answers them; bob (sipp) calls
 #      alice, the INVITE reaches baresip through the NAT over its flow, it
 #      answers; its RTP reaches bob through krtp.ko, which learns the NAT's
-#      port from it (the flow takes only the NAT's address, the one its SIP
-#      came from: a stranger's packets are dropped as wrong source), and
+#      port from it (nat_media_source = signalling: the flow takes only the
+#      NAT's address, the one its SIP came from; a stranger's packets are
+#      dropped as wrong source), and
 #      then 250 packets from bob reach baresip.
 #   3. baresip over TCP with outbound: its CRLF pings are answered.
 #   4. A UDP phone (sipp, carol) behind the NAT, without outbound: krtpd pings it
@@ -55,9 +56,9 @@ home_got() {
 }
 
 krtpd_config kernel "metrics_listen = 127.0.0.1:9090" "flow_timer = 5" \
-	"nat_ping_interval = 5" "nat_ping_failures = 3"
+	"nat_ping_interval = 5" "nat_ping_failures = 3" "nat_media_source = signalling"
 krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
-ktap_test_pass "krtpd starts with flow_timer 5, NAT pings every 5 s"
+ktap_test_pass "krtpd starts with flow_timer 5, NAT pings every 5 s, nat_media_source signalling"
 sip_check "bob registers" register bob
 
 # --- 1. STUN from behind the NAT ------------------------------------------------

@@ -84,9 +84,10 @@ struct med_side {
 	enum sdp_dir dir;
 	bool nat;			/* signalled from another address: learn the source */
 	/*
-	 * Behind NAT, the address its signalling came from (port 0), when of
-	 * the SDP's family: its NAT's, the only one its media is accepted
-	 * from (unless nat_any_source). Family 0: none.
+	 * Behind NAT with a private address in its SDP, the address its
+	 * signalling came from (port 0), when of the SDP's family: its NAT's,
+	 * the only one its media is accepted from with nat_source_signalling.
+	 * Family 0: none.
 	 */
 	struct krtp_ep sig;
 	/*

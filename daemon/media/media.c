@@ -324,16 +324,17 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	}
 	/*
 	 * RTP Bleed: accept the signalled address only. A sender behind NAT
-	 * does not know its address: its NAT's, the one its signalling came
-	 * from, and the port learned from its first packet (krtp.ko's address
-	 * mode); so a stranger's packets neither reach the other leg nor take
-	 * the media toward this one. Any address only when configured so, or
-	 * when the signalling came over the other family.
+	 * does not know its address and is learned from its first packet;
+	 * with nat_source_signalling, one with a private address in its SDP
+	 * only from the address its signalling came from (its NAT's, when it
+	 * talks to krtpd directly), the port learned (krtp.ko's address
+	 * mode): a stranger's packets then neither reach the other leg nor
+	 * take the media toward this one.
 	 */
 	if (!from->nat && !med_side_addr_any(from)) {
 		kf->source = rtcp && from->rtcp_addr.family ? from->rtcp_addr : from->rtp;
 		kf->source.port = 0;
-	} else if (from->nat && from->sig.family && !med_cfg.nat_any_source) {
+	} else if (from->nat && from->sig.family && med_cfg.nat_source_signalling) {
 		kf->source = from->sig;
 	}
 	kf->flags = rtcp ? KRTP_FLOW_F_RTCP : 0;

@@ -21,6 +21,25 @@ static bool med_addr_eq(int family, const void *a, const void *b)
 	return !memcmp(a, b, family == AF_INET6 ? 16 : 4);
 }
 
+/*
+ * An address only a NAT's inside uses (RFC 1918, RFC 6598's shared space,
+ * link-local; IPv6 unique local and link-local): a phone that shows one
+ * in its SDP is behind a NAT, and its media comes from the NAT, which is
+ * where its signalling came from when it talks to krtpd directly. A
+ * public address that differs from the signalling's is a media address
+ * of its own (a trunk's, an SBC's, a phone's STUN-mapped one).
+ */
+static bool med_addr_private(const struct sdp_addr *a)
+{
+	const uint8_t *b = (const uint8_t *)&a->v6;
+
+	if (a->family == AF_INET)
+		return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		       (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64) ||
+		       (b[0] == 169 && b[1] == 254);
+	return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+}
+
 /* What leg `leg`'s SDP says about stream i */
 static void med_side_from_sdp(struct med_side *sd, const struct sdp *s, unsigned int i,
 			      const struct sockaddr *sig_src)
@@ -47,7 +66,7 @@ static void med_side_from_sdp(struct med_side *sd, const struct sdp *s, unsigned
 	if (sig_src) {
 		med_sa_to_ep(sig_src, &sig);
 		sd->nat = sig.family != a->family || !med_addr_eq(a->family, &sig.addr, &a->v6);
-		if (sd->nat && sig.family == a->family) {
+		if (sd->nat && sig.family == a->family && med_addr_private(a)) {
 			sd->sig = sig;
 			sd->sig.port = 0;
 		}

@@ -9,8 +9,9 @@
  * from which relay port, and what MED_Stats reports. Also: source
  * validation (a third socket is dropped and counted), hold and resume by
  * re-INVITE, rtcp-mux, rejected streams freeing their ports, -ENOSPC,
- * symmetric RTP for a leg behind NAT (and a stranger's packets before its
- * first, dropped: RTP Bleed), IPv6, an IPv6 leg with an IPv4 one,
+ * symmetric RTP for a leg behind NAT (and with nat_media_source =
+ * signalling a stranger's packets before its first, dropped: RTP Bleed),
+ * IPv6, an IPv6 leg with an IPv4 one,
  * the inactivity callback (which packets from a wrong source do not put
  * off), and MED_Delete closing the ports.
  */
@@ -37,6 +38,7 @@ static unsigned int base_port;
 static enum med_mode mode = MED_MODE_USER;
 static char inactive_key[128];
 static int inactive_calls;
+static bool nat_signalling;	/* nat_media_source = signalling */
 
 static void on_inactive(const char *key, enum med_end why, void *arg)
 {
@@ -105,6 +107,7 @@ static int init(unsigned int nports, unsigned int timeout)
 	cfg.port_max = (uint16_t)(base_port + nports - 1);
 	cfg.inactivity_timeout = timeout;
 	cfg.on_inactive = on_inactive;
+	cfg.nat_source_signalling = nat_signalling;
 	return MED_Init(&cfg);
 }
 
@@ -338,10 +341,11 @@ static void test_rtcp_addr(void)
 }
 
 /*
- * RTP Bleed on a leg behind NAT: before alice (SDP 10.9.8.7, SIP from
- * 127.0.0.1) sends, a stranger at 127.0.0.2 sprays her relay port. Its
- * packets are dropped, not learned: bob gets none, and nothing bob sends
- * goes to the stranger; alice's first packets are learned after it.
+ * RTP Bleed on a leg behind NAT, with nat_media_source = signalling:
+ * before alice (SDP 10.9.8.7, SIP from 127.0.0.1) sends, a stranger at
+ * 127.0.0.2 sprays her relay port. Its packets are dropped, not learned:
+ * bob gets none, and nothing bob sends goes to the stranger; alice's first
+ * packets are learned after it.
  */
 static void test_nat_bleed(void)
 {
@@ -382,6 +386,40 @@ static void test_nat_bleed(void)
 		close(a[i]);
 		close(b[i]);
 	}
+}
+
+/*
+ * With nat_media_source = signalling, a trunk whose SDP names a public
+ * media address (198.51.100.7) other than its signalling's (127.0.0.1),
+ * and whose media comes from yet another (127.0.0.2, its media server
+ * seen through a NAT): learned from its first packet as always, not held
+ * to the signalling's address.
+ */
+static void test_nat_public_sdp(void)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	struct sockaddr_in ma = { .sin_family = AF_INET };
+	char in[1024], out[1024];
+	uint16_t bp, pa, pb;
+	int b[2], m;
+	size_t n, olen;
+
+	udp_pair(AF_INET, b, &bp);
+	m = socket(AF_INET, SOCK_DGRAM, 0);
+	inet_pton(AF_INET, "127.0.0.2", &ma.sin_addr);
+	CHECK(m >= 0 && bind(m, (struct sockaddr *)&ma, sizeof(ma)) == 0);
+	n = mk_sdp(in, sizeof(in), "trunk", 1, AF_INET, "198.51.100.7", 4000, "", "");
+	CHECK(MED_Offer("call-trunk", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pb = shown_port(out, olen, 0, "127.0.0.1");
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
+	CHECK(MED_Answer("call-trunk", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	pa = shown_port(out, olen, 0, "127.0.0.1");
+	send_rtp(m, AF_INET, pa, 5, 100, 1, -1);
+	CHECK_EQ(drain(b[0], pb, NULL, NULL, 5), 5);
+	MED_Delete("call-trunk");
+	close(m);
+	for (int i = 0; i < 2; i++)
+		close(b[i]);
 }
 
 /* alice's SDP shows a private address, her SIP came from loopback: learn, send back there */
@@ -707,7 +745,6 @@ static void run_suite(void)
 	test_mux_and_late_offer();
 	test_rtcp_addr();
 	test_nat();
-	test_nat_bleed();
 	test_ipv6();
 	test_cross_family(AF_INET6);
 	test_cross_family(AF_INET);
@@ -717,6 +754,16 @@ static void run_suite(void)
 	CHECK_EQ(init(8, 0), mode);
 	test_ports();
 	MED_Fini();
+
+	/* nat_media_source = signalling: NAT is learned as before, strangers are not */
+	nat_signalling = true;
+	CHECK_EQ(init(16, 0), mode);
+	test_nat();
+	test_nat_bleed();
+	test_nat_public_sdp();
+	MED_Fini();
+	nat_signalling = false;
+	CHECK_EQ(kernel_flows(), 0);
 
 	CHECK_EQ(init(16, 2), mode);
 	test_inactive();
