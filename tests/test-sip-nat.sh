@@ -131,12 +131,12 @@ check "the flows toward alice point at the NAT (source learned)" yes \
 	"$(busywait 10000 learned && echo yes)"
 # RTP Bleed: the flow from alice takes her NAT's address only, on the port
 # her first packet came from; a stranger's packets to it are dropped
-from_alice() {
-	flows_json | jq -r --arg p "$CALLEE4:$BOB_RTP" ".[] | select(.peer == \$p) | $1"
-}
+flows_snap
+src=$(flow_by_peer "$CALLEE4:$BOB_RTP" source)
 check "the flow from alice accepts her NAT's address only (RTP Bleed)" "addr $CALLER4" \
-	"$(from_alice '"\(.src_mode) \(.source | sub(":[0-9]+$"; ""))"')"
-la=$(from_alice .local)
+	"$(flow_by_peer "$CALLEE4:$BOB_RTP" src_mode) ${src%:*}"
+la=$(flow_by_peer "$CALLEE4:$BOB_RTP" local)
+flows_unsnap
 d0=$(fstat "$la" drop_wrong_source)
 send "$bob" -d "$la" -s "$CALLEE4:40000" -n 5
 check "a stranger's RTP to alice's relay port: dropped, counted as wrong source" $((d0 + 5)) \

@@ -352,9 +352,9 @@ void med_relay_install(struct med_flow *f);
 void med_relay_remove(struct med_flow *f);
 
 /* comparing and converting endpoints */
-static inline bool med_ep_eq(const struct krtp_ep *a, const struct krtp_ep *b)
+static inline bool med_ep_addr_eq(const struct krtp_ep *a, const struct krtp_ep *b)
 {
-	if (a->family != b->family || a->port != b->port)
+	if (a->family != b->family)
 		return false;
 	if (a->family == AF_INET)
 		return a->addr.v4.s_addr == b->addr.v4.s_addr;
@@ -362,6 +362,12 @@ static inline bool med_ep_eq(const struct krtp_ep *a, const struct krtp_ep *b)
 		return !memcmp(&a->addr.v6, &b->addr.v6, sizeof(a->addr.v6));
 	return true;
 }
+
+static inline bool med_ep_eq(const struct krtp_ep *a, const struct krtp_ep *b)
+{
+	return a->port == b->port && med_ep_addr_eq(a, b);
+}
+
 
 static inline socklen_t med_ep_to_sa(const struct krtp_ep *ep, struct sockaddr_storage *ss)
 {

@@ -115,8 +115,8 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
  * A leg behind NAT whose flow out accepts its NAT's address only (address
  * mode, as media.c makes it): until the leg's first packet pointed the
  * flows toward it at where it sends from, the RTP flow toward it still
- * sends to its SDP's address, which is not its NAT's. Then it is behind NAT and learns as
- * before the restart. One that had sent already is restored as a leg at
+ * sends to its SDP's address, which is not its NAT's. Then it is behind
+ * NAT and learns as before the restart. One that had sent already is restored as a leg at
  * the address it was learned at, which is where its media goes and comes
  * from either way.
  */
@@ -125,10 +125,7 @@ static void med_restore_nat(struct med_side *sd, const struct med_flow *out)
 	const struct krtp_ep *src = &out->kf.source;
 
 	if (sd->nat || !out->installed || src->family != sd->rtp.family ||
-	    out->kf.src_mode != KRTP_SRC_MODE_ADDR)
-		return;
-	if (src->family == AF_INET ? src->addr.v4.s_addr == sd->rtp.addr.v4.s_addr :
-	    !memcmp(&src->addr.v6, &sd->rtp.addr.v6, sizeof(src->addr.v6)))
+	    out->kf.src_mode != KRTP_SRC_MODE_ADDR || med_ep_addr_eq(src, &sd->rtp))
 		return;
 	sd->nat = true;
 	sd->sig = *src;

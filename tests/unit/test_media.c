@@ -341,6 +341,37 @@ static void test_rtcp_addr(void)
 }
 
 /*
+ * A call from leg A, whose SDP names sdp_addr:4000 and whose SIP came from
+ * 127.0.0.1, to bob on 127.0.0.1:bp: *pa and *pb are the relay ports A and
+ * bob are told to send to
+ */
+static void nat_call(const char *key, const char *sdp_addr, uint16_t bp, uint16_t *pa,
+		     uint16_t *pb)
+{
+	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
+	char in[1024], out[1024];
+	size_t n, olen;
+
+	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, sdp_addr, 4000, "", "");
+	CHECK(MED_Offer(key, MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	*pb = shown_port(out, olen, 0, "127.0.0.1");
+	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
+	CHECK(MED_Answer(key, MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
+	*pa = shown_port(out, olen, 0, "127.0.0.1");
+}
+
+/* A UDP socket on addr (another loopback address than 127.0.0.1), any port */
+static int udp_sock_on(const char *addr)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	return fd;
+}
+
+/*
  * RTP Bleed on a leg behind NAT, with nat_media_source = signalling:
  * before alice (SDP 10.9.8.7, SIP from 127.0.0.1) sends, a stranger at
  * 127.0.0.2 sprays her relay port. Its packets are dropped, not learned:
@@ -349,25 +380,14 @@ static void test_rtcp_addr(void)
  */
 static void test_nat_bleed(void)
 {
-	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
-	struct sockaddr_in xa = { .sin_family = AF_INET };
-	char in[1024], out[1024];
 	struct med_call_stats st;
 	uint16_t ap, bp, pa, pb;
 	int a[2], b[2], x;
-	size_t n, olen;
 
 	udp_pair(AF_INET, a, &ap);
 	udp_pair(AF_INET, b, &bp);
-	x = socket(AF_INET, SOCK_DGRAM, 0);
-	inet_pton(AF_INET, "127.0.0.2", &xa.sin_addr);
-	CHECK(x >= 0 && bind(x, (struct sockaddr *)&xa, sizeof(xa)) == 0);
-	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "10.9.8.7", 4000, "", "");
-	CHECK(MED_Offer("call-bleed", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
-	pb = shown_port(out, olen, 0, "127.0.0.1");
-	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
-	CHECK(MED_Answer("call-bleed", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
-	pa = shown_port(out, olen, 0, "127.0.0.1");
+	x = udp_sock_on("127.0.0.2");
+	nat_call("call-bleed", "10.9.8.7", bp, &pa, &pb);
 	send_rtp(x, AF_INET, pa, 4, 100, 1, -1);
 	CHECK_EQ(drain(b[0], pb, NULL, NULL, 0), 0);
 	send_rtp(a[0], AF_INET, pa, 5, 100, 5, -1);
@@ -397,23 +417,12 @@ static void test_nat_bleed(void)
  */
 static void test_nat_public_sdp(void)
 {
-	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
-	struct sockaddr_in ma = { .sin_family = AF_INET };
-	char in[1024], out[1024];
 	uint16_t bp, pa, pb;
 	int b[2], m;
-	size_t n, olen;
 
 	udp_pair(AF_INET, b, &bp);
-	m = socket(AF_INET, SOCK_DGRAM, 0);
-	inet_pton(AF_INET, "127.0.0.2", &ma.sin_addr);
-	CHECK(m >= 0 && bind(m, (struct sockaddr *)&ma, sizeof(ma)) == 0);
-	n = mk_sdp(in, sizeof(in), "trunk", 1, AF_INET, "198.51.100.7", 4000, "", "");
-	CHECK(MED_Offer("call-trunk", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
-	pb = shown_port(out, olen, 0, "127.0.0.1");
-	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
-	CHECK(MED_Answer("call-trunk", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
-	pa = shown_port(out, olen, 0, "127.0.0.1");
+	m = udp_sock_on("127.0.0.2");
+	nat_call("call-trunk", "198.51.100.7", bp, &pa, &pb);
 	send_rtp(m, AF_INET, pa, 5, 100, 1, -1);
 	CHECK_EQ(drain(b[0], pb, NULL, NULL, 5), 5);
 	MED_Delete("call-trunk");
@@ -425,21 +434,13 @@ static void test_nat_public_sdp(void)
 /* alice's SDP shows a private address, her SIP came from loopback: learn, send back there */
 static void test_nat(void)
 {
-	struct sockaddr_storage sa = sig(AF_INET, "127.0.0.1");
-	char in[1024], out[1024];
 	struct med_call_stats st;
 	uint16_t ap, bp, pa, pb;
 	int a[2], b[2];
-	size_t n, olen;
 
 	udp_pair(AF_INET, a, &ap);
 	udp_pair(AF_INET, b, &bp);
-	n = mk_sdp(in, sizeof(in), "alice", 1, AF_INET, "10.9.8.7", 4000, "", "");
-	CHECK(MED_Offer("call-nat", MED_LEG_A, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
-	pb = shown_port(out, olen, 0, "127.0.0.1");
-	n = mk_sdp(in, sizeof(in), "bob", 1, AF_INET, "127.0.0.1", bp, "", "");
-	CHECK(MED_Answer("call-nat", MED_LEG_B, (struct sockaddr *)&sa, in, n, out, sizeof(out), &olen) == 0);
-	pa = shown_port(out, olen, 0, "127.0.0.1");
+	nat_call("call-nat", "10.9.8.7", bp, &pa, &pb);
 	/* alice's first packets teach the relay where she is */
 	send_rtp(a[0], AF_INET, pa, 5, 100, 1, -1);
 	send_rtcp(a[1], AF_INET, (uint16_t)(pa + 1), 1);
