@@ -144,7 +144,7 @@ enum med_sdes {
 enum med_wr_line {
 	MED_WR_NONE = 0,	/* not UDP/TLS/RTP/SAVP(F) */
 	MED_WR_LEG,		/* anchored: the offerer is a WebRTC leg on this stream */
-	MED_WR_REFUSED,		/* DTLS-SRTP that krtpd does not anchor (not audio): port 0 */
+	MED_WR_REFUSED,		/* DTLS-SRTP that krtpd does not anchor (data, bundle-only): port 0 */
 };
 
 /* an offer waiting for its answer */

@@ -139,6 +139,18 @@ int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int
 }
 
 /* Did krtpd offer leg `to` of the call WebRTC before (a re-offer stays WebRTC)? */
+/*
+ * The lines krtpd anchors between a WebRTC leg and a plain one: audio and
+ * video, each on a transport of its own (its relay port, ICE and DTLS
+ * session), so krtp.ko tells them apart by port and needs no demultiplexing
+ * by payload type (the answers and offers keep BUNDLE to one line:
+ * webrtc_sdp.c). Data channels and anything else get port 0.
+ */
+static bool med_wr_media(const char *type)
+{
+	return !strcmp(type, "audio") || !strcmp(type, "video");
+}
+
 static bool med_to_webrtc(const struct med_call *c, int to)
 {
 	for (unsigned int i = 0; i < MED_MAX_STREAMS; i++)
@@ -214,16 +226,16 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 
 		if (!m->udp || !m->port)
 			continue;
-		/* a WebRTC offer: krtpd anchors its audio only, the rest gets port 0 */
-		if (webrtc && (!m->dtls || strcmp(m->type, "audio"))) {
+		/* a WebRTC offer: krtpd anchors its audio and video, the rest gets port 0 */
+		if (webrtc && (!m->dtls || !med_wr_media(m->type))) {
 			anchors[i].anchored = true;
 			err = med_webrtc_offer(NULL, 1 - to, sdp, len, s, i, &offer, &anchors[i]);
 			if (err)
 				goto out;
 			continue;
 		}
-		/* to a WebRTC callee krtpd anchors RTP audio only; the rest goes with port 0 */
-		if (offer.to_webrtc && (!m->rtp || strcmp(m->type, "audio")))
+		/* to a WebRTC callee krtpd anchors RTP audio and video; the rest goes with port 0 */
+		if (offer.to_webrtc && (!m->rtp || !med_wr_media(m->type)))
 			continue;
 		if (sdp_media_addr(s, i)->family != med_call_fam(c, 1 - to)) {
 			err = -EAFNOSUPPORT;

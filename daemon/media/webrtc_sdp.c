@@ -12,15 +12,24 @@
  * rest is krtpd's: the relay address and port, ICE-lite with krtpd's
  * credentials and one host candidate, a=fingerprint of the call's
  * certificate (a reload leaves a call's as it was: struct med_call),
- * a=setup, a=rtcp-mux, and the offer's a=mid and BUNDLE group. Lines
- * krtpd does not anchor (video, for now) are rejected with port 0.
+ * a=setup, a=rtcp-mux, and the offer's a=mid. Lines krtpd does not
+ * anchor (data channels, bundle-only lines) are rejected with port 0.
  *
  * The offer to a WebRTC callee (RFC 8829 section 5.2, RFC 8842) takes the
- * codecs of the caller's RTP audio lines, naming static payload types
- * the caller left unnamed, and its direction; ICE-lite, krtpd's
+ * codecs of the caller's RTP audio and video lines, naming static payload
+ * types the caller left unnamed, and its direction; ICE-lite, krtpd's
  * credentials and candidate, a=fingerprint, a=setup:actpass, a=rtcp-mux,
- * a=mid on every line and BUNDLE over the anchored ones; every other
- * line with port 0.
+ * a=mid on every line; every other line with port 0.
+ *
+ * BUNDLE (RFC 8843): each anchored line has a relay port, an ICE agent and
+ * a DTLS session of its own, so krtp.ko tells audio from video by the port
+ * a packet arrives on. Both SDPs name one line, the first anchored, in
+ * their BUNDLE group: in an answer that moves the others out of the
+ * offerer's group (section 7.3.3), so the browser keeps the separate
+ * transports it gathered for them (bundlePolicy balanced, the default);
+ * in an offer it keeps the answerer from moving them onto the first
+ * line's port (section 7.3.1). A browser on max-bundle offers its other
+ * lines bundle-only, port 0: they are rejected, its audio goes on.
  *
  * Called by MED_OfferWebrtc and MED_Answer with med_lock held.
  */
@@ -131,7 +140,8 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 	const char *fp = c->dtls_cert ? c->dtls_cert->fp : NULL;
 	struct wr_out o = { .p = out, .cap = outsz };
 	struct med_webrtc *first = NULL;
-	bool took[MED_MAX_STREAMS] = { 0 }, group = false;
+	bool took[MED_MAX_STREAMS] = { 0 };
+	int group = -1;
 	unsigned int i;
 
 	if (!fp)
@@ -143,18 +153,14 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 			  s->media[i].port && s->media[i].udp;
 		if (took[i] && !first)
 			first = st->webrtc[ol];
-		group |= took[i] && c->offer.bundle[i];
+		if (took[i] && c->offer.bundle[i] && group < 0)
+			group = (int)i;
 	}
 	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nt=0 0\r\n",
 		  c->hash >> 1, first ? ++first->sdp_version : 1, ip, relay->addr);
-	/* RFC 8843 section 7.3.2: the group lists the accepted bundled lines */
-	if (group) {
-		wr_printf(&o, "a=group:BUNDLE");
-		for (i = 0; i < s->nmedia; i++)
-			if (took[i] && c->offer.bundle[i])
-				wr_printf(&o, " %s", c->offer.mid[i]);
-		wr_printf(&o, "\r\n");
-	}
+	/* one line in the group: every line keeps its own transport (above) */
+	if (group >= 0)
+		wr_printf(&o, "a=group:BUNDLE %s\r\n", c->offer.mid[group]);
 	wr_printf(&o, "a=ice-lite\r\n");
 	for (i = 0; i < s->nmedia; i++) {
 		const struct med_stream *st = c->streams[i];
@@ -236,13 +242,12 @@ int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *of, i
 	}
 	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nt=0 0\r\n",
 		  c->hash >> 1, first ? ++first->sdp_version : 1, ip, relay->addr);
-	/* the anchored lines share one transport: the relay port of the first */
-	if (first) {
-		wr_printf(&o, "a=group:BUNDLE");
-		for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++)
-			if (of->to_wr[i])
-				wr_printf(&o, " %s", mid[i]);
-		wr_printf(&o, "\r\n");
+	/* one line in the group: every line keeps its own transport (above) */
+	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
+		if (of->to_wr[i] && c->streams[i] && c->streams[i]->webrtc[to]) {
+			wr_printf(&o, "a=group:BUNDLE %s\r\n", mid[i]);
+			break;
+		}
 	}
 	wr_printf(&o, "a=ice-lite\r\na=msid-semantic: WMS\r\n");
 	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {

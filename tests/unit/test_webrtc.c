@@ -8,8 +8,11 @@
  * MED_Answer in user mode, what each leg is shown: the plain phone
  * RTP/AVP with no ICE, DTLS or BUNDLE lines, the WebRTC leg an ICE-lite
  * answer with krtpd's credentials, sha-256 fingerprint, a=setup, its mid
- * and one host candidate on the relay port; video gets port 0, and an
- * offer without a=fingerprint is refused with -EPROTO.
+ * and one host candidate on the relay port; video is anchored on a
+ * transport of its own (relay port, ICE credentials, candidate), the
+ * answer's BUNDLE group names the audio alone, a max-bundle offer's
+ * bundle-only video and a data channel get port 0, and an offer without
+ * a=fingerprint is refused with -EPROTO.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -192,18 +195,57 @@ static struct sockaddr_storage sig4(const char *addr)
 static const char answer_bob[] =
 	"v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 	"m=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
-/* bob's answer to the offer with video, which he was shown with port 0 */
+/* bob's answer to the offer with video: VP8 */
 static const char answer_bob_video[] =
 	"v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 	"m=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
-	"m=video 0 RTP/AVP 97\r\n";
+	"m=video 7002 RTP/AVP 97\r\na=rtpmap:97 VP8/90000\r\na=sendrecv\r\n";
+
+/* bob's answer to the max-bundle offer: the lines he was shown with port 0 */
+static const char answer_bob_audio_only[] =
+	"v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	"m=audio 7000 RTP/AVP 0\r\nm=video 0 RTP/AVP 97\r\n"
+	"m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n";
+
+/*
+ * aiortc's video line (bundlePolicy balanced): a transport of its own,
+ * with its own port, ICE credentials and candidates; the offer's group
+ * bundles both lines
+ */
+static const char video_aiortc[] =
+	"m=video 47090 UDP/TLS/RTP/SAVPF 97 98\r\nc=IN IP4 127.0.0.1\r\na=sendrecv\r\n"
+	"a=mid:1\r\na=rtcp-mux\r\na=rtcp-fb:97 nack pli\r\na=ssrc:123 cname:11929c2f\r\n"
+	"a=rtpmap:97 VP8/90000\r\na=rtpmap:98 rtx/90000\r\na=fmtp:98 apt=97\r\n"
+	"a=candidate:a1 1 udp 2130706431 127.0.0.1 47090 typ host\r\na=end-of-candidates\r\n"
+	"a=ice-ufrag:Vd3o\r\na=ice-pwd:9XUq5ZcZ2f0cSu4oKQ2xjM\r\n"
+	"a=fingerprint:sha-256 " FP "\r\na=setup:actpass\r\n";
+
+/* the offer with video: offer_aiortc, its group over both lines */
+static size_t offer_video(char *out, size_t sz, const char *video)
+{
+	const char *g = strstr(offer_aiortc, "a=group:BUNDLE 0\r\n");
+
+	return (size_t)snprintf(out, sz, "%.*sa=group:BUNDLE 0 1\r\n%s%s",
+				(int)(g - offer_aiortc), offer_aiortc,
+				g + strlen("a=group:BUNDLE 0\r\n"), video);
+}
+
+/* the m= line of out that starts with prefix, up to its CR LF ("" if none) */
+static const char *media_line(const char *out, const char *prefix, char *buf, size_t sz)
+{
+	const char *p = strstr(out, prefix), *e = p ? strstr(p, "\r\n") : NULL;
+
+	snprintf(buf, sz, "%.*s", e ? (int)(e - p) : 0, e ? p : "");
+	return buf;
+}
 
 static void test_media(unsigned int base)
 {
 	struct med_config cfg = { .mode = MED_MODE_USER };
 	struct sockaddr_storage sa = sig4("127.0.0.1");
 	char in[4096], out[4096], v[256], want[128];
-	unsigned int pb = 0, pa = 0;
+	unsigned int pb = 0, pa = 0, pvb = 0, pva = 0;
+	const char *video;
 	size_t olen, n;
 
 	cfg.relay4 = sa;
@@ -212,19 +254,21 @@ static void test_media(unsigned int base)
 	CHECK(MED_Init(&cfg) == MED_MODE_USER);
 
 	/* the plain phone's offer: RTP/AVP, relay address, no ICE, DTLS, BUNDLE, SSRC */
-	n = (size_t)snprintf(in, sizeof(in), "%s%s", offer_aiortc,
-			     "m=video 47090 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 127.0.0.1\r\na=mid:1\r\n"
-			     "a=rtpmap:97 VP8/90000\r\n");
+	n = offer_video(in, sizeof(in), video_aiortc);
 	olen = 0;
 	CHECK_EQ(MED_OfferSrtp("wr-1", MED_LEG_A, MED_SRTP_PASSTHROUGH, (struct sockaddr *)&sa,
 			       in, n, out, sizeof(out) - 1, &olen), 0);
 	out[olen] = '\0';
 	CHECK(sscanf(strstr(out, "m=audio ") ? strstr(out, "m=audio ") : "", "m=audio %u RTP/AVP 96 0 8\r\n", &pb) == 1);
 	CHECK(pb >= base && pb <= base + 31);
-	CHECK(strstr(out, "m=video 0 RTP/AVP 97\r\n") != NULL);
+	/* video on relay ports of its own, VP8 and its RTX named */
+	CHECK(sscanf(strstr(out, "m=video ") ? strstr(out, "m=video ") : "",
+		     "m=video %u RTP/AVP 97 98\r\n", &pvb) == 1);
+	CHECK(pvb >= base && pvb <= base + 31 && pvb != pb && pvb != pb + 1);
+	CHECK(strstr(out, "a=rtpmap:97 VP8/90000\r\n") != NULL);
 	CHECK(strstr(out, "c=IN IP4 127.0.0.1\r\n") != NULL);
 	for (const char *k = "a=fingerprint\0a=setup\0a=ice-\0a=candidate\0a=group\0a=mid\0a=ssrc\0"
-			     "a=msid\0a=extmap\0a=end-of-candidates\0";
+			     "a=msid\0a=extmap\0a=end-of-candidates\0a=rtcp-fb\0";
 	     *k; k += strlen(k) + 1) {
 		if (strstr(out, k)) {
 			failed++;
@@ -242,8 +286,8 @@ static void test_media(unsigned int base)
 	CHECK(sscanf(strstr(out, "m=audio ") ? strstr(out, "m=audio ") : "",
 		     "m=audio %u UDP/TLS/RTP/SAVPF 0\r\n", &pa) == 1);
 	CHECK(pa >= base && pa <= base + 31 && pa != pb);
+	/* the group names the audio alone: the video keeps its own transport */
 	CHECK(strstr(out, "\r\na=group:BUNDLE 0\r\na=ice-lite\r\n") != NULL);
-	CHECK(strstr(out, "m=video 0 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 127.0.0.1\r\na=mid:1\r\n"));
 	CHECK(strstr(out, "a=mid:0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\na=rtcp-mux\r\n"));
 	CHECK_EQ(strlen(line_val(out, "a=ice-ufrag:", v, sizeof(v))), 8);
 	CHECK_EQ(strlen(line_val(out, "a=ice-pwd:", v, sizeof(v))), 24);
@@ -252,7 +296,24 @@ static void test_media(unsigned int base)
 	snprintf(want, sizeof(want), "1 1 udp 2130706431 127.0.0.1 %u typ host", pa);
 	CHECK_STR(line_val(out, "a=candidate:", v, sizeof(v)), want);
 	CHECK(strstr(out, "a=end-of-candidates\r\n") != NULL);
-	CHECK(!strstr(out, "7000") && !strstr(out, "ymEa"));
+	CHECK(!strstr(out, "7000") && !strstr(out, "ymEa") && !strstr(out, "Vd3o"));
+	/* the video: its own relay port, credentials and candidate, bob's VP8 */
+	video = strstr(out, "m=video ");
+	CHECK(video && sscanf(video, "m=video %u UDP/TLS/RTP/SAVPF 97\r\n", &pva) == 1);
+	CHECK(pva >= base && pva <= base + 31 && pva != pa && pva != pvb);
+	if (video) {
+		char audio_ufrag[64];
+
+		line_val(out, "a=ice-ufrag:", audio_ufrag, sizeof(audio_ufrag));
+		CHECK(strstr(video, "c=IN IP4 127.0.0.1\r\na=mid:1\r\na=rtpmap:97 VP8/90000\r\n"
+				    "a=sendrecv\r\na=rtcp-mux\r\n") != NULL);
+		CHECK_EQ(strlen(line_val(video, "a=ice-ufrag:", v, sizeof(v))), 8);
+		CHECK(strcmp(v, audio_ufrag) != 0);
+		CHECK_STR(line_val(video, "a=setup:", v, sizeof(v)), "passive");
+		snprintf(want, sizeof(want), "1 1 udp 2130706431 127.0.0.1 %u typ host", pva);
+		CHECK_STR(line_val(video, "a=candidate:", v, sizeof(v)), want);
+		CHECK(!strstr(video, "7002"));
+	}
 	/* no flows before ICE and DTLS: nothing forwarded yet */
 	{
 		struct med_call_stats st;
@@ -261,6 +322,32 @@ static void test_media(unsigned int base)
 		CHECK_EQ(st.packets_a_to_b + st.packets_b_to_a, 0);
 	}
 	MED_Delete("wr-1");
+
+	/*
+	 * A browser on max-bundle: its video is bundle-only (port 0), a data
+	 * channel rides along; krtpd anchors the audio alone, both others
+	 * get port 0 from both sides
+	 */
+	n = offer_video(in, sizeof(in),
+			"m=video 0 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 127.0.0.1\r\na=bundle-only\r\n"
+			"a=mid:1\r\na=rtpmap:97 VP8/90000\r\n"
+			"m=application 47092 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+			"c=IN IP4 127.0.0.1\r\na=mid:2\r\na=sctp-port:5000\r\n");
+	olen = 0;
+	CHECK_EQ(MED_OfferSrtp("wr-4", MED_LEG_A, MED_SRTP_PASSTHROUGH, (struct sockaddr *)&sa,
+			       in, n, out, sizeof(out) - 1, &olen), 0);
+	out[olen] = '\0';
+	CHECK(strncmp(media_line(out, "m=video ", v, sizeof(v)), "m=video 0 ", 10) == 0);
+	CHECK(strncmp(media_line(out, "m=application ", v, sizeof(v)), "m=application 0 ", 16) == 0);
+	olen = 0;
+	CHECK_EQ(MED_Answer("wr-4", MED_LEG_B, (struct sockaddr *)&sa, answer_bob_audio_only,
+			    strlen(answer_bob_audio_only), out, sizeof(out) - 1, &olen), 0);
+	out[olen] = '\0';
+	CHECK(strstr(out, "\r\na=group:BUNDLE 0\r\na=ice-lite\r\n") != NULL);
+	CHECK_STR(media_line(out, "m=video ", v, sizeof(v)), "m=video 0 UDP/TLS/RTP/SAVPF 97");
+	CHECK(strncmp(media_line(out, "m=application ", v, sizeof(v)), "m=application 0 ", 16) == 0);
+	CHECK(strncmp(media_line(out, "m=audio ", v, sizeof(v)), "m=audio 0 ", 10) != 0);
+	MED_Delete("wr-4");
 
 	/* an offer that is passive gets an active answer */
 	n = edited(in, sizeof(in), "a=setup:", "a=setup:passive\r\n");

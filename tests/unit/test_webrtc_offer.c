@@ -6,9 +6,11 @@
  * credentials, a sha-256 fingerprint, a=setup:actpass, rtcp-mux, a=mid
  * and BUNDLE, one host candidate on the relay port, the phone's codecs
  * with a=rtpmap named for static payload types it left unnamed, video
- * with port 0, and none of the phone's addresses or ports. The browser's
- * answer becomes plain RTP/AVP for the phone, with its codecs and none of
- * its WebRTC lines, a=rtcp-mux only when the phone offered it. Answers
+ * on a relay port, credentials and candidate of its own (BUNDLE names
+ * the audio alone), and none of the phone's addresses or ports. The
+ * browser's answer becomes plain RTP/AVP for the phone, with its codecs
+ * and none of its WebRTC lines, a=rtcp-mux only when the phone offered
+ * it; video it declines gets port 0, video it takes a relay port. Answers
  * without a=fingerprint, with a=setup:actpass or in RTP/AVP are refused
  * with -EPROTO; a re-offer stays WebRTC with the same credentials.
  *
@@ -54,6 +56,22 @@ static const char answer_aiortc[] =
 	"a=end-of-candidates\r\na=ice-ufrag:Qm7x\r\na=ice-pwd:Lp0uYh1i2WnEbA3kd9Zz0q\r\n"
 	"a=fingerprint:sha-256 " FP "\r\na=setup:active\r\n"
 	"m=video 0 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n";
+
+/* aiortc's answer taking the video too, on a transport of its own */
+static const char answer_aiortc_video[] =
+	"v=0\r\no=- 3912 3912 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+	"a=group:BUNDLE 0\r\na=msid-semantic:WMS *\r\n"
+	"m=audio 41000 UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 127.0.0.8\r\na=sendrecv\r\n"
+	"a=mid:0\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=candidate:f957 1 udp 2130706431 127.0.0.8 41000 typ host\r\n"
+	"a=end-of-candidates\r\na=ice-ufrag:Qm7x\r\na=ice-pwd:Lp0uYh1i2WnEbA3kd9Zz0q\r\n"
+	"a=fingerprint:sha-256 " FP "\r\na=setup:active\r\n"
+	"m=video 41002 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 127.0.0.8\r\na=sendrecv\r\n"
+	"a=mid:1\r\na=rtcp-mux\r\na=rtcp-fb:97 nack pli\r\na=rtpmap:97 H264/90000\r\n"
+	"a=candidate:f958 1 udp 2130706431 127.0.0.8 41002 typ host\r\n"
+	"a=end-of-candidates\r\na=ice-ufrag:Rn8y\r\na=ice-pwd:Mq1vZi2j3XoFcB4le0Aa1r\r\n"
+	"a=fingerprint:sha-256 " FP "\r\na=setup:active\r\n";
 
 /* text with the line starting with `drop` replaced by `with` (NULL: removed) */
 static size_t edited(const char *text, char *out, size_t sz, const char *drop, const char *with)
@@ -109,7 +127,8 @@ static void test_offer(unsigned int base)
 {
 	struct med_config cfg = { .mode = MED_MODE_USER };
 	char out[4096], ans[4096], v[256], want[256], ufrag[16];
-	unsigned int pb = 0, pa = 0;
+	unsigned int pb = 0, pa = 0, pvb = 0, pva = 0;
+	const char *video;
 
 	cfg.relay4.ss_family = AF_INET;
 	inet_pton(AF_INET, "127.0.0.1", &((struct sockaddr_in *)&cfg.relay4)->sin_addr);
@@ -134,9 +153,21 @@ static void test_offer(unsigned int base)
 	CHECK_STR(line_val(out, "a=setup:", v, sizeof(v)), "actpass");
 	snprintf(want, sizeof(want), "1 1 udp 2130706431 127.0.0.1 %u typ host", pb);
 	CHECK_STR(line_val(out, "a=candidate:", v, sizeof(v)), want);
-	CHECK(strstr(out, "a=end-of-candidates\r\nm=video 0 UDP/TLS/RTP/SAVPF 97\r\n"
-			  "c=IN IP4 127.0.0.1\r\na=mid:1\r\n") != NULL);
-	none_of("the WebRTC offer", out, "127.0.0.9\0" "7000\0" "7002\0" "H264\0" "a=crypto\0");
+	/* the video: a relay port, credentials and candidate of its own */
+	video = strstr(out, "a=end-of-candidates\r\nm=video ");
+	CHECK(video && sscanf(video, "a=end-of-candidates\r\nm=video %u UDP/TLS/RTP/SAVPF 97\r\n",
+			      &pvb) == 1);
+	CHECK(pvb >= base && pvb <= base + 31 && pvb % 2 == 0 && pvb != pb);
+	if (video) {
+		CHECK(strstr(video, "c=IN IP4 127.0.0.1\r\na=mid:1\r\na=rtpmap:97 H264/90000\r\n"
+				    "a=sendrecv\r\na=rtcp-mux\r\n") != NULL);
+		CHECK_EQ(strlen(line_val(video, "a=ice-ufrag:", v, sizeof(v))), 8);
+		CHECK(strcmp(v, ufrag) != 0);
+		CHECK_STR(line_val(video, "a=setup:", v, sizeof(v)), "actpass");
+		snprintf(want, sizeof(want), "1 1 udp 2130706431 127.0.0.1 %u typ host", pvb);
+		CHECK_STR(line_val(video, "a=candidate:", v, sizeof(v)), want);
+	}
+	none_of("the WebRTC offer", out, "127.0.0.9\0" "7000\0" "7002\0" "a=crypto\0");
 
 	/* the browser's answer, as the phone sees it */
 	CHECK_EQ(answer("wo-1", answer_aiortc, ans, sizeof(ans)), 0);
@@ -159,6 +190,20 @@ static void test_offer(unsigned int base)
 	CHECK_EQ(answer("wo-1", answer_aiortc, ans, sizeof(ans)), 0);
 	MED_Delete("wo-1");
 	CHECK_EQ(MED_Has("wo-1"), 0);
+
+	/* a browser that takes the video: the phone gets it on a relay port of its own */
+	CHECK_EQ(offer("wo-v", offer_phone, true, out, sizeof(out)), 0);
+	CHECK_EQ(answer("wo-v", answer_aiortc_video, ans, sizeof(ans)), 0);
+	video = strstr(ans, "m=video ");
+	CHECK(sscanf(strstr(ans, "m=audio ") ? strstr(ans, "m=audio ") : "",
+		     "m=audio %u RTP/AVP 0 101\r\n", &pa) == 1);
+	CHECK(video && sscanf(video, "m=video %u RTP/AVP 97\r\n", &pva) == 1);
+	CHECK(pva >= base && pva <= base + 31 && pva != pa && pva % 2 == 0);
+	CHECK(video && strstr(video, "a=rtpmap:97 H264/90000\r\na=sendrecv\r\n"));
+	none_of("the phone's answer with video", ans, "a=rtcp-fb\0" "a=ice-\0" "a=mid\0"
+		"41002\0" "SAVPF\0");
+	MED_Delete("wo-v");
+	CHECK_EQ(MED_Has("wo-v"), 0);
 
 	/* a phone that offers rtcp-mux gets it in the answer */
 	{

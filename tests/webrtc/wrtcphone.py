@@ -14,6 +14,14 @@ stops the tone, prints one line "stats <json>" with its figures (packets
 sent and received by aiortc's RTP statistics, frames decoded, the DTLS
 state), waits for the --hold file if given, and hangs up with a BYE.
 
+With --video it also sends video (VP8 by aiortc's choice, 160x120 at 10
+frames a second, from the tone's start), on a transport of its own: it
+waits for that DTLS session too, asks for a key frame (RTCP PLI) each
+second until a video frame decodes, as a browser does, and the stats line
+adds video_packets_sent, video_packets_received and video_frames_decoded.
+With --ready FILE the caller waits for FILE after talking, before the
+stats line (the test stops the callee's media first).
+
 With --no-fingerprint only|after it also sends an offer without its
 a=fingerprint lines, instead of the call or after it, and expects a 488
 with a Warning.
@@ -62,12 +70,13 @@ import logging
 import math
 import os
 import re
+import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ws"))
 import websockets  # noqa: E402
-from av import AudioFrame  # noqa: E402
+from av import AudioFrame, VideoFrame  # noqa: E402
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription  # noqa: E402
 
 import wsphone  # noqa: E402
@@ -99,6 +108,37 @@ class Tone(MediaStreamTrack):
         frame.pts = self.pts
         frame.time_base = fractions.Fraction(1, 8000)
         self.pts += 160
+        return frame
+
+
+class Picture(MediaStreamTrack):
+    """160x120 frames at 10 a second, a bar moving across, paced in real
+    time, from when the tone starts"""
+    kind = "video"
+
+    def __init__(self, go):
+        super().__init__()
+        self.n = 0
+        self.start = None
+        self.go = go
+
+    async def recv(self):
+        await self.go.wait()
+        if self.start is None:
+            self.start = time.monotonic()
+        delay = self.start + self.n / 10 - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        frame = VideoFrame(width=160, height=120, format="yuv420p")
+        for i, p in enumerate(frame.planes):
+            row = bytearray(p.line_size * (120 if i == 0 else 60))
+            bar = (self.n * 8) % p.line_size
+            for y in range(0, len(row), p.line_size):
+                row[y + bar:y + min(bar + 8, p.line_size)] = b"\xff" * min(8, p.line_size - bar)
+            p.update(bytes(row))
+        frame.pts = self.n * 9000
+        frame.time_base = fractions.Fraction(1, 90000)
+        self.n += 1
         return frame
 
 
@@ -294,18 +334,24 @@ async def wait_file(path, timeout):
 
 
 async def media_stats(pc, got, dtls, stop=True):
-    """stop the tone, then aiortc's figures, final (stop False: as they are now)"""
+    """stop the tone (and the video), then aiortc's figures, final (stop
+    False: as they are now); the video's keys start with video_"""
     if stop:
-        await pc.getSenders()[0].stop()
+        for sender in pc.getSenders():
+            await sender.stop()
         await asyncio.sleep(0.5)
     stats = {"frames_decoded": got["frames"], "dtls": dtls.state,
              "dtls_rx_packets": getattr(dtls, "_RTCDtlsTransport__rx_packets", -1),
              "dropped": dict(DROPS.n)}
+    if "video" in got:
+        stats["video_frames_decoded"] = got["video"]
+        stats["video_vp8"] = dict(VIDEO)
     for s in (await pc.getStats()).values():
+        pre = "video_" if getattr(s, "kind", "audio") == "video" else ""
         if s.type == "outbound-rtp":
-            stats["packets_sent"] = s.packetsSent
+            stats[pre + "packets_sent"] = s.packetsSent
         elif s.type == "inbound-rtp":
-            stats["packets_received"] = s.packetsReceived
+            stats[pre + "packets_received"] = s.packetsReceived
     return stats
 
 
@@ -423,26 +469,79 @@ async def reinvite(a, d, offer, answer):
     return ws
 
 
-def new_peer():
-    """a peer connection sending a Tone and counting the frames it decodes"""
+VIDEO = {"requests": 0, "decode": 0, "decoded": 0, "key": 0}
+
+
+def count_decodes():
+    """count what aiortc's VP8 decoder is given and gives back (its thread)"""
+    from aiortc.codecs import vpx
+    decode = vpx.Vp8Decoder.decode
+
+    def counted(self, encoded_frame):
+        frames = decode(self, encoded_frame)
+        VIDEO["decode"] += 1
+        VIDEO["key"] += 1 if encoded_frame.data and not encoded_frame.data[0] & 1 else 0
+        VIDEO["decoded"] += len(frames)
+        return frames
+    vpx.Vp8Decoder.decode = counted
+
+
+class KeyframeRequest:
+    """a compound RTCP packet (RFC 3550 section 6.1, as RFC 4585 section
+    3.1 asks without rtcp-rsize): an empty receiver report, a PLI (RFC 4585
+    section 6.3.1) and a FIR (RFC 5104 section 4.3.1) for media_ssrc"""
+    def __init__(self, ssrc, media_ssrc, seq):
+        self.b = (struct.pack("!BBHI", 0x80, 201, 1, ssrc) +
+                  struct.pack("!BBHII", 0x81, 206, 2, ssrc, media_ssrc) +
+                  struct.pack("!BBHIIIB3x", 0x84, 206, 4, ssrc, 0, media_ssrc, seq & 0xff))
+
+    def __bytes__(self):
+        return self.b
+
+
+async def ask_keyframe(pc, got):
+    """a key frame requested from every video source heard, each second
+    until a frame decodes, as a browser does: the callee's first key frame
+    went out before krtpd had the call's video keys, so nothing after it
+    decodes"""
+    for n in range(120):
+        await asyncio.sleep(1)
+        if got["video"]:
+            print("video decodes", flush=True)
+            return
+        for r in pc.getReceivers():
+            own = getattr(r, "_RTCRtpReceiver__rtcp_ssrc", None)
+            if r.track and r.track.kind == "video" and own is not None:
+                for ssrc in list(getattr(r, "_RTCRtpReceiver__remote_streams", {})):
+                    await r._send_rtcp(KeyframeRequest(own, ssrc, n))
+                    VIDEO["requests"] += 1
+
+
+def new_peer(video=False):
+    """a peer connection sending a Tone (and a Picture, started with it)
+    and counting the frames it decodes"""
     pc = RTCPeerConnection()
     tone = Tone()
     pc.addTrack(tone)
     got = {"frames": 0}
+    if video:
+        pc.addTrack(Picture(tone.go))
+        got["video"] = 0
     tasks = []
 
     @pc.on("track")
     def on_track(track):
-        tasks.append(asyncio.ensure_future(count_frames(track, got)))
+        key = "video" if track.kind == "video" else "frames"
+        tasks.append(asyncio.ensure_future(count_frames(track, got, key)))
 
     return pc, tone, got, tasks
 
 
-async def count_frames(track, counter):
+async def count_frames(track, counter, key):
     try:
         while True:
             await track.recv()
-            counter["frames"] += 1
+            counter[key] += 1
     except Exception:
         pass
 
@@ -476,6 +575,10 @@ async def main():
                     "again and send a re-INVITE with the unchanged offer")
     ap.add_argument("--stats3", help="after the re-INVITE, wait for this file before the "
                     "stats3 line")
+    ap.add_argument("--video", action="store_true",
+                    help="as the caller, send and receive video too")
+    ap.add_argument("--ready", help="as the caller, after talking, wait for this file "
+                    "before the stats line")
     ap.add_argument("url")
     a = ap.parse_args()
     if not a.target and not a.answer_only:
@@ -489,7 +592,9 @@ async def main():
             await answer_call(ws, a)
             return 1 if wsphone.failures else 0
 
-        pc, tone, got, tasks = new_peer()
+        if a.video:
+            count_decodes()
+        pc, tone, got, tasks = new_peer(a.video)
         await pc.setLocalDescription(await pc.createOffer())
         offer = pc.localDescription.sdp
         d = Dialog(a)
@@ -519,10 +624,19 @@ async def main():
         took = await wait_state(dtls, a.timeout)
         step(dtls.state == "connected", "DTLS-SRTP with krtpd connected (%.1f s)" % took,
              dtls.state)
+        if a.video:
+            vdtls = pc.getSenders()[1].transport
+            took = await wait_state(vdtls, a.timeout)
+            step(vdtls is not dtls and vdtls.state == "connected",
+                 "video: DTLS-SRTP with krtpd connected, a transport of its own (%.1f s)" % took,
+                 vdtls.state)
         await wait_file(a.go, a.timeout)
         tone.go.set()
         await ws.send(d.request("ACK", cseq=invite_cseq))
+        if a.video:
+            tasks.append(asyncio.ensure_future(ask_keyframe(pc, got)))
         await asyncio.sleep(a.talk)
+        await wait_file(a.ready, 3 * a.timeout)
 
         if a.reinvite:
             # the tone goes on across krtpd's restart and the re-INVITE
