@@ -10,7 +10,8 @@
  * answer with krtpd's credentials, sha-256 fingerprint, a=setup, its mid
  * and one host candidate on the relay port; video is anchored on a
  * transport of its own (relay port, ICE credentials, candidate), the
- * answer's BUNDLE group names the audio alone, a max-bundle offer's
+ * answer's BUNDLE group names the audio alone, a re-offer that adds
+ * video keeps the audio's port and credentials, a max-bundle offer's
  * bundle-only video and a data channel get port 0, and an offer without
  * a=fingerprint is refused with -EPROTO.
  */
@@ -348,6 +349,53 @@ static void test_media(unsigned int base)
 	CHECK(strncmp(media_line(out, "m=application ", v, sizeof(v)), "m=application 0 ", 16) == 0);
 	CHECK(strncmp(media_line(out, "m=audio ", v, sizeof(v)), "m=audio 0 ", 10) != 0);
 	MED_Delete("wr-4");
+
+	/*
+	 * A browser that turns its camera on mid-call: its re-offer adds the
+	 * video line. The audio keeps its port and credentials; the video
+	 * gets a relay port and credentials of its own, on both legs
+	 */
+	olen = 0;
+	CHECK_EQ(MED_OfferSrtp("wr-5", MED_LEG_A, MED_SRTP_PASSTHROUGH, (struct sockaddr *)&sa,
+			       offer_aiortc, strlen(offer_aiortc), out, sizeof(out) - 1, &olen), 0);
+	olen = 0;
+	CHECK_EQ(MED_Answer("wr-5", MED_LEG_B, (struct sockaddr *)&sa, answer_bob,
+			    strlen(answer_bob), out, sizeof(out) - 1, &olen), 0);
+	out[olen] = '\0';
+	{
+		char ufrag[64], audio[128];
+
+		line_val(out, "a=ice-ufrag:", ufrag, sizeof(ufrag));
+		media_line(out, "m=audio ", audio, sizeof(audio));
+		CHECK(!strstr(out, "m=video"));
+		n = offer_video(in, sizeof(in), video_aiortc);
+		olen = 0;
+		CHECK_EQ(MED_OfferSrtp("wr-5", MED_LEG_A, MED_SRTP_PASSTHROUGH,
+				       (struct sockaddr *)&sa, in, n, out, sizeof(out) - 1, &olen), 0);
+		out[olen] = '\0';
+		pvb = 0;
+		CHECK(sscanf(strstr(out, "m=video ") ? strstr(out, "m=video ") : "",
+			     "m=video %u RTP/AVP 97 98\r\n", &pvb) == 1 && pvb);
+		olen = 0;
+		CHECK_EQ(MED_Answer("wr-5", MED_LEG_B, (struct sockaddr *)&sa, answer_bob_video,
+				    strlen(answer_bob_video), out, sizeof(out) - 1, &olen), 0);
+		out[olen] = '\0';
+		CHECK_STR(line_val(out, "a=ice-ufrag:", v, sizeof(v)), ufrag);
+		CHECK_STR(media_line(out, "m=audio ", v, sizeof(v)), audio);
+		video = strstr(out, "m=video ");
+		pva = 0;
+		CHECK(video && sscanf(video, "m=video %u UDP/TLS/RTP/SAVPF 97\r\n", &pva) == 1);
+		CHECK(pva && pva != pvb && !strstr(audio, "m=audio 0 "));
+		if (video) {
+			CHECK_EQ(strlen(line_val(video, "a=ice-ufrag:", v, sizeof(v))), 8);
+			CHECK(strcmp(v, ufrag) != 0);
+			snprintf(want, sizeof(want), "1 1 udp 2130706431 127.0.0.1 %u typ host", pva);
+			CHECK_STR(line_val(video, "a=candidate:", v, sizeof(v)), want);
+		}
+		CHECK(strstr(out, "\r\na=group:BUNDLE 0\r\na=ice-lite\r\n") != NULL);
+	}
+	MED_Delete("wr-5");
+	CHECK_EQ(MED_Has("wr-5"), 0);
 
 	/* an offer that is passive gets an active answer */
 	n = edited(in, sizeof(in), "a=setup:", "a=setup:passive\r\n");
