@@ -89,10 +89,25 @@ static bool wr_has_prefix(const char *p, size_t n, const char *lit)
 	return n >= k && !memcmp(p, lit, k);
 }
 
-/* The formats of m= line i of buf (after its protocol), and the codec lines of its section */
+/* what wr_codecs writes of m= line i */
+enum wr_what {
+	WR_FORMATS,	/* the m= line's formats (after its protocol) */
+	WR_CODECS,	/* a=rtpmap, a=fmtp, a=ptime, a=maxptime */
+	/*
+	 * ... and a=rtcp-fb, for a WebRTC leg: the feedback the plain phone
+	 * says it takes (baresip: "nack pli", with RTP/AVP too). A browser
+	 * sends key frame requests (PLI, FIR) and NACKs only for feedback
+	 * the other side named; without them a picture that lost a packet
+	 * stays broken until the phone's next key frame.
+	 */
+	WR_CODECS_FB,
+};
+
+/* The formats of m= line i of buf, or the codec lines of its section */
 static void wr_codecs(struct wr_out *o, const char *buf, size_t len, const struct sdp *s,
-		      unsigned int i, bool lines)
+		      unsigned int i, enum wr_what what)
 {
+	bool lines = what != WR_FORMATS;
 	const struct sdp_media *m = &s->media[i];
 	size_t pos = 0, n, from;
 	const char *p;
@@ -113,7 +128,8 @@ static void wr_codecs(struct wr_out *o, const char *buf, size_t len, const struc
 		if (idx != (int)i || !lines)
 			continue;
 		if (wr_has_prefix(p, n, "a=rtpmap:") || wr_has_prefix(p, n, "a=fmtp:") ||
-		    wr_has_prefix(p, n, "a=ptime:") || wr_has_prefix(p, n, "a=maxptime:"))
+		    wr_has_prefix(p, n, "a=ptime:") || wr_has_prefix(p, n, "a=maxptime:") ||
+		    (what == WR_CODECS_FB && wr_has_prefix(p, n, "a=rtcp-fb:")))
 			wr_printf(o, "%.*s\r\n", (int)n, p);
 	}
 }
@@ -170,13 +186,13 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 		uint16_t port = w ? (ol ? st->pb : st->pa) : 0;
 
 		wr_printf(&o, "m=%s %u %s", s->media[i].type, port, proto);
-		wr_codecs(&o, buf, len, s, i, false);
+		wr_codecs(&o, buf, len, s, i, WR_FORMATS);
 		wr_printf(&o, "\r\nc=IN %s %s\r\n", ip, relay->addr);
 		if (c->offer.mid[i][0])
 			wr_printf(&o, "a=mid:%s\r\n", c->offer.mid[i]);
 		if (!w)
 			continue;
-		wr_codecs(&o, buf, len, s, i, true);
+		wr_codecs(&o, buf, len, s, i, WR_CODECS_FB);
 		wr_printf(&o, "a=%s\r\na=rtcp-mux\r\n", wr_dir(sdp_media_dir(s, i)));
 		wr_printf(&o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", w->ufrag, w->pwd);
 		wr_printf(&o, "a=fingerprint:%s\r\na=setup:%s\r\n", fp,
@@ -257,11 +273,11 @@ int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *of, i
 
 		wr_printf(&o, "m=%s %u ", s->media[i].type, port);
 		wr_proto(&o, buf, &s->media[i], "UDP/TLS/RTP/SAVPF");
-		wr_codecs(&o, buf, len, s, i, false);
+		wr_codecs(&o, buf, len, s, i, WR_FORMATS);
 		wr_printf(&o, "\r\nc=IN %s %s\r\na=mid:%s\r\n", ip, relay->addr, mid[i]);
 		if (!w)
 			continue;
-		wr_codecs(&o, buf, len, s, i, true);
+		wr_codecs(&o, buf, len, s, i, WR_CODECS_FB);
 		wr_static_rtpmaps(&o, buf, len, s, i);
 		wr_printf(&o, "a=%s\r\na=rtcp-mux\r\n", wr_dir(sdp_media_dir(s, i)));
 		wr_printf(&o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", w->ufrag, w->pwd);
@@ -299,11 +315,11 @@ int med_webrtc_plain_answer_sdp(const struct med_call *c, int ol, const char *bu
 
 		wr_printf(&o, "m=%s %u ", s->media[i].type, took ? (ol ? st->pb : st->pa) : 0);
 		wr_proto(&o, buf, &s->media[i], proto);
-		wr_codecs(&o, buf, len, s, i, false);
+		wr_codecs(&o, buf, len, s, i, WR_FORMATS);
 		wr_printf(&o, "\r\n");
 		if (!took)
 			continue;
-		wr_codecs(&o, buf, len, s, i, true);
+		wr_codecs(&o, buf, len, s, i, WR_CODECS);
 		wr_printf(&o, "a=%s\r\n", wr_dir(sdp_media_dir(s, i)));
 		/* RFC 5761 section 5.1.1: muxed only if the offer asked; else RTCP on port + 1 */
 		if (c->offer.side[i].mux)

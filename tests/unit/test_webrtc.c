@@ -9,7 +9,8 @@
  * RTP/AVP with no ICE, DTLS or BUNDLE lines, the WebRTC leg an ICE-lite
  * answer with krtpd's credentials, sha-256 fingerprint, a=setup, its mid
  * and one host candidate on the relay port; video is anchored on a
- * transport of its own (relay port, ICE credentials, candidate), the
+ * transport of its own (relay port, ICE credentials, candidate, the
+ * phone's a=rtcp-fb), the
  * answer's BUNDLE group names the audio alone, a re-offer that adds
  * video keeps the audio's port and credentials, a max-bundle offer's
  * bundle-only video and a data channel get port 0, and an offer without
@@ -200,7 +201,8 @@ static const char answer_bob[] =
 static const char answer_bob_video[] =
 	"v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 	"m=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
-	"m=video 7002 RTP/AVP 97\r\na=rtpmap:97 VP8/90000\r\na=sendrecv\r\n";
+	"m=video 7002 RTP/AVP 97\r\na=rtpmap:97 VP8/90000\r\na=sendrecv\r\n"
+	"a=rtcp-fb:* nack pli\r\n";
 
 /* bob's answer to the max-bundle offer: the lines he was shown with port 0 */
 static const char answer_bob_audio_only[] =
@@ -306,8 +308,9 @@ static void test_media(unsigned int base)
 		char audio_ufrag[64];
 
 		line_val(out, "a=ice-ufrag:", audio_ufrag, sizeof(audio_ufrag));
+		/* bob's feedback, so the browser asks him for key frames */
 		CHECK(strstr(video, "c=IN IP4 127.0.0.1\r\na=mid:1\r\na=rtpmap:97 VP8/90000\r\n"
-				    "a=sendrecv\r\na=rtcp-mux\r\n") != NULL);
+				    "a=rtcp-fb:* nack pli\r\na=sendrecv\r\na=rtcp-mux\r\n") != NULL);
 		CHECK_EQ(strlen(line_val(video, "a=ice-ufrag:", v, sizeof(v))), 8);
 		CHECK(strcmp(v, audio_ufrag) != 0);
 		CHECK_STR(line_val(video, "a=setup:", v, sizeof(v)), "passive");
