@@ -28,6 +28,16 @@
 # Chromium's audio is forwarded in-kernel and reaches bob as plain RTP, as
 # many as krtp.ko forwarded; the BYE leaves no flow, port or call.
 #
+# Then a second call from the same page: Chromium with its fake camera
+# (160x120, VP8) calls carol, baresip with video, bundlePolicy balanced.
+# Checked: krtpd's answer puts the video on a port, ICE credentials and
+# candidate of its own, names carol's a=rtcp-fb and bundles the audio
+# alone; Chromium keeps two transports; krtp.ko keys the video both ways;
+# what krtp.ko forwarded of Chromium's video reached carol's video port as
+# plain RTP and she decodes it; Chromium received every video packet
+# krtp.ko forwarded from her and decoded her picture; the BYE leaves
+# nothing.
+#
 # Chromium can also run inside the guest, in alice's namespace with the
 # page on http://127.0.0.1:8000 (KRTP_TEST_BROWSER=1), for a kernel the
 # host cannot give a tap to; it takes about six minutes to render a page:
@@ -162,7 +172,7 @@ plain_got() {
 }
 
 # JsSIP 3.13 answers MD5 challenges only, and only the last one
-krtpd_users alice alice-secret bob md5:bob-secret
+krtpd_users alice alice-secret bob md5:bob-secret carol md5:carol-secret
 krtpd_config kernel "users_file = $KRTPD_USERS" "listen_ws = $SIP_ADDR:$WS_PORT" \
 	"digest_algorithms = MD5" "ws_origins = $PAGE"
 krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
@@ -279,6 +289,93 @@ wait_step 60000 ended error
 check "BYE answered (page saw the call end)" yes "$([ -n "$(step ended)" ] && echo yes)"
 sip_check "bob: call answered, BYE received" sipp_wait BOB_PID uas-long.xml
 no_call_left "after BYE"
+
+# The second call, from the same page and registration: Chromium with its
+# fake camera calls carol, baresip with VP8 video (vp8, fakevideo), in
+# bob's namespace now that his sipp is gone.
+BARESIP_CONF="module			vp8.so
+module			fakevideo.so
+video_source		fakevideo,nil
+video_display		fakevideo,nil
+video_size		160x120
+video_fps		10
+video_bitrate		64000" baresip_run "$bob" "$CALLEE4" carol \
+	"<sip:carol@$SIP_DOMAIN>;auth_pass=carol-secret;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=udp\";regint=600;audio_codecs=PCMU;video_codecs=VP8;ptime=20;answermode=auto"
+carol_registered() {
+	regs_json | jq -e '.[] | select(.user == "carol")' >/dev/null
+}
+check "baresip registers as carol (VP8 video)" yes "$(busywait 60000 carol_registered && echo yes)"
+# what reaches carol's RTP ports (tests/sip/baresip/config) as video:
+# RTP with a dynamic payload type (VP8 and its RTX; her audio is PCMU, 0),
+# counted from the start, since Chromium sends as soon as DTLS is up
+ip netns exec "$bob" nft add counter inet krtptest cvideo
+ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
+	udp dport 6100-6199 @th,64,2 2 @th,73,7 \>= 96 counter name cvideo
+echo "{\"target\": \"sip:carol@$SIP_DOMAIN\", \"video\": true}" >"$WWW/call2.json"
+wait_step 120000 vconnected vfailed error
+vanswer=$(step vanswer)
+check "video call: answered, ICE and DTLS connected" yes \
+	"$([ -n "$(step vconnected)" ] && echo yes)"
+check "video call: the answer's video is on a port of its own, UDP/TLS/RTP/SAVPF" yes \
+	"$(echo "$vanswer" | jq -r 'if .video.port > 0 and .video.port != .audio.port and
+		.video.proto == "UDP/TLS/RTP/SAVPF" then "yes" else "\(.audio) \(.video)" end')"
+check "video call: BUNDLE names the audio alone, ICE credentials and a candidate per line" \
+	"BUNDLE 0 2 2" "$(echo "$vanswer" | jq -r '"\(.group) \(.ufrags) \(.candidates)"')"
+check "video call: the answer names carol's feedback (nack pli)" yes \
+	"$(echo "$vanswer" | jq -r 'if (.rtcp_fb | map(select(test("pli"))) | length) > 0
+		then "yes" else "\(.rtcp_fb)" end')"
+# the flows of stream I in direction D (ab from Chromium, ba to it)
+vflow() {
+	flows_json | jq -c --arg l ":$1:$2" '.[] | select(.label | endswith($l))'
+}
+vflows_up() {
+	[ -n "$(vflow 1 ab)" ] && [ -n "$(vflow 1 ba)" ]
+}
+busywait 30000 vflows_up
+check "video call: krtp.ko keys the video both ways (SRTP in from Chromium, out to it)" \
+	"AEAD_AES_128_GCM null null AEAD_AES_128_GCM" \
+	"$(vflow 1 ab | jq -r '"\(.srtp.in) \(.srtp.out)"') $(vflow 1 ba | jq -r '"\(.srtp.in) \(.srtp.out)"')"
+# both send video until Chromium has decoded carol's for a while (it asks
+# for key frames itself, named by carol's a=rtcp-fb), then carol freezes
+# and the page reads its figures: the counts compare exactly
+vpackets() {
+	[ "$(vflow 1 "$1" | jq '.stats.packets // 0')" -ge "$2" ] 2>/dev/null
+}
+busywait 90000 vpackets ba 150
+busywait 30000 vpackets ab 100
+cbp=$(baresip_pid)
+kill -STOP "$cbp"
+defer "kill -CONT $cbp 2>/dev/null"
+sleep 2
+touch "$WWW/vhangup"
+wait_step 60000 vstats error
+sleep 1
+vstats=$(step vstats)
+vin=$(echo "$vstats" | jq -r '.video_in.packetsReceived // "none"')
+vsent=$(echo "$vstats" | jq -r '.video_out.packetsSent // "none"')
+vfwd=$(vflow 1 ab | jq -r .stats.packets)
+check "video call: Chromium sent on two transports (audio, video)" 2 \
+	"$(echo "$vstats" | jq -r .transports)"
+check "carol->Chromium: Chromium received every video packet krtp.ko forwarded" \
+	"$(vflow 1 ba | jq -r .stats.packets)" "$vin"
+check_range "carol->Chromium: Chromium decoded carol's picture (frames)" 1 100000 \
+	"$(echo "$vstats" | jq -r '.video_in.framesDecoded // 0')"
+ktap_print_msg "Chromium's video in: $(echo "$vstats" | jq -c .video_in)"
+check_range "Chromium->carol: krtp.ko forwarded its video, all but what came before the flows" \
+	$((vsent / 2)) "$vsent" "$vfwd"
+check "Chromium->carol: carol's video port got every forwarded packet as plain RTP" "$vfwd" \
+	"$(ip netns exec "$bob" nft -j list counter inet krtptest cvideo |
+	   jq -r '.nftables[] | select(.counter) | .counter.packets')"
+check "Chromium->carol: carol decodes its 160x120 picture" 1 \
+	"$(grep -c 'video: receiving with resolution 160 x 120' "$TMPD/carol.out")"
+check "video call: no SRTP authentication failure" 0 \
+	"$(flows_json | jq '[.[] | .stats.srtp_auth_fail // 0] | add')"
+kill -CONT "$cbp"
+touch "$WWW/vbye"
+wait_step 60000 vended error
+check "video call: BYE answered (page saw the call end)" yes "$([ -n "$(step vended)" ] && echo yes)"
+no_call_left "after the video call's BYE"
+baresip_quit
 [ -n "$(step error)" ] && echo "# page error: $(step error)"
 [ -n "$CHROMIUM_PID" ] && kill "$CHROMIUM_PID" 2>/dev/null
 

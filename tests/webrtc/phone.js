@@ -13,6 +13,12 @@
  *                             folder: the page stops sending, waits a second
  *                             and reports getStats (inbound-rtp, outbound-rtp)
  *   ended                     after the test created /bye: the BYE was answered
+ * Then, if the test writes /call2.json ({"target": URI, "video": true})
+ * within a minute, a second call from the same registration, its steps
+ * named with a "v" in front (vanswer ... vended, files /vhangup, /vbye):
+ * with video (the fake camera at 160x120, 10 frames a second), and
+ * bundlePolicy balanced, the browsers' default, so that each line keeps a
+ * transport of its own when the answer does not bundle them.
  * Every wait is bounded; "error" reports anything unexpected.
  */
 const JsSIP = require('jssip');
@@ -38,7 +44,8 @@ async function until(what, check, ms) {
 }
 
 async function rtpStats(pc) {
-	const out = { inbound: null, outbound: null, dtls: null };
+	const out = { inbound: null, outbound: null, dtls: null, video_in: null, video_out: null,
+		      transports: 0 };
 
 	(await pc.getStats()).forEach((s) => {
 		if (s.type === 'inbound-rtp' && s.kind === 'audio')
@@ -46,17 +53,40 @@ async function rtpStats(pc) {
 					packetsLost: s.packetsLost };
 		else if (s.type === 'outbound-rtp' && s.kind === 'audio')
 			out.outbound = { packetsSent: s.packetsSent, bytesSent: s.bytesSent };
-		else if (s.type === 'transport')
+		else if (s.type === 'inbound-rtp' && s.kind === 'video')
+			out.video_in = { packetsReceived: s.packetsReceived, framesDecoded: s.framesDecoded,
+					 keyFramesDecoded: s.keyFramesDecoded, pliCount: s.pliCount,
+					 firCount: s.firCount, nackCount: s.nackCount,
+					 frameWidth: s.frameWidth };
+		else if (s.type === 'outbound-rtp' && s.kind === 'video')
+			out.video_out = { packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,
+					  frameWidth: s.frameWidth };
+		else if (s.type === 'transport') {
 			out.dtls = s.dtlsState;
+			out.transports++;
+		}
 	});
 	return out;
 }
 
-async function call(ua) {
+// what the test reads of the answer's m= line of kind: its port and protocol
+function mline(sdp, kind) {
+	const m = sdp.match(new RegExp('^m=' + kind + ' (\\d+) (\\S+)', 'm'));
+
+	return m ? { port: Number(m[1]), proto: m[2] } : null;
+}
+
+// wait for file (fetched from the server the page came from), at most ms
+const file = (name, ms) => until(name, async () => (await fetch(name, { cache: 'no-store' })).ok, ms);
+
+async function call(ua, target, video, pre) {
 	let failed = null, ended = false, remoteSdp = '';
-	const session = ua.call(q.get('target'), {
-		mediaConstraints: { audio: true, video: false },
-		pcConfig: { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' },
+	const rep = (step, data) => report(pre + step, data);
+	const session = ua.call(target, {
+		mediaConstraints: { audio: true,
+				    video: video ? { width: 160, height: 120, frameRate: 10 } : false },
+		pcConfig: { iceServers: [], bundlePolicy: video ? 'balanced' : 'max-bundle',
+			    rtcpMuxPolicy: 'require' },
 	});
 
 	session.on('sdp', (e) => {
@@ -68,33 +98,38 @@ async function call(ua) {
 
 	await until('the 200 OK', () => failed || session.isEstablished(), 60000);
 	if (failed)
-		return report('failed', { cause: failed });
-	await report('answer', {
+		return rep('failed', { cause: failed });
+	await rep('answer', {
 		ice_lite: /^a=ice-lite/m.test(remoteSdp),
 		fingerprint: (remoteSdp.match(/^a=fingerprint:(\S+)/m) || [])[1] || null,
 		setup: (remoteSdp.match(/^a=setup:(\S+)/m) || [])[1] || null,
 		candidates: (remoteSdp.match(/^a=candidate:/mg) || []).length,
 		proto: (remoteSdp.match(/^m=audio \d+ (\S+)/m) || [])[1] || null,
+		audio: mline(remoteSdp, 'audio'),
+		video: mline(remoteSdp, 'video'),
+		group: (remoteSdp.match(/^a=group:(.*)$/m) || [])[1] || null,
+		ufrags: (remoteSdp.match(/^a=ice-ufrag:/mg) || []).length,
+		rtcp_fb: (remoteSdp.match(/^a=rtcp-fb:.*$/mg) || []),
 	});
 
 	const pc = session.connection;
 	await until('ICE and DTLS', () => pc.connectionState === 'connected' || failed, 60000);
 	if (failed)
-		return report('failed', { cause: failed });
-	await report('connected', { callid: session._request.call_id });
+		return rep('failed', { cause: failed });
+	await rep('connected', { callid: session._request.call_id });
 
 	// the test hangs up once it checked the media it wanted to see
-	await until('/hangup', async () => (await fetch('/hangup', { cache: 'no-store' })).ok, 120000);
+	await file('/' + pre + 'hangup', 120000);
 	for (const s of pc.getSenders())
 		await s.replaceTrack(null);
 	await sleep(1000);
-	await report('stats', await rtpStats(pc));
+	await rep('stats', await rtpStats(pc));
 
 	// and hangs up once it has read krtp.ko's counters of the same moment
-	await until('/bye', async () => (await fetch('/bye', { cache: 'no-store' })).ok, 120000);
+	await file('/' + pre + 'bye', 120000);
 	session.terminate();
 	await until('the end of the call', () => ended, 30000);
-	await report('ended', {});
+	await rep('ended', {});
 }
 
 async function main() {
@@ -120,7 +155,18 @@ async function main() {
 	if (regd.failed)
 		return report('regfail', regd);
 	await report('registered', regd);
-	await call(ua);
+	await call(ua, q.get('target'), false, '');
+	// a second call, if the test asks for one
+	let next = null;
+
+	await until('/call2.json', async () => {
+		const r = await fetch('/call2.json', { cache: 'no-store' });
+
+		next = r.ok ? await r.json() : null;
+		return next;
+	}, 60000).catch(() => {});
+	if (next)
+		await call(ua, next.target, !!next.video, 'v');
 	ua.stop();
 }
 
