@@ -396,10 +396,10 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		memcpy(st->srtp, legs[i], sizeof(st->srtp));
 		/* a WebRTC leg: its side and keys are what ICE and DTLS found so far */
 		if (c->offer.webrtc[i] == MED_WR_LEG)
-			err = med_webrtc_answered(st, ol);
+			err = med_webrtc_answered(st, ol, true);
 		if (!err && c->offer.to_wr[i]) {
 			med_webrtc_answer_take(st, al, &wrs[i]);
-			err = med_webrtc_answered(st, al);
+			err = med_webrtc_answered(st, al, false);
 		}
 		if (!err)
 			err = med_srtp_update(st);

@@ -7,7 +7,8 @@
  * A leg's state is made by the offer (its remote credentials and
  * fingerprint, pending), taken by the answer (krtpd's credentials and the
  * DTLS session, made once per leg; a re-offer with the same ufrag and
- * fingerprint keeps both, another one starts afresh, as an ICE restart),
+ * fingerprint keeps both; new ICE credentials alone are an ICE restart,
+ * which keeps the DTLS session; a new fingerprint or role starts afresh),
  * and fed by the relay thread's demux. It dies with its stream.
  *
  * Lifetime and locking: med_lock guards everything here. Every leg is also
@@ -215,24 +216,52 @@ static int med_wr_restart(struct med_webrtc *w)
 	return w->dtls ? 0 : -EIO;
 }
 
-int med_webrtc_answered(struct med_stream *st, int leg)
+/*
+ * An ICE restart (RFC 8445 section 9) on a DTLS session that goes on: the
+ * leg's new credentials, and krtpd's new ones when it answers (RFC 8839
+ * section 4.4.1.1.2: an answer to a restart changes them too). The DTLS
+ * association and its SRTP keys stay (RFC 8829 section 5.2.1: an ICE
+ * restart is not a new DTLS session): browsers keep their DTLS transport
+ * and send no new handshake, so a session started afresh would never be
+ * keyed and the call would lose its media. The flows stay on the
+ * nominated address until the new checks nominate one (med_wr_stun).
+ */
+static int med_wr_ice_restart(struct med_webrtc *w, bool answering)
+{
+	if (answering && (med_wr_random(w->ufrag, 8) || med_wr_random(w->pwd, 24)))
+		return -EIO;
+	w->remote = w->offered;
+	LOG_INFO("media: WebRTC leg: ICE restarted, its DTLS session and keys go on");
+	return 0;
+}
+
+int med_webrtc_answered(struct med_stream *st, int leg, bool answering)
 {
 	struct med_webrtc *w = st->webrtc[leg];
+	bool server;
 	int err = 0;
 
 	if (!w)
 		return -EINVAL;
+	/* the DTLS role the offer or answer leaves krtpd (as med_wr_restart) */
+	if (w->offerer)
+		server = w->offered.setup == SDP_SETUP_ACTIVE;
+	else
+		server = w->offered.setup != SDP_SETUP_PASSIVE;
 	/*
-	 * same ICE credentials and certificate: the session goes on (hold,
-	 * codec change). A restored leg's password is not stored (krtpd, ICE
-	 * lite, never checks with it): its ufrag says whether ICE restarted.
+	 * A new DTLS session for a new certificate or role; an ICE restart
+	 * for new credentials alone; else the session goes on (hold, codec
+	 * change). A restored leg's password is not stored (krtpd, ICE lite,
+	 * never checks with it): its ufrag says whether ICE restarted.
 	 */
-	if (!w->answered || strcmp(w->offered.ufrag, w->remote.ufrag) ||
-	    (strcmp(w->offered.pwd, w->remote.pwd) && !(w->restored && !w->remote.pwd[0])) ||
-	    w->offered.fp_hash != w->remote.fp_hash ||
+	if (!w->answered || w->offered.fp_hash != w->remote.fp_hash ||
 	    memcmp(w->offered.fp, w->remote.fp, sizeof(w->remote.fp)) ||
-	    (w->offerer && w->offered.setup != w->remote.setup))
+	    (w->offerer && w->offered.setup != w->remote.setup) ||
+	    (!w->restored && server != w->server))
 		err = med_wr_restart(w);
+	else if (strcmp(w->offered.ufrag, w->remote.ufrag) ||
+		 (strcmp(w->offered.pwd, w->remote.pwd) && !(w->restored && !w->remote.pwd[0])))
+		err = med_wr_ice_restart(w, answering);
 	if (err)
 		return err;
 	w->answered = true;

@@ -105,8 +105,13 @@ int med_webrtc_offer_to(struct med_stream *st, int leg);
 int med_webrtc_answer_check(const char *buf, size_t len, const struct sdp *s, unsigned int i,
 			    struct sdp_webrtc *wr, const char **why);
 void med_webrtc_answer_take(struct med_stream *st, int leg, const struct sdp_webrtc *wr);
-/* the answer took stream st: make the WebRTC leg's state match its offer; 0 or -errno */
-int med_webrtc_answered(struct med_stream *st, int leg);
+/*
+ * the answer took stream st: make the WebRTC leg's state match its offer
+ * (a new DTLS session for a new certificate or DTLS role, an ICE restart
+ * for new credentials alone); answering: krtpd writes this answer, so an
+ * ICE restart changes its credentials too. 0 or -errno
+ */
+int med_webrtc_answered(struct med_stream *st, int leg, bool answering);
 /*
  * Write the answer shown to the WebRTC offerer (leg ol) from the other
  * leg's answer buf, parsed into s: ICE-lite, krtpd's credentials,

@@ -19,7 +19,9 @@
  * phone: its keys are stored once DTLS gave them, and after a restart
  * with the same dtls_certificate the browser's unchanged re-offer is
  * answered with the same fingerprint and ICE credentials and leaves the
- * flows alone; an ICE restart replaces the stored keys. So with a
+ * flows alone; an ICE restart (new credentials, the same fingerprint)
+ * gets new credentials of krtpd's and keeps the keys, stored and in the
+ * flows; a new fingerprint replaces the stored keys. So with a
  * generated certificate, which the store keeps across the restart. When
  * the kept one is lost (here: damaged), a new one is made, the call stays
  * unkeyed (488) and its keys are dropped. A WebRTC callee's keys (krtpd
@@ -608,11 +610,42 @@ static void test_webrtc(const char *id, const char *cert, bool lose)
 		CHECK_EQ(fake_dels, dels);
 		CHECK(fake_live[ab] && fake_live[ba]);
 
-		/* an ICE restart: its keys go, DTLS's new ones are stored */
+		/*
+		 * an ICE restart (new credentials, the same fingerprint): the
+		 * browser keeps its DTLS transport, so the keys and flows stay,
+		 * and krtpd answers with new credentials of its own
+		 */
 		n = wr_offer(in, sizeof(in), 3, "nEwU", "AnotherPasswordOf22chr");
 		CHECK_EQ(MED_OfferSrtp(id, MED_LEG_A, MED_SRTP_PASSTHROUGH,
 				       (struct sockaddr *)&sig, in, n, out, sizeof(out), &olen), 0);
 		n = mk_sdp(in, sizeof(in), "bob", 3, 21600, "");
+		olen = 0;
+		CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, in, n, out,
+				    sizeof(out) - 1, &olen), 0);
+		out[olen] = '\0';
+		sdp_line(out, "a=fingerprint:", fp2, sizeof(fp2));
+		sdp_line(out, "a=ice-ufrag:", ufrag2, sizeof(ufrag2));
+		CHECK_STR(fp2, fp);
+		CHECK(ufrag2[0] && strcmp(ufrag2, ufrag) != 0);
+		CHECK_EQ(stored(id), 1);
+		CHECK(row_peer.key_len == 30 && !memcmp(row_peer.key, ka.key, 30));
+		CHECK_EQ(fake_adds, adds);
+		CHECK_EQ(fake_dels, dels);
+		CHECK(fake_live[ab] && fake_live[ba]);
+
+		/* another fingerprint: a new DTLS session, its keys go, DTLS's new ones are stored */
+		n = wr_offer(in, sizeof(in), 4, "nEwU", "AnotherPasswordOf22chr");
+		{
+			char *f = strstr(in, "a=fingerprint:sha-256 ");
+
+			if (f) {
+				f += strlen("a=fingerprint:sha-256 ");
+				*f = *f == 'A' ? 'B' : 'A';
+			}
+		}
+		CHECK_EQ(MED_OfferSrtp(id, MED_LEG_A, MED_SRTP_PASSTHROUGH,
+				       (struct sockaddr *)&sig, in, n, out, sizeof(out), &olen), 0);
+		n = mk_sdp(in, sizeof(in), "bob", 4, 21600, "");
 		CHECK_EQ(MED_Answer(id, MED_LEG_B, (struct sockaddr *)&sig, in, n, out,
 				    sizeof(out) - 1, &olen), 0);
 		CHECK_EQ(stored(id), 0);
