@@ -23,13 +23,17 @@
  *
  * BUNDLE (RFC 8843): each anchored line has a relay port, an ICE agent and
  * a DTLS session of its own, so krtp.ko tells audio from video by the port
- * a packet arrives on. Both SDPs name one line, the first anchored, in
- * their BUNDLE group: in an answer that moves the others out of the
+ * a packet arrives on. With one line anchored (audio), the SDP's group
+ * names it, as a max-bundle browser needs. With more (audio and video)
+ * there is no group: in an answer that takes every line out of the
  * offerer's group (section 7.3.3), so the browser keeps the separate
- * transports it gathered for them (bundlePolicy balanced, the default);
- * in an offer it keeps the answerer from moving them onto the first
- * line's port (section 7.3.1). A browser on max-bundle offers its other
- * lines bundle-only, port 0: they are rejected, its audio goes on.
+ * transports it gathered (bundlePolicy balanced, the default); in an
+ * offer it keeps the answerer from moving them onto one port. A group
+ * naming only the first line would not do: Chromium counts it as
+ * established, adds the other lines to it in its next offer (an ICE
+ * restart, a hold) and refuses an answer that leaves them out. A browser
+ * on max-bundle offers its other lines bundle-only, port 0: they are
+ * rejected, its audio goes on.
  *
  * Called by MED_OfferWebrtc and MED_Answer with med_lock held.
  */
@@ -157,8 +161,8 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 	struct wr_out o = { .p = out, .cap = outsz };
 	struct med_webrtc *first = NULL;
 	bool took[MED_MAX_STREAMS] = { 0 };
+	unsigned int i, ntook = 0;
 	int group = -1;
-	unsigned int i;
 
 	if (!fp)
 		return -EIO;
@@ -169,13 +173,13 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 			  s->media[i].port && s->media[i].udp;
 		if (took[i] && !first)
 			first = st->webrtc[ol];
-		if (took[i] && c->offer.bundle[i] && group < 0)
+		if (took[i] && ntook++ == 0 && c->offer.bundle[i])
 			group = (int)i;
 	}
 	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nt=0 0\r\n",
 		  c->hash >> 1, first ? ++first->sdp_version : 1, ip, relay->addr);
-	/* one line in the group: every line keeps its own transport (above) */
-	if (group >= 0)
+	/* a group for one anchored line only: every line keeps its own transport (above) */
+	if (group >= 0 && ntook == 1)
 		wr_printf(&o, "a=group:BUNDLE %s\r\n", c->offer.mid[group]);
 	wr_printf(&o, "a=ice-lite\r\n");
 	for (i = 0; i < s->nmedia; i++) {
@@ -258,12 +262,18 @@ int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *of, i
 	}
 	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nt=0 0\r\n",
 		  c->hash >> 1, first ? ++first->sdp_version : 1, ip, relay->addr);
-	/* one line in the group: every line keeps its own transport (above) */
-	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
-		if (of->to_wr[i] && c->streams[i] && c->streams[i]->webrtc[to]) {
-			wr_printf(&o, "a=group:BUNDLE %s\r\n", mid[i]);
-			break;
+	/* a group for one anchored line only: every line keeps its own transport (above) */
+	{
+		unsigned int ntook = 0;
+		int group = -1;
+
+		for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
+			if (of->to_wr[i] && c->streams[i] && c->streams[i]->webrtc[to] &&
+			    ntook++ == 0)
+				group = (int)i;
 		}
+		if (ntook == 1)
+			wr_printf(&o, "a=group:BUNDLE %s\r\n", mid[group]);
 	}
 	wr_printf(&o, "a=ice-lite\r\na=msid-semantic: WMS\r\n");
 	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
