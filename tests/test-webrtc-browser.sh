@@ -31,12 +31,14 @@
 # Then a second call from the same page: Chromium with its fake camera
 # (160x120, VP8) calls carol, baresip with video, bundlePolicy balanced.
 # Checked: krtpd's answer puts the video on a port, ICE credentials and
-# candidate of its own, names carol's a=rtcp-fb and bundles the audio
-# alone; Chromium keeps two transports; krtp.ko keys the video both ways;
+# candidate of its own, names carol's a=rtcp-fb and no BUNDLE group; Chromium keeps two transports; krtp.ko keys the video both ways;
 # what krtp.ko forwarded of Chromium's video reached carol's video port as
 # plain RTP and she decodes it; Chromium received every video packet
-# krtp.ko forwarded from her and decoded her picture; the BYE leaves
-# nothing.
+# krtp.ko forwarded from her and decoded her picture. Then Chromium
+# restarts ICE (a re-INVITE with new credentials): krtpd answers with new
+# ones and the same fingerprint, keeps both DTLS sessions and their keys
+# (no new handshake), moves krtp.ko's flows to Chromium's newly nominated
+# candidates, and carol's video reaches it again. The BYE leaves nothing.
 #
 # Chromium can also run inside the guest, in alice's namespace with the
 # page on http://127.0.0.1:8000 (KRTP_TEST_BROWSER=1), for a kernel the
@@ -319,8 +321,8 @@ check "video call: answered, ICE and DTLS connected" yes \
 check "video call: the answer's video is on a port of its own, UDP/TLS/RTP/SAVPF" yes \
 	"$(echo "$vanswer" | jq -r 'if .video.port > 0 and .video.port != .audio.port and
 		.video.proto == "UDP/TLS/RTP/SAVPF" then "yes" else "\(.audio) \(.video)" end')"
-check "video call: BUNDLE names the audio alone, ICE credentials and a candidate per line" \
-	"BUNDLE 0 2 2" "$(echo "$vanswer" | jq -r '"\(.group) \(.ufrags) \(.candidates)"')"
+check "video call: no BUNDLE group, ICE credentials and a candidate per line" \
+	"null 2 2" "$(echo "$vanswer" | jq -r '"\(.group) \(.ufrags) \(.candidates)"')"
 check "video call: the answer names carol's feedback (nack pli)" yes \
 	"$(echo "$vanswer" | jq -r 'if (.rtcp_fb | map(select(test("pli"))) | length) > 0
 		then "yes" else "\(.rtcp_fb)" end')"
@@ -335,12 +337,12 @@ busywait 30000 vflows_up
 check "video call: krtp.ko keys the video both ways (SRTP in from Chromium, out to it)" \
 	"AEAD_AES_128_GCM null null AEAD_AES_128_GCM" \
 	"$(vflow 1 ab | jq -r '"\(.srtp.in) \(.srtp.out)"') $(vflow 1 ba | jq -r '"\(.srtp.in) \(.srtp.out)"')"
-# both send video until Chromium has decoded carol's for a while (it asks
-# for key frames itself, named by carol's a=rtcp-fb), then carol freezes
-# and the page reads its figures: the counts compare exactly
 vpackets() {
 	[ "$(vflow 1 "$1" | jq '.stats.packets // 0')" -ge "$2" ] 2>/dev/null
 }
+# both send video until Chromium has decoded carol's for a while (it asks
+# for key frames itself, named by carol's a=rtcp-fb), then carol freezes
+# and the page reads its figures: the counts compare exactly
 busywait 90000 vpackets ba 150
 busywait 30000 vpackets ab 100
 cbp=$(baresip_pid)
@@ -371,6 +373,45 @@ check "Chromium->carol: carol decodes its 160x120 picture" 1 \
 check "video call: no SRTP authentication failure" 0 \
 	"$(flows_json | jq '[.[] | .stats.srtp_auth_fail // 0] | add')"
 kill -CONT "$cbp"
+
+# Chromium restarts ICE (a re-INVITE with new credentials, the same DTLS
+# transport), as an application does when its network changed: krtpd
+# answers with new credentials of its own and keeps both DTLS sessions
+# and their keys (no new handshake); Chromium's new candidates have new
+# ports, krtp.ko's flows follow its new nomination there, and carol's
+# media reaches it again
+keyed0=$(grep -c 'WebRTC leg keyed by DTLS-SRTP' "$KRTPD_LOG")
+nom0=$(grep -c 'WebRTC leg nominated .* by ICE' "$KRTPD_LOG")
+touch "$WWW/vrestart"
+wait_step 90000 vrestarted error
+vr=$(step vrestarted)
+[ "$(echo "$vr" | jq -r .done)" = true ] || echo "$vr" | jq -r '.why, .answer' | sed 's/^/#   restart: /'
+check "ICE restart: Chromium's re-INVITE answered (baresip too), ICE connected again" \
+	"true true connected" "$(echo "$vr" | jq -r '"\(.started) \(.done) \(.state)"')"
+check "ICE restart: Chromium's credentials changed on both lines" "2 true" \
+	"$(echo "$vr" | jq -r '"\(.after.local | length) \(.after.local[0] != .before.local[0] and
+		.after.local[1] != .before.local[1])"')"
+check "ICE restart: krtpd answered with new credentials on both lines, the same fingerprint" \
+	"2 true true" "$(echo "$vr" | jq -r '"\(.after.remote | length) \(.after.remote[0] !=
+		.before.remote[0] and .after.remote[1] != .before.remote[1]) \(.same_fingerprint)"')"
+check "ICE restart: krtpd kept both DTLS sessions and their keys, no new handshake" "2 $keyed0" \
+	"$(grep -c 'ICE restarted, its DTLS session and keys go on' "$KRTPD_LOG") $(grep -c 'WebRTC leg keyed by DTLS-SRTP' "$KRTPD_LOG")"
+# the flows toward Chromium go where ICE nominated both lines anew
+new_noms() {
+	grep 'WebRTC leg nominated .* by ICE' "$KRTPD_LOG" | tail -n +$((nom0 + 1)) |
+		sed 's/.*nominated \(.*\) by ICE$/\1/' | sort -u
+}
+moved() {
+	[ "$(new_noms | wc -l)" -ge 2 ] &&
+		[ "$( (vflow 0 ba; vflow 1 ba) | jq -r .peer | sort -u)" = "$(new_noms | tail -n 2 | sort -u)" ]
+}
+busywait 20000 moved
+check "ICE restart: krtp.ko's flows to Chromium moved to its newly nominated candidates" yes \
+	"$(moved && echo yes)"
+check "ICE restart: ... keyed as before (GCM out to Chromium, in from it)" \
+	"AEAD_AES_128_GCM AEAD_AES_128_GCM" "$(vflow 1 ba | jq -r .srtp.out) $(vflow 1 ab | jq -r .srtp.in)"
+check_range "ICE restart: carol's video reaches Chromium again (packets in the 3 s after)" \
+	10 100000 "$(echo "$vr" | jq -r '.video_received_after')"
 touch "$WWW/vbye"
 wait_step 60000 vended error
 check "video call: BYE answered (page saw the call end)" yes "$([ -n "$(step vended)" ] && echo yes)"

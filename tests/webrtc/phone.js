@@ -18,7 +18,12 @@
  * named with a "v" in front (vanswer ... vended, files /vhangup, /vbye):
  * with video (the fake camera at 160x120, 10 frames a second), and
  * bundlePolicy balanced, the browsers' default, so that each line keeps a
- * transport of its own when the answer does not bundle them.
+ * transport of its own when the answer does not bundle them. After
+ * vstats it waits for /vrestart and restarts ICE, as an application does
+ * when its network changed (a re-INVITE with new credentials, the same
+ * DTLS transport): "vrestarted" reports the ICE credentials of both sides
+ * before and after, the connection state, and the video packets it
+ * received in the 3 s after.
  * Every wait is bounded; "error" reports anything unexpected.
  */
 const JsSIP = require('jssip');
@@ -76,10 +81,13 @@ function mline(sdp, kind) {
 	return m ? { port: Number(m[1]), proto: m[2] } : null;
 }
 
+// the a=ice-ufrag values of an SDP, in order
+const ufrags = (sdp) => (sdp.match(/^a=ice-ufrag:(.*)$/mg) || []).map((l) => l.slice(12));
+
 // wait for file (fetched from the server the page came from), at most ms
 const file = (name, ms) => until(name, async () => (await fetch(name, { cache: 'no-store' })).ok, ms);
 
-async function call(ua, target, video, pre) {
+async function call(ua, target, video, pre, restart) {
 	let failed = null, ended = false, remoteSdp = '';
 	const rep = (step, data) => report(pre + step, data);
 	const session = ua.call(target, {
@@ -93,8 +101,13 @@ async function call(ua, target, video, pre) {
 		if (e.originator === 'remote')
 			remoteSdp = e.sdp;
 	});
+	let why = null;
+
 	session.on('failed', (e) => { failed = e.cause; });
-	session.on('ended', () => { ended = true; });
+	session.on('ended', (e) => { ended = true; why = why || e.cause; });
+	session.on('peerconnection:setremotedescriptionfailed', (e) => {
+		why = 'setRemoteDescription: ' + String(e && (e.message || e.name) || e);
+	});
 
 	await until('the 200 OK', () => failed || session.isEstablished(), 60000);
 	if (failed)
@@ -124,6 +137,34 @@ async function call(ua, target, video, pre) {
 		await s.replaceTrack(null);
 	await sleep(1000);
 	await rep('stats', await rtpStats(pc));
+
+	// the second call then restarts ICE when the test says (/vrestart), as
+	// an application does when its network changed: a re-INVITE with new
+	// ICE credentials and the same DTLS transport
+	if (restart) {
+		await file('/' + pre + 'restart', 120000);
+		const before = { remote: ufrags(remoteSdp), local: ufrags(pc.localDescription.sdp) };
+		const fp = (remoteSdp.match(/^a=fingerprint:(.*)$/m) || [])[1] || null;
+		let done = false;
+		const started = session.renegotiate({ rtcOfferConstraints: { iceRestart: true } },
+						    () => { done = true; });
+
+		await until('the re-INVITE', () => done || failed || ended, 30000);
+		await until('ICE after the restart', () => pc.connectionState === 'connected', 30000)
+			.catch(() => {});
+		// video received in the three seconds after the restart
+		const s0 = await rtpStats(pc);
+		const s1 = await sleep(3000).then(() => rtpStats(pc));
+		const got = (x) => (x.video_in ? x.video_in.packetsReceived : 0);
+
+		await rep('restarted', {
+			started, done, before, state: pc.connectionState,
+			after: { remote: ufrags(remoteSdp), local: ufrags(pc.localDescription.sdp) },
+			same_fingerprint: fp === ((remoteSdp.match(/^a=fingerprint:(.*)$/m) || [])[1] || null),
+			why, answer: done ? null : remoteSdp,
+			video_received_after: got(s1) - got(s0),
+		});
+	}
 
 	// and hangs up once it has read krtp.ko's counters of the same moment
 	await file('/' + pre + 'bye', 120000);
@@ -155,7 +196,7 @@ async function main() {
 	if (regd.failed)
 		return report('regfail', regd);
 	await report('registered', regd);
-	await call(ua, q.get('target'), false, '');
+	await call(ua, q.get('target'), false, '', false);
 	// a second call, if the test asks for one
 	let next = null;
 
@@ -166,7 +207,7 @@ async function main() {
 		return next;
 	}, 60000).catch(() => {});
 	if (next)
-		await call(ua, next.target, !!next.video, 'v');
+		await call(ua, next.target, !!next.video, 'v', true);
 	ua.stop();
 }
 
