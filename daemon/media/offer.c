@@ -138,12 +138,11 @@ int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int
 			       outsz, outlen);
 }
 
-/* Did krtpd offer leg `to` of the call WebRTC before (a re-offer stays WebRTC)? */
 /*
  * The lines krtpd anchors between a WebRTC leg and a plain one: audio and
  * video, each on a transport of its own (its relay port, ICE and DTLS
  * session), so krtp.ko tells them apart by port and needs no demultiplexing
- * by payload type (the answers and offers keep BUNDLE to one line:
+ * by payload type (the SDP krtpd writes bundles none of them together:
  * webrtc_sdp.c). Data channels and anything else get port 0.
  */
 static bool med_wr_media(const char *type)
@@ -151,6 +150,7 @@ static bool med_wr_media(const char *type)
 	return !strcmp(type, "audio") || !strcmp(type, "video");
 }
 
+/* Did krtpd offer leg `to` of the call WebRTC before (a re-offer stays WebRTC)? */
 static bool med_to_webrtc(const struct med_call *c, int to)
 {
 	for (unsigned int i = 0; i < MED_MAX_STREAMS; i++)

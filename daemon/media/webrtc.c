@@ -231,6 +231,13 @@ static int med_wr_ice_restart(struct med_webrtc *w, bool answering)
 	if (answering && (med_wr_random(w->ufrag, 8) || med_wr_random(w->pwd, 24)))
 		return -EIO;
 	w->remote = w->offered;
+	/*
+	 * A re-adopted leg stays where krtp.ko's flows were (med_wr_stun);
+	 * with its keys back it can be programmed anew, and must follow the
+	 * browser to its new candidates: its old ones are gone
+	 */
+	if (w->restored && w->keyed)
+		w->restored = false;
 	LOG_INFO("media: WebRTC leg: ICE restarted, its DTLS session and keys go on");
 	return 0;
 }

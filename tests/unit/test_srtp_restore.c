@@ -632,6 +632,12 @@ static void test_webrtc(const char *id, const char *cert, bool lose)
 		CHECK_EQ(fake_adds, adds);
 		CHECK_EQ(fake_dels, dels);
 		CHECK(fake_live[ab] && fake_live[ba]);
+		/* and the leg follows the browser's new candidates when they are nominated */
+		pthread_mutex_lock(&med_lock);
+		c = med_call_find(id);
+		CHECK(c && c->streams[0] && c->streams[0]->webrtc[0] &&
+		      !c->streams[0]->webrtc[0]->restored && c->streams[0]->webrtc[0]->keyed);
+		pthread_mutex_unlock(&med_lock);
 
 		/* another fingerprint: a new DTLS session, its keys go, DTLS's new ones are stored */
 		n = wr_offer(in, sizeof(in), 4, "nEwU", "AnotherPasswordOf22chr");
