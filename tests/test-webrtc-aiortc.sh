@@ -47,8 +47,7 @@
 . "$TESTS_DIR/sip/lib.sh"
 require_sip_tools
 [ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
-/usr/bin/python3 -c 'import aiortc, websockets' 2>/dev/null ||
-	skip_all "python3-aiortc or python3-websockets missing"
+require_aiortc
 ktap_print_header
 
 WS_PORT=5080

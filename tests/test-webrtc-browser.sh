@@ -295,18 +295,9 @@ no_call_left "after BYE"
 # The second call, from the same page and registration: Chromium with its
 # fake camera calls carol, baresip with VP8 video (vp8, fakevideo), in
 # bob's namespace now that his sipp is gone.
-BARESIP_CONF="module			vp8.so
-module			fakevideo.so
-video_source		fakevideo,nil
-video_display		fakevideo,nil
-video_size		160x120
-video_fps		10
-video_bitrate		64000" baresip_run "$bob" "$CALLEE4" carol \
+BARESIP_CONF=$BARESIP_VIDEO baresip_run "$bob" "$CALLEE4" carol \
 	"<sip:carol@$SIP_DOMAIN>;auth_pass=carol-secret;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=udp\";regint=600;audio_codecs=PCMU;video_codecs=VP8;ptime=20;answermode=auto"
-carol_registered() {
-	regs_json | jq -e '.[] | select(.user == "carol")' >/dev/null
-}
-check "baresip registers as carol (VP8 video)" yes "$(busywait 60000 carol_registered && echo yes)"
+check "baresip registers as carol (VP8 video)" yes "$(busywait 60000 user_registered carol && echo yes)"
 # what reaches carol's RTP ports (tests/sip/baresip/config) as video:
 # RTP with a dynamic payload type (VP8 and its RTX; her audio is PCMU, 0),
 # counted from the start, since Chromium sends as soon as DTLS is up

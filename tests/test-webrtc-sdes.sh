@@ -36,8 +36,7 @@ require_sip_tools
 command -v baresip >/dev/null || skip_all "baresip missing"
 [ -f /usr/lib/baresip/modules/srtp.so ] || skip_all "baresip has no srtp module"
 command -v tcpdump >/dev/null || skip_all "tcpdump missing"
-/usr/bin/python3 -c 'import aiortc, websockets' 2>/dev/null ||
-	skip_all "python3-aiortc or python3-websockets missing"
+require_aiortc
 ktap_print_header
 
 WS_PORT=5080

@@ -28,8 +28,7 @@
 . "$TESTS_DIR/sip/lib.sh"
 require_sip_tools
 [ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
-/usr/bin/python3 -c 'import aiortc, websockets' 2>/dev/null ||
-	skip_all "python3-aiortc or python3-websockets missing"
+require_aiortc
 command -v baresip >/dev/null && [ -f /usr/lib/baresip/modules/vp8.so ] &&
 	[ -f /usr/lib/baresip/modules/fakevideo.so ] || skip_all "baresip with vp8 and fakevideo missing"
 ktap_print_header
@@ -47,19 +46,10 @@ krtpd_config kernel "users_file = $KRTPD_USERS" "listen_ws = $SIP_ADDR:$WS_PORT"
 krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts (media = kernel, listen_ws)"
 
-BARESIP_CONF="module			vp8.so
-module			fakevideo.so
-video_source		fakevideo,nil
-video_display		fakevideo,nil
-video_size		160x120
-video_fps		10
-video_bitrate		64000" baresip_run "$bob" "$CALLEE4" bob \
+BARESIP_CONF=$BARESIP_VIDEO baresip_run "$bob" "$CALLEE4" bob \
 	"<sip:bob@$SIP_DOMAIN>;auth_pass=bob-secret;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=udp\";regint=600;audio_codecs=PCMU;video_codecs=VP8;ptime=20;answermode=auto" \
 	-s
-bob_registered() {
-	regs_json | $KJQ -e '.[] | select(.user == "bob")' >/dev/null
-}
-check "baresip registers as bob" yes "$(busywait 60000 bob_registered && echo yes)"
+check "baresip registers as bob" yes "$(busywait 60000 user_registered bob && echo yes)"
 
 ip netns exec "$alice" timeout -k 5 300 /usr/bin/python3 "$PHONE" --user alice \
 	--password alice-secret --domain "$SIP_DOMAIN" --target "sip:bob@$SIP_DOMAIN" \

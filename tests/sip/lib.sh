@@ -300,6 +300,17 @@ baresip_run() {
 	defer "kill -CONT $BS_PID 2>/dev/null; kill $BS_PID 2>/dev/null"
 }
 
+# BARESIP_VIDEO: the BARESIP_CONF lines of a video phone: VP8, pictures
+# from its fakevideo source and shown on its fakevideo display, 160x120 at
+# 10 frames a second
+BARESIP_VIDEO="module			vp8.so
+module			fakevideo.so
+video_source		fakevideo,nil
+video_display		fakevideo,nil
+video_size		160x120
+video_fps		10
+video_bitrate		64000"
+
 # baresip_pid: the baresip process itself (BS_PID is its timeout wrapper)
 baresip_pid() {
 	pgrep -P "$BS_PID" -x baresip
@@ -516,6 +527,18 @@ calls_json() {
 
 regs_json() {
 	ctl registrations --json
+}
+
+# user_registered USER: krtpd holds a binding of USER
+user_registered() {
+	regs_json | $KJQ -e --arg u "$1" '.[] | select(.user == $u)' >/dev/null
+}
+
+# require_aiortc: skip the test without Debian's python3-aiortc and
+# python3-websockets (tests/webrtc/wrtcphone.py)
+require_aiortc() {
+	/usr/bin/python3 -c 'import aiortc, websockets' 2>/dev/null ||
+		skip_all "python3-aiortc or python3-websockets missing"
 }
 
 # ncalls: calls krtpd reports (the JSON is an array, or an object holding one)

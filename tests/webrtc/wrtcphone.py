@@ -83,23 +83,33 @@ import wsphone  # noqa: E402
 from wsphone import HOST, hdr, headers, register, step  # noqa: E402
 
 
-class Tone(MediaStreamTrack):
+class Paced(MediaStreamTrack):
+    """a track whose frames go out in real time once its go event is set"""
+    def __init__(self, go):
+        super().__init__()
+        self.start = None
+        self.go = go
+
+    async def at(self, t):
+        """wait for go, then until t seconds after the first frame"""
+        await self.go.wait()
+        if self.start is None:
+            self.start = time.monotonic()
+        delay = self.start + t - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class Tone(Paced):
     """440 Hz, 8 kHz mono, 20 ms frames, paced in real time"""
     kind = "audio"
 
     def __init__(self):
-        super().__init__()
+        super().__init__(asyncio.Event())
         self.pts = 0
-        self.start = None
-        self.go = asyncio.Event()
 
     async def recv(self):
-        await self.go.wait()
-        if self.start is None:
-            self.start = time.monotonic()
-        delay = self.start + self.pts / 8000 - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await self.at(self.pts / 8000)
         pcm = array.array("h", (int(8000 * math.sin(2 * math.pi * 440 * (self.pts + i) / 8000))
                                 for i in range(160)))
         frame = AudioFrame(format="s16", layout="mono", samples=160)
@@ -111,24 +121,17 @@ class Tone(MediaStreamTrack):
         return frame
 
 
-class Picture(MediaStreamTrack):
+class Picture(Paced):
     """160x120 frames at 10 a second, a bar moving across, paced in real
     time, from when the tone starts"""
     kind = "video"
 
     def __init__(self, go):
-        super().__init__()
+        super().__init__(go)
         self.n = 0
-        self.start = None
-        self.go = go
 
     async def recv(self):
-        await self.go.wait()
-        if self.start is None:
-            self.start = time.monotonic()
-        delay = self.start + self.n / 10 - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await self.at(self.n / 10)
         frame = VideoFrame(width=160, height=120, format="yuv420p")
         for i, p in enumerate(frame.planes):
             row = bytearray(p.line_size * (120 if i == 0 else 60))
