@@ -38,7 +38,10 @@
 # restarts ICE (a re-INVITE with new credentials): krtpd answers with new
 # ones and the same fingerprint, keeps both DTLS sessions and their keys
 # (no new handshake), moves krtp.ko's flows to Chromium's newly nominated
-# candidates, and carol's video reaches it again. The BYE leaves nothing.
+# candidates, and carol's video reaches it again. Then krtpd is killed
+# (-9) and restarted under the call: it re-adopts it with its keys, and
+# Chromium, back over a new WebSocket, restarts ICE again: the same checks.
+# The BYE, over the new WebSocket, leaves nothing.
 #
 # Chromium can also run inside the guest, in alice's namespace with the
 # page on http://127.0.0.1:8000 (KRTP_TEST_BROWSER=1), for a kernel the
@@ -92,7 +95,7 @@ step() {
 	/usr/bin/python3 - "$TMPD/http.log" "$1" <<'EOF'
 import json, re, sys, urllib.parse
 for line in open(sys.argv[1], errors="replace"):
-    m = re.search(r'"GET /report/([a-z]+)\?d=(\S*) HTTP', line)
+    m = re.search(r'"GET /report/([a-z0-9]+)\?d=(\S*) HTTP', line)
     if m and m.group(1) == sys.argv[2]:
         print(json.dumps(json.loads(urllib.parse.unquote(m.group(2)))))
         break
@@ -374,38 +377,76 @@ kill -CONT "$cbp"
 # and their keys (no new handshake); Chromium's new candidates have new
 # ports, krtp.ko's flows follow its new nomination there, and carol's
 # media reaches it again
-keyed0=$(grep -c 'WebRTC leg keyed by DTLS-SRTP' "$KRTPD_LOG")
-nom0=$(grep -c 'WebRTC leg nominated .* by ICE' "$KRTPD_LOG")
-touch "$WWW/vrestart"
-wait_step 90000 vrestarted error
-vr=$(step vrestarted)
-[ "$(echo "$vr" | jq -r .done)" = true ] || echo "$vr" | jq -r '.why, .answer' | sed 's/^/#   restart: /'
-check "ICE restart: Chromium's re-INVITE answered (baresip too), ICE connected again" \
-	"true true connected" "$(echo "$vr" | jq -r '"\(.started) \(.done) \(.state)"')"
-check "ICE restart: Chromium's credentials changed on both lines" "2 true" \
-	"$(echo "$vr" | jq -r '"\(.after.local | length) \(.after.local[0] != .before.local[0] and
-		.after.local[1] != .before.local[1])"')"
-check "ICE restart: krtpd answered with new credentials on both lines, the same fingerprint" \
-	"2 true true" "$(echo "$vr" | jq -r '"\(.after.remote | length) \(.after.remote[0] !=
-		.before.remote[0] and .after.remote[1] != .before.remote[1]) \(.same_fingerprint)"')"
-check "ICE restart: krtpd kept both DTLS sessions and their keys, no new handshake" "2 $keyed0" \
-	"$(grep -c 'ICE restarted, its DTLS session and keys go on' "$KRTPD_LOG") $(grep -c 'WebRTC leg keyed by DTLS-SRTP' "$KRTPD_LOG")"
+# since LINE: krtpd's log after its first LINE lines
+since() {
+	tail -n +$(($1 + 1)) "$KRTPD_LOG"
+}
 # the flows toward Chromium go where ICE nominated both lines anew
 new_noms() {
-	grep 'WebRTC leg nominated .* by ICE' "$KRTPD_LOG" | tail -n +$((nom0 + 1)) |
+	since "$1" | grep 'WebRTC leg nominated .* by ICE' |
 		sed 's/.*nominated \(.*\) by ICE$/\1/' | sort -u
 }
 moved() {
-	[ "$(new_noms | wc -l)" -ge 2 ] &&
-		[ "$( (vflow 0 ba; vflow 1 ba) | jq -r .peer | sort -u)" = "$(new_noms | tail -n 2 | sort -u)" ]
+	[ "$(new_noms "$1" | wc -l)" -ge 2 ] &&
+		[ "$( (vflow 0 ba; vflow 1 ba) | jq -r .peer | sort -u)" = "$(new_noms "$1" | tail -n 2 | sort -u)" ]
 }
-busywait 20000 moved
-check "ICE restart: krtp.ko's flows to Chromium moved to its newly nominated candidates" yes \
-	"$(moved && echo yes)"
-check "ICE restart: ... keyed as before (GCM out to Chromium, in from it)" \
-	"AEAD_AES_128_GCM AEAD_AES_128_GCM" "$(vflow 1 ba | jq -r .srtp.out) $(vflow 1 ab | jq -r .srtp.in)"
-check_range "ICE restart: carol's video reaches Chromium again (packets in the 3 s after)" \
-	10 100000 "$(echo "$vr" | jq -r '.video_received_after')"
+# ice_restart FILE STEP WHAT: the page restarts ICE (file /vFILE) and
+# reports vSTEP; check what a user would: the re-INVITE answered, new
+# credentials both sides, the same fingerprint, the DTLS sessions and keys
+# kept, the flows moved, carol's video reaching Chromium again
+ice_restart() {
+	local what=$3 log0 vr
+
+	log0=$(wc -l <"$KRTPD_LOG")
+	touch "$WWW/v$1"
+	wait_step 90000 "v$2" error
+	vr=$(step "v$2")
+	[ "$(echo "$vr" | jq -r .done)" = true ] || echo "$vr" | jq -r '.why, .answer' | sed 's/^/#   restart: /'
+	check "$what: Chromium's re-INVITE answered (baresip too), ICE connected again" \
+		"true true connected" "$(echo "$vr" | jq -r '"\(.started) \(.done) \(.state)"')"
+	check "$what: Chromium's credentials changed on both lines" "2 true" \
+		"$(echo "$vr" | jq -r '"\(.after.local | length) \(.after.local[0] != .before.local[0] and
+			.after.local[1] != .before.local[1])"')"
+	check "$what: krtpd answered with new credentials on both lines, the same fingerprint" \
+		"2 true true" "$(echo "$vr" | jq -r '"\(.after.remote | length) \(.after.remote[0] !=
+			.before.remote[0] and .after.remote[1] != .before.remote[1]) \(.same_fingerprint)"')"
+	check "$what: krtpd kept both DTLS sessions' keys, no new handshake" "2 0" \
+		"$(since "$log0" | grep -c 'ICE restarted, its DTLS session and keys go on') $(since "$log0" | grep -c 'WebRTC leg keyed by DTLS-SRTP')"
+	busywait 20000 moved "$log0"
+	check "$what: krtp.ko's flows to Chromium moved to its newly nominated candidates" yes \
+		"$(moved "$log0" && echo yes)"
+	check "$what: ... keyed as before (GCM out to Chromium, in from it)" \
+		"AEAD_AES_128_GCM AEAD_AES_128_GCM" "$(vflow 1 ba | jq -r .srtp.out) $(vflow 1 ab | jq -r .srtp.in)"
+	check_range "$what: carol's video reaches Chromium again (packets in the 3 s after)" \
+		10 100000 "$(echo "$vr" | jq -r '.video_received_after')"
+	FINGERPRINT=$(echo "$vr" | jq -r .fingerprint)
+}
+ice_restart restart restarted "ICE restart"
+
+# krtpd killed (-9) and restarted under the video call: it re-adopts the
+# call with both lines' DTLS-SRTP keys from its store while krtp.ko goes
+# on carrying carol's video, and answers Chromium's consent checks;
+# Chromium comes back over a new WebSocket and registers again; then it
+# restarts ICE once more, as after a network change. The re-adopted legs
+# have no DTLS session, only their keys: they must keep them (Chromium
+# sends no new handshake), answer with the certificate of before and
+# follow Chromium to its new candidates, or the call loses its media.
+log0=$(wc -l <"$KRTPD_LOG")
+ba0=$(vflow 1 ba | jq -r .stats.packets)
+krtpd_kill9
+krtpd_start || { ktap_test_fail "krtpd restarts under the video call"; why; ktap_finished; exit; }
+check "krtpd restarted: the video call re-adopted with its DTLS-SRTP keys from the store" 1 \
+	"$(since "$log0" | grep -c 'call .*: DTLS-SRTP keys re-adopted from the store')"
+wait_step 60000 reregistered error
+check "krtpd restarted: Chromium back over a new WebSocket, REGISTER 200" 200 \
+	"$(step reregistered | jq -r .status)"
+sleep 3
+check_range "krtpd restarted: krtp.ko carried carol's video to Chromium throughout (packets)" \
+	$((ba0 + 10)) 1000000 "$(vflow 1 ba | jq -r .stats.packets)"
+ice_restart restart2 restarted2 "ICE restart after krtpd's restart"
+check "... krtpd's certificate of before (its fingerprint from the state store)" \
+	"$(sed -n 's/^.*DTLS certificate from the state store, fingerprint //p' "$KRTPD_LOG" | tail -n 1)" \
+	"$FINGERPRINT"
 touch "$WWW/vbye"
 wait_step 60000 vended error
 check "video call: BYE answered (page saw the call end)" yes "$([ -n "$(step vended)" ] && echo yes)"

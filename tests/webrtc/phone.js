@@ -23,7 +23,10 @@
  * when its network changed (a re-INVITE with new credentials, the same
  * DTLS transport): "vrestarted" reports the ICE credentials of both sides
  * before and after, the connection state, and the video packets it
- * received in the 3 s after.
+ * received in the 3 s after. If the test then writes /vrestart2 (it
+ * restarted krtpd under the call meanwhile), the page restarts ICE once
+ * more and reports "vrestarted2" alike. "reregistered" reports that the
+ * WebSocket was lost, came back and REGISTER got its answer again.
  * Every wait is bounded; "error" reports anything unexpected.
  */
 const JsSIP = require('jssip');
@@ -141,8 +144,7 @@ async function call(ua, target, video, pre, restart) {
 	// the second call then restarts ICE when the test says (/vrestart), as
 	// an application does when its network changed: a re-INVITE with new
 	// ICE credentials and the same DTLS transport
-	if (restart) {
-		await file('/' + pre + 'restart', 120000);
+	const restartIce = async (step) => {
 		const before = { remote: ufrags(remoteSdp), local: ufrags(pc.localDescription.sdp) };
 		const fp = (remoteSdp.match(/^a=fingerprint:(.*)$/m) || [])[1] || null;
 		let done = false;
@@ -157,13 +159,27 @@ async function call(ua, target, video, pre, restart) {
 		const s1 = await sleep(3000).then(() => rtpStats(pc));
 		const got = (x) => (x.video_in ? x.video_in.packetsReceived : 0);
 
-		await rep('restarted', {
+		await rep(step, {
 			started, done, before, state: pc.connectionState,
 			after: { remote: ufrags(remoteSdp), local: ufrags(pc.localDescription.sdp) },
+			fingerprint: (remoteSdp.match(/^a=fingerprint:(.*)$/m) || [])[1] || null,
 			same_fingerprint: fp === ((remoteSdp.match(/^a=fingerprint:(.*)$/m) || [])[1] || null),
 			why, answer: done ? null : remoteSdp,
 			video_received_after: got(s1) - got(s0),
 		});
+	};
+	if (restart) {
+		await file('/' + pre + 'restart', 120000);
+		await restartIce('restarted');
+		// once more if the test asks (/vrestart2, after it restarted krtpd
+		// under the call), else on to the BYE
+		let again = false;
+		const ok = async (name) => (await fetch(name, { cache: 'no-store' })).ok;
+
+		await until('/' + pre + 'restart2 or /' + pre + 'bye', async () =>
+			(again = await ok('/' + pre + 'restart2')) || ok('/' + pre + 'bye'), 300000);
+		if (again)
+			await restartIce('restarted2');
 	}
 
 	// and hangs up once it has read krtp.ko's counters of the same moment
@@ -181,10 +197,21 @@ async function main() {
 		register: false,
 		session_timers: false,
 		user_agent: 'krtp-test JsSIP ' + JsSIP.version,
+		// the test restarts krtpd under a call: back within seconds
+		connection_recovery_min_interval: 1,
+		connection_recovery_max_interval: 4,
 	});
-	let regd = null;
+	let regd = null, lost = false;
 
-	ua.on('registered', (e) => { regd = { status: e.response.status_code }; });
+	// after the WebSocket was lost, "reregistered" once it is back and registered
+	ua.on('disconnected', () => { lost = !!regd; });
+	ua.on('registered', (e) => {
+		if (lost) {
+			lost = false;
+			report('reregistered', { status: e.response.status_code });
+		}
+		regd = regd || { status: e.response.status_code };
+	});
 	ua.on('registrationFailed', (e) => {
 		regd = { failed: e.cause, status: e.response ? e.response.status_code : 0 };
 	});
