@@ -59,14 +59,8 @@ PHONE="$TESTS_DIR/webrtc/wrtcphone.py"
 krtp_load || skip_all "insmod $KRTP_KO failed"
 sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
 defer sip_keep_logs
-# what reaches bob as plain PCMU RTP: 172 bytes (UDP length 180), version 2
-ip netns exec "$bob" nft add counter inet krtptest plain
-ip netns exec "$bob" nft insert rule inet krtptest in udp dport $BOB_RTP udp length 180 \
-	@th,64,8 0x80 counter name plain
-plain_got() {
-	ip netns exec "$bob" nft -j list counter inet krtptest plain |
-		jq -r '.nftables[] | select(.counter) | .counter.packets'
-}
+# what reaches bob as plain PCMU RTP (plain_got)
+plain_counter_setup
 # alice's RTCP, muxed on her side, as it reaches bob (who does not mux):
 # at his RTCP port from a relay RTCP port (odd: symmetric RTCP, RFC 4961),
 # and RTCP (second byte 192-223) at his RTP port

@@ -167,14 +167,8 @@ else
 	PAGE=http://127.0.0.1:$HTTP_PORT
 fi
 
-# what reaches bob as plain PCMU RTP: 172 bytes (UDP length 180), version 2
-ip netns exec "$bob" nft add counter inet krtptest plain
-ip netns exec "$bob" nft insert rule inet krtptest in udp dport $BOB_RTP udp length 180 \
-	@th,64,8 0x80 counter name plain
-plain_got() {
-	ip netns exec "$bob" nft -j list counter inet krtptest plain |
-		jq -r '.nftables[] | select(.counter) | .counter.packets'
-}
+# what reaches bob as plain PCMU RTP (plain_got)
+plain_counter_setup
 
 # JsSIP 3.13 answers MD5 challenges only, and only the last one
 krtpd_users alice alice-secret bob md5:bob-secret carol md5:carol-secret

@@ -68,10 +68,6 @@ video_flows() {
 	[ -n "$(flow_of 1 ab)" ] && [ -n "$(flow_of 1 ba)" ] && [ -n "$(flow_of 0 ab)" ] &&
 		[ -n "$(flow_of 0 ba)" ]
 }
-# phone_says TEXT: the phone printed TEXT, or it has exited (no use waiting)
-phone_says() {
-	grep -q "$1" "$TMPD/phone.out" || ! kill -0 "$PHONE_PID" 2>/dev/null
-}
 busywait 120000 phone_says 'video: DTLS-SRTP'
 check "aiortc: the INVITE answered 200" 1 \
 	"$(grep -c "^ok - INVITE with aiortc's offer answered 200" "$TMPD/phone.out")"

@@ -116,6 +116,12 @@ struct med_stream {
 	struct med_call *call;
 	unsigned int idx;
 	uint16_t pa, pb;		/* RTP relay ports facing A and B, 0 = none */
+	/*
+	 * The family pa (fam[0]) or pb (fam[1]) is bound in when not the
+	 * call's leg's: a WebRTC leg that ICE took to the relay's address of
+	 * the other family (webrtc.c), or a stream re-adopted so; 0 = the call's
+	 */
+	int fam[2];
 	bool rtp;			/* an RTP profile (has RTCP) */
 	bool mux;			/* both sides agreed on rtcp-mux */
 	struct med_side side[2];	/* [0] leg A, [1] leg B */
@@ -240,6 +246,11 @@ const struct krtp_ep *med_relay_ep(int family);
 static inline int med_call_fam(const struct med_call *c, int leg)
 {
 	return c->fam[leg] ? c->fam[leg] : c->family;
+}
+/* ... and on stream st, where a WebRTC leg may have moved to the other one */
+static inline int med_stream_fam(const struct med_stream *st, int leg)
+{
+	return st->fam[leg] ? st->fam[leg] : med_call_fam(st->call, leg);
 }
 /* the relay address of family as SDP text (offer.c) */
 const struct sdp_relay *med_relay_txt(int family);

@@ -296,9 +296,9 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 		return false;
 	memset(kf, 0, sizeof(*kf));
 	/* each leg is faced in its own family: a cross-family flow if they differ */
-	kf->local = *med_relay_ep(med_call_fam(c, !from_a));
+	kf->local = *med_relay_ep(med_stream_fam(st, !from_a));
 	kf->local.port = (uint16_t)(in + rtcp);
-	kf->via = *med_relay_ep(med_call_fam(c, from_a));
+	kf->via = *med_relay_ep(med_stream_fam(st, from_a));
 	/* toward a leg that muxes, RTCP leaves from the RTP port it knows */
 	kf->via.port = (uint16_t)(out + (rtcp && !med_leg_mux(st, from_a)));
 	kf->peer = to->rtp;

@@ -180,6 +180,8 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		err = -ENODEV;
 		goto out;
 	}
+	for (i = 0; i < s->nmedia; i++)
+		webrtc |= s->media[i].dtls && s->media[i].port;
 	c = med_call_find(call_key);
 	if (!c) {
 		int family = 0;
@@ -190,6 +192,13 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 				family = sdp_media_addr(s, i)->family;
 		if (!family)
 			family = s->conn.family ? s->conn.family : AF_INET;
+		/*
+		 * A WebRTC offer's c= is only its default candidate (RFC 8839
+		 * section 4.2.1.1): ICE finds the way, so a relay without that
+		 * family answers from the other one
+		 */
+		if (webrtc && med_relay_ep(family)->family != family)
+			family = family == AF_INET6 ? AF_INET : AF_INET6;
 		if (med_relay_ep(family)->family != family) {
 			err = -EAFNOSUPPORT;
 			goto out;
@@ -217,8 +226,6 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		goto out;
 	}
 	offer.nmedia = s->nmedia;
-	for (i = 0; i < s->nmedia; i++)
-		webrtc |= s->media[i].dtls && s->media[i].port;
 	offer.to_webrtc = to_webrtc || med_to_webrtc(c, to);
 	for (i = 0; i < s->nmedia; i++) {
 		const struct sdp_media *m = &s->media[i];
@@ -237,7 +244,8 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		/* to a WebRTC callee krtpd anchors RTP audio and video; the rest goes with port 0 */
 		if (offer.to_webrtc && (!m->rtp || !med_wr_media(m->type)))
 			continue;
-		if (sdp_media_addr(s, i)->family != med_call_fam(c, 1 - to)) {
+		/* a WebRTC leg's address is where ICE nominates, in either family */
+		if (!webrtc && sdp_media_addr(s, i)->family != med_call_fam(c, 1 - to)) {
 			err = -EAFNOSUPPORT;
 			goto out;
 		}
@@ -355,7 +363,7 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 				goto out;
 			}
 		}
-		if (sdp_media_addr(s, i)->family != med_call_fam(c, al)) {
+		if (!c->offer.to_wr[i] && sdp_media_addr(s, i)->family != med_call_fam(c, al)) {
 			err = -EAFNOSUPPORT;
 			goto out;
 		}

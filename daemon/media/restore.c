@@ -137,7 +137,7 @@ static void med_restore_nat(struct med_side *sd, const struct med_flow *out)
  * counted in *failed; the flows stay adopted: they are in the kernel and
  * forward either way.
  */
-static void med_restore_stream(struct med_call *c, struct med_stream *st, unsigned int *failed)
+static void med_restore_stream(struct med_stream *st, unsigned int *failed)
 {
 	int leg, err;
 
@@ -182,7 +182,7 @@ static void med_restore_stream(struct med_call *c, struct med_stream *st, unsign
 	for (leg = 0; leg < 2; leg++) {
 		uint16_t port = leg ? st->pb : st->pa;
 
-		err = med_ports_claim_pair(med_call_fam(c, leg), st, port);
+		err = med_ports_claim_pair(med_stream_fam(st, leg), st, port);
 		if (err && !(*failed)++)
 			med_log("media: cannot bind relay port %u again: %s", port, strerror(-err));
 	}
@@ -206,6 +206,15 @@ static bool med_restore_own_ep(const struct krtp_ep *ep)
 	return med_ep_eq(ep, &want);
 }
 
+/* has the stream a flow re-adopted yet */
+static bool med_restore_any(const struct med_stream *st)
+{
+	for (int fi = 0; fi < MED_F_MAX; fi++)
+		if (st->flow[fi].installed)
+			return true;
+	return false;
+}
+
 /*
  * One flow of the dump, as it arrives: nothing is kept but what the calls
  * keep, so re-adopting a million flows needs no second copy of them. Calls
@@ -215,6 +224,7 @@ static bool med_restore_own_ep(const struct krtp_ep *ep)
 static int med_restore_flow_cb(const struct krtp_flow *kf, void *arg)
 {
 	struct med_restore *r = arg;
+	struct med_stream *st;
 	struct med_call *c;
 	unsigned int idx;
 	uint64_t hash;
@@ -248,10 +258,21 @@ static int med_restore_flow_cb(const struct krtp_flow *kf, void *arg)
 	 * A second flow for the same slot (a flow replaced and the old one
 	 * not yet deleted when krtpd died): the first, the older, stays.
 	 */
-	if (!med_stream_get(c, idx, true) || c->streams[idx]->flow[fi].installed ||
-	    kf->local.family != med_call_fam(c, fi >= MED_F_BA_RTP))
+	st = med_stream_get(c, idx, true);
+	if (!st || st->flow[fi].installed)
 		return 0;
-	med_restore_flow(c->streams[idx], fi, kf);
+	/*
+	 * A stream's families are its first flow's: a WebRTC leg ICE moved
+	 * to the relay's other family (webrtc.c) may differ from the call's;
+	 * a flow of the stream that disagrees is not of it.
+	 */
+	if (!med_restore_any(st)) {
+		st->fam[fi >= MED_F_BA_RTP] = kf->local.family;
+		st->fam[fi < MED_F_BA_RTP] = kf->via.family ? kf->via.family : kf->local.family;
+	}
+	if (kf->local.family != med_stream_fam(st, fi >= MED_F_BA_RTP))
+		return 0;
+	med_restore_flow(st, fi, kf);
 	if (c->nstreams <= idx)
 		c->nstreams = idx + 1;
 	return 0;
@@ -290,7 +311,7 @@ int MED_Restore(void)
 				continue;
 			for (unsigned int s = 0; s < c->nstreams; s++)
 				if (c->streams[s])
-					med_restore_stream(c, c->streams[s], &failed);
+					med_restore_stream(c->streams[s], &failed);
 		}
 	}
 	/* their WebRTC legs, from the store: consent checks are answered again */

@@ -47,6 +47,45 @@ static uint16_t med_wr_port(const struct med_webrtc *w)
 	return w->leg ? w->st->pb : w->st->pa;
 }
 
+/* the leg's port bound in family: its own, or its alt pair's */
+static uint16_t med_wr_port_of(const struct med_webrtc *w, int family)
+{
+	return w->alt && family != med_stream_fam(w->st, w->leg) ? w->alt : med_wr_port(w);
+}
+
+/*
+ * The leg's second candidate: a pair in the relay's other family, when it
+ * has an address of it (RFC 8839 section 5.1: a host candidate per
+ * address), so that a browser whose UDP gets through in one family only
+ * still connects. Without a free pair the leg has one candidate, as on a
+ * single-family relay. A re-adopted leg stays where krtp.ko's flows are.
+ */
+static void med_wr_alt_get(struct med_webrtc *w)
+{
+	int fam = med_stream_fam(w->st, w->leg) == AF_INET6 ? AF_INET : AF_INET6;
+
+	if (w->alt || w->restored || med_relay_ep(fam)->family != fam)
+		return;
+	if (med_ports_alloc_pair(fam, w->st, &w->alt))
+		w->alt = 0;
+}
+
+/*
+ * ICE nominated the leg's candidate in the relay's other family: the alt
+ * pair becomes the leg's port (media.c programs the flows there, in that
+ * family) and the pair it had its alt, still answering checks
+ */
+static void med_wr_switch(struct med_webrtc *w, int family)
+{
+	struct med_stream *st = w->st;
+	uint16_t *port = w->leg ? &st->pb : &st->pa;
+	uint16_t was = *port;
+
+	*port = w->alt;
+	w->alt = was;
+	st->fam[w->leg] = family;
+}
+
 /* The leg's state, made (and put on med_wr_legs) the first time; NULL: no memory */
 static struct med_webrtc *med_wr_get(struct med_stream *st, int leg)
 {
@@ -103,6 +142,7 @@ int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len
 	w = med_wr_get(st, leg);
 	if (!w)
 		return -ENOMEM;
+	med_wr_alt_get(w);
 	/* a re-offer from a leg krtpd offered WebRTC first: the DTLS roles stay */
 	if (w->offerer && w->answered && wr.setup == SDP_SETUP_ACTPASS)
 		wr.setup = w->remote.setup;
@@ -116,6 +156,7 @@ int med_webrtc_offer_to(struct med_stream *st, int leg)
 
 	if (!w)
 		return -ENOMEM;
+	med_wr_alt_get(w);
 	/* a leg that offered WebRTC itself before keeps its own credentials */
 	if (!w->offerer && !w->answered) {
 		w->offerer = true;
@@ -178,8 +219,8 @@ static void med_wr_apply(struct med_webrtc *w)
 static void med_wr_send(void *arg, const void *buf, size_t len)
 {
 	struct med_webrtc *w = arg;
-	struct med_port *p = med_port_get(med_wr_port(w));
 	struct sockaddr_storage *to = &w->dtls_peer;
+	struct med_port *p = med_port_get(med_wr_port_of(w, to->ss_family));
 
 	if (!p || p->fd < 0 || !to->ss_family)
 		return;
@@ -234,10 +275,14 @@ static int med_wr_ice_restart(struct med_webrtc *w, bool answering)
 	/*
 	 * A re-adopted leg stays where krtp.ko's flows were (med_wr_stun);
 	 * with its keys back it can be programmed anew, and must follow the
-	 * browser to its new candidates: its old ones are gone
+	 * browser to its new candidates: its old ones are gone. It gets its
+	 * second candidate back too, as the browser's network may be of the
+	 * other family now.
 	 */
-	if (w->restored && w->keyed)
+	if (w->restored && w->keyed) {
 		w->restored = false;
+		med_wr_alt_get(w);
+	}
 	LOG_INFO("media: WebRTC leg: ICE restarted, its DTLS session and keys go on");
 	return 0;
 }
@@ -293,7 +338,7 @@ struct med_webrtc *med_webrtc_of_port(const struct med_stream *st, uint16_t port
 	for (int leg = 0; leg < 2; leg++) {
 		struct med_webrtc *w = st->webrtc[leg];
 
-		if (w && w->answered && med_wr_port(w) == port)
+		if (w && w->answered && (med_wr_port(w) == port || (w->alt && w->alt == port)))
 			return w;
 	}
 	return NULL;
@@ -376,6 +421,8 @@ static void med_wr_stun(struct med_webrtc *w, int fd, const uint8_t *buf, size_t
 	    (w->nominated && med_wr_sa_eq(&w->addr, src)))
 		return;
 	/* nominated (again, elsewhere): media goes to and comes from there */
+	if (w->alt && src->ss_family != med_stream_fam(w->st, w->leg))
+		med_wr_switch(w, src->ss_family);
 	w->addr = *src;
 	w->nominated = true;
 	{
@@ -486,6 +533,8 @@ void med_webrtc_release(struct med_stream *st)
 		if (*pp)
 			*pp = w->next;
 		med_dtls_free(w->dtls);
+		if (w->alt)
+			med_ports_free_pair(st, w->alt);
 		explicit_bzero(w, sizeof(*w));
 		free(w);
 		st->webrtc[leg] = NULL;

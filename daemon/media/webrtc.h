@@ -8,10 +8,14 @@
  * DTLS, fed to the leg's session; 128-191 RTP and RTCP, media.
  *
  * The leg's address is the source of its nominated, authenticated STUN
- * check, never its candidates (a browser may give mDNS names). Until the
- * leg is both addressed and keyed, its stream has no flows: nothing is
- * forwarded either way (med_webrtc_ready). Then the keys from the DTLS
- * handshake become the leg's SRTP keys, exactly as an SDES leg's
+ * check, never its candidates (a browser may give mDNS names). A relay with
+ * an address of each family gives the leg a host candidate on each (RFC
+ * 8839 section 5.1), the second on a port pair of its own (alt): if ICE
+ * nominates that one, the leg's port and family become the alt pair's and
+ * the one it had is kept as the alt, so a later ICE restart may move back.
+ * Until the leg is both addressed and keyed, its stream has no flows:
+ * nothing is forwarded either way (med_webrtc_ready). Then the keys from
+ * the DTLS handshake become the leg's SRTP keys, exactly as an SDES leg's
  * (struct med_srtp_leg), and media.c programs krtp.ko or the relay.
  *
  * A leg becomes WebRTC in one of two ways: it offered UDP/TLS/RTP/SAVP(F)
@@ -53,6 +57,12 @@ struct med_webrtc {
 	bool nominated;
 	struct sockaddr_storage addr;	/* media address: the nominated check's source */
 	struct sockaddr_storage dtls_peer;	/* where the DTLS session sends */
+	/*
+	 * RTP port of the leg's pair in the relay's other family (its
+	 * second candidate), 0 none: a single-family relay, a full range, a
+	 * re-adopted leg. Freed with the leg.
+	 */
+	uint16_t alt;
 	bool keyed;
 	struct sdp_crypto peer, own;	/* the leg's SRTP keys, once keyed */
 	unsigned int sdp_version;	/* o= version of the answers written for it */
@@ -122,7 +132,7 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 /*
  * Write the WebRTC offer krtpd shows leg `to` (a callee over WebSocket)
  * from the other leg's plain offer buf, parsed into s: UDP/TLS/RTP/SAVPF,
- * ICE-lite with krtpd's credentials and one host candidate, a=fingerprint,
+ * ICE-lite with krtpd's credentials and candidates, a=fingerprint,
  * a=setup:actpass, rtcp-mux, a=mid and BUNDLE, the offer's audio codecs;
  * every line krtpd does not anchor as WebRTC with port 0. 0, -EIO (no
  * certificate) or -EMSGSIZE.

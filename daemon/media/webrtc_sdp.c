@@ -10,15 +10,16 @@
  * What it takes from that answer is the codecs (the m= line's formats and
  * their a=rtpmap, a=fmtp, a=ptime, a=maxptime) and the direction; the
  * rest is krtpd's: the relay address and port, ICE-lite with krtpd's
- * credentials and one host candidate, a=fingerprint of the call's
- * certificate (a reload leaves a call's as it was: struct med_call),
- * a=setup, a=rtcp-mux, and the offer's a=mid. Lines krtpd does not
- * anchor (data channels, bundle-only lines) are rejected with port 0.
+ * credentials and a host candidate per relay address (webrtc.h),
+ * a=fingerprint of the call's certificate (a reload leaves a call's as
+ * it was: struct med_call), a=setup, a=rtcp-mux, and the offer's a=mid.
+ * Lines krtpd does not anchor (data channels, bundle-only lines) are
+ * rejected with port 0.
  *
  * The offer to a WebRTC callee (RFC 8829 section 5.2, RFC 8842) takes the
  * codecs of the caller's RTP audio and video lines, naming static payload
  * types the caller left unnamed, and its direction; ICE-lite, krtpd's
- * credentials and candidate, a=fingerprint, a=setup:actpass, a=rtcp-mux,
+ * credentials and candidates, a=fingerprint, a=setup:actpass, a=rtcp-mux,
  * a=mid on every line; every other line with port 0.
  *
  * BUNDLE (RFC 8843): each anchored line has a relay port, an ICE agent and
@@ -152,6 +153,34 @@ static const char *wr_dir(enum sdp_dir d)
 	}
 }
 
+/* "c=" of an m= line: the relay's address in the family the leg is in there */
+static void wr_conn(struct wr_out *o, const struct med_stream *st, int leg,
+		    const struct sdp_relay *dflt)
+{
+	const struct sdp_relay *relay = st ? med_relay_txt(med_stream_fam(st, leg)) : dflt;
+
+	wr_printf(o, "c=IN %s %s\r\n", relay->family == AF_INET6 ? "IP6" : "IP4", relay->addr);
+}
+
+/*
+ * RFC 8839 section 5.1: a host candidate on the leg's relay port, in the
+ * family of its m= and c= lines, and one on its alt pair in the relay's
+ * other family (webrtc.h); type preference 126, local preference 65535
+ * and 65534, component 1 (rtcp-mux)
+ */
+static void wr_candidates(struct wr_out *o, const struct med_stream *st,
+			  const struct med_webrtc *w, uint16_t port)
+{
+	int fam = med_stream_fam(st, w->leg);
+
+	wr_printf(o, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n",
+		  med_relay_txt(fam)->addr, port);
+	if (w->alt)
+		wr_printf(o, "a=candidate:2 1 udp 2130706175 %s %u typ host\r\n",
+			  med_relay_txt(fam == AF_INET6 ? AF_INET : AF_INET6)->addr, w->alt);
+	wr_printf(o, "a=end-of-candidates\r\n");
+}
+
 int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, size_t len,
 			  const struct sdp *s, char *out, size_t outsz, size_t *outlen)
 {
@@ -191,7 +220,8 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 
 		wr_printf(&o, "m=%s %u %s", s->media[i].type, port, proto);
 		wr_codecs(&o, buf, len, s, i, WR_FORMATS);
-		wr_printf(&o, "\r\nc=IN %s %s\r\n", ip, relay->addr);
+		wr_printf(&o, "\r\n");
+		wr_conn(&o, w ? st : NULL, ol, relay);
 		if (c->offer.mid[i][0])
 			wr_printf(&o, "a=mid:%s\r\n", c->offer.mid[i]);
 		if (!w)
@@ -201,9 +231,7 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 		wr_printf(&o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", w->ufrag, w->pwd);
 		wr_printf(&o, "a=fingerprint:%s\r\na=setup:%s\r\n", fp,
 			  w->server ? "passive" : "active");
-		/* RFC 8839 section 5.1: one host candidate, the relay port; priority 126/65535/255 */
-		wr_printf(&o, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n", relay->addr, port);
-		wr_printf(&o, "a=end-of-candidates\r\n");
+		wr_candidates(&o, st, w, port);
 	}
 	if (o.overflow)
 		return -EMSGSIZE;
@@ -284,7 +312,9 @@ int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *of, i
 		wr_printf(&o, "m=%s %u ", s->media[i].type, port);
 		wr_proto(&o, buf, &s->media[i], "UDP/TLS/RTP/SAVPF");
 		wr_codecs(&o, buf, len, s, i, WR_FORMATS);
-		wr_printf(&o, "\r\nc=IN %s %s\r\na=mid:%s\r\n", ip, relay->addr, mid[i]);
+		wr_printf(&o, "\r\n");
+		wr_conn(&o, w ? st : NULL, to, relay);
+		wr_printf(&o, "a=mid:%s\r\n", mid[i]);
 		if (!w)
 			continue;
 		wr_codecs(&o, buf, len, s, i, WR_CODECS_FB);
@@ -293,8 +323,7 @@ int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *of, i
 		wr_printf(&o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", w->ufrag, w->pwd);
 		/* RFC 5763 section 5: the offerer says actpass, the answer picks the role */
 		wr_printf(&o, "a=fingerprint:%s\r\na=setup:actpass\r\n", fp);
-		wr_printf(&o, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n", relay->addr, port);
-		wr_printf(&o, "a=end-of-candidates\r\n");
+		wr_candidates(&o, st, w, port);
 	}
 	if (o.overflow)
 		return -EMSGSIZE;

@@ -70,6 +70,25 @@ table inet krtptest {
 EOF
 }
 
+# plain_counter_setup: count what reaches bob's RTP port as plain PCMU
+# RTP from a WebRTC caller (172 bytes: UDP length 180, version 2), on top
+# of rtp_counter_setup's table; plain_got reads it
+plain_counter_setup() {
+	ip netns exec "$bob" nft add counter inet krtptest plain &&
+		ip netns exec "$bob" nft insert rule inet krtptest in udp dport $BOB_RTP \
+			udp length 180 @th,64,8 0x80 counter name plain
+}
+plain_got() {
+	ip netns exec "$bob" nft -j list counter inet krtptest plain |
+		$KJQ -r '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# phone_says TEXT: wrtcphone.py's output ($TMPD/phone.out) has TEXT, or
+# the phone ($PHONE_PID) has exited (no use waiting)
+phone_says() {
+	grep -q "$1" "$TMPD/phone.out" || ! kill -0 "$PHONE_PID" 2>/dev/null
+}
+
 # rtp_received NS: datagrams counted by rtp_counter_setup so far
 rtp_received() {
 	ip netns exec "$1" nft -j list counter inet krtptest rtp |

@@ -18,7 +18,8 @@
  * Then a table of one call's flows, as krtpd made them, and the state
  * rebuilt from it: a browser (rtcp-mux) on hold with a phone that does not
  * mux, whose RTCP port is its own (a=rtcp); a leg behind NAT, before and
- * after its first packet.
+ * after its first packet; a call whose streams face a browser in different
+ * families (its audio moved to the relay's IPv6 address by ICE).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -57,6 +58,30 @@ static void fake_ep(struct krtp_ep *ep, const char *addr, uint16_t port)
 	ep->family = AF_INET;
 	inet_pton(AF_INET, addr, &ep->addr.v4);
 	ep->port = port;
+}
+
+static void fake_ep6(struct krtp_ep *ep, const char *addr, uint16_t port)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->family = AF_INET6;
+	inet_pton(AF_INET6, addr, &ep->addr.v6);
+	ep->port = port;
+}
+
+/* can a UDP socket bind port on loopback (krtpd does not hold it)? */
+static bool udp_free(int family, uint16_t port)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(family, SOCK_DGRAM, 0);
+	bool ok = fd >= 0 && !(family == AF_INET6 ? bind(fd, (struct sockaddr *)&s6, sizeof(s6)) :
+						   bind(fd, (struct sockaddr *)&s4, sizeof(s4)));
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 /*
@@ -181,29 +206,45 @@ static uint64_t restore(unsigned long own, unsigned long other, unsigned long fo
 }
 
 /*
- * Re-adopt the one call of the n flows of t, on relay ports pa..pb + 1, and
- * return its one stream (NULL, counted as failed, if it is not so), with
- * med_lock held until restore_one_end()
+ * Re-adopt the one call of the n flows of t, on relay ports lo..hi of
+ * 127.0.0.1 and ::1, and return it if it has nstreams streams (NULL,
+ * counted as failed, if not), with med_lock held until restore_one_end()
  */
-static struct med_stream *restore_one(struct krtp_flow *t, size_t n, uint16_t pa, uint16_t pb,
-				      uint64_t hash)
+static struct med_call *restore_call(struct krtp_flow *t, size_t n, uint16_t lo, uint16_t hi,
+				     uint64_t hash, unsigned int nstreams)
 {
 	struct med_config cfg = { .mode = MED_MODE_KERNEL };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg.relay4;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg.relay6;
 	struct med_call *c;
+	unsigned int i;
 
 	fake_table = t;
 	fake_table_n = n;
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cfg.port_min = pa;
-	cfg.port_max = (uint16_t)(pb + 1);
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = in6addr_loopback;
+	cfg.port_min = lo;
+	cfg.port_max = hi;
 	CHECK_EQ(MED_Init(&cfg), MED_MODE_KERNEL);
 	CHECK_EQ(MED_Restore(), 1);
 	pthread_mutex_lock(&med_lock);
 	c = med_call_by_hash(hash);
-	CHECK(c && c->nstreams == 1 && c->streams[0]);
-	return c && c->nstreams == 1 ? c->streams[0] : NULL;
+	for (i = 0; c && i < nstreams; i++)
+		if (!c->streams[i])
+			c = NULL;
+	CHECK(c && c->nstreams == nstreams);
+	return c && c->nstreams == nstreams ? c : NULL;
+}
+
+/* the same for a call of one stream: that stream */
+static struct med_stream *restore_one(struct krtp_flow *t, size_t n, uint16_t pa, uint16_t pb,
+				      uint64_t hash)
+{
+	struct med_call *c = restore_call(t, n, pa, (uint16_t)(pb + 1), hash, 1);
+
+	return c ? c->streams[0] : NULL;
 }
 
 static void restore_one_end(void)
@@ -311,6 +352,62 @@ static void restore_nat(bool learned)
 	restore_one_end();
 }
 
+/*
+ * A browser A whose audio ICE took to the relay's IPv6 address (::1, its
+ * second candidate) while its video stayed on IPv4, with a phone B on
+ * IPv4: on A's side the call's two streams are in different families. The
+ * dump gives the video first. Re-adopted, each stream keeps its own: the
+ * flows of both, and each port bound again in its family.
+ */
+static void restore_dual(void)
+{
+	uint16_t a0 = (uint16_t)(fake_base + 416), b0 = (uint16_t)(a0 + 2);
+	uint16_t a1 = (uint16_t)(a0 + 4), b1 = (uint16_t)(a0 + 6);
+	const uint64_t hash = 0x4444;
+	struct krtp_flow t[4];
+	struct med_call *c;
+
+	memset(t, 0, sizeof(t));
+	/* the video, stream 1, all IPv4 */
+	fake_ep(&t[0].local, "127.0.0.1", a1);
+	fake_ep(&t[0].via, "127.0.0.1", b1);
+	fake_ep(&t[0].peer, "127.0.0.9", 20002);
+	fake_ep(&t[1].local, "127.0.0.1", b1);
+	fake_ep(&t[1].via, "127.0.0.1", a1);
+	fake_ep(&t[1].peer, "127.0.0.8", 21002);
+	/* the audio, stream 0: A on ::1 */
+	fake_ep6(&t[2].local, "::1", a0);
+	fake_ep(&t[2].via, "127.0.0.1", b0);
+	fake_ep(&t[2].peer, "127.0.0.9", 20000);
+	fake_ep(&t[3].local, "127.0.0.1", b0);
+	fake_ep6(&t[3].via, "::1", a0);
+	fake_ep6(&t[3].peer, "::1", 21000);
+	for (int i = 0; i < 4; i++) {
+		t[i].clock_rate = 8000;
+		t[i].label_len = (size_t)snprintf((char *)t[i].label, sizeof(t[i].label),
+						  "krtpd:%016llx:%d:%s", (unsigned long long)hash,
+						  i < 2, i & 1 ? "ba" : "ab");
+	}
+	c = restore_call(t, 4, a0, (uint16_t)(b1 + 1), hash, 2);
+	if (c) {
+		struct med_stream *au = c->streams[0], *vi = c->streams[1];
+
+		CHECK(au->flow[MED_F_AB_RTP].installed && au->flow[MED_F_BA_RTP].installed);
+		CHECK(vi->flow[MED_F_AB_RTP].installed && vi->flow[MED_F_BA_RTP].installed);
+		CHECK_EQ(med_stream_fam(au, 0), AF_INET6);
+		CHECK_EQ(med_stream_fam(au, 1), AF_INET);
+		CHECK_EQ(med_stream_fam(vi, 0), AF_INET);
+		CHECK_EQ(au->pa, a0);
+		CHECK_EQ(au->side[0].rtp.family, AF_INET6);
+		CHECK_EQ(au->side[0].rtp.port, 21000);
+	}
+	/* each port is krtpd's again, in its family */
+	CHECK(!udp_free(AF_INET6, a0));
+	CHECK(!udp_free(AF_INET, b0));
+	CHECK(!udp_free(AF_INET, a1));
+	restore_one_end();
+}
+
 int main(void)
 {
 	struct rlimit rl;
@@ -336,6 +433,7 @@ int main(void)
 	restore_hold();
 	restore_nat(false);
 	restore_nat(true);
+	restore_dual();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -18,10 +18,12 @@
  * A browser's WebRTC leg (keyed by DTLS-SRTP, here by hand) to a plain
  * phone: its keys are stored once DTLS gave them, and after a restart
  * with the same dtls_certificate the browser's unchanged re-offer is
- * answered with the same fingerprint and ICE credentials and leaves the
- * flows alone; an ICE restart (new credentials, the same fingerprint)
- * gets new credentials of krtpd's and keeps the keys, stored and in the
- * flows; a new fingerprint replaces the stored keys. So with a
+ * answered with the same fingerprint and ICE credentials and one
+ * candidate (the relay is dual stack: the leg stays where its flows are)
+ * and leaves the flows alone; an ICE restart (new credentials, the same
+ * fingerprint) gets new credentials of krtpd's, its ::1 candidate back,
+ * and keeps the keys, stored and in the flows; a new fingerprint replaces
+ * the stored keys. So with a
  * generated certificate, which the store keeps across the restart. When
  * the kept one is lost (here: damaged), a new one is made, the call stays
  * unkeyed (488) and its keys are dropped. A WebRTC callee's keys (krtpd
@@ -234,9 +236,13 @@ static int start(void)
 {
 	struct med_config cfg = { .mode = MED_MODE_KERNEL, .dtls_certificate = dtls_cert };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg.relay4;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg.relay6;
 
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* dual stack: WebRTC legs get a second candidate on ::1 */
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = in6addr_loopback;
 	cfg.port_min = base_port;
 	cfg.port_max = (uint16_t)(base_port + 63);
 	return MED_Init(&cfg);
@@ -605,6 +611,8 @@ static void test_webrtc(const char *id, const char *cert, bool lose)
 		CHECK_STR(fp2, fp);
 		CHECK_STR(ufrag2, ufrag);
 		CHECK(strstr(out, "a=setup:passive") != NULL);
+		/* re-adopted, it stays on the port its flows are on: one candidate */
+		CHECK(strstr(out, "a=candidate:1 ") && !strstr(out, "a=candidate:2 "));
 		/* and nothing in krtp.ko changed */
 		CHECK_EQ(fake_adds, adds);
 		CHECK_EQ(fake_dels, dels);
@@ -627,6 +635,8 @@ static void test_webrtc(const char *id, const char *cert, bool lose)
 		sdp_line(out, "a=ice-ufrag:", ufrag2, sizeof(ufrag2));
 		CHECK_STR(fp2, fp);
 		CHECK(ufrag2[0] && strcmp(ufrag2, ufrag) != 0);
+		/* the browser may be on the other family now: the ::1 candidate is back */
+		CHECK(strstr(out, "a=candidate:2 1 udp 2130706175 ::1 ") != NULL);
 		CHECK_EQ(stored(id), 1);
 		CHECK(row_peer.key_len == 30 && !memcmp(row_peer.key, ka.key, 30));
 		CHECK_EQ(fake_adds, adds);

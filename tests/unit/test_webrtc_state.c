@@ -29,6 +29,7 @@
 #include "stun.h"
 
 #include "check.h"
+#include "icecheck.h"
 
 struct row {
 	int n;
@@ -215,31 +216,13 @@ static void on_end(const char *key, enum med_end why, void *arg)
 	__atomic_add_fetch(&ended, 1, __ATOMIC_SEQ_CST);
 }
 
-/* aiortc's check to port: USE-CANDIDATE, ICE-CONTROLLING; the response's type or -1 */
+/* aiortc's check to 127.0.0.1:port, nominating; the response's type or -1 */
 static int check_once(int fd, uint16_t port, const char *ufrag, const char *pwd)
 {
-	uint8_t tid[STUN_TID_LEN] = "consent-tid", out[256], in[512];
-	uint8_t prio[4] = { 0x6e, 0, 1, 0xff }, tie[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char user[64];
-	struct stun_build b;
-	ssize_t n;
 
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-	snprintf(user, sizeof(user), "%s:ymEa", ufrag);
-	STUN_BuildInit(&b, out, sizeof(out), STUN_BINDING_REQUEST, tid);
-	STUN_AddAttr(&b, STUN_ATTR_PRIORITY, prio, 4);
-	STUN_AddAttr(&b, STUN_ATTR_ICE_CONTROLLING, tie, 8);
-	STUN_AddAttr(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
-	STUN_AddAttr(&b, STUN_ATTR_USERNAME, user, (uint16_t)strlen(user));
-	STUN_AddIntegrity(&b, pwd, strlen(pwd));
-	STUN_AddFingerprint(&b);
-	if (sendto(fd, out, STUN_BuildEnd(&b), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ||
-	    poll(&pfd, 1, 3000) != 1)
-		return -1;
-	n = recv(fd, in, sizeof(in), 0);
-	return n >= 2 ? (in[0] << 8 | in[1]) : -1;
+	return ice_check(fd, (struct sockaddr *)&to, sizeof(to), ufrag, "ymEa", pwd, true);
 }
 
 static uint64_t now_ms(void)
