@@ -28,6 +28,13 @@
 # Chromium's audio is forwarded in-kernel and reaches bob as plain RTP, as
 # many as krtp.ko forwarded; the BYE leaves no flow, port or call.
 #
+# With the host's Chromium krtpd is dual stack (relay_address6 on the
+# NIC, fd00:3::1): every answer has a candidate per relay address. UDP
+# from Chromium to the IPv6 relay ports is dropped during the audio call
+# (Chromium would pick IPv6 otherwise), to the IPv4 ones during the video
+# call: the first goes over IPv4, the second (and its restarts) over IPv6,
+# krtp.ko crossing families to carol.
+#
 # Then a second call from the same page: Chromium with its fake camera
 # (160x120, VP8) calls carol, baresip with video, bundlePolicy balanced.
 # Checked: krtpd's answer puts the video on a port, ICE credentials and
@@ -60,6 +67,11 @@ require_sip_tools
 # (tests/webrtc/browser.sh, what make test does), this address is the
 # guest's side; else KRTP_TEST_BROWSER=1 runs Chromium here, in the guest
 NIC_ADDR=${KRTP_BROWSER_NIC:-}
+NIC_ADDR6=fd00:3::1
+# the host's side of the NIC (tests/webrtc/browser.sh)
+BROWSER_HOST4=10.0.3.2
+BROWSER_HOST6=fd00:3::2
+RELAY6_CONF=
 if [ -z "$NIC_ADDR" ]; then
 	[ "${KRTP_TEST_BROWSER:-0}" = 1 ] ||
 		skip_all "needs Chromium: run by tests/webrtc/browser.sh (make test), or KRTP_TEST_BROWSER=1"
@@ -158,7 +170,10 @@ if [ -n "$NIC_ADDR" ]; then
 	check_ok "the guest has the NIC to the host's Chromium ($nic)" test -n "$nic"
 	ip link set "$nic" netns "$relay"
 	ip -n "$relay" addr add "$NIC_ADDR/24" dev "$nic"
+	# krtpd is dual stack to Chromium: an IPv6 relay address on the NIC
+	ip -n "$relay" addr add "$NIC_ADDR6/64" dev "$nic" nodad
 	ip -n "$relay" link set "$nic" up
+	RELAY6_CONF="relay_address6 = $NIC_ADDR6"
 	PAGE=http://$NIC_ADDR:$HTTP_PORT
 else
 	# Chromium at all, before anything depends on it
@@ -169,11 +184,35 @@ fi
 
 # what reaches bob as plain PCMU RTP (plain_got)
 plain_counter_setup
+# block_udp FAMILY: Chromium's UDP to krtpd's relay ports over FAMILY (ip,
+# ip6) is dropped from now on, and over the other one no longer
+block_udp() {
+	local from=$BROWSER_HOST4
+
+	[ "$1" = ip6 ] && from=$BROWSER_HOST6
+	ip netns exec "$relay" nft -f - <<EOF
+table inet udpblock
+delete table inet udpblock
+table inet udpblock {
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		$1 saddr $from udp dport $RELAY_MIN-$RELAY_MAX drop
+	}
+}
+EOF
+}
+# with the host's Chromium krtpd is dual stack: its audio call must find
+# the IPv4 candidate (Chromium would take the IPv6 one)
+NCAND=1
+if [ -n "$NIC_ADDR" ]; then
+	NCAND=2
+	block_udp ip6
+fi
 
 # JsSIP 3.13 answers MD5 challenges only, and only the last one
 krtpd_users alice alice-secret bob md5:bob-secret carol md5:carol-secret
 krtpd_config kernel "users_file = $KRTPD_USERS" "listen_ws = $SIP_ADDR:$WS_PORT" \
-	"digest_algorithms = MD5" "ws_origins = $PAGE"
+	"digest_algorithms = MD5" "ws_origins = $PAGE" ${RELAY6_CONF:+"$RELAY6_CONF"}
 krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
 ktap_test_pass "krtpd starts (media = kernel, listen_ws)"
 # UDP datagrams the relay namespace dropped at a full socket buffer: krtpd's
@@ -236,6 +275,9 @@ check "ICE and DTLS connected" yes "$([ -n "$callid" ] && [ "$callid" != null ] 
 # RTP each way, and bob's RTCP (he does not mux) to Chromium's mux port
 check "the call's 3 flows are in krtp.ko" 3 "$(wait_eq 30000 3 nflows)"
 flows_snap
+[ -n "$NIC_ADDR" ] && check "UDP to the IPv6 relay dropped: krtp.ko sends to Chromium over IPv4" \
+	"$BROWSER_HOST4" "$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] |
+		select(.peer != $p and (.flags | index("rtcp")) == null) | .peer | sub(":[0-9]+$"; "")')"
 check "the flow to bob decrypts (SRTP in, plain out)" yes \
 	"$(echo "$FLOWS" | jq -r --arg p "$CALLEE4:$BOB_RTP" '.[] | select(.peer == $p) |
 		if .srtp.in and (.srtp.out | not) then "yes" else "srtp \(.srtp)" end')"
@@ -301,6 +343,9 @@ check "baresip registers as carol (VP8 video)" yes "$(busywait 60000 user_regist
 ip netns exec "$bob" nft add counter inet krtptest cvideo
 ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
 	udp dport 6100-6199 @th,64,2 2 @th,73,7 \>= 96 counter name cvideo
+# and its video call the IPv6 one: the whole call (and its restarts) goes
+# over IPv6, krtp.ko crossing families to carol
+[ -n "$NIC_ADDR" ] && block_udp ip
 echo "{\"target\": \"sip:carol@$SIP_DOMAIN\", \"video\": true}" >"$WWW/call2.json"
 wait_step 120000 vconnected vfailed error
 vanswer=$(step vanswer)
@@ -309,8 +354,8 @@ check "video call: answered, ICE and DTLS connected" yes \
 check "video call: the answer's video is on a port of its own, UDP/TLS/RTP/SAVPF" yes \
 	"$(echo "$vanswer" | jq -r 'if .video.port > 0 and .video.port != .audio.port and
 		.video.proto == "UDP/TLS/RTP/SAVPF" then "yes" else "\(.audio) \(.video)" end')"
-check "video call: no BUNDLE group, ICE credentials and a candidate per line" \
-	"null 2 2" "$(echo "$vanswer" | jq -r '"\(.group) \(.ufrags) \(.candidates)"')"
+check "video call: no BUNDLE group, ICE credentials and $NCAND candidate(s) per line" \
+	"null 2 $((2 * NCAND))" "$(echo "$vanswer" | jq -r '"\(.group) \(.ufrags) \(.candidates)"')"
 check "video call: the answer names carol's feedback (nack pli)" yes \
 	"$(echo "$vanswer" | jq -r 'if (.rtcp_fb | map(select(test("pli"))) | length) > 0
 		then "yes" else "\(.rtcp_fb)" end')"
@@ -322,6 +367,8 @@ vflows_up() {
 	[ -n "$(vflow 1 ab)" ] && [ -n "$(vflow 1 ba)" ]
 }
 busywait 30000 vflows_up
+[ -n "$NIC_ADDR" ] && check "video call: UDP to the IPv4 relay dropped: krtp.ko sends both lines to Chromium over IPv6" \
+	"[$BROWSER_HOST6]" "$( (vflow 0 ba; vflow 1 ba) | jq -r '.peer | sub(":[0-9]+$"; "")' | sort -u)"
 check "video call: krtp.ko keys the video both ways (SRTP in from Chromium, out to it)" \
 	"AEAD_AES_128_GCM null null AEAD_AES_128_GCM" \
 	"$(vflow 1 ab | jq -r '"\(.srtp.in) \(.srtp.out)"') $(vflow 1 ba | jq -r '"\(.srtp.in) \(.srtp.out)"')"

@@ -40,6 +40,8 @@ ip netns add "$ns" || exit 1
 ip -n "$ns" link set lo up
 ip -n "$ns" tuntap add dev "$tap" mode tap || exit 1
 ip -n "$ns" addr add "$host/24" dev "$tap"
+# and IPv6 (the guest's side is fd00:3::1): krtpd is dual stack to Chromium
+ip -n "$ns" addr add fd00:3::2/64 dev "$tap" nodad
 ip -n "$ns" link set "$tap" up
 # krtpd's SIP and relay addresses are behind the guest's relay namespace
 ip -n "$ns" route add default via "$guest"
