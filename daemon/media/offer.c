@@ -300,6 +300,8 @@ out:
 				med_ports_free_pair(c->streams[i], c->streams[i]->pa);
 				med_ports_free_pair(c->streams[i], c->streams[i]->pb);
 				c->streams[i]->pa = c->streams[i]->pb = 0;
+				/* a stream without ports had no WebRTC leg: this offer made it */
+				med_webrtc_release(c->streams[i]);
 			}
 		}
 		if (created)

@@ -11,7 +11,8 @@
  *   - a nominated check from ::1 moves the leg there: the next answer
  *     puts the m= and c= lines on ::1 and keeps the 127.0.0.1 candidate as
  *     the second; a nominated check from 127.0.0.1 moves it back;
- *   - the call's end frees both pairs;
+ *   - the call's end frees both pairs, and a refused re-offer the pairs it
+ *     made for a new line;
  *   - krtpd's offer to a WebRTC callee has both candidates too;
  *   - a single-family relay gives one candidate, and takes a browser's
  *     offer whose c= line (its default candidate only) is of the other
@@ -97,6 +98,17 @@ static bool port_free(int family, const char *ip, uint16_t port)
 		return false;
 	close(fd);
 	return true;
+}
+
+/* ports krtpd holds in base..base + 31, on 127.0.0.1 or ::1 */
+static int held(unsigned int base)
+{
+	int n = 0;
+
+	for (unsigned int p = base; p <= base + 31; p++)
+		n += !port_free(AF_INET, "127.0.0.1", (uint16_t)p) ||
+		     !port_free(AF_INET6, "::1", (uint16_t)p);
+	return n;
 }
 
 /* the browser's offer with c=IN addr, and bob's answer: krtpd's answer to the browser in out */
@@ -207,6 +219,36 @@ static void test_dual(unsigned int base)
 	MED_Delete("dual-1");
 	CHECK(port_free(AF_INET, "127.0.0.1", (uint16_t)p4));
 	CHECK(port_free(AF_INET6, "::1", (uint16_t)p6));
+
+	/*
+	 * A re-offer adding video whose third line is refused (no
+	 * fingerprint): the video's ports, its second candidate's included,
+	 * go with the refusal
+	 */
+	{
+		static const char more[] =
+			"m=video 47090 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 127.0.0.1\r\n"
+			"a=mid:1\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n"
+			"a=ice-ufrag:vIdE\r\na=ice-pwd:0IidtAvso31TqAJxJRNtq2\r\n"
+			"a=fingerprint:sha-256 " FP "\r\na=setup:actpass\r\n"
+			"m=audio 47092 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 127.0.0.1\r\n"
+			"a=mid:2\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n";
+		char in[4096];
+		size_t n, olen = 0;
+		int before;
+
+		CHECK_EQ(call("dual-3", "IP4 127.0.0.1", &sig, out, sizeof(out)), 0);
+		before = held(base);
+		CHECK_EQ(before, 6);	/* alice's two pairs, bob's one */
+		n = (size_t)snprintf(in, sizeof(in), offer_fmt, "IP4 127.0.0.1");
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%s", more);
+		CHECK_EQ(MED_OfferSrtp("dual-3", MED_LEG_A, MED_SRTP_PASSTHROUGH,
+				       (struct sockaddr *)&sig, in, n, out, sizeof(out) - 1, &olen),
+			 -EPROTO);
+		CHECK_EQ(held(base), before);
+		MED_Delete("dual-3");
+		CHECK_EQ(held(base), 0);
+	}
 
 	/* krtpd's offer to a WebRTC callee: both candidates */
 	{
