@@ -247,6 +247,11 @@ static inline int med_call_fam(const struct med_call *c, int leg)
 {
 	return c->fam[leg] ? c->fam[leg] : c->family;
 }
+/* the other address family: a dual-stack relay's second one */
+static inline int med_family_other(int family)
+{
+	return family == AF_INET6 ? AF_INET : AF_INET6;
+}
 /* ... and on stream st, where a WebRTC leg may have moved to the other one */
 static inline int med_stream_fam(const struct med_stream *st, int leg)
 {

@@ -198,7 +198,7 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 		 * family answers from the other one
 		 */
 		if (webrtc && med_relay_ep(family)->family != family)
-			family = family == AF_INET6 ? AF_INET : AF_INET6;
+			family = med_family_other(family);
 		if (med_relay_ep(family)->family != family) {
 			err = -EAFNOSUPPORT;
 			goto out;

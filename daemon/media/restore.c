@@ -206,15 +206,6 @@ static bool med_restore_own_ep(const struct krtp_ep *ep)
 	return med_ep_eq(ep, &want);
 }
 
-/* has the stream a flow re-adopted yet */
-static bool med_restore_any(const struct med_stream *st)
-{
-	for (int fi = 0; fi < MED_F_MAX; fi++)
-		if (st->flow[fi].installed)
-			return true;
-	return false;
-}
-
 /*
  * One flow of the dump, as it arrives: nothing is kept but what the calls
  * keep, so re-adopting a million flows needs no second copy of them. Calls
@@ -262,11 +253,12 @@ static int med_restore_flow_cb(const struct krtp_flow *kf, void *arg)
 	if (!st || st->flow[fi].installed)
 		return 0;
 	/*
-	 * A stream's families are its first flow's: a WebRTC leg ICE moved
-	 * to the relay's other family (webrtc.c) may differ from the call's;
-	 * a flow of the stream that disagrees is not of it.
+	 * A stream's families are its first flow's (both set, so fam[0] is
+	 * 0 until then): a WebRTC leg ICE moved to the relay's other family
+	 * (webrtc.c) may differ from the call's; a flow of the stream that
+	 * disagrees is not of it.
 	 */
-	if (!med_restore_any(st)) {
+	if (!st->fam[0]) {
 		st->fam[fi >= MED_F_BA_RTP] = kf->local.family;
 		st->fam[fi < MED_F_BA_RTP] = kf->via.family ? kf->via.family : kf->local.family;
 	}

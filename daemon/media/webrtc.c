@@ -62,7 +62,7 @@ static uint16_t med_wr_port_of(const struct med_webrtc *w, int family)
  */
 static void med_wr_alt_get(struct med_webrtc *w)
 {
-	int fam = med_stream_fam(w->st, w->leg) == AF_INET6 ? AF_INET : AF_INET6;
+	int fam = med_family_other(med_stream_fam(w->st, w->leg));
 
 	if (w->alt || w->restored || med_relay_ep(fam)->family != fam)
 		return;

@@ -177,7 +177,7 @@ static void wr_candidates(struct wr_out *o, const struct med_stream *st,
 		  med_relay_txt(fam)->addr, port);
 	if (w->alt)
 		wr_printf(o, "a=candidate:2 1 udp 2130706175 %s %u typ host\r\n",
-			  med_relay_txt(fam == AF_INET6 ? AF_INET : AF_INET6)->addr, w->alt);
+			  med_relay_txt(med_family_other(fam))->addr, w->alt);
 	wr_printf(o, "a=end-of-candidates\r\n");
 }
 
