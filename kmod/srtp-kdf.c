@@ -252,6 +252,19 @@ static void krtp_srtp_stream_free(struct krtp_srtp_stream *st)
 	memzero_explicit(st->salt, sizeof(st->salt));
 }
 
+/* one allocation for the replay bitmaps of @st's slots, @bits each */
+static int krtp_srtp_bitmaps(struct krtp_srtp_stream *st, u32 bits)
+{
+	unsigned int i;
+
+	st->seen = bitmap_zalloc(bits * KRTP_SRTP_SSRC_MAX, GFP_KERNEL);
+	if (!st->seen)
+		return -ENOMEM;
+	for (i = 0; i < KRTP_SRTP_SSRC_MAX; i++)
+		st->ssrc[i].seen = st->seen + i * BITS_TO_LONGS(bits);
+	return 0;
+}
+
 /* a context without keys: what both setup and the self-tests start from */
 static struct krtp_srtp_ctx *krtp_srtp_ctx_alloc(u32 suite, u32 window,
 						 bool out)
@@ -282,12 +295,11 @@ static struct krtp_srtp_ctx *krtp_srtp_ctx_alloc(u32 suite, u32 window,
 	if (out)
 		return ctx;
 
-	/* the receive side keeps a replay bitmap per stream */
+	/* the receive side keeps a replay bitmap per SSRC it follows */
 	ctx->window = window;
 	ctx->bits = max_t(u32, roundup_pow_of_two(window), BITS_PER_LONG);
-	ctx->rtp.seen = bitmap_zalloc(ctx->bits, GFP_KERNEL);
-	ctx->rtcp.seen = bitmap_zalloc(ctx->bits, GFP_KERNEL);
-	if (!ctx->rtp.seen || !ctx->rtcp.seen) {
+	if (krtp_srtp_bitmaps(&ctx->rtp, ctx->bits) ||
+	    krtp_srtp_bitmaps(&ctx->rtcp, ctx->bits)) {
 		krtp_srtp_ctx_free(ctx);
 		return NULL;
 	}

@@ -20,7 +20,12 @@
  *
  * The receive order is: estimate the index, refuse a replay, check the
  * tag, decrypt, and only then move the index state and mark the bitmap, so
- * a forged packet changes nothing. One context follows one stream (SSRC).
+ * a forged packet changes nothing. ROC and replay state are kept per SSRC
+ * (RFC 3711 3.2.3), for up to KRTP_SRTP_SSRC_MAX streams: a sender that
+ * moves to a new SSRC, or interleaves retransmissions on a second one,
+ * starts that stream at ROC 0 with its own replay window, as libsrtp's
+ * receivers and senders do. The SRTCP index sent is one counter for the
+ * context: each SSRC still sees it only increase.
  */
 
 #include <crypto/aead.h>
@@ -79,19 +84,64 @@ static unsigned int krtp_srtp_rtp_hdr_len(const u8 *pkt, unsigned int len)
 }
 
 /*
- * RFC 3711 3.3.1 and Appendix A: the index of a packet with sequence number
- * @seq, guessed from the highest index so far. Before the first packet the
- * configured ROC applies. A guess below ROC 0 stays in ROC 0.
+ * The stream of @ssrc in @st, or NULL if the context has none. The last
+ * one heard is tried first: the usual flow carries one stream.
  */
-static u64 krtp_srtp_rtp_index(const struct krtp_srtp_ctx *ctx, u16 seq)
+static struct krtp_srtp_ssrc *krtp_srtp_find(struct krtp_srtp_stream *st,
+					     u32 ssrc)
+{
+	unsigned int i;
+
+	if (likely(st->last && st->last->ssrc == ssrc))
+		return st->last;
+	for (i = 0; i < KRTP_SRTP_SSRC_MAX; i++)
+		if (st->ssrc[i].started && st->ssrc[i].ssrc == ssrc)
+			return &st->ssrc[i];
+	return NULL;
+}
+
+/*
+ * A slot for a new stream, once its first packet authenticated (in) or is
+ * sent (out): a free one, else that of the stream heard from longest ago,
+ * which is forgotten. A forged packet never gets here, so it cannot push
+ * out a genuine stream.
+ */
+static struct krtp_srtp_ssrc *krtp_srtp_claim(struct krtp_srtp_stream *st,
+					      u32 ssrc)
+{
+	struct krtp_srtp_ssrc *tr = &st->ssrc[0];
+	unsigned int i;
+
+	for (i = 0; i < KRTP_SRTP_SSRC_MAX; i++) {
+		if (!st->ssrc[i].started) {
+			tr = &st->ssrc[i];
+			break;
+		}
+		if (st->ssrc[i].used < tr->used)
+			tr = &st->ssrc[i];
+	}
+	tr->ssrc = ssrc;
+	tr->started = false;
+	return tr;
+}
+
+/*
+ * RFC 3711 3.3.1 and Appendix A: the index of a packet with sequence number
+ * @seq of stream @tr, guessed from its highest index so far. A stream not
+ * seen yet starts at ROC 0, but for the context's first, which starts at
+ * the configured ROC (a flow re-created where its predecessor stood). A
+ * guess below ROC 0 stays in ROC 0.
+ */
+static u64 krtp_srtp_rtp_index(const struct krtp_srtp_ctx *ctx,
+			       const struct krtp_srtp_ssrc *tr, u16 seq)
 {
 	u32 roc, v;
 	u16 s_l;
 
-	if (!ctx->rtp.started)
-		return (u64)ctx->roc << 16 | seq;
-	roc = ctx->rtp.top >> 16;
-	s_l = ctx->rtp.top;
+	if (!tr)
+		return (u64)(ctx->rtp.last ? 0 : ctx->roc) << 16 | seq;
+	roc = tr->top >> 16;
+	s_l = tr->top;
 	v = roc;
 	if (s_l < 0x8000) {
 		if ((int)seq - (int)s_l > 0x8000 && roc)
@@ -104,42 +154,55 @@ static u64 krtp_srtp_rtp_index(const struct krtp_srtp_ctx *ctx, u16 seq)
 
 /* a replay, or too far behind the window? (RFC 3711 3.3.2) */
 static bool krtp_srtp_replayed(const struct krtp_srtp_ctx *ctx,
-			       const struct krtp_srtp_stream *st, u64 index)
+			       const struct krtp_srtp_ssrc *tr, u64 index)
 {
-	if (!st->started || index > st->top)
+	if (!tr || index > tr->top)
 		return false;
-	if (st->top - index >= ctx->window)
+	if (tr->top - index >= ctx->window)
 		return true;
-	return test_bit(index & (ctx->bits - 1), st->seen);
+	return test_bit(index & (ctx->bits - 1), tr->seen);
 }
 
-/* note an index that authenticated; receive side, under the lock */
+/*
+ * Note an index of @ssrc that authenticated (in, @tr from krtp_srtp_find()
+ * or NULL for a new stream); under the lock.
+ */
 static void krtp_srtp_seen(const struct krtp_srtp_ctx *ctx,
-			   struct krtp_srtp_stream *st, u64 index)
+			   struct krtp_srtp_stream *st,
+			   struct krtp_srtp_ssrc *tr, u32 ssrc, u64 index)
 {
 	u64 i;
 
-	if (!st->started || index > st->top) {
-		if (!st->started || index - st->top >= ctx->bits) {
-			bitmap_zero(st->seen, ctx->bits);
+	if (!tr)
+		tr = krtp_srtp_claim(st, ssrc);
+	if (!tr->started || index > tr->top) {
+		if (!tr->started || index - tr->top >= ctx->bits) {
+			bitmap_zero(tr->seen, ctx->bits);
 		} else {
 			/* forget what the bits of the new indexes held */
-			for (i = st->top + 1; i < index; i++)
-				__clear_bit(i & (ctx->bits - 1), st->seen);
+			for (i = tr->top + 1; i < index; i++)
+				__clear_bit(i & (ctx->bits - 1), tr->seen);
 		}
-		st->top = index;
-		st->started = true;
+		tr->top = index;
+		tr->started = true;
 	}
-	__set_bit(index & (ctx->bits - 1), st->seen);
+	__set_bit(index & (ctx->bits - 1), tr->seen);
+	tr->used = ++st->clock;
+	st->last = tr;
 }
 
-/* note an index sent; send side, under the lock */
-static void krtp_srtp_sent(struct krtp_srtp_stream *st, u64 index)
+/* note an index of @ssrc sent (out); under the lock */
+static void krtp_srtp_sent(struct krtp_srtp_stream *st,
+			   struct krtp_srtp_ssrc *tr, u32 ssrc, u64 index)
 {
-	if (!st->started || index > st->top) {
-		st->top = index;
-		st->started = true;
+	if (!tr)
+		tr = krtp_srtp_claim(st, ssrc);
+	if (!tr->started || index > tr->top) {
+		tr->top = index;
+		tr->started = true;
 	}
+	tr->used = ++st->clock;
+	st->last = tr;
 }
 
 /*
@@ -246,6 +309,7 @@ int krtp_srtp_rtp_protect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 	unsigned int hlen = krtp_srtp_rtp_hdr_len(pkt, len);
 	struct krtp_srtp_stream *st = &ctx->rtp;
 	u8 mac[SHA1_DIGEST_SIZE];
+	struct krtp_srtp_ssrc *tr;
 	struct scatterlist sg;
 	u64 index;
 	u32 ssrc;
@@ -255,7 +319,8 @@ int krtp_srtp_rtp_protect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 		return -EINVAL;
 	ssrc = krtp_srtp_get32(pkt + 8);
 	spin_lock(&ctx->lock);
-	index = krtp_srtp_rtp_index(ctx, pkt[2] << 8 | pkt[3]);
+	tr = krtp_srtp_find(st, ssrc);
+	index = krtp_srtp_rtp_index(ctx, tr, pkt[2] << 8 | pkt[3]);
 	if (ctx->gcm) {
 		sg_init_one(&sg, pkt, len + st->tag_len);
 		err = krtp_srtp_gcm_crypt(st, true, ssrc, index, &sg, hlen,
@@ -271,7 +336,7 @@ int krtp_srtp_rtp_protect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 			memcpy(pkt + len, mac, st->tag_len);
 	}
 	if (!err)
-		krtp_srtp_sent(st, index);
+		krtp_srtp_sent(st, tr, ssrc, index);
 	spin_unlock(&ctx->lock);
 	return err ?: len + st->tag_len;
 }
@@ -292,6 +357,7 @@ int krtp_srtp_rtp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 {
 	struct krtp_srtp_stream *st = &ctx->rtp;
 	u8 mac[SHA1_DIGEST_SIZE], tag[KRTP_SRTP_TAG_MAX];
+	struct krtp_srtp_ssrc *tr;
 	unsigned int hlen, alen;
 	struct scatterlist sg;
 	u64 index;
@@ -307,8 +373,9 @@ int krtp_srtp_rtp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 	ssrc = krtp_srtp_get32(pkt + 8);
 
 	spin_lock(&ctx->lock);
-	index = krtp_srtp_rtp_index(ctx, pkt[2] << 8 | pkt[3]);
-	if (krtp_srtp_replayed(ctx, st, index)) {
+	tr = krtp_srtp_find(st, ssrc);
+	index = krtp_srtp_rtp_index(ctx, tr, pkt[2] << 8 | pkt[3]);
+	if (krtp_srtp_replayed(ctx, tr, index)) {
 		err = -EALREADY;
 		goto out;
 	}
@@ -328,7 +395,7 @@ int krtp_srtp_rtp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 						 alen - hlen);
 	}
 	if (!err)
-		krtp_srtp_seen(ctx, st, index);
+		krtp_srtp_seen(ctx, st, tr, ssrc, index);
 out:
 	spin_unlock(&ctx->lock);
 	return err ?: alen;
@@ -405,6 +472,7 @@ int krtp_srtp_rtcp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 	struct krtp_srtp_stream *st = &ctx->rtcp;
 	unsigned int tail = st->tag_len + 4;
 	u8 mac[SHA1_DIGEST_SIZE];
+	struct krtp_srtp_ssrc *tr;
 	struct scatterlist sg[3];
 	u32 ssrc, index, word;
 	int err;
@@ -417,7 +485,8 @@ int krtp_srtp_rtcp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 	index = word & KRTP_SRTCP_INDEX_MASK;
 
 	spin_lock(&ctx->lock);
-	if (krtp_srtp_replayed(ctx, st, index)) {
+	tr = krtp_srtp_find(st, ssrc);
+	if (krtp_srtp_replayed(ctx, tr, index)) {
 		err = -EALREADY;
 		goto out;
 	}
@@ -451,7 +520,7 @@ int krtp_srtp_rtcp_unprotect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 						 len - tail - KRTP_RTCP_HDR_LEN);
 	}
 	if (!err)
-		krtp_srtp_seen(ctx, st, index);
+		krtp_srtp_seen(ctx, st, tr, ssrc, index);
 out:
 	spin_unlock(&ctx->lock);
 	return err ?: len - tail;
@@ -460,8 +529,9 @@ out:
 /**
  * krtp_srtp_ctx_state - where a context stands in its index spaces
  * @ctx: the context
- * @roc: set to the rollover counter of the highest SRTP index authenticated
- *	 (in) or sent (out); before the first packet, the one it was made with
+ * @roc: set to the rollover counter of the stream (SSRC) last authenticated
+ *	 (in) or sent (out), at its highest index; before the first packet,
+ *	 the one the context was made with
  * @srtcp_index: set to the index of the next SRTCP packet sent (out; for
  *	 in, what the context was made with)
  *
@@ -473,7 +543,7 @@ out:
 void krtp_srtp_ctx_state(struct krtp_srtp_ctx *ctx, u32 *roc, u32 *srtcp_index)
 {
 	spin_lock_bh(&ctx->lock);
-	*roc = ctx->rtp.started ? (u32)(ctx->rtp.top >> 16) : ctx->roc;
+	*roc = ctx->rtp.last ? (u32)(ctx->rtp.last->top >> 16) : ctx->roc;
 	*srtcp_index = ctx->srtcp_index;
 	spin_unlock_bh(&ctx->lock);
 }

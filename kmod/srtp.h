@@ -34,9 +34,25 @@ struct krtp_srtp_config {
 };
 
 /*
- * Session keys of SRTP or of SRTCP within a context, and where the receive
- * side stands in its index space. Key schedules live in the transforms,
- * allocated and keyed at setup; the packet path only uses them.
+ * Where one stream (SSRC) of a context stands in its index space (RFC 3711
+ * 3.2.3: ROC and replay list are per SSRC). For SRTP the index is ROC *
+ * 65536 + SEQ (48 bits), for SRTCP the 31-bit SRTCP index of the packets
+ * that SSRC sends.
+ */
+struct krtp_srtp_ssrc {
+	u32 ssrc;
+	bool started;		/* the slot holds a stream: @ssrc, @top valid */
+	u64 top;		/* highest index authenticated (in) or sent (out) */
+	u64 used;		/* the stream's clock tick when last heard */
+	unsigned long *seen;	/* replay bitmap, bit index % bits (in) */
+};
+
+/*
+ * Session keys of SRTP or of SRTCP within a context, and where each of
+ * its RTP streams stands in its index space (up to KRTP_SRTP_SSRC_MAX;
+ * the one heard from longest ago gives its slot to a new one). Key
+ * schedules live in the transforms, allocated and keyed at setup; the
+ * packet path only uses them.
  *
  * The RTP stream also holds the CPU's SIMD implementation (AES-NI) where
  * there is one: the synchronous "internal" algorithm that the crypto API
@@ -55,9 +71,10 @@ struct krtp_srtp_stream {
 	struct aead_request *req_simd;		/* for it, under the lock */
 	u8 salt[KRTP_SRTP_MASTER_SALT_LEN];	/* session salt (12 for GCM) */
 	u8 tag_len;
-	bool started;		/* @top is valid */
-	u64 top;		/* highest index authenticated (in) or sent (out) */
-	unsigned long *seen;	/* replay bitmap, bit index % bits (in) */
+	struct krtp_srtp_ssrc *last;	/* last authenticated or sent, or NULL */
+	u64 clock;			/* ticks per packet, for ->used */
+	struct krtp_srtp_ssrc ssrc[KRTP_SRTP_SSRC_MAX];
+	unsigned long *seen;		/* the slots' replay bitmaps (in) */
 };
 
 /**
@@ -68,10 +85,10 @@ struct krtp_srtp_stream {
  * @gcm: AEAD_AES_128_GCM
  * @window: replay window in packets (in)
  * @bits: size of each replay bitmap, a power of two >= @window
- * @roc: ROC of the first RTP packet, until @rtp.started
+ * @roc: ROC of the first RTP stream's first packet (later streams start at 0)
  * @srtcp_index: index of the next SRTCP packet sent (out)
- * @rtp: SRTP keys and state; its index is ROC * 65536 + SEQ (48 bits)
- * @rtcp: SRTCP keys and state; its index is the 31-bit SRTCP index
+ * @rtp: SRTP keys and per-SSRC state; the index is ROC * 65536 + SEQ
+ * @rtcp: SRTCP keys and per-SSRC state; the index is the SRTCP index
  * @aad_tail: the E flag and SRTCP index as GCM's AAD sees them; in the
  *	context (kmalloc, not the stack) so a scatterlist may point at it
  *

@@ -10,7 +10,9 @@
 # a forged first packet from another port does not become the source.
 # Dumps report each context's ROC (1 past seq 65535) and the SRTCP index
 # sent; the bridge flow, re-created from them with the same keys, keeps
-# libsrtp's streams decrypting. /sys/kernel/krtp/srtp/ names the crypto
+# libsrtp's streams decrypting. On each flow a second SSRC joins the first,
+# from its own ROC 0 and SRTCP index 0 (RFC 3711 3.2.3, as libsrtp's
+# ssrc_any sessions keep them). /sys/kernel/krtp/srtp/ names the crypto
 # drivers in use, each one /proc/crypto lists.
 #
 #   caller                    relay                       callee
@@ -49,8 +51,10 @@ done
 # what krtpctl (over a dump) says of the 80 suite's flows: suites, ROC, no keys
 check "krtpctl: decrypt flow srtp" '{"in":"AES_CM_128_HMAC_SHA1_80","in_roc":1}' \
 	"$(ffield "$RELAY4:4200" .srtp | jq -c .)"
-check "krtpctl: bridge flow srtp (re-created: roc 1, 6 srtcp sent)" \
-	'{"in":"AES_CM_128_HMAC_SHA1_80","in_roc":1,"out":"AES_CM_128_HMAC_SHA1_80","out_roc":1,"out_srtcp_index":6}' \
+# out_roc: that of the SSRC sent last (the first, ROC 1); the SRTCP index
+# counts the first SSRC's 3 + 3 and the second's 3
+check "krtpctl: bridge flow srtp (re-created: roc 1, 9 srtcp sent)" \
+	'{"in":"AES_CM_128_HMAC_SHA1_80","in_roc":1,"out":"AES_CM_128_HMAC_SHA1_80","out_roc":1,"out_srtcp_index":9}' \
 	"$(ffield "$RELAY4:4204" .srtp | jq -c .)"
 check "krtpctl: plain flows have no srtp" 0 "$(kctl flow list --json | jq '[.[] | select(.srtp == null)] | length')"
 check_stat "krtpctl: decrypt flow srtp_auth_fail" "$RELAY4:4200" srtp_auth_fail 2

@@ -362,7 +362,8 @@ static bool __init krtp_srtp_selftest_suite(u32 suite, u8 *buf)
 			goto out;
 	}
 	/* ROC 7 became 8 at the wrap; 2 is the highest index */
-	if (in->rtp.top != (8ULL << 16 | 2) || out->rtp.top != in->rtp.top)
+	if (in->rtp.last->top != (8ULL << 16 | 2) ||
+	    out->rtp.last->top != in->rtp.last->top)
 		goto out;
 
 	what = "replay";
@@ -377,7 +378,7 @@ static bool __init krtp_srtp_selftest_suite(u32 suite, u8 *buf)
 	memcpy(saved, pkt, len);
 	pkt[20] ^= 1;
 	if (krtp_srtp_selftest_run(krtp_srtp_rtp_unprotect, in, pkt, len) !=
-	    -EBADMSG || in->rtp.top != (8ULL << 16 | 2))
+	    -EBADMSG || in->rtp.last->top != (8ULL << 16 | 2))
 		goto out;
 	/* the genuine one still passes: the forgery changed nothing */
 	memcpy(pkt, saved, len);
@@ -391,7 +392,7 @@ static bool __init krtp_srtp_selftest_suite(u32 suite, u8 *buf)
 	if (krtp_srtp_selftest_run(krtp_srtp_rtp_unprotect, in, pkt, len) != 52)
 		goto out;
 	krtp_srtp_selftest_pkt(pkt, 2);
-	out->rtp.top = 8ULL << 16 | 2;	/* let the sender produce 2 again */
+	out->rtp.last->top = 8ULL << 16 | 2;	/* let the sender produce 2 again */
 	len = krtp_srtp_selftest_run(krtp_srtp_rtp_protect, out, pkt, 52);
 	if (krtp_srtp_selftest_run(krtp_srtp_rtp_unprotect, in, pkt, len) !=
 	    -EALREADY)
@@ -438,6 +439,131 @@ out:
 	return ok;
 }
 
+/* the slot of @ssrc in @st (srtp.c's lookup is its own) */
+static struct krtp_srtp_ssrc *__init
+krtp_srtp_selftest_find(struct krtp_srtp_stream *st, u32 ssrc)
+{
+	unsigned int i;
+
+	for (i = 0; i < KRTP_SRTP_SSRC_MAX; i++)
+		if (st->ssrc[i].started && st->ssrc[i].ssrc == ssrc)
+			return &st->ssrc[i];
+	return NULL;
+}
+
+/* seq @seq of SSRC 0x1234567N through @out then @in: its index, or 0 */
+static u64 __init krtp_srtp_selftest_one(struct krtp_srtp_ctx *out,
+					 struct krtp_srtp_ctx *in, u8 *pkt,
+					 u8 n, u16 seq)
+{
+	struct krtp_srtp_ssrc *tr;
+	int len;
+
+	krtp_srtp_selftest_pkt(pkt, seq);
+	pkt[11] = 0x70 + n;
+	len = krtp_srtp_selftest_run(krtp_srtp_rtp_protect, out, pkt, 52);
+	if (len <= 52 ||
+	    krtp_srtp_selftest_run(krtp_srtp_rtp_unprotect, in, pkt, len) != 52 ||
+	    pkt[11] != 0x70 + n || pkt[12] != (seq & 0xff))
+		return 0;
+	tr = krtp_srtp_selftest_find(&in->rtp, 0x12345670 + n);
+	if (!tr || tr != in->rtp.last || out->rtp.last->top != tr->top)
+		return 0;
+	return tr->top;
+}
+
+/*
+ * Streams of several SSRCs through one context pair (RFC 3711 3.2.3): the
+ * first starts at the configured ROC 7 and wraps to 8; the second, from a
+ * sequence number a wrap would be guessed for, starts at ROC 0 on both
+ * sides; each keeps its own replay window; the fifth stream takes the slot
+ * of the one heard from longest ago, and a forged packet of a new SSRC
+ * takes none.
+ */
+static bool __init krtp_srtp_selftest_ssrcs(u32 suite, u8 *buf)
+{
+	struct krtp_srtp_config cfg = {
+		.suite = suite,
+		.window = KRTP_SRTP_REPLAY_WINDOW_MIN,
+		.roc = 7,
+		.salt_len = suite == KRTP_SRTP_SUITE_AEAD_AES_128_GCM ?
+			    KRTP_SRTP_GCM_MASTER_SALT_LEN :
+			    KRTP_SRTP_MASTER_SALT_LEN,
+	};
+	struct krtp_srtp_ctx *out, *in;
+	u8 *pkt = buf, *saved = buf + 128;
+	const char *what = "setup";
+	unsigned int i;
+	bool ok = false;
+	u32 roc;
+	int len;
+
+	for (i = 0; i < sizeof(cfg.key); i++)
+		cfg.key[i] = 0x50 + i + suite;
+	for (i = 0; i < cfg.salt_len; i++)
+		cfg.salt[i] = 0x90 + i;
+	out = krtp_srtp_ctx_create(&cfg, true);
+	in = krtp_srtp_ctx_create(&cfg, false);
+	memzero_explicit(&cfg, sizeof(cfg));
+	if (IS_ERR(out) || IS_ERR(in))
+		goto out;
+
+	what = "first stream";
+	if (krtp_srtp_selftest_one(out, in, pkt, 0, 65535) != (7ULL << 16 | 65535) ||
+	    krtp_srtp_selftest_one(out, in, pkt, 0, 3) != (8ULL << 16 | 3))
+		goto out;
+	what = "second stream at ROC 0";
+	/* 40000 behind 3 would be ROC 7 in the first stream's index space */
+	if (krtp_srtp_selftest_one(out, in, pkt, 1, 40000) != 40000 ||
+	    krtp_srtp_selftest_one(out, in, pkt, 0, 4) != (8ULL << 16 | 4) ||
+	    krtp_srtp_selftest_one(out, in, pkt, 1, 40001) != 40001)
+		goto out;
+	krtp_srtp_ctx_state(in, &roc, &roc);
+	if (roc != 0)	/* the stream last heard: the second */
+		goto out;
+
+	what = "replay per stream";
+	krtp_srtp_selftest_pkt(pkt, 40002);
+	pkt[11] = 0x71;
+	len = krtp_srtp_selftest_run(krtp_srtp_rtp_protect, out, pkt, 52);
+	memcpy(saved, pkt, len);
+	if (krtp_srtp_selftest_run(krtp_srtp_rtp_unprotect, in, pkt, len) != 52)
+		goto out;
+	memcpy(pkt, saved, len);
+	if (krtp_srtp_selftest_run(krtp_srtp_rtp_unprotect, in, pkt, len) !=
+	    -EALREADY)
+		goto out;
+
+	what = "forged new stream";
+	krtp_srtp_selftest_pkt(pkt, 9);
+	pkt[11] = 0x7f;
+	len = krtp_srtp_selftest_run(krtp_srtp_rtp_protect, out, pkt, 52);
+	pkt[20] ^= 1;
+	if (krtp_srtp_selftest_run(krtp_srtp_rtp_unprotect, in, pkt, len) !=
+	    -EBADMSG || krtp_srtp_selftest_find(&in->rtp, 0x1234567f))
+		goto out;
+
+	what = "a fifth stream";
+	/* streams 2 and 3 fill the slots (0x7f took one on the send side) */
+	if (!krtp_srtp_selftest_one(out, in, pkt, 2, 100) ||
+	    !krtp_srtp_selftest_one(out, in, pkt, 3, 200))
+		goto out;
+	/* the first stream is the one heard from longest ago: it goes */
+	if (!krtp_srtp_selftest_one(out, in, pkt, 4, 300) ||
+	    krtp_srtp_selftest_find(&in->rtp, 0x12345670) ||
+	    !krtp_srtp_selftest_find(&in->rtp, 0x12345671))
+		goto out;
+	ok = true;
+out:
+	if (!ok)
+		pr_err("srtp suite %u SSRC self-test: fail (%s)\n", suite, what);
+	if (!IS_ERR(out))
+		krtp_srtp_ctx_free(out);
+	if (!IS_ERR(in))
+		krtp_srtp_ctx_free(in);
+	return ok;
+}
+
 /* every test, with or without SIMD (krtp_srtp_selftest_nosimd) */
 static bool __init krtp_srtp_selftest_all(u8 *buf)
 {
@@ -447,9 +573,10 @@ static bool __init krtp_srtp_selftest_all(u8 *buf)
 		return false;
 	for (suite = KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80;
 	     suite <= KRTP_SRTP_SUITE_AEAD_AES_128_GCM; suite++)
-		if (!krtp_srtp_selftest_suite(suite, buf))
+		if (!krtp_srtp_selftest_suite(suite, buf) ||
+		    !krtp_srtp_selftest_ssrcs(suite, buf))
 			return false;
-	pr_info("srtp rollover and replay self-test: pass\n");
+	pr_info("srtp rollover, replay and SSRC self-test: pass\n");
 	return true;
 }
 

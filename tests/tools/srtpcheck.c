@@ -17,8 +17,10 @@
  * each starting at sequence number 65530 so the ROC rolls over, and on
  * the decrypt flow a forged first packet from another port, which must
  * not become the flow's source, and later a replayed and a tampered
- * packet, which must not arrive, followed by a good one, which must. Flows are made over netlink
- * in the relay namespace; each socket is opened in its namespace.
+ * packet, which must not arrive, followed by a good one, which must. On
+ * each flow a second SSRC then joins the first (run_two_sources()). Flows
+ * are made over netlink in the relay namespace; each socket is opened in
+ * its namespace.
  *
  * libsrtp2 has AES-GCM only when built with a crypto library (Debian's
  * uses NSS); without it, the reference for AEAD_AES_128_GCM is RFC 7714
@@ -435,7 +437,7 @@ static struct flow_stats flow_stats(uint32_t id)
 
 /* ---- packets ---- */
 
-static int rtp_packet(uint8_t *p, uint16_t seq)
+static int rtp_packet_ssrc(uint8_t *p, uint16_t seq, uint32_t ssrc)
 {
 	memset(p, 0, 12);
 	p[0] = 0x80;
@@ -444,27 +446,37 @@ static int rtp_packet(uint8_t *p, uint16_t seq)
 	p[3] = seq;
 	p[4] = seq >> 8;	/* timestamp: anything that moves */
 	p[7] = seq;
-	p[8] = (uint8_t)(SSRC >> 24);
-	p[9] = (uint8_t)(SSRC >> 16);
-	p[10] = (uint8_t)(SSRC >> 8);
-	p[11] = (uint8_t)(SSRC);
+	p[8] = (uint8_t)(ssrc >> 24);
+	p[9] = (uint8_t)(ssrc >> 16);
+	p[10] = (uint8_t)(ssrc >> 8);
+	p[11] = (uint8_t)(ssrc);
 	memset(p + 12, seq * 13, PAYLOAD);
 	return 12 + PAYLOAD;
 }
 
-static int rtcp_packet(uint8_t *p, int n)
+static int rtp_packet(uint8_t *p, uint16_t seq)
+{
+	return rtp_packet_ssrc(p, seq, SSRC);
+}
+
+static int rtcp_packet_ssrc(uint8_t *p, int n, uint32_t ssrc)
 {
 	/* a sender report: header, SSRC, 20 bytes of sender info */
 	memset(p, 0, 28);
 	p[0] = 0x80;
 	p[1] = 200;
 	p[3] = 6;
-	p[4] = (uint8_t)(SSRC >> 24);
-	p[5] = (uint8_t)(SSRC >> 16);
-	p[6] = (uint8_t)(SSRC >> 8);
-	p[7] = (uint8_t)(SSRC);
+	p[4] = (uint8_t)(ssrc >> 24);
+	p[5] = (uint8_t)(ssrc >> 16);
+	p[6] = (uint8_t)(ssrc >> 8);
+	p[7] = (uint8_t)(ssrc);
 	memset(p + 8, 0x40 + n, 20);
 	return 28;
+}
+
+static int rtcp_packet(uint8_t *p, int n)
+{
+	return rtcp_packet_ssrc(p, n, SSRC);
 }
 
 /* receive one datagram: its length, or -1 after the timeout */
@@ -523,6 +535,55 @@ static int run_stream(int tx, int rx, uint16_t port, struct ref *sender,
 
 	snprintf(name, sizeof(name), "%s, across the rollover", what);
 	return run_stream_from(tx, rx, port, 65530, sender, receiver, name);
+}
+
+/*
+ * A second sender SSRC (RFC 3711 3.2.3: its own ROC, from 0, and replay
+ * state), as from a PBX that bridged in another party or a sender of
+ * retransmissions: NPKT packets of SSRC2 from sequence number 1000,
+ * interleaved with the first stream's from @first (where it stands, ROC
+ * 1), then NRTCP RTCP packets of SSRC2, whose SRTCP index starts at 0
+ * below the first stream's. Each must arrive as it was built.
+ */
+#define SSRC2	0x0badcafeU
+static void run_two_sources(int tx, int rx, uint16_t port, uint16_t first, struct ref *sender,
+			    struct ref *receiver, const char *what)
+{
+	uint8_t ref[MAXPKT], buf[MAXPKT], got[MAXPKT];
+	int i, len, glen, intact[3] = { 0 };
+	char name[128];
+
+	if ((sender && !sender->s) || (receiver && !receiver->s)) {
+		printf("SKIP\t%s: a second SSRC (needs libsrtp2 with the suite)\n", what);
+		return;
+	}
+	for (i = 0; i < 2 * NPKT + NRTCP; i++) {
+		int kind = i < 2 * NPKT ? i & 1 : 2;	/* 0 SSRC2, 1 SSRC, 2 RTCP */
+
+		if (kind == 2)
+			len = rtcp_packet_ssrc(ref, i, SSRC2);
+		else if (kind == 0)
+			len = rtp_packet_ssrc(ref, (uint16_t)(1000 + i / 2), SSRC2);
+		else
+			len = rtp_packet(ref, (uint16_t)(first + i / 2));
+		memcpy(buf, ref, len);
+		if (sender && ref_protect(sender, buf, &len, kind == 2))
+			die("protect");
+		send_to(tx, buf, len, port);
+		glen = recv_one(rx, got, sizeof(got));
+		if (glen < 0)
+			continue;
+		if (receiver && ref_unprotect(receiver, got, &glen, kind == 2))
+			continue;
+		if (glen == (kind == 2 ? 28 : 12 + PAYLOAD) && !memcmp(got, ref, glen))
+			intact[kind]++;
+	}
+	snprintf(name, sizeof(name), "%s: a second SSRC's RTP packets arrive intact", what);
+	check(name, NPKT, intact[0]);
+	snprintf(name, sizeof(name), "%s: the first SSRC's, interleaved, too", what);
+	check(name, NPKT, intact[1]);
+	snprintf(name, sizeof(name), "%s: the second SSRC's RTCP packets arrive intact", what);
+	check(name, NRTCP, intact[2]);
 }
 
 static long long sysfs_read(const char *name)
@@ -622,6 +683,7 @@ int main(int argc, char **argv)
 	check("decrypt: flow packets (RTP forwarded)", NPKT + 2, st.packets);
 	check("decrypt: flow rtcp_packets", NRTCP, st.rtcp_packets);
 	check("decrypt: flow drop_other", 0, st.other);
+	run_two_sources(tx, rx, base, (uint16_t)(65530 + NPKT + 3), snd, NULL, "decrypt");
 	ref_free(snd);
 	close(tx);
 	close(rx);
@@ -635,6 +697,7 @@ int main(int argc, char **argv)
 	st = flow_stats(id);
 	check("encrypt: flow packets", NPKT, st.packets);
 	check("encrypt: flow srtp_auth_fail", 0, st.auth_fail);
+	run_two_sources(tx, rx, base + 2, (uint16_t)(65530 + NPKT), NULL, rcv, "encrypt");
 	ref_free(rcv);
 	close(tx);
 	close(rx);
@@ -670,6 +733,11 @@ int main(int argc, char **argv)
 	check("bridge re-created: flow srtp_auth_fail", 0, st.auth_fail);
 	check("bridge re-created: reported out srtcp index", 2 * NRTCP,
 	      st.srtp.out_srtcp_index);
+	run_two_sources(tx, rx, base + 4, (uint16_t)(65530 + 2 * NPKT), snd, rcv,
+			"bridge re-created");
+	st = flow_stats(id);
+	check("bridge re-created: flow srtp_auth_fail after a second SSRC", 0, st.auth_fail);
+	check("bridge re-created: flow srtp_replay after a second SSRC", 0, st.replay);
 	ref_free(snd);
 	ref_free(rcv);
 	close(tx);

@@ -108,6 +108,14 @@ enum krtp_srtp_suite {
 #define KRTP_SRTP_REPLAY_WINDOW_DEFAULT	128
 #define KRTP_SRTP_REPLAY_WINDOW_MIN	64
 #define KRTP_SRTP_REPLAY_WINDOW_MAX	4096
+/*
+ * RTP streams (SSRCs) an SRTP context follows at once, each with its own
+ * ROC and replay state (RFC 3711 3.2.3): a sender that changes its SSRC
+ * (a PBX bridging another party), or sends retransmissions (RTX) on a
+ * second one, keeps being carried. When one more authenticates (IN) or is
+ * sent (OUT), the stream heard from longest ago is forgotten.
+ */
+#define KRTP_SRTP_SSRC_MAX		4
 
 /*
  * An endpoint: one address (IPv4 or IPv6) and a UDP port. Addresses and
@@ -197,12 +205,15 @@ enum {
  * KRTP_CMD_FLOW_NEW. SUITE, MASTER_KEY and MASTER_SALT are required; the
  * salt length must be the suite's (14 bytes, 12 for GCM). Session keys are
  * derived once, at flow creation (RFC 3711 4.3, key derivation rate 0), and
- * the master key is then wiped. No MKI. The context follows one RTP stream
- * (one SSRC); ROC and replay state are per flow direction. In replies,
- * dumps and events the nest holds SUITE, ROC and, for SRTP_OUT,
- * SRTCP_INDEX: where the context stands, not secret. Keys are never read
- * back. To replace a keyed flow (new peer, re-INVITE with the same keys),
- * create the new one with the ROC and SRTCP index the old one reports.
+ * the master key is then wiped. No MKI. The context follows up to
+ * KRTP_SRTP_SSRC_MAX RTP streams (SSRCs), each with its own ROC and replay
+ * state; a stream it has not seen starts at ROC 0, but for the first one,
+ * which starts at KRTP_A_SRTP_ROC. In replies, dumps and events the nest
+ * holds SUITE, ROC (that of the stream last authenticated or sent) and,
+ * for SRTP_OUT, SRTCP_INDEX: where the context stands, not secret. Keys
+ * are never read back. To replace a keyed flow (new peer, re-INVITE with
+ * the same keys), create the new one with the ROC and SRTCP index the old
+ * one reports.
  */
 enum {
 	KRTP_A_SRTP_SUITE = 1,		/* u32 enum krtp_srtp_suite */
