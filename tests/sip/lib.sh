@@ -407,14 +407,16 @@ sipp_ua() {
 }
 
 # sipp_bg VAR NS ADDR RTP_PORT SCENARIO [SIPP_ARGS...]: the same in the
-# background; the pid goes to VAR, the trace prefix to VAR_TRACE
+# background (SCENARIO may also be an absolute path, one a test wrote); the
+# pid goes to VAR, the trace prefix to VAR_TRACE
 sipp_bg() {
 	local var=$1 ns=$2 addr=$3 rtp=$4 scen=$5 trace
 
 	shift 5
 	SIPP_N=$((SIPP_N + 1))
 	trace=$TMPD/sipp-$SIPP_N
-	ip netns exec "$ns" timeout -k 5 900 sipp -sf "$SIP_DIR/$scen" \
+	case $scen in /*) ;; *) scen=$SIP_DIR/$scen ;; esac
+	ip netns exec "$ns" timeout -k 5 900 sipp -sf "$scen" \
 		-i "$addr" -p "$SIP_PORT" -mi "$addr" -mp "$rtp" \
 		-key domain "$SIP_DOMAIN" $(sipp_defaults "$@") \
 		-m 1 -nostdin -timeout 800s -recv_timeout 600000 \

@@ -4,11 +4,14 @@
 for sipp's play_pcap_audio.  The tests count these packets exactly, so the
 file holds exactly COUNT packets and nothing else.
 
-usage: mkpcap.py OUT.pcap COUNT [SSRC [FIRST]]
+usage: mkpcap.py OUT.pcap COUNT [SSRC [FIRST [SSRC2:FIRST2@N]]]
 
 FIRST (default 0) is the first packet's index: sequence number 1000 +
 FIRST, timestamps and capture times to match, so a second file carries on
 the stream of a first one (SRTP receivers refuse a replayed index).
+SSRC2:FIRST2@N: from the N-th packet on the sender is another source, as
+when a PBX bridges in another party: SSRC2, its own sequence numbers from
+1000 + FIRST2 and its own timestamps; capture times go on evenly.
 """
 import struct
 import sys
@@ -39,11 +42,21 @@ def main():
     out, count = sys.argv[1], int(sys.argv[2])
     ssrc = int(sys.argv[3], 0) if len(sys.argv) > 3 else 0x4b525450
     first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    ssrc2, first2, at = ssrc, first, count
+    if len(sys.argv) > 5:
+        src, at = sys.argv[5].split("@")
+        ssrc2, first2 = (int(v, 0) for v in src.split(":"))
+        at = int(at)
     with open(out, "wb") as f:
         # pcap global header: LINKTYPE_ETHERNET, microsecond timestamps
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         for i in range(first, first + count):
-            frame = udp_ip_eth(rtp(1000 + i, 8000 + 160 * i, ssrc))
+            n = i - first
+            if n < at:
+                frame = udp_ip_eth(rtp(1000 + i, 8000 + 160 * i, ssrc))
+            else:
+                j = first2 + n - at
+                frame = udp_ip_eth(rtp(1000 + j, 90000 + 160 * j, ssrc2))
             usec = i * 20000
             f.write(struct.pack("<IIII", 1700000000 + usec // 1000000,
                                 usec % 1000000, len(frame), len(frame)))

@@ -10,9 +10,10 @@ for tests/test-sip-srtp.sh.
   sip lines: one per SIP message with a body: its first line, then the
       body's m=, c= and a=crypto lines, separated by " | "
   media lines: one per UDP datagram from SRC_ADDR that looks like RTP
-      (version 2, payload type below 72): "LENGTH PT ROUGH". ROUGH is the percentage of
-      steps between consecutive samples, read as PCMU after the 12-byte
-      header, larger than half the packet's peak: 0 for a 440 Hz sine (it
+      (version 2, payload type below 72): "LENGTH PT ROUGH SSRC", SSRC in
+      hex. ROUGH is the percentage of steps between consecutive samples,
+      read as PCMU after the 12-byte header, larger than half the packet's
+      peak: 0 for a 440 Hz sine (it
       moves by at most a third of its amplitude per sample), 10 to 40 for
       ciphertext (random bytes, 24 on average)
 """
@@ -75,7 +76,8 @@ def media(name, path, src_addr):
             continue
         if p[0] >> 6 != 2 or (p[1] & 127) >= 72:
             continue
-        print(name + " media:", len(p), p[1] & 127, rough(p[12:172]))
+        print(name + " media:", len(p), p[1] & 127, rough(p[12:172]),
+              "%08x" % struct.unpack("!I", p[8:12]))
 
 
 if __name__ == "__main__":
