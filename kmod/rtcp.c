@@ -163,8 +163,18 @@ void krtp_rtp_update(struct krtp_rtp *rtp, const u8 *hdr, u32 clock_rate,
 	u32 ts = krtp_rtp_get32(hdr + 4);
 	u32 ssrc = krtp_rtp_get32(hdr + 8);
 
-	rtp->pt = hdr[1] & 0x7f;
-	if (!rtp->started || ssrc != rtp->ssrc) {
+	if (rtp->started && ssrc != rtp->ssrc) {
+		/* another source: followed once it is the only one heard */
+		if (ssrc != rtp->other_ssrc) {
+			rtp->other_ssrc = ssrc;
+			rtp->other_count = 0;
+		}
+		if (++rtp->other_count < KRTP_RTP_SSRC_SWITCH)
+			return;
+		rtp->started = false;
+	}
+	rtp->other_count = 0;
+	if (!rtp->started) {
 		/* a new source: start its sequence and transit over */
 		rtp->started = true;
 		rtp->ssrc = ssrc;
@@ -173,6 +183,7 @@ void krtp_rtp_update(struct krtp_rtp *rtp, const u8 *hdr, u32 clock_rate,
 	} else if (!krtp_rtp_seq_update(rtp, seq)) {
 		return;
 	}
+	rtp->pt = hdr[1] & 0x7f;
 	krtp_rtp_jitter_update(rtp, ts, clock_rate, now_ns);
 }
 

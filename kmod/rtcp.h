@@ -3,6 +3,7 @@
 #define _KRTP_RTCP_H
 
 #include <linux/types.h>
+#include <uapi/linux/krtp.h>
 
 #define KRTP_RTP_HDR_LEN	12	/* fixed RTP header, RFC 3550 5.1 */
 #define KRTP_RTCP_HDR_LEN	8	/* RTCP header and sender SSRC */
@@ -15,17 +16,20 @@ enum krtp_pkt_kind {
 };
 
 /*
- * RTP analysis state of one flow (RFC 3550 A.1 and A.8). The owner
- * serialises updates (a per-flow spinlock); see krtp_rtp_update().
+ * RTP analysis state of one flow (RFC 3550 A.1 and A.8), of one stream
+ * (SSRC) at a time. The owner serialises updates (a per-flow spinlock);
+ * see krtp_rtp_update().
  */
 struct krtp_rtp {
 	bool started;		/* a packet was seen; ssrc and pt are valid */
 	bool transit_valid;	/* transit holds the previous packet's */
 	u8 pt;
-	u32 ssrc;
+	u8 other_count;		/* packets in a row of @other_ssrc */
+	u32 ssrc;		/* the stream analysed */
 	u16 max_seq;		/* highest sequence number seen */
 	u32 cycles;		/* sequence wraps, shifted by 16 */
 	u32 bad_seq;		/* A.1: the sequence number a restart needs */
+	u32 other_ssrc;		/* another SSRC heard since the last of @ssrc */
 	u64 window;		/* bit n: max_seq - n was received */
 	u64 lost;
 	u64 duplicates;

@@ -43,6 +43,29 @@ check_stat "rtp_ssrc last seen" "$RELAY4:4008" rtp_ssrc $((0x10004008))
 check_stat "rtp_pt last seen" "$RELAY4:4008" rtp_pt 96
 check_nstat "namespace rtp_lost" rtp_lost 4
 
+# Two SSRCs on one flow. A packet of another now and then (RTX) neither
+# restarts the stream nor hides its loss (11 lost); KRTP_RTP_SSRC_SWITCH
+# (16) of another in a row, a PBX that bridged in another party, are
+# followed, with no loss counted for the change (rtp_lost is a counter:
+# the first stream's stays).
+kctl flow add "$RELAY4:4010" to "$CALLEE4:5010" >/dev/null
+recv_start c4010 "$callee" -l "$CALLEE4:5010" -n 21 -w 300 -t 60000
+sendq() { send "$caller" -s "$CALLER4:6010" -d "$RELAY4:4010" -S "$1" -Q "$2"; }
+sendq 0xa 1,2,3,4,5,6,7,8,9,10
+sendq 0xb 500
+sendq 0xa 12,13,14,15,16,17,18,19,20
+sendq 0xb 501
+recv_wait c4010
+check_stat "RTX-like second SSRC: rtp_ssrc stays the stream's" "$RELAY4:4010" rtp_ssrc 10
+check_stat "RTX-like second SSRC: rtp_lost is the stream's gap" "$RELAY4:4010" rtp_lost 1
+recv_start c4010b "$callee" -l "$CALLEE4:5010" -n 16 -w 300 -t 60000
+send "$caller" -s "$CALLER4:6010" -d "$RELAY4:4010" -S 0xb -q 502 -n 16
+recv_wait c4010b
+check_stat "16 of the other SSRC in a row: followed" "$RELAY4:4010" rtp_ssrc 11
+check_stat "16 of the other SSRC in a row: no loss for the change, none forgotten" \
+	"$RELAY4:4010" rtp_lost 1
+check_stat "two SSRCs: every packet forwarded" "$RELAY4:4010" packets 37
+
 # Jitter. Packets leave every 20 ms (160 units at 8000 Hz). With timestamp
 # steps alternating 0 and 320 the transit time changes by |D| = 160 units
 # at every packet, so J = J + (|D| - J)/16 approaches 160 (after 59 steps:

@@ -47,11 +47,18 @@ struct med_ustate {
 	bool locked;			/* source learned and locked */
 	struct sockaddr_storage src;	/* the locked source */
 	uint64_t last_rx_ms;		/* monotonic ms of the last packet, 0 = none */
-	/* RFC 3550 A.1/A.8, simplified: sequence and jitter of the last SSRC */
+	/*
+	 * RFC 3550 A.1/A.8, simplified: sequence and jitter of one SSRC;
+	 * another is followed after KRTP_RTP_SSRC_SWITCH packets of it in a
+	 * row, as krtp.ko does
+	 */
+	uint32_t other_ssrc;
+	unsigned int other_count;
 	bool seq_init;
 	uint16_t max_seq;
 	uint32_t cycles, base_seq;
 	uint64_t received;
+	uint64_t lost_before;		/* lost by the streams before this one: a counter */
 	bool jit_init;
 	int64_t last_transit;
 	uint32_t jitter16;		/* jitter * 16, timestamp units */

@@ -119,9 +119,21 @@ static void med_relay_rtp(struct med_flow *f, const unsigned char *b, size_t len
 	seq = (uint16_t)(b[2] << 8 | b[3]);
 	ts = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
 	ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
-	if (!u->seq_init || ssrc != u->st.rtp_ssrc) {
+	if (u->seq_init && ssrc != u->st.rtp_ssrc) {
+		/* another source: followed once it is the only one heard */
+		if (ssrc != u->other_ssrc) {
+			u->other_ssrc = ssrc;
+			u->other_count = 0;
+		}
+		if (++u->other_count < KRTP_RTP_SSRC_SWITCH)
+			return;
+		u->seq_init = false;
+	}
+	u->other_count = 0;
+	if (!u->seq_init) {
 		u->seq_init = true;
 		u->jit_init = false;
+		u->lost_before = u->st.rtp_lost;
 		u->base_seq = seq;
 		u->max_seq = seq;
 		u->cycles = 0;
@@ -139,6 +151,7 @@ static void med_relay_rtp(struct med_flow *f, const unsigned char *b, size_t len
 			u->st.rtp_reordered++;
 		} else {
 			/* a jump: the sender restarted; count from here */
+			u->lost_before = u->st.rtp_lost;
 			u->base_seq = seq;
 			u->max_seq = seq;
 			u->cycles = 0;
@@ -151,7 +164,8 @@ static void med_relay_rtp(struct med_flow *f, const unsigned char *b, size_t len
 	{
 		uint64_t expected = (uint64_t)u->cycles + u->max_seq - u->base_seq + 1;
 
-		u->st.rtp_lost = expected > u->received ? expected - u->received : 0;
+		u->st.rtp_lost = u->lost_before +
+				 (expected > u->received ? expected - u->received : 0);
 	}
 	transit = (int64_t)(now_us * rate / 1000000) - (int64_t)ts;
 	if (u->jit_init) {

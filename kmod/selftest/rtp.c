@@ -92,6 +92,33 @@ bool __init krtp_rtcp_selftest(void)
 		ok = false;
 	}
 
+	/*
+	 * Another SSRC now and then (RTX) leaves the stream alone; one that
+	 * goes on alone for KRTP_RTP_SSRC_SWITCH packets is followed.
+	 */
+	memset(&rtp, 0, sizeof(rtp));
+	for (seq = 100; seq < 110; seq++) {
+		krtp_rtp_selftest_pkt(hdr, 0, seq, 0, 7);
+		krtp_rtp_update(&rtp, hdr, 8000, 0);
+		krtp_rtp_selftest_pkt(hdr, 97, 5000 + seq, 0, 70);
+		krtp_rtp_update(&rtp, hdr, 8000, 0);
+	}
+	if (rtp.ssrc != 7 || rtp.pt != 0 || rtp.max_seq != 109 || rtp.lost) {
+		pr_err("rtp self-test: rtx ssrc %u max_seq %u\n", rtp.ssrc,
+		       rtp.max_seq);
+		ok = false;
+	}
+	for (seq = 0; seq < KRTP_RTP_SSRC_SWITCH; seq++) {
+		krtp_rtp_selftest_pkt(hdr, 8, 40 + seq, 0, 9);
+		krtp_rtp_update(&rtp, hdr, 8000, 0);
+	}
+	if (rtp.ssrc != 9 || rtp.pt != 8 ||
+	    rtp.max_seq != 40 + KRTP_RTP_SSRC_SWITCH - 1 || rtp.lost) {
+		pr_err("rtp self-test: switch ssrc %u max_seq %u\n", rtp.ssrc,
+		       rtp.max_seq);
+		ok = false;
+	}
+
 	/* jitter in microseconds: 80 units at 8000 Hz are 10 ms */
 	rtp.jitter_q4 = 80 << 4;
 	if (krtp_rtp_jitter_usecs(&rtp, 8000) != 10000)

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The userspace relay's RTCP split (daemon/media/relay.c), as krtp.ko does
- * it: a flow from a muxed leg to a phone that does not mux, with an RTCP
- * peer and an RTCP via, sends RTP to the phone's RTP port from its via and
- * RTCP to the phone's RTCP port from its RTCP via (krtpd's RTCP port,
- * symmetric RTCP, RFC 4961); without an RTCP via, from the via.
+ * The userspace relay (daemon/media/relay.c) doing what krtp.ko does: which
+ * SSRC its RTP analysis follows (ssrcs()), and its RTCP split: a flow from
+ * a muxed leg to a phone that does not mux, with an RTCP peer and an RTCP
+ * via, sends RTP to the phone's RTP port from its via and RTCP to the
+ * phone's RTCP port from its RTCP via (krtpd's RTCP port, symmetric RTCP,
+ * RFC 4961); without an RTCP via, from the via.
  *
  *   sender 127.0.0.1:S  ->  relay P (flow)  --RTP  from P+2-->  phone RTP  :X
  *                                           --RTCP from P+3-->  phone RTCP :Y
@@ -84,12 +85,12 @@ static void send_pair(int fd, uint16_t to)
 	      (ssize_t)sizeof(rr));
 }
 
-static void split(uint16_t p, int snd, const struct sockaddr_in *ssin, int prtp,
-		  const struct sockaddr_in *psin, int prtcp, const struct sockaddr_in *csin,
-		  bool rtcp_via)
+/* the flow P -> phone, its sender locked to ssin; returns with med_lock released */
+static struct med_flow *install(uint16_t p, const struct sockaddr_in *ssin,
+				const struct sockaddr_in *psin, const struct sockaddr_in *csin,
+				bool rtcp_via)
 {
 	struct med_flow *f = &st.flow[MED_F_BA_RTP];
-	size_t len = 0;
 
 	pthread_mutex_lock(&med_lock);
 	memset(f, 0, sizeof(*f));
@@ -109,6 +110,15 @@ static void split(uint16_t p, int snd, const struct sockaddr_in *ssin, int prtp,
 	f->u.locked = true;
 	memcpy(&f->u.src, ssin, sizeof(*ssin));
 	pthread_mutex_unlock(&med_lock);
+	return f;
+}
+
+static void split(uint16_t p, int snd, const struct sockaddr_in *ssin, int prtp,
+		  const struct sockaddr_in *psin, int prtcp, const struct sockaddr_in *csin,
+		  bool rtcp_via)
+{
+	struct med_flow *f = install(p, ssin, psin, csin, rtcp_via);
+	size_t len = 0;
 
 	send_pair(snd, p);
 	CHECK_EQ(recv_sport(prtp, &len), p + 2);
@@ -119,6 +129,59 @@ static void split(uint16_t p, int snd, const struct sockaddr_in *ssin, int prtp,
 	pthread_mutex_lock(&med_lock);
 	CHECK_EQ(f->u.st.packets, 1);
 	CHECK_EQ(f->u.st.rtcp_packets, 1);
+	med_relay_remove(f);
+	f->installed = false;
+	pthread_mutex_unlock(&med_lock);
+}
+
+/* RTP packets of @ssrc, sequence numbers @first..@last, each relayed to @prtp */
+static void send_rtp(int fd, uint16_t to, int prtp, uint32_t ssrc, uint16_t first, uint16_t last)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(to),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	unsigned char rtp[172] = { 0x80, 0x00 };
+	size_t len = 0;
+	uint32_t seq;
+
+	for (seq = first; seq <= last; seq++) {
+		rtp[2] = (unsigned char)(seq >> 8);
+		rtp[3] = (unsigned char)seq;
+		rtp[7] = (unsigned char)seq;	/* timestamp */
+		rtp[8] = (unsigned char)(ssrc >> 24);
+		rtp[9] = (unsigned char)(ssrc >> 16);
+		rtp[10] = (unsigned char)(ssrc >> 8);
+		rtp[11] = (unsigned char)ssrc;
+		CHECK(sendto(fd, rtp, sizeof(rtp), 0, (struct sockaddr *)&dst, sizeof(dst)) ==
+		      (ssize_t)sizeof(rtp));
+		CHECK_EQ(recv_sport(prtp, &len), to + 2);
+	}
+}
+
+/*
+ * Which SSRC the RTP analysis follows, as krtp.ko's does: a packet of
+ * another SSRC now and then (RTX) neither restarts the stream's sequence
+ * nor hides its loss; KRTP_RTP_SSRC_SWITCH of another in a row (a PBX that
+ * bridged in another party) are followed, with no loss counted for the
+ * change and none forgotten.
+ */
+static void ssrcs(uint16_t p, int snd, const struct sockaddr_in *ssin, int prtp,
+		  const struct sockaddr_in *psin, const struct sockaddr_in *csin)
+{
+	struct med_flow *f = install(p, ssin, psin, csin, false);
+
+	send_rtp(snd, p, prtp, 0xa, 1, 10);
+	send_rtp(snd, p, prtp, 0xb, 500, 500);
+	send_rtp(snd, p, prtp, 0xa, 12, 20);	/* 11 lost */
+	send_rtp(snd, p, prtp, 0xb, 501, 501);
+	pthread_mutex_lock(&med_lock);
+	CHECK_EQ(f->u.st.rtp_ssrc, 0xa);
+	CHECK_EQ(f->u.st.rtp_lost, 1);
+	pthread_mutex_unlock(&med_lock);
+	send_rtp(snd, p, prtp, 0xb, 502, 502 + KRTP_RTP_SSRC_SWITCH - 1);
+	pthread_mutex_lock(&med_lock);
+	CHECK_EQ(f->u.st.rtp_ssrc, 0xb);
+	CHECK_EQ(f->u.st.rtp_lost, 1);	/* a counter: the first stream's loss stays */
+	CHECK_EQ(f->u.st.packets, 20 + 2 + KRTP_RTP_SSRC_SWITCH - 1);
 	med_relay_remove(f);
 	f->installed = false;
 	pthread_mutex_unlock(&med_lock);
@@ -154,6 +217,7 @@ int main(void)
 	split(p, snd, &ssin, prtp, &psin, prtcp, &csin, true);
 	/* without an RTCP via, from the via, as before */
 	split(p, snd, &ssin, prtp, &psin, prtcp, &csin, false);
+	ssrcs(p, snd, &ssin, prtp, &psin, &csin);
 
 	MED_Fini();
 	close(snd);

@@ -116,6 +116,14 @@ enum krtp_srtp_suite {
  * sent (OUT), the stream heard from longest ago is forgotten.
  */
 #define KRTP_SRTP_SSRC_MAX		4
+/*
+ * The RTP analysis (KRTP_A_STATS_RTP_*) follows one SSRC of a flow; it
+ * moves to another after this many packets of it in a row: a sender that
+ * changed SSRC (a PBX bridging in another party) is followed after a third
+ * of a second of audio, while packets of a second SSRC now and then
+ * (retransmissions, RTX) leave the stream's loss and jitter alone.
+ */
+#define KRTP_RTP_SSRC_SWITCH		16
 
 /*
  * An endpoint: one address (IPv4 or IPv6) and a UDP port. Addresses and
@@ -143,8 +151,8 @@ enum {
 	KRTP_A_STATS_DROP_NOT_RTP,	/* u64: dropped by KRTP_FLOW_F_STRICT_RTP */
 	KRTP_A_STATS_DROP_OTHER,	/* u64: dropped, other reasons (bad length, no memory) */
 	KRTP_A_STATS_IDLE_MSECS,	/* u64: milliseconds since the last packet (flows only) */
-	KRTP_A_STATS_RTP_SSRC,		/* u32: SSRC last seen (flows only) */
-	KRTP_A_STATS_RTP_PT,		/* u8: RTP payload type last seen (flows only) */
+	KRTP_A_STATS_RTP_SSRC,		/* u32: SSRC of the stream analysed (flows only) */
+	KRTP_A_STATS_RTP_PT,		/* u8: its RTP payload type, last seen (flows only) */
 	KRTP_A_STATS_RTP_LOST,		/* u64: packets missing from sequence (gaps) */
 	KRTP_A_STATS_RTP_DUPLICATES,	/* u64: sequence numbers seen twice */
 	KRTP_A_STATS_RTP_REORDERED,	/* u64: late (out-of-order) packets */
