@@ -14,6 +14,14 @@
 # checked: a WARNING, BUG, Oops, KASAN or refcount report or a leak fails
 # the test. If a test leaves krtp.ko loaded it is unloaded; if that fails,
 # the test fails. Ends with "N passed, N failed" (", N skipped").
+#
+# A test with the line "# shard: krtpd" checks krtpd's SIP side with real
+# clients (interop, registrar, transports, hostile SIP) more than krtp.ko,
+# which carries its media as in the tests that stay on every kernel. When
+# the suite runs once per kernel (KRTP_TEST_SHARD=I/N, from
+# tools/run-tests.sh: this is run I of N) and no NAME picks tests, each such
+# test runs in one of the N runs: the I-th of every N, in name order. Run
+# by hand (no KRTP_TEST_SHARD), every test runs.
 set -u
 
 tests_dir=$(cd "$(dirname "$0")" && pwd)
@@ -32,9 +40,21 @@ selected() {
 	return 1
 }
 
+shard=${KRTP_TEST_SHARD:-}
+[ ${#filters[@]} -eq 0 ] || shard=
+shard_i=${shard%/*} shard_n=${shard#*/} nshard=0
+elsewhere=()
 tests=()
 for t in "$tests_dir"/test-*.sh; do
-	[ -f "$t" ] && selected "$(basename "$t")" && tests+=("$t")
+	[ -f "$t" ] && selected "$(basename "$t")" || continue
+	if [ -n "$shard" ] && grep -qx '# shard: krtpd' "$t"; then
+		nshard=$((nshard + 1))
+		if [ $(((nshard - 1) % shard_n)) != "$shard_i" ]; then
+			elsewhere+=("$(basename "$t")")
+			continue
+		fi
+	fi
+	tests+=("$t")
 done
 # tests/api: kselftest_harness programs built on the host (ELF executables)
 for t in "$tests_dir"/api/*; do
@@ -48,6 +68,8 @@ dmesg_bad='WARNING:|BUG:|Oops|KASAN|refcount_t:|leak'
 
 echo "TAP version 13"
 echo "1..${#tests[@]}"
+[ ${#elsewhere[@]} -eq 0 ] ||
+	echo "# in another kernel's run (shard $shard): ${elsewhere[*]}"
 pass=0 fail=0 skip=0 n=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))

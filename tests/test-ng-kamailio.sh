@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # krtp as the media node of a stock Kamailio: Kamailio (registrar and
 # record-routing proxy, its rtpengine module with rtpengine_manage()) on

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # A second real SIP client: baresip (headless, tests/sip/baresip/) registers
 # as alice and calls bob (sipp) through krtpd with krtp.ko carrying the

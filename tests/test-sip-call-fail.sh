@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Calls that end other than by BYE, through krtpd with krtp.ko loaded: busy
 # (486 from bob, ACKed), no answer and CANCEL (200 for the CANCEL, 487 for

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # RFC 3263 through the trunk, with krtp.ko loaded: dnsmasq in the relay
 # namespace serves carrier.test (NAPTR SIP+D2U -> _sip._udp SRV with two

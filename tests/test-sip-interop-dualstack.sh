@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Interop: an IPv6-only phone and an IPv4-only phone through a dual-stack
 # krtpd. alice's namespace has no IPv4 address, bob's no IPv6 one; both

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Interop: a phone on IPv6 only. alice's namespace has no IPv4 address;
 # baresip there (-6) registers with digest over IPv6 and calls bob, a

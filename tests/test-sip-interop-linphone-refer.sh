@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Interop: blind transfers (REFER, RFC 3515) made and received by a phone
 # other than baresip, through krtpd with krtp.ko carrying the media. The

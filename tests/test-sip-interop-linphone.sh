@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Interop: linphone (linphonec) and baresip call each other through krtpd
 # with krtp.ko carrying the media, over UDP (IOP_TP=tcp: over TCP, which

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Interop: a blind transfer (REFER, RFC 3515) and hold/resume between
 # three baresips through krtpd, with krtp.ko carrying the media. All

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Interop: Twinkle over TCP registers, transfers a call (twinkle -c
 # "transfer URI") and is transferred (bob's REFER), through krtpd:

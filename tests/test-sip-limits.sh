@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # krtpd's flood and abuse limits with real traffic. A bounded UDP flood
 # (tests/tools/flood: REGISTERs and garbage) from a second address in bob's

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Hostile input: a batch of malformed SIP messages (tests/sip/msg/*.sip,
 # sent raw over UDP by tests/sip/sipsend.py), each answered 400 with a

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # What a stateful proxy must pass through, with sipp on both ends and
 # krtp.ko carrying the media:

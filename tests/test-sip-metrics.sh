@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # krtpd's Prometheus endpoint during a call whose media krtp.ko carries:
 # scraped with curl, its counters equal what the user agents sent (SIP

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # Phones behind a home router: a fourth namespace, "home" (192.168.1.2),
 # reaches the world through alice's namespace, which masquerades it

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # krtpd's registrar (RFC 3261 10) with sipp as the user agents: register,
 # refresh, query, several contacts per address-of-record, removal of one

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # A trunk over TLS found by DNS (RFC 3263, RFC 5922), with krtp.ko carrying
 # the media. The carrier is a second krtpd in bob's namespace: UDP on

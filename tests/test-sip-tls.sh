@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shard: krtpd
 #
 # SIP over TLS with a real client and krtp.ko carrying the media. krtpd
 # listens on 10.0.0.1:5061 with a certificate for krtp.test / 10.0.0.1

@@ -13,7 +13,9 @@
 #   4. for each test kernel (6.1, 6.12): krtp.ko, the debug build with the
 #      self-tests, and the W=1 + sparse check (tools/vm/build-module.sh)
 #   5. for each test kernel: boot it under QEMU and run tests/run.sh inside;
-#      the KTAP output goes to build/results/KVER.ktap
+#      the KTAP output goes to build/results/KVER.ktap. The tests of krtpd's
+#      SIP side with real clients ("# shard: krtpd") are shared out between
+#      the kernels, each run in one of them (tests/run.sh)
 #   6. for each test kernel, once its suite is done (the other kernel's may
 #      still run): the browser test, Chromium on the host and krtpd with
 #      krtp.ko in the guest behind a tap NIC (tests/webrtc/browser.sh)
@@ -152,11 +154,17 @@ if [ -z "${TEST_ONLY:-}" ] || [[ "$TEST_ONLY" == *webrtc-browser* ]]; then
 	browser=1
 fi
 
+# The tests marked "# shard: krtpd" (krtpd's SIP side with real clients)
+# are shared out between the kernels' runs rather than run in each:
+# KRTP_TEST_SHARD=I/N, see tests/run.sh.
+nkvers=$(echo $kvers | wc -w)
+
 kernel_chain() {
-	local k=$1 t0=$SECONDS
+	local k=$1 shard=$2 t0=$SECONDS
 
 	echo "== vm-$k: tests/run.sh in QEMU (full output: build/results/$k.ktap)"
 	# 2 GiB: test-million's million flows take 420 MB of the guest's kernel
+	KRTP_TEST_SHARD=$shard \
 	tools/vm/run.sh -k "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-4500}" -- \
 		tests/run.sh </dev/null >"$results/$k.ktap" 2>&1
 	echo "$? $((SECONDS - t0))" >"$results/$k.rc"
@@ -169,10 +177,10 @@ kernel_chain() {
 }
 
 chain_start() {
-	local k=$1
+	local k=$1 shard=$2
 
 	rm -f "$results/$k.rc" "$results/browser-$k.rc" "$results/$k.ktap"
-	kernel_chain "$k" &
+	kernel_chain "$k" "$shard" &
 	CHAIN_PID[$k]=$!
 	# show the suite's per-test results as they come
 	tail -n +1 --pid="${CHAIN_PID[$k]}" -F "$results/$k.ktap" 2>/dev/null |
@@ -218,8 +226,10 @@ browser_finish() {
 }
 
 declare -A CHAIN_PID
+i=0
 for k in $kvers; do
-	chain_start "$k"
+	chain_start "$k" "$i/$nkvers"
+	i=$((i + 1))
 	[ "${VM_PARALLEL:-1}" = 1 ] || wait "${CHAIN_PID[$k]}"
 done
 for k in $kvers; do
