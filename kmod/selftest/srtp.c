@@ -312,13 +312,14 @@ static void __init krtp_srtp_selftest_pkt(u8 *pkt, u16 seq)
 }
 
 /*
- * One suite through krtp_srtp_ctx_create(): seqs 65533..65535, 0..2 with
- * 65535 sent after 0, then a replay, a stale packet, a tampered one, and
- * SRTCP both ways.
+ * A send and a receive context of @suite with the same keys (bytes from
+ * @key0 and @salt0 up), ROC 7, the smallest replay window; ERR_PTRs if
+ * either could not be made.
  */
-static bool __init krtp_srtp_selftest_suite(u32 suite, u8 *buf)
+static void __init krtp_srtp_selftest_pair(u32 suite, u8 key0, u8 salt0,
+					   struct krtp_srtp_ctx **out,
+					   struct krtp_srtp_ctx **in)
 {
-	static const u16 order[] __initconst = { 65533, 65534, 0, 65535, 1, 2 };
 	struct krtp_srtp_config cfg = {
 		.suite = suite,
 		.window = KRTP_SRTP_REPLAY_WINDOW_MIN,
@@ -327,6 +328,25 @@ static bool __init krtp_srtp_selftest_suite(u32 suite, u8 *buf)
 			    KRTP_SRTP_GCM_MASTER_SALT_LEN :
 			    KRTP_SRTP_MASTER_SALT_LEN,
 	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cfg.key); i++)
+		cfg.key[i] = key0 + i + suite;
+	for (i = 0; i < cfg.salt_len; i++)
+		cfg.salt[i] = salt0 + i;
+	*out = krtp_srtp_ctx_create(&cfg, true);
+	*in = krtp_srtp_ctx_create(&cfg, false);
+	memzero_explicit(&cfg, sizeof(cfg));
+}
+
+/*
+ * One suite through krtp_srtp_ctx_create(): seqs 65533..65535, 0..2 with
+ * 65535 sent after 0, then a replay, a stale packet, a tampered one, and
+ * SRTCP both ways.
+ */
+static bool __init krtp_srtp_selftest_suite(u32 suite, u8 *buf)
+{
+	static const u16 order[] __initconst = { 65533, 65534, 0, 65535, 1, 2 };
 	u8 *pkt = buf, *saved = buf + 128;
 	struct krtp_srtp_ctx *out, *in;
 	const char *what = "setup";
@@ -334,13 +354,7 @@ static bool __init krtp_srtp_selftest_suite(u32 suite, u8 *buf)
 	int len, slen;
 	bool ok = false;
 
-	for (i = 0; i < sizeof(cfg.key); i++)
-		cfg.key[i] = 0xa0 + i + suite;
-	for (i = 0; i < cfg.salt_len; i++)
-		cfg.salt[i] = 0x30 + i;
-	out = krtp_srtp_ctx_create(&cfg, true);
-	in = krtp_srtp_ctx_create(&cfg, false);
-	memzero_explicit(&cfg, sizeof(cfg));
+	krtp_srtp_selftest_pair(suite, 0xa0, 0x30, &out, &in);
 	if (IS_ERR(out) || IS_ERR(in))
 		goto out;
 
@@ -482,29 +496,14 @@ static u64 __init krtp_srtp_selftest_one(struct krtp_srtp_ctx *out,
  */
 static bool __init krtp_srtp_selftest_ssrcs(u32 suite, u8 *buf)
 {
-	struct krtp_srtp_config cfg = {
-		.suite = suite,
-		.window = KRTP_SRTP_REPLAY_WINDOW_MIN,
-		.roc = 7,
-		.salt_len = suite == KRTP_SRTP_SUITE_AEAD_AES_128_GCM ?
-			    KRTP_SRTP_GCM_MASTER_SALT_LEN :
-			    KRTP_SRTP_MASTER_SALT_LEN,
-	};
 	struct krtp_srtp_ctx *out, *in;
 	u8 *pkt = buf, *saved = buf + 128;
 	const char *what = "setup";
-	unsigned int i;
 	bool ok = false;
 	u32 roc;
 	int len;
 
-	for (i = 0; i < sizeof(cfg.key); i++)
-		cfg.key[i] = 0x50 + i + suite;
-	for (i = 0; i < cfg.salt_len; i++)
-		cfg.salt[i] = 0x90 + i;
-	out = krtp_srtp_ctx_create(&cfg, true);
-	in = krtp_srtp_ctx_create(&cfg, false);
-	memzero_explicit(&cfg, sizeof(cfg));
+	krtp_srtp_selftest_pair(suite, 0x50, 0x90, &out, &in);
 	if (IS_ERR(out) || IS_ERR(in))
 		goto out;
 
