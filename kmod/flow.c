@@ -57,7 +57,7 @@ void krtp_flow_exit(void)
  */
 struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 {
-	struct krtp_flow_rtcp_peer *rtcp_peer = NULL;
+	struct krtp_flow_ext *ext = NULL;
 	struct krtp_srtp *srtp;
 	struct krtp_flow *flow;
 
@@ -65,27 +65,31 @@ struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 	srtp = krtp_srtp_create(&cfg->srtp_in, &cfg->srtp_out);
 	if (IS_ERR(srtp))
 		return ERR_CAST(srtp);
-	if (cfg->rtcp_peer.family) {
-		rtcp_peer = kzalloc(sizeof(*rtcp_peer), GFP_KERNEL);
-		if (!rtcp_peer)
+	if (cfg->rtcp_peer.family || cfg->bundle) {
+		ext = kzalloc(sizeof(*ext), GFP_KERNEL);
+		if (!ext)
 			goto err_srtp;
-		rtcp_peer->ep = cfg->rtcp_peer;
-		rtcp_peer->has_via = cfg->rtcp_via.family;
-		rtcp_peer->via = cfg->rtcp_via;
+		ext->has_rtcp_peer = cfg->rtcp_peer.family;
+		ext->rtcp.ep = cfg->rtcp_peer;
+		ext->rtcp.has_via = cfg->rtcp_via.family;
+		ext->rtcp.via = cfg->rtcp_via;
+		memcpy(ext->bundle_pt, cfg->bundle_pt, sizeof(ext->bundle_pt));
 	}
 	flow = kmem_cache_zalloc(krtp_flow_cache, GFP_KERNEL);
 	if (!flow)
-		goto err_rtcp_peer;
+		goto err_ext;
 	flow->srtp = srtp;
-	flow->rtcp_peer = rtcp_peer;
+	flow->ext = ext;
 
 	flow->local = cfg->local;
 	flow->peer = cfg->peer;
 	flow->has_via = cfg->via.family;
 	flow->via = flow->has_via ? cfg->via : cfg->local;
-	if (rtcp_peer && !rtcp_peer->has_via)
-		rtcp_peer->via = flow->via;
+	if (ext && ext->has_rtcp_peer && !ext->rtcp.has_via)
+		ext->rtcp.via = flow->via;
 	flow->flags = cfg->flags;
+	if (cfg->bundle)
+		flow->flags |= KRTP_FLOW_F_BUNDLE;
 	flow->idle_timeout = cfg->idle_timeout;
 	flow->idle_delete = cfg->idle_delete;
 	flow->clock_rate = cfg->clock_rate;
@@ -109,8 +113,8 @@ struct krtp_flow *krtp_flow_create(const struct krtp_flow_config *cfg)
 	spin_lock_init(&flow->rtp_lock);
 	return flow;
 
-err_rtcp_peer:
-	kfree(rtcp_peer);
+err_ext:
+	kfree(ext);
 err_srtp:
 	krtp_srtp_free(srtp);
 	return ERR_PTR(-ENOMEM);
@@ -135,9 +139,10 @@ void krtp_flow_free(struct krtp_flow *flow)
 {
 	/* no reader is left, and so no writer of a route either */
 	krtp_flow_route_free(&flow->route);
-	if (flow->rtcp_peer) {
-		krtp_flow_route_free(&flow->rtcp_peer->route);
-		kfree(flow->rtcp_peer);
+	/* a bundle is table.c's, freed when its last flow leaves */
+	if (flow->ext) {
+		krtp_flow_route_free(&flow->ext->rtcp.route);
+		kfree(flow->ext);
 	}
 	/* keys and transforms wiped and freed; fine in an RCU callback */
 	krtp_srtp_free(flow->srtp);

@@ -41,9 +41,7 @@ struct krtp_route {
 /*
  * Where a flow's RTCP goes when that is not its peer (KRTP_A_FLOW_RTCP_PEER),
  * the source it leaves from (KRTP_A_FLOW_RTCP_VIA, else the flow's via), and
- * its own cached route (tx.c). Allocated with the flow and freed with it,
- * after the readers: immutable but for @route. Here rather than in struct
- * krtp_flow, so flows without an RTCP peer pay no room for its source.
+ * its own cached route (tx.c). Immutable but for @route.
  */
 struct krtp_flow_rtcp_peer {
 	struct krtp_ep ep;
@@ -51,6 +49,33 @@ struct krtp_flow_rtcp_peer {
 	struct krtp_route __rcu *route;
 	bool has_via;		/* @via was given, for dumps */
 };
+
+struct krtp_bundle;
+
+/*
+ * What few flows have: an RTCP peer, a bundle (bundle.c). Allocated with
+ * the flow and freed with it, after the readers; apart from struct
+ * krtp_flow so that plain flows pay one pointer for all of it.
+ */
+struct krtp_flow_ext {
+	struct krtp_flow_rtcp_peer rtcp;	/* if @has_rtcp_peer */
+	bool has_rtcp_peer;
+	/* KRTP_A_FLOW_BUNDLE_PT as given, for KRTP_FLOW_F_BUNDLE flows */
+	u8 bundle_pt[KRTP_BUNDLE_PT_LEN];
+	/*
+	 * The bundle of the flow's local endpoint; set before the flow is
+	 * published and not changed while it is in the table. Its memory
+	 * may be freed (after a grace period) once the flow left the table.
+	 */
+	struct krtp_bundle *bundle;
+};
+
+/*
+ * Internal flag, never in KRTP_A_FLOW_FLAGS: the flow has a payload type
+ * set and may share its local endpoint (bundle.c). On the first cache line,
+ * so a plain flow pays one test of a word it reads anyway.
+ */
+#define KRTP_FLOW_F_BUNDLE	(1U << 31)
 
 /* what FLOW_NEW asked for, checked by netlink.c */
 struct krtp_flow_config {
@@ -64,6 +89,8 @@ struct krtp_flow_config {
 	u32 idle_timeout;
 	u32 clock_rate;
 	bool idle_delete;
+	bool bundle;		/* @bundle_pt was given */
+	u8 bundle_pt[KRTP_BUNDLE_PT_LEN];
 	u8 label_len;
 	u8 label[KRTP_LABEL_MAX_LEN];
 	struct krtp_srtp_config srtp_in;	/* suite 0: none; wiped after use */
@@ -94,7 +121,7 @@ struct krtp_flow_config {
  * @rtcp_packets: RTCP packets forwarded
  * @rtcp_bytes: their UDP payload bytes
  * @rtp: RTP analysis
- * @rtcp_peer: where RTCP goes instead of @peer, NULL for most flows
+ * @ext: RTCP peer and bundle, NULL for most flows
  * @srtp: SRTP contexts (srtp.c), NULL for a plain flow
  * @drops: packets dropped, by enum krtp_drop_reason
  * @passed: STUN/DTLS left to the socket (KRTP_FLOW_F_PASS_STUN_DTLS)
@@ -139,8 +166,8 @@ struct krtp_flow {
 	struct krtp_route __rcu *route;
 	u32 clock_rate;
 	u32 idle_timeout;
-	/* NULL unless RTCP has a peer of its own: one test per packet sent */
-	struct krtp_flow_rtcp_peer *rtcp_peer;
+	/* NULL unless RTCP has a peer of its own or the flow a bundle */
+	struct krtp_flow_ext *ext;
 
 	/* written by every packet */
 	spinlock_t rtp_lock ____cacheline_aligned_in_smp; /* @rtp; readers with BHs off */

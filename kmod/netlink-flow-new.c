@@ -216,6 +216,31 @@ static int krtp_nl_rtcp_peer_parse(struct nlattr **tb,
 	return 0;
 }
 
+/* a payload type set: not empty, not on an RTCP-only flow */
+static int krtp_nl_bundle_parse(struct nlattr *attr,
+				struct krtp_flow_config *cfg,
+				struct netlink_ext_ack *extack)
+{
+	u8 any = 0;
+	int i;
+
+	nla_memcpy(cfg->bundle_pt, attr, sizeof(cfg->bundle_pt));
+	for (i = 0; i < KRTP_BUNDLE_PT_LEN; i++)
+		any |= cfg->bundle_pt[i];
+	if (!any) {
+		KRTP_NL_ERR_ATTR(extack, attr,
+				 "bundle payload type set is empty");
+		return -EINVAL;
+	}
+	if (cfg->flags & KRTP_FLOW_F_RTCP) {
+		KRTP_NL_ERR_ATTR(extack, attr,
+				 "a bundle payload type set is not for an rtcp flow");
+		return -EINVAL;
+	}
+	cfg->bundle = true;
+	return 0;
+}
+
 /* rules of FLOW_NEW that span attributes */
 static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 				     struct krtp_flow_config *cfg,
@@ -306,6 +331,12 @@ static int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
 
 	if (tb[KRTP_A_FLOW_FLAGS])
 		cfg->flags = nla_get_u32(tb[KRTP_A_FLOW_FLAGS]);
+	if (tb[KRTP_A_FLOW_BUNDLE_PT]) {
+		err = krtp_nl_bundle_parse(tb[KRTP_A_FLOW_BUNDLE_PT], cfg,
+					   extack);
+		if (err)
+			return err;
+	}
 	if (tb[KRTP_A_FLOW_RTCP_PEER]) {
 		err = krtp_nl_rtcp_peer_parse(tb, cfg, extack);
 		if (err)
@@ -441,6 +472,10 @@ static bool krtp_nl_flow_fast(const struct nlattr *nest, struct nlattr **tb)
 			if (nla_len(attr))
 				return false;
 			break;
+		case KRTP_A_FLOW_BUNDLE_PT:	/* the policy's exact length */
+			if (nla_len(attr) != KRTP_BUNDLE_PT_LEN)
+				return false;
+			break;
 		default:
 			return false;
 		}
@@ -513,7 +548,7 @@ static int krtp_nl_flow_add(struct krtp_net *kn, struct nlattr *nest,
 	}
 
 	mutex_lock(&kn->table.lock);
-	err = krtp_table_insert(&kn->table, flow);
+	err = krtp_table_insert(&kn->table, flow, extack);
 	if (!err)
 		*id = flow->id;
 	mutex_unlock(&kn->table.lock);
@@ -521,7 +556,10 @@ static int krtp_nl_flow_add(struct krtp_net *kn, struct nlattr *nest,
 		return 0;
 
 	krtp_flow_free(flow);
-	if (err == -EEXIST) {
+	if (cfg->bundle && err != -ENOSPC && err != -ENOMEM) {
+		/* bundle.c said why */
+		NL_SET_BAD_ATTR(extack, tb[KRTP_A_FLOW_BUNDLE_PT]);
+	} else if (err == -EEXIST) {
 		krtp_ep_to_sockaddr(&cfg->local, &ss);
 		NL_SET_ERR_MSG_FMT_MOD(extack, "a flow for %pISpc exists", &ss);
 		NL_SET_BAD_ATTR(extack, tb[KRTP_A_FLOW_LOCAL]);

@@ -13,6 +13,7 @@
 #include <net/ipv6.h>
 #include <net/netlink.h>
 
+#include "bundle.h"
 #include "compat.h"
 #include "netlink-gen.h"
 #include "netlink.h"
@@ -49,6 +50,7 @@ static size_t krtp_nl_flow_size(const struct krtp_nl_fill_extra *extra)
 		nla_total_size(0) +			/* _SRC_LOCKED */
 		nla_total_size(sizeof(u32)) +		/* _FLAGS */
 		nla_total_size(KRTP_LABEL_MAX_LEN) +	/* _LABEL */
+		nla_total_size(KRTP_BUNDLE_PT_LEN) +	/* _BUNDLE_PT */
 		nla_total_size(sizeof(u32)) +		/* _IDLE_TIMEOUT */
 		nla_total_size(0) +			/* _IDLE_DELETE */
 		nla_total_size(sizeof(u32)) +		/* _CLOCK_RATE */
@@ -103,6 +105,7 @@ static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
 			     u32 portid, u32 seq, int flags, u8 cmd,
 			     const struct krtp_nl_fill_extra *extra)
 {
+	const struct krtp_flow_ext *ext = flow->ext;
 	struct krtp_ep source;
 	struct nlattr *attr;
 	bool locked, known;
@@ -128,14 +131,18 @@ static int krtp_nl_flow_fill(struct sk_buff *skb, struct krtp_flow *flow,
 	    krtp_nl_ep_put(skb, KRTP_A_FLOW_PEER, &flow->peer) ||
 	    (flow->has_via &&
 	     krtp_nl_ep_put(skb, KRTP_A_FLOW_VIA, &flow->via)) ||
-	    (flow->rtcp_peer &&
-	     krtp_nl_ep_put(skb, KRTP_A_FLOW_RTCP_PEER, &flow->rtcp_peer->ep)) ||
-	    (flow->rtcp_peer && flow->rtcp_peer->has_via &&
-	     krtp_nl_ep_put(skb, KRTP_A_FLOW_RTCP_VIA, &flow->rtcp_peer->via)) ||
+	    (ext && ext->has_rtcp_peer &&
+	     krtp_nl_ep_put(skb, KRTP_A_FLOW_RTCP_PEER, &ext->rtcp.ep)) ||
+	    (ext && ext->has_rtcp_peer && ext->rtcp.has_via &&
+	     krtp_nl_ep_put(skb, KRTP_A_FLOW_RTCP_VIA, &ext->rtcp.via)) ||
+	    ((flow->flags & KRTP_FLOW_F_BUNDLE) &&
+	     nla_put(skb, KRTP_A_FLOW_BUNDLE_PT, sizeof(ext->bundle_pt),
+		     ext->bundle_pt)) ||
 	    (known && krtp_nl_ep_put(skb, KRTP_A_FLOW_SOURCE, &source)) ||
 	    nla_put_u8(skb, KRTP_A_FLOW_SRC_MODE, flow->src_mode) ||
 	    (locked && nla_put_flag(skb, KRTP_A_FLOW_SRC_LOCKED)) ||
-	    nla_put_u32(skb, KRTP_A_FLOW_FLAGS, flow->flags) ||
+	    nla_put_u32(skb, KRTP_A_FLOW_FLAGS,
+			flow->flags & __KRTP_FLOW_F_ALL) ||
 	    (flow->label_len &&
 	     nla_put(skb, KRTP_A_FLOW_LABEL, flow->label_len, flow->label)) ||
 	    nla_put_u32(skb, KRTP_A_FLOW_IDLE_TIMEOUT, flow->idle_timeout) ||
@@ -263,11 +270,18 @@ static struct krtp_flow *krtp_nl_flow_select(struct krtp_net *kn,
 	if (err)
 		return ERR_PTR(err);
 	flow = krtp_table_lookup_local(&kn->table, &local);
+	krtp_ep_to_sockaddr(&local, &ss);
 	if (!flow) {
-		krtp_ep_to_sockaddr(&local, &ss);
 		NL_SET_ERR_MSG_FMT_MOD(info->extack, "no flow for %pISpc", &ss);
 		NL_SET_BAD_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL]);
 		return ERR_PTR(-ENOENT);
+	}
+	if (krtp_bundle_count(flow) > 1) {
+		NL_SET_ERR_MSG_FMT_MOD(info->extack,
+				       "%u flows share the endpoint (a bundle): name one by id",
+				       krtp_bundle_count(flow));
+		NL_SET_BAD_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL]);
+		return ERR_PTR(-ENOTUNIQ);
 	}
 	return flow;
 }

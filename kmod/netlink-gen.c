@@ -84,6 +84,7 @@ const struct nla_policy krtp_flow_new_input_nl_policy[KRTP_A_FLOW_MAX + 1] = {
 	[KRTP_A_FLOW_SRTP_OUT] = NLA_POLICY_NESTED(krtp_srtp_nl_policy),
 	[KRTP_A_FLOW_RTCP_PEER] = NLA_POLICY_NESTED(krtp_ep_nl_policy),
 	[KRTP_A_FLOW_RTCP_VIA] = NLA_POLICY_NESTED(krtp_ep_nl_policy),
+	[KRTP_A_FLOW_BUNDLE_PT] = NLA_POLICY_EXACT_LEN(KRTP_BUNDLE_PT_LEN),
 };
 
 /* a flow named by its id or its local endpoint (del, get) */

@@ -25,6 +25,7 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 
+#include "bundle.h"
 #include "netns.h"
 #include "rx.h"
 #include "srtp.h"
@@ -153,6 +154,15 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 	const u8 *hdr;
 	int err;
 
+	/* a flow that shares its port: which of them the packet is for */
+	if (unlikely(flow->flags & KRTP_FLOW_F_BUNDLE)) {
+		struct krtp_flow *member = krtp_bundle_select(flow, skb, thoff);
+
+		if (!member)
+			return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);
+		flow = member;
+	}
+
 	/*
 	 * Until the source is locked, a flow that decrypts or passes STUN/DTLS
 	 * checks it only once it knows what the packet is (SRTP that
@@ -228,7 +238,8 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 	 * RTCP of a flow with an RTCP peer goes there. Other flows pay one
 	 * test of a pointer on the line krtp_tx_* reads anyway.
 	 */
-	to_rtcp = unlikely(flow->rtcp_peer) && kind == KRTP_PKT_RTCP;
+	to_rtcp = unlikely(flow->ext) && kind == KRTP_PKT_RTCP &&
+		  flow->ext->has_rtcp_peer;
 	/* via is of the peer's family, on the line krtp_tx_* reads anyway */
 	if (unlikely(flow->via.family != flow->local.family))
 		err = krtp_tx_prepare_xlat(net, flow, skb, thoff, to_rtcp);

@@ -34,6 +34,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "bundle.h"
 #include "table.h"
 
 /*
@@ -116,6 +117,8 @@ static void krtp_table_free_all(struct krtp_table *table,
 		if (fn)
 			fn(flow, arg);
 		pr_debug("flow %u destroyed\n", flow->id);
+		if (flow->flags & KRTP_FLOW_F_BUNDLE)
+			krtp_bundle_free(flow);
 		krtp_flow_free(flow);
 		cond_resched();
 	}
@@ -150,16 +153,47 @@ void krtp_table_destroy(struct krtp_table *table)
 	mutex_destroy(&table->lock);
 }
 
+/*
+ * Publish a flow with a payload type set: the head of a new bundle, hashed,
+ * or one more flow of the bundle the endpoint's head leads (bundle.c).
+ */
+static int krtp_table_insert_bundle(struct krtp_table *table,
+				    struct krtp_flow *flow,
+				    struct netlink_ext_ack *extack)
+	__must_hold(&table->lock)
+{
+	struct rhashtable *ht = krtp_table_ht(table);
+	struct krtp_flow *head;
+	int err;
+
+	head = rhashtable_lookup_fast(ht, &flow->local, krtp_table_params);
+	if (head)
+		return krtp_bundle_join(head, flow, extack);
+	err = krtp_bundle_new(flow);
+	if (err)
+		return err;
+	err = rhashtable_lookup_insert_fast(ht, &flow->node, krtp_table_params);
+	if (err) {
+		/* never seen by a reader */
+		krtp_bundle_free(flow);
+		flow->ext->bundle = NULL;
+	}
+	return err;
+}
+
 /**
  * krtp_table_insert - give a new flow its id and publish it
  * @table: the table
  * @flow: from krtp_flow_create()
+ * @extack: for the reasons a bundle refuses a flow
  *
  * Return: 0, -ENOSPC over max_flows, -EEXIST if a flow has the same local
- * endpoint, or another negative errno. On error the flow is not published
- * and still belongs to the caller.
+ * endpoint (and they may not share it, bundle.c), or another negative
+ * errno. On error the flow is not published and still belongs to the
+ * caller.
  */
-int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow)
+int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow,
+		      struct netlink_ext_ack *extack)
 	__must_hold(&table->lock)
 {
 	int err;
@@ -186,8 +220,12 @@ int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow)
 	if (err)
 		goto err_uncount;
 	/* last: from here on the packet path can find the flow */
-	err = rhashtable_lookup_insert_fast(krtp_table_ht(table), &flow->node,
-					    krtp_table_params);
+	if (unlikely(flow->flags & KRTP_FLOW_F_BUNDLE))
+		err = krtp_table_insert_bundle(table, flow, extack);
+	else
+		err = rhashtable_lookup_insert_fast(krtp_table_ht(table),
+						    &flow->node,
+						    krtp_table_params);
 	if (err)
 		goto err_erase_id;
 
@@ -208,6 +246,27 @@ err_uncount:
 	return err;
 }
 
+/*
+ * Unpublish a flow of a bundle. If it is the head, the bundle's oldest
+ * other flow takes its place in the rhashtable, in one step: a reader
+ * finds one or the other, and either leads to the same bundle.
+ */
+static void krtp_table_remove_bundle(struct krtp_table *table,
+				     struct krtp_flow *flow)
+	__must_hold(&table->lock)
+{
+	struct rhashtable *ht = krtp_table_ht(table);
+	struct krtp_flow *next;
+
+	next = krtp_bundle_leave(flow);
+	if (rhashtable_lookup_fast(ht, &flow->local, krtp_table_params) != flow)
+		return;
+	if (!next ||
+	    WARN_ON_ONCE(rhashtable_replace_fast(ht, &flow->node, &next->node,
+						 krtp_table_params)))
+		rhashtable_remove_fast(ht, &flow->node, krtp_table_params);
+}
+
 /**
  * krtp_table_remove - unpublish a flow
  * @table: the table
@@ -221,8 +280,11 @@ void krtp_table_remove(struct krtp_table *table, struct krtp_flow *flow)
 {
 	lockdep_assert_held(&table->lock);
 
-	rhashtable_remove_fast(krtp_table_ht(table), &flow->node,
-			       krtp_table_params);
+	if (unlikely(flow->flags & KRTP_FLOW_F_BUNDLE))
+		krtp_table_remove_bundle(table, flow);
+	else
+		rhashtable_remove_fast(krtp_table_ht(table), &flow->node,
+				       krtp_table_params);
 	xa_erase(&table->ids, flow->id);
 	table->count--;
 	if (flow->idle_timeout)

@@ -5,6 +5,7 @@
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
 #include <linux/xarray.h>
+#include <net/netlink.h>
 
 #include "flow.h"
 
@@ -36,7 +37,8 @@ extern unsigned int krtp_table_max_flows;
 
 int krtp_table_init(struct krtp_table *table);
 void krtp_table_destroy(struct krtp_table *table);
-int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow);
+int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow,
+		      struct netlink_ext_ack *extack);
 void krtp_table_remove(struct krtp_table *table, struct krtp_flow *flow);
 void krtp_table_flush(struct krtp_table *table, krtp_table_flush_fn fn,
 		      void *arg);

@@ -63,9 +63,9 @@ struct krtp_tx_dest {
 static struct krtp_tx_dest krtp_tx_dest(struct krtp_flow *flow, bool rtcp)
 {
 	if (unlikely(rtcp))
-		return (struct krtp_tx_dest){ &flow->rtcp_peer->ep,
-					      &flow->rtcp_peer->via,
-					      &flow->rtcp_peer->route };
+		return (struct krtp_tx_dest){ &flow->ext->rtcp.ep,
+					      &flow->ext->rtcp.via,
+					      &flow->ext->rtcp.route };
 	return (struct krtp_tx_dest){ &flow->peer, &flow->via, &flow->route };
 }
 

@@ -42,7 +42,9 @@ static int __init krtp_nl_new_selftest_nest(struct sk_buff *skb)
 	    nla_put(skb, KRTP_A_FLOW_LABEL, 5, "call1") ||
 	    nla_put_u32(skb, KRTP_A_FLOW_IDLE_TIMEOUT, 86400) ||
 	    nla_put_flag(skb, KRTP_A_FLOW_IDLE_DELETE) ||
-	    nla_put_u32(skb, KRTP_A_FLOW_CLOCK_RATE, 1000))
+	    nla_put_u32(skb, KRTP_A_FLOW_CLOCK_RATE, 1000) ||
+	    nla_put(skb, KRTP_A_FLOW_BUNDLE_PT, KRTP_BUNDLE_PT_LEN,
+		    "\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x80"))
 		return -EMSGSIZE;
 	nla_nest_end(skb, flow);
 	return 0;

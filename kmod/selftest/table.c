@@ -60,13 +60,13 @@ bool __init krtp_table_selftest(void)
 
 	mutex_lock(&table.lock);
 	krtp_table_max_flows = 2;
-	if (krtp_table_insert(&table, f[0]) || f[0]->id != 1 ||
-	    krtp_table_insert(&table, f[1]) || f[1]->id != 2)
+	if (krtp_table_insert(&table, f[0], NULL) || f[0]->id != 1 ||
+	    krtp_table_insert(&table, f[1], NULL) || f[1]->id != 2)
 		ok = false;
-	if (krtp_table_insert(&table, f[3]) != -ENOSPC)
+	if (krtp_table_insert(&table, f[3], NULL) != -ENOSPC)
 		ok = false;
 	krtp_table_max_flows = saved_max;
-	if (krtp_table_insert(&table, f[2]) != -EEXIST)
+	if (krtp_table_insert(&table, f[2], NULL) != -EEXIST)
 		ok = false;
 
 	/* the packet path builds its key from scratch: it must match */
@@ -91,7 +91,7 @@ bool __init krtp_table_selftest(void)
 	krtp_flow_release(f[0]);
 	f[0] = NULL;
 	if (krtp_table_lookup_id(&table, 1) || table.count != 1 ||
-	    krtp_table_insert(&table, f[2]) || f[2]->id != 3)
+	    krtp_table_insert(&table, f[2], NULL) || f[2]->id != 3)
 		ok = false;
 	/* flush: each flow handed to the callback once, then gone */
 	key = f[1]->local;
@@ -104,7 +104,7 @@ bool __init krtp_table_selftest(void)
 	if (table.count || krtp_table_flows_active())
 		ok = false;
 	/* the new hash table takes flows */
-	if (krtp_table_insert(&table, f[3]) || f[3]->id != 4 ||
+	if (krtp_table_insert(&table, f[3], NULL) || f[3]->id != 4 ||
 	    krtp_table_lookup_local(&table, &f[3]->local) != f[3])
 		ok = false;
 	mutex_unlock(&table.lock);

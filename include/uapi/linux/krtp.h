@@ -44,6 +44,19 @@
  * It leaves from KRTP_A_FLOW_RTCP_VIA when given (the relay's RTCP port,
  * which that leg sends its own RTCP to and may latch or filter on), else
  * from the flow's via.
+ *
+ * BUNDLE (RFC 8843): one local endpoint may carry several media lines (a
+ * browser's audio and video on one port), each relayed to its own peer.
+ * Flows with KRTP_A_FLOW_BUNDLE_PT may share a local endpoint when their
+ * payload type sets do not overlap and their flags are the same; they are
+ * one bundle. An RTP packet goes to the flow whose set holds its payload
+ * type, and is dropped (counted as DROP_NOT_RTP on the bundle's first
+ * flow) when none does. RTCP goes to the flow whose RTP analysis follows
+ * the RTCP packet's sender SSRC, else to the first flow, which also gets
+ * STUN, DTLS and what is neither RTP nor RTCP. Each flow keeps its own
+ * source, SRTP contexts (the same keys, for one DTLS-SRTP transport) and
+ * counters. A bundle's flows are named by ID: DEL and GET by LOCAL refuse
+ * an endpoint that several flows share.
  */
 #ifndef _UAPI_LINUX_KRTP_H
 #define _UAPI_LINUX_KRTP_H
@@ -126,6 +139,14 @@ enum krtp_srtp_suite {
 #define KRTP_RTP_SSRC_SWITCH		16
 
 /*
+ * KRTP_A_FLOW_BUNDLE_PT: a bitmap of RTP payload types 0-127, bit n of
+ * byte n / 8 (least significant bit first) set for payload type n. At most
+ * KRTP_BUNDLE_MAX flows share one local endpoint.
+ */
+#define KRTP_BUNDLE_PT_LEN		16
+#define KRTP_BUNDLE_MAX			16
+
+/*
  * An endpoint: one address (IPv4 or IPv6) and a UDP port. Addresses and
  * ports are in network byte order. Used nested in KRTP_A_FLOW_LOCAL, _PEER,
  * _VIA and _SOURCE.
@@ -203,6 +224,12 @@ enum {
 	 * RTP port. Only with RTCP_PEER
 	 */
 	KRTP_A_FLOW_RTCP_VIA,
+	/*
+	 * binary, KRTP_BUNDLE_PT_LEN: the RTP payload types this flow carries
+	 * of a local endpoint it shares with other flows (BUNDLE, above); at
+	 * least one. Not with KRTP_FLOW_F_RTCP
+	 */
+	KRTP_A_FLOW_BUNDLE_PT,
 
 	__KRTP_A_FLOW_MAX,
 	KRTP_A_FLOW_MAX = __KRTP_A_FLOW_MAX - 1
