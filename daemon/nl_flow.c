@@ -127,6 +127,8 @@ void nl_put_flow(struct nlmsghdr *nlh, const struct krtp_flow *f)
 		nl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, &f->rtcp_via);
 	if (f->flags)
 		nl_attr_put(nlh, KRTP_A_FLOW_FLAGS, sizeof(f->flags), &f->flags);
+	if (f->bundle)
+		nl_attr_put(nlh, KRTP_A_FLOW_BUNDLE_PT, sizeof(f->bundle_pt), f->bundle_pt);
 	if (f->label_len)
 		nl_attr_put(nlh, KRTP_A_FLOW_LABEL, f->label_len, f->label);
 	if (f->idle_timeout)
@@ -261,6 +263,11 @@ int nl_parse_flow(const struct nlmsghdr *nlh, struct krtp_flow *f)
 	f->del_reason = nl_u32(tb[KRTP_A_FLOW_DEL_REASON]);
 	nl_parse_srtp(tb[KRTP_A_FLOW_SRTP_IN], &f->srtp_in);
 	nl_parse_srtp(tb[KRTP_A_FLOW_SRTP_OUT], &f->srtp_out);
+	if (nl_has(tb[KRTP_A_FLOW_BUNDLE_PT], sizeof(f->bundle_pt))) {
+		f->bundle = true;
+		memcpy(f->bundle_pt, mnl_attr_get_payload(tb[KRTP_A_FLOW_BUNDLE_PT]),
+		       sizeof(f->bundle_pt));
+	}
 	if (tb[KRTP_A_FLOW_LABEL]) {
 		f->label_len = mnl_attr_get_payload_len(tb[KRTP_A_FLOW_LABEL]);
 		if (f->label_len > KRTP_LABEL_MAX_LEN)
@@ -348,5 +355,77 @@ char *krtp_ep_str(const struct krtp_ep *ep, char *buf, size_t len)
 		snprintf(buf, len, "[%s]:%u", host, ep->port);
 	else
 		snprintf(buf, len, "%s:%u", host, ep->port);
+	return buf;
+}
+
+/* ---- payload type sets ---- */
+
+static int nl_parse_pt(const char **s, unsigned int *pt)
+{
+	unsigned int v = 0;
+	int digits = 0;
+
+	for (; **s >= '0' && **s <= '9'; (*s)++) {
+		v = v * 10 + (unsigned int)(**s - '0');
+		if (++digits > 3)
+			return -EINVAL;
+	}
+	if (!digits || v > 127)
+		return -EINVAL;
+	*pt = v;
+	return 0;
+}
+
+int krtp_pt_set_parse(const char *s, uint8_t set[KRTP_BUNDLE_PT_LEN])
+{
+	unsigned int lo, hi, pt;
+
+	memset(set, 0, KRTP_BUNDLE_PT_LEN);
+	for (;;) {
+		if (nl_parse_pt(&s, &lo))
+			return -EINVAL;
+		hi = lo;
+		if (*s == '-') {
+			s++;
+			if (nl_parse_pt(&s, &hi) || hi < lo)
+				return -EINVAL;
+		}
+		for (pt = lo; pt <= hi; pt++)
+			set[pt / 8] |= (uint8_t)(1U << (pt % 8));
+		if (!*s)
+			return 0;
+		if (*s++ != ',')
+			return -EINVAL;
+	}
+}
+
+static bool nl_pt_in(const uint8_t set[KRTP_BUNDLE_PT_LEN], unsigned int pt)
+{
+	return pt < 128 && (set[pt / 8] >> (pt % 8)) & 1;
+}
+
+char *krtp_pt_set_str(const uint8_t set[KRTP_BUNDLE_PT_LEN], char *buf, size_t len)
+{
+	unsigned int pt, end;
+	size_t off = 0;
+	int n;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	for (pt = 0; pt < 128; pt = end + 1) {
+		end = pt;
+		if (!nl_pt_in(set, pt))
+			continue;
+		while (nl_pt_in(set, end + 1))
+			end++;
+		if (end == pt)
+			n = snprintf(buf + off, len - off, "%s%u", off ? "," : "", pt);
+		else
+			n = snprintf(buf + off, len - off, "%s%u-%u", off ? "," : "", pt, end);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
 	return buf;
 }

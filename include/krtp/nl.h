@@ -65,6 +65,8 @@ struct krtp_flow {
 	struct krtp_ep source;		/* optional expected source; port 0 = learn */
 	struct krtp_ep rtcp_peer;	/* optional: where RTCP goes instead of peer */
 	struct krtp_ep rtcp_via;	/* optional: its source, default via */
+	bool bundle;			/* bundle_pt given: may share local */
+	uint8_t bundle_pt[KRTP_BUNDLE_PT_LEN];	/* payload types, a bitmap */
 	uint32_t flags;			/* KRTP_FLOW_F_* */
 	uint32_t idle_timeout;		/* seconds, 0 = never */
 	bool idle_delete;
@@ -131,5 +133,13 @@ int krtp_ep_parse(const char *s, struct krtp_ep *ep, bool port_required);
 /* Writes "addr:port" or "[addr6]:port" (no port when 0); returns buf */
 char *krtp_ep_str(const struct krtp_ep *ep, char *buf, size_t len);
 #define KRTP_EP_STRLEN (INET6_ADDRSTRLEN + 10)
+/*
+ * Payload type sets (KRTP_A_FLOW_BUNDLE_PT) as text: "0,8,96-99". Parsing
+ * fails on an empty set, a type over 127, or anything else; the string is
+ * written in that form, ranges folded.
+ */
+int krtp_pt_set_parse(const char *s, uint8_t set[KRTP_BUNDLE_PT_LEN]);
+char *krtp_pt_set_str(const uint8_t set[KRTP_BUNDLE_PT_LEN], char *buf, size_t len);
+#define KRTP_PT_SET_STRLEN 400
 
 #endif /* KRTP_NL_H */

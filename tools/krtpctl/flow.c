@@ -18,7 +18,7 @@
 
 #define FLOW_ADD_USAGE \
 	"flow add LOCAL to PEER [from SRC[:PORT]] [via VIA:PORT] [rtcp-to RTCP_PEER] " \
-	"[rtcp-via RTCP_VIA:PORT] [label TEXT] " \
+	"[rtcp-via RTCP_VIA:PORT] [bundle PTS] [label TEXT] " \
 	"[idle SECONDS] [idle-delete] [rtcp] [strict] [pass-stun-dtls] [clock-rate HZ]"
 #define FLOW_KEY_USAGE(verb) "flow " verb " LOCAL | id N"
 
@@ -78,7 +78,7 @@ static int parse_flow(int argc, char **argv, struct krtp_flow *f, char *err, siz
 			continue;
 		}
 		if (!strcmp(kw, "from") || !strcmp(kw, "via") || !strcmp(kw, "rtcp-to") ||
-		    !strcmp(kw, "rtcp-via") || !strcmp(kw, "label") ||
+		    !strcmp(kw, "rtcp-via") || !strcmp(kw, "label") || !strcmp(kw, "bundle") ||
 		    !strcmp(kw, "idle") || !strcmp(kw, "clock-rate")) {
 			if (!val) {
 				snprintf(err, errlen, "\"%s\" needs a value", kw);
@@ -109,6 +109,13 @@ static int parse_flow(int argc, char **argv, struct krtp_flow *f, char *err, siz
 				snprintf(err, errlen, "invalid rtcp via endpoint \"%s\"", val);
 				return -EINVAL;
 			}
+		} else if (!strcmp(kw, "bundle")) {
+			if (krtp_pt_set_parse(val, f->bundle_pt)) {
+				snprintf(err, errlen,
+					 "invalid payload type set \"%s\" (types 0-127: 0,8,96-99)", val);
+				return -EINVAL;
+			}
+			f->bundle = true;
 		} else if (!strcmp(kw, "label")) {
 			f->label_len = strlen(val);
 			if (f->label_len > KRTP_LABEL_MAX_LEN) {
@@ -267,6 +274,7 @@ static void print_flow(const struct krtp_flow *f, bool table)
 	char id[16], local[KRTP_EP_STRLEN], peer[KRTP_EP_STRLEN];
 	char via[KRTP_EP_STRLEN], source[KRTP_EP_STRLEN], mode[32];
 	char rtcp_peer[KRTP_EP_STRLEN], rtcp_via[KRTP_EP_STRLEN];
+	char bundle[KRTP_PT_SET_STRLEN];
 
 	snprintf(id, sizeof(id), "%" PRIu32, f->id);
 	krtp_ep_str(&f->local, local, sizeof(local));
@@ -290,6 +298,17 @@ static void print_flow(const struct krtp_flow *f, bool table)
 		print_color_string(detail, COLOR_ADDR, "rtcp_peer", " rtcp-to %s", rtcp_peer);
 	if (f->rtcp_via.family)
 		print_color_string(detail, COLOR_ADDR, "rtcp_via", " rtcp-via %s", rtcp_via);
+	if (f->bundle) {
+		/* "bundle 0,8,96-99" for people, [0, 8, 96, 97, 98, 99] in JSON */
+		krtp_pt_set_str(f->bundle_pt, bundle, sizeof(bundle));
+		if (!table)
+			print_string(PRINT_FP, NULL, " bundle %s", bundle);
+		open_json_array("bundle_pt");
+		for (unsigned int pt = 0; pt < 128; pt++)
+			if (f->bundle_pt[pt / 8] >> (pt % 8) & 1)
+				print_u64(PRINT_JSON, NULL, "", pt);
+		close_json_array();
+	}
 	print_text(table ? "" : "\n\tsource ");
 	if (f->source.family)
 		print_color_string(PRINT_ANY, COLOR_ADDR, "source", table ? COL_EP : "%s", source);

@@ -54,7 +54,7 @@ static void show_usage(FILE *f)
 		fprintf(f, "  %-14s %s\n", subcommands[i].name, subcommands[i].description);
 	fprintf(f, "\nThe flow subcommands:\n"
 		"  flow add LOCAL to PEER [from SRC[:PORT]] [via VIA:PORT] [rtcp-to RTCP_PEER]\n"
-		"           [rtcp-via RTCP_VIA:PORT] [label TEXT]\n"
+		"           [rtcp-via RTCP_VIA:PORT] [bundle PTS] [label TEXT]\n"
 		"           [idle SECONDS] [idle-delete] [rtcp] [strict] [pass-stun-dtls]\n"
 		"           [clock-rate HZ]\n"
 		"  flow del LOCAL | id N\n"
