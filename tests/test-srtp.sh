@@ -12,7 +12,10 @@
 # sent; the bridge flow, re-created from them with the same keys, keeps
 # libsrtp's streams decrypting. On each flow a second SSRC joins the first,
 # from its own ROC 0 and SRTCP index 0 (RFC 3711 3.2.3, as libsrtp's
-# ssrc_any sessions keep them). /sys/kernel/krtp/srtp/ names the crypto
+# ssrc_any sessions keep them). Two flows sharing a port with one key
+# (BUNDLE, audio PT 0 and video PT 96, as krtpd keys a bundle's lines)
+# each decrypt their own stream and its RTCP, every packet intact at its
+# own port. /sys/kernel/krtp/srtp/ names the crypto
 # drivers in use, each one /proc/crypto lists.
 #
 #   caller                    relay                       callee
@@ -22,6 +25,8 @@
 #   PORT      srtp-in            SRTP -> RTP
 #   PORT+2    srtp-out           RTP  -> SRTP
 #   PORT+4    srtp-in, srtp-out  SRTP (key A) -> SRTP (key B)
+#   PORT+6    two flows, srtp-in  SRTP (key A) PT 0  -> RTP :PORT+1006
+#             bundle 0 and 96                   PT 96 -> RTP :PORT+1008
 . "$(dirname "$0")/lib.sh"
 require_tools
 SRTPCHECK=${SRTPCHECK:-$TESTS_DIR/tools/srtpcheck}
