@@ -94,6 +94,56 @@ static bool krtp_nl_addr_multicast(const struct krtp_ep *ep)
 }
 
 /*
+ * The streams of an SRTP nest (KRTP_A_SRTP_STREAM, several): each with an
+ * SSRC and a ROC, SSRCs distinct, no more than a context follows. The
+ * policy checked each one's attributes.
+ */
+static int krtp_nl_srtp_streams_parse(struct nlattr *nest,
+				      struct krtp_srtp_config *cfg,
+				      const char *dir,
+				      struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KRTP_A_SRTP_STREAM_MAX + 1];
+	struct nlattr *attr;
+	unsigned int i;
+	int rem, err;
+	u32 ssrc;
+
+	cfg->nstreams = 0;
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != KRTP_A_SRTP_STREAM)
+			continue;
+		if (cfg->nstreams == KRTP_SRTP_SSRC_MAX) {
+			KRTP_NL_ERR_ATTR(extack, attr,
+					 "more srtp streams than a context follows");
+			return -E2BIG;
+		}
+		err = krtp_nl_parse_validated(tb, KRTP_A_SRTP_STREAM_MAX, attr);
+		if (err)
+			return err;
+		if (NL_REQ_ATTR_CHECK(extack, attr, tb, KRTP_A_SRTP_STREAM_SSRC) ||
+		    NL_REQ_ATTR_CHECK(extack, attr, tb, KRTP_A_SRTP_STREAM_ROC)) {
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "srtp %s stream needs an ssrc and a roc",
+					       dir);
+			return -EINVAL;
+		}
+		ssrc = nla_get_u32(tb[KRTP_A_SRTP_STREAM_SSRC]);
+		for (i = 0; i < cfg->nstreams; i++) {
+			if (cfg->streams[i].ssrc == ssrc) {
+				KRTP_NL_ERR_ATTR(extack, attr,
+						 "srtp stream ssrc given twice");
+				return -EINVAL;
+			}
+		}
+		cfg->streams[i].ssrc = ssrc;
+		cfg->streams[i].roc = nla_get_u32(tb[KRTP_A_SRTP_STREAM_ROC]);
+		cfg->nstreams++;
+	}
+	return 0;
+}
+
+/*
  * One SRTP nest of FLOW_NEW; the policy checked each attribute, this what
  * spans them. Key material goes to @cfg only, which the caller wipes.
  */
@@ -143,7 +193,7 @@ static int krtp_nl_srtp_parse(struct nlattr *nest, struct krtp_srtp_config *cfg,
 		cfg->roc = nla_get_u32(tb[KRTP_A_SRTP_ROC]);
 	if (tb[KRTP_A_SRTP_SRTCP_INDEX])
 		cfg->srtcp_index = nla_get_u32(tb[KRTP_A_SRTP_SRTCP_INDEX]);
-	return 0;
+	return krtp_nl_srtp_streams_parse(nest, cfg, dir, extack);
 }
 
 /*

@@ -55,8 +55,10 @@ static size_t krtp_nl_flow_size(const struct krtp_nl_fill_extra *extra)
 		nla_total_size(0) +			/* _IDLE_DELETE */
 		nla_total_size(sizeof(u32)) +		/* _CLOCK_RATE */
 		nla_total_size(sizeof(u32)) +		/* _DEL_REASON */
-		/* _SRTP_IN, _SRTP_OUT: suite, ROC, SRTCP index (out) */
-		2 * (nla_total_size(0) + 3 * nla_total_size(sizeof(u32)));
+		/* _SRTP_IN, _SRTP_OUT: suite, ROC, SRTCP index (out), streams */
+		2 * (nla_total_size(0) + 3 * nla_total_size(sizeof(u32)) +
+		     KRTP_SRTP_SSRC_MAX * (nla_total_size(0) +
+					   2 * nla_total_size(sizeof(u32))));
 
 	if (extra->stats)
 		size += nla_total_size(0) +		/* KRTP_A_FLOW_STATS */
@@ -77,24 +79,36 @@ static size_t krtp_nl_flow_size(const struct krtp_nl_fill_extra *extra)
 static int krtp_nl_srtp_put(struct sk_buff *skb, int type,
 			    struct krtp_srtp_ctx *ctx)
 {
-	struct nlattr *nest;
+	struct krtp_srtp_stream_state streams[KRTP_SRTP_SSRC_MAX];
+	struct nlattr *nest, *stream;
+	unsigned int i, nstreams;
 	u32 roc, srtcp_index;
 
 	if (!ctx)
 		return 0;
-	krtp_srtp_ctx_state(ctx, &roc, &srtcp_index);
+	krtp_srtp_ctx_state(ctx, &roc, &srtcp_index, streams, &nstreams);
 	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, KRTP_A_SRTP_SUITE, ctx->suite) ||
 	    nla_put_u32(skb, KRTP_A_SRTP_ROC, roc) ||
 	    (type == KRTP_A_FLOW_SRTP_OUT &&
-	     nla_put_u32(skb, KRTP_A_SRTP_SRTCP_INDEX, srtcp_index))) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
+	     nla_put_u32(skb, KRTP_A_SRTP_SRTCP_INDEX, srtcp_index)))
+		goto err_cancel;
+	for (i = 0; i < nstreams; i++) {
+		stream = nla_nest_start(skb, KRTP_A_SRTP_STREAM);
+		if (!stream ||
+		    nla_put_u32(skb, KRTP_A_SRTP_STREAM_SSRC, streams[i].ssrc) ||
+		    nla_put_u32(skb, KRTP_A_SRTP_STREAM_ROC, streams[i].roc))
+			goto err_cancel;
+		nla_nest_end(skb, stream);
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }
 
 /*

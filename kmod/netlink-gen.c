@@ -53,6 +53,11 @@ const struct nla_policy krtp_ep_nl_policy[KRTP_A_EP_MAX + 1] = {
 };
 
 /* an SRTP context; the salt's length must also be the suite's (handler) */
+const struct nla_policy krtp_srtp_stream_nl_policy[KRTP_A_SRTP_STREAM_MAX + 1] = {
+	[KRTP_A_SRTP_STREAM_SSRC] = { .type = NLA_U32, },
+	[KRTP_A_SRTP_STREAM_ROC] = { .type = NLA_U32, },
+};
+
 const struct nla_policy krtp_srtp_nl_policy[KRTP_A_SRTP_MAX + 1] = {
 	[KRTP_A_SRTP_SUITE] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_srtp_suite_range),
@@ -66,6 +71,7 @@ const struct nla_policy krtp_srtp_nl_policy[KRTP_A_SRTP_MAX + 1] = {
 	[KRTP_A_SRTP_ROC] = { .type = NLA_U32, },
 	[KRTP_A_SRTP_SRTCP_INDEX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &krtp_a_srtp_srtcp_index_range),
+	[KRTP_A_SRTP_STREAM] = NLA_POLICY_NESTED(krtp_srtp_stream_nl_policy),
 };
 
 const struct nla_policy krtp_flow_new_input_nl_policy[KRTP_A_FLOW_MAX + 1] = {

@@ -14,6 +14,7 @@
 
 /* Common nested types */
 extern const struct nla_policy krtp_ep_nl_policy[KRTP_A_EP_MAX + 1];
+extern const struct nla_policy krtp_srtp_stream_nl_policy[KRTP_A_SRTP_STREAM_MAX + 1];
 extern const struct nla_policy krtp_srtp_nl_policy[KRTP_A_SRTP_MAX + 1];
 extern const struct nla_policy krtp_flow_new_input_nl_policy[KRTP_A_FLOW_MAX + 1];
 extern const struct nla_policy krtp_flow_sel_input_nl_policy[KRTP_A_FLOW_MAX + 1];

@@ -308,7 +308,8 @@ static struct krtp_srtp_ctx *krtp_srtp_ctx_alloc(u32 suite, u32 window,
 
 /**
  * krtp_srtp_ctx_create - make a crypto context from master key and salt
- * @cfg: suite, master key and salt, replay window, initial ROC and index;
+ * @cfg: suite, master key and salt, replay window, initial ROC and index,
+ *	the streams of a replaced flow;
  *	checked by netlink-flow.c
  * @out: the context encrypts (no replay state) rather than decrypts
  *
@@ -323,6 +324,7 @@ struct krtp_srtp_ctx *krtp_srtp_ctx_create(const struct krtp_srtp_config *cfg,
 	u8 salt[KRTP_SRTP_MASTER_SALT_LEN] = {};
 	struct crypto_sync_skcipher *kdf;
 	struct krtp_srtp_ctx *ctx;
+	unsigned int i;
 	int err;
 
 	ctx = krtp_srtp_ctx_alloc(cfg->suite, cfg->window, out);
@@ -330,6 +332,12 @@ struct krtp_srtp_ctx *krtp_srtp_ctx_create(const struct krtp_srtp_config *cfg,
 		return ERR_PTR(-ENOMEM);
 	ctx->roc = cfg->roc;
 	ctx->srtcp_index = cfg->srtcp_index;
+	/* streams of a replaced flow: known, each in its ROC, not started */
+	for (i = 0; i < cfg->nstreams; i++) {
+		ctx->rtp.ssrc[i].ssrc = cfg->streams[i].ssrc;
+		ctx->rtp.ssrc[i].top = (u64)cfg->streams[i].roc << 16;
+		ctx->rtp.ssrc[i].known = true;
+	}
 
 	kdf = crypto_alloc_sync_skcipher(krtp_srtp_algs.ctr_name, 0, 0);
 	if (IS_ERR(kdf)) {

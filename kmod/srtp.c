@@ -95,7 +95,7 @@ static struct krtp_srtp_ssrc *krtp_srtp_find(struct krtp_srtp_stream *st,
 	if (likely(st->last && st->last->ssrc == ssrc))
 		return st->last;
 	for (i = 0; i < KRTP_SRTP_SSRC_MAX; i++)
-		if (st->ssrc[i].started && st->ssrc[i].ssrc == ssrc)
+		if (st->ssrc[i].known && st->ssrc[i].ssrc == ssrc)
 			return &st->ssrc[i];
 	return NULL;
 }
@@ -103,8 +103,9 @@ static struct krtp_srtp_ssrc *krtp_srtp_find(struct krtp_srtp_stream *st,
 /*
  * A slot for a new stream, once its first packet authenticated (in) or is
  * sent (out): a free one, else that of the stream heard from longest ago,
- * which is forgotten. A forged packet never gets here, so it cannot push
- * out a genuine stream.
+ * which is forgotten (a stream FLOW_NEW named and not yet heard counts as
+ * the oldest). A forged packet never gets here, so it cannot push out a
+ * genuine stream.
  */
 static struct krtp_srtp_ssrc *krtp_srtp_claim(struct krtp_srtp_stream *st,
 					      u32 ssrc)
@@ -113,7 +114,7 @@ static struct krtp_srtp_ssrc *krtp_srtp_claim(struct krtp_srtp_stream *st,
 	unsigned int i;
 
 	for (i = 0; i < KRTP_SRTP_SSRC_MAX; i++) {
-		if (!st->ssrc[i].started) {
+		if (!st->ssrc[i].known) {
 			tr = &st->ssrc[i];
 			break;
 		}
@@ -121,6 +122,7 @@ static struct krtp_srtp_ssrc *krtp_srtp_claim(struct krtp_srtp_stream *st,
 			tr = &st->ssrc[i];
 	}
 	tr->ssrc = ssrc;
+	tr->known = true;
 	tr->started = false;
 	return tr;
 }
@@ -128,9 +130,9 @@ static struct krtp_srtp_ssrc *krtp_srtp_claim(struct krtp_srtp_stream *st,
 /*
  * RFC 3711 3.3.1 and Appendix A: the index of a packet with sequence number
  * @seq of stream @tr, guessed from its highest index so far. A stream not
- * seen yet starts at ROC 0, but for the context's first, which starts at
- * the configured ROC (a flow re-created where its predecessor stood). A
- * guess below ROC 0 stays in ROC 0.
+ * seen yet starts at ROC 0; one FLOW_NEW named (a flow re-created where its
+ * predecessor stood) at its own ROC; without those, the context's first at
+ * the configured ROC. A guess below ROC 0 stays in ROC 0.
  */
 static u64 krtp_srtp_rtp_index(const struct krtp_srtp_ctx *ctx,
 			       const struct krtp_srtp_ssrc *tr, u16 seq)
@@ -138,9 +140,13 @@ static u64 krtp_srtp_rtp_index(const struct krtp_srtp_ctx *ctx,
 	u32 roc, v;
 	u16 s_l;
 
+	/* slot 0 is the first known: the first heard, or one FLOW_NEW named */
 	if (!tr)
-		return (u64)(ctx->rtp.last ? 0 : ctx->roc) << 16 | seq;
+		return (u64)(ctx->rtp.ssrc[0].known ? 0 : ctx->roc) << 16 | seq;
 	roc = tr->top >> 16;
+	/* named by FLOW_NEW, not heard yet: in its ROC */
+	if (!tr->started)
+		return (u64)roc << 16 | seq;
 	s_l = tr->top;
 	v = roc;
 	if (s_l < 0x8000) {
@@ -156,7 +162,7 @@ static u64 krtp_srtp_rtp_index(const struct krtp_srtp_ctx *ctx,
 static bool krtp_srtp_replayed(const struct krtp_srtp_ctx *ctx,
 			       const struct krtp_srtp_ssrc *tr, u64 index)
 {
-	if (!tr || index > tr->top)
+	if (!tr || !tr->started || index > tr->top)
 		return false;
 	if (tr->top - index >= ctx->window)
 		return true;
@@ -534,17 +540,34 @@ out:
  *	 the one the context was made with
  * @srtcp_index: set to the index of the next SRTCP packet sent (out; for
  *	 in, what the context was made with)
+ * @streams: set to each RTP stream the context follows, SSRC and the ROC
+ *	 of its highest index (or the one FLOW_NEW named it with); room for
+ *	 KRTP_SRTP_SSRC_MAX
+ * @nstreams: set to how many
  *
  * Process context, for replies and dumps: a flow re-created with the same
  * keys from these values goes on where this one stands, rather than
  * restarting at ROC 0, which a receiver past 65535 packets cannot decrypt.
  * Takes @ctx->lock with BHs off, as the packet path holds it in softirq.
  */
-void krtp_srtp_ctx_state(struct krtp_srtp_ctx *ctx, u32 *roc, u32 *srtcp_index)
+void krtp_srtp_ctx_state(struct krtp_srtp_ctx *ctx, u32 *roc, u32 *srtcp_index,
+			 struct krtp_srtp_stream_state *streams,
+			 unsigned int *nstreams)
 {
+	const struct krtp_srtp_ssrc *tr;
+	unsigned int i;
+
+	*nstreams = 0;
 	spin_lock_bh(&ctx->lock);
 	*roc = ctx->rtp.last ? (u32)(ctx->rtp.last->top >> 16) : ctx->roc;
 	*srtcp_index = ctx->srtcp_index;
+	for (i = 0; i < KRTP_SRTP_SSRC_MAX; i++) {
+		tr = &ctx->rtp.ssrc[i];
+		if (!tr->known)
+			continue;
+		streams[*nstreams].ssrc = tr->ssrc;
+		streams[(*nstreams)++].roc = tr->top >> 16;
+	}
 	spin_unlock_bh(&ctx->lock);
 }
 

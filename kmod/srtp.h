@@ -28,6 +28,11 @@ struct krtp_srtp_config {
 	u32 window;			/* replay window, packets */
 	u32 roc;			/* ROC of the first packet */
 	u32 srtcp_index;		/* first SRTCP index sent */
+	u8 nstreams;			/* in @streams */
+	struct krtp_srtp_stream_state {
+		u32 ssrc;
+		u32 roc;
+	} streams[KRTP_SRTP_SSRC_MAX];	/* streams of a replaced flow */
 	u8 salt_len;
 	u8 key[KRTP_SRTP_MASTER_KEY_LEN];
 	u8 salt[KRTP_SRTP_MASTER_SALT_LEN];
@@ -41,7 +46,14 @@ struct krtp_srtp_config {
  */
 struct krtp_srtp_ssrc {
 	u32 ssrc;
-	bool started;		/* the slot holds a stream: @ssrc, @top valid */
+	/*
+	 * @known: the slot holds a stream, @ssrc valid. @started: and a
+	 * packet of it was authenticated or sent, @top and @seen are valid;
+	 * known but not started (FLOW_NEW named it), @top's ROC is where
+	 * its first packet is taken to be
+	 */
+	bool known;
+	bool started;
 	u64 top;		/* highest index authenticated (in) or sent (out) */
 	u64 used;		/* the stream's clock tick when last heard */
 	unsigned long *seen;	/* replay bitmap, bit index % bits (in) */
@@ -127,7 +139,9 @@ void krtp_srtp_ctx_free(struct krtp_srtp_ctx *ctx);
 struct krtp_srtp *krtp_srtp_create(const struct krtp_srtp_config *in,
 				   const struct krtp_srtp_config *out);
 void krtp_srtp_free(struct krtp_srtp *srtp);
-void krtp_srtp_ctx_state(struct krtp_srtp_ctx *ctx, u32 *roc, u32 *srtcp_index);
+void krtp_srtp_ctx_state(struct krtp_srtp_ctx *ctx, u32 *roc, u32 *srtcp_index,
+			 struct krtp_srtp_stream_state *streams,
+			 unsigned int *nstreams);
 
 int krtp_srtp_rtp_protect(struct krtp_srtp_ctx *ctx, u8 *pkt,
 			  unsigned int len);

@@ -316,19 +316,25 @@ static void __init krtp_srtp_selftest_pkt(u8 *pkt, u16 seq)
  * @key0 and @salt0 up), ROC 7, the smallest replay window; ERR_PTRs if
  * either could not be made.
  */
-static void __init krtp_srtp_selftest_pair(u32 suite, u8 key0, u8 salt0,
-					   struct krtp_srtp_ctx **out,
-					   struct krtp_srtp_ctx **in)
+static void __init
+krtp_srtp_selftest_pair(u32 suite, u8 key0, u8 salt0,
+			const struct krtp_srtp_stream_state *streams,
+			unsigned int nstreams, struct krtp_srtp_ctx **out,
+			struct krtp_srtp_ctx **in)
 {
 	struct krtp_srtp_config cfg = {
 		.suite = suite,
 		.window = KRTP_SRTP_REPLAY_WINDOW_MIN,
 		.roc = 7,
+		.nstreams = nstreams,
 		.salt_len = suite == KRTP_SRTP_SUITE_AEAD_AES_128_GCM ?
 			    KRTP_SRTP_GCM_MASTER_SALT_LEN :
 			    KRTP_SRTP_MASTER_SALT_LEN,
 	};
 	unsigned int i;
+
+	for (i = 0; i < nstreams; i++)
+		cfg.streams[i] = streams[i];
 
 	for (i = 0; i < sizeof(cfg.key); i++)
 		cfg.key[i] = key0 + i + suite;
@@ -354,7 +360,7 @@ static bool __init krtp_srtp_selftest_suite(u32 suite, u8 *buf)
 	int len, slen;
 	bool ok = false;
 
-	krtp_srtp_selftest_pair(suite, 0xa0, 0x30, &out, &in);
+	krtp_srtp_selftest_pair(suite, 0xa0, 0x30, NULL, 0, &out, &in);
 	if (IS_ERR(out) || IS_ERR(in))
 		goto out;
 
@@ -460,7 +466,7 @@ krtp_srtp_selftest_find(struct krtp_srtp_stream *st, u32 ssrc)
 	unsigned int i;
 
 	for (i = 0; i < KRTP_SRTP_SSRC_MAX; i++)
-		if (st->ssrc[i].started && st->ssrc[i].ssrc == ssrc)
+		if (st->ssrc[i].known && st->ssrc[i].ssrc == ssrc)
 			return &st->ssrc[i];
 	return NULL;
 }
@@ -496,14 +502,16 @@ static u64 __init krtp_srtp_selftest_one(struct krtp_srtp_ctx *out,
  */
 static bool __init krtp_srtp_selftest_ssrcs(u32 suite, u8 *buf)
 {
+	struct krtp_srtp_stream_state streams[KRTP_SRTP_SSRC_MAX];
 	struct krtp_srtp_ctx *out, *in;
 	u8 *pkt = buf, *saved = buf + 128;
 	const char *what = "setup";
+	unsigned int n;
 	bool ok = false;
 	u32 roc;
 	int len;
 
-	krtp_srtp_selftest_pair(suite, 0x50, 0x90, &out, &in);
+	krtp_srtp_selftest_pair(suite, 0x50, 0x90, NULL, 0, &out, &in);
 	if (IS_ERR(out) || IS_ERR(in))
 		goto out;
 
@@ -517,8 +525,12 @@ static bool __init krtp_srtp_selftest_ssrcs(u32 suite, u8 *buf)
 	    krtp_srtp_selftest_one(out, in, pkt, 0, 4) != (8ULL << 16 | 4) ||
 	    krtp_srtp_selftest_one(out, in, pkt, 1, 40001) != 40001)
 		goto out;
-	krtp_srtp_ctx_state(in, &roc, &roc);
+	krtp_srtp_ctx_state(in, &roc, &roc, streams, &n);
 	if (roc != 0)	/* the stream last heard: the second */
+		goto out;
+	what = "every stream's ROC reported";
+	if (n != 2 || streams[0].ssrc != 0x12345670 || streams[0].roc != 8 ||
+	    streams[1].ssrc != 0x12345671 || streams[1].roc != 0)
 		goto out;
 
 	what = "replay per stream";
@@ -563,6 +575,52 @@ out:
 	return ok;
 }
 
+/*
+ * A context pair made with the streams of a replaced flow: each named
+ * stream goes on in its own ROC (the second from its last sequence number
+ * of ROC 2 into ROC 3), a stream not named starts at ROC 0, not at the
+ * configured ROC, and the state reports all three.
+ */
+static bool __init krtp_srtp_selftest_streams(u32 suite, u8 *buf)
+{
+	static const struct krtp_srtp_stream_state named[] __initconst = {
+		{ 0x12345670, 9 }, { 0x12345671, 2 },
+	};
+	struct krtp_srtp_stream_state streams[KRTP_SRTP_SSRC_MAX];
+	struct krtp_srtp_ctx *out, *in;
+	const char *what = "setup";
+	unsigned int n;
+	bool ok = false;
+	u32 roc, idx;
+
+	krtp_srtp_selftest_pair(suite, 0x60, 0x10, named, ARRAY_SIZE(named),
+				&out, &in);
+	if (IS_ERR(out) || IS_ERR(in))
+		goto out;
+	what = "named streams in their ROCs";
+	if (krtp_srtp_selftest_one(out, in, buf, 1, 65535) != (2ULL << 16 | 65535) ||
+	    krtp_srtp_selftest_one(out, in, buf, 0, 100) != (9ULL << 16 | 100) ||
+	    krtp_srtp_selftest_one(out, in, buf, 1, 0) != (3ULL << 16 | 0))
+		goto out;
+	what = "a stream not named at ROC 0";
+	if (krtp_srtp_selftest_one(out, in, buf, 2, 10) != 10)
+		goto out;
+	what = "every stream reported";
+	krtp_srtp_ctx_state(out, &roc, &idx, streams, &n);
+	if (n != 3 || roc != 0 || streams[0].roc != 9 || streams[1].roc != 3 ||
+	    streams[2].ssrc != 0x12345672 || streams[2].roc != 0)
+		goto out;
+	ok = true;
+out:
+	if (!ok)
+		pr_err("srtp suite %u streams self-test: fail (%s)\n", suite, what);
+	if (!IS_ERR(out))
+		krtp_srtp_ctx_free(out);
+	if (!IS_ERR(in))
+		krtp_srtp_ctx_free(in);
+	return ok;
+}
+
 /* every test, with or without SIMD (krtp_srtp_selftest_nosimd) */
 static bool __init krtp_srtp_selftest_all(u8 *buf)
 {
@@ -573,7 +631,8 @@ static bool __init krtp_srtp_selftest_all(u8 *buf)
 	for (suite = KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80;
 	     suite <= KRTP_SRTP_SUITE_AEAD_AES_128_GCM; suite++)
 		if (!krtp_srtp_selftest_suite(suite, buf) ||
-		    !krtp_srtp_selftest_ssrcs(suite, buf))
+		    !krtp_srtp_selftest_ssrcs(suite, buf) ||
+		    !krtp_srtp_selftest_streams(suite, buf))
 			return false;
 	pr_info("srtp rollover, replay and SSRC self-test: pass\n");
 	return true;

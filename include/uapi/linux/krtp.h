@@ -242,13 +242,15 @@ enum {
  * derived once, at flow creation (RFC 3711 4.3, key derivation rate 0), and
  * the master key is then wiped. No MKI. The context follows up to
  * KRTP_SRTP_SSRC_MAX RTP streams (SSRCs), each with its own ROC and replay
- * state; a stream it has not seen starts at ROC 0, but for the first one,
- * which starts at KRTP_A_SRTP_ROC. In replies, dumps and events the nest
- * holds SUITE, ROC (that of the stream last authenticated or sent) and,
+ * state; a stream it has not seen starts at ROC 0, but for those
+ * KRTP_A_SRTP_STREAM names, which start at their own ROC, and, when it
+ * names none, for the first one, which starts at KRTP_A_SRTP_ROC. In replies, dumps and events the
+ * nest holds SUITE, ROC (that of the stream last authenticated or sent),
+ * a STREAM per stream the context follows, with its SSRC and ROC, and,
  * for SRTP_OUT, SRTCP_INDEX: where the context stands, not secret. Keys
  * are never read back. To replace a keyed flow (new peer, re-INVITE with
- * the same keys), create the new one with the ROC and SRTCP index the old
- * one reports.
+ * the same keys), create the new one with the ROC, STREAMs and SRTCP
+ * index the old one reports: each stream goes on in its own ROC.
  */
 enum {
 	KRTP_A_SRTP_SUITE = 1,		/* u32 enum krtp_srtp_suite */
@@ -271,9 +273,25 @@ enum {
 	 * FLOW_NEW: default 0. Replies, dumps, events: the current one
 	 */
 	KRTP_A_SRTP_SRTCP_INDEX,
+	/*
+	 * nest SRTP_STREAM, up to KRTP_SRTP_SSRC_MAX, SSRCs distinct: an RTP
+	 * stream and its ROC. FLOW_NEW: the stream's first packet is taken
+	 * to be in that ROC (a stream of a replaced flow). Replies, dumps,
+	 * events: one per stream followed, at the ROC of its highest index
+	 */
+	KRTP_A_SRTP_STREAM,
 
 	__KRTP_A_SRTP_MAX,
 	KRTP_A_SRTP_MAX = __KRTP_A_SRTP_MAX - 1
+};
+
+/* One RTP stream of an SRTP context, nested in KRTP_A_SRTP_STREAM */
+enum {
+	KRTP_A_SRTP_STREAM_SSRC = 1,	/* u32, required */
+	KRTP_A_SRTP_STREAM_ROC,		/* u32, required */
+
+	__KRTP_A_SRTP_STREAM_MAX,
+	KRTP_A_SRTP_STREAM_MAX = __KRTP_A_SRTP_STREAM_MAX - 1
 };
 
 /*
