@@ -107,6 +107,13 @@ static void nl_put_srtp(struct nlmsghdr *nlh, uint16_t type, const struct krtp_s
 		mnl_attr_put_u32(nlh, KRTP_A_SRTP_ROC, c->roc);
 	if (c->srtcp_index && type == KRTP_A_FLOW_SRTP_OUT)
 		mnl_attr_put_u32(nlh, KRTP_A_SRTP_SRTCP_INDEX, c->srtcp_index);
+	for (unsigned int i = 0; i < c->nstreams && i < KRTP_SRTP_SSRC_MAX; i++) {
+		struct nlattr *s = mnl_attr_nest_start(nlh, KRTP_A_SRTP_STREAM);
+
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_STREAM_SSRC, c->streams[i].ssrc);
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_STREAM_ROC, c->streams[i].roc);
+		mnl_attr_nest_end(nlh, s);
+	}
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -207,16 +214,27 @@ int nl_parse_stats(const struct nlattr *nest, struct krtp_stats *st)
 	return 0;
 }
 
-/* What replies and dumps say of an SRTP context: suite, ROC, SRTCP index */
+/* What replies and dumps say of an SRTP context: suite, ROC, SRTCP index, streams */
 static void nl_parse_srtp(const struct nlattr *nest, struct krtp_srtp *c)
 {
-	const struct nlattr *tb[KRTP_A_SRTP_MAX + 1];
+	const struct nlattr *tb[KRTP_A_SRTP_MAX + 1], *stb[KRTP_A_SRTP_STREAM_MAX + 1];
+	const struct nlattr *a;
 
 	memset(c, 0, sizeof(*c));
-	if (nest && !nl_parse_nested(nest, tb, KRTP_A_SRTP_MAX)) {
-		c->suite = nl_u32(tb[KRTP_A_SRTP_SUITE]);
-		c->roc = nl_u32(tb[KRTP_A_SRTP_ROC]);
-		c->srtcp_index = nl_u32(tb[KRTP_A_SRTP_SRTCP_INDEX]);
+	if (!nest || nl_parse_nested(nest, tb, KRTP_A_SRTP_MAX))
+		return;
+	c->suite = nl_u32(tb[KRTP_A_SRTP_SUITE]);
+	c->roc = nl_u32(tb[KRTP_A_SRTP_ROC]);
+	c->srtcp_index = nl_u32(tb[KRTP_A_SRTP_SRTCP_INDEX]);
+	/* several STREAM nests: the table above kept the last only */
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) != KRTP_A_SRTP_STREAM || c->nstreams == KRTP_SRTP_SSRC_MAX ||
+		    nl_parse_nested(a, stb, KRTP_A_SRTP_STREAM_MAX) ||
+		    !nl_has(stb[KRTP_A_SRTP_STREAM_SSRC], sizeof(uint32_t)) ||
+		    !nl_has(stb[KRTP_A_SRTP_STREAM_ROC], sizeof(uint32_t)))
+			continue;
+		c->streams[c->nstreams].ssrc = mnl_attr_get_u32(stb[KRTP_A_SRTP_STREAM_SSRC]);
+		c->streams[c->nstreams++].roc = mnl_attr_get_u32(stb[KRTP_A_SRTP_STREAM_ROC]);
 	}
 }
 

@@ -55,12 +55,17 @@ done
 
 # what krtpctl (over a dump) says of the 80 suite's flows: suites, ROC, no keys
 check "krtpctl: decrypt flow srtp" '{"in":"AES_CM_128_HMAC_SHA1_80","in_roc":1}' \
-	"$(ffield "$RELAY4:4200" .srtp | jq -c .)"
+	"$(ffield "$RELAY4:4200" .srtp | jq -c 'del(.in_streams)')"
+# each SSRC's ROC: the first's past the wrap, the second's (0x0badcafe) from 0
+check "krtpctl: decrypt flow streams" '[[1589706734,1],[195939070,0]]' \
+	"$(ffield "$RELAY4:4200" .srtp.in_streams | jq -c 'map([.ssrc, .roc])')"
+check "krtpctl: streams in the text" 1 \
+	"$(kctl flow show "$RELAY4:4200" | grep -c 'roc 1 streams 0x5ec0ffee:1,0xbadcafe:0')"
 # out_roc: that of the SSRC sent last (the first, ROC 1); the SRTCP index
-# counts the first SSRC's 3 + 3 and the second's 3
-check "krtpctl: bridge flow srtp (re-created: roc 1, 9 srtcp sent)" \
-	'{"in":"AES_CM_128_HMAC_SHA1_80","in_roc":1,"out":"AES_CM_128_HMAC_SHA1_80","out_roc":1,"out_srtcp_index":9}' \
-	"$(ffield "$RELAY4:4204" .srtp | jq -c .)"
+# counts the first SSRC's 3 + 3 + 3 (re-created twice) and the second's 3
+check "krtpctl: bridge flow srtp (re-created: roc 1, 12 srtcp sent)" \
+	'{"in":"AES_CM_128_HMAC_SHA1_80","in_roc":1,"out":"AES_CM_128_HMAC_SHA1_80","out_roc":1,"out_srtcp_index":12}' \
+	"$(ffield "$RELAY4:4204" .srtp | jq -c 'del(.in_streams, .out_streams)')"
 check "krtpctl: plain flows have no srtp" 0 "$(kctl flow list --json | jq '[.[] | select(.srtp == null)] | length')"
 check_stat "krtpctl: decrypt flow srtp_auth_fail" "$RELAY4:4200" srtp_auth_fail 2
 check_stat "krtpctl: decrypt flow srtp_replay" "$RELAY4:4200" srtp_replay 1

@@ -328,6 +328,8 @@ void med_srtp_flow_keys(const struct med_stream *st, int fi, struct krtp_flow *k
 bool med_srtp_same_key(const struct krtp_srtp *a, const struct krtp_srtp *b);
 /* before f is replaced by want: carry its kernel ROC and SRTCP index over */
 void med_srtp_carry(const struct med_flow *f, struct krtp_flow *want);
+/* copy the RTP streams (SSRC, ROC) an SRTP context reported */
+void med_srtp_streams_copy(struct krtp_srtp *to, const struct krtp_srtp *from);
 /* transform one packet of f in place (buffer of cap bytes): its new length, or -1 to drop */
 int med_srtp_apply(struct med_flow *f, unsigned char *b, int len, int cap, bool rtcp);
 

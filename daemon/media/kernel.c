@@ -159,7 +159,8 @@ int med_kernel_stats(const struct med_flow *f, struct krtp_stats *st)
 
 /*
  * Where a kernel flow's SRTP contexts stand: the ROC into in->roc and
- * out->roc, the next SRTCP index into out->srtcp_index; nothing else.
+ * out->roc, each RTP stream's into ->streams, the next SRTCP index into
+ * out->srtcp_index; nothing else.
  */
 int med_kernel_srtp_state(const struct med_flow *f, struct krtp_srtp *in, struct krtp_srtp *out)
 {
@@ -172,6 +173,8 @@ int med_kernel_srtp_state(const struct med_flow *f, struct krtp_srtp *in, struct
 	in->roc = kf.srtp_in.roc;
 	out->roc = kf.srtp_out.roc;
 	out->srtcp_index = kf.srtp_out.srtcp_index;
+	med_srtp_streams_copy(in, &kf.srtp_in);
+	med_srtp_streams_copy(out, &kf.srtp_out);
 	return 0;
 }
 

@@ -204,13 +204,22 @@ bool med_srtp_same_key(const struct krtp_srtp *a, const struct krtp_srtp *b)
 	       !memcmp(a->key, b->key, sizeof(a->key)) && !memcmp(a->salt, b->salt, a->salt_len);
 }
 
+/* the RTP streams an SRTP context follows, and their ROCs, from one to another */
+void med_srtp_streams_copy(struct krtp_srtp *to, const struct krtp_srtp *from)
+{
+	to->nstreams = from->nstreams;
+	memcpy(to->streams, from->streams, sizeof(to->streams));
+}
+
 /*
  * A kernel flow is about to be replaced by want (a re-INVITE moved the
  * peer, NAT learning moved the sender). Where a direction keeps its key,
  * the new flow must go on from where the old one stands: restarted at
  * ROC 0, the receiver of a stream past sequence 65535 (21 minutes at 50
  * packets/s) can no longer decrypt it, and SRTCP index 0 would be a
- * replay. krtp.ko reports both (KRTP_A_SRTP_ROC, _SRTCP_INDEX). A stream
+ * replay. krtp.ko reports both (KRTP_A_SRTP_ROC, _SRTCP_INDEX), and the
+ * ROC of each RTP stream (KRTP_A_SRTP_STREAM): a video line's RTX or a
+ * PBX's second SSRC keeps its own, and the main stream its. A stream
  * within a few packets of a wrap may still cross it at the new flow's
  * first packet; a flow the kernel no longer has starts afresh. Flows of
  * the userspace relay need nothing: their libsrtp sessions belong to the
@@ -226,11 +235,14 @@ void med_srtp_carry(const struct med_flow *f, struct krtp_flow *want)
 		return;
 	if (med_kernel_srtp_state(f, &in, &out))
 		return;
-	if (keep_in)
+	if (keep_in) {
 		want->srtp_in.roc = in.roc;
+		med_srtp_streams_copy(&want->srtp_in, &in);
+	}
 	if (keep_out) {
 		want->srtp_out.roc = out.roc;
 		want->srtp_out.srtcp_index = out.srtcp_index;
+		med_srtp_streams_copy(&want->srtp_out, &out);
 	}
 }
 

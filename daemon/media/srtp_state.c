@@ -242,6 +242,8 @@ static bool med_srtp_restored_flows(struct med_call *c, bool take)
 				want.srtp_in.srtcp_index = in->srtcp_index;
 				want.srtp_out.roc = out->roc;
 				want.srtp_out.srtcp_index = out->srtcp_index;
+				med_srtp_streams_copy(&want.srtp_in, in);
+				med_srtp_streams_copy(&want.srtp_out, out);
 				*in = want.srtp_in;
 				*out = want.srtp_out;
 			}

@@ -45,8 +45,9 @@ struct krtp_stats {
 /*
  * An SRTP context of a flow (KRTP_A_FLOW_SRTP_IN / _OUT); suite 0: none.
  * The key and salt are write-only: get, dump and events fill in the suite,
- * the ROC and (out) the SRTCP index where the context stands; a flow that
- * replaces it with the same keys is added with those two.
+ * the ROC, each RTP stream's ROC and (out) the SRTCP index where the
+ * context stands; a flow that replaces it with the same keys is added with
+ * those.
  */
 struct krtp_srtp {
 	uint32_t suite;			/* enum krtp_srtp_suite */
@@ -55,6 +56,12 @@ struct krtp_srtp {
 	size_t salt_len;		/* KRTP_SRTP_MASTER_SALT_LEN, or _GCM_ for GCM */
 	uint32_t roc;			/* rollover counter; add: of the first packet */
 	uint32_t srtcp_index;		/* out: next SRTCP index */
+	/* the RTP streams followed; add: where each goes on (KRTP_A_SRTP_STREAM) */
+	struct krtp_srtp_stream {
+		uint32_t ssrc;
+		uint32_t roc;
+	} streams[KRTP_SRTP_SSRC_MAX];
+	unsigned int nstreams;
 };
 
 struct krtp_flow {

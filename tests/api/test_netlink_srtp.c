@@ -212,4 +212,113 @@ TEST_F(krtp, srtp_missing_key)
 	EXPECT_EQ(KRTP_A_SRTP_MASTER_SALT, self->a.miss_type);
 }
 
+/*
+ * KRTP_A_SRTP_STREAM: the streams of a replaced flow, each with its ROC.
+ * n streams of SSRC 0x100 + ssrc[i] and ROC 7 + i in an SRTP_IN nest;
+ * no_roc leaves the last one's ROC out. *off: the last stream's offset.
+ */
+static int streams_add(FIXTURE_DATA(krtp) *self, const uint32_t *ssrc, int n, bool no_roc,
+		       long long *off)
+{
+	struct nlattr *nest, *srtp, *st;
+	struct nlmsghdr *nlh = flow_new_start(&self->k, self->buf, &nest);
+
+	srtp = mnl_attr_nest_start(nlh, KRTP_A_FLOW_SRTP_IN);
+	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80);
+	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, sizeof(srtp_key), srtp_key);
+	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, sizeof(srtp_salt), srtp_salt);
+	for (int i = 0; i < n; i++) {
+		*off = knl_tail_off(nlh);
+		st = mnl_attr_nest_start(nlh, KRTP_A_SRTP_STREAM);
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_STREAM_SSRC, 0x100 + ssrc[i]);
+		if (!no_roc || i < n - 1)
+			mnl_attr_put_u32(nlh, KRTP_A_SRTP_STREAM_ROC, 7 + i);
+		mnl_attr_nest_end(nlh, st);
+	}
+	mnl_attr_nest_end(nlh, srtp);
+	return flow_new_end(&self->k, nlh, nest, &self->a);
+}
+
+/* the STREAM nests of a reply: SSRC and ROC of each */
+struct streams_seen {
+	uint32_t ssrc[8], roc[8];
+	int n;
+};
+
+static int streams_stream_cb(const struct nlattr *attr, void *data)
+{
+	struct streams_seen *s = data;
+
+	if (mnl_attr_get_type(attr) == KRTP_A_SRTP_STREAM_SSRC)
+		s->ssrc[s->n] = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == KRTP_A_SRTP_STREAM_ROC)
+		s->roc[s->n] = mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+static int streams_srtp_cb(const struct nlattr *attr, void *data)
+{
+	struct streams_seen *s = data;
+
+	if (mnl_attr_get_type(attr) == KRTP_A_SRTP_STREAM && s->n < 8) {
+		mnl_attr_parse_nested(attr, streams_stream_cb, s);
+		s->n++;
+	}
+	return MNL_CB_OK;
+}
+
+static int streams_flow_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == KRTP_A_FLOW_SRTP_IN)
+		mnl_attr_parse_nested(attr, streams_srtp_cb, data);
+	return MNL_CB_OK;
+}
+
+static int streams_top_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == KRTP_A_FLOW)
+		mnl_attr_parse_nested(attr, streams_flow_cb, data);
+	return MNL_CB_OK;
+}
+
+static void streams_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	mnl_attr_parse(nlh, GENL_HDRLEN, streams_top_cb, arg);
+}
+
+TEST_F(krtp, srtp_streams)
+{
+	static const uint32_t two[] = { 1, 2 }, five[] = { 1, 2, 3, 4, 5 }, twice[] = { 1, 1 };
+	struct streams_seen seen = { 0 };
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct knl_ack g;
+	long long off;
+
+	/* accepted, and reported before any packet: where each stream will go on */
+	ASSERT_EQ(0, streams_add(self, two, 2, false, &off));
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_GET, 0);
+	nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, self->a.id);
+	mnl_attr_nest_end(nlh, nest);
+	ASSERT_EQ(0, knl_xfer_cb(&self->k, nlh, &g, streams_msg, &seen));
+	ASSERT_EQ(2, seen.n);
+	EXPECT_EQ(0x101, seen.ssrc[0]);
+	EXPECT_EQ(7, seen.roc[0]);
+	EXPECT_EQ(0x102, seen.ssrc[1]);
+	EXPECT_EQ(8, seen.roc[1]);
+	ASSERT_EQ(0, knl_flush(&self->k));
+
+	EXPECT_EQ(-E2BIG, streams_add(self, five, 5, false, &off));
+	EXPECT_STREQ("krtp: more srtp streams than a context follows", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_EQ(-EINVAL, streams_add(self, twice, 2, false, &off));
+	EXPECT_STREQ("krtp: srtp stream ssrc given twice", self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+	EXPECT_EQ(-EINVAL, streams_add(self, two, 2, true, &off));
+	EXPECT_STREQ("krtp: srtp in stream needs an ssrc and a roc", self->a.msg);
+	EXPECT_EQ(KRTP_A_SRTP_STREAM_ROC, self->a.miss_type);
+	EXPECT_EQ(off, self->a.miss_nest);
+}
+
 TEST_HARNESS_MAIN

@@ -154,7 +154,7 @@ static uint32_t flow_add_bundle(uint16_t port, uint16_t peer_port, int pt, const
 	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, RELAY4, port);
 	knl_put_ep(nlh, KRTP_A_FLOW_PEER, CALLEE4, peer_port);
 	mnl_attr_put(nlh, KRTP_A_FLOW_BUNDLE_PT, sizeof(set), set);
-	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, key, 0, 0);
+	put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, key, 0, 0, NULL, 0);
 	mnl_attr_nest_end(nlh, nest);
 	if (knl_xfer(&nl, nlh, &a)) {
 		fprintf(stderr, "srtpcheck: flow-new (bundle): %s (%s)\n", strerror(-a.err), a.msg);
@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 {
 	uint8_t key_a[30], key_b[30], buf[MAXPKT], saved[MAXPKT], got[MAXPKT];
 	long long auth0, replay0;
-	int tx, rx, evil, len, slen;
+	int tx, rx, evil, len, slen, glen;
 	struct flow_stats st;
 	struct ref *snd, *rcv;
 	uint16_t base;
@@ -372,6 +372,31 @@ int main(int argc, char **argv)
 	st = flow_stats(id);
 	check("bridge re-created: flow srtp_auth_fail after a second SSRC", 0, st.auth_fail);
 	check("bridge re-created: flow srtp_replay after a second SSRC", 0, st.replay);
+
+	/*
+	 * Replaced again when the stream last heard is the second SSRC (ROC
+	 * 0) and the first is in ROC 1: a dump's one ROC is the second's,
+	 * but each stream it lists goes on in its own ROC. From ROC 0 the
+	 * first SSRC would be refused by the flow, and by libsrtp after it.
+	 */
+	len = rtp_packet_ssrc(buf, 1000 + NPKT, SSRC2);
+	if (ref_protect(snd, buf, &len, false))
+		die("protect");
+	send_to(tx, buf, len, base + 4);
+	glen = recv_one(rx, got, sizeof(got));
+	if (glen > 0)
+		ref_unprotect(rcv, got, &glen, false);
+	st = flow_stats(id);
+	check("bridge: reported in roc, that of the second SSRC heard last", 0, st.srtp.in_roc);
+	check("bridge: both streams reported, in", 2, st.srtp.nstreams[0]);
+	check("bridge: both streams reported, out", 2, st.srtp.nstreams[1]);
+	if (knl_flow_by_id(&nl, KRTP_CMD_FLOW_DEL, id, &(struct knl_ack){ 0 }))
+		die("flow-del");
+	id = flow_add_from(base + 4, key_a, key_b, &st.srtp);
+	run_stream_from(tx, rx, base + 4, (uint16_t)(65530 + 3 * NPKT), snd, rcv,
+			"bridge re-created with each stream's roc");
+	st = flow_stats(id);
+	check("bridge re-created with streams: flow srtp_auth_fail", 0, st.auth_fail);
 	ref_free(snd);
 	ref_free(rcv);
 	close(tx);

@@ -294,12 +294,16 @@ static int ref_unprotect(struct ref *r, uint8_t *p, int *len, bool rtcp)
 static struct knl nl;
 
 /* where a flow's SRTP contexts stand, as the kernel reports it; -1: absent */
+/* where a flow's contexts stand; streams[0] in, [1] out: SSRC and ROC each */
 struct srtp_state {
 	long long in_roc, out_roc, out_srtcp_index;
+	uint32_t streams[2][KRTP_SRTP_SSRC_MAX][2];
+	int nstreams[2];
 };
 
 static void put_srtp(struct nlmsghdr *nlh, uint16_t type, const uint8_t *key,
-		     long long roc, long long srtcp_index)
+		     long long roc, long long srtcp_index, const uint32_t (*streams)[2],
+		     int nstreams)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
 
@@ -310,6 +314,13 @@ static void put_srtp(struct nlmsghdr *nlh, uint16_t type, const uint8_t *key,
 		mnl_attr_put_u32(nlh, KRTP_A_SRTP_ROC, roc);
 	if (srtcp_index > 0)
 		mnl_attr_put_u32(nlh, KRTP_A_SRTP_SRTCP_INDEX, srtcp_index);
+	for (int i = 0; i < nstreams; i++) {
+		struct nlattr *s = mnl_attr_nest_start(nlh, KRTP_A_SRTP_STREAM);
+
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_STREAM_SSRC, streams[i][0]);
+		mnl_attr_put_u32(nlh, KRTP_A_SRTP_STREAM_ROC, streams[i][1]);
+		mnl_attr_nest_end(nlh, s);
+	}
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -325,10 +336,12 @@ static uint32_t flow_add_from(uint16_t port, const uint8_t *in_key, const uint8_
 	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, RELAY4, port);
 	knl_put_ep(nlh, KRTP_A_FLOW_PEER, CALLEE4, port + 1000);
 	if (in_key)
-		put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, in_key, from ? from->in_roc : 0, 0);
+		put_srtp(nlh, KRTP_A_FLOW_SRTP_IN, in_key, from ? from->in_roc : 0, 0,
+			 from ? from->streams[0] : NULL, from ? from->nstreams[0] : 0);
 	if (out_key)
 		put_srtp(nlh, KRTP_A_FLOW_SRTP_OUT, out_key, from ? from->out_roc : 0,
-			 from ? from->out_srtcp_index : 0);
+			 from ? from->out_srtcp_index : 0, from ? from->streams[1] : NULL,
+			 from ? from->nstreams[1] : 0);
 	mnl_attr_nest_end(nlh, nest);
 	if (knl_xfer(&nl, nlh, &a)) {
 		fprintf(stderr, "srtpcheck: flow-new: %s (%s)\n", strerror(-a.err), a.msg);
@@ -348,15 +361,22 @@ struct flow_stats {
 	struct srtp_state srtp;
 };
 
-static void flow_srtp_parse(const struct nlattr *nest, long long *roc, long long *srtcp_index)
+static void flow_srtp_parse(const struct nlattr *nest, long long *roc, long long *srtcp_index,
+			    uint32_t (*streams)[2], int *nstreams)
 {
-	const struct nlattr *a;
+	const struct nlattr *a, *b;
 
 	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) == KRTP_A_SRTP_ROC)
 			*roc = mnl_attr_get_u32(a);
 		else if (mnl_attr_get_type(a) == KRTP_A_SRTP_SRTCP_INDEX && srtcp_index)
 			*srtcp_index = mnl_attr_get_u32(a);
+		if (mnl_attr_get_type(a) != KRTP_A_SRTP_STREAM || *nstreams == KRTP_SRTP_SSRC_MAX)
+			continue;
+		mnl_attr_for_each_nested(b, a)
+			streams[*nstreams][mnl_attr_get_type(b) == KRTP_A_SRTP_STREAM_ROC] =
+				mnl_attr_get_u32(b);
+		(*nstreams)++;
 	}
 }
 
@@ -370,9 +390,11 @@ static void flow_stats_cb(const struct nlmsghdr *nlh, void *arg)
 			continue;
 		mnl_attr_for_each_nested(a, top) {
 			if (mnl_attr_get_type(a) == KRTP_A_FLOW_SRTP_IN)
-				flow_srtp_parse(a, &st->srtp.in_roc, NULL);
+				flow_srtp_parse(a, &st->srtp.in_roc, NULL, st->srtp.streams[0],
+						&st->srtp.nstreams[0]);
 			else if (mnl_attr_get_type(a) == KRTP_A_FLOW_SRTP_OUT)
-				flow_srtp_parse(a, &st->srtp.out_roc, &st->srtp.out_srtcp_index);
+				flow_srtp_parse(a, &st->srtp.out_roc, &st->srtp.out_srtcp_index,
+						st->srtp.streams[1], &st->srtp.nstreams[1]);
 			if (mnl_attr_get_type(a) != KRTP_A_FLOW_STATS)
 				continue;
 			mnl_attr_for_each_nested(s, a) {
@@ -403,7 +425,7 @@ static struct flow_stats flow_stats(uint32_t id)
 	static char buf[8192];
 	struct nlmsghdr *nlh = knl_msg(&nl, buf, KRTP_CMD_FLOW_GET, 0);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
-	struct flow_stats st = { -1, -1, -1, -1, -1, { -1, -1, -1 } };
+	struct flow_stats st = { -1, -1, -1, -1, -1, { -1, -1, -1, { { { 0 } } }, { 0 } } };
 	struct knl_ack a;
 
 	mnl_attr_put_u32(nlh, KRTP_A_FLOW_ID, id);

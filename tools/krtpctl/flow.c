@@ -247,6 +247,25 @@ static const char *srtp_suite_str(uint32_t suite)
  * "out": SUITE, "out_roc": N, "out_srtcp_index": N} in JSON, absent for
  * plain flows
  */
+/* an SRTP context's RTP streams: " streams 0x5ec0ffee:1,..." and [{"ssrc", "roc"}] */
+static void print_srtp_streams(const struct krtp_srtp *c, const char *key, enum output_type detail)
+{
+	if (!c->nstreams)
+		return;
+	print_text(detail == PRINT_ANY ? " streams" : "");
+	open_json_array(key);
+	for (unsigned int i = 0; i < c->nstreams; i++) {
+		open_json_object(NULL);
+		if (detail == PRINT_ANY)
+			print_text("%s%#" PRIx32 ":%" PRIu32, i ? "," : " ", c->streams[i].ssrc,
+				   c->streams[i].roc);
+		print_u64(PRINT_JSON, "ssrc", "", c->streams[i].ssrc);
+		print_u64(PRINT_JSON, "roc", "", c->streams[i].roc);
+		close_json_object();
+	}
+	close_json_array();
+}
+
 static void print_srtp(const struct krtp_flow *f, enum output_type detail)
 {
 	if (!f->srtp_in.suite && !f->srtp_out.suite)
@@ -256,12 +275,14 @@ static void print_srtp(const struct krtp_flow *f, enum output_type detail)
 	if (f->srtp_in.suite) {
 		print_string(detail, "in", " in %s", srtp_suite_str(f->srtp_in.suite));
 		print_u64(detail, "in_roc", " roc %" PRIu64, f->srtp_in.roc);
+		print_srtp_streams(&f->srtp_in, "in_streams", detail);
 	}
 	if (f->srtp_out.suite) {
 		print_string(detail, "out", " out %s", srtp_suite_str(f->srtp_out.suite));
 		print_u64(detail, "out_roc", " roc %" PRIu64, f->srtp_out.roc);
 		print_u64(detail, "out_srtcp_index", " srtcp-index %" PRIu64,
 			  f->srtp_out.srtcp_index);
+		print_srtp_streams(&f->srtp_out, "out_streams", detail);
 	}
 	close_json_object();
 	print_text(detail == PRINT_ANY ? "\n" : "");
