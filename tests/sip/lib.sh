@@ -429,15 +429,26 @@ sipp_bg() {
 	defer "kill $! 2>/dev/null"
 }
 
-# sipp_wait VAR SCENARIO_NAME: wait for a background sipp; its exit status
+# sipp_wait VAR SCENARIO_NAME: wait for a background sipp; its exit status.
+# Once a sipp of the test failed, the next ones get 60 s: the peer of a
+# failed call waits for a BYE that will not come, and the test would sit
+# out its timeout (minutes) before saying what failed.
 sipp_wait() {
-	local pid trace rc
+	local pid trace rc killer=
 
 	pid=${!1}
 	trace=$(eval echo "\$${1}_TRACE")
+	if [ -n "${SIPP_FAILED:-}" ]; then
+		(sleep 60; kill "$pid") >/dev/null 2>&1 &
+		killer=$!
+	fi
 	wait "$pid"
 	rc=$?
-	[ "$rc" = 0 ] || sipp_explain "$trace" "$2"
+	[ -n "$killer" ] && { pkill -P "$killer"; kill "$killer"; } 2>/dev/null
+	if [ "$rc" != 0 ]; then
+		SIPP_FAILED=1
+		sipp_explain "$trace" "$2"
+	fi
 	return "$rc"
 }
 
