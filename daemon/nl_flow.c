@@ -441,8 +441,10 @@ char *krtp_pt_set_str(const uint8_t set[KRTP_BUNDLE_PT_LEN], char *buf, size_t l
 			n = snprintf(buf + off, len - off, "%s%u", off ? "," : "", pt);
 		else
 			n = snprintf(buf + off, len - off, "%s%u-%u", off ? "," : "", pt, end);
-		if (n < 0 || (size_t)n >= len - off)
+		if (n < 0 || (size_t)n >= len - off) {
+			buf[off] = '\0';	/* whole types only */
 			break;
+		}
 		off += (size_t)n;
 	}
 	return buf;
