@@ -2,13 +2,20 @@
 /*
  * Self-test of the flow table (#included by table.c in DEBUG builds): ids,
  * lookups by key and by id for both families, duplicates, the flow limit,
- * removal and flush. Runs at load, before any namespace has flows.
+ * removal and flush; flows sharing a port (bundles). Runs at load, before
+ * any namespace has flows.
  */
 
-static struct krtp_flow * __init krtp_table_selftest_flow(u16 family, u8 last,
-							  u16 port)
+/* a flow; with @pt >= 0, one of a bundle carrying that payload type */
+static struct krtp_flow * __init
+krtp_table_selftest_flow_pt(u16 family, u8 last, u16 port, int pt)
 {
 	struct krtp_flow_config cfg = {};
+
+	if (pt >= 0) {
+		cfg.bundle = true;
+		cfg.bundle_pt[pt / 8] = 1 << (pt % 8);
+	}
 
 	cfg.local.family = family;
 	cfg.peer.family = family;
@@ -25,6 +32,68 @@ static struct krtp_flow * __init krtp_table_selftest_flow(u16 family, u8 last,
 	cfg.peer.port = htons(port);
 	cfg.clock_rate = 8000;
 	return krtp_flow_create(&cfg);
+}
+
+static struct krtp_flow * __init krtp_table_selftest_flow(u16 family, u8 last,
+							  u16 port)
+{
+	return krtp_table_selftest_flow_pt(family, last, port, -1);
+}
+
+/*
+ * A bundle: two flows share a port, a third with a payload type of theirs
+ * and a plain one are refused, the head's removal hashes the other in its
+ * place and frees the type, and the table goes with a bundle in it.
+ */
+static bool __init krtp_table_selftest_bundle(void)
+{
+	struct krtp_flow *b[4];
+	struct krtp_table table;
+	bool ok = true;
+	int i;
+
+	if (krtp_table_init(&table))
+		return false;
+	b[0] = krtp_table_selftest_flow_pt(AF_INET, 9, 5000, 0);
+	b[1] = krtp_table_selftest_flow_pt(AF_INET, 9, 5000, 96);
+	b[2] = krtp_table_selftest_flow_pt(AF_INET, 9, 5000, 0);
+	b[3] = krtp_table_selftest_flow(AF_INET, 9, 5000);
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		if (IS_ERR(b[i])) {
+			b[i] = NULL;
+			ok = false;
+		}
+	}
+	if (!ok)
+		goto out;
+	mutex_lock(&table.lock);
+	if (krtp_table_insert(&table, b[0], NULL) ||
+	    krtp_table_insert(&table, b[1], NULL) ||
+	    krtp_table_insert(&table, b[2], NULL) != -EEXIST ||
+	    krtp_table_insert(&table, b[3], NULL) != -EEXIST ||
+	    krtp_table_lookup_local(&table, &b[1]->local) != b[0] ||
+	    krtp_bundle_count(b[0]) != 2 || b[0]->ext->bundle != b[1]->ext->bundle)
+		ok = false;
+	/* the head goes: the other is hashed in its place, alone */
+	krtp_table_remove(&table, b[0]);
+	krtp_flow_release(b[0]);
+	b[0] = NULL;
+	if (krtp_table_lookup_local(&table, &b[1]->local) != b[1] ||
+	    krtp_bundle_count(b[1]) != 1 || table.count != 1)
+		ok = false;
+	/* its payload type is free now; the table goes with two in a bundle */
+	if (krtp_table_insert(&table, b[2], NULL) ||
+	    krtp_table_lookup_local(&table, &b[2]->local) != b[1] ||
+	    krtp_bundle_count(b[1]) != 2)
+		ok = false;
+	mutex_unlock(&table.lock);
+out:
+	for (i = 0; i < ARRAY_SIZE(b); i++)
+		if (b[i] && !b[i]->id)
+			krtp_flow_free(b[i]);
+	krtp_table_destroy(&table);
+	rcu_barrier();
+	return ok;
 }
 
 static void __init krtp_table_selftest_flushed(struct krtp_flow *flow,
@@ -115,6 +184,7 @@ out:
 			krtp_flow_free(f[i]);
 	krtp_table_destroy(&table);
 	rcu_barrier();
+	ok &= krtp_table_selftest_bundle();
 	if (ok)
 		pr_info("table self-test: pass\n");
 	return ok;
