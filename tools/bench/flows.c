@@ -9,10 +9,12 @@
  *                               namespace re-adopts them (below);
  *                               krtpd-other: another krtpd's, which it
  *                               must leave alone
- *   flows one LOCAL PEER VIA [in SPEC] [out SPEC]
+ *   flows one LOCAL PEER VIA [in SPEC] [out SPEC] [bundle PTS]
  *                               add the one flow the benchmark sends on;
  *                               in/out: its SRTP contexts, SPEC SUITE:HEX as
- *                               gen --srtp (aes80, aes32, gcm; key and salt)
+ *                               gen --srtp (aes80, aes32, gcm; key and salt);
+ *                               bundle: its payload types, "0-95", on a
+ *                               port it may share (KRTP_A_FLOW_BUNDLE_PT)
  *   flows show LOCAL            print that flow's counters
  *   flows count                 print the flows the namespace has
  *   flows dump                  read every flow back, as a restarted krtpd
@@ -284,6 +286,15 @@ static int flows_one(struct krtp_nl *nl, int argc, char **argv)
 		struct krtp_srtp *c = !strcmp(argv[i], "in") ? &f.srtp_in :
 				      !strcmp(argv[i], "out") ? &f.srtp_out : NULL;
 
+		if (!strcmp(argv[i], "bundle")) {
+			if (krtp_pt_set_parse(argv[i + 1], f.bundle_pt)) {
+				fprintf(stderr, "flows: bad payload types %s\n", argv[i + 1]);
+				return 2;
+			}
+			f.bundle = true;
+			continue;
+		}
+
 		if (!c || flows_srtp(argv[i + 1], c)) {
 			fprintf(stderr, "flows: bad SRTP context %s %s\n", argv[i], argv[i + 1]);
 			return 2;
@@ -352,10 +363,12 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (!((!strcmp(cmd, "add") && (argc == 3 || argc == 4)) ||
-	      (!strcmp(cmd, "one") && (argc == 5 || argc == 7 || argc == 9)) || (!strcmp(cmd, "show") && argc == 3) ||
+	      (!strcmp(cmd, "one") && argc >= 5 && argc <= 11 && argc % 2) ||
+	      (!strcmp(cmd, "show") && argc == 3) ||
 	      (!strcmp(cmd, "count") && argc == 2) || (!strcmp(cmd, "dump") && argc == 2) ||
 	      (!strcmp(cmd, "flush") && argc == 2))) {
-		fprintf(stderr, "usage: flows add COUNT [FIRST] [krtpd|krtpd-other] | one LOCAL PEER VIA [in SPEC] [out SPEC] |"
+		fprintf(stderr, "usage: flows add COUNT [FIRST] [krtpd|krtpd-other] |"
+			" one LOCAL PEER VIA [in SPEC] [out SPEC] [bundle PTS] |"
 			" show LOCAL |"
 			" count | dump | flush\n");
 		return 2;

@@ -417,6 +417,15 @@ case_c() {
 		record c100k "$label, $(grp "$flows") + 1 flows" "" 0 0 "FAILED (flow install)"
 	fi
 	log "krtp flow after all: $(in_r "$bin/flows" show 10.0.1.1:4000) $(in_r "$bin/flows" count)"
+	# two flows sharing a port (BUNDLE), among the same table: the head
+	# carries 96-127, the packets' payload type (0) is the second flow's,
+	# found after a test of the head's set
+	if in_r "$bin/flows" one 10.0.1.1:4002 10.0.2.2:5002 10.0.2.1:4002 bundle 96-127 >/dev/null &&
+	   in_r "$bin/flows" one 10.0.1.1:4002 10.0.2.2:5000 10.0.2.1:4000 bundle 0-95 >/dev/null; then
+		measure cb "$label, the second of 2 on one port" 10.0.1.1:4002 e0 "$NS_E"
+	else
+		record cb "$label, the second of 2 on one port" "" 0 0 "FAILED (flow add)"
+	fi
 	# deleting the namespace deletes its flows
 	topo_down
 	rmmod krtp && KRTP_LOADED=0
