@@ -417,7 +417,7 @@ int krtp_pt_set_parse(const char *s, uint8_t set[KRTP_BUNDLE_PT_LEN])
 	}
 }
 
-static bool nl_pt_in(const uint8_t set[KRTP_BUNDLE_PT_LEN], unsigned int pt)
+bool krtp_pt_set_has(const uint8_t set[KRTP_BUNDLE_PT_LEN], unsigned int pt)
 {
 	return pt < 128 && (set[pt / 8] >> (pt % 8)) & 1;
 }
@@ -433,9 +433,9 @@ char *krtp_pt_set_str(const uint8_t set[KRTP_BUNDLE_PT_LEN], char *buf, size_t l
 	buf[0] = '\0';
 	for (pt = 0; pt < 128; pt = end + 1) {
 		end = pt;
-		if (!nl_pt_in(set, pt))
+		if (!krtp_pt_set_has(set, pt))
 			continue;
-		while (nl_pt_in(set, end + 1))
+		while (krtp_pt_set_has(set, end + 1))
 			end++;
 		if (end == pt)
 			n = snprintf(buf + off, len - off, "%s%u", off ? "," : "", pt);

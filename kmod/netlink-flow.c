@@ -284,8 +284,8 @@ static struct krtp_flow *krtp_nl_flow_select(struct krtp_net *kn,
 	if (err)
 		return ERR_PTR(err);
 	flow = krtp_table_lookup_local(&kn->table, &local);
-	krtp_ep_to_sockaddr(&local, &ss);
 	if (!flow) {
+		krtp_ep_to_sockaddr(&local, &ss);
 		NL_SET_ERR_MSG_FMT_MOD(info->extack, "no flow for %pISpc", &ss);
 		NL_SET_BAD_ATTR(info->extack, tb[KRTP_A_FLOW_LOCAL]);
 		return ERR_PTR(-ENOENT);

@@ -147,6 +147,8 @@ char *krtp_ep_str(const struct krtp_ep *ep, char *buf, size_t len);
  */
 int krtp_pt_set_parse(const char *s, uint8_t set[KRTP_BUNDLE_PT_LEN]);
 char *krtp_pt_set_str(const uint8_t set[KRTP_BUNDLE_PT_LEN], char *buf, size_t len);
+/* whether payload type pt (0-127) is in the set */
+bool krtp_pt_set_has(const uint8_t set[KRTP_BUNDLE_PT_LEN], unsigned int pt);
 #define KRTP_PT_SET_STRLEN 400
 
 #endif /* KRTP_NL_H */

@@ -54,6 +54,22 @@ static inline struct nlmsghdr *flow_new_start(struct knl *k, char *buf, struct n
 	return nlh;
 }
 
+/*
+ * An SRTP-in nest (AES_CM_128_HMAC_SHA1_80, a fixed key): FLOW_NEW then
+ * leaves the flow to the policy walk, not its fast check
+ */
+static inline void flow_put_srtp_in(struct nlmsghdr *nlh)
+{
+	static const uint8_t key[KRTP_SRTP_MASTER_KEY_LEN] = { 1 };
+	static const uint8_t salt[KRTP_SRTP_MASTER_SALT_LEN] = { 2 };
+	struct nlattr *n = mnl_attr_nest_start(nlh, KRTP_A_FLOW_SRTP_IN);
+
+	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80);
+	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, sizeof(key), key);
+	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, sizeof(salt), salt);
+	mnl_attr_nest_end(nlh, n);
+}
+
 static inline int flow_new_end(struct knl *k, struct nlmsghdr *nlh, struct nlattr *nest,
 				   struct knl_ack *a)
 {

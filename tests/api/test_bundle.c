@@ -17,18 +17,6 @@
 
 #include "flows.h"
 
-static void put_srtp_in(struct nlmsghdr *nlh)
-{
-	static const uint8_t key[KRTP_SRTP_MASTER_KEY_LEN] = { 1 };
-	static const uint8_t salt[KRTP_SRTP_MASTER_SALT_LEN] = { 2 };
-	struct nlattr *n = mnl_attr_nest_start(nlh, KRTP_A_FLOW_SRTP_IN);
-
-	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80);
-	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, sizeof(key), key);
-	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, sizeof(salt), salt);
-	mnl_attr_nest_end(nlh, n);
-}
-
 /* a payload type set of types lo..hi */
 static void pt_set(uint8_t set[KRTP_BUNDLE_PT_LEN], unsigned int lo, unsigned int hi)
 {
@@ -54,7 +42,7 @@ static int bundle_add(FIXTURE_DATA(krtp) *self, unsigned int lo, unsigned int hi
 	if (flags)
 		mnl_attr_put_u32(nlh, KRTP_A_FLOW_FLAGS, flags);
 	if (srtp)
-		put_srtp_in(nlh);
+		flow_put_srtp_in(nlh);
 	if (off)
 		*off = knl_tail_off(nlh);
 	mnl_attr_put(nlh, KRTP_A_FLOW_BUNDLE_PT, len, set);

@@ -17,19 +17,6 @@
 
 #include "flows.h"
 
-/* an SRTP-in nest: the flow then skips the fast check, the policy walks it */
-static void put_srtp_in(struct nlmsghdr *nlh)
-{
-	static const uint8_t key[KRTP_SRTP_MASTER_KEY_LEN] = { 1 };
-	static const uint8_t salt[KRTP_SRTP_MASTER_SALT_LEN] = { 2 };
-	struct nlattr *n = mnl_attr_nest_start(nlh, KRTP_A_FLOW_SRTP_IN);
-
-	mnl_attr_put_u32(nlh, KRTP_A_SRTP_SUITE, KRTP_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80);
-	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_KEY, sizeof(key), key);
-	mnl_attr_put(nlh, KRTP_A_SRTP_MASTER_SALT, sizeof(salt), salt);
-	mnl_attr_nest_end(nlh, n);
-}
-
 /*
  * The RTCP peer's and RTCP via's ports as a GET reply or dump entry
  * carries them (0: none), and in a dump how many flows had an RTCP via
@@ -124,7 +111,7 @@ static void ep_refused(struct __test_metadata *_metadata, FIXTURE_DATA(krtp) *se
 	long long off;
 
 	if (c->srtp)
-		put_srtp_in(nlh);
+		flow_put_srtp_in(nlh);
 	if (c->with_peer)
 		knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.1", 5001);
 	off = knl_tail_off(nlh);
@@ -171,7 +158,7 @@ TEST_F(krtp, accepted_and_read_back)
 	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", 4002);
 	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.7", 6001);
-	put_srtp_in(nlh);
+	flow_put_srtp_in(nlh);
 	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
 	ASSERT_EQ(0, get_rtcp_port(&self->k, self->a.id, &port, &g));
 	EXPECT_EQ(6001, port);
@@ -250,7 +237,7 @@ TEST_F(krtp, rtcp_via_read_back)
 	knl_put_ep(nlh, KRTP_A_FLOW_VIA, "10.0.0.2", 4010);
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_PEER, "192.0.2.7", 6001);
 	knl_put_ep(nlh, KRTP_A_FLOW_RTCP_VIA, "10.0.0.2", 4011);
-	put_srtp_in(nlh);
+	flow_put_srtp_in(nlh);
 	ASSERT_EQ(0, flow_new_end(&self->k, nlh, nest, &self->a));
 	ASSERT_EQ(0, get_rtcp_ports(&self->k, self->a.id, &p, &g));
 	EXPECT_EQ(6001, p.peer);

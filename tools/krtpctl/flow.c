@@ -326,7 +326,7 @@ static void print_flow(const struct krtp_flow *f, bool table)
 			print_string(PRINT_FP, NULL, " bundle %s", bundle);
 		open_json_array("bundle_pt");
 		for (unsigned int pt = 0; pt < 128; pt++)
-			if (f->bundle_pt[pt / 8] >> (pt % 8) & 1)
+			if (krtp_pt_set_has(f->bundle_pt, pt))
 				print_u64(PRINT_JSON, NULL, "", pt);
 		close_json_array();
 	}
