@@ -25,6 +25,10 @@
 
 #include "bundle.h"
 #include "compat.h"
+#include "table.h"
+
+/* sub-packets of a compound RTCP packet looked at for a reported SSRC */
+#define KRTP_BUNDLE_RTCP_WALK	4
 
 /* the payload type of a flow's set; @ext->bundle_pt is immutable */
 static bool krtp_bundle_has_pt(const struct krtp_flow *flow, unsigned int pt)
@@ -32,20 +36,105 @@ static bool krtp_bundle_has_pt(const struct krtp_flow *flow, unsigned int pt)
 	return flow->ext->bundle_pt[pt / 8] & (1U << (pt % 8));
 }
 
+/*
+ * The flow of the bundle whose media line carries, the other way, the
+ * stream of @ssrc: a flow's reverse is the one that arrives on its via
+ * (a relay's port facing the other side) and leaves from the bundle's
+ * port. Under rcu_read_lock; reads the reverse flow's analysis as the
+ * sender SSRC test does, without its lock.
+ */
+static struct krtp_flow *krtp_bundle_by_reverse(struct krtp_table *table,
+						const struct krtp_bundle *b,
+						u32 ssrc)
+{
+	struct krtp_flow *flow, *rev;
+	int i;
+
+	for (i = 0; i < KRTP_BUNDLE_MAX; i++) {
+		flow = rcu_dereference(b->flows[i]);
+		if (!flow || !flow->via.family)
+			continue;
+		rev = krtp_table_lookup_rcu(table, &flow->via);
+		if (rev && READ_ONCE(rev->rtp.started) &&
+		    READ_ONCE(rev->rtp.ssrc) == ssrc)
+			return flow;
+	}
+	return NULL;
+}
+
+/*
+ * Plain RTCP whose sender no flow of the bundle knows: a receiver's report
+ * or feedback, sent from an SSRC that sends nothing on that line (a phone
+ * or browser that only receives video: libwebrtc's SSRC 1). What it
+ * reports on names the line: the first report block's SSRC (SR, RR), the media
+ * source (RTPFB, PSFB) or a FIR's entry (RFC 5104), in the first few
+ * sub-packets of the compound packet that has one.
+ */
+static struct krtp_flow *krtp_bundle_rtcp_about(struct krtp_table *table,
+						const struct krtp_bundle *b,
+						const struct sk_buff *skb,
+						unsigned int off)
+{
+	unsigned int n, at, words;
+	struct krtp_flow *flow;
+	u8 hbuf[4], sbuf[4];
+	const u8 *h, *p;
+	u32 ssrc;
+
+	for (n = 0; n < KRTP_BUNDLE_RTCP_WALK && off + 8 <= skb->len; n++) {
+		h = skb_header_pointer(skb, off, sizeof(hbuf), hbuf);
+		if (!h || (h[0] >> 6) != 2)
+			return NULL;
+		words = (unsigned int)h[2] << 8 | h[3];
+		switch (h[1]) {
+		case 200:	/* SR: the first report block, after the sender info */
+			at = h[0] & 0x1f ? 28 : 0;
+			break;
+		case 201:	/* RR */
+			at = h[0] & 0x1f ? 8 : 0;
+			break;
+		case 205:	/* RTPFB: the media source */
+			at = 8;
+			break;
+		case 206:	/* PSFB: the media source; a FIR's is 0, its entry's */
+			at = (h[0] & 0x1f) == 4 ? 12 : 8;
+			break;
+		default:
+			at = 0;
+		}
+		if (at && at + 4 <= 4 * (words + 1) &&
+		    off + at + sizeof(sbuf) <= skb->len) {
+			p = skb_header_pointer(skb, off + at, sizeof(sbuf),
+					       sbuf);
+			if (!p)
+				return NULL;
+			ssrc = (u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+			flow = krtp_bundle_by_reverse(table, b, ssrc);
+			if (flow)
+				return flow;
+		}
+		off += 4 * (words + 1);
+	}
+	return NULL;
+}
+
 /**
  * krtp_bundle_select - the flow of a bundle a packet is for
+ * @table: the table of the namespace, where the flows' reverses are
  * @head: the flow the packet's local endpoint found (KRTP_FLOW_F_BUNDLE)
  * @skb: the packet; its UDP header is in the linear part
  * @thoff: offset of the UDP header from the network header
  *
  * Called from the packet path under rcu_read_lock. RTP goes to the flow
- * whose payload type set holds the packet's type; RTCP to the flow whose
- * RTP analysis follows its sender SSRC (what the same sender's RTP on that
- * media line carries), else to @head, as are STUN, DTLS and anything else.
+ * whose payload type set holds the packet's type. RTCP goes to the flow
+ * whose RTP analysis follows its sender SSRC (what the same sender's RTP
+ * on that media line carries), else, if it is plain, to the flow whose
+ * reverse carries the stream it reports on, else to @head, as do STUN, DTLS and anything else.
  *
  * Return: the flow, or NULL for RTP of a payload type no flow carries.
  */
-struct krtp_flow *krtp_bundle_select(struct krtp_flow *head,
+struct krtp_flow *krtp_bundle_select(struct krtp_table *table,
+				     struct krtp_flow *head,
 				     const struct sk_buff *skb,
 				     unsigned int thoff)
 {
@@ -83,7 +172,11 @@ struct krtp_flow *krtp_bundle_select(struct krtp_flow *head,
 			    READ_ONCE(flow->rtp.ssrc) == ssrc)
 				return flow;
 		}
-		return head;
+		/* SRTCP: all but the first 8 bytes are ciphertext here */
+		if (head->srtp && READ_ONCE(head->srtp->in))
+			return head;
+		flow = krtp_bundle_rtcp_about(table, b, skb, off);
+		return flow ? flow : head;
 	default:
 		return head;
 	}

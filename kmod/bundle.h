@@ -25,7 +25,10 @@ struct krtp_bundle {
 	struct rcu_head rcu;
 };
 
-struct krtp_flow *krtp_bundle_select(struct krtp_flow *head,
+struct krtp_table;
+
+struct krtp_flow *krtp_bundle_select(struct krtp_table *table,
+				     struct krtp_flow *head,
 				     const struct sk_buff *skb,
 				     unsigned int thoff);
 int krtp_bundle_new(struct krtp_flow *flow);

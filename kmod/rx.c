@@ -156,7 +156,8 @@ static unsigned int krtp_rx_flow(struct krtp_net *kn, struct krtp_flow *flow,
 
 	/* a flow that shares its port: which of them the packet is for */
 	if (unlikely(flow->flags & KRTP_FLOW_F_BUNDLE)) {
-		struct krtp_flow *member = krtp_bundle_select(flow, skb, thoff);
+		struct krtp_flow *member = krtp_bundle_select(&kn->table, flow, skb,
+								thoff);
 
 		if (!member)
 			return krtp_rx_drop(kn, flow, KRTP_DROP_NOT_RTP);

@@ -7,7 +7,8 @@
 # type neither carries is dropped and counted. Deleting the endpoint's
 # first flow leaves the other carrying what it carries. Refusals (a payload
 # type in two flows, a plain flow on a bundled port, a bundle on a plain
-# one, an RTCP flow, naming a shared port by address) say why.
+# one, an RTCP flow, naming a shared port by address) say why. Plain RTCP
+# from a sender no flow follows goes by the stream it reports on.
 #
 #   caller                    relay                       callee
 #   c0 10.0.1.2  ---veth---  r1 10.0.1.1   r2 10.0.2.1  ---veth---  e0 10.0.2.2
@@ -121,6 +122,33 @@ check_istat "new audio flow: packets" "$audio2" packets 3
 check_ok "del video" kctl flow del id "$video"
 check_ok "del audio" kctl flow del id "$audio2"
 check_ok "a plain flow on the port now" kctl flow add "$LOCAL" to "$CALLEE4:5000"
+
+# plain RTCP from an SSRC no flow follows (a receiver's report, a phone or
+# browser that only receives video) goes by the stream it reports on: the
+# one the reverse of a flow (arriving on its via, leaving from the bundle's
+# port) carries. A PSFB about the video, an RR about the audio, an RR about
+# a stream no reverse carries (to the first flow)
+BP=$RELAY4:4040
+ba=$(kctl --json flow add "$BP" to "$CALLEE4:5040" via "$RELAY4B:4042" bundle 0 | $KJQ -r .id)
+bv=$(kctl --json flow add "$BP" to "$CALLEE4:5044" via "$RELAY4B:4044" bundle 96 | $KJQ -r .id)
+kctl flow add "$RELAY4B:4042" to "$CALLER4:6040" via "$BP" >/dev/null
+kctl flow add "$RELAY4B:4044" to "$CALLER4:6040" via "$BP" >/dev/null
+recv_start back "$caller" -l "$CALLER4:6040" -n 4 -w 500 -t 60000
+send "$callee" -s "$CALLEE4:5040" -d "$RELAY4B:4042" -n 2 -p 0 -S 0xa0
+send "$callee" -s "$CALLEE4:5044" -d "$RELAY4B:4044" -n 2 -p 96 -S 0xb0
+recv_wait back
+check "the reverse flows carried the callee's streams" "$BP 4" "$(recv_sources back)"
+recv_start ra "$callee" -l "$CALLEE4:5040" -n 2 -w 500 -t 60000
+recv_start rv "$callee" -l "$CALLEE4:5044" -n 1 -w 500 -t 60000
+send "$caller" -s "$CALLER4:6040" -d "$BP" -n 1 -z 12 -c 206 -S 0xe0 -R 0xb0
+send "$caller" -s "$CALLER4:6040" -d "$BP" -n 1 -z 32 -c 201 -S 0xe0 -R 0xa0
+send "$caller" -s "$CALLER4:6040" -d "$BP" -n 1 -z 32 -c 201 -S 0xe0 -R 0xf0
+recv_wait ra
+recv_wait rv
+check "the PSFB about the video reached the video's peer" "$RELAY4B:4044 1" "$(recv_sources rv)"
+check "the RRs about the audio and about no one reached the audio's" "$RELAY4B:4042 2" "$(recv_sources ra)"
+check_istat "video: rtcp_packets" "$bv" rtcp_packets 1
+check_istat "audio: rtcp_packets" "$ba" rtcp_packets 2
 
 # many flows on one port, joining and leaving under traffic
 for pt in $(seq 100 115); do

@@ -22,6 +22,8 @@
  *   -J  explicit timestamp steps, cycled: packet k+1 carries the timestamp of
  *       packet k plus the next step (overrides -T for timestamps)
  *   -c  send RTCP packets of this type (200 SR, 201 RR ...) instead of RTP
+ *   -R  with -c: the SSRC the RTCP reports on: one report block's (SR, RR,
+ *       with RC 1) or the media source (205 RTPFB, 206 PSFB)
  *   -r  raw: the payload is not RTP (first byte 0x00)
  *   -D  stop after this many seconds even if COUNT is not reached
  *
@@ -72,7 +74,7 @@ static int parse_list(const char *s, long *out, int max)
 static void usage(void)
 {
 	fprintf(stderr, "usage: rtpsend -d ADDR:PORT [-s ADDR:PORT] [-n COUNT] [-i USECS] [-z BYTES]\n"
-		"       [-S SSRC] [-p PT] [-q SEQ] [-t TS] [-T STEP] [-Q SEQS] [-J STEPS] [-c RTCP_PT] [-r] [-D SECS]\n");
+		"       [-S SSRC] [-p PT] [-q SEQ] [-t TS] [-T STEP] [-Q SEQS] [-J STEPS] [-c RTCP_PT [-R SSRC]] [-r] [-D SECS]\n");
 	exit(2);
 }
 
@@ -82,8 +84,8 @@ int main(int argc, char **argv)
 	struct sockaddr_storage dst, src;
 	socklen_t dstlen = 0, srclen = 0;
 	unsigned long count = 10, interval = 0, size = 172, max_secs = 0;
-	uint32_t ssrc = 0x12345678, ts0 = 0, ts_step = 160, ts;
-	int pt = 0, rtcp_pt = -1, raw = 0, nseqs = 0, nsteps = 0;
+	uint32_t ssrc = 0x12345678, ts0 = 0, ts_step = 160, ts, about = 0;
+	int pt = 0, rtcp_pt = -1, raw = 0, nseqs = 0, nsteps = 0, has_about = 0;
 	uint16_t seq0 = 1;
 	unsigned long sent = 0, bytes = 0, errors = 0, i;
 	int last_errno = 0;
@@ -91,7 +93,7 @@ int main(int argc, char **argv)
 	unsigned char buf[65536];
 	int fd, c, one = 1;
 
-	while ((c = getopt(argc, argv, "d:s:n:i:z:S:p:q:t:T:Q:J:c:rD:")) != -1) {
+	while ((c = getopt(argc, argv, "d:s:n:i:z:S:p:q:t:T:Q:J:c:R:rD:")) != -1) {
 		switch (c) {
 		case 'd':
 			if (addr_parse(optarg, &dst, &dstlen))
@@ -121,12 +123,15 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'c': rtcp_pt = atoi(optarg); break;
+		case 'R': about = strtoul(optarg, NULL, 0); has_about = 1; break;
 		case 'r': raw = 1; break;
 		case 'D': max_secs = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
-	if (!dstlen || size > sizeof(buf) || (!raw && size < 12) || pt < 0 || pt > 127)
+	if (!dstlen || size > sizeof(buf) || (!raw && size < 12) || pt < 0 || pt > 127 ||
+	    (has_about && (rtcp_pt < 0 ||
+			   size < (rtcp_pt == 200 ? 52u : rtcp_pt == 201 ? 32u : 12u))))
 		usage();
 	if (srclen && src.ss_family != dst.ss_family) {
 		fprintf(stderr, "rtpsend: source and destination families differ\n");
@@ -166,6 +171,15 @@ int main(int argc, char **argv)
 			buf[2] = ((size / 4 - 1) >> 8) & 0xff;
 			buf[3] = (size / 4 - 1) & 0xff;
 			buf[4] = ssrc >> 24; buf[5] = ssrc >> 16; buf[6] = ssrc >> 8; buf[7] = ssrc;
+			if (has_about) {
+				/* SR: a report block after the 20 bytes of sender info */
+				size_t at = rtcp_pt == 200 ? 28 : 8;
+
+				if (rtcp_pt == 200 || rtcp_pt == 201)
+					buf[0] |= 1;
+				buf[at] = about >> 24; buf[at + 1] = about >> 16;
+				buf[at + 2] = about >> 8; buf[at + 3] = about;
+			}
 		} else {
 			buf[0] = 0x80;
 			buf[1] = (unsigned char)pt;
