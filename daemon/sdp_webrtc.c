@@ -137,21 +137,29 @@ static int wr_setup(const struct sdp_str *v, enum sdp_setup *setup)
 	return -EINVAL;
 }
 
-/* Is mid one of the space-separated tokens of v (after "BUNDLE")? */
-static bool wr_group_has(const struct sdp_str *v, const char *mid)
+/*
+ * Is mid one of the space-separated tokens of v (after "BUNDLE")? *first:
+ * it is the first, the offerer's tag (RFC 8843 section 7.2)
+ */
+static bool wr_group_has(const struct sdp_str *v, const char *mid, bool *first)
 {
 	size_t i = 0, n = strlen(mid), start;
 
+	*first = false;
 	if (!n)
 		return false;
-	while (i < v->n) {
+	for (int k = 0; i < v->n; k++) {
 		while (i < v->n && v->p[i] == ' ')
 			i++;
 		start = i;
 		while (i < v->n && v->p[i] != ' ')
 			i++;
-		if (i - start == n && !memcmp(v->p + start, mid, n))
+		if (i > start && i - start == n && !memcmp(v->p + start, mid, n)) {
+			*first = k == 0;
 			return true;
+		}
+		if (i == start)
+			break;
 	}
 	return false;
 }
@@ -215,6 +223,8 @@ int sdp_webrtc_parse(const char *buf, size_t len, const struct sdp *s, unsigned 
 			}
 			memcpy(w->mid, v.p, v.n);
 			w->mid[v.n] = '\0';
+		} else if (media && l.n == 13 && !memcmp(l.p, "a=bundle-only", 13)) {
+			w->bundle_only = true;
 		} else if (!media && wr_attr(&l, "a=group:BUNDLE", &v)) {
 			group = v;
 		}
@@ -231,7 +241,7 @@ int sdp_webrtc_parse(const char *buf, size_t len, const struct sdp *s, unsigned 
 	}
 	if (!m_setup)
 		w->setup = sess.setup;
-	w->bundled = group.p && wr_group_has(&group, w->mid);
+	w->bundled = group.p && wr_group_has(&group, w->mid, &w->bundle_tag);
 	if (!w->fp_hash) {
 		*why = "no a=fingerprint (sha-1, sha-256, sha-384 or sha-512)";
 		return -EINVAL;
@@ -250,6 +260,7 @@ static bool wr_strip_line(const struct sdp_str *l)
 		"a=fingerprint:", "a=setup:", "a=tls-id:", "a=group:", "a=mid:",
 		"a=msid-semantic:", "a=msid:", "a=ssrc:", "a=ssrc-group:",
 		"a=extmap:", "a=extmap-allow-mixed", "a=rtcp-fb:", "a=rtcp-rsize",
+		"a=bundle-only",
 	};
 	struct sdp_str v;
 
@@ -271,6 +282,43 @@ void sdp_webrtc_strip(char *out, size_t *len)
 		w += pos - start;
 	}
 	*len = w;
+}
+
+int sdp_media_pt_set(const char *buf, size_t len, const struct sdp *s, unsigned int i,
+		     uint8_t set[SDP_PT_SET_LEN])
+{
+	size_t p, end;
+	int n = 0;
+
+	memset(set, 0, SDP_PT_SET_LEN);
+	if (i >= s->nmedia)
+		return -EINVAL;
+	p = s->media[i].proto_off + s->media[i].proto_len;
+	if (p > len)
+		return -EINVAL;
+	/* the m= line ends at its line end */
+	for (end = p; end < len && buf[end] != '\r' && buf[end] != '\n'; end++)
+		;
+	while (p < end) {
+		unsigned int pt = 0;
+		size_t d = 0;
+
+		while (p < end && buf[p] == ' ')
+			p++;
+		if (p == end)
+			break;
+		for (; p < end && buf[p] != ' '; p++, d++) {
+			if (buf[p] < '0' || buf[p] > '9' || d >= 3)
+				return -EINVAL;
+			pt = pt * 10 + (unsigned int)(buf[p] - '0');
+		}
+		if (pt > 127)
+			return -EINVAL;
+		if (!(set[pt / 8] & (1u << (pt % 8))))
+			n++;
+		set[pt / 8] |= (uint8_t)(1u << (pt % 8));
+	}
+	return n ? n : -EINVAL;
 }
 
 const char *sdp_static_pt_name(unsigned int pt)

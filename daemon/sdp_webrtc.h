@@ -52,6 +52,8 @@ struct sdp_webrtc {
 	enum sdp_setup setup;
 	char mid[SDP_MID_MAX + 1];		/* "" when absent */
 	bool bundled;				/* mid is in an a=group:BUNDLE */
+	bool bundle_tag;			/* ... its first: the offerer's tag */
+	bool bundle_only;			/* a=bundle-only (RFC 8843 section 6) */
 };
 
 /* 0, or -EINVAL with *why naming what krtpd cannot use */
@@ -61,6 +63,15 @@ int sdp_webrtc_parse(const char *buf, size_t len, const struct sdp *s, unsigned 
 void sdp_webrtc_strip(char *out, size_t *len);
 /* The name of a fingerprint hash as SDP writes it ("sha-256") */
 const char *sdp_fp_hash_name(enum sdp_fp_hash h);
+
+/*
+ * The payload types of m= line i of buf, parsed into s, as a set (bit n of
+ * byte n / 8, as KRTP_A_FLOW_BUNDLE_PT): how many, or -EINVAL when a format
+ * is not an RTP payload type (0-127) or there is none
+ */
+#define SDP_PT_SET_LEN		16
+int sdp_media_pt_set(const char *buf, size_t len, const struct sdp *s, unsigned int i,
+		     uint8_t set[SDP_PT_SET_LEN]);
 
 /* The name RFC 3551 gives a static audio payload type a browser knows ("PCMU/8000"), or NULL */
 const char *sdp_static_pt_name(unsigned int pt);

@@ -79,6 +79,11 @@ struct med_flow {
 	struct med_ustate u;
 	struct med_stream *stream;
 	int idx;			/* enum med_flow_idx */
+	/*
+	 * User mode: the next flow on the same LOCAL port, a bundle's (the
+	 * port's slot names the first); NULL: none (relay.c)
+	 */
+	struct med_flow *bnext;
 };
 
 /* what one leg's SDP said about one stream */
@@ -144,6 +149,13 @@ struct med_stream {
 	struct sdp_crypto sess_key[2][2];
 	/* a WebRTC leg's ICE and DTLS state (webrtc.c): [0] leg A, [1] leg B; NULL: none */
 	struct med_webrtc *webrtc[2];
+	/*
+	 * In a BUNDLE (bundle.c): the flows from its WebRTC leg share their
+	 * port with the other lines of the group and carry bundle_pt, the
+	 * line's payload types, by which krtp.ko or the relay tells them apart
+	 */
+	bool bundle;
+	uint8_t bundle_pt[SDP_PT_SET_LEN];
 };
 
 /* how an offer's stream is keyed (srtp = bridge, sdes.c) */
@@ -174,6 +186,13 @@ struct med_offer {
 	uint8_t webrtc[MED_MAX_STREAMS];		/* enum med_wr_line */
 	char mid[MED_MAX_STREAMS][SDP_MID_MAX + 1];	/* WebRTC lines' a=mid, "" if none */
 	bool bundle[MED_MAX_STREAMS];			/* ... in the offer's BUNDLE group */
+	/*
+	 * Lines krtpd bundles (bundle.c): 1 + the index of the group's line
+	 * whose transport they share (the lead, itself included), 0 none;
+	 * pts, each line's payload types
+	 */
+	uint8_t bundle_lead[MED_MAX_STREAMS];
+	uint8_t pts[MED_MAX_STREAMS][SDP_PT_SET_LEN];
 	/*
 	 * krtpd offered the answering leg WebRTC (a callee over WebSocket):
 	 * to_wr[i], the lines it anchors so (audio); the rest went with port 0
@@ -349,6 +368,31 @@ int med_sdes_offer(struct med_call *c, struct med_stream *st, int from, const ch
 int med_sdes_answer(struct med_call *c, struct med_stream *st, const char *buf,
 		    const struct sdp *s, unsigned int i, struct sdp_anchor *an, char *line,
 		    size_t linesz, struct med_srtp_leg legs[2]);
+
+/*
+ * The lines krtpd anchors between a WebRTC leg and a plain one: audio and
+ * video, each on a transport of its own (its relay port, ICE and DTLS
+ * session) or bundled on another line's (bundle.c). Data channels and
+ * anything else get port 0.
+ */
+static inline bool med_wr_media(const char *type)
+{
+	return !strcmp(type, "audio") || !strcmp(type, "video");
+}
+
+/* bundle.c: BUNDLE (RFC 8843) for WebRTC offerers, med_lock held */
+/* which lines of a WebRTC offer krtpd bundles: offer->bundle_lead and pts */
+void med_bundle_plan(const char *buf, size_t len, const struct sdp *s, struct med_offer *offer);
+/*
+ * The ports of stream st for line i of offer from its WebRTC leg wleg:
+ * a bundle member's WebRTC side is its lead's port, its other side a pair
+ * of its own; *fresh when a pair was allocated. 0 or -errno.
+ */
+int med_bundle_ports(struct med_call *c, struct med_stream *st, int wleg, struct med_offer *offer,
+		     unsigned int i, bool *fresh);
+/* the flow of a bundled port (head: the port's first) that takes this packet; NULL: drop */
+struct med_flow *med_bundle_pick(struct med_flow *head, const unsigned char *b, size_t len,
+				 bool rtcp);
 
 /* restore.c */
 /* parse "krtpd:<hash>:<stream>:<dir>"; returns false if the label is not krtpd's */

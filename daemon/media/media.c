@@ -341,6 +341,11 @@ static bool med_flow_wanted(const struct med_stream *st, int fi, struct krtp_flo
 	/* from a WebRTC leg, STUN (consent, RFC 7675) and DTLS still reach krtpd's socket */
 	if (st->webrtc[from_a ? 0 : 1])
 		kf->flags |= KRTP_FLOW_F_PASS_STUN_DTLS;
+	/* from the WebRTC leg of a bundled line: a shared port, the line's payload types */
+	if (st->bundle && st->webrtc[from_a ? 0 : 1]) {
+		kf->bundle = true;
+		memcpy(kf->bundle_pt, st->bundle_pt, sizeof(kf->bundle_pt));
+	}
 	kf->clock_rate = from->clock_rate;
 	med_srtp_flow_keys(st, fi, kf);
 	med_flow_sender(st, fi, sender);
@@ -355,7 +360,8 @@ static bool med_kf_same(const struct krtp_flow *a, const struct krtp_flow *b)
 	return med_ep_eq(&a->local, &b->local) && med_ep_eq(&a->peer, &b->peer) &&
 	       med_ep_eq(&a->via, &b->via) && med_ep_eq(&a->source, &b->source) &&
 	       med_ep_eq(&a->rtcp_peer, &b->rtcp_peer) && med_ep_eq(&a->rtcp_via, &b->rtcp_via) &&
-	       a->flags == b->flags && a->clock_rate == b->clock_rate &&
+	       a->flags == b->flags && a->clock_rate == b->clock_rate && a->bundle == b->bundle &&
+	       !memcmp(a->bundle_pt, b->bundle_pt, sizeof(a->bundle_pt)) &&
 	       med_srtp_same_key(&a->srtp_in, &b->srtp_in) &&
 	       med_srtp_same_key(&a->srtp_out, &b->srtp_out);
 }

@@ -138,18 +138,6 @@ int MED_OfferTo(const char *call_key, enum med_leg from, enum med_srtp srtp, int
 			       outsz, outlen);
 }
 
-/*
- * The lines krtpd anchors between a WebRTC leg and a plain one: audio and
- * video, each on a transport of its own (its relay port, ICE and DTLS
- * session), so krtp.ko tells them apart by port and needs no demultiplexing
- * by payload type (the SDP krtpd writes bundles none of them together:
- * webrtc_sdp.c). Data channels and anything else get port 0.
- */
-static bool med_wr_media(const char *type)
-{
-	return !strcmp(type, "audio") || !strcmp(type, "video");
-}
-
 /* Did krtpd offer leg `to` of the call WebRTC before (a re-offer stays WebRTC)? */
 static bool med_to_webrtc(const struct med_call *c, int to)
 {
@@ -227,11 +215,17 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 	}
 	offer.nmedia = s->nmedia;
 	offer.to_webrtc = to_webrtc || med_to_webrtc(c, to);
+	/* the lines a WebRTC offerer bundles on one transport, that krtpd can (bundle.c) */
+	if (webrtc)
+		med_bundle_plan(sdp, len, s, &offer);
 	for (i = 0; i < s->nmedia; i++) {
 		const struct sdp_media *m = &s->media[i];
+		bool member = offer.bundle_lead[i] && offer.bundle_lead[i] - 1u != i;
 		struct med_stream *st;
+		int r;
 
-		if (!m->udp || !m->port)
+		/* a bundle-only line has port 0 and the lead's transport */
+		if (!m->udp || (!m->port && !member))
 			continue;
 		/* a WebRTC offer: krtpd anchors its audio and video, the rest gets port 0 */
 		if (webrtc && (!m->dtls || !med_wr_media(m->type))) {
@@ -254,6 +248,14 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 			err = -ENOMEM;
 			goto out;
 		}
+		r = webrtc ? med_bundle_ports(c, st, 1 - to, &offer, i, &fresh[i]) : 0;
+		if (r < 0) {
+			err = r;
+			goto out;
+		}
+		/* a bundle-only line krtpd cannot bundle: refused, port 0 */
+		if (!r && !m->port)
+			continue;
 		if (!st->pa) {
 			err = med_stream_ports(c, st);
 			if (err)
@@ -323,7 +325,7 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 	bool accepted[SDP_MAX_MEDIA] = { 0 }, webrtc = false, was[2];
 	struct med_call *c;
 	struct sdp *s;
-	unsigned int i;
+	unsigned int i, lead;
 	int err = 0, ol, al;
 
 	err = med_sdp_parse(call_key, from, sdp, len, &s);
@@ -349,7 +351,10 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		if (!c->offer.anchored[i])
 			continue;	/* not anchored in the offer: the answer goes through as is */
 		anchors[i].anchored = true;
-		if (!m->port || !m->udp || !st || !st->pa) {
+		lead = c->offer.bundle_lead[i];
+		/* a bundled line whose lead the answer refused has no transport left */
+		if (!m->port || !m->udp || !st || !st->pa ||
+		    (lead && lead - 1 != i && !accepted[lead - 1])) {
 			/* rejected: shown as port 0, in the profile it was offered in */
 			if (c->offer.sdes[i] == MED_SDES_OFFERER)
 				anchors[i].proto = c->offer.avpf[i] ? "RTP/SAVPF" : "RTP/SAVP";
@@ -399,6 +404,8 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 		st->side[ol] = c->offer.side[i];
 		st->side[al] = side[i];
 		st->rtp = s->media[i].rtp;
+		st->bundle = c->offer.bundle_lead[i] != 0;
+		memcpy(st->bundle_pt, c->offer.pts[i], sizeof(st->bundle_pt));
 		/* RFC 5761 section 5.1.1: muxed only if the answer accepted it */
 		st->mux = st->side[ol].mux && st->side[al].mux;
 		was[0] = st->srtp[0].on;

@@ -5,7 +5,8 @@
  * learns is handed back to the caller, which tells the owner of the call.
  *
  * In user mode it is the media plane. A port's slot names the flow whose
- * LOCAL it is; packets are read with recvmmsg(), checked against the flow's
+ * LOCAL it is (the first of them, on a port a bundle shares: each packet
+ * takes its line's flow, bundle.c); packets are read with recvmmsg(), checked against the flow's
  * source rule exactly as krtp.ko does (learn, or address only, then lock;
  * anything else dropped and counted), counted with the same counters, and
  * sent on with one sendmmsg() per batch from the flow's VIA port (RTCP split
@@ -38,28 +39,48 @@
 static struct {
 	struct mmsghdr rx[MED_BATCH], tx[MED_BATCH];
 	struct iovec rxiov[MED_BATCH], txiov[MED_BATCH];
-	struct sockaddr_storage src[MED_BATCH], dst, rtcp_dst;
+	struct sockaddr_storage src[MED_BATCH], dst[MED_BATCH];
 	unsigned char data[MED_BATCH][MED_PKT_MAX + MED_SRTP_ROOM];
 	bool rtcp[MED_BATCH];
-	bool split[MED_BATCH];		/* RTCP to the flow's RTCP peer, from its RTCP via */
+	struct med_flow *flow[MED_BATCH];	/* the flow each packet to send took */
+	struct med_port *out[MED_BATCH];	/* the port it leaves from */
 	bool taken[MED_BATCH];		/* STUN or DTLS of a WebRTC leg: not media */
 } med_rb;
 
+/*
+ * A port's slot names its flow; the flows of a bundle (struct med_stream)
+ * share the port, chained from the first on bnext in the order they came
+ */
 void med_relay_install(struct med_flow *f)
 {
 	struct med_port *p = med_port_get(f->kf.local.port);
+	struct med_flow **pp;
 
 	memset(&f->u, 0, sizeof(f->u));
-	if (p)
+	f->bnext = NULL;
+	if (!p)
+		return;
+	if (!p->flow || !p->flow->kf.bundle || !f->kf.bundle) {
 		p->flow = f;
+		return;
+	}
+	for (pp = &p->flow; *pp; pp = &(*pp)->bnext)
+		;
+	*pp = f;
 }
 
 void med_relay_remove(struct med_flow *f)
 {
 	struct med_port *p = med_port_get(f->kf.local.port);
+	struct med_flow **pp;
 
-	if (p && p->flow == f)
-		p->flow = NULL;
+	for (pp = p ? &p->flow : NULL; pp && *pp; pp = &(*pp)->bnext) {
+		if (*pp == f) {
+			*pp = f->bnext;
+			break;
+		}
+	}
+	f->bnext = NULL;
 }
 
 static bool med_sa_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b, bool port)
@@ -189,14 +210,14 @@ static bool med_is_rtcp(const unsigned char *b, size_t len)
 
 bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src)
 {
-	struct med_port *p = med_port_get((uint16_t)(tag & 0xffff)), *via, *rvia, *out;
+	struct med_port *p = med_port_get((uint16_t)(tag & 0xffff)), *out;
 	uint32_t gen = (uint32_t)(tag >> 16);
 	struct timespec ts;
 	uint64_t now_us;
 	int round, n, i, ntx, sent, sl, ntaken, run;
 	struct med_webrtc *wr;
-	struct med_flow *f;
-	socklen_t dlen, rdlen;
+	struct med_flow *head, *f;
+	bool split;
 
 	*learned = NULL;
 	if (!p || p->fd < 0 || p->gen != gen)
@@ -227,27 +248,28 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 								 med_rb.rx[i].msg_len, &med_rb.src[i]);
 			ntaken += med_rb.taken[i];
 		}
-		f = p->flow;
-		if (!f) {
+		head = p->flow;
+		if (!head) {
 			if (p->owner)
 				p->owner->call->dropped += (uint64_t)(n - ntaken);
 			continue;
 		}
-		via = med_port_get(f->kf.via.port ? f->kf.via.port : f->kf.local.port);
-		dlen = med_ep_to_sa(&f->kf.peer, &med_rb.dst);
-		/*
-		 * RTCP from a muxed leg to one that does not mux: its own port,
-		 * from krtpd's RTCP port facing it (symmetric RTCP, RFC 4961)
-		 */
-		rdlen = f->kf.rtcp_peer.family ? med_ep_to_sa(&f->kf.rtcp_peer, &med_rb.rtcp_dst) : 0;
-		rvia = f->kf.rtcp_via.port ? med_port_get(f->kf.rtcp_via.port) : via;
 		ntx = 0;
 		for (i = 0; i < n; i++) {
 			size_t len = med_rb.rx[i].msg_len;
 			unsigned char *b = med_rb.data[i];
+			bool rtcp;
 
 			if (med_rb.taken[i])
 				continue;
+			rtcp = (head->kf.flags & KRTP_FLOW_F_RTCP) || med_is_rtcp(b, len);
+			/* a bundled port: the line's flow, by payload type or SSRC (bundle.c) */
+			f = med_bundle_pick(head, b, len, rtcp);
+			if (!f) {
+				head->u.st.packets_total++;
+				head->u.st.drop_not_rtp++;
+				continue;
+			}
 			f->u.st.packets_total++;
 			if (!med_relay_check_source(f, &med_rb.src[i])) {
 				f->u.st.drop_wrong_source++;
@@ -264,36 +286,53 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 				f->u.st.drop_other++;
 				continue;
 			}
-			med_rb.rtcp[ntx] = (f->kf.flags & KRTP_FLOW_F_RTCP) || med_is_rtcp(b, len);
+			med_rb.rtcp[ntx] = rtcp;
 			/* SRTP krtpd terminates: decrypt from the leg, or encrypt toward it */
-			sl = med_srtp_apply(f, b, (int)len, (int)sizeof(med_rb.data[i]),
-					    med_rb.rtcp[ntx]);
+			sl = med_srtp_apply(f, b, (int)len, (int)sizeof(med_rb.data[i]), rtcp);
 			if (sl < 0) {
 				f->u.st.drop_other++;
 				continue;
 			}
+			/*
+			 * Learned sources matter for a leg behind NAT; the flows
+			 * of a bundle are a WebRTC leg's, whose address ICE gave:
+			 * one reported a batch is enough
+			 */
 			if (!f->u.locked) {
-				med_relay_lock_source(f, &med_rb.src[i], src);
-				*learned = f;
+				struct krtp_ep other;
+
+				med_relay_lock_source(f, &med_rb.src[i], *learned ? &other : src);
+				if (!*learned)
+					*learned = f;
 			}
-			if (!med_rb.rtcp[ntx])
+			if (!rtcp)
 				med_relay_rtp(f, b, len, now_us);
 			len = (size_t)sl;
 			med_rb.txiov[ntx].iov_base = b;
 			med_rb.txiov[ntx].iov_len = len;
-			med_rb.split[ntx] = med_rb.rtcp[ntx] && rdlen;
+			/*
+			 * RTCP from a muxed leg to one that does not mux: its own
+			 * port, from krtpd's RTCP port facing it (symmetric RTCP,
+			 * RFC 4961)
+			 */
+			split = rtcp && f->kf.rtcp_peer.family;
+			med_rb.flow[ntx] = f;
+			med_rb.out[ntx] = split && f->kf.rtcp_via.port ? med_port_get(f->kf.rtcp_via.port) :
+					  med_port_get(f->kf.via.port ? f->kf.via.port : f->kf.local.port);
 			med_rb.tx[ntx].msg_hdr = (struct msghdr){
-				.msg_name = med_rb.split[ntx] ? &med_rb.rtcp_dst : &med_rb.dst,
-				.msg_namelen = med_rb.split[ntx] ? rdlen : dlen,
+				.msg_name = &med_rb.dst[ntx],
+				.msg_namelen = med_ep_to_sa(split ? &f->kf.rtcp_peer : &f->kf.peer,
+							    &med_rb.dst[ntx]),
 				.msg_iov = &med_rb.txiov[ntx], .msg_iovlen = 1,
 			};
 			ntx++;
 		}
 		for (i = 0; i < ntx; i += sent > 0 ? sent : 1) {
 			/* a run of packets that leave from the same port */
-			for (run = 1; i + run < ntx && med_rb.split[i + run] == med_rb.split[i]; run++)
+			for (run = 1; i + run < ntx && med_rb.out[i + run] == med_rb.out[i]; run++)
 				;
-			out = med_rb.split[i] ? rvia : via;
+			out = med_rb.out[i];
+			f = med_rb.flow[i];
 			if (out && out->fd >= 0) {
 				sent = sendmmsg(out->fd, med_rb.tx + i, (unsigned int)run, MSG_DONTWAIT);
 			} else {
@@ -311,6 +350,7 @@ bool med_relay_port(uint64_t tag, struct med_flow **learned, struct krtp_ep *src
 			for (int k = i; k < i + sent; k++) {
 				size_t len = med_rb.txiov[k].iov_len;
 
+				f = med_rb.flow[k];
 				if (med_rb.rtcp[k]) {
 					f->u.st.rtcp_packets++;
 					f->u.st.rtcp_bytes += len;

@@ -109,6 +109,11 @@ static void med_restore_flow(struct med_stream *st, int fi, const struct krtp_fl
 	from->known = true;
 	from->nat = !f->kf.source.family;
 	from->clock_rate = kf->clock_rate;
+	/* from a bundled line's WebRTC leg: the port is its lead's, shared (bundle.c) */
+	if (kf->bundle) {
+		st->bundle = true;
+		memcpy(st->bundle_pt, kf->bundle_pt, sizeof(st->bundle_pt));
+	}
 }
 
 /*
@@ -181,7 +186,11 @@ static void med_restore_stream(struct med_stream *st, unsigned int *failed)
 			med_flow_sender(st, fi, &st->flow[fi].sender);
 	for (leg = 0; leg < 2; leg++) {
 		uint16_t port = leg ? st->pb : st->pa;
+		const struct med_port *p = med_port_get(port);
 
+		/* a bundle's port: bound once, by the call's first stream on it */
+		if (p && p->fd >= 0 && p->owner && p->owner->call == st->call)
+			continue;
 		err = med_ports_claim_pair(med_stream_fam(st, leg), st, port);
 		if (err && !(*failed)++)
 			med_log("media: cannot bind relay port %u again: %s", port, strerror(-err));

@@ -88,16 +88,17 @@ void MED_StoreKeys(void)
 {
 	pthread_mutex_lock(&med_lock);
 	for (struct med_webrtc *w = med_wr_legs; w; w = w->next) {
+		const struct med_webrtc *l = w->lead ? w->lead : w;	/* a bundled line's: its lead's */
 		struct med_call *c = w->st->call;
 		struct med_srtp_leg sl = { .on = true };
 
 		if (!w->keys_unsaved)
 			continue;
 		w->keys_unsaved = false;
-		if (!w->keyed || !c->key)
+		if (!l->keyed || !c->key)
 			continue;
-		sl.peer = w->peer;
-		sl.own = w->own;
+		sl.peer = l->peer;
+		sl.own = l->own;
 		med_srtp_put(c, w->st->idx, w->leg, &sl, true);
 		explicit_bzero(&sl, sizeof(sl));
 	}

@@ -116,12 +116,16 @@ int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len
 		     const struct sdp *s, unsigned int i, struct med_offer *offer,
 		     struct sdp_anchor *an)
 {
+	bool member = st && offer->bundle_lead[i] && offer->bundle_lead[i] - 1u != i;
 	struct sdp_webrtc wr;
 	struct med_webrtc *w;
 	const char *why;
 
-	/* a line krtpd refuses anyway needs only its a=mid, for the answer */
-	if (sdp_webrtc_parse(buf, len, s, i, &wr, &why) && st) {
+	/*
+	 * a line krtpd refuses anyway needs only its a=mid, for the answer;
+	 * a bundled one has its lead's ICE and DTLS (bundle.c)
+	 */
+	if (sdp_webrtc_parse(buf, len, s, i, &wr, &why) && st && !member) {
 		med_log("media: stream %u: DTLS-SRTP offer refused: %s", i, why);
 		return -EPROTO;
 	}
@@ -142,6 +146,17 @@ int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len
 	w = med_wr_get(st, leg);
 	if (!w)
 		return -ENOMEM;
+	/* bundled on the lead line's transport (bundle.c): none of its own */
+	if (member) {
+		w->lead = st->call->streams[offer->bundle_lead[i] - 1]->webrtc[leg];
+		w->offered = wr;
+		return 0;
+	}
+	/* one that left its bundle starts a transport of its own at the answer */
+	if (w->lead) {
+		w->lead = NULL;
+		w->answered = false;
+	}
 	med_wr_alt_get(w);
 	/* a re-offer from a leg krtpd offered WebRTC first: the DTLS roles stay */
 	if (w->offerer && w->answered && wr.setup == SDP_SETUP_ACTPASS)
@@ -191,16 +206,25 @@ void med_webrtc_answer_take(struct med_stream *st, int leg, const struct sdp_web
 		w->offered = *wr;
 }
 
-/* Bring the stream's side and SRTP keys of the leg to what ICE and DTLS found */
+/*
+ * Bring the stream's side and SRTP keys of the leg to what ICE and DTLS
+ * found: its own, or for a bundled line its lead's, whose port it uses
+ */
 static void med_wr_apply(struct med_webrtc *w)
 {
+	const struct med_webrtc *l = w->lead ? w->lead : w;
 	struct med_stream *st = w->st;
 	struct med_side *sd = &st->side[w->leg];
 	struct med_srtp_leg *sl = &st->srtp[w->leg];
 
-	sd->known = w->nominated && !w->expired;
-	if (w->nominated)
-		med_sa_to_ep((const struct sockaddr *)&w->addr, &sd->rtp);
+	if (w->lead) {
+		*(w->leg ? &st->pb : &st->pa) = med_wr_port(l);
+		st->fam[w->leg] = l->st->fam[w->leg];
+	}
+
+	sd->known = l->nominated && !l->expired;
+	if (l->nominated)
+		med_sa_to_ep((const struct sockaddr *)&l->addr, &sd->rtp);
 	/* RFC 8842: rtcp-mux on the one 5-tuple; the source is the checked address */
 	sd->rtcp_port = sd->rtp.port;
 	memset(&sd->rtcp_addr, 0, sizeof(sd->rtcp_addr));
@@ -209,11 +233,26 @@ static void med_wr_apply(struct med_webrtc *w)
 	sd->nat = false;
 	st->mux = true;
 	memset(sl, 0, sizeof(*sl));
-	if (w->keyed) {
+	if (l->keyed) {
 		sl->on = true;
-		sl->peer = w->peer;
-		sl->own = w->own;
+		sl->peer = l->peer;
+		sl->own = l->own;
 	}
+}
+
+/* The lines bundled on w's transport: their side and keys follow w's */
+static int med_wr_members_apply(struct med_webrtc *w)
+{
+	int err = 0;
+
+	for (struct med_webrtc *m = med_wr_legs; m; m = m->next) {
+		if (m->lead != w)
+			continue;
+		med_wr_apply(m);
+		if (!err)
+			err = med_srtp_update(m->st);
+	}
+	return err;
 }
 
 static void med_wr_send(void *arg, const void *buf, size_t len)
@@ -295,6 +334,17 @@ int med_webrtc_answered(struct med_stream *st, int leg, bool answering)
 
 	if (!w)
 		return -EINVAL;
+	/* a bundled line: the lead, answered first (lower index), is its transport */
+	if (w->lead) {
+		memcpy(w->ufrag, w->lead->ufrag, sizeof(w->ufrag));
+		memcpy(w->pwd, w->lead->pwd, sizeof(w->pwd));
+		w->server = w->lead->server;
+		w->remote = w->lead->remote;
+		w->answered = true;
+		med_wr_apply(w);
+		med_webrtc_save(w);
+		return 0;
+	}
 	/* the DTLS role the offer or answer leaves krtpd (as med_wr_restart) */
 	if (w->offerer)
 		server = w->offered.setup == SDP_SETUP_ACTIVE;
@@ -326,8 +376,9 @@ bool med_webrtc_ready(const struct med_stream *st)
 {
 	for (int leg = 0; leg < 2; leg++) {
 		const struct med_webrtc *w = st->webrtc[leg];
+		const struct med_webrtc *l = w && w->lead ? w->lead : w;
 
-		if (w && (!w->answered || !w->keyed || !w->nominated))
+		if (w && (!w->answered || !l->answered || !l->keyed || !l->nominated))
 			return false;
 	}
 	return true;
@@ -369,6 +420,8 @@ static void med_wr_changed(struct med_webrtc *w)
 	med_wr_apply(w);
 	err = med_srtp_update(w->st);
 	if (!err)
+		err = med_wr_members_apply(w);
+	if (!err)
 		err = med_call_program(w->st->call);
 	if (err)
 		med_log("media: WebRTC leg: programming its flows failed: %s", strerror(-err));
@@ -379,6 +432,9 @@ void med_webrtc_keys_taken(struct med_webrtc *w)
 	w->keyed = true;
 	/* the store is the main thread's: it is asked to write them (MED_StoreKeys) */
 	w->keys_unsaved = med_wr_keys_pending = true;
+	for (struct med_webrtc *m = med_wr_legs; m; m = m->next)
+		if (m->lead == w)
+			m->keys_unsaved = true;
 	LOG_INFO("media: WebRTC leg keyed by DTLS-SRTP (%s)", sdp_srtp_suite_name(w->own.suite));
 	if (w->nominated)
 		med_wr_changed(w);
@@ -478,26 +534,36 @@ void med_webrtc_tick(void)
 
 bool med_webrtc_consent_lost(const struct med_webrtc *w, uint64_t now, unsigned int timeout_s)
 {
-	if (!timeout_s || !w->answered || !w->nominated || w->expired)
+	/* a bundled line's consent is its lead's */
+	if (!timeout_s || !w->answered || !w->nominated || w->expired || w->lead)
 		return false;
 	return now - w->consent_ms >= (uint64_t)timeout_s * 1000;
 }
 
-/* Consent expired (RFC 7675 section 5.1): stop sending to the leg at once */
-static void med_wr_expire_one(struct med_webrtc *w)
+/* Stop the media toward an expired leg (its lead's, for a bundled line) */
+static void med_wr_stop_toward(struct med_webrtc *w)
 {
 	struct med_stream *st = w->st;
 	int toward = w->leg ? MED_F_AB_RTP : MED_F_BA_RTP;
 
-	w->expired = true;
-	med_log("media: call %s: no ICE consent from its WebRTC leg for %u s, media to it stopped",
-		st->call->key ? st->call->key : "(re-adopted)", med_cfg.consent_timeout);
 	for (int fi = toward; fi <= toward + 1; fi++)
 		if (st->flow[fi].installed)
 			med_flow_remove(&st->flow[fi], true);
 	/* the side is unknown now: nothing programs those flows again */
 	if (!st->call->unkeyed)
 		med_wr_apply(w);
+}
+
+/* Consent expired (RFC 7675 section 5.1): stop sending to the leg at once */
+static void med_wr_expire_one(struct med_webrtc *w)
+{
+	w->expired = true;
+	med_log("media: call %s: no ICE consent from its WebRTC leg for %u s, media to it stopped",
+		w->st->call->key ? w->st->call->key : "(re-adopted)", med_cfg.consent_timeout);
+	med_wr_stop_toward(w);
+	for (struct med_webrtc *m = med_wr_legs; m; m = m->next)
+		if (m->lead == w)
+			med_wr_stop_toward(m);
 }
 
 size_t med_webrtc_expire(char **keys, size_t max)
@@ -532,6 +598,13 @@ void med_webrtc_release(struct med_stream *st)
 			pp = &(*pp)->next;
 		if (*pp)
 			*pp = w->next;
+		/* the lines bundled on it have no transport left: not ready until an offer */
+		for (struct med_webrtc *m = med_wr_legs; m; m = m->next) {
+			if (m->lead == w) {
+				m->lead = NULL;
+				m->answered = false;
+			}
+		}
 		med_dtls_free(w->dtls);
 		if (w->alt)
 			med_ports_free_pair(st, w->alt);

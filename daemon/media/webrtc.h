@@ -84,6 +84,12 @@ struct med_webrtc {
 	bool cert_kept;
 	/* keyed since the main thread last stored keys (MED_StoreKeys) */
 	bool keys_unsaved;
+	/*
+	 * A line bundled on another's transport (bundle.c): the leg of the
+	 * group's lead line, whose port, ICE agent, DTLS session and keys are
+	 * this one's too; it has none of its own. NULL: none, or the lead went.
+	 */
+	struct med_webrtc *lead;
 };
 
 /* a leg was keyed since the main thread last stored keys (med_lock) */

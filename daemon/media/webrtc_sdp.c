@@ -13,8 +13,8 @@
  * credentials and a host candidate per relay address (webrtc.h),
  * a=fingerprint of the call's certificate (a reload leaves a call's as
  * it was: struct med_call), a=setup, a=rtcp-mux, and the offer's a=mid.
- * Lines krtpd does not anchor (data channels, bundle-only lines) are
- * rejected with port 0.
+ * Lines krtpd does not anchor (data channels, bundle-only lines it cannot
+ * bundle) are rejected with port 0.
  *
  * The offer to a WebRTC callee (RFC 8829 section 5.2, RFC 8842) takes the
  * codecs of the caller's RTP audio and video lines, naming static payload
@@ -22,19 +22,19 @@
  * credentials and candidates, a=fingerprint, a=setup:actpass, a=rtcp-mux,
  * a=mid on every line; every other line with port 0.
  *
- * BUNDLE (RFC 8843): each anchored line has a relay port, an ICE agent and
- * a DTLS session of its own, so krtp.ko tells audio from video by the port
- * a packet arrives on. With one line anchored (audio), the SDP's group
- * names it, as a max-bundle browser needs. With more (audio and video)
- * there is no group: in an answer that takes every line out of the
- * offerer's group (section 7.3.3), so the browser keeps the separate
- * transports it gathered (bundlePolicy balanced, the default); in an
- * offer it keeps the answerer from moving them onto one port. A group
- * naming only the first line would not do: Chromium counts it as
- * established, adds the other lines to it in its next offer (an ICE
- * restart, a hold) and refuses an answer that leaves them out. A browser
- * on max-bundle offers its other lines bundle-only, port 0: they are
- * rejected, its audio goes on.
+ * BUNDLE (RFC 8843): a line bundle.c bundles shows its lead's transport
+ * (port, ICE credentials, candidates), and the answer's a=group:BUNDLE
+ * names the lead and them. Lines that are not bundled each have a relay
+ * port, an ICE agent and a DTLS session of their own. With one line
+ * anchored (audio), the SDP's group names it, as a max-bundle browser
+ * needs. With more on transports of their own (audio and video) there is
+ * no group: in an answer that takes every line out of the offerer's group
+ * (section 7.3.3), so the browser keeps the separate transports it
+ * gathered (bundlePolicy balanced, the default); in an offer it keeps the
+ * answerer from moving them onto one port. A group naming only the first
+ * line would not do: Chromium counts it as established, adds the other
+ * lines to it in its next offer (an ICE restart, a hold) and refuses an
+ * answer that leaves them out.
  *
  * Called by MED_OfferWebrtc and MED_Answer with med_lock held.
  */
@@ -189,7 +189,7 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 	const char *fp = c->dtls_cert ? c->dtls_cert->fp : NULL;
 	struct wr_out o = { .p = out, .cap = outsz };
 	struct med_webrtc *first = NULL;
-	bool took[MED_MAX_STREAMS] = { 0 };
+	bool took[MED_MAX_STREAMS] = { 0 }, bundled = false;
 	unsigned int i, ntook = 0;
 	int group = -1;
 
@@ -204,12 +204,21 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 			first = st->webrtc[ol];
 		if (took[i] && ntook++ == 0 && c->offer.bundle[i])
 			group = (int)i;
+		bundled |= took[i] && st->webrtc[ol]->lead;
 	}
 	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nt=0 0\r\n",
 		  c->hash >> 1, first ? ++first->sdp_version : 1, ip, relay->addr);
-	/* a group for one anchored line only: every line keeps its own transport (above) */
-	if (group >= 0 && ntook == 1)
+	if (bundled) {
+		/* RFC 8843 section 7.3.1: the lead, krtpd's tag, first; then what it carries */
+		wr_printf(&o, "a=group:BUNDLE");
+		for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++)
+			if (took[i] && c->offer.bundle_lead[i])
+				wr_printf(&o, " %s", c->offer.mid[i]);
+		wr_printf(&o, "\r\n");
+	} else if (group >= 0 && ntook == 1) {
+		/* a group for one anchored line only: every line keeps its own transport (above) */
 		wr_printf(&o, "a=group:BUNDLE %s\r\n", c->offer.mid[group]);
+	}
 	wr_printf(&o, "a=ice-lite\r\n");
 	for (i = 0; i < s->nmedia; i++) {
 		const struct med_stream *st = c->streams[i];
@@ -217,6 +226,15 @@ int med_webrtc_answer_sdp(const struct med_call *c, int ol, const char *buf, siz
 		const char *proto = c->offer.avpf[i] || !took[i] ? "UDP/TLS/RTP/SAVPF" :
 								   "UDP/TLS/RTP/SAVP";
 		uint16_t port = w ? (ol ? st->pb : st->pa) : 0;
+
+		/*
+		 * A bundled line shows its lead's transport: port (its own,
+		 * as med_wr_apply keeps it), credentials and candidates
+		 */
+		if (w && w->lead) {
+			w = w->lead;
+			st = w->st;
+		}
 
 		wr_printf(&o, "m=%s %u %s", s->media[i].type, port, proto);
 		wr_codecs(&o, buf, len, s, i, WR_FORMATS);

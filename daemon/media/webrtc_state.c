@@ -130,4 +130,19 @@ void med_webrtc_restore(void)
 
 	if (n < 0 && n != -ENODEV)
 		med_log("media: cannot load the stored WebRTC legs: %s", strerror(-n));
+	/*
+	 * A bundled line's flows arrive on its lead's port (bundle.c), which
+	 * the lead's stream bound again (restore.c): the lead's leg answers
+	 * the checks there, and this one follows it
+	 */
+	for (struct med_webrtc *w = med_wr_legs; w; w = w->next) {
+		uint16_t port = w->leg ? w->st->pb : w->st->pa;
+		const struct med_port *p = med_port_get(port);
+
+		if (!w->restored || !w->st->call->restoring || w->lead || !p || p->fd < 0 ||
+		    !p->owner || p->owner == w->st || p->owner->call != w->st->call ||
+		    !p->owner->webrtc[w->leg])
+			continue;
+		w->lead = p->owner->webrtc[w->leg];
+	}
 }

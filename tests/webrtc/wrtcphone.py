@@ -22,6 +22,12 @@ adds video_packets_sent, video_packets_received and video_frames_decoded.
 With --ready FILE the caller waits for FILE after talking, before the
 stats line (the test stops the callee's media first).
 
+With --max-bundle (and --video) its offer is the one a browser on
+bundlePolicy max-bundle sends: every line after the first bundle-only,
+port 0, without candidates (RFC 8843 section 6). aiortc moves the video
+onto the audio's transport when the answer's BUNDLE group names both, so
+the video must connect on that one transport.
+
 With --no-fingerprint only|after it also sends an offer without its
 a=fingerprint lines, instead of the call or after it, and expects a 488
 with a Warning.
@@ -549,6 +555,25 @@ async def count_frames(track, counter, key):
         pass
 
 
+def max_bundle(offer):
+    """the offer as a browser on max-bundle writes it: every m= section
+    after the first with port 0, a=bundle-only and no candidates"""
+    out, n = [], -1
+    for line in offer.split("\r\n"):
+        if line.startswith("m="):
+            n += 1
+            if n > 0:
+                f = line.split(" ")
+                f[1] = "0"
+                line = " ".join(f)
+        elif n > 0 and (line.startswith("a=candidate:") or line == "a=end-of-candidates"):
+            continue
+        out.append(line)
+        if n > 0 and line.startswith("a=mid:"):
+            out.append("a=bundle-only")
+    return "\r\n".join(out)
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--user", required=True)
@@ -582,6 +607,8 @@ async def main():
                     help="as the caller, send and receive video too")
     ap.add_argument("--ready", help="as the caller, after talking, wait for this file "
                     "before the stats line")
+    ap.add_argument("--max-bundle", action="store_true",
+                    help="offer every line after the first bundle-only, as max-bundle does")
     ap.add_argument("url")
     a = ap.parse_args()
     if not a.target and not a.answer_only:
@@ -606,6 +633,9 @@ async def main():
             await pc.close()
             return 1 if wsphone.failures else 0
 
+        if a.max_bundle:
+            offer = max_bundle(offer)
+            print("# sent offer:\n# " + offer.strip().replace("\r\n", "\n# "), flush=True)
         code, resp = await invite(ws, a, d, offer)
         if not step(code == 200, "INVITE with aiortc's offer answered 200", str(code)):
             await pc.close()
@@ -627,7 +657,12 @@ async def main():
         took = await wait_state(dtls, a.timeout)
         step(dtls.state == "connected", "DTLS-SRTP with krtpd connected (%.1f s)" % took,
              dtls.state)
-        if a.video:
+        if a.video and a.max_bundle:
+            vdtls = pc.getSenders()[1].transport
+            step(vdtls is dtls and dtls.state == "connected",
+                 "video: DTLS-SRTP with krtpd connected, on the audio's transport (bundled)",
+                 "a transport of its own" if vdtls is not dtls else dtls.state)
+        elif a.video:
             vdtls = pc.getSenders()[1].transport
             took = await wait_state(vdtls, a.timeout)
             step(vdtls is not dtls and vdtls.state == "connected",

@@ -1,0 +1,210 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# BUNDLE (RFC 8843) from a WebRTC caller to a SIP video phone: alice is
+# aiortc (Debian's python3-aiortc), registered over WebSocket, and calls
+# bob with audio and VP8 video, her offer written as a browser on
+# bundlePolicy max-bundle writes it (the video bundle-only, port 0); bob
+# is baresip, a plain RTP/AVP phone with video (its vp8 codec and its
+# fakevideo source and display), registered with digest.
+#
+#   alice (caller ns)           krtpd (relay ns)                  bob (callee ns)
+#   c0 10.0.1.2 ----veth---- r1 10.0.1.1  lo 10.0.0.1  r2 10.0.2.1 ----veth---- e0 10.0.2.2
+#   wrtcphone.py --video        SIP WS 10.0.0.1:5080              baresip :5060
+#   SRTP, ICE, DTLS x 2         UDP 10.0.0.1:5060, media = kernel RTP/AVP audio + video
+#
+# krtpd bundles the video on the audio's transport: one relay port, ICE
+# agent and DTLS session facing alice, and two flows from her on that port,
+# told apart by krtp.ko by payload type (RTP) and sender SSRC (RTCP).
+# Checked: the answer's group names both lines, both on the audio's port
+# with one set of credentials; aiortc moves its video onto the audio's
+# transport, which connects; bob is offered plain RTP/AVP video on relay
+# ports of its own; krtp.ko's two flows from alice share the port, each
+# with its line's payload types, SRTP-keyed with the one DTLS key; every
+# video packet aiortc sent is what the video flow forwarded and what
+# reached bob's video port as plain RTP, and the audio's likewise on its
+# flow; alice's key frame requests reach bob's video RTCP port; what
+# krtp.ko forwarded from bob reached aiortc, which decoded video frames;
+# nothing dropped as of no line, no SRTP authentication failure; the BYE
+# leaves no flow, port or call. About two minutes under emulation.
+# timeout: 600
+. "$(dirname "$0")/lib.sh"
+. "$TESTS_DIR/sip/lib.sh"
+require_sip_tools
+[ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
+require_aiortc
+command -v baresip >/dev/null && [ -f /usr/lib/baresip/modules/vp8.so ] &&
+	[ -f /usr/lib/baresip/modules/fakevideo.so ] || skip_all "baresip with vp8 and fakevideo missing"
+ktap_print_header
+
+WS_PORT=5080
+PHONE="$TESTS_DIR/webrtc/wrtcphone.py"
+
+krtp_load || skip_all "insmod $KRTP_KO failed"
+sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
+defer sip_keep_logs
+
+krtpd_users alice alice-secret bob md5:bob-secret
+krtpd_config kernel "users_file = $KRTPD_USERS" "listen_ws = $SIP_ADDR:$WS_PORT" \
+	"ws_origins = https://phone.krtp.test"
+krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
+ktap_test_pass "krtpd starts (media = kernel, listen_ws)"
+
+BARESIP_CONF=$BARESIP_VIDEO baresip_run "$bob" "$CALLEE4" bob \
+	"<sip:bob@$SIP_DOMAIN>;auth_pass=bob-secret;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=udp\";regint=600;audio_codecs=PCMU;video_codecs=VP8;ptime=20;answermode=auto" \
+	-s
+check "baresip registers as bob" yes "$(busywait 60000 user_registered bob && echo yes)"
+
+ip netns exec "$alice" timeout -k 5 300 /usr/bin/python3 "$PHONE" --user alice \
+	--password alice-secret --domain "$SIP_DOMAIN" --target "sip:bob@$SIP_DOMAIN" \
+	--timeout 60 --video --max-bundle --talk 6 --go "$TMPD/go" --ready "$TMPD/ready" --hold "$TMPD/hangup" \
+	"ws://$SIP_ADDR:$WS_PORT/" >"$TMPD/phone.out" 2>&1 &
+PHONE_PID=$!
+defer "kill $PHONE_PID 2>/dev/null"
+
+# the flows of stream I (0 audio, 1 video) in direction D (krtpd's labels:
+# ab from alice to bob, ba to alice, bac bob's RTCP to alice), from FLOWS
+flow_of() {
+	echo "$FLOWS" | $KJQ -c --arg l ":$1:$2" '.[] | select(.label | endswith($l))'
+}
+video_flows() {
+	FLOWS=$(flows_json)
+	[ -n "$(flow_of 1 ab)" ] && [ -n "$(flow_of 1 ba)" ] && [ -n "$(flow_of 0 ab)" ] &&
+		[ -n "$(flow_of 0 ba)" ]
+}
+busywait 120000 phone_says 'video: DTLS-SRTP'
+check "aiortc: the INVITE answered 200" 1 \
+	"$(grep -c "^ok - INVITE with aiortc's offer answered 200" "$TMPD/phone.out")"
+check "aiortc: audio DTLS-SRTP connected" 1 \
+	"$(grep -c '^ok - DTLS-SRTP with krtpd connected' "$TMPD/phone.out")"
+check "aiortc: the video on the audio's transport, connected" 1 \
+	"$(grep -c "^ok - video: DTLS-SRTP with krtpd connected, on the audio's transport" "$TMPD/phone.out")"
+busywait 30000 video_flows
+check "krtp.ko holds the audio and video flows both ways" yes "$(video_flows && echo yes)"
+
+# the SDP of both legs
+answer=$(sed -n 's/^# //p' "$TMPD/phone.out" | sed -n '/^answer:/,$p')
+aport=$(echo "$answer" | sed -n 's/^m=audio \([0-9]*\) .*/\1/p')
+vport=$(echo "$answer" | sed -n 's/^m=video \([0-9]*\) .*/\1/p')
+check "answer: video on the audio's relay port, UDP/TLS/RTP/SAVPF VP8" yes \
+	"$([ -n "$vport" ] && [ "$vport" != 0 ] && [ "$vport" = "$aport" ] &&
+	   echo "$answer" | grep -q "^m=video $vport UDP/TLS/RTP/SAVPF [0-9]*\$" &&
+	   echo "$answer" | grep -q '^a=rtpmap:[0-9]* VP8/90000' && echo yes)"
+mids=$(echo "$answer" | sed -n 's/^a=mid://p' | xargs)
+check "answer: a BUNDLE group of both lines, in order" "a=group:BUNDLE $mids" \
+	"$(echo "$answer" | grep '^a=group:')"
+check "answer: one set of ICE credentials" 1 \
+	"$(echo "$answer" | grep '^a=ice-ufrag:' | sort -u | wc -l)"
+check "answer: the host candidate, the audio's port" "$aport" \
+	"$(echo "$answer" | sed -n 's/^a=candidate:.* \([0-9]*\) typ host$/\1/p' | sort -u | xargs)"
+check "answer: no bundle-only" 0 "$(echo "$answer" | grep -c 'bundle-only')"
+check "krtp.ko: both flows from alice arrive on that one port" \
+	"$SIP_ADDR:$aport $SIP_ADDR:$aport" \
+	"$(flow_of 0 ab | $KJQ -r .local) $(flow_of 1 ab | $KJQ -r .local)"
+# the payload types of each line of the offer alice sent
+offer_pts() {
+	sed -n 's/^# //p' "$TMPD/phone.out" | sed -n '/^sent offer:/,/^answer:/p' |
+		sed -n "s/^m=$1 [0-9]* [^ ]* //p" | tr ' ' '\n' | sort -n | xargs | tr ' ' ,
+}
+check "krtp.ko: the audio flow carries the audio's payload types" "$(offer_pts audio)" \
+	"$(flow_of 0 ab | $KJQ -r '.bundle_pt | join(",")')"
+check "krtp.ko: the video flow, the video's" "$(offer_pts video)" \
+	"$(flow_of 1 ab | $KJQ -r '.bundle_pt | join(",")')"
+# baresip's SIP trace (-s): the INVITE it got, as it printed it
+bob_offer=$(tr -d '\r' <"$TMPD/bob.out" | sed -n '/^INVITE sip:bob/,/^UDP /p')
+check "bob was offered plain RTP/AVP video on a relay port, from krtpd's address" \
+	"c=IN IP4 $SIP_ADDR $(flow_of 1 ba | $KJQ -r .local | sed 's/.*://') RTP/AVP" \
+	"$(echo "$bob_offer" | grep -m1 '^c=') $(echo "$bob_offer" | sed -n 's/^m=video \([0-9]*\) \(RTP\/AVP\) .*/\1 \2/p')"
+check "... without ICE, DTLS or feedback lines" 0 \
+	"$(echo "$bob_offer" | grep -cE '^a=(ice-|fingerprint|setup|candidate|rtcp-fb|group|mid)')"
+
+# what reaches bob's video port: plain RTP (version 2, not RTCP) from the relay
+bob_video=$(flow_of 1 ab | $KJQ -r .peer | sed 's/.*://')
+ip netns exec "$bob" nft add counter inet krtptest video
+ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR udp dport "$bob_video" \
+	@th,64,2 2 @th,72,8 != 192-223 counter name video
+# alice's key frame requests (an RR, a PLI and a FIR: 40 bytes of RTCP)
+# as they reach bob's video RTCP port
+ip netns exec "$bob" nft add counter inet krtptest kfreq
+ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
+	udp dport $((bob_video + 1)) udp length 48 @th,72,8 201 @th,136,8 206 counter name kfreq
+video_got() {
+	ip netns exec "$bob" nft -j list counter inet krtptest video |
+		$KJQ -r '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# both talk; once bob's video decodes at alice's (she asks him for a key
+# frame: his first went out before the call's video was keyed) and has
+# gone on a while, bob is frozen and alice reads her figures: both sides
+# have stopped, so the counts compare exactly
+touch "$TMPD/go"
+video_to_alice() {
+	[ "$(flows_json | $KJQ '[.[] | select(.label | endswith(":1:ba")) | .stats.packets] | add // 0')" \
+		-ge "$1" ] 2>/dev/null
+}
+busywait 90000 video_to_alice 100
+busywait 60000 phone_says '^video decodes'
+bp=$(baresip_pid)
+kill -STOP "$bp"
+defer "kill -CONT $bp 2>/dev/null"
+settled() {
+	local a b
+
+	a=$(flows_json | $KJQ -c '[.[] | .stats.packets]')
+	sleep 1
+	b=$(flows_json | $KJQ -c '[.[] | .stats.packets]')
+	[ "$a" = "$b" ]
+}
+busywait 20000 settled
+touch "$TMPD/ready"
+busywait 90000 phone_says '^stats '
+stats=$(sed -n 's/^stats //p' "$TMPD/phone.out")
+stat() {
+	echo "$stats" | $KJQ -r ".$1 // \"none\""
+}
+sleep 1	# alice stopped sending: her last packets land
+FLOWS=$(flows_json)
+vsent=$(stat video_packets_sent)
+vrecv=$(stat video_packets_received)
+check "flows: video SRTP in from alice, plain out to bob" "AES_CM_128_HMAC_SHA1_80 null" \
+	"$(flow_of 1 ab | $KJQ -r '"\(.srtp.in) \(.srtp.out)"')"
+check "flows: video plain in from bob, SRTP out to alice" "null AES_CM_128_HMAC_SHA1_80" \
+	"$(flow_of 1 ba | $KJQ -r '"\(.srtp.in) \(.srtp.out)"')"
+check "flows: the video to alice leaves from the port she sends video to" "$SIP_ADDR:$vport" \
+	"$(flow_of 1 ba | $KJQ -r .via)"
+check_range "alice sent video (packets, aiortc's count)" 10 100000 "$vsent"
+check "alice->bob: krtp.ko forwarded every video packet aiortc sent" "${vsent:-none}" \
+	"$(flow_of 1 ab | $KJQ .stats.packets)"
+check "alice->bob: bob's video port got them all as plain RTP" "$vsent" "$(video_got)"
+check "bob->alice: aiortc received every video packet krtp.ko forwarded" \
+	"$(flow_of 1 ba | $KJQ .stats.packets)" "$vrecv"
+check_range "bob->alice: video packets (baresip's VP8)" 100 100000 "$vrecv"
+# none when baresip's first key frame came after the video was keyed
+check "alice's key frame requests ($(stat video_vp8.requests)) reached bob's video RTCP port, plain" \
+	"$(stat video_vp8.requests)" \
+	"$(ip netns exec "$bob" nft -j list counter inet krtptest kfreq |
+	   $KJQ -r '.nftables[] | select(.counter) | .counter.packets')"
+check_range "bob->alice: aiortc decoded video frames from them" 1 100000 \
+	"$(stat video_frames_decoded)"
+check "alice->bob: bob decodes her 160x120 picture" 1 \
+	"$(grep -c 'video: receiving with resolution 160 x 120' "$TMPD/bob.out")"
+check "alice->bob: audio beside it (krtp.ko forwarded what aiortc sent)" \
+	"$(stat packets_sent)" "$(flow_of 0 ab | $KJQ '.stats.packets // "no flow"')"
+check_range "bob->alice: audio beside it, decoded (frames)" 10 100000 "$(stat frames_decoded)"
+check "nothing dropped as of no line, or from elsewhere" 0 \
+	"$(echo "$FLOWS" | $KJQ '[.[] | .stats.drop_not_rtp, .stats.drop_wrong_source] | add')"
+check "no SRTP authentication failure or replay" 0 \
+	"$(echo "$FLOWS" | $KJQ '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"
+
+kill -CONT "$bp"
+touch "$TMPD/hangup"
+busywait 60000 phone_says 'BYE answered'
+check "alice's BYE answered 200" 1 "$(grep -c '^ok - BYE answered 200' "$TMPD/phone.out")"
+wait "$PHONE_PID"
+check "wrtcphone.py passed all its steps" 0 "$?"
+no_call_left "after BYE"
+baresip_quit
+check "baresip ended and exited" 0 "$?"
+grep -E '^(ok|not ok) ' "$TMPD/phone.out" | sed 's/^/#   phone: /'
+[ "$KTAP_CNT_FAIL" -gt 0 ] && krtpd_log_tail 30
+ktap_finished
