@@ -225,6 +225,8 @@ int sdp_webrtc_parse(const char *buf, size_t len, const struct sdp *s, unsigned 
 			w->mid[v.n] = '\0';
 		} else if (media && l.n == 13 && !memcmp(l.p, "a=bundle-only", 13)) {
 			w->bundle_only = true;
+		} else if (media && wr_attr(&l, "a=candidate:", &v)) {
+			w->candidates = true;
 		} else if (!media && wr_attr(&l, "a=group:BUNDLE", &v)) {
 			group = v;
 		}

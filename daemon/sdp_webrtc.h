@@ -54,6 +54,7 @@ struct sdp_webrtc {
 	bool bundled;				/* mid is in an a=group:BUNDLE */
 	bool bundle_tag;			/* ... its first: the offerer's tag */
 	bool bundle_only;			/* a=bundle-only (RFC 8843 section 6) */
+	bool candidates;			/* a=candidate in its section */
 };
 
 /* 0, or -EINVAL with *why naming what krtpd cannot use */

@@ -9,8 +9,9 @@
  * Which lines: the offer's BUNDLE group names them and its first is the
  * offerer's tag. krtpd bundles the tag line, when it anchors it (audio or
  * video, UDP/TLS/RTP/SAVPF), with each later line of the group that the
- * offer puts on the tag's transport (bundle-only, or the tag's address
- * and port) and whose payload types no other line of the bundle uses:
+ * offer puts on the tag's transport (bundle-only; the tag's address and
+ * port; or no candidates of its own, as Chromium on max-bundle writes
+ * it) and whose payload types no other line of the bundle uses:
  * krtp.ko and the relay tell bundled lines apart by payload type (RTP)
  * and by sender SSRC (RTCP), never by the MID header extension. A line
  * that fails a test is not bundled: a bundle-only one is refused with
@@ -71,8 +72,16 @@ void med_bundle_plan(const char *buf, size_t len, const struct sdp *s, struct me
 
 		if (!ok[i])
 			continue;
+		/*
+		 * On the tag's transport: bundle-only (port 0), the tag's
+		 * address and port (a later offer), or no candidates of its
+		 * own (Chromium on max-bundle gives such a line port 9 and no
+		 * a=bundle-only; a trickle offer has none yet on any line,
+		 * and accepting the group is the answerer's choice then)
+		 */
 		if (!(m->port == 0 && wr[i].bundle_only) &&
-		    !(m->port == s->media[tag].port && med_bundle_same_addr(s, i, (unsigned int)tag)))
+		    !(m->port == s->media[tag].port && med_bundle_same_addr(s, i, (unsigned int)tag)) &&
+		    wr[i].candidates)
 			continue;
 		for (k = 0; k < SDP_PT_SET_LEN; k++)
 			clash |= (used[k] & o->pts[i][k]) != 0;

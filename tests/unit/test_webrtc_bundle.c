@@ -2,8 +2,9 @@
 /*
  * BUNDLE toward a WebRTC offerer (daemon/media/bundle.c), through
  * MED_OfferSrtp and MED_Answer in user mode:
- *   - a max-bundle offer (Chromium's shape: the video bundle-only with
- *     port 0, a data channel too): the phone is offered the video on relay
+ *   - a max-bundle offer (RFC 8843's shape: the video bundle-only with
+ *     port 0, a data channel too; and Chromium's: port 9, no candidates,
+ *     no a=bundle-only): the phone is offered the video on relay
  *     ports of its own, with no a=bundle-only or group; the browser's
  *     answer names audio and video in a=group:BUNDLE, puts both on the
  *     audio's port with one set of ICE credentials, and refuses the data
@@ -162,6 +163,13 @@ static void test_media(unsigned int base)
 		snprintf(want, sizeof(want), "1 1 udp 2130706431 127.0.0.1 %d typ host", pa);
 		CHECK_STR(line_val(sv, "a=candidate:", v, sizeof(v)), want);
 	}
+
+	/* Chromium's own max-bundle shape: the video on port 9, no bundle-only, no candidates */
+	n = offer(in, sizeof(in), "9", "96 97", false);
+	call("b-0", in, n, 7000, plain, ans, sizeof(ans));
+	CHECK(mport(ans, "audio") > 0 && mport(ans, "video") == mport(ans, "audio"));
+	CHECK(strstr(ans, "\r\na=group:BUNDLE 0 1\r\n") != NULL);
+	MED_Delete("b-0");
 
 	/* the browser's next offer: both lines on its one port */
 	n = offer(in, sizeof(in), "47088", "96 97", false);
