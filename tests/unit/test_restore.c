@@ -19,7 +19,9 @@
  * rebuilt from it: a browser (rtcp-mux) on hold with a phone that does not
  * mux, whose RTCP port is its own (a=rtcp); a leg behind NAT, before and
  * after its first packet; a call whose streams face a browser in different
- * families (its audio moved to the relay's IPv6 address by ICE).
+ * families (its audio moved to the relay's IPv6 address by ICE); a call
+ * whose browser bundles audio and video on one port (both streams' flows
+ * from it share the audio's port, bound once, by the audio).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -408,6 +410,58 @@ static void restore_dual(void)
 	restore_one_end();
 }
 
+/*
+ * BUNDLE: the browser (127.0.0.8:21000) sends audio and video to a0; each
+ * line has its own port facing the phone (b0, b1). Re-adopted, the video's
+ * side facing the browser is the audio's port, bound once, by the audio,
+ * and both streams carry their payload types again.
+ */
+static void restore_bundle(void)
+{
+	uint16_t a0 = (uint16_t)(fake_base + 424), b0 = (uint16_t)(a0 + 2), b1 = (uint16_t)(a0 + 4);
+	const uint64_t hash = 0x5555;
+	struct krtp_flow t[4];
+	struct med_call *c;
+
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 4; i++) {
+		bool video = i >= 2, ab = !(i & 1);
+
+		fake_ep(&t[i].local, "127.0.0.1", ab ? a0 : video ? b1 : b0);
+		fake_ep(&t[i].via, "127.0.0.1", ab ? (video ? b1 : b0) : a0);
+		if (ab)
+			fake_ep(&t[i].peer, "127.0.0.9", video ? 20002 : 20000);
+		else
+			fake_ep(&t[i].peer, "127.0.0.8", 21000);
+		if (ab) {
+			t[i].bundle = true;
+			t[i].bundle_pt[video ? 12 : 0] = 1;	/* 96 and 0 */
+		}
+		t[i].clock_rate = video ? 90000 : 8000;
+		t[i].label_len = (size_t)snprintf((char *)t[i].label, sizeof(t[i].label),
+						  "krtpd:%016llx:%d:%s", (unsigned long long)hash,
+						  video, ab ? "ab" : "ba");
+	}
+	c = restore_call(t, 4, a0, (uint16_t)(b1 + 1), hash, 2);
+	if (c) {
+		struct med_stream *au = c->streams[0], *vi = c->streams[1];
+
+		CHECK(au->flow[MED_F_AB_RTP].installed && vi->flow[MED_F_AB_RTP].installed);
+		CHECK_EQ(au->pa, a0);
+		CHECK_EQ(vi->pa, a0);
+		CHECK_EQ(au->pb, b0);
+		CHECK_EQ(vi->pb, b1);
+		CHECK(med_port_get(a0)->fd >= 0 && med_port_get(a0)->owner == au);
+		CHECK(med_port_get(b1)->fd >= 0 && med_port_get(b1)->owner == vi);
+		CHECK(au->bundle && au->bundle_pt[0] == 1);
+		CHECK(vi->bundle && vi->bundle_pt[12] == 1);
+		CHECK_EQ(vi->side[0].rtp.port, 21000);
+	}
+	CHECK(!udp_free(AF_INET, a0));
+	CHECK(!udp_free(AF_INET, b1));
+	restore_one_end();
+}
+
 int main(void)
 {
 	struct rlimit rl;
@@ -434,6 +488,7 @@ int main(void)
 	restore_nat(false);
 	restore_nat(true);
 	restore_dual();
+	restore_bundle();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
