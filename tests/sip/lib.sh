@@ -193,6 +193,16 @@ krtpd_stop() {
 
 # krtpd_kill9: SIGKILL, as a crash, and wait until it is gone (KRTPD_PID
 # stays, for krtpd_gone; krtpd_start sets a new one)
+# reinvite_checks OUT WHAT: wrtcphone.py (output OUT) re-INVITEd with its
+# unchanged offer: answered 200 with the fingerprint, ICE credentials and
+# DTLS role of before
+reinvite_checks() {
+	busywait 60000 grep -q '^reinvite ' "$1"
+	check "$2: alice's unchanged re-offer answered 200" "reinvite 200" "$(grep '^reinvite ' "$1")"
+	check "... with the fingerprint, ICE credentials and DTLS role of before" 4 \
+		"$(grep -c "^ok - \.\.\. the answer's a=" "$1")"
+}
+
 krtpd_kill9() {
 	kill -9 "$KRTPD_PID"
 	busywait 5000 krtpd_gone

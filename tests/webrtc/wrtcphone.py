@@ -22,6 +22,13 @@ adds video_packets_sent, video_packets_received and video_frames_decoded.
 With --ready FILE the caller waits for FILE after talking, before the
 stats line (the test stops the callee's media first).
 
+With --refresh FILE (and --stats3 FILE) the call goes on after the
+stats line: once FILE exists (krtpd was killed and restarted meanwhile)
+it connects and registers again, re-INVITEs with its unchanged offer as
+--reinvite does ("reinvite <code>"), and once the --stats3 file exists
+prints "stats3 <json>" (counted from the call's start); then the --hold
+file and the BYE.
+
 With --max-bundle (and --video) its offer is the one a browser on
 bundlePolicy max-bundle sends: every line after the first bundle-only,
 port 0, without candidates (RFC 8843 section 6). aiortc moves the video
@@ -607,6 +614,8 @@ async def main():
                     help="as the caller, send and receive video too")
     ap.add_argument("--ready", help="as the caller, after talking, wait for this file "
                     "before the stats line")
+    ap.add_argument("--refresh", help="after the stats line, once this file exists, connect "
+                    "again and re-INVITE with the unchanged offer")
     ap.add_argument("--max-bundle", action="store_true",
                     help="offer every line after the first bundle-only, as max-bundle does")
     ap.add_argument("url")
@@ -687,6 +696,11 @@ async def main():
         else:
             # the tone stops before the figures are read, so they are final
             print("stats " + json.dumps(await media_stats(pc, got, dtls)), flush=True)
+        if a.refresh:
+            await wait_file(a.refresh, 3 * a.timeout)
+            ws = await reinvite(a, d, offer, answer) or ws
+            await wait_file(a.stats3, 3 * a.timeout)
+            print("stats3 " + json.dumps(await media_stats(pc, got, dtls, False)), flush=True)
         await wait_file(a.hold, a.timeout)
         await ws.send(d.request("BYE"))
         code, _ = await final(ws, a.timeout, "BYE")
