@@ -487,14 +487,16 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 	struct sdp_out o = { .p = out, .cap = outsz };
 	const char *ip = relay->family == AF_INET6 ? "IP6 " : "IP4 ";
 	const struct sdp_anchor *an = NULL;
-	bool any_anchored = false, pending = false;
+	bool any_anchored = false, pending = false, sess_relay = false;
 	size_t pos = 0, eol = 0;
 	struct sdp_str line;
 	int idx = -1;
 	unsigned int i;
 
-	for (i = 0; i < s->nmedia; i++)
+	for (i = 0; i < s->nmedia; i++) {
 		any_anchored |= anchors[i].anchored;
+		sess_relay |= anchors[i].anchored && anchors[i].conn_relay;
+	}
 
 	while (SDP_NextLine(buf, len, &pos, &line)) {
 		const char *lp = line.p;
@@ -544,7 +546,7 @@ int sdp_rewrite(const char *buf, size_t len, const struct sdp *s,
 		if (line.n >= 2 && lp[0] == 'c' && lp[1] == '=' && (idx < 0 || (an && an->anchored))) {
 			const struct sdp_addr *a = idx < 0 ? &s->conn : &s->media[idx].conn;
 
-			if (!sdp_addr_is_any(a)) {
+			if (!sdp_addr_is_any(a) || (idx >= 0 ? an->conn_relay : sess_relay)) {
 				sdp_puts(&o, "c=IN ");
 				sdp_puts(&o, ip);
 				sdp_puts(&o, relay->addr);

@@ -12,6 +12,7 @@
  *   o=            sess-version incremented (the relay changed the body)
  *   c=            the relay address, unless the address is 0.0.0.0 or ::
  *                 (RFC 2543 hold, kept so the peer still sees the hold)
+ *                 and the anchor does not say conn_relay
  *   m=            the relay's RTP port, for anchored streams
  *   a=rtcp:       the relay's RTCP port (and address when one was given)
  *   ICE lines     dropped: a=candidate, a=remote-candidates,
@@ -106,6 +107,12 @@ struct sdp_anchor {
 	/* for anchored streams only: */
 	const char *proto;	/* written in place of the m= line's protocol; NULL: kept */
 	bool drop_crypto;	/* leave out the stream's a=crypto lines */
+	/*
+	 * the relay's address on its c= line even if the sender wrote
+	 * 0.0.0.0 or ::, which then is no hold: a WebRTC line's c= is only a
+	 * default candidate (RFC 8839 section 4.2.1.1), 0.0.0.0 before any
+	 */
+	bool conn_relay;
 	const char *crypto;	/* "a=crypto:..." (no line end) added at the end of the section */
 };
 

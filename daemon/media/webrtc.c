@@ -135,9 +135,14 @@ int med_webrtc_offer(struct med_stream *st, int leg, const char *buf, size_t len
 	}
 	memcpy(offer->mid[i], wr.mid, sizeof(offer->mid[i]));
 	offer->bundle[i] = wr.bundled;
-	/* the plain leg gets RTP/AVP: no ICE (sdp_rewrite), no DTLS, no crypto */
+	/*
+	 * the plain leg gets RTP/AVP: no ICE (sdp_rewrite), no DTLS, no
+	 * crypto, and the relay's address, which a line without candidates
+	 * (Chromium's max-bundle video: port 9, c=0.0.0.0) does not give
+	 */
 	an->proto = "RTP/AVP";
 	an->drop_crypto = true;
+	an->conn_relay = true;
 	if (!st) {
 		offer->webrtc[i] = MED_WR_REFUSED;
 		return 0;

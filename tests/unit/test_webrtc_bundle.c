@@ -164,9 +164,22 @@ static void test_media(unsigned int base)
 		CHECK_STR(line_val(sv, "a=candidate:", v, sizeof(v)), want);
 	}
 
-	/* Chromium's own max-bundle shape: the video on port 9, no bundle-only, no candidates */
+	/*
+	 * Chromium's own max-bundle shape: the video on port 9 at 0.0.0.0, no
+	 * bundle-only, no candidates. The phone is shown the relay's address
+	 * for it, not 0.0.0.0 (old-style hold: it would not send its video)
+	 */
 	n = offer(in, sizeof(in), "9", "96 97", false);
+	{
+		char *vc = strstr(strstr(in, "m=video "), "c=IN IP4 127.0.0.1");
+
+		memcpy(vc, "c=IN IP4 0.0.0.0\r\n", 18);
+		memmove(vc + 18, vc + 20, strlen(vc + 20) + 1);
+		n -= 2;
+	}
 	call("b-0", in, n, 7000, plain, ans, sizeof(ans));
+	CHECK(!strstr(section(plain, "video", sv, sizeof(sv)), "0.0.0.0"));
+	CHECK(strstr(sv, "c=IN IP4 127.0.0.1\r\n") != NULL);
 	CHECK(mport(ans, "audio") > 0 && mport(ans, "video") == mport(ans, "audio"));
 	CHECK(strstr(ans, "\r\na=group:BUNDLE 0 1\r\n") != NULL);
 	MED_Delete("b-0");
