@@ -50,6 +50,14 @@
 # Chromium, back over a new WebSocket, restarts ICE again: the same checks.
 # The BYE, over the new WebSocket, leaves nothing.
 #
+# A third call: Chromium on bundlePolicy max-bundle (the video offered
+# bundle-only) calls carol. Checked: krtpd's answer bundles audio and
+# video on one port with one set of ICE credentials; krtp.ko's two flows
+# from Chromium share that port, each with its line's payload types;
+# Chromium uses one transport, receives every audio and video packet
+# krtp.ko forwarded and decodes carol's picture; carol's video port gets
+# every packet of the video flow; nothing dropped as of no line.
+#
 # Chromium can also run inside the guest, in alice's namespace with the
 # page on http://127.0.0.1:8000 (KRTP_TEST_BROWSER=1), for a kernel the
 # host cannot give a tap to; it takes about six minutes to render a page:
@@ -59,6 +67,7 @@
 #
 # BROWSER_WAIT (seconds, default 1200; 120 with the host's Chromium) bounds
 # the wait for the first step.
+# timeout: 700
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
 require_sip_tools
@@ -492,6 +501,72 @@ touch "$WWW/vbye"
 wait_step 60000 vended error
 check "video call: BYE answered (page saw the call end)" yes "$([ -n "$(step vended)" ] && echo yes)"
 no_call_left "after the video call's BYE"
+
+# The third call: Chromium on bundlePolicy max-bundle (its video offered
+# bundle-only, port 0) calls carol again. krtpd bundles the video on the
+# audio's transport (RFC 8843): one port, ICE agent and DTLS session, and
+# two flows from Chromium on that port, told apart by payload type
+cvideo() {
+	ip netns exec "$bob" nft -j list counter inet krtptest cvideo |
+		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+cv0=$(cvideo)
+echo "{\"target\": \"sip:carol@$SIP_DOMAIN\", \"video\": true, \"bundle\": \"max-bundle\"}" \
+	>"$WWW/call3.json"
+wait_step 120000 bconnected bfailed error
+banswer=$(step banswer)
+if [ -z "$(step bconnected)" ]; then
+	echo "# max-bundle call: failed $(step bfailed), page error $(step error)"
+	why
+fi
+check "max-bundle call: answered, ICE and DTLS connected" yes \
+	"$([ -n "$(step bconnected)" ] && echo yes)"
+check "max-bundle call: audio and video on one port, UDP/TLS/RTP/SAVPF" yes \
+	"$(echo "$banswer" | jq -r 'if .video.port > 0 and .video.port == .audio.port and
+		.video.proto == "UDP/TLS/RTP/SAVPF" then "yes" else "\(.audio) \(.video)" end')"
+check "max-bundle call: a BUNDLE group of both lines, one set of ICE credentials" \
+	"BUNDLE $(echo "$banswer" | jq -r '.mids | join(" ")') 1" \
+	"$(echo "$banswer" | jq -r '"\(.group) \(.ufrags_distinct)"')"
+busywait 30000 vflows_up
+# (on the port of the candidate ICE nominated: with the host's Chromium the
+# IPv6 one, the audio's second, which the video follows)
+check "max-bundle call: both flows from Chromium arrive on one port" "2 1" \
+	"$( (vflow 0 ab; vflow 1 ab) | jq -r .local | wc -l) $( (vflow 0 ab; vflow 1 ab) | jq -r .local | sort -u | wc -l)"
+check "max-bundle call: each with its line's payload types, as Chromium offered them" \
+	"$(echo "$banswer" | jq -c '[.offered.audio, .offered.video]')" \
+	"$( (vflow 0 ab; vflow 1 ab) | jq -c -s '[.[].bundle_pt]')"
+check "max-bundle call: krtp.ko keys the video both ways" \
+	"AEAD_AES_128_GCM null null AEAD_AES_128_GCM" \
+	"$(vflow 1 ab | jq -r '"\(.srtp.in) \(.srtp.out)"') $(vflow 1 ba | jq -r '"\(.srtp.in) \(.srtp.out)"')"
+busywait 90000 vpackets ba 150
+busywait 30000 vpackets ab 100
+cbp=$(baresip_pid)
+kill -STOP "$cbp"
+sleep 2
+touch "$WWW/bhangup"
+wait_step 60000 bstats error
+sleep 1
+bstats=$(step bstats)
+vfwd=$(vflow 1 ab | jq -r .stats.packets)
+check "max-bundle call: Chromium sent on one transport" 1 "$(echo "$bstats" | jq -r .transports)"
+check "carol->Chromium: Chromium received every video packet krtp.ko forwarded" \
+	"$(vflow 1 ba | jq -r .stats.packets)" "$(echo "$bstats" | jq -r '.video_in.packetsReceived // "none"')"
+check "carol->Chromium: ... and every audio packet" \
+	"$(vflow 0 ba | jq -r .stats.packets)" "$(echo "$bstats" | jq -r '.inbound.packetsReceived // "none"')"
+check_range "carol->Chromium: Chromium decoded carol's picture (frames)" 1 100000 \
+	"$(echo "$bstats" | jq -r '.video_in.framesDecoded // 0')"
+bsent=$(echo "$bstats" | jq -r '.video_out.packetsSent // 0')
+check_range "Chromium->carol: krtp.ko's video flow forwarded its video" \
+	$((${bsent:-0} / 2)) 1000000 "$vfwd"
+check "Chromium->carol: carol's video port got every packet of that flow as plain RTP" "$vfwd" \
+	"$(($(cvideo) - cv0))"
+check "max-bundle call: nothing dropped as of no line, no SRTP authentication failure" "0 0" \
+	"$(flows_json | jq -r '"\([.[] | .stats.drop_not_rtp] | add) \([.[] | .stats.srtp_auth_fail // 0] | add)"')"
+kill -CONT "$cbp"
+touch "$WWW/bbye"
+wait_step 60000 bended error
+check "max-bundle call: BYE answered" yes "$([ -n "$(step bended)" ] && echo yes)"
+no_call_left "after the max-bundle call's BYE"
 baresip_quit
 [ -n "$(step error)" ] && echo "# page error: $(step error)"
 [ -n "$CHROMIUM_PID" ] && kill "$CHROMIUM_PID" 2>/dev/null

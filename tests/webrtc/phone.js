@@ -27,6 +27,10 @@
  * restarted krtpd under the call meanwhile), the page restarts ICE once
  * more and reports "vrestarted2" alike. "reregistered" reports that the
  * WebSocket was lost, came back and REGISTER got its answer again.
+ * Then, if the test writes /call3.json ({"target": URI, "video": true,
+ * "bundle": "max-bundle"}) within a minute, a third call with that
+ * bundlePolicy, its steps named with a "b" in front (banswer ... bended,
+ * files /bhangup, /bbye), without ICE restarts.
  * Every wait is bounded; "error" reports anything unexpected.
  */
 const JsSIP = require('jssip');
@@ -84,19 +88,23 @@ function mline(sdp, kind) {
 	return m ? { port: Number(m[1]), proto: m[2] } : null;
 }
 
+// the payload types of an SDP's m= line of kind, sorted
+const pts = (sdp, kind) => ((sdp.match(new RegExp('^m=' + kind + ' \\d+ \\S+ (.*)$', 'm')) || [])[1] ||
+			    '').split(' ').filter((x) => x).map(Number).sort((a, b) => a - b);
+
 // the a=ice-ufrag values of an SDP, in order
 const ufrags = (sdp) => (sdp.match(/^a=ice-ufrag:(.*)$/mg) || []).map((l) => l.slice(12));
 
 // wait for file (fetched from the server the page came from), at most ms
 const file = (name, ms) => until(name, async () => (await fetch(name, { cache: 'no-store' })).ok, ms);
 
-async function call(ua, target, video, pre, restart) {
+async function call(ua, target, video, pre, restart, bundle) {
 	let failed = null, ended = false, remoteSdp = '';
 	const rep = (step, data) => report(pre + step, data);
 	const session = ua.call(target, {
 		mediaConstraints: { audio: true,
 				    video: video ? { width: 160, height: 120, frameRate: 10 } : false },
-		pcConfig: { iceServers: [], bundlePolicy: video ? 'balanced' : 'max-bundle',
+		pcConfig: { iceServers: [], bundlePolicy: bundle || (video ? 'balanced' : 'max-bundle'),
 			    rtcpMuxPolicy: 'require' },
 	});
 
@@ -125,6 +133,11 @@ async function call(ua, target, video, pre, restart) {
 		video: mline(remoteSdp, 'video'),
 		group: (remoteSdp.match(/^a=group:(.*)$/m) || [])[1] || null,
 		ufrags: (remoteSdp.match(/^a=ice-ufrag:/mg) || []).length,
+		ufrags_distinct: new Set(ufrags(remoteSdp)).size,
+		mids: (remoteSdp.match(/^a=mid:(.*)$/mg) || []).map((l) => l.slice(6)),
+		// the payload types of the lines the page offered
+		offered: { audio: pts(session.connection.localDescription.sdp, 'audio'),
+			   video: pts(session.connection.localDescription.sdp, 'video') },
 		rtcp_fb: (remoteSdp.match(/^a=rtcp-fb:.*$/mg) || []),
 	});
 
@@ -189,6 +202,19 @@ async function call(ua, target, video, pre, restart) {
 	await rep('ended', {});
 }
 
+// the call the test asks for in file name (JSON), if within a minute
+async function nextCall(name) {
+	let next = null;
+
+	await until(name, async () => {
+		const r = await fetch(name, { cache: 'no-store' });
+
+		next = r.ok ? await r.json() : null;
+		return next;
+	}, 60000).catch(() => {});
+	return next;
+}
+
 async function main() {
 	const ua = new JsSIP.UA({
 		sockets: [new JsSIP.WebSocketInterface(q.get('ws'))],
@@ -224,17 +250,15 @@ async function main() {
 		return report('regfail', regd);
 	await report('registered', regd);
 	await call(ua, q.get('target'), false, '', false);
-	// a second call, if the test asks for one
-	let next = null;
+	// a second call, if the test asks for one, with video and ICE restarts
+	let next = await nextCall('/call2.json');
 
-	await until('/call2.json', async () => {
-		const r = await fetch('/call2.json', { cache: 'no-store' });
-
-		next = r.ok ? await r.json() : null;
-		return next;
-	}, 60000).catch(() => {});
 	if (next)
 		await call(ua, next.target, !!next.video, 'v', true);
+	// a third, with a bundlePolicy of the test's
+	next = await nextCall('/call3.json');
+	if (next)
+		await call(ua, next.target, !!next.video, 'b', false, next.bundle);
 	ua.stop();
 }
 
