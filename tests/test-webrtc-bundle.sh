@@ -59,6 +59,8 @@ BARESIP_CONF=$BARESIP_VIDEO baresip_run "$bob" "$CALLEE4" bob \
 	-s
 check "baresip registers as bob" yes "$(busywait 60000 user_registered bob && echo yes)"
 
+# (wrtcphone.py gives aiortc's sockets a browser's receive buffer: audio
+# and video share one here)
 RCVBUF0=$(udp_rcvbuf_errors "$alice")
 ip netns exec "$alice" timeout -k 5 300 /usr/bin/python3 "$PHONE" --user alice \
 	--password alice-secret --domain "$SIP_DOMAIN" --target "sip:bob@$SIP_DOMAIN" \
@@ -87,6 +89,19 @@ check "aiortc: the video on the audio's transport, connected" 1 \
 	"$(grep -c "^ok - video: DTLS-SRTP with krtpd connected, on the audio's transport" "$TMPD/phone.out")"
 busywait 30000 video_flows
 check "krtp.ko holds the audio and video flows both ways" yes "$(video_flows && echo yes)"
+FLOWS=$(flows_json)
+# what reaches bob's video port: plain RTP (version 2, not RTCP) from the relay
+bob_video=$(flow_of 1 ab | $KJQ -r .peer | sed 's/.*://')
+ip netns exec "$bob" nft add counter inet krtptest video
+ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR udp dport "$bob_video" \
+	@th,64,2 2 @th,72,8 != 192-223 counter name video
+# alice's key frame requests (an RR, a PLI and a FIR: 40 bytes of RTCP)
+# as they reach bob's video RTCP port
+ip netns exec "$bob" nft add counter inet krtptest kfreq
+ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
+	udp dport $((bob_video + 1)) udp length 48 @th,72,8 201 @th,136,8 206 counter name kfreq
+# both talk from now on: alice ACKs bob's 200 only then, so no check waits first
+touch "$TMPD/go"
 
 # the SDP of both legs
 answer=$(sed -n 's/^# //p' "$TMPD/phone.out" | sed -n '/^answer:/,$p')
@@ -124,16 +139,6 @@ check "bob was offered plain RTP/AVP video on a relay port, from krtpd's address
 check "... without ICE, DTLS or feedback lines" 0 \
 	"$(echo "$bob_offer" | grep -cE '^a=(ice-|fingerprint|setup|candidate|rtcp-fb|group|mid)')"
 
-# what reaches bob's video port: plain RTP (version 2, not RTCP) from the relay
-bob_video=$(flow_of 1 ab | $KJQ -r .peer | sed 's/.*://')
-ip netns exec "$bob" nft add counter inet krtptest video
-ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR udp dport "$bob_video" \
-	@th,64,2 2 @th,72,8 != 192-223 counter name video
-# alice's key frame requests (an RR, a PLI and a FIR: 40 bytes of RTCP)
-# as they reach bob's video RTCP port
-ip netns exec "$bob" nft add counter inet krtptest kfreq
-ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
-	udp dport $((bob_video + 1)) udp length 48 @th,72,8 201 @th,136,8 206 counter name kfreq
 video_got() {
 	ip netns exec "$bob" nft -j list counter inet krtptest video |
 		$KJQ -r '.nftables[] | select(.counter) | .counter.packets'
@@ -143,7 +148,6 @@ video_got() {
 # frame: his first went out before the call's video was keyed) and has
 # gone on a while, bob is frozen and alice reads her figures: both sides
 # have stopped, so the counts compare exactly
-touch "$TMPD/go"
 video_to_alice() {
 	[ "$(flows_json | $KJQ '[.[] | select(.label | endswith(":1:ba")) | .stats.packets] | add // 0')" \
 		-ge "$1" ] 2>/dev/null
@@ -182,12 +186,12 @@ check_range "alice sent video (packets, aiortc's count)" 10 100000 "$vsent"
 check "alice->bob: krtp.ko forwarded every video packet aiortc sent" "${vsent:-none}" \
 	"$(flow_of 1 ab | $KJQ .stats.packets)"
 check "alice->bob: bob's video port got them all as plain RTP" "$vsent" "$(video_got)"
-# UDP that alice's namespace dropped at aiortc's full socket buffer (one
-# socket for audio and video, on a loaded host) is not krtp.ko's to count
+# UDP that alice's namespace dropped at aiortc's full socket buffer, if
+# any, named with the check
 lost=$(($(udp_rcvbuf_errors "$alice") - RCVBUF0))
 vfwd=$(flow_of 1 ba | $KJQ .stats.packets)
-check_range "bob->alice: aiortc received every video packet krtp.ko forwarded ($vfwd, $lost dropped at its full socket buffer)" \
-	$((vfwd - lost)) "$vfwd" "$vrecv"
+check "bob->alice: aiortc received every video packet krtp.ko forwarded (its socket dropped $lost at a full buffer)" \
+	"$vfwd" "$vrecv"
 check_range "bob->alice: video packets (baresip's VP8)" 100 100000 "$vrecv"
 # none when baresip's first key frame came after the video was keyed
 check "alice's key frame requests ($(stat video_vp8.requests)) reached bob's video RTCP port, plain" \
@@ -247,8 +251,8 @@ stats=$(sed -n 's/^stats3 //p' "$TMPD/phone.out")
 FLOWS=$(flows_json)
 lost=$(($(udp_rcvbuf_errors "$alice") - RCVBUF0))
 vfwd=$(flow_of 1 ba | $KJQ .stats.packets)
-check_range "bob->alice: aiortc received every video packet krtp.ko forwarded, across the restart ($vfwd, $lost dropped at its full socket buffer)" \
-	$((vfwd - lost)) "$vfwd" "$(stat video_packets_received)"
+check "bob->alice: aiortc received every video packet krtp.ko forwarded, across the restart (its socket dropped $lost at a full buffer)" \
+	"$vfwd" "$(stat video_packets_received)"
 check_range "... 50 or more of them after it" $((vback + 50)) 100000 "$(stat video_packets_received)"
 check "no SRTP authentication failure or replay" 0 \
 	"$(echo "$FLOWS" | $KJQ '[.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add')"

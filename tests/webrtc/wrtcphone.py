@@ -83,6 +83,7 @@ import logging
 import math
 import os
 import re
+import socket
 import struct
 import sys
 import time
@@ -562,6 +563,22 @@ async def count_frames(track, counter, key):
         pass
 
 
+def big_buffers(pc):
+    """4 MB receive buffers on aiortc's ICE sockets, as a browser asks
+    (libwebrtc's SO_RCVBUF): aioice asks for 256 kB, which aiortc, Python
+    under emulation, overruns while it decodes a frame, and bundled audio
+    and video share one socket. SO_RCVBUFFORCE: root in the test's guest"""
+    for t in pc.getTransceivers():
+        ice = getattr(t.sender.transport, "transport", None)
+        for p in getattr(getattr(ice, "_connection", None), "_protocols", []):
+            sock = p.transport.get_extra_info("socket") if p.transport else None
+            if sock is not None:
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE
+                except OSError:
+                    pass
+
+
 def max_bundle(offer):
     """the offer as a browser on max-bundle writes it: every m= section
     after the first with port 0, a=bundle-only and no candidates"""
@@ -635,6 +652,7 @@ async def main():
             count_decodes()
         pc, tone, got, tasks = new_peer(a.video)
         await pc.setLocalDescription(await pc.createOffer())
+        big_buffers(pc)
         offer = pc.localDescription.sdp
         d = Dialog(a)
         if a.no_fingerprint == "only":
