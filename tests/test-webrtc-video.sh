@@ -26,6 +26,7 @@
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
+. "$TESTS_DIR/webrtc/video.sh"
 require_sip_tools
 [ -f "$KRTP_KO" ] || skip_all "krtp.ko not built ($KRTP_KO)"
 require_aiortc
@@ -58,16 +59,6 @@ ip netns exec "$alice" timeout -k 5 300 /usr/bin/python3 "$PHONE" --user alice \
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
 
-# the flows of stream I (0 audio, 1 video) in direction D (krtpd's labels:
-# ab from alice to bob, ba to alice, bac bob's RTCP to alice), from FLOWS
-flow_of() {
-	echo "$FLOWS" | $KJQ -c --arg l ":$1:$2" '.[] | select(.label | endswith($l))'
-}
-video_flows() {
-	FLOWS=$(flows_json)
-	[ -n "$(flow_of 1 ab)" ] && [ -n "$(flow_of 1 ba)" ] && [ -n "$(flow_of 0 ab)" ] &&
-		[ -n "$(flow_of 0 ba)" ]
-}
 busywait 120000 phone_says 'video: DTLS-SRTP'
 check "aiortc: the INVITE answered 200" 1 \
 	"$(grep -c "^ok - INVITE with aiortc's offer answered 200" "$TMPD/phone.out")"
@@ -102,20 +93,7 @@ check "bob was offered plain RTP/AVP video on a relay port, from krtpd's address
 check "... without ICE, DTLS or feedback lines" 0 \
 	"$(echo "$bob_offer" | grep -cE '^a=(ice-|fingerprint|setup|candidate|rtcp-fb|group|mid)')"
 
-# what reaches bob's video port: plain RTP (version 2, not RTCP) from the relay
-bob_video=$(flow_of 1 ab | $KJQ -r .peer | sed 's/.*://')
-ip netns exec "$bob" nft add counter inet krtptest video
-ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR udp dport "$bob_video" \
-	@th,64,2 2 @th,72,8 != 192-223 counter name video
-# alice's key frame requests (an RR, a PLI and a FIR: 40 bytes of RTCP)
-# as they reach bob's video RTCP port
-ip netns exec "$bob" nft add counter inet krtptest kfreq
-ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
-	udp dport $((bob_video + 1)) udp length 48 @th,72,8 201 @th,136,8 206 counter name kfreq
-video_got() {
-	ip netns exec "$bob" nft -j list counter inet krtptest video |
-		$KJQ -r '.nftables[] | select(.counter) | .counter.packets'
-}
+video_counters
 
 # both talk; once bob's video decodes at alice's (she asks him for a key
 # frame: his first went out before the call's video was keyed) and has
@@ -131,21 +109,10 @@ busywait 60000 phone_says '^video decodes'
 bp=$(baresip_pid)
 kill -STOP "$bp"
 defer "kill -CONT $bp 2>/dev/null"
-settled() {
-	local a b
-
-	a=$(flows_json | $KJQ -c '[.[] | .stats.packets]')
-	sleep 1
-	b=$(flows_json | $KJQ -c '[.[] | .stats.packets]')
-	[ "$a" = "$b" ]
-}
 busywait 20000 settled
 touch "$TMPD/ready"
 busywait 90000 phone_says '^stats '
 stats=$(sed -n 's/^stats //p' "$TMPD/phone.out")
-stat() {
-	echo "$stats" | $KJQ -r ".$1 // \"none\""
-}
 sleep 1	# alice stopped sending: her last packets land
 FLOWS=$(flows_json)
 vsent=$(stat video_packets_sent)
@@ -159,15 +126,14 @@ check "flows: the video to alice leaves from the port she sends video to" "$SIP_
 check_range "alice sent video (packets, aiortc's count)" 10 100000 "$vsent"
 check "alice->bob: krtp.ko forwarded every video packet aiortc sent" "${vsent:-none}" \
 	"$(flow_of 1 ab | $KJQ .stats.packets)"
-check "alice->bob: bob's video port got them all as plain RTP" "$vsent" "$(video_got)"
+check "alice->bob: bob's video port got them all as plain RTP" "$vsent" "$(counter_of video)"
 check "bob->alice: aiortc received every video packet krtp.ko forwarded" \
 	"$(flow_of 1 ba | $KJQ .stats.packets)" "$vrecv"
 check_range "bob->alice: video packets (baresip's VP8)" 100 100000 "$vrecv"
 # none when baresip's first key frame came after the video was keyed
 check "alice's key frame requests ($(stat video_vp8.requests)) reached bob's video RTCP port, plain" \
 	"$(stat video_vp8.requests)" \
-	"$(ip netns exec "$bob" nft -j list counter inet krtptest kfreq |
-	   $KJQ -r '.nftables[] | select(.counter) | .counter.packets')"
+	"$(counter_of kfreq)"
 check_range "bob->alice: aiortc decoded video frames from them" 1 100000 \
 	"$(stat video_frames_decoded)"
 check "alice->bob: bob decodes her 160x120 picture" 1 \

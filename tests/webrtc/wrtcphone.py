@@ -350,6 +350,24 @@ async def wait_file(path, timeout):
         await asyncio.sleep(0.1)
 
 
+async def received(pc):
+    """packets received, all streams, by aiortc's statistics"""
+    return sum(s.packetsReceived for s in (await pc.getStats()).values()
+               if s.type == "inbound-rtp")
+
+
+async def drained(pc, timeout=10):
+    """until aiortc has read what its socket holds: its count of packets
+    received unchanged for half a second (at most timeout seconds)"""
+    last = await received(pc)
+    for _ in range(int(timeout * 2)):
+        await asyncio.sleep(0.5)
+        now = await received(pc)
+        if now == last:
+            return
+        last = now
+
+
 async def media_stats(pc, got, dtls, stop=True):
     """stop the tone (and the video), then aiortc's figures, final (stop
     False: as they are now); the video's keys start with video_"""
@@ -718,6 +736,8 @@ async def main():
             await wait_file(a.refresh, 3 * a.timeout)
             ws = await reinvite(a, d, offer, answer) or ws
             await wait_file(a.stats3, 3 * a.timeout)
+            # the test stopped the callee: what is queued is all there is
+            await drained(pc)
             print("stats3 " + json.dumps(await media_stats(pc, got, dtls, False)), flush=True)
         await wait_file(a.hold, a.timeout)
         await ws.send(d.request("BYE"))
