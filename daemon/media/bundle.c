@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 
+#include "dtls.h"
 #include "internal.h"
 #include "webrtc.h"
 
@@ -100,6 +101,62 @@ void med_bundle_plan(const char *buf, size_t len, const struct sdp *s, struct me
 	explicit_bzero(wr, sizeof(wr));
 }
 
+/*
+ * krtpd offers a WebRTC callee (a contact over WebSocket) the lines it
+ * anchors, each on a transport of its own as before, and, when no payload
+ * type is in two of them, a group of them all, the first its tag (RFC
+ * 8843 section 7.2, as a browser on bundlePolicy balanced offers): a
+ * callee that bundles (any browser, and one on max-bundle must) moves them
+ * onto the first line's transport, one that does not keeps them apart.
+ */
+void med_bundle_plan_to(const char *buf, size_t len, const struct sdp *s, struct med_offer *o)
+{
+	uint8_t used[SDP_PT_SET_LEN] = { 0 };
+	unsigned int i, k, n = 0;
+	int tag = -1;
+
+	memset(o->bundle_lead, 0, sizeof(o->bundle_lead));
+	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
+		if (!o->to_wr[i])
+			continue;
+		if (sdp_media_pt_set(buf, len, s, i, o->pts[i]) <= 0)
+			return;
+		for (k = 0; k < SDP_PT_SET_LEN; k++) {
+			if (used[k] & o->pts[i][k])
+				return;		/* a payload type in two lines: no group */
+			used[k] |= o->pts[i][k];
+		}
+		if (tag < 0)
+			tag = (int)i;
+		n++;
+	}
+	for (i = 0; n > 1 && i < s->nmedia && i < MED_MAX_STREAMS; i++)
+		if (o->to_wr[i])
+			o->bundle_lead[i] = (uint8_t)(tag + 1);
+}
+
+/*
+ * The callee's answer to such an offer: the lines its group names with the
+ * tag's stay bundled, the others leave (bundle_lead 0). wrs: the answer's
+ * WebRTC attributes of each line krtpd offered WebRTC
+ */
+void med_bundle_answered(struct med_offer *o, const struct sdp *s, const struct sdp_webrtc *wrs)
+{
+	unsigned int i, n = 0, tag;
+
+	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
+		if (!o->bundle_lead[i])
+			continue;
+		tag = o->bundle_lead[i] - 1u;
+		if (!wrs[i].bundled || !wrs[tag].bundled || !s->media[i].port || !s->media[tag].port)
+			o->bundle_lead[i] = 0;
+		else if (tag != i)
+			n++;
+	}
+	for (i = 0; !n && i < s->nmedia && i < MED_MAX_STREAMS; i++)
+		o->bundle_lead[i] = 0;
+}
+
 /* Is port one of st's own (bound by it), not one it borrows from its lead? */
 static bool med_bundle_own(const struct med_stream *st, uint16_t port)
 {
@@ -150,6 +207,24 @@ int med_bundle_ports(struct med_call *c, struct med_stream *st, int wleg, struct
 		}
 	}
 	return 0;
+}
+
+void med_bundle_join(struct med_stream *st, int leg, struct med_stream *lead)
+{
+	struct med_webrtc *w = st->webrtc[leg];
+	uint16_t port = leg ? st->pb : st->pa;
+
+	if (!w || w->lead || !lead->webrtc[leg])
+		return;
+	/* its own pairs, offered in case the callee did not bundle, are not needed */
+	if (med_bundle_own(st, port))
+		med_ports_free_pair(st, port);
+	if (w->alt)
+		med_ports_free_pair(st, w->alt);
+	w->alt = 0;
+	med_dtls_free(w->dtls);
+	w->dtls = NULL;
+	w->lead = lead->webrtc[leg];
 }
 
 static bool med_bundle_has(const struct med_flow *f, unsigned int pt)

@@ -390,6 +390,13 @@ void med_bundle_plan(const char *buf, size_t len, const struct sdp *s, struct me
  */
 int med_bundle_ports(struct med_call *c, struct med_stream *st, int wleg, struct med_offer *offer,
 		     unsigned int i, bool *fresh);
+/* which lines of krtpd's offer to a WebRTC callee it offers bundled */
+void med_bundle_plan_to(const char *buf, size_t len, const struct sdp *s, struct med_offer *offer);
+/* the callee's answer: which stay bundled (struct sdp_webrtc: each line's, parsed) */
+void med_bundle_answered(struct med_offer *offer, const struct sdp *s,
+			 const struct sdp_webrtc *wrs);
+/* stream st's WebRTC leg `leg` moves onto the transport of lead's (the callee bundled) */
+void med_bundle_join(struct med_stream *st, int leg, struct med_stream *lead);
 /* the flow of a bundled port (head: the port's first) that takes this packet; NULL: drop */
 struct med_flow *med_bundle_pick(struct med_flow *head, const unsigned char *b, size_t len,
 				 bool rtcp);

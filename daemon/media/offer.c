@@ -280,6 +280,7 @@ int MED_OfferWebrtc(const char *call_key, enum med_leg from, enum med_srtp srtp,
 	}
 	if (offer.to_webrtc) {
 		/* a WebRTC callee: an offer of krtpd's own, not the caller's rewritten */
+		med_bundle_plan_to(sdp, len, s, &offer);
 		err = med_webrtc_offer_sdp(c, &offer, to, sdp, len, s, out, outsz, outlen);
 	} else {
 		err = sdp_rewrite(sdp, len, s, med_relay_txt(med_call_fam(c, to)),
@@ -387,6 +388,9 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 			  anchors, out, outsz, outlen);
 	if (err)
 		goto out;
+	/* a WebRTC callee offered a group: the lines it bundled (bundle.c) */
+	if (c->offer.to_webrtc)
+		med_bundle_answered(&c->offer, s, wrs);
 	for (i = 0; i < s->nmedia; i++) {
 		struct med_stream *st = c->streams[i];
 
@@ -416,6 +420,9 @@ int MED_Answer(const char *call_key, enum med_leg from, const struct sockaddr *s
 			err = med_webrtc_answered(st, ol, true);
 		if (!err && c->offer.to_wr[i]) {
 			med_webrtc_answer_take(st, al, &wrs[i]);
+			lead = c->offer.bundle_lead[i];
+			if (lead && lead - 1 != i)
+				med_bundle_join(st, al, c->streams[lead - 1]);
 			err = med_webrtc_answered(st, al, false);
 		}
 		if (!err)

@@ -176,7 +176,9 @@ int med_webrtc_offer_to(struct med_stream *st, int leg)
 
 	if (!w)
 		return -ENOMEM;
-	med_wr_alt_get(w);
+	/* a line the callee bundled has its lead's candidates */
+	if (!w->lead)
+		med_wr_alt_get(w);
 	/* a leg that offered WebRTC itself before keeps its own credentials */
 	if (!w->offerer && !w->answered) {
 		w->offerer = true;

@@ -20,21 +20,24 @@
  * codecs of the caller's RTP audio and video lines, naming static payload
  * types the caller left unnamed, and its direction; ICE-lite, krtpd's
  * credentials and candidates, a=fingerprint, a=setup:actpass, a=rtcp-mux,
- * a=mid on every line; every other line with port 0.
+ * a=mid on every line; every other line with port 0. Its audio and video
+ * are grouped as bundle.c says: each on a transport of its own, which a
+ * callee that bundles gives up for the first line's (and a later offer
+ * shows it so).
  *
  * BUNDLE (RFC 8843): a line bundle.c bundles shows its lead's transport
- * (port, ICE credentials, candidates), and the answer's a=group:BUNDLE
- * names the lead and them. Lines that are not bundled each have a relay
- * port, an ICE agent and a DTLS session of their own. With one line
- * anchored (audio), the SDP's group names it, as a max-bundle browser
- * needs. With more on transports of their own (audio and video) there is
- * no group: in an answer that takes every line out of the offerer's group
- * (section 7.3.3), so the browser keeps the separate transports it
- * gathered (bundlePolicy balanced, the default); in an offer it keeps the
- * answerer from moving them onto one port. A group naming only the first
- * line would not do: Chromium counts it as established, adds the other
- * lines to it in its next offer (an ICE restart, a hold) and refuses an
- * answer that leaves them out.
+ * (port, ICE credentials, candidates), and the SDP's a=group:BUNDLE names
+ * the lead and them. Lines that are not bundled each have a relay port, an
+ * ICE agent and a DTLS session of their own. With one line anchored
+ * (audio), the SDP's group names it, as a max-bundle browser needs. An
+ * answer with more on transports of their own (a balanced browser's audio
+ * and video) has no group: that takes every line out of the offerer's
+ * group (section 7.3.3), so the browser keeps the separate transports it
+ * gathered. A group naming only the first line would not do: Chromium
+ * counts it as established, adds the other lines to it in its next offer
+ * (an ICE restart, a hold) and refuses an answer that leaves them out.
+ * krtpd's offer to a callee groups its lines, each on its own transport,
+ * and the callee decides (bundle.c).
  *
  * Called by MED_OfferWebrtc and MED_Answer with med_lock held.
  */
@@ -308,25 +311,42 @@ int med_webrtc_offer_sdp(const struct med_call *c, const struct med_offer *of, i
 	}
 	wr_printf(&o, "v=0\r\no=krtpd %" PRIu64 " %u IN %s %s\r\ns=krtpd\r\nt=0 0\r\n",
 		  c->hash >> 1, first ? ++first->sdp_version : 1, ip, relay->addr);
-	/* a group for one anchored line only: every line keeps its own transport (above) */
+	/*
+	 * the lines bundle.c groups (each on its transport until the callee
+	 * bundles them), or one anchored line alone
+	 */
 	{
-		unsigned int ntook = 0;
+		unsigned int ntook = 0, ngroup = 0;
 		int group = -1;
 
 		for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
 			if (of->to_wr[i] && c->streams[i] && c->streams[i]->webrtc[to] &&
 			    ntook++ == 0)
 				group = (int)i;
+			ngroup += of->bundle_lead[i] != 0;
 		}
-		if (ntook == 1)
+		if (ngroup) {
+			wr_printf(&o, "a=group:BUNDLE");
+			for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++)
+				if (of->bundle_lead[i])
+					wr_printf(&o, " %s", mid[i]);
+			wr_printf(&o, "\r\n");
+		} else if (ntook == 1) {
 			wr_printf(&o, "a=group:BUNDLE %s\r\n", mid[group]);
+		}
 	}
 	wr_printf(&o, "a=ice-lite\r\na=msid-semantic: WMS\r\n");
 	for (i = 0; i < s->nmedia && i < MED_MAX_STREAMS; i++) {
 		const struct med_stream *st = c->streams[i];
 		const struct med_webrtc *w = of->to_wr[i] && st ? st->webrtc[to] : NULL;
-		uint16_t port = w ? (to ? st->pb : st->pa) : 0;
+		uint16_t port;
 
+		/* a line the callee bundled before: its lead's transport (a later offer) */
+		if (w && w->lead) {
+			w = w->lead;
+			st = w->st;
+		}
+		port = w ? (to ? st->pb : st->pa) : 0;
 		wr_printf(&o, "m=%s %u ", s->media[i].type, port);
 		wr_proto(&o, buf, &s->media[i], "UDP/TLS/RTP/SAVPF");
 		wr_codecs(&o, buf, len, s, i, WR_FORMATS);

@@ -73,6 +73,21 @@ static const char answer_aiortc_video[] =
 	"a=end-of-candidates\r\na=ice-ufrag:Rn8y\r\na=ice-pwd:Mq1vZi2j3XoFcB4le0Aa1r\r\n"
 	"a=fingerprint:sha-256 " FP "\r\na=setup:active\r\n";
 
+/* the answer of a browser that bundles: the video on the audio's transport */
+static const char answer_bundled[] =
+	"v=0\r\no=- 3912 3912 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+	"a=group:BUNDLE 0 1\r\na=msid-semantic:WMS *\r\n"
+	"m=audio 41000 UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 127.0.0.8\r\na=sendrecv\r\n"
+	"a=mid:0\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=candidate:f957 1 udp 2130706431 127.0.0.8 41000 typ host\r\n"
+	"a=end-of-candidates\r\na=ice-ufrag:Qm7x\r\na=ice-pwd:Lp0uYh1i2WnEbA3kd9Zz0q\r\n"
+	"a=fingerprint:sha-256 " FP "\r\na=setup:active\r\n"
+	"m=video 41000 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 127.0.0.8\r\na=sendrecv\r\n"
+	"a=mid:1\r\na=rtcp-mux\r\na=rtpmap:97 H264/90000\r\n"
+	"a=ice-ufrag:Qm7x\r\na=ice-pwd:Lp0uYh1i2WnEbA3kd9Zz0q\r\n"
+	"a=fingerprint:sha-256 " FP "\r\na=setup:active\r\n";
+
 /* text with the line starting with `drop` replaced by `with` (NULL: removed) */
 static size_t edited(const char *text, char *out, size_t sz, const char *drop, const char *with)
 {
@@ -123,6 +138,53 @@ static int answer(const char *key, const char *sdp, char *out, size_t sz)
 	return r;
 }
 
+/* can a UDP socket bind 127.0.0.1:port (krtpd does not hold it)? */
+static bool port_free(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bool ok;
+
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	ok = fd >= 0 && !bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * A callee that bundles (any browser; one on max-bundle must): the video
+ * moves onto the audio's transport, its own pairs are freed, and krtpd's
+ * next offer shows it there, with the audio's credentials
+ */
+static void test_bundled(void)
+{
+	char out[4096], ans[4096], ufrag[16], v[256], want[128];
+	unsigned int pb = 0, pvb = 0;
+	const char *video;
+
+	CHECK_EQ(offer("wo-b", offer_phone, true, out, sizeof(out)), 0);
+	CHECK(sscanf(strstr(out, "m=audio ") ? strstr(out, "m=audio ") : "", "m=audio %u ", &pb) == 1);
+	CHECK(sscanf(strstr(out, "m=video ") ? strstr(out, "m=video ") : "", "m=video %u ", &pvb) == 1);
+	line_val(out, "a=ice-ufrag:", ufrag, sizeof(ufrag));
+	CHECK(pvb && pvb != pb && !port_free((uint16_t)pvb));
+	CHECK_EQ(answer("wo-b", answer_bundled, ans, sizeof(ans)), 0);
+	/* the phone still gets the video on a relay port of its own */
+	video = strstr(ans, "m=video ");
+	CHECK(video && strncmp(video, "m=video 0 ", 10) != 0);
+	CHECK(port_free((uint16_t)pvb) && port_free((uint16_t)(pvb + 1)));
+	/* the phone's re-offer: the video on the audio's transport */
+	CHECK_EQ(offer("wo-b", offer_phone, false, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "m=video %u UDP/TLS/RTP/SAVPF 97\r\n", pb);
+	video = strstr(out, "m=video ");
+	CHECK(video && !strncmp(video, want, strlen(want)));
+	CHECK(video && !strcmp(line_val(video, "a=ice-ufrag:", v, sizeof(v)), ufrag));
+	CHECK(strstr(out, "a=group:BUNDLE 0 1\r\n") != NULL);
+	CHECK_EQ(answer("wo-b", answer_bundled, ans, sizeof(ans)), 0);
+	MED_Delete("wo-b");
+	CHECK_EQ(MED_Has("wo-b"), 0);
+}
+
 static void test_offer(unsigned int base)
 {
 	struct med_config cfg = { .mode = MED_MODE_USER };
@@ -139,8 +201,8 @@ static void test_offer(unsigned int base)
 	/* the offer the browser gets */
 	CHECK_EQ(offer("wo-1", offer_phone, true, out, sizeof(out)), 0);
 	CHECK(!strncmp(out, "v=0\r\no=krtpd ", 13));
-	/* audio and video on transports of their own: no BUNDLE group */
-	CHECK(strstr(out, "\r\ns=krtpd\r\nt=0 0\r\na=ice-lite\r\n") && !strstr(out, "a=group:"));
+	/* audio and video on transports of their own, offered as one group */
+	CHECK(strstr(out, "\r\ns=krtpd\r\nt=0 0\r\na=group:BUNDLE 0 1\r\na=ice-lite\r\n") != NULL);
 	CHECK(sscanf(strstr(out, "m=audio ") ? strstr(out, "m=audio ") : "",
 		     "m=audio %u UDP/TLS/RTP/SAVPF 0 8 9 101\r\n", &pb) == 1);
 	CHECK(pb >= base && pb <= base + 31 && pb % 2 == 0);
@@ -244,6 +306,7 @@ static void test_offer(unsigned int base)
 	CHECK_EQ(offer("wo-3", offer_phone, false, out, sizeof(out)), 0);
 	CHECK(strstr(out, "RTP/AVP 0 8 9 101\r\n") && !strstr(out, "a=ice-lite"));
 	MED_Delete("wo-3");
+	test_bundled();
 	MED_Fini();
 }
 
