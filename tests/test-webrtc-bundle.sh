@@ -29,8 +29,12 @@
 # krtpd is killed (-9) and restarted under the call: it re-adopts both
 # lines on the one port, alice's unchanged re-offer is answered with the
 # transport of before, no flow is replaced, and bob's video goes on
-# reaching her. The BYE leaves no flow, port or call. About three minutes
-# under emulation.
+# reaching her. The BYE leaves no flow, port or call. Then carol, a
+# baresip with video, calls alice, aiortc as a callee with video: krtpd's
+# offer groups both lines, each on its own transport; aiortc bundles them
+# and krtpd follows, alice's two flows on one port; every video packet
+# either way is counted through krtp.ko to the other side. About four
+# minutes under emulation.
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$TESTS_DIR/sip/lib.sh"
@@ -49,7 +53,7 @@ krtp_load || skip_all "insmod $KRTP_KO failed"
 sip_topology || { ktap_test_fail "topology"; ktap_finished; exit; }
 defer sip_keep_logs
 
-krtpd_users alice alice-secret bob md5:bob-secret
+krtpd_users alice alice-secret bob md5:bob-secret carol md5:carol-secret
 krtpd_config kernel "users_file = $KRTPD_USERS" "listen_ws = $SIP_ADDR:$WS_PORT" \
 	"ws_origins = https://phone.krtp.test"
 krtpd_start || { ktap_test_fail "krtpd starts"; ktap_finished; exit; }
@@ -67,6 +71,7 @@ ip netns exec "$alice" timeout -k 5 300 /usr/bin/python3 "$PHONE" --user alice \
 	--password alice-secret --domain "$SIP_DOMAIN" --target "sip:bob@$SIP_DOMAIN" \
 	--timeout 60 --video --max-bundle --talk 6 --go "$TMPD/go" --ready "$TMPD/ready" --hold "$TMPD/hangup" \
 	--refresh "$TMPD/refresh" --stats3 "$TMPD/stats3" \
+	--answer --go2 "$TMPD/go2" --stats2 "$TMPD/stats2" --hangup --bye2 "$TMPD/bye2" \
 	"ws://$SIP_ADDR:$WS_PORT/" >"$TMPD/phone.out" 2>&1 &
 PHONE_PID=$!
 defer "kill $PHONE_PID 2>/dev/null"
@@ -158,6 +163,7 @@ lost=$(($(udp_rcvbuf_errors "$alice") - RCVBUF0))
 vfwd=$(flow_of 1 ba | $KJQ .stats.packets)
 check "bob->alice: aiortc received every video packet krtp.ko forwarded (its socket dropped $lost at a full buffer)" \
 	"$vfwd" "$vrecv"
+ktap_print_msg "aiortc dropped $(stat dropped), had bob's video from $(stat video_ssrcs_received) SSRC(s), DTLS $(stat dtls), $(stat dtls_rx_packets) datagrams in"
 check_range "bob->alice: video packets (baresip's VP8)" 100 100000 "$vrecv"
 # none when baresip's first key frame came after the video was keyed
 check "alice's key frame requests ($(stat video_vp8.requests)) reached bob's video RTCP port, plain" \
@@ -225,11 +231,77 @@ kill -CONT "$bp"
 touch "$TMPD/hangup"
 busywait 60000 phone_says 'BYE answered'
 check "alice's BYE answered 200" 1 "$(grep -c '^ok - BYE answered 200' "$TMPD/phone.out")"
-wait "$PHONE_PID"
-check "wrtcphone.py passed all its steps" 0 "$?"
 no_call_left "after BYE"
 baresip_quit
 check "baresip ended and exited" 0 "$?"
+
+# The other way: carol, a baresip with video, calls alice, now aiortc as a
+# callee with video. krtpd's offer groups the audio and the video, each on
+# a transport of its own; aiortc bundles them in its answer, and krtpd
+# moves the video onto the audio's transport: alice's two flows share one
+# port, each with its line's payload types
+BARESIP_CONF=$BARESIP_VIDEO baresip_run "$bob" "$CALLEE4" carol \
+	"<sip:carol@$SIP_DOMAIN>;auth_pass=carol-secret;outbound=\"sip:$SIP_ADDR:$SIP_PORT;transport=udp\";regint=0;audio_codecs=PCMU;video_codecs=VP8;ptime=20" \
+	-e "/dial sip:alice@$SIP_DOMAIN"
+busywait 120000 phone_says '^callee dtls up'
+koffer=$(sed -n 's/^# //p' "$TMPD/phone.out" | sed -n '/^offer:/,/^callee answer:/p')
+kanswer=$(sed -n 's/^# //p' "$TMPD/phone.out" | sed -n '/^callee answer:/,$p')
+check "krtpd's offer to alice: both lines in one group, each on a port of its own" \
+	"a=group:BUNDLE $(echo "$koffer" | sed -n 's/^a=mid://p' | xargs) 2" \
+	"$(echo "$koffer" | grep '^a=group:') $(echo "$koffer" | sed -n 's/^m=[a-z]* \([0-9]*\) .*/\1/p' | sort -u | wc -l)"
+check "aiortc's answer bundles them: one port" 1 \
+	"$(echo "$kanswer" | sed -n 's/^m=[a-z]* \([0-9]*\) .*/\1/p' | sort -u | wc -l)"
+# alice is leg B now: her flows to carol are "ba", carol's to her "ab"
+callee_flows() {
+	FLOWS=$(flows_json)
+	[ -n "$(flow_of 1 ba)" ] && [ -n "$(flow_of 0 ba)" ] && [ -n "$(flow_of 1 ab)" ]
+}
+busywait 30000 callee_flows
+check "krtp.ko: alice's two flows arrive on one port, krtpd's audio port" \
+	"$(echo "$koffer" | sed -n 's/^m=audio \([0-9]*\) .*/\1/p') 1" \
+	"$( (flow_of 0 ba; flow_of 1 ba) | $KJQ -r '.local | sub(".*:"; "")' | sort -u) $( (flow_of 0 ba; flow_of 1 ba) | $KJQ -r .local | sort -u | wc -l)"
+check "krtp.ko: ... each with its line's payload types" true \
+	"$( (flow_of 0 ba; flow_of 1 ba) | $KJQ -s '(.[0].bundle_pt | length) > 0 and (.[1].bundle_pt | length) > 0 and (.[0].bundle_pt - .[1].bundle_pt) == .[0].bundle_pt')"
+# what reaches carol's video port (baresip's rtp_ports) from the relay
+ip netns exec "$bob" nft add counter inet krtptest cvideo
+ip netns exec "$bob" nft insert rule inet krtptest in ip saddr $SIP_ADDR \
+	udp dport 6100-6199 @th,64,2 2 @th,73,7 \>= 96 counter name cvideo
+touch "$TMPD/go2"
+vpackets() {
+	[ "$(flows_json | $KJQ --arg l ":1:$1" '[.[] | select(.label | endswith($l)) | .stats.packets] | add // 0')" \
+		-ge "$2" ] 2>/dev/null
+}
+busywait 90000 vpackets ba 50
+busywait 90000 vpackets ab 50
+cp=$(baresip_pid)
+kill -STOP "$cp"
+busywait 20000 settled
+touch "$TMPD/stats2"
+busywait 90000 phone_says '^stats2 '
+stats=$(sed -n 's/^stats2 //p' "$TMPD/phone.out")
+sleep 1
+FLOWS=$(flows_json)
+check "alice->carol: krtp.ko's video flow forwarded every video packet aiortc sent" \
+	"$(stat video_packets_sent)" "$(flow_of 1 ba | $KJQ .stats.packets)"
+check "alice->carol: carol's video port got them all as plain RTP" \
+	"$(stat video_packets_sent)" "$(counter_of cvideo)"
+check "carol->alice: aiortc received every video packet krtp.ko forwarded" \
+	"$(flow_of 1 ab | $KJQ .stats.packets)" "$(stat video_packets_received)"
+check_range "carol->alice: aiortc decoded carol's video (frames)" 1 100000 \
+	"$(stat video_frames_decoded)"
+check "alice->carol: the audio's flow forwarded every audio packet aiortc sent" \
+	"$(stat packets_sent)" "$(flow_of 0 ba | $KJQ .stats.packets)"
+check "nothing dropped as of no line; no SRTP authentication failure or replay" "0 0" \
+	"$(echo "$FLOWS" | $KJQ -r '"\([.[] | .stats.drop_not_rtp] | add) \([.[] | .stats.srtp_auth_fail, .stats.srtp_replay] | add)"')"
+kill -CONT "$cp"
+touch "$TMPD/bye2"
+busywait 60000 phone_says 'callee: its BYE answered'
+check "alice hung up: her BYE answered 200" 1 \
+	"$(grep -c '^ok - callee: its BYE answered 200' "$TMPD/phone.out")"
+wait "$PHONE_PID"
+check "wrtcphone.py passed all its steps" 0 "$?"
+no_call_left "after carol's call"
+baresip_quit
 grep -E '^(ok|not ok) ' "$TMPD/phone.out" | sed 's/^/#   phone: /'
 [ "$KTAP_CNT_FAIL" -gt 0 ] && krtpd_log_tail 30
 ktap_finished
