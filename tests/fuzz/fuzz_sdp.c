@@ -12,7 +12,9 @@
  * Every stream's WebRTC attributes are read (daemon/sdp_webrtc.c), and a
  * rewritten body stripped of WebRTC-only lines must still parse, with the
  * same m= lines. The static payload types a WebRTC offer built from the
- * body names (krtpd's offer to a WebRTC callee) are read for every stream.
+ * body names (krtpd's offer to a WebRTC callee) are read for every stream,
+ * and its payload types as a set (BUNDLE); by bit 4, anchored lines take
+ * the relay's address even at 0.0.0.0, as WebRTC lines do.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,7 +56,20 @@ static void fuzz_webrtc(const char *buf, size_t size, const struct sdp *s, unsig
 		return;
 	}
 	if (!w.ufrag[0] || !w.pwd[0] || w.fp_len > SDP_FP_MAX || !w.fp_len ||
-	    strlen(w.mid) > SDP_MID_MAX || (w.bundled && !w.mid[0]))
+	    strlen(w.mid) > SDP_MID_MAX || (w.bundled && !w.mid[0]) ||
+	    (w.bundle_tag && !w.bundled))
+		abort();
+}
+
+/* a line's payload types as a set (BUNDLE): as many bits as it says */
+static void fuzz_pt_set(const char *buf, size_t size, const struct sdp *s, unsigned int i)
+{
+	uint8_t set[SDP_PT_SET_LEN];
+	int n = sdp_media_pt_set(buf, size, s, i, set), bits = 0;
+
+	for (unsigned int k = 0; k < SDP_PT_SET_LEN; k++)
+		bits += __builtin_popcount(set[k]);
+	if (n > 128 || (n > 0 && n != bits))
 		abort();
 }
 
@@ -75,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct sdp_relay relay4 = { .family = AF_INET, .addr = "203.0.113.7" };
 	static const struct sdp_relay relay6 = { .family = AF_INET6, .addr = "2001:db8::7" };
-	struct sdp_anchor an[SDP_MAX_MEDIA];
+	struct sdp_anchor an[SDP_MAX_MEDIA] = { 0 };
 	uint8_t sel = size ? data[0] : 0;
 	struct sdp s, again;
 	size_t outsz, olen;
@@ -98,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		an[i].proto = NULL;
 		an[i].crypto = NULL;
 		an[i].drop_crypto = false;
+		/* a WebRTC line's: the relay's address even for 0.0.0.0 */
+		an[i].conn_relay = (sel & 0x10) != 0;
 		if (sel & 0x20) {
 			an[i].proto = s.media[i].savp ? "RTP/AVP" : "RTP/SAVP";
 			an[i].drop_crypto = true;
@@ -108,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_crypto(buf, &s, i);
 		fuzz_webrtc(buf, size, &s, i);
 		fuzz_static_pts(buf, size, &s, i);
+		fuzz_pt_set(buf, size, &s, i);
 	}
 	/* a line grows by at most the relay address and a port; a=crypto adds a line */
 	outsz = (sel & 0x80) ? size / 2 : size * 2 + 256 + SDP_MAX_MEDIA * SDP_CRYPTO_LINE_MAX;
