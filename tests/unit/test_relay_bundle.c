@@ -29,31 +29,10 @@
 #include "media/internal.h"
 
 #include "check.h"
+#include "relaytest.h"
 
 static struct med_call call;
 static struct med_stream sta = { .call = &call, .idx = 0 }, stv = { .call = &call, .idx = 1 };
-
-static int udp_socket(struct sockaddr_in *sin)
-{
-	socklen_t sl = sizeof(*sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)sin, sizeof(*sin)) ||
-	    getsockname(fd, (struct sockaddr *)sin, &sl))
-		return -1;
-	return fd;
-}
-
-static void ep_of(struct krtp_ep *ep, uint16_t port)
-{
-	memset(ep, 0, sizeof(*ep));
-	ep->family = AF_INET;
-	ep->addr.v4.s_addr = htonl(INADDR_LOOPBACK);
-	ep->port = port;
-}
 
 /* the source port of the next datagram on fd, 0 if none came within wait_ms */
 static uint16_t recv_sport(int fd, int wait_ms)
