@@ -89,45 +89,13 @@ check "answer: each line has ICE credentials of its own" 2 \
 	"$(echo "$answer" | grep '^a=ice-ufrag:' | sort -u | wc -l)"
 check "krtp.ko: the video flow from alice arrives on the answer's video port" \
 	"$SIP_ADDR:$vport" "$(flow_of 1 ab | $KJQ -r .local)"
-# baresip's SIP trace (-s): the INVITE it got, as it printed it
-bob_offer=$(tr -d '\r' <"$TMPD/bob.out" | sed -n '/^INVITE sip:bob/,/^UDP /p')
-check "bob was offered plain RTP/AVP video on a relay port, from krtpd's address" \
-	"c=IN IP4 $SIP_ADDR $(flow_of 1 ba | $KJQ -r .local | sed 's/.*://') RTP/AVP" \
-	"$(echo "$bob_offer" | grep -m1 '^c=') $(echo "$bob_offer" | sed -n 's/^m=video \([0-9]*\) \(RTP\/AVP\) .*/\1 \2/p')"
-check "... without ICE, DTLS or feedback lines" 0 \
-	"$(echo "$bob_offer" | grep -cE '^a=(ice-|fingerprint|setup|candidate|rtcp-fb|group|mid)')"
+bob_offer_checks
 
 # once bob's video decodes at alice's (she asks him for a key frame: his
 # first went out before the call's video was keyed) and has gone on a
 # while, bob is frozen and alice reads her figures: both sides have
 # stopped, so the counts compare exactly
-video_to_alice() {
-	[ "$(flows_json | $KJQ '[.[] | select(.label | endswith(":1:ba")) | .stats.packets] | add // 0')" \
-		-ge "$1" ] 2>/dev/null
-}
-busywait 90000 video_to_alice 100
-busywait 60000 phone_says '^video decodes'
-bp=$(baresip_pid)
-kill -STOP "$bp"
-defer "kill -CONT $bp 2>/dev/null"
-busywait 20000 settled
-touch "$TMPD/ready"
-busywait 90000 phone_says '^stats '
-stats=$(sed -n 's/^stats //p' "$TMPD/phone.out")
-sleep 1	# alice stopped sending: her last packets land
-FLOWS=$(flows_json)
-vsent=$(stat video_packets_sent)
-vrecv=$(stat video_packets_received)
-check "flows: video SRTP in from alice, plain out to bob" "AES_CM_128_HMAC_SHA1_80 null" \
-	"$(flow_of 1 ab | $KJQ -r '"\(.srtp.in) \(.srtp.out)"')"
-check "flows: video plain in from bob, SRTP out to alice" "null AES_CM_128_HMAC_SHA1_80" \
-	"$(flow_of 1 ba | $KJQ -r '"\(.srtp.in) \(.srtp.out)"')"
-check "flows: the video to alice leaves from the port she sends video to" "$SIP_ADDR:$vport" \
-	"$(flow_of 1 ba | $KJQ -r .via)"
-check_range "alice sent video (packets, aiortc's count)" 10 100000 "$vsent"
-check "alice->bob: krtp.ko forwarded every video packet aiortc sent" "${vsent:-none}" \
-	"$(flow_of 1 ab | $KJQ .stats.packets)"
-check "alice->bob: bob's video port got them all as plain RTP" "$vsent" "$(counter_of video)"
+alice_video_stats
 check "bob->alice: aiortc received every video packet krtp.ko forwarded" \
 	"$(flow_of 1 ba | $KJQ .stats.packets)" "$vrecv"
 check_range "bob->alice: video packets (baresip's VP8)" 100 100000 "$vrecv"
