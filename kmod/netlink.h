@@ -51,4 +51,11 @@ int krtp_nl_stats_put_common(struct sk_buff *skb, const struct krtp_stats *s);
 int krtp_nl_flow_stats_put(struct sk_buff *skb, struct krtp_flow *flow);
 bool krtp_nl_flow_new_selftest(void);
 
+struct krtp_flow_config;
+int krtp_nl_flow_nest_parse(struct nlattr *nest, struct nlattr **tb,
+			    struct netlink_ext_ack *extack);
+int krtp_nl_flow_config_parse(struct nlattr *nest, struct nlattr **tb,
+			      struct krtp_flow_config *cfg,
+			      struct netlink_ext_ack *extack);
+
 #endif /* _KRTP_NETLINK_H */

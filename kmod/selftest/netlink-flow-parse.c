@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Self-test of FLOW_NEW's fast check (#included by netlink-flow-new.c in
+ * Self-test of FLOW_NEW's fast check (#included by netlink-flow-parse.c in
  * DEBUG builds): a flow nest of every attribute it knows, then each byte
  * of it changed to values that break lengths, types, flags and ranges, and
  * the nest cut short at every length. Whatever krtp_nl_flow_fast() accepts,
