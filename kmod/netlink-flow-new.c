@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * krtp: FLOW_NEW, the install path: each flow nest of a request checked
- * against the policy and parsed (netlink-flow-parse.c), created and
- * inserted in one walk, and one reply naming the flows added. The handler
- * takes the namespace's table mutex around each insert only.
+ * against the policy, parsed and created (netlink-flow-parse.c, flow.c),
+ * then all inserted under the namespace's table mutex, taken once, and one
+ * reply naming the flows added.
  */
 
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/mm.h>
 #include <linux/socket.h>
 #include <linux/string.h>
 #include <net/genetlink.h>
@@ -80,60 +81,58 @@ static void krtp_nl_flow_new_reply_put(struct sk_buff *msg, u32 id,
 
 
 /*
- * Add the flow in one KRTP_A_FLOW nest. What the reply needs is copied out
- * under the table lock: once it is dropped, the flow may be deleted.
+ * Create the flow of one KRTP_A_FLOW nest: checked, parsed, its SRTP keys
+ * derived and transforms allocated. Not in the table yet, and no lock:
+ * this is most of a flow's cost.
  */
-static int krtp_nl_flow_add(struct krtp_net *kn, struct nlattr *nest,
-			    struct netlink_ext_ack *extack, u32 *id,
-			    struct krtp_flow_config *cfg)
+static struct krtp_flow *krtp_nl_flow_new_one(struct nlattr *nest,
+					      struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[KRTP_A_FLOW_MAX + 1];
 	struct krtp_flow *flow = ERR_PTR(-EINVAL);
-	struct sockaddr_storage ss;
+	struct krtp_flow_config cfg;
 	int err;
 
 	err = krtp_nl_flow_nest_parse(nest, tb, extack);
 	if (err)
-		return err;
-	err = krtp_nl_flow_config_parse(nest, tb, cfg, extack);
+		return ERR_PTR(err);
+	err = krtp_nl_flow_config_parse(nest, tb, &cfg, extack);
 	if (!err)
-		flow = krtp_flow_create(cfg);
+		flow = krtp_flow_create(&cfg);
 	/*
 	 * Master keys live no longer than it takes to derive session keys.
 	 * A direction without a suite got no key (parsing stops before
 	 * the key at any refusal, and sets the suite first).
 	 */
-	if (cfg->srtp_in.suite)
-		memzero_explicit(&cfg->srtp_in, sizeof(cfg->srtp_in));
-	if (cfg->srtp_out.suite)
-		memzero_explicit(&cfg->srtp_out, sizeof(cfg->srtp_out));
+	if (cfg.srtp_in.suite)
+		memzero_explicit(&cfg.srtp_in, sizeof(cfg.srtp_in));
+	if (cfg.srtp_out.suite)
+		memzero_explicit(&cfg.srtp_out, sizeof(cfg.srtp_out));
 	if (err)
-		return err;
-	if (IS_ERR(flow)) {
-		if (PTR_ERR(flow) == -ENOENT) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "the kernel lacks an srtp algorithm (ctr(aes), hmac(sha1) or gcm(aes))");
-			NL_SET_BAD_ATTR(extack, nest);
-		}
-		return PTR_ERR(flow);
+		return ERR_PTR(err);
+	if (PTR_ERR_OR_ZERO(flow) == -ENOENT) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the kernel lacks an srtp algorithm (ctr(aes), hmac(sha1) or gcm(aes))");
+		NL_SET_BAD_ATTR(extack, nest);
 	}
+	return flow;
+}
 
-	mutex_lock(&kn->table.lock);
-	err = krtp_table_insert(&kn->table, flow, extack);
-	if (!err)
-		*id = flow->id;
-	mutex_unlock(&kn->table.lock);
-	if (!err)
-		return 0;
+/* why the table refused the flow of @nest */
+static void krtp_nl_flow_new_refused(const struct krtp_flow *flow,
+				     struct nlattr *nest, int err,
+				     struct netlink_ext_ack *extack)
+{
+	struct sockaddr_storage ss;
 
-	krtp_flow_free(flow);
-	if (cfg->bundle && err != -ENOSPC && err != -ENOMEM) {
+	if ((flow->flags & KRTP_FLOW_F_BUNDLE) && err != -ENOSPC &&
+	    err != -ENOMEM) {
 		/* bundle.c said why */
-		NL_SET_BAD_ATTR(extack, tb[KRTP_A_FLOW_BUNDLE_PT]);
+		NL_SET_BAD_ATTR(extack, nla_find_nested(nest, KRTP_A_FLOW_BUNDLE_PT));
 	} else if (err == -EEXIST) {
-		krtp_ep_to_sockaddr(&cfg->local, &ss);
+		krtp_ep_to_sockaddr(&flow->local, &ss);
 		NL_SET_ERR_MSG_FMT_MOD(extack, "a flow for %pISpc exists", &ss);
-		NL_SET_BAD_ATTR(extack, tb[KRTP_A_FLOW_LOCAL]);
+		NL_SET_BAD_ATTR(extack, nla_find_nested(nest, KRTP_A_FLOW_LOCAL));
 	} else if (err == -ENOSPC) {
 		NL_SET_ERR_MSG_FMT_MOD(extack, "flow limit of %u reached",
 				       READ_ONCE(krtp_table_max_flows));
@@ -142,7 +141,113 @@ static int krtp_nl_flow_add(struct krtp_net *kn, struct nlattr *nest,
 		NL_SET_ERR_MSG_MOD(extack, "cannot add the flow");
 		NL_SET_BAD_ATTR(extack, nest);
 	}
+}
+
+/* one flow of a request: its nest, and the flow until the table has it */
+struct krtp_nl_new {
+	struct nlattr *nest;
+	struct krtp_flow *flow;
+};
+
+/* @b is the next flow of the bundle @a leads, on the same local endpoint */
+static bool krtp_nl_flow_new_joins(const struct krtp_flow *a,
+				   const struct krtp_flow *b)
+{
+	return (a->flags & b->flags & KRTP_FLOW_F_BUNDLE) &&
+	       !memcmp(&a->local, &b->local, sizeof(a->local));
+}
+
+/*
+ * Hash the head of the bundle held since @it[@first]; if the table cannot,
+ * its flows (@first to @end) are out again: their reply entries (from
+ * @mark) go, the flows are released and the first one is the refused.
+ */
+static int krtp_nl_flow_new_publish(struct krtp_table *table,
+				    struct krtp_nl_new *it, unsigned int first,
+				    unsigned int end, struct krtp_flow **held,
+				    struct sk_buff *msg, const void *mark,
+				    struct netlink_ext_ack *extack)
+	__must_hold(&table->lock)
+{
+	int err = krtp_table_publish(table, *held);
+	unsigned int i;
+
+	*held = NULL;
+	if (!err)
+		return 0;
+	nlmsg_trim(msg, mark);
+	for (i = first; i < end; i++) {
+		/* dumps and FLOW_GET may have seen them in the id store */
+		krtp_flow_release(it[i].flow);
+		it[i].flow = NULL;
+	}
+	NL_SET_ERR_MSG_MOD(extack, "cannot add the flow");
+	NL_SET_BAD_ATTR(extack, it[first].nest);
 	return err;
+}
+
+/*
+ * Insert the created flows in order, under the table lock, until one is
+ * refused, and write the reply's entry of each. Flows of one bundle that
+ * follow each other in the request are published together: the first, a
+ * new bundle's head, is hashed once the others joined it, so that a packet
+ * never finds the head alone and is dropped as of no line (a browser's
+ * video that arrives while its audio's flow is new). The entries are
+ * written under the lock: once it is dropped, a flow may be deleted.
+ * Returns how many flows the table took, in *@errp why the next one not.
+ */
+static unsigned int krtp_nl_flow_new_insert(struct krtp_table *table,
+					    struct krtp_nl_new *it,
+					    unsigned int n, struct sk_buff *msg,
+					    bool *idle, int *errp,
+					    struct netlink_ext_ack *extack)
+{
+	struct krtp_flow *flow, *held = NULL;
+	unsigned int i, first = 0;
+	const void *mark = NULL;
+	int err = 0;
+
+	mutex_lock(&table->lock);
+	for (i = 0; i < n; i++) {
+		flow = it[i].flow;
+		if (held && !krtp_nl_flow_new_joins(held, flow)) {
+			err = krtp_nl_flow_new_publish(table, it, first, i, &held,
+						       msg, mark, extack);
+			if (err) {
+				i = first;
+				break;
+			}
+		}
+		if (!held) {
+			first = i;
+			mark = skb_tail_pointer(msg);
+		}
+		if (held || (i + 1 < n &&
+			     krtp_nl_flow_new_joins(flow, it[i + 1].flow)))
+			err = krtp_table_insert_held(table, flow, &held, extack);
+		else
+			err = krtp_table_insert(table, flow, extack);
+		if (err) {
+			krtp_nl_flow_new_refused(flow, it[i].nest, err, extack);
+			break;
+		}
+		/* the message was sized for every flow: this cannot fail */
+		krtp_nl_flow_new_reply_put(msg, flow->id, &flow->local);
+		*idle |= flow->idle_timeout;
+		cond_resched();
+	}
+	if (held) {
+		int perr = krtp_nl_flow_new_publish(table, it, first, i, &held,
+						    msg, mark, extack);
+
+		if (perr) {
+			err = perr;
+			i = first;
+		}
+	}
+	mutex_unlock(&table->lock);
+	*errp = err;
+	return i;
 }
 
 /*
@@ -152,20 +257,25 @@ static int krtp_nl_flow_add(struct krtp_net *kn, struct nlattr *nest,
  * the error, its extack pointing into the refused nest: its index is the
  * number of ids in the reply. Flows after that one are not tried. This
  * holds for a nest the policy refuses too: nests are checked one by one,
- * as they are added, so the flows before a hostile nest stay. Many flows
- * per message spare a reply, and a read, per flow: with one flow per
- * message those were a third of the cost of installing a flow.
+ * so the flows before a hostile nest stay. Many flows per message spare a
+ * reply, and a read, per flow: with one flow per message those were a
+ * third of the cost of installing a flow.
+ *
+ * Every flow is created first, without the table lock, and then all are
+ * inserted under it: the lock is taken once, and a bundle's flows in one
+ * request are published together (krtp_nl_flow_new_insert()).
  */
 int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct krtp_net *kn = krtp_net(genl_info_net(info));
-	unsigned int n = 0, added = 0;
-	struct krtp_flow_config cfg;
+	unsigned int n = 0, created = 0, added, i;
+	struct krtp_nl_new *it;
+	struct krtp_flow *flow;
 	bool idle = false;
 	struct sk_buff *msg;
 	struct nlattr *attr;
+	int rem, err = 0, ierr;
 	void *hdr;
-	int rem, err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, KRTP_A_FLOW)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "missing flow attributes");
@@ -174,34 +284,44 @@ int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
 	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
 		n += nla_type(attr) == KRTP_A_FLOW;
 
-	msg = genlmsg_new(n * krtp_nl_flow_new_reply_size(), GFP_KERNEL);
-	if (!msg)
+	it = kvmalloc_array(n, sizeof(*it), GFP_KERNEL);
+	if (!it)
 		return -ENOMEM;
+	msg = genlmsg_new(n * krtp_nl_flow_new_reply_size(), GFP_KERNEL);
+	if (!msg) {
+		kvfree(it);
+		return -ENOMEM;
+	}
 	hdr = genlmsg_put_reply(msg, info, &krtp_nl_family, 0,
 				KRTP_CMD_FLOW_NEW);
 	if (!hdr) {
 		nlmsg_free(msg);
+		kvfree(it);
 		return -EMSGSIZE;
 	}
 
 	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
-		u32 id;
-
 		if (nla_type(attr) != KRTP_A_FLOW)
 			continue;
-		err = krtp_nl_flow_add(kn, attr, info->extack, &id, &cfg);
-		if (err)
+		flow = krtp_nl_flow_new_one(attr, info->extack);
+		if (IS_ERR(flow)) {
+			err = PTR_ERR(flow);
 			break;
-		/*
-		 * The flow is in the table and stays: an error now would tell
-		 * the caller it was not added. The message was sized for every
-		 * flow, so this cannot fail.
-		 */
-		krtp_nl_flow_new_reply_put(msg, id, &cfg.local);
-		idle |= cfg.idle_timeout;
-		added++;
+		}
+		it[created].nest = attr;
+		it[created++].flow = flow;
 		cond_resched();
 	}
+	added = krtp_nl_flow_new_insert(&kn->table, it, created, msg, &idle,
+					&ierr, info->extack);
+	/* the first refusal is the error: the table's, before a later nest's */
+	if (ierr)
+		err = ierr;
+	/* what the table did not take was never seen by a reader */
+	for (i = added; i < created; i++)
+		if (it[i].flow)
+			krtp_flow_free(it[i].flow);
+	kvfree(it);
 	if (idle)
 		krtp_netns_idle_kick(kn);
 
@@ -217,4 +337,3 @@ int krtp_nl_flow_new_doit(struct sk_buff *skb, struct genl_info *info)
 	genlmsg_reply(msg, info);
 	return err;
 }
-

@@ -155,10 +155,13 @@ void krtp_table_destroy(struct krtp_table *table)
 
 /*
  * Publish a flow with a payload type set: the head of a new bundle, hashed,
- * or one more flow of the bundle the endpoint's head leads (bundle.c).
+ * or one more flow of the bundle the endpoint's head leads (bundle.c). With
+ * @held, the caller's bundle that is not hashed yet is the one to join if
+ * it has one, and a new bundle's head is left unhashed in *@held.
  */
 static int krtp_table_insert_bundle(struct krtp_table *table,
 				    struct krtp_flow *flow,
+				    struct krtp_flow **held,
 				    struct netlink_ext_ack *extack)
 	__must_hold(&table->lock)
 {
@@ -166,12 +169,18 @@ static int krtp_table_insert_bundle(struct krtp_table *table,
 	struct krtp_flow *head;
 	int err;
 
-	head = rhashtable_lookup_fast(ht, &flow->local, krtp_table_params);
+	head = held && *held ? *held :
+	       rhashtable_lookup_fast(ht, &flow->local, krtp_table_params);
 	if (head)
 		return krtp_bundle_join(head, flow, extack);
 	err = krtp_bundle_new(flow);
 	if (err)
 		return err;
+	if (held) {
+		/* no reader can reach it before krtp_table_publish() */
+		*held = flow;
+		return 0;
+	}
 	err = rhashtable_lookup_insert_fast(ht, &flow->node, krtp_table_params);
 	if (err) {
 		/* never seen by a reader */
@@ -181,19 +190,9 @@ static int krtp_table_insert_bundle(struct krtp_table *table,
 	return err;
 }
 
-/**
- * krtp_table_insert - give a new flow its id and publish it
- * @table: the table
- * @flow: from krtp_flow_create()
- * @extack: for the reasons a bundle refuses a flow
- *
- * Return: 0, -ENOSPC over max_flows, -EEXIST if a flow has the same local
- * endpoint (and they may not share it, bundle.c), or another negative
- * errno. On error the flow is not published and still belongs to the
- * caller.
- */
-int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow,
-		      struct netlink_ext_ack *extack)
+static int __krtp_table_insert(struct krtp_table *table,
+			       struct krtp_flow *flow, struct krtp_flow **held,
+			       struct netlink_ext_ack *extack)
 	__must_hold(&table->lock)
 {
 	int err;
@@ -221,7 +220,7 @@ int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow,
 		goto err_uncount;
 	/* last: from here on the packet path can find the flow */
 	if (unlikely(flow->flags & KRTP_FLOW_F_BUNDLE))
-		err = krtp_table_insert_bundle(table, flow, extack);
+		err = krtp_table_insert_bundle(table, flow, held, extack);
 	else
 		err = rhashtable_lookup_insert_fast(krtp_table_ht(table),
 						    &flow->node,
@@ -243,6 +242,81 @@ err_erase_id:
 	flow->id = 0;
 err_uncount:
 	atomic_dec(&krtp_table_nr_flows);
+	return err;
+}
+
+/**
+ * krtp_table_insert - give a new flow its id and publish it
+ * @table: the table
+ * @flow: from krtp_flow_create()
+ * @extack: for the reasons a bundle refuses a flow
+ *
+ * Return: 0, -ENOSPC over max_flows, -EEXIST if a flow has the same local
+ * endpoint (and they may not share it, bundle.c), or another negative
+ * errno. On error the flow is not published and still belongs to the
+ * caller.
+ */
+int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow,
+		      struct netlink_ext_ack *extack)
+	__must_hold(&table->lock)
+{
+	return __krtp_table_insert(table, flow, NULL, extack);
+}
+
+/**
+ * krtp_table_insert_held - insert a flow, a new bundle's head left unhashed
+ * @table: the table
+ * @flow: from krtp_flow_create()
+ * @held: in: NULL, or a bundle's head from an earlier call, not hashed
+ *	  yet, whose local endpoint @flow has (then @flow joins it); out:
+ *	  @flow, if it is the head of a new bundle
+ * @extack: as for krtp_table_insert()
+ *
+ * For the flows of one bundle installed together (FLOW_NEW): the packet
+ * path finds none of them before krtp_table_publish() hashes the head, and
+ * then all, never a head that picks no flow for another line's packets.
+ * The caller holds the table lock from the first of them to the publish.
+ * Dumps and FLOW_GET by id may see them before.
+ *
+ * Return: as krtp_table_insert().
+ */
+int krtp_table_insert_held(struct krtp_table *table, struct krtp_flow *flow,
+			   struct krtp_flow **held,
+			   struct netlink_ext_ack *extack)
+	__must_hold(&table->lock)
+{
+	return __krtp_table_insert(table, flow, held, extack);
+}
+
+/**
+ * krtp_table_publish - hash the head krtp_table_insert_held() left
+ * @table: the table, its lock held since that insert
+ * @head: the head
+ *
+ * Return: 0, or the rhashtable's error (no memory to grow it); then @head
+ * and the flows that joined it are taken out of the table again (no reader
+ * has seen them) and the caller releases them (krtp_flow_release()).
+ */
+int krtp_table_publish(struct krtp_table *table, struct krtp_flow *head)
+	__must_hold(&table->lock)
+{
+	struct krtp_bundle *b = head->ext->bundle;
+	struct krtp_flow *flow;
+	int err, i;
+
+	lockdep_assert_held(&table->lock);
+
+	err = rhashtable_lookup_insert_fast(krtp_table_ht(table), &head->node,
+					    krtp_table_params);
+	if (!err)
+		return 0;
+	for (i = 0; i < KRTP_BUNDLE_MAX; i++) {
+		flow = rcu_dereference_protected(b->flows[i], true);
+		if (flow && flow != head)
+			krtp_table_remove(table, flow);
+	}
+	/* the last one: the bundle goes with it */
+	krtp_table_remove(table, head);
 	return err;
 }
 

@@ -39,6 +39,10 @@ int krtp_table_init(struct krtp_table *table);
 void krtp_table_destroy(struct krtp_table *table);
 int krtp_table_insert(struct krtp_table *table, struct krtp_flow *flow,
 		      struct netlink_ext_ack *extack);
+int krtp_table_insert_held(struct krtp_table *table, struct krtp_flow *flow,
+			   struct krtp_flow **held,
+			   struct netlink_ext_ack *extack);
+int krtp_table_publish(struct krtp_table *table, struct krtp_flow *head);
 void krtp_table_remove(struct krtp_table *table, struct krtp_flow *flow);
 void krtp_table_flush(struct krtp_table *table, krtp_table_flush_fn fn,
 		      void *arg);

@@ -96,6 +96,53 @@ out:
 	return ok;
 }
 
+/*
+ * A bundle installed together (FLOW_NEW): the head held unhashed while the
+ * other joins, found by no lookup before krtp_table_publish(), then both;
+ * a flow with the held head's payload type is refused meanwhile.
+ */
+static bool __init krtp_table_selftest_held(void)
+{
+	struct krtp_flow *b[3], *held = NULL;
+	struct krtp_table table;
+	bool ok = true;
+	int i;
+
+	if (krtp_table_init(&table))
+		return false;
+	b[0] = krtp_table_selftest_flow_pt(AF_INET6, 9, 5002, 111);
+	b[1] = krtp_table_selftest_flow_pt(AF_INET6, 9, 5002, 96);
+	b[2] = krtp_table_selftest_flow_pt(AF_INET6, 9, 5002, 111);
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		if (IS_ERR(b[i])) {
+			b[i] = NULL;
+			ok = false;
+		}
+	}
+	if (!ok)
+		goto out;
+	mutex_lock(&table.lock);
+	if (krtp_table_insert_held(&table, b[0], &held, NULL) || held != b[0] ||
+	    krtp_table_insert_held(&table, b[1], &held, NULL) || held != b[0] ||
+	    krtp_table_insert_held(&table, b[2], &held, NULL) != -EEXIST ||
+	    krtp_table_lookup_local(&table, &b[0]->local) ||
+	    krtp_table_lookup_id(&table, b[1]->id) != b[1] ||
+	    krtp_bundle_count(b[0]) != 2 || table.count != 2)
+		ok = false;
+	if (krtp_table_publish(&table, b[0]) ||
+	    krtp_table_lookup_local(&table, &b[1]->local) != b[0] ||
+	    b[0]->ext->bundle != b[1]->ext->bundle)
+		ok = false;
+	mutex_unlock(&table.lock);
+out:
+	for (i = 0; i < ARRAY_SIZE(b); i++)
+		if (b[i] && !b[i]->id)
+			krtp_flow_free(b[i]);
+	krtp_table_destroy(&table);
+	rcu_barrier();
+	return ok;
+}
+
 static void __init krtp_table_selftest_flushed(struct krtp_flow *flow,
 					       void *arg)
 {
@@ -185,6 +232,7 @@ out:
 	krtp_table_destroy(&table);
 	rcu_barrier();
 	ok &= krtp_table_selftest_bundle();
+	ok &= krtp_table_selftest_held();
 	if (ok)
 		pr_info("table self-test: pass\n");
 	return ok;

@@ -216,4 +216,67 @@ TEST_F(krtp, refused)
 	EXPECT_STREQ(text, self->a.msg);
 }
 
+/* one more flow nest, 10.0.0.1:port, a bundle's of types lo..hi if lo <= hi */
+static void put_flow(struct nlmsghdr *nlh, uint16_t port, unsigned int lo, unsigned int hi,
+		     long long *off)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KRTP_A_FLOW);
+	uint8_t set[KRTP_BUNDLE_PT_LEN];
+
+	knl_put_ep(nlh, KRTP_A_FLOW_LOCAL, "10.0.0.1", port);
+	knl_put_ep(nlh, KRTP_A_FLOW_PEER, "192.0.2.1", 5000);
+	if (off)
+		*off = knl_tail_off(nlh);
+	if (lo <= hi) {
+		pt_set(set, lo, hi);
+		mnl_attr_put(nlh, KRTP_A_FLOW_BUNDLE_PT, sizeof(set), set);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/*
+ * A bundle's flows in one request, as krtpd installs a browser's audio and
+ * video (krtp.ko publishes them together), with a plain flow after them;
+ * then a request whose third flow of a bundle is refused: the two before
+ * it stay, in one bundle, and the refusal points into the third nest.
+ */
+TEST_F(krtp, one_request)
+{
+	struct dump_count d = { 0 };
+	struct knl_ack g;
+	long long off;
+	char text[128];
+	struct nlmsghdr *nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+
+	put_flow(nlh, 4010, 0, 8, NULL);
+	put_flow(nlh, 4010, 96, 127, NULL);
+	put_flow(nlh, 4012, 1, 0, NULL);
+	ASSERT_EQ(0, knl_xfer(&self->k, nlh, &self->a));
+	ASSERT_EQ(0, dump(&self->k, &d, &g));
+	EXPECT_EQ(3, d.n);
+
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	put_flow(nlh, 4014, 0, 8, NULL);
+	put_flow(nlh, 4014, 96, 127, NULL);
+	put_flow(nlh, 4014, 8, 9, &off);
+	put_flow(nlh, 4016, 1, 0, NULL);
+	EXPECT_EQ(-EEXIST, knl_xfer(&self->k, nlh, &self->a));
+	snprintf(text, sizeof(text), "krtp: payload type 8 is already in flow %u of the bundle",
+		 self->a.id - 1);
+	EXPECT_STREQ(text, self->a.msg);
+	EXPECT_EQ(off, self->a.offs);
+	ASSERT_EQ(0, dump(&self->k, &d, &g));
+	EXPECT_EQ(5, d.n);
+
+	/* both bundles were published: a flow of a type of theirs is refused */
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	put_flow(nlh, 4010, 100, 100, NULL);
+	EXPECT_EQ(-EEXIST, knl_xfer(&self->k, nlh, &self->a));
+	nlh = knl_msg(&self->k, self->buf, KRTP_CMD_FLOW_NEW, 0);
+	put_flow(nlh, 4014, 9, 9, NULL);
+	EXPECT_EQ(0, knl_xfer(&self->k, nlh, &self->a));
+	ASSERT_EQ(0, dump(&self->k, &d, &g));
+	EXPECT_EQ(6, d.n);
+}
+
 TEST_HARNESS_MAIN

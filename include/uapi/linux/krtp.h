@@ -52,11 +52,14 @@
  * one bundle. An RTP packet goes to the flow whose set holds its payload
  * type, and is dropped (counted as DROP_NOT_RTP on the bundle's first
  * flow) when none does. RTCP goes to the flow whose RTP analysis follows
- * the RTCP packet's sender SSRC, else to the first flow, which also gets
- * STUN, DTLS and what is neither RTP nor RTCP. Each flow keeps its own
- * source, SRTP contexts (the same keys, for one DTLS-SRTP transport) and
- * counters. A bundle's flows are named by ID: DEL and GET by LOCAL refuse
- * an endpoint that several flows share.
+ * the RTCP packet's sender SSRC, else (plain RTCP) to the flow whose
+ * reverse carries the stream it reports on, else to the first flow, which
+ * also gets STUN, DTLS and what is neither RTP nor RTCP. The flows of one
+ * endpoint that follow each other in one FLOW_NEW request are published
+ * together: no packet finds the first without the others. Each flow keeps
+ * its own source, SRTP contexts (the same keys, for one DTLS-SRTP
+ * transport) and counters. A bundle's flows are named by ID: DEL and GET
+ * by LOCAL refuse an endpoint that several flows share.
  */
 #ifndef _UAPI_LINUX_KRTP_H
 #define _UAPI_LINUX_KRTP_H
