@@ -317,6 +317,7 @@ static inline uint64_t med_port_tag(uint16_t port, uint32_t gen)
 int med_kernel_open(void);
 void med_kernel_close(void);
 int med_kernel_add(struct med_flow **flows, size_t n);
+void med_kernel_bundles_together(struct med_flow **flows, size_t n);
 void med_kernel_del(struct med_flow *f);
 int med_kernel_stats(const struct med_flow *f, struct krtp_stats *st);
 int med_kernel_srtp_state(const struct med_flow *f, struct krtp_srtp *in, struct krtp_srtp *out);

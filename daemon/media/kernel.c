@@ -84,6 +84,32 @@ static int med_kernel_srtp_fallback(struct med_flow **flows, size_t n, int err)
 }
 
 /*
+ * The flows of one bundle (a local endpoint they share) next to each other,
+ * in the order they came: krtp.ko publishes such a run at once, so that a
+ * browser's video never finds its audio's flow alone on the port and is
+ * dropped as of no line (the audio's flow comes first in a call's batch,
+ * and the video's after the audio's other direction).
+ */
+void med_kernel_bundles_together(struct med_flow **flows, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		size_t at = i + 1;
+
+		if (!flows[i]->kf.bundle)
+			continue;
+		for (size_t j = at; j < n; j++) {
+			struct med_flow *f = flows[j];
+
+			if (!f->kf.bundle || !med_ep_eq(&f->kf.local, &flows[i]->kf.local))
+				continue;
+			memmove(&flows[at + 1], &flows[at], (j - at) * sizeof(*flows));
+			flows[at++] = f;
+		}
+		i = at - 1;
+	}
+}
+
+/*
  * Install n flows in one batch. On failure the flows the batch did add are
  * deleted again, so a stream is never left half programmed. Until krtp.ko
  * has shown whether it does SRTP, a failed batch with SRTP flows is tried
@@ -97,6 +123,7 @@ int med_kernel_add(struct med_flow **flows, size_t n)
 
 	if (!n)
 		return 0;
+	med_kernel_bundles_together(flows, n);
 	batch = calloc(n, sizeof(*batch));
 	if (!batch)
 		return -ENOMEM;

@@ -113,6 +113,41 @@ static struct med_flow *install(struct med_stream *st, int fi, uint16_t local, u
 	return f;
 }
 
+/*
+ * A call's batch for krtp.ko: the flows of a bundle's port next to each
+ * other, the rest in the order they came (krtp.ko publishes such a run at
+ * once). Batch of a bundled audio and video and of a second bundle:
+ *   0 audio in on P (bundle), 1 audio out, 2 video in on P (bundle),
+ *   3 video out, 4 other in on Q (bundle), 5 plain on P, 6 other2 in on Q
+ */
+static void test_batch_order(void)
+{
+	struct med_flow f[7], *b[7];
+	const unsigned int want[7] = { 0, 2, 1, 3, 4, 6, 5 };
+	unsigned int i;
+
+	memset(f, 0, sizeof(f));
+	for (i = 0; i < 7; i++) {
+		f[i].kf.local.family = AF_INET;
+		f[i].kf.local.addr.v4.s_addr = htonl(0x0a000001);
+		f[i].kf.local.port = (uint16_t)(5000 + i * 2);
+		b[i] = &f[i];
+	}
+	f[0].kf.bundle = f[2].kf.bundle = f[4].kf.bundle = f[6].kf.bundle = true;
+	f[2].kf.local.port = f[5].kf.local.port = f[0].kf.local.port;
+	f[6].kf.local.port = f[4].kf.local.port;
+	med_kernel_bundles_together(b, 7);
+	for (i = 0; i < 7; i++)
+		CHECK_EQ(b[i] - f, (long)want[i]);
+	/* nothing to move: the order stays */
+	f[2].kf.bundle = f[6].kf.bundle = false;
+	for (i = 0; i < 7; i++)
+		b[i] = &f[i];
+	med_kernel_bundles_together(b, 7);
+	for (i = 0; i < 7; i++)
+		CHECK_EQ(b[i] - f, (long)i);
+}
+
 int main(void)
 {
 	struct med_config cfg = { .mode = MED_MODE_USER };
@@ -123,6 +158,7 @@ int main(void)
 	uint16_t p;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_batch_order();
 	srand((unsigned int)(time(NULL) ^ getpid()));
 	p = (uint16_t)(44000 + (rand() % 1000) * 6);
 	sin->sin_family = AF_INET;
