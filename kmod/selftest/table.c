@@ -40,6 +40,34 @@ static struct krtp_flow * __init krtp_table_selftest_flow(u16 family, u8 last,
 	return krtp_table_selftest_flow_pt(family, last, port, -1);
 }
 
+/* the flows of a test, each made or NULL; false if one was not */
+static bool __init krtp_table_selftest_made(struct krtp_flow **f, int n)
+{
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (IS_ERR(f[i])) {
+			f[i] = NULL;
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* the end of a test: its flows the table never took, then the table */
+static void __init krtp_table_selftest_end(struct krtp_table *table,
+					   struct krtp_flow **f, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (f[i] && !f[i]->id)
+			krtp_flow_free(f[i]);
+	krtp_table_destroy(table);
+	rcu_barrier();
+}
+
 /*
  * A bundle: two flows share a port, a third with a payload type of theirs
  * and a plain one are refused, the head's removal hashes the other in its
@@ -50,7 +78,6 @@ static bool __init krtp_table_selftest_bundle(void)
 	struct krtp_flow *b[4];
 	struct krtp_table table;
 	bool ok = true;
-	int i;
 
 	if (krtp_table_init(&table))
 		return false;
@@ -58,12 +85,7 @@ static bool __init krtp_table_selftest_bundle(void)
 	b[1] = krtp_table_selftest_flow_pt(AF_INET, 9, 5000, 96);
 	b[2] = krtp_table_selftest_flow_pt(AF_INET, 9, 5000, 0);
 	b[3] = krtp_table_selftest_flow(AF_INET, 9, 5000);
-	for (i = 0; i < ARRAY_SIZE(b); i++) {
-		if (IS_ERR(b[i])) {
-			b[i] = NULL;
-			ok = false;
-		}
-	}
+	ok = krtp_table_selftest_made(b, ARRAY_SIZE(b));
 	if (!ok)
 		goto out;
 	mutex_lock(&table.lock);
@@ -88,11 +110,7 @@ static bool __init krtp_table_selftest_bundle(void)
 		ok = false;
 	mutex_unlock(&table.lock);
 out:
-	for (i = 0; i < ARRAY_SIZE(b); i++)
-		if (b[i] && !b[i]->id)
-			krtp_flow_free(b[i]);
-	krtp_table_destroy(&table);
-	rcu_barrier();
+	krtp_table_selftest_end(&table, b, ARRAY_SIZE(b));
 	return ok;
 }
 
@@ -106,19 +124,13 @@ static bool __init krtp_table_selftest_held(void)
 	struct krtp_flow *b[3], *held = NULL;
 	struct krtp_table table;
 	bool ok = true;
-	int i;
 
 	if (krtp_table_init(&table))
 		return false;
 	b[0] = krtp_table_selftest_flow_pt(AF_INET6, 9, 5002, 111);
 	b[1] = krtp_table_selftest_flow_pt(AF_INET6, 9, 5002, 96);
 	b[2] = krtp_table_selftest_flow_pt(AF_INET6, 9, 5002, 111);
-	for (i = 0; i < ARRAY_SIZE(b); i++) {
-		if (IS_ERR(b[i])) {
-			b[i] = NULL;
-			ok = false;
-		}
-	}
+	ok = krtp_table_selftest_made(b, ARRAY_SIZE(b));
 	if (!ok)
 		goto out;
 	mutex_lock(&table.lock);
@@ -135,11 +147,7 @@ static bool __init krtp_table_selftest_held(void)
 		ok = false;
 	mutex_unlock(&table.lock);
 out:
-	for (i = 0; i < ARRAY_SIZE(b); i++)
-		if (b[i] && !b[i]->id)
-			krtp_flow_free(b[i]);
-	krtp_table_destroy(&table);
-	rcu_barrier();
+	krtp_table_selftest_end(&table, b, ARRAY_SIZE(b));
 	return ok;
 }
 
@@ -157,7 +165,6 @@ bool __init krtp_table_selftest(void)
 	unsigned int flushed = 0;
 	struct krtp_ep key;
 	bool ok = true;
-	int i;
 
 	if (krtp_table_init(&table))
 		return false;
@@ -165,12 +172,7 @@ bool __init krtp_table_selftest(void)
 	f[1] = krtp_table_selftest_flow(AF_INET6, 1, 4000);
 	f[2] = krtp_table_selftest_flow(AF_INET, 1, 4000);	/* same key as 0 */
 	f[3] = krtp_table_selftest_flow(AF_INET, 2, 4000);
-	for (i = 0; i < ARRAY_SIZE(f); i++) {
-		if (IS_ERR(f[i])) {
-			f[i] = NULL;
-			ok = false;
-		}
-	}
+	ok = krtp_table_selftest_made(f, ARRAY_SIZE(f));
 	if (!ok)
 		goto out;
 
@@ -226,11 +228,7 @@ bool __init krtp_table_selftest(void)
 	mutex_unlock(&table.lock);
 
 out:
-	for (i = 0; i < ARRAY_SIZE(f); i++)
-		if (f[i] && !f[i]->id)
-			krtp_flow_free(f[i]);
-	krtp_table_destroy(&table);
-	rcu_barrier();
+	krtp_table_selftest_end(&table, f, ARRAY_SIZE(f));
 	ok &= krtp_table_selftest_bundle();
 	ok &= krtp_table_selftest_held();
 	if (ok)
